@@ -1,0 +1,61 @@
+# Loket — the two commands: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_SYS ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# What the tests and the app need from Debian: a virtual screen and Qt's X libraries, poppler
+# (pdftotext, pdfsig, pdftoppm) to read back generated PDFs, and SANE with its `test` backend
+# and headers (python-sane is compiled against them).
+DEBIAN_PACKAGES := python3-venv python3-dev gcc xvfb xauth poppler-utils sane-utils libsane1 \
+	libsane-dev libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+	libxcb-cursor0 fonts-dejavu-core
+
+.PHONY: help run test lint typecheck pytest bench deps-debian clean-venv
+
+help:
+	@echo "make run   - set up, start the reference server with demo data and open the desktop"
+	@echo "make test  - set up and run the whole suite (ruff, mypy --strict, pytest)"
+	@echo "make bench - run the benchmarks in bench/ and print them beside their budgets"
+
+deps-debian:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	@$(MAKE) --no-print-directory deps-debian
+	test -x $(PYTHON) || $(PYTHON_SYS) -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(PYTHON) -m desktop demo
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy --strict desktop/domain desktop/services
+
+pytest: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PYTHON) -m pytest
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	@for b in bench/*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done
+
+clean-venv:
+	rm -rf $(VENV)
+
+-include server/Makefile.inc
