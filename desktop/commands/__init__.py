@@ -1,0 +1,1 @@
+"""Command-line tools behind `loket <command>`: each module has `main(argv) -> int`."""
