@@ -1,0 +1,132 @@
+"""The application's history: every decision, who took it, in which role and office, when (on
+the device and on the server), why, and the checklist notes that came with it.
+
+Newest first: the verifier usually needs the last revision reason. Device and server time are
+both shown because an offline decision is made at device time and only recorded later; a large
+gap is pointed out rather than hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta, tzinfo
+from html import escape
+
+from PySide6.QtWidgets import QTextBrowser, QWidget
+
+from desktop.domain.catalogue import DocumentType
+from desktop.domain.records import HistoryEntry
+from desktop.domain.workflow import Role
+from desktop.views.workbench.formatting import format_datetime, format_duration
+
+EXTRA_ACTION_LABELS = {
+    "create": "Dibuat",
+    "claim": "Diklaim",
+    "release": "Klaim dilepas",
+}
+CLOCK_GAP = timedelta(minutes=5)
+"""Device and server time further apart than this are worth a remark (offline decision, or a
+PC with a wrong clock)."""
+
+
+def action_label(entry: HistoryEntry) -> str:
+    if entry.action is not None:
+        return entry.action.label
+    return EXTRA_ACTION_LABELS.get(entry.action_raw, entry.action_raw)
+
+
+def role_label(raw: str) -> str:
+    try:
+        return Role(raw).label
+    except ValueError:
+        return raw
+
+
+class HistoryView(QTextBrowser):
+    """Read-only timeline; rich text so it wraps and stays selectable for copying a reason."""
+
+    def __init__(self, parent: QWidget | None = None, *, tz: tzinfo | None = None) -> None:
+        super().__init__(parent)
+        self._tz = tz
+        self._count = 0
+        self.setOpenLinks(False)
+        self.setAccessibleName(self.tr("Riwayat permohonan"))
+
+    @property
+    def entry_count(self) -> int:
+        return self._count
+
+    def set_entries(
+        self,
+        entries: Sequence[HistoryEntry],
+        document_types: Mapping[str, DocumentType] | None = None,
+    ) -> None:
+        self._count = len(entries)
+        if not entries:
+            self.setHtml(f"<p style='color:#605e5c'>{escape(self.tr('Belum ada riwayat.'))}</p>")
+            return
+        names = {code: t.name for code, t in (document_types or {}).items()}
+        ordered = sorted(entries, key=lambda e: e.server_time, reverse=True)
+        blocks = [self._entry_html(entry, names) for entry in ordered]
+        self.setHtml("<hr style='color:#e1dfdd'>".join(blocks))
+
+    def _entry_html(self, entry: HistoryEntry, names: Mapping[str, str]) -> str:
+        tr = self.tr
+        title = f"<b>{escape(action_label(entry))}</b>"
+        if entry.from_status is not None and entry.to_status is not None:
+            title += (
+                f" <span style='color:#605e5c'>{escape(entry.from_status.label)} → "
+                f"{escape(entry.to_status.label)}</span>"
+            )
+        who = escape(entry.actor_full_name or entry.actor_username)
+        if entry.actor_full_name and entry.actor_username:
+            who += f" <span style='color:#605e5c'>({escape(entry.actor_username)})</span>"
+        meta = [who]
+        if entry.role:
+            meta.append(escape(role_label(entry.role)))
+        if entry.office_code:
+            meta.append(escape(tr("kantor {code}").format(code=entry.office_code)))
+        lines = [title, " · ".join(meta), self._times(entry)]
+        if entry.reason:
+            reason = escape(entry.reason).replace("\n", "<br>")
+            lines.append(f"<b>{escape(tr('Alasan'))}:</b> {reason}")
+        if entry.checklist:
+            items = []
+            for item in entry.checklist:
+                mark = (
+                    "<span style='color:#107c10'>✓</span>"
+                    if item.ok
+                    else ("<span style='color:#c50f1f'>✗</span>")
+                )
+                text = escape(names.get(item.requirement_code, item.requirement_code))
+                if item.note:
+                    text += f": {escape(item.note)}"
+                items.append(f"{mark} {text}")
+            lines.append(
+                f"<b>{escape(tr('Pemeriksaan persyaratan'))}:</b><br>" + "<br>".join(items)
+            )
+        return "<p style='margin:4px 0'>" + "<br>".join(lines) + "</p>"
+
+    def _times(self, entry: HistoryEntry) -> str:
+        tr = self.tr
+        server = format_datetime(entry.server_time, self._tz)
+        text = escape(tr("Server: {time}").format(time=server))
+        if entry.device_time is not None:
+            device = format_datetime(entry.device_time, self._tz)
+            text += " · " + escape(tr("Perangkat: {time}").format(time=device))
+            gap = entry.server_time - entry.device_time
+            if abs(gap) > CLOCK_GAP:
+                if gap > timedelta(0):
+                    remark = tr("tercatat di server {d} kemudian (keputusan luring?)")
+                else:
+                    remark = tr("jam perangkat {d} lebih cepat dari server")
+                text += (
+                    " <span style='color:#8a5300'>("
+                    + escape(remark.format(d=format_duration(gap)))
+                    + ")</span>"
+                )
+        return f"<span style='color:#605e5c'>{text}</span>"
+
+    def plain_entries(self) -> str:
+        """Visible text (tests, copying)."""
+        return self.toPlainText()
