@@ -1,0 +1,243 @@
+"""Application operations: scope, claims, workflow actions, numbers, history, change sequence.
+
+Every decision goes through `desktop.domain.workflow.transition`, the same function the desktop
+uses offline. Every change gives the application a new `seq` (the change feed) and appends to
+the audit chain, in the same transaction. Lock order, always: application row, registration
+counter, change sequence, audit chain - so concurrent writers cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from desktop.domain.numbering import format_registration_number
+from desktop.domain.workflow import (
+    CLAIM_LEASE,
+    Action,
+    Refusal,
+    RefusalCode,
+    Role,
+    State,
+    available_actions,
+    transition,
+)
+from server import audit, counters
+from server.deps import Principal
+from server.models import Application, HistoryEntry, User
+from server.problems import ProblemError, not_found
+from server.scope import in_scope
+from server.serialize import detail_dict, iso
+from server.state import ServerState
+
+
+def load_in_scope(
+    session: Session, principal: Principal, app_id: str, *, lock: bool = False
+) -> Application:
+    """The application, or 404 whether it does not exist or is outside the caller's scope."""
+    stmt = select(Application).where(Application.id == app_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    app = session.execute(stmt).scalar_one_or_none()
+    if app is None or not in_scope(principal.office.code, app.office_code):
+        raise not_found("Permohonan")
+    return app
+
+
+def holds_claim(app: Application, user_id: str, now: datetime) -> bool:
+    return (
+        app.claim_user_id == user_id
+        and app.claim_expires_at is not None
+        and app.claim_expires_at > now
+    )
+
+
+def active_claim(app: Application, now: datetime) -> bool:
+    return (
+        app.claim_user_id is not None
+        and app.claim_expires_at is not None
+        and (app.claim_expires_at > now)
+    )
+
+
+def claim_dict(session: Session, app: Application) -> dict[str, Any] | None:
+    if app.claim_user_id is None:
+        return None
+    holder = session.get(User, app.claim_user_id)
+    return {
+        "user_id": app.claim_user_id,
+        "username": holder.username if holder else "",
+        "full_name": holder.full_name if holder else "",
+        "expires_at": iso(app.claim_expires_at),
+    }
+
+
+def acting_role(principal: Principal, state: State) -> str:
+    """The first of the user's roles that may act in `state` (else their first role)."""
+    for role in principal.roles:
+        if role in _ROLE_VALUES and available_actions(state, [Role(role)]):
+            return role
+    return principal.roles[0] if principal.roles else Role.OPERATOR.value
+
+
+_ROLE_VALUES = frozenset(r.value for r in Role)
+
+
+def decide(
+    principal: Principal, state: State, action: Action, reason: str | None, claimed: bool
+) -> tuple[State | Refusal, str]:
+    """Run `transition` for each of the user's roles; the first that allows it acts.
+
+    When none does, the refusal of a role that the rule names (so the message is about the
+    reason or the claim, not the role) is preferred over a role refusal.
+    """
+    refusals: list[tuple[Refusal, str]] = []
+    for role in principal.roles:
+        result = transition(state, action, Role(role), reason=reason, holds_claim=claimed)
+        if isinstance(result, State):
+            return result, role
+        refusals.append((result, role))
+    if not refusals:
+        return Refusal(RefusalCode.ROLE_NOT_ALLOWED, "Akun tanpa peran tidak dapat bertindak."), ""
+    for refusal, role in refusals:
+        if refusal.code is not RefusalCode.ROLE_NOT_ALLOWED:
+            return refusal, role
+    return refusals[0]
+
+
+def next_position(session: Session, app_id: str) -> int:
+    count = session.execute(
+        select(func.max(HistoryEntry.position)).where(HistoryEntry.application_id == app_id)
+    ).scalar()
+    return int(count or 0) + 1
+
+
+def add_history(
+    session: Session,
+    app: Application,
+    principal: Principal,
+    *,
+    action: str,
+    role: str,
+    now: datetime,
+    from_status: str | None,
+    to_status: str | None,
+    reason: str | None = None,
+    device_time: datetime | None = None,
+    checklist: list[dict[str, Any]] | None = None,
+    transaction_id: str | None = None,
+) -> HistoryEntry:
+    entry = HistoryEntry(
+        id=str(uuid.uuid4()),
+        application_id=app.id,
+        position=next_position(session, app.id),
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor_id=principal.user.id,
+        role=role,
+        office_code=principal.office.code,
+        device_id=principal.device_id,
+        device_time=device_time,
+        server_time=now,
+        reason=reason,
+        checklist=checklist,
+        transaction_id=transaction_id,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def assign_registration(
+    state: ServerState, session: Session, app: Application, now: datetime
+) -> None:
+    """Official number on first submission: `area-yymmdd-sequence-check`, daily sequence per
+    kabupaten/kota allocated atomically."""
+    if app.registration_number:
+        return
+    area = app.office_code.replace(".", "")[:4]
+    day = state.local_date(now)
+    number = counters.allocate(session, counters.registration_counter(area, day.isoformat()))
+    app.registration_number = format_registration_number(area, day, number)
+
+
+def sla_deadline(state: ServerState, service_code: str, start: datetime) -> datetime | None:
+    service = state.catalogue.services.get(service_code)
+    if service is None:
+        return None
+    return start + timedelta(hours=service.sla_hours)
+
+
+def apply_transition(
+    state: ServerState,
+    session: Session,
+    app: Application,
+    principal: Principal,
+    action: Action,
+    target: State,
+    now: datetime,
+) -> None:
+    """Mutate the application for an allowed action (history and seq are the caller's)."""
+    app.status = target.value
+    app.version += 1
+    app.updated_at = now
+    if action in (Action.SUBMIT, Action.RESUBMIT):
+        assign_registration(state, session, app, now)
+        app.submitted_at = now
+        app.due_at = sla_deadline(state, app.service_code, now)
+    # The claim stays only while its holder can still act (validate -> sign); otherwise the
+    # next person in the workflow must be able to claim at once.
+    roles = [Role(r) for r in principal.roles]
+    if target.terminal or not available_actions(target, roles):
+        app.claim_user_id = None
+        app.claim_expires_at = None
+
+
+def touch(
+    session: Session,
+    app: Application,
+    principal: Principal,
+    now: datetime,
+    kind: str,
+    details: dict[str, Any],
+    *,
+    new_seq: bool = True,
+) -> None:
+    """New change-feed sequence for the application, then the audit row (locks in order)."""
+    if new_seq:
+        app.seq = counters.allocate(session, counters.SEQ)
+    app.updated_at = max(app.updated_at, now)
+    session.flush()
+    audit.append(
+        session,
+        kind,
+        at=now,
+        actor_id=principal.user.id,
+        application_id=app.id,
+        details={**details, "seq": app.seq, "status": app.status, "version": app.version},
+    )
+
+
+def refusal_problem(
+    session: Session, app: Application, refusal: Refusal, now: datetime
+) -> ProblemError:
+    code = refusal.code.value
+    if refusal.code is RefusalCode.WRONG_STATE:
+        return ProblemError(409, code, refusal.message, current=detail_dict(session, app, now))
+    if refusal.code is RefusalCode.ROLE_NOT_ALLOWED:
+        return ProblemError(403, code, refusal.message)
+    if refusal.code is RefusalCode.REASON_REQUIRED:
+        return ProblemError(422, code, refusal.message)
+    extras: dict[str, Any] = {"current": detail_dict(session, app, now)}
+    if active_claim(app, now):
+        extras["claim"] = claim_dict(session, app)
+    return ProblemError(409, code, refusal.message, **extras)
+
+
+def claim_lease_end(now: datetime) -> datetime:
+    return now + CLAIM_LEASE

@@ -1,0 +1,108 @@
+"""Server settings: one typed object, read from the environment with documented defaults.
+
+Everything an operator may need to change on a deployment is here, so that the rest of the
+server never reads `os.environ` itself and tests can build settings explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+SERVER_VERSION = "0.1.0"
+API_VERSION = "1"
+API_PREFIX = "/api/v1"
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} must be an integer, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings; see docs/architecture/server.md for the environment variables."""
+
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    database_url: str = ""
+    secret: str = ""
+    region: str = "1471"
+    timezone: str = "Asia/Jakarta"
+    access_ttl: int = 900
+    refresh_ttl: int = 8 * 3600
+    max_offline_days: int = 7
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_json_bytes: int = 1024 * 1024
+    lockout_threshold: int = 5
+    lockout_window: int = 15 * 60
+    lockout_duration: int = 15 * 60
+    reservation_max: int = 100
+    log_level: str = "INFO"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'loket.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read `LOKET_SERVER_*` and `DATABASE_URL`; unset values keep the defaults above."""
+        env = os.environ
+        base = cls()
+        return cls(
+            data_dir=Path(env.get("LOKET_SERVER_DATA") or base.data_dir),
+            database_url=env.get("DATABASE_URL", ""),
+            secret=env.get("LOKET_SERVER_SECRET", ""),
+            region=env.get("LOKET_SERVER_REGION") or base.region,
+            timezone=env.get("LOKET_SERVER_TZ") or base.timezone,
+            access_ttl=_int_env("LOKET_SERVER_ACCESS_TTL", base.access_ttl),
+            refresh_ttl=_int_env("LOKET_SERVER_REFRESH_TTL", base.refresh_ttl),
+            max_offline_days=_int_env("LOKET_SERVER_MAX_OFFLINE_DAYS", base.max_offline_days),
+            max_upload_bytes=_int_env("LOKET_SERVER_MAX_UPLOAD_BYTES", base.max_upload_bytes),
+            max_json_bytes=_int_env("LOKET_SERVER_MAX_JSON_BYTES", base.max_json_bytes),
+            lockout_threshold=_int_env("LOKET_SERVER_LOCKOUT_THRESHOLD", base.lockout_threshold),
+            lockout_window=_int_env("LOKET_SERVER_LOCKOUT_WINDOW", base.lockout_window),
+            lockout_duration=_int_env("LOKET_SERVER_LOCKOUT_DURATION", base.lockout_duration),
+            log_level=env.get("LOKET_SERVER_LOG_LEVEL") or base.log_level,
+        )
+
+    def resolved_secret(self) -> str:
+        """The token pepper: `LOKET_SERVER_SECRET`, else a random one kept in the data dir.
+
+        Keeping it in a file means tokens survive a restart without configuration; setting it
+        explicitly is what a multi-instance deployment needs.
+        """
+        if self.secret:
+            return self.secret
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(32)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(value, encoding="ascii")
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # atomic: a concurrent starter keeps the first secret
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path.read_text(encoding="ascii").strip()

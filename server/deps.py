@@ -1,0 +1,125 @@
+"""Request dependencies: the database session and the authenticated caller.
+
+One session per request: GET/HEAD read in a deferred transaction, everything else writes in an
+immediate one (SQLite) so a request that reads then writes never dies on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.models import AccessToken, AuthSession, Device, Office, User
+from server.problems import ProblemError
+from server.security import token_hash
+from server.state import ServerState, utcnow
+
+bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def get_state(request: Request) -> ServerState:
+    state: ServerState = request.app.state.loket
+    return state
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    state = get_state(request)
+    session = state.db.session(write=request.method not in READ_METHODS)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@dataclass
+class Principal:
+    """The caller: user, office, the log-in session and the device it came from."""
+
+    user: User
+    office: Office
+    session_id: str
+    device_id: str | None
+    device_code: str | None
+
+    @property
+    def roles(self) -> list[str]:
+        return list(self.user.roles)
+
+    def has_any(self, *roles: str) -> bool:
+        return any(r in self.user.roles for r in roles)
+
+
+def _invalid(detail: str = "Sesi tidak sah. Silakan masuk kembali.") -> ProblemError:
+    return ProblemError(401, "token_invalid", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Authenticate in a short read transaction of its own.
+
+    Never in the request's write session: on SQLite that would take the write lock here and
+    hold it across a thread hop to the endpoint, and with every worker thread waiting for the
+    lock the holder could not get a thread to finish (starvation until the busy timeout).
+    """
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise _invalid("Token akses tidak ada. Silakan masuk.")
+    token = credentials.credentials
+    if not token or len(token) > 200:
+        raise _invalid()
+    state = get_state(request)
+    with state.db.session(write=False) as session:
+        return _authenticate(request, state, session, token)
+
+
+def _authenticate(request: Request, state: ServerState, session: Session, token: str) -> Principal:
+    row = session.execute(
+        select(AccessToken, AuthSession, User)
+        .join(AuthSession, AuthSession.id == AccessToken.session_id)
+        .join(User, User.id == AuthSession.user_id)
+        .where(AccessToken.token_hash == token_hash(state.secret, token))
+    ).first()
+    if row is None:
+        raise _invalid()
+    access, auth_session, user = row
+    if auth_session.revoked_at is not None:
+        raise _invalid("Sesi telah berakhir. Silakan masuk kembali.")
+    if access.expires_at <= utcnow():
+        raise ProblemError(
+            401,
+            "token_expired",
+            "Token akses kedaluwarsa; perbarui token.",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if user.disabled:
+        raise ProblemError(403, "account_disabled", "Akun Anda dinonaktifkan oleh administrator.")
+    office = session.get(Office, user.office_code)
+    assert office is not None
+    device_code = None
+    device_id = request.headers.get("x-loket-device") or auth_session.device_id
+    if auth_session.device_pk is not None:
+        device = session.get(Device, auth_session.device_pk)
+        device_code = device.code if device else None
+    if device_id is not None:
+        device_id = device_id[:64]
+    return Principal(user, office, auth_session.id, device_id, device_code)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+DbSession = Annotated[Session, Depends(get_session)]
+State = Annotated[ServerState, Depends(get_state)]
+
+
+def require_roles(principal: Principal, *roles: str) -> None:
+    if not principal.has_any(*roles):
+        raise ProblemError(403, "forbidden", "Peran Anda tidak berwenang untuk fungsi ini.")

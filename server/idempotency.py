@@ -1,0 +1,78 @@
+"""Replay-safe requests: the first answer to a key is stored and returned again for the same
+key and body; the same key with another body is a 409 `idempotency_conflict`.
+
+Keys are namespaced by kind (`create`, `action`, `letter`, `reserve`) and bound to the user, so
+one person's key can never return another person's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from server.audit import canonical
+from server.models import IdempotencyRecord
+from server.problems import ProblemError
+
+
+def request_hash(user_id: str, payload: Any) -> str:
+    return hashlib.sha256(canonical({"user": user_id, "body": payload})).hexdigest()
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(
+        content=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        status_code=status,
+        media_type="application/json",
+    )
+
+
+def conflict(what: str) -> ProblemError:
+    return ProblemError(
+        409,
+        "idempotency_conflict",
+        f"{what} sudah dipakai untuk permintaan lain dengan isi berbeda.",
+    )
+
+
+def replay(session: Session, kind: str, key: str, rhash: str, what: str) -> Response | None:
+    """The stored answer for `key`, or None when the key is new."""
+    record = session.execute(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.kind == kind, IdempotencyRecord.key == key
+        )
+    ).scalar_one_or_none()
+    if record is None:
+        return None
+    if record.request_hash != rhash:
+        raise conflict(what)
+    return json_response(record.response, record.status_code)
+
+
+def remember(
+    session: Session,
+    kind: str,
+    key: str,
+    user_id: str,
+    rhash: str,
+    status: int,
+    response: dict[str, Any],
+    now: datetime,
+) -> None:
+    session.add(
+        IdempotencyRecord(
+            kind=kind,
+            key=key,
+            user_id=user_id,
+            request_hash=rhash,
+            status_code=status,
+            response=response,
+            created_at=now,
+        )
+    )

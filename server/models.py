@@ -1,0 +1,281 @@
+"""Database tables (SQLAlchemy 2, typed). The Alembic migrations in `migrations/` mirror them.
+
+Ids are canonical UUID strings (portable between SQLite and PostgreSQL, and what the wire uses).
+Times are stored in UTC (`UTCDateTime`), whatever the database's own time zone handling is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out; naive UTC on SQLite (sortable text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+    }
+
+
+class Office(Base):
+    """One office of the tree dinas > kecamatan > kelurahan; `code` is its wilayah code."""
+
+    __tablename__ = "offices"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), index=True)
+    unit: Mapped[str] = mapped_column(String(60), default="")
+    letter_pattern: Mapped[str | None] = mapped_column(String(200))
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"), index=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_window_start: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]
+
+
+class Device(Base):
+    """A desktop installation seen at an office; `code` (D01, D02...) goes into provisional
+    numbers, so it is unique per office and never reused."""
+
+    __tablename__ = "devices"
+    __table_args__ = (
+        UniqueConstraint("office_code", "device_id"),
+        UniqueConstraint("office_code", "code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    device_id: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(6))
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    last_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+
+
+class AuthSession(Base):
+    """One log-in: the family of refresh tokens it rotates through and their access tokens."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    device_pk: Mapped[int | None] = mapped_column(ForeignKey("devices.id"))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    revoked_reason: Mapped[str | None] = mapped_column(String(40))
+
+
+class RefreshToken(Base):
+    __tablename__ = "refresh_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("auth_sessions.id"), index=True)
+    issued_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AccessToken(Base):
+    __tablename__ = "access_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("auth_sessions.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        Index("ix_applications_created", "created_at", "id"),
+        Index("ix_applications_office_created", "office_code", "created_at", "id"),
+        Index("ix_applications_status_created", "status", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    registration_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    provisional_number: Mapped[str | None] = mapped_column(String(60), index=True)
+    service_code: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(30))
+    version: Mapped[int] = mapped_column(Integer)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    channel: Mapped[str] = mapped_column(String(20), default="counter")
+    nik: Mapped[str] = mapped_column(String(16), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    kk_number: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(254))
+    address: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    create_hash: Mapped[str | None] = mapped_column(String(64))
+    claim_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    claim_expires_at: Mapped[datetime | None]
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+
+
+class HistoryEntry(Base):
+    __tablename__ = "history"
+    __table_args__ = (UniqueConstraint("application_id", "position"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    actor_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(20))
+    office_code: Mapped[str] = mapped_column(String(20))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    device_time: Mapped[datetime | None]
+    server_time: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    checklist: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    transaction_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    requirement_code: Mapped[str | None] = mapped_column(String(60))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime]
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+
+
+class Counter(Base):
+    """Named counters whose row lock serialises allocation with the commit (see counters.py)."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IdempotencyRecord(Base):
+    """The first answer to an idempotent request, replayed for the same key and body."""
+
+    __tablename__ = "idempotency"
+    __table_args__ = (UniqueConstraint("kind", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[str] = mapped_column(String(36))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class NumberReservation(Base):
+    __tablename__ = "number_reservations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    letter_type: Mapped[str] = mapped_column(String(60))
+    year: Mapped[int] = mapped_column(Integer)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class AuditLog(Base):
+    """The server's own hash chain: `idx` is gap-free, `hash` covers `prev_hash`."""
+
+    __tablename__ = "audit_log"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[str | None] = mapped_column(String(36))
+    application_id: Mapped[str | None] = mapped_column(String(36))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ClientAuditEvent(Base):
+    """Events a desktop recorded (with its own chain), stored as sent, idempotent by id."""
+
+    __tablename__ = "client_audit_events"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    application_id: Mapped[str | None] = mapped_column(String(36))
+    device_time: Mapped[datetime | None]
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str | None] = mapped_column(String(128))
+    hash: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime]

@@ -1,0 +1,459 @@
+"""Applications: list, change feed, detail, create, claim/release and workflow actions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Header, Query
+from sqlalchemy import and_, or_
+from sqlalchemy.exc import IntegrityError
+from starlette.responses import Response
+
+from desktop.domain.identity import check_kk, check_nik
+from desktop.domain.numbering import looks_like_registration_number, parse_registration_number
+from desktop.domain.workflow import TERMINAL_STATES, Action, Refusal, Role, available_actions
+from desktop.domain.workflow import State as WState
+from server import applications as ops
+from server import counters, idempotency
+from server.deps import CurrentPrincipal, DbSession, State, require_roles
+from server.models import Application, Office
+from server.problems import ProblemError
+from server.routes import AUTHED, errors
+from server.schemas import (
+    ActionRequest,
+    ActionResult,
+    ApplicationDetail,
+    ApplicationPage,
+    ChangesPage,
+    ClaimResult,
+    CreateApplication,
+    StateName,
+)
+from server.scope import in_scope, scope_clause
+from server.serialize import detail_dict, history_dict, summaries, summary_query
+from server.state import utcnow
+
+router = APIRouter(tags=["applications"])
+
+
+def _encode_cursor(created_at: datetime, app_id: str) -> str:
+    raw = json.dumps([created_at.isoformat(), app_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, app_id = json.loads(raw)
+        moment = datetime.fromisoformat(stamp)
+        if moment.tzinfo is None or not isinstance(app_id, str):
+            raise ValueError("bad cursor")
+        return moment, app_id
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise ProblemError(
+            422,
+            "validation_error",
+            "Penanda halaman (cursor) tidak valid.",
+            errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}],
+        ) from exc
+
+
+def _search_clause(q: str) -> Any:
+    text = q.strip()
+    if looks_like_registration_number(text):
+        return Application.registration_number == str(parse_registration_number(text))
+    compact = text.replace(" ", "").replace(".", "")
+    if compact.isdigit() and len(compact) >= 4:
+        return or_(
+            Application.nik.like(compact + "%"),
+            Application.registration_number.like(compact[:4] + "-%" + compact[4:10] + "%")
+            if len(compact) > 4
+            else Application.registration_number.like(compact + "%"),
+        )
+    if text.upper().startswith("SEM-"):
+        return Application.provisional_number.like(text.upper() + "%")
+    pattern = "%" + text.replace("\\", "").replace("%", "").replace("_", " ") + "%"
+    return or_(
+        Application.name.ilike(pattern),
+        Application.registration_number.like(text + "%"),
+    )
+
+
+@router.get("/applications", response_model=ApplicationPage, responses=errors(*AUTHED))
+def list_applications(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    status: Annotated[list[StateName] | None, Query()] = None,
+    service_code: Annotated[str | None, Query(max_length=60)] = None,
+    office_code: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    claimed_by_me: bool = False,
+    overdue: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """Oldest first (a queue), keyset-paged by (created_at, id)."""
+    now = utcnow()
+    stmt = summary_query().where(scope_clause(Application.office_code, principal.office.code))
+    if status:
+        stmt = stmt.where(Application.status.in_(status))
+    if service_code:
+        stmt = stmt.where(Application.service_code == service_code)
+    if office_code:
+        stmt = stmt.where(scope_clause(Application.office_code, office_code))
+    if q and q.strip():
+        stmt = stmt.where(_search_clause(q))
+    if claimed_by_me:
+        stmt = stmt.where(
+            Application.claim_user_id == principal.user.id, Application.claim_expires_at > now
+        )
+    if overdue:
+        stmt = stmt.where(
+            Application.due_at < now,
+            Application.status.not_in([s.value for s in TERMINAL_STATES]),
+        )
+    if cursor:
+        created, app_id = _decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(
+                Application.created_at > created,
+                and_(Application.created_at == created, Application.id > app_id),
+            )
+        )
+    stmt = stmt.order_by(Application.created_at, Application.id).limit(limit + 1)
+    rows = session.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = _encode_cursor(rows[-1][0].created_at, rows[-1][0].id) if more else None
+    return idempotency.json_response({"items": summaries(rows, now), "next_cursor": next_cursor})
+
+
+@router.get("/applications/changes", response_model=ChangesPage, responses=errors(*AUTHED))
+def changes(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    since: Annotated[int, Query(ge=0, le=2**62)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+) -> Response:
+    """Applications changed after `since`, by the server's change sequence.
+
+    The counter is read first: every change numbered up to it has committed (numbers are
+    handed out under the counter's lock, released at commit), so when the page is not full the
+    client may safely jump to it, skipping changes outside its scope for good.
+    """
+    now = utcnow()
+    ceiling = counters.current(session, counters.SEQ)
+    stmt = (
+        summary_query()
+        .where(
+            Application.seq > since,
+            Application.seq <= ceiling,
+            scope_clause(Application.office_code, principal.office.code),
+        )
+        .order_by(Application.seq)
+        .limit(limit + 1)
+    )
+    rows = session.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last_seq = rows[-1][0].seq if more else max(since, ceiling)
+    return idempotency.json_response(
+        {"items": summaries(rows, now), "last_seq": last_seq, "has_more": more}
+    )
+
+
+@router.get(
+    "/applications/{app_id}", response_model=ApplicationDetail, responses=errors(*AUTHED, 404)
+)
+def get_application(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Response:
+    app = ops.load_in_scope(session, principal, str(app_id))
+    return idempotency.json_response(detail_dict(session, app, utcnow()))
+
+
+def _field_error(loc: list[str | int], message: str) -> ProblemError:
+    return ProblemError(422, "validation_error", message, errors=[{"loc": loc, "msg": message}])
+
+
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationDetail,
+    responses={
+        200: {"model": ApplicationDetail, "description": "Replay of an earlier create"},
+        **errors(*AUTHED, 409),
+    },
+)
+def create_application(
+    body: CreateApplication,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    idempotency_key: Annotated[UUID, Header(alias="Idempotency-Key")],
+) -> Response:
+    require_roles(principal, "operator")
+    now = utcnow()
+    payload = body.model_dump(mode="json")
+    rhash = idempotency.request_hash(principal.user.id, payload)
+    key = str(idempotency_key)
+    replayed = idempotency.replay(session, "create", key, rhash, "Idempotency-Key")
+    if replayed is not None:
+        return replayed
+    app_id = str(body.id)
+    existing = session.get(Application, app_id)
+    if existing is not None:
+        if existing.create_hash == rhash and in_scope(principal.office.code, existing.office_code):
+            return idempotency.json_response(detail_dict(session, existing, now), 200)
+        raise idempotency.conflict("Id permohonan")
+    service = state.catalogue.services.get(body.service_code)
+    if service is None:
+        raise ProblemError(
+            422, "unknown_service", f"Layanan '{body.service_code}' tidak ada di katalog."
+        )
+    office = session.get(Office, body.office_code)
+    if office is None or not in_scope(principal.office.code, office.code):
+        raise ProblemError(
+            422,
+            "unknown_office",
+            f"Kantor '{body.office_code}' tidak dikenal atau di luar wilayah Anda.",
+        )
+    if office.level not in service.intake_levels:
+        raise _field_error(
+            ["body", "service_code"],
+            f"Layanan '{service.name}' tidak diterima di loket tingkat {office.level}.",
+        )
+    applicant = body.applicant
+    nik = check_nik(applicant.nik, today=state.local_date(now))
+    if not nik.ok:
+        raise _field_error(
+            ["body", "applicant", "nik"], "NIK tidak valid: " + nik.problems[0].message
+        )
+    if applicant.kk_number is not None:
+        kk = check_kk(applicant.kk_number, today=state.local_date(now))
+        if not kk.ok:
+            raise _field_error(
+                ["body", "applicant", "kk_number"],
+                "Nomor KK tidak valid: " + kk.problems[0].message,
+            )
+    app = Application(
+        id=app_id,
+        registration_number=None,
+        provisional_number=body.provisional_number,
+        service_code=service.code,
+        status=WState.DRAFT.value,
+        version=1,
+        office_code=office.code,
+        channel="counter",
+        nik=applicant.nik,
+        name=applicant.name,
+        birth_date=applicant.birth_date,
+        sex=applicant.sex,
+        kk_number=applicant.kk_number,
+        phone=applicant.phone,
+        email=applicant.email,
+        address=applicant.address,
+        created_at=now,
+        updated_at=now,
+        created_by=principal.user.id,
+        create_hash=rhash,
+        seq=0,
+    )
+    steps: list[tuple[str, str, str | None, str]] = [("create", "operator", None, "draft")]
+    if body.submit:
+        result, role = ops.decide(principal, WState.DRAFT, Action.SUBMIT, None, False)
+        if isinstance(result, Refusal):  # pragma: no cover - operators may always submit
+            raise ProblemError(403, result.code.value, result.message)
+        # Before the row exists: the registration counter is locked before the change sequence.
+        ops.apply_transition(state, session, app, principal, Action.SUBMIT, result, now)
+        steps.append((Action.SUBMIT.value, role, WState.DRAFT.value, result.value))
+    app.seq = counters.allocate(session, counters.SEQ)
+    session.add(app)
+    session.flush()
+    for action_name, role, from_status, to_status in steps:
+        ops.add_history(
+            session,
+            app,
+            principal,
+            action=action_name,
+            role=role,
+            now=now,
+            from_status=from_status,
+            to_status=to_status,
+            device_time=body.device_time,
+        )
+    ops.touch(
+        session, app, principal, now, "application_created", {"submit": body.submit}, new_seq=False
+    )
+    response = detail_dict(session, app, now)
+    idempotency.remember(session, "create", key, principal.user.id, rhash, 201, response, now)
+    try:
+        session.commit()
+    except IntegrityError:
+        # A concurrent identical request won the race (PostgreSQL); answer as a replay.
+        session.rollback()
+        replayed = idempotency.replay(session, "create", key, rhash, "Idempotency-Key")
+        if replayed is not None:
+            return replayed
+        raise idempotency.conflict("Id permohonan") from None
+    return idempotency.json_response(response, 201)
+
+
+@router.post(
+    "/applications/{app_id}/claim",
+    response_model=ClaimResult,
+    responses=errors(*AUTHED, 404, 409),
+)
+def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Response:
+    """Take or renew the lease; refused while someone else holds an unexpired one."""
+    now = utcnow()
+    app = ops.load_in_scope(session, principal, str(app_id), lock=True)
+    current_state = WState(app.status)
+    if current_state.terminal:
+        raise ProblemError(
+            409,
+            "wrong_state",
+            f"Permohonan berstatus '{current_state.label}' sudah selesai diproses.",
+            current=detail_dict(session, app, now),
+        )
+    user_id = principal.user.id
+    if ops.active_claim(app, now) and app.claim_user_id != user_id:
+        holder = ops.claim_dict(session, app)
+        name = holder["full_name"] if holder else ""
+        raise ProblemError(
+            409,
+            "claimed_by_other",
+            f"Permohonan sedang dikerjakan oleh {name}.",
+            claim=holder,
+        )
+    if not available_actions(current_state, [Role(r) for r in principal.roles]):
+        raise ProblemError(
+            403,
+            "role_not_allowed",
+            f"Peran Anda tidak dapat memproses permohonan berstatus '{current_state.label}'.",
+        )
+    renewing = ops.holds_claim(app, user_id, now)
+    app.claim_user_id = user_id
+    app.claim_expires_at = ops.claim_lease_end(now)
+    if not renewing:
+        ops.add_history(
+            session,
+            app,
+            principal,
+            action="claim",
+            role=ops.acting_role(principal, current_state),
+            now=now,
+            from_status=None,
+            to_status=None,
+        )
+    ops.touch(session, app, principal, now, "claim_renewed" if renewing else "claimed", {})
+    body = {"claim": ops.claim_dict(session, app), "version": app.version}
+    session.commit()
+    return idempotency.json_response(body)
+
+
+@router.delete(
+    "/applications/{app_id}/claim",
+    status_code=204,
+    response_class=Response,
+    responses=errors(*AUTHED, 404, 409),
+)
+def release(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Response:
+    """By the holder, or by a supervisor for anyone in scope; no claim is a no-op."""
+    now = utcnow()
+    app = ops.load_in_scope(session, principal, str(app_id), lock=True)
+    if not ops.active_claim(app, now):
+        return Response(status_code=204)
+    if app.claim_user_id != principal.user.id and not principal.has_any("supervisor"):
+        raise ProblemError(
+            409,
+            "claimed_by_other",
+            "Klaim ini milik petugas lain; hanya pemegangnya atau supervisor yang dapat melepas.",
+            claim=ops.claim_dict(session, app),
+        )
+    previous = app.claim_user_id
+    app.claim_user_id = None
+    app.claim_expires_at = None
+    role = (
+        "supervisor"
+        if previous != principal.user.id
+        else ops.acting_role(principal, WState(app.status))
+    )
+    ops.add_history(
+        session,
+        app,
+        principal,
+        action="release",
+        role=role,
+        now=now,
+        from_status=None,
+        to_status=None,
+    )
+    ops.touch(session, app, principal, now, "released", {"holder": previous})
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post(
+    "/applications/{app_id}/actions",
+    response_model=ActionResult,
+    responses=errors(*AUTHED, 404, 409),
+)
+def act(
+    app_id: UUID,
+    body: ActionRequest,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+) -> Response:
+    """One workflow decision, replay-safe by `transaction_id`, refused on a stale version."""
+    now = utcnow()
+    app = ops.load_in_scope(session, principal, str(app_id), lock=True)
+    payload = body.model_dump(mode="json")
+    payload["application_id"] = app.id
+    rhash = idempotency.request_hash(principal.user.id, payload)
+    key = str(body.transaction_id)
+    replayed = idempotency.replay(session, "action", key, rhash, "transaction_id")
+    if replayed is not None:
+        return replayed
+    if body.expected_version != app.version:
+        raise ProblemError(
+            409,
+            "version_conflict",
+            "Permohonan telah diubah oleh orang lain sejak Anda membukanya "
+            f"(versi Anda {body.expected_version}, sekarang {app.version}).",
+            current=detail_dict(session, app, now),
+        )
+    action = Action(body.action)
+    current_state = WState(app.status)
+    claimed = ops.holds_claim(app, principal.user.id, now)
+    result, role = ops.decide(principal, current_state, action, body.reason, claimed)
+    if isinstance(result, Refusal):
+        raise ops.refusal_problem(session, app, result, now)
+    ops.apply_transition(state, session, app, principal, action, result, now)
+    checklist = [item.model_dump() for item in body.checklist] if body.checklist else None
+    entry = ops.add_history(
+        session,
+        app,
+        principal,
+        action=action.value,
+        role=role,
+        now=now,
+        from_status=current_state.value,
+        to_status=result.value,
+        reason=body.reason,
+        device_time=body.device_time,
+        checklist=checklist,
+        transaction_id=key,
+    )
+    ops.touch(session, app, principal, now, "action", {"action": action.value, "entry": entry.id})
+    response = {
+        "application": detail_dict(session, app, now),
+        "entry": history_dict(entry, principal.user),
+    }
+    idempotency.remember(session, "action", key, principal.user.id, rhash, 200, response, now)
+    session.commit()
+    return idempotency.json_response(response)

@@ -1,0 +1,68 @@
+"""Client audit events in (idempotent batches) and the server chain's integrity check."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+from starlette.responses import Response
+
+from server import audit
+from server.deps import CurrentPrincipal, DbSession, require_roles
+from server.idempotency import json_response
+from server.models import ClientAuditEvent
+from server.routes import AUTHED, errors
+from server.schemas import AuditBatch, AuditBatchResult, AuditVerify
+from server.state import utcnow
+
+router = APIRouter(tags=["audit"])
+
+
+@router.post("/audit", response_model=AuditBatchResult, responses=errors(*AUTHED))
+def post_events(body: AuditBatch, principal: CurrentPrincipal, session: DbSession) -> Response:
+    """Store a desktop's events as sent (its own chain is kept for later verification)."""
+    now = utcnow()
+    ids = [str(e.id) for e in body.events]
+    known = set(
+        session.execute(select(ClientAuditEvent.id).where(ClientAuditEvent.id.in_(ids)))
+        .scalars()
+        .all()
+    )
+    accepted = duplicates = 0
+    for event in body.events:
+        event_id = str(event.id)
+        if event_id in known:
+            duplicates += 1
+            continue
+        known.add(event_id)
+        session.add(
+            ClientAuditEvent(
+                id=event_id,
+                user_id=principal.user.id,
+                device_id=principal.device_id,
+                kind=event.kind,
+                application_id=str(event.application_id) if event.application_id else None,
+                device_time=event.device_time,
+                details=event.details,
+                prev_hash=event.prev_hash,
+                hash=event.hash,
+                received_at=now,
+            )
+        )
+        accepted += 1
+    if accepted:
+        audit.append(
+            session,
+            "client_audit_batch",
+            at=now,
+            actor_id=principal.user.id,
+            details={"accepted": accepted, "device_id": principal.device_id},
+        )
+    session.commit()
+    return json_response({"accepted": accepted, "duplicates": duplicates})
+
+
+@router.get("/audit/verify", response_model=AuditVerify, responses=errors(*AUTHED))
+def verify(principal: CurrentPrincipal, session: DbSession) -> Response:
+    require_roles(principal, "admin")
+    ok, entries, first_bad, head = audit.verify(session)
+    return json_response({"ok": ok, "entries": entries, "first_bad": first_bad, "head": head})

@@ -1,0 +1,269 @@
+"""Log-in, token refresh with rotation and reuse detection, log-out, and /me.
+
+A refresh token is single-use: each refresh returns a new one and marks the old one used.
+Presenting a used one means it was copied, so the whole family (the log-in session) is revoked
+and every access token of it dies with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from fastapi import APIRouter
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from server import audit, counters
+from server.deps import CurrentPrincipal, DbSession, State
+from server.idempotency import json_response
+from server.models import AccessToken, AuthSession, Device, Office, RefreshToken, User
+from server.problems import ProblemError
+from server.routes import errors
+from server.schemas import LoginRequest, Me, RefreshRequest, Tokens
+from server.security import burn_time, new_token, token_hash, verify_password
+from server.serialize import iso, office_dict
+from server.state import ServerState, utcnow
+
+log = logging.getLogger(__name__)
+router = APIRouter(tags=["auth"])
+
+
+def me_dict(
+    state: ServerState, user: User, office: Office, device_code: str | None
+) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "full_name": user.full_name,
+        "roles": list(user.roles),
+        "office": office_dict(office),
+        "device_code": device_code,
+        "offline_policy": {"max_offline_days": state.settings.max_offline_days},
+    }
+
+
+def _device(
+    session: Session, office_code: str, device_id: str, user_id: str, now: datetime
+) -> Device:
+    """The device's record at this office; a new one gets the next short code (D01, D02...)."""
+    name = f"device:{office_code}"
+    counters.allocate(session, name, 0)  # take the counter's lock before looking
+    device = session.execute(
+        select(Device).where(Device.office_code == office_code, Device.device_id == device_id)
+    ).scalar_one_or_none()
+    if device is None:
+        number = counters.allocate(session, name)
+        device = Device(
+            office_code=office_code,
+            device_id=device_id,
+            code=f"D{number:02d}",
+            first_seen=now,
+            last_seen=now,
+            last_user_id=user_id,
+        )
+        session.add(device)
+    else:
+        device.last_seen = now
+        device.last_user_id = user_id
+    session.flush()
+    return device
+
+
+def _issue(
+    state: ServerState, session: Session, auth_session: AuthSession, now: datetime
+) -> tuple[str, str]:
+    access, refresh = new_token(), new_token()
+    session.add(
+        AccessToken(
+            token_hash=token_hash(state.secret, access),
+            session_id=auth_session.id,
+            expires_at=now + timedelta(seconds=state.settings.access_ttl),
+        )
+    )
+    session.add(
+        RefreshToken(
+            token_hash=token_hash(state.secret, refresh),
+            session_id=auth_session.id,
+            issued_at=now,
+            expires_at=now + timedelta(seconds=state.settings.refresh_ttl),
+        )
+    )
+    return access, refresh
+
+
+def _tokens(state: ServerState, access: str, refresh: str, me: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "access_token": access,
+        "refresh_token": refresh,
+        "token_type": "bearer",
+        "expires_in": state.settings.access_ttl,
+        "refresh_expires_in": state.settings.refresh_ttl,
+        "user": me,
+    }
+
+
+def _invalid_credentials() -> ProblemError:
+    return ProblemError(401, "invalid_credentials", "Nama pengguna atau kata sandi salah.")
+
+
+def _locked(until: datetime, zone: tzinfo) -> ProblemError:
+    return ProblemError(
+        423,
+        "account_locked",
+        "Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. "
+        f"Coba lagi setelah pukul {until.astimezone(zone).strftime('%H:%M')}.",
+        locked_until=iso(until),
+        headers={"Retry-After": str(max(1, int((until - utcnow()).total_seconds())))},
+    )
+
+
+def _disabled() -> ProblemError:
+    return ProblemError(403, "account_disabled", "Akun Anda dinonaktifkan oleh administrator.")
+
+
+@router.post("/auth/login", response_model=Tokens, responses=errors(400, 401, 403, 413, 422, 423))
+def login(body: LoginRequest, session: DbSession, state: State) -> Response:
+    now = utcnow()
+    settings = state.settings
+    user = session.execute(select(User).where(User.username == body.username)).scalar_one_or_none()
+    if user is None:
+        burn_time(body.password)
+        raise _invalid_credentials()
+    if user.locked_until is not None and user.locked_until > now:
+        raise _locked(user.locked_until, state.zone)
+    if not verify_password(user.password_hash, body.password):
+        window = timedelta(seconds=settings.lockout_window)
+        if user.failed_window_start is None or now - user.failed_window_start > window:
+            user.failed_window_start = now
+            user.failed_count = 0
+        user.failed_count += 1
+        locked = user.failed_count >= settings.lockout_threshold
+        if locked:
+            user.locked_until = now + timedelta(seconds=settings.lockout_duration)
+            user.failed_count = 0
+            user.failed_window_start = None
+        audit.append(
+            session,
+            "account_locked" if locked else "login_failed",
+            at=now,
+            actor_id=user.id,
+            details={"device_id": body.device_id},
+        )
+        session.commit()
+        log.info("failed log-in for user %s%s", user.username, " (locked)" if locked else "")
+        if locked and user.locked_until is not None:
+            raise _locked(user.locked_until, state.zone)
+        raise _invalid_credentials()
+    if user.disabled:
+        raise _disabled()
+    user.failed_count = 0
+    user.failed_window_start = None
+    user.locked_until = None
+    office = session.get(Office, user.office_code)
+    assert office is not None
+    device = _device(session, office.code, body.device_id, user.id, now)
+    auth_session = AuthSession(
+        id=str(uuid.uuid4()),
+        user_id=user.id,
+        device_pk=device.id,
+        device_id=body.device_id,
+        created_at=now,
+    )
+    session.add(auth_session)
+    session.flush()
+    access, refresh = _issue(state, session, auth_session, now)
+    # Expired access tokens are useless; sweep them here rather than in a background job.
+    session.execute(delete(AccessToken).where(AccessToken.expires_at < now - timedelta(days=1)))
+    audit.append(
+        session,
+        "login",
+        at=now,
+        actor_id=user.id,
+        details={"device_id": body.device_id, "device_code": device.code},
+    )
+    session.commit()
+    log.info("log-in: %s from device %s", user.username, device.code)
+    return json_response(_tokens(state, access, refresh, me_dict(state, user, office, device.code)))
+
+
+def _revoke(session: Session, auth_session_id: str, now: datetime, reason: str) -> None:
+    session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == auth_session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_reason=reason)
+    )
+
+
+@router.post("/auth/refresh", response_model=Tokens, responses=errors(400, 401, 403, 413, 422))
+def refresh(body: RefreshRequest, session: DbSession, state: State) -> Response:
+    now = utcnow()
+    invalid = ProblemError(
+        401, "refresh_invalid", "Sesi berakhir atau tidak sah. Silakan masuk kembali."
+    )
+    token = session.execute(
+        select(RefreshToken)
+        .where(RefreshToken.token_hash == token_hash(state.secret, body.refresh_token))
+        .with_for_update()
+    ).scalar_one_or_none()
+    if token is None:
+        raise invalid
+    auth_session = session.get(AuthSession, token.session_id)
+    if auth_session is None or auth_session.revoked_at is not None:
+        raise invalid
+    if token.used_at is not None:
+        _revoke(session, auth_session.id, now, "refresh_reuse")
+        audit.append(
+            session,
+            "refresh_reuse",
+            at=now,
+            actor_id=auth_session.user_id,
+            details={"session": auth_session.id},
+        )
+        session.commit()
+        log.warning("refresh token reused; session %s revoked", auth_session.id)
+        raise invalid
+    if token.expires_at <= now:
+        raise invalid
+    user = session.get(User, auth_session.user_id)
+    assert user is not None
+    if user.disabled:
+        _revoke(session, auth_session.id, now, "disabled")
+        session.commit()
+        raise _disabled()
+    token.used_at = now
+    access, new_refresh = _issue(state, session, auth_session, now)
+    office = session.get(Office, user.office_code)
+    assert office is not None
+    device = session.get(Device, auth_session.device_pk) if auth_session.device_pk else None
+    session.commit()
+    me = me_dict(state, user, office, device.code if device else None)
+    return json_response(_tokens(state, access, new_refresh, me))
+
+
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    response_class=Response,
+    responses=errors(400, 413, 422),
+)
+def logout(body: RefreshRequest, session: DbSession, state: State) -> Response:
+    """Revoke the refresh token's session. Needs no access token (an expired one must never
+    keep a counter PC from logging out) and always answers 204, even for unknown tokens."""
+    now = utcnow()
+    token = session.get(RefreshToken, token_hash(state.secret, body.refresh_token))
+    if token is not None:
+        auth_session = session.get(AuthSession, token.session_id)
+        if auth_session is not None and auth_session.revoked_at is None:
+            _revoke(session, auth_session.id, now, "logout")
+            audit.append(session, "logout", at=now, actor_id=auth_session.user_id, details={})
+            session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=Me, responses=errors(400, 401, 403))
+def me(principal: CurrentPrincipal, state: State) -> Response:
+    return json_response(me_dict(state, principal.user, principal.office, principal.device_code))

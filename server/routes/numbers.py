@@ -1,0 +1,139 @@
+"""Letter numbers: allocated atomically per (office, letter type, year), or reserved in blocks.
+
+Two officers printing letters at the same moment must never get the same number - the classic
+failure of spreadsheet-based registers - so the number comes from a locked counter row, and a
+replayed `transaction_id` gets the number it got the first time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from desktop.domain.numbering import DEFAULT_LETTER_PATTERN, format_letter_number
+from server import audit, counters, idempotency
+from server.deps import CurrentPrincipal, DbSession, State
+from server.models import NumberReservation, Office
+from server.problems import ProblemError
+from server.routes import AUTHED, errors
+from server.schemas import LetterNumber, LetterRequest, Reservation, ReserveRequest
+from server.scope import in_scope
+from server.serialize import iso
+from server.state import ServerState, utcnow
+
+router = APIRouter(tags=["numbers"])
+
+
+def _office(session: DbSession, principal: CurrentPrincipal, code: str) -> Office:
+    office = session.get(Office, code)
+    if office is None or not in_scope(principal.office.code, office.code):
+        raise ProblemError(
+            422, "unknown_office", f"Kantor '{code}' tidak dikenal atau di luar wilayah Anda."
+        )
+    return office
+
+
+def _letter_type(state: ServerState, letter_type: str) -> str | None:
+    types = state.letter_types()
+    if letter_type not in types:
+        raise ProblemError(
+            422,
+            "validation_error",
+            f"Jenis surat '{letter_type}' tidak ada di katalog.",
+            errors=[{"loc": ["body", "letter_type"], "msg": "unknown letter type"}],
+        )
+    return types[letter_type]
+
+
+@router.post("/numbers/letter", response_model=LetterNumber, responses=errors(*AUTHED, 409))
+def letter_number(
+    body: LetterRequest, principal: CurrentPrincipal, session: DbSession, state: State
+) -> Response:
+    now = utcnow()
+    office = _office(session, principal, body.office_code)
+    default_klasifikasi = _letter_type(state, body.letter_type)
+    year = state.local_date(now).year
+    name = counters.letter_counter(office.code, body.letter_type, year)
+    counters.allocate(session, name, 0)  # lock first: a concurrent replay then sees our record
+    payload = body.model_dump(mode="json")
+    rhash = idempotency.request_hash(principal.user.id, payload)
+    key = str(body.transaction_id)
+    replayed = idempotency.replay(session, "letter", key, rhash, "transaction_id")
+    if replayed is not None:
+        return replayed
+    number = counters.allocate(session, name)
+    formatted = format_letter_number(
+        office.letter_pattern or DEFAULT_LETTER_PATTERN,
+        number=number,
+        issued=state.local_date(now),
+        klasifikasi=body.klasifikasi or default_klasifikasi or "",
+        unit=office.unit,
+    )
+    response = {"number": number, "year": year, "formatted": formatted}
+    audit.append(
+        session,
+        "letter_number",
+        at=now,
+        actor_id=principal.user.id,
+        details={"office": office.code, "letter_type": body.letter_type, **response},
+    )
+    idempotency.remember(session, "letter", key, principal.user.id, rhash, 200, response, now)
+    session.commit()
+    return idempotency.json_response(response)
+
+
+@router.post("/numbers/reserve", response_model=Reservation, responses=errors(*AUTHED, 409))
+def reserve(
+    body: ReserveRequest, principal: CurrentPrincipal, session: DbSession, state: State
+) -> Response:
+    """A block for letters issued offline. Unused numbers of a block stay unused (a visible
+    gap is better than a duplicate). The block expires with the offline policy or the year."""
+    now = utcnow()
+    office = _office(session, principal, body.office_code)
+    _letter_type(state, body.letter_type)
+    year = state.local_date(now).year
+    name = counters.letter_counter(office.code, body.letter_type, year)
+    counters.allocate(session, name, 0)
+    payload = body.model_dump(mode="json")
+    rhash = idempotency.request_hash(principal.user.id, payload)
+    key = str(body.transaction_id)
+    replayed = idempotency.replay(session, "reserve", key, rhash, "transaction_id")
+    if replayed is not None:
+        return replayed
+    end = counters.allocate(session, name, body.count)
+    start = end - body.count + 1
+    year_end = datetime.combine(
+        state.local_date(now).replace(month=12, day=31), time(23, 59, 59), tzinfo=state.zone
+    )
+    expires = min(now + timedelta(days=state.settings.max_offline_days), year_end)
+    session.add(
+        NumberReservation(
+            office_code=office.code,
+            letter_type=body.letter_type,
+            year=year,
+            start=start,
+            end=end,
+            user_id=principal.user.id,
+            device_id=principal.device_id,
+            created_at=now,
+            expires_at=expires,
+        )
+    )
+    response = {"year": year, "start": start, "end": end, "expires_at": iso(expires)}
+    audit.append(
+        session,
+        "letter_block",
+        at=now,
+        actor_id=principal.user.id,
+        details={
+            "office": office.code,
+            "letter_type": body.letter_type,
+            "start": start,
+            "end": end,
+        },
+    )
+    idempotency.remember(session, "reserve", key, principal.user.id, rhash, 200, response, now)
+    session.commit()
+    return idempotency.json_response(response)

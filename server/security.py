@@ -1,0 +1,115 @@
+"""Passwords, opaque tokens, and a logging filter that keeps secrets and NIKs out of logs.
+
+Tokens are random strings; the database keeps only their keyed SHA-256 (the key is the server
+secret), so a copy of the database cannot be used to log in. Passwords use argon2id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from desktop.domain.identity import mask_niks_in_text
+
+_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing-only")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def burn_time(password: str) -> None:
+    """Spend the time of a real verification, so unknown usernames cannot be told apart."""
+    verify_password(_DUMMY_HASH, password)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_hash(secret: str, token: str) -> str:
+    return hmac.new(secret.encode(), token.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+
+
+# -- logging ----------------------------------------------------------------------------------
+
+_BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
+_SECRET_FIELDS = re.compile(
+    r"(?i)((?:\"|')?(?:password|access_token|refresh_token|token|secret)(?:\"|')?\s*[:=]\s*)"
+    r"(\"[^\"]*\"|'[^']*'|[^\s,&}]+)"
+)
+
+
+def redact(text: str) -> str:
+    """Mask NIK-like numbers and anything that looks like a password or token."""
+    text = _BEARER.sub(r"\1***", text)
+    text = _SECRET_FIELDS.sub(r"\1***", text)
+    return mask_niks_in_text(text)
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites every record's final message; attach it to handlers, not loggers, so records
+    propagated from any library (uvicorn's access log included) pass through it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not lose the record
+            message = str(record.msg)
+        cleaned = redact(message)
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        record.msg = cleaned
+        record.args = None
+        return True
+
+
+def install_log_filter(logger_names: tuple[str, ...] = ("", "uvicorn", "uvicorn.access")) -> None:
+    """Add the filter to every handler of the named loggers (idempotent)."""
+    for name in logger_names:
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+                handler.addFilter(RedactingFilter())
+
+
+def logging_config(level: str) -> dict[str, Any]:
+    """dictConfig for `serve`: one stderr handler, filtered, used by our loggers and uvicorn."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": RedactingFilter}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        },
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "plain",
+                "filters": ["redact"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.error": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.access": {"handlers": ["stderr"], "level": level, "propagate": False},
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+    }

@@ -1,0 +1,55 @@
+"""What one running server holds: settings, database, catalogue, blob store, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from desktop.domain.catalogue import Catalogue, load_catalogue
+from server.blobs import BlobStore
+from server.config import Settings
+from server.db import Database
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def local_zone(name: str) -> tzinfo:
+    """The office time zone (registration numbers and letter years use the local date)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone(timedelta(hours=7), "WIB")
+
+
+@dataclass
+class ServerState:
+    settings: Settings
+    db: Database
+    secret: str
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return load_catalogue(self.settings.region)
+
+    @cached_property
+    def blobs(self) -> BlobStore:
+        return BlobStore(self.settings.blob_dir)
+
+    @cached_property
+    def zone(self) -> tzinfo:
+        return local_zone(self.settings.timezone)
+
+    def local_date(self, moment: datetime) -> date:
+        return moment.astimezone(self.zone).date()
+
+    def letter_types(self) -> dict[str, str | None]:
+        """Letter type -> default klasifikasi, from the catalogue's letter services."""
+        types: dict[str, str | None] = {}
+        for service in self.catalogue.services.values():
+            if service.letter_type and service.letter_type not in types:
+                types[service.letter_type] = service.klasifikasi
+        return types

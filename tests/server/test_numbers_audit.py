@@ -1,0 +1,119 @@
+"""Letter numbers, reservations, and the audit log (client batches and the server chain)."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import date
+from typing import Any
+
+from desktop.domain.numbering import roman_month
+from tests.live_server import LiveServer
+from tests.server.conftest import Api
+
+
+def test_letter_number_format_and_replay(login: Any) -> None:
+    op = login("operator")
+    tx = str(uuid.uuid4())
+    body = {
+        "office_code": "14.71.01.1002",
+        "letter_type": "sk_domisili",
+        "klasifikasi": None,
+        "transaction_id": tx,
+    }
+    first = op.post("/numbers/letter", json=body)
+    assert first.status_code == 200, first.text
+    data = first.json()
+    parts = data["formatted"].split("/")
+    assert parts[:3] == ["470", str(data["number"]), "Kel.Jadirejo"]
+    assert parts[3] in {roman_month(m) for m in range(1, 13)}
+    assert parts[4] == str(data["year"]) and abs(data["year"] - date.today().year) <= 1
+    assert op.post("/numbers/letter", json=body).json() == data  # replay: same number
+    nxt = op.post("/numbers/letter", json=dict(body, transaction_id=str(uuid.uuid4()))).json()
+    assert nxt["number"] == data["number"] + 1
+    r = op.post("/numbers/letter", json=dict(body, klasifikasi="400.12"))
+    assert r.status_code == 409 and r.json()["code"] == "idempotency_conflict"
+    r = op.post(
+        "/numbers/letter", json=dict(body, letter_type="nope", transaction_id=str(uuid.uuid4()))
+    )
+    assert r.status_code == 422
+    r = op.post(
+        "/numbers/letter",
+        json=dict(body, office_code="14.71.02.1001", transaction_id=str(uuid.uuid4())),
+    )
+    assert r.status_code == 422 and r.json()["code"] == "unknown_office"
+
+
+def test_reserve_block(login: Any) -> None:
+    op = login("operator")
+    tx = str(uuid.uuid4())
+    body = {
+        "office_code": "14.71.01.1002",
+        "letter_type": "sktm",
+        "count": 10,
+        "transaction_id": tx,
+    }
+    r = op.post("/numbers/reserve", json=body)
+    assert r.status_code == 200, r.text
+    block = r.json()
+    assert block["end"] - block["start"] == 9
+    assert op.post("/numbers/reserve", json=body).json() == block
+    nxt = op.post(
+        "/numbers/letter",
+        json={
+            "office_code": "14.71.01.1002",
+            "letter_type": "sktm",
+            "transaction_id": str(uuid.uuid4()),
+        },
+    ).json()
+    assert nxt["number"] == block["end"] + 1
+    r = op.post("/numbers/reserve", json=dict(body, count=101, transaction_id=str(uuid.uuid4())))
+    assert r.status_code == 422
+
+
+def test_client_audit_batches_are_idempotent(login: Any) -> None:
+    op = login("operator")
+    events = [
+        {
+            "id": str(uuid.uuid4()),
+            "kind": "print_receipt",
+            "application_id": None,
+            "device_time": "2026-01-05T08:00:00+07:00",
+            "details": {"copies": 1},
+            "prev_hash": None,
+            "hash": "ab" * 32,
+        }
+        for _ in range(3)
+    ]
+    r = op.post("/audit", json={"events": events})
+    assert r.json() == {"accepted": 3, "duplicates": 0}
+    r = op.post("/audit", json={"events": [*events, {**events[0]}]})
+    assert r.json() == {"accepted": 0, "duplicates": 4}
+
+
+def test_audit_chain_detects_tampering(fresh_server: LiveServer) -> None:
+    admin = Api(fresh_server, *fresh_server.accounts["admin"])
+    op = Api(fresh_server, *fresh_server.accounts["operator"])
+    op.create()
+    op.post(
+        "/numbers/letter",
+        json={
+            "office_code": "14.71.01.1002",
+            "letter_type": "sktm",
+            "transaction_id": str(uuid.uuid4()),
+        },
+    )
+    report = admin.get("/audit/verify").json()
+    assert report["ok"] is True and report["entries"] >= 4 and report["first_bad"] is None
+    if fresh_server.db_path is not None:
+        with sqlite3.connect(fresh_server.db_path, timeout=30) as conn:
+            conn.execute("UPDATE audit_log SET details = '{\"forged\": 1}' WHERE idx = 2")
+    else:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(fresh_server.database_url).set(drivername="postgresql")
+        with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
+            conn.execute("UPDATE audit_log SET details = '{\"forged\": 1}' WHERE idx = 2")
+    report = admin.get("/audit/verify").json()
+    assert report["ok"] is False and report["first_bad"] == 2
