@@ -1,0 +1,116 @@
+""" "Uji koneksi": tell a counter officer, in plain Indonesian, why the server cannot be used.
+
+The first-run dialog and the connectivity probe call `probe_server`; it never raises. The
+distinctions matter on site: a DNS failure is a typo or a dead office network, a refused
+connection is a stopped server, a TLS problem is a certificate or missing internal CA, and an
+answer that is not ``/health`` of API v1 is the wrong address (or a server too new/old).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from desktop.services.api.client import ApiClient, normalise_server_url
+from desktop.services.api.errors import (
+    ApiError,
+    BadResponse,
+    ConnectionFailure,
+    FailureKind,
+)
+
+SUPPORTED_API_VERSION = "1"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class ConnectionReport:
+    """Outcome of a connection test. `kind` is "ok", a `FailureKind`, "not_loket" or "version"."""
+
+    ok: bool
+    kind: str
+    message: str
+    server_url: str = ""
+    server_version: str = ""
+    warning: str = ""
+
+
+def probe_server(
+    server_url: str, *, ca_bundle: str | None = None, device_id: str = "", timeout: float = 8.0
+) -> ConnectionReport:
+    """Probe ``GET /api/v1/health`` and explain the result; never raises."""
+    try:
+        url = normalise_server_url(server_url)
+    except ConnectionFailure as exc:
+        return ConnectionReport(False, exc.kind.value, exc.message)
+    if ca_bundle:
+        from pathlib import Path
+
+        if not Path(ca_bundle).is_file():
+            return ConnectionReport(
+                False,
+                FailureKind.TLS.value,
+                f"Berkas CA '{ca_bundle}' tidak ditemukan. "
+                "Pilih berkas sertifikat CA (PEM) yang benar.",
+                url,
+            )
+    client = ApiClient(
+        url, device_id=device_id or "uji-koneksi", ca_bundle=ca_bundle, timeout=timeout
+    )
+    try:
+        body = client.get_json("/health", auth=False)
+    except ConnectionFailure as exc:
+        return ConnectionReport(False, exc.kind.value, exc.message, url)
+    except (BadResponse, ApiError) as exc:
+        detail = exc.message
+        return ConnectionReport(
+            False,
+            "not_loket",
+            f"Alamat {client.host} menjawab, tetapi bukan server Loket API v1 ({detail}). "
+            "Periksa alamat server.",
+            url,
+        )
+    finally:
+        client.close()
+    return _judge(body, url)
+
+
+def _judge(body: Any, url: str) -> ConnectionReport:
+    host = urlsplit(url).netloc
+    if not isinstance(body, dict) or body.get("status") != "ok" or "api_version" not in body:
+        return ConnectionReport(
+            False,
+            "not_loket",
+            f"Alamat {host} menjawab, tetapi jawabannya bukan dari server Loket. "
+            "Periksa alamat server.",
+            url,
+        )
+    version = str(body.get("api_version"))
+    server_version = str(body.get("server_version", ""))
+    if version != SUPPORTED_API_VERSION:
+        return ConnectionReport(
+            False,
+            "version",
+            f"Server Loket di {host} memakai API versi {version}, sedangkan aplikasi ini "
+            f"memerlukan versi {SUPPORTED_API_VERSION}. Perbarui aplikasi Loket atau hubungi "
+            "administrator.",
+            url,
+            server_version,
+        )
+    warning = ""
+    parts = urlsplit(url)
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        warning = (
+            "Peringatan: sambungan memakai http:// tanpa enkripsi. Gunakan https:// untuk "
+            "server di jaringan."
+        )
+    return ConnectionReport(
+        True,
+        "ok",
+        f"Tersambung ke server Loket {host} "
+        f"(versi server {server_version or '?'}, API v{version}).",
+        url,
+        server_version,
+        warning,
+    )

@@ -1,0 +1,334 @@
+"""Working on one application: claim, renew, release, decide, fetch detail and documents.
+
+Decisions carry the version they were made on and a transaction id, so a lost answer can be
+retried safely (the server returns the original result for a seen transaction id). When someone
+else was faster (409), the server's ``current``/``claim`` extras are turned into a plain
+Indonesian sentence naming who did what and when, and the newer state is written to the local
+store, so the workbench can reload and the person can decide again on fresh data.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from desktop.domain.records import (
+    ApplicationDetail,
+    ApplicationSummary,
+    ChecklistItem,
+    ClaimInfo,
+    HistoryEntry,
+    RecordError,
+)
+from desktop.domain.workflow import Action, Role, parse_action, parse_state
+from desktop.models.store import Store
+from desktop.services.api.client import ApiClient, expect_mapping
+from desktop.services.api.errors import ApiError, BadResponse, ConnectionFailure, LoketError
+
+log = logging.getLogger(__name__)
+
+CONFLICT_CODES = frozenset(
+    {"claimed_by_other", "claim_required", "version_conflict", "wrong_state"}
+)
+
+
+def _hhmm(when: datetime) -> str:
+    return when.astimezone().strftime("%H.%M")
+
+
+def _when(when: datetime) -> str:
+    local = when.astimezone()
+    today = datetime.now().astimezone().date()
+    if local.date() == today:
+        return f"pukul {local:%H.%M}"
+    return f"{local:%d/%m/%Y} pukul {local:%H.%M}"
+
+
+def _role_label(raw: str) -> str:
+    try:
+        return Role(raw).label
+    except ValueError:
+        return raw
+
+
+def _past_tense(action: Action | None, raw: str) -> str:
+    words = {
+        Action.VERIFY: "diverifikasi",
+        Action.VALIDATE: "divalidasi",
+        Action.REJECT: "ditolak",
+        Action.REQUEST_REVISION: "dikembalikan untuk perbaikan",
+        Action.SIGN: "ditandatangani",
+        Action.DELIVER: "diserahkan",
+        Action.SUBMIT: "diajukan",
+        Action.RESUBMIT: "diajukan ulang",
+        Action.CANCEL: "dibatalkan",
+        Action.DISCARD: "dibuang",
+    }
+    return words.get(action, f"diproses ({raw})") if action else f"diproses ({raw})"
+
+
+class ConflictError(ApiError):
+    """Someone else acted or holds the claim. `message` is the plain explanation; `current` is
+    the application as the server has it now (None when the server did not send it)."""
+
+    def __init__(self, base: ApiError, message: str, current: ApplicationSummary | None) -> None:
+        super().__init__(base.status, base.code, base.detail, base.extras)
+        self.message = message
+        self.args = (message,)
+        self.current = current
+
+
+def explain_conflict(
+    error: ApiError, *, my_user_id: str | None = None, seen_status: str | None = None
+) -> ConflictError:
+    """Turn a 409 into a sentence that names who acted first, from the server's extras.
+
+    `seen_status` is the status the person decided on; when the server's status differs, the
+    latest decision in the history is the one that got there first.
+    """
+    current: ApplicationSummary | None = None
+    raw_current = error.extras.get("current")
+    if raw_current is not None:
+        try:
+            current = (
+                ApplicationDetail.from_json(raw_current)
+                if isinstance(raw_current, dict) and "history" in raw_current
+                else ApplicationSummary.from_json(raw_current)
+            )
+        except RecordError:
+            current = None
+    claim: ClaimInfo | None = None
+    raw_claim = error.extras.get("claim")
+    if raw_claim:
+        try:
+            claim = ClaimInfo.from_json(raw_claim)
+        except RecordError:
+            claim = None
+    if claim is None and current is not None:
+        claim = current.claim
+
+    status_text = ""
+    if current is not None:
+        state = current.status or parse_state(current.status_raw)
+        label = state.label if state else current.status_raw
+        status_text = f" Status sekarang: {label}."
+
+    last: HistoryEntry | None = None
+    if isinstance(current, ApplicationDetail):
+        decisions = [
+            h
+            for h in current.history
+            if h.action is not None or h.action_raw not in ("create", "claim", "release")
+        ]
+        last = decisions[-1] if decisions else None
+
+    others_claim = claim if claim is not None and claim.user_id != my_user_id else None
+    status_moved = (
+        current is not None and seen_status is not None and current.status_raw != seen_status
+    )
+    decided = last is not None and (
+        error.code in ("version_conflict", "wrong_state") or status_moved
+    )
+    if error.code == "claimed_by_other" and others_claim is not None:
+        message = (
+            f"Permohonan ini sedang dikerjakan oleh {others_claim.full_name} "
+            f"({others_claim.username}) sampai {_when(others_claim.expires_at)}. "
+            "Anda belum dapat mengambilnya."
+        )
+    elif decided and last is not None:
+        who = last.actor_full_name or last.actor_username
+        role = f", {_role_label(last.role)}" if last.role else ""
+        message = (
+            f"Permohonan ini sudah {_past_tense(last.action, last.action_raw)} oleh {who} "
+            f"({last.actor_username}{role}) {_when(last.server_time)}.{status_text} "
+            "Data terbaru sudah dimuat; periksa kembali sebelum memutuskan."
+        )
+    elif error.code == "claim_required":
+        if others_claim is not None:
+            message = (
+                f"Klaim Anda sudah berakhir dan permohonan ini kini dikerjakan oleh "
+                f"{others_claim.full_name} ({others_claim.username}).{status_text}"
+            )
+        else:
+            message = (
+                "Klaim Anda atas permohonan ini sudah berakhir. Ambil ulang permohonan, "
+                "periksa kembali, lalu putuskan." + status_text
+            )
+    elif current is not None:
+        message = (
+            "Permohonan ini sudah diubah oleh petugas lain sejak Anda membukanya."
+            f"{status_text} Data terbaru sudah dimuat; periksa kembali sebelum memutuskan."
+        )
+    else:
+        message = error.detail or "Permohonan ini sudah diubah oleh petugas lain."
+    return ConflictError(error, message, current)
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: ClaimInfo
+    version: int
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    application: ApplicationDetail
+    entry: HistoryEntry | None
+
+
+class ApplicationService:
+    """Remote operations on single applications (call from workers)."""
+
+    def __init__(self, api: ApiClient, store: Store | None = None) -> None:
+        self.api = api
+        self.store = store
+        self.my_user_id: str | None = None
+
+    def _path(self, app_id: str, suffix: str = "") -> str:
+        return f"/applications/{quote(app_id, safe='')}{suffix}"
+
+    def _conflict(self, exc: ApiError, app_id: str, seen_status: str | None = None) -> ApiError:
+        if exc.code not in CONFLICT_CODES:
+            return exc
+        if exc.extras.get("current") is None and exc.code != "claimed_by_other":
+            # Without the server's view we could not say who acted: ask for it once.
+            try:
+                raw = self.api.get_json(self._path(app_id))
+                exc = ApiError(exc.status, exc.code, exc.detail, {**exc.extras, "current": raw})
+            except LoketError:
+                pass
+        conflict = explain_conflict(exc, my_user_id=self.my_user_id, seen_status=seen_status)
+        if conflict.current is not None and "current" in exc.extras:
+            self._remember(conflict.current, exc.extras["current"])
+        return conflict
+
+    def _remember(self, summary: ApplicationSummary, raw: Any) -> None:
+        if self.store is None:
+            return
+        try:
+            if isinstance(raw, dict):
+                raw = {k: v for k, v in raw.items() if k not in ("documents", "history")}
+            self.store.save_summary(summary, raw)
+        except Exception:
+            log.exception("could not update local cache")
+
+    def fetch_detail(self, app_id: str) -> ApplicationDetail:
+        raw = self.api.get_json(self._path(app_id))
+        try:
+            detail = ApplicationDetail.from_json(raw)
+        except RecordError as exc:
+            raise BadResponse(f"Data permohonan dari server tidak dapat dibaca: {exc}") from exc
+        self._remember(detail, raw)
+        return detail
+
+    def claim(self, app_id: str) -> ClaimResult:
+        """Claim (or renew one's own claim). 409 `claimed_by_other` -> `ConflictError`."""
+        try:
+            body = expect_mapping(self.api.post_json(self._path(app_id, "/claim"), {}), "klaim")
+        except ApiError as exc:
+            raise self._conflict(exc, app_id) from exc
+        try:
+            version = body.get("version")
+            if not isinstance(version, int):
+                raise RecordError("data dari server tidak valid: 'version'")
+            return ClaimResult(ClaimInfo.from_json(body.get("claim")), version)
+        except RecordError as exc:
+            raise BadResponse(f"Jawaban klaim dari server tidak valid: {exc}") from exc
+
+    renew = claim
+
+    def release(self, app_id: str, *, timeout: float | None = None) -> None:
+        """Give the claim back; a claim already gone (404/409) is fine."""
+        try:
+            self.api.request("DELETE", self._path(app_id, "/claim"), expect="none", timeout=timeout)
+        except ApiError as exc:
+            if exc.status not in (404, 409):
+                raise
+
+    def act(
+        self,
+        app_id: str,
+        action: Action | str,
+        *,
+        expected_version: int,
+        reason: str | None = None,
+        checklist: Sequence[ChecklistItem] | None = None,
+        transaction_id: str | None = None,
+        seen_status: str | None = None,
+    ) -> ActionResult:
+        """Decide. Retried once with the same transaction id if the answer was lost."""
+        tx = transaction_id or str(uuid.uuid4())
+        body = {
+            "action": str(action),
+            "reason": reason.strip() if reason and reason.strip() else None,
+            "expected_version": expected_version,
+            "transaction_id": tx,
+            "device_time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "checklist": [c.to_json() for c in checklist] if checklist is not None else None,
+        }
+        path = self._path(app_id, "/actions")
+        try:
+            try:
+                answer = self.api.post_json(path, body)
+            except (ConnectionFailure, BadResponse) as first:
+                log.info("action answer lost (%s); replaying transaction", type(first).__name__)
+                answer = self.api.post_json(path, body)
+        except ApiError as exc:
+            raise self._conflict(exc, app_id, seen_status) from exc
+        obj = expect_mapping(answer, "keputusan")
+        try:
+            detail = ApplicationDetail.from_json(obj.get("application"))
+            entry_raw = obj.get("entry")
+            entry = HistoryEntry.from_json(entry_raw) if entry_raw else None
+        except RecordError as exc:
+            raise BadResponse(f"Jawaban keputusan dari server tidak dapat dibaca: {exc}") from exc
+        self._remember(detail, obj.get("application"))
+        log.info(
+            "application %s: %s -> %s",
+            app_id,
+            parse_action(str(action)) or action,
+            detail.status_raw,
+        )
+        return ActionResult(detail, entry)
+
+    def fetch_document(self, app_id: str, doc_id: str) -> bytes:
+        content, _ctype = self.api.get_bytes(
+            self._path(app_id, f"/documents/{quote(doc_id, safe='')}")
+        )
+        return content
+
+    def find_by_number(self, number: str) -> ApplicationSummary | None:
+        """Look a registration/provisional number up on the server (barcode not in the cache)."""
+        body = expect_mapping(
+            self.api.get_json("/applications", {"q": number, "limit": 5}), "daftar permohonan"
+        )
+        items = body.get("items")
+        if not isinstance(items, list):
+            raise BadResponse("Jawaban daftar permohonan dari server tidak lengkap.")
+        compact = number.replace("-", "")
+        for raw in items:
+            try:
+                summary = ApplicationSummary.from_json(raw)
+            except RecordError:
+                continue
+            numbers = {summary.registration_number or "", summary.provisional_number or ""}
+            if number in numbers or compact in {n.replace("-", "") for n in numbers}:
+                self._remember(summary, raw)
+                return summary
+        return None
+
+    def offices(self) -> dict[str, str]:
+        """Office code -> name within the user's scope (for the queue's office column)."""
+        body = expect_mapping(self.api.get_json("/offices"), "daftar kantor")
+        items = body.get("items")
+        out: dict[str, str] = {}
+        if isinstance(items, list):
+            for item in items:
+                if isinstance(item, dict) and isinstance(item.get("code"), str):
+                    out[item["code"]] = str(item.get("name") or item["code"])
+        return out

@@ -1,0 +1,140 @@
+"""Pull: bring the local queue up to date from ``/applications/changes``, page by page.
+
+The server numbers every change with one monotonic sequence, so the client asks "what changed
+after the last sequence I stored" and never compares clocks. Each page is written in one
+transaction together with its ``last_seq``, so a pull interrupted anywhere (server down, app
+closed, power cut) resumes at the last complete page, and re-applying a page is a no-op (the
+store only replaces a row with a newer ``seq``).
+
+An item this version cannot read (a newer server, a broken record) is skipped and counted, not
+fatal: one bad record never blocks the whole queue. Unknown status values are *not* bad records:
+`ApplicationSummary` keeps them as raw strings.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.domain.identity import mask_niks_in_text
+from desktop.domain.records import ApplicationSummary, RecordError
+from desktop.models.store import Store, utc_now_iso
+from desktop.services.api.client import ApiClient
+from desktop.services.api.errors import BadResponse, LoketError
+from desktop.services.tasks import TaskContext
+
+log = logging.getLogger(__name__)
+
+MAX_PAGES_PER_PULL = 10_000
+"""Guard against a server that keeps saying ``has_more`` without advancing."""
+
+
+@dataclass
+class PullResult:
+    pulled: int = 0
+    skipped: int = 0
+    pages: int = 0
+    last_seq: int = 0
+    already_running: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """One Indonesian line for the status bar."""
+        if self.already_running:
+            return "Penarikan data sedang berjalan."
+        text = f"{self.pulled} perubahan diterima"
+        if self.skipped:
+            text += f", {self.skipped} data tidak dapat dibaca dan dilewati"
+        return text + "."
+
+
+def _page(body: Any) -> tuple[list[Any], int, bool]:
+    if not isinstance(body, dict):
+        raise BadResponse("Jawaban daftar perubahan dari server tidak berbentuk objek.")
+    items = body.get("items")
+    last_seq = body.get("last_seq")
+    has_more = body.get("has_more", False)
+    if not isinstance(items, list) or not isinstance(last_seq, int) or isinstance(last_seq, bool):
+        raise BadResponse("Jawaban daftar perubahan dari server tidak lengkap (items/last_seq).")
+    if not isinstance(has_more, bool):
+        raise BadResponse("Jawaban daftar perubahan dari server tidak valid (has_more).")
+    return items, last_seq, has_more
+
+
+class SyncService:
+    """Pulls changes into the store. One pull at a time; safe to call from any worker."""
+
+    def __init__(self, api: ApiClient, store: Store, *, page_size: int = 500) -> None:
+        self.api = api
+        self.store = store
+        self.page_size = page_size
+        self._running = threading.Lock()
+
+    def pull(self, ctx: TaskContext | None = None) -> PullResult:
+        """Pull until the server has nothing more. Raises `LoketError` after saving progress."""
+        if not self._running.acquire(blocking=False):
+            return PullResult(already_running=True)
+        try:
+            return self._pull(ctx)
+        finally:
+            self._running.release()
+
+    def _pull(self, ctx: TaskContext | None) -> PullResult:
+        result = PullResult()
+        since = self.store.sync_state().last_seq
+        result.last_seq = since
+        try:
+            for _ in range(MAX_PAGES_PER_PULL):
+                if ctx is not None:
+                    ctx.check_cancelled()
+                body = self.api.get_json(
+                    "/applications/changes", {"since": since, "limit": self.page_size}
+                )
+                items, last_seq, has_more = _page(body)
+                parsed: list[tuple[ApplicationSummary, Any]] = []
+                for raw in items:
+                    try:
+                        parsed.append((ApplicationSummary.from_json(raw), raw))
+                    except RecordError as exc:
+                        result.skipped += 1
+                        problem = mask_niks_in_text(str(exc))
+                        result.problems.append(problem)
+                        log.warning("skipped unreadable application in pull: %s", problem)
+                if last_seq < since:
+                    raise BadResponse(
+                        "Server mengirim urutan perubahan yang mundur; "
+                        "penarikan dihentikan agar data lokal tetap benar."
+                    )
+                self._save_page(parsed, last_seq)
+                result.pulled += len(parsed)
+                result.pages += 1
+                result.last_seq = last_seq
+                if ctx is not None:
+                    ctx.progress(
+                        result.pulled, None, f"Menarik perubahan antrean: {result.pulled} data"
+                    )
+                if not has_more or last_seq == since:
+                    break
+                since = last_seq
+        except LoketError as exc:
+            self._record_error(exc.message)
+            raise
+        return result
+
+    def _save_page(self, parsed: list[tuple[ApplicationSummary, Any]], last_seq: int) -> None:
+        values = {"last_seq": str(last_seq), "last_pull_at": utc_now_iso(), "last_error": ""}
+
+        def write(conn: Any) -> None:
+            Store.upsert_summaries(conn, parsed)
+            Store.set_sync_values(conn, values)
+
+        self.store.write(write)
+
+    def _record_error(self, message: str) -> None:
+        try:
+            self.store.write(lambda conn: Store.set_sync_values(conn, {"last_error": message}))
+        except Exception:
+            log.exception("could not record sync error")

@@ -1,0 +1,283 @@
+"""One typed settings object for the whole desktop, with its schema and documented defaults.
+
+Like qutebrowser's config: every option is declared once in `OPTIONS` (name, type, default,
+bounds, documentation), the file on disk is plain JSON keyed by option name, and a bad value
+never crashes the app: it is replaced by its default and a warning names the option. The file
+lives under the platform's per-user config dir (`platformdirs`), overridable for tests and
+portable installs by environment variables:
+
+- ``LOKET_CONFIG_DIR``: directory of ``settings.json``
+- ``LOKET_DATA_DIR``: directory of the local store and logs
+- ``LOKET_SERVER_URL``: preconfigured server address (wins over the file; used by ``make run``)
+
+Secrets never go here: tokens live in the OS keyring (`desktop.services.secrets`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Loket"
+SETTINGS_FILE = "settings.json"
+LANGUAGES = ("id", "en")
+
+
+def config_dir() -> Path:
+    """Where ``settings.json`` lives (``LOKET_CONFIG_DIR`` overrides platformdirs)."""
+    override = os.environ.get("LOKET_CONFIG_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def data_dir() -> Path:
+    """Where the local store and logs live (``LOKET_DATA_DIR`` overrides platformdirs)."""
+    override = os.environ.get("LOKET_DATA_DIR")
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its name, Python type, default, bounds and what it is for."""
+
+    name: str
+    type: type
+    default: Any
+    doc: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    def coerce(self, value: Any) -> Any:
+        """Return `value` as this option's type, or raise ValueError saying why not."""
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ValueError("harus true/false")
+            return value
+        if self.type is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError("harus bilangan bulat")
+        elif self.type is float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError("harus angka")
+            value = float(value)
+        elif self.type is str and not isinstance(value, str):
+            raise ValueError("harus teks")
+        if self.minimum is not None and value < self.minimum:
+            raise ValueError(f"minimal {self.minimum:g}")
+        if self.maximum is not None and value > self.maximum:
+            raise ValueError(f"maksimal {self.maximum:g}")
+        if self.choices is not None and value not in self.choices:
+            raise ValueError("harus salah satu dari " + ", ".join(self.choices))
+        return value
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option(
+        "server_url",
+        str,
+        "",
+        "Address of the central Loket server, e.g. https://loket.pekanbaru.go.id. "
+        "Empty until the first-run dialog has been completed.",
+    ),
+    Option(
+        "ca_bundle",
+        str,
+        "",
+        "Optional PEM file of extra trusted CAs (government internal CA). "
+        "Empty = the system/certifi trust store. TLS verification is never switched off.",
+    ),
+    Option("last_username", str, "", "Username prefilled in the sign-in dialog."),
+    Option(
+        "idle_lock_minutes",
+        int,
+        10,
+        "Lock the window after this many idle minutes (shared PCs).",
+        minimum=1,
+        maximum=240,
+    ),
+    Option(
+        "refresh_interval_seconds",
+        int,
+        60,
+        "How often the queue pulls changes in the background.",
+        minimum=10,
+        maximum=3600,
+    ),
+    Option(
+        "language", str, "id", "UI language: 'id' (source language) or 'en'.", choices=LANGUAGES
+    ),
+    Option(
+        "page_size",
+        int,
+        500,
+        "Applications per page when pulling changes from the server.",
+        minimum=50,
+        maximum=1000,
+    ),
+    Option(
+        "request_timeout_seconds",
+        float,
+        15.0,
+        "Network timeout for one request.",
+        minimum=2,
+        maximum=300,
+    ),
+    Option(
+        "claim_renew_minutes",
+        int,
+        5,
+        "Renew the claim on an open application this often (the server lease is 15 minutes).",
+        minimum=1,
+        maximum=14,
+    ),
+    Option("device_id", str, "", "UUID of this installation, sent as X-Loket-Device. Made once."),
+)
+_BY_NAME = {o.name: o for o in OPTIONS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The settings in effect. Immutable: change with `with_changes` and `save_settings`."""
+
+    server_url: str = ""
+    ca_bundle: str = ""
+    last_username: str = ""
+    idle_lock_minutes: int = 10
+    refresh_interval_seconds: int = 60
+    language: str = "id"
+    page_size: int = 500
+    request_timeout_seconds: float = 15.0
+    claim_renew_minutes: int = 5
+    device_id: str = ""
+    warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    """Problems found while loading (Indonesian); shown once to the user, never fatal."""
+
+    def with_changes(self, **changes: Any) -> Settings:
+        for name, value in changes.items():
+            option = _BY_NAME.get(name)
+            if option is None:
+                raise KeyError(f"pengaturan tidak dikenal: {name}")
+            changes[name] = option.coerce(value)
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {o.name: getattr(self, o.name) for o in OPTIONS}
+
+    @property
+    def ca_bundle_path(self) -> str | None:
+        return self.ca_bundle or None
+
+
+def _check_schema() -> None:
+    names = {f.name for f in fields(Settings)} - {"warnings"}
+    declared = set(_BY_NAME)
+    if names != declared:  # pragma: no cover - a programming error caught at import
+        raise RuntimeError(f"settings schema mismatch: {sorted(names ^ declared)}")
+    for f in fields(Settings):
+        if f.name in _BY_NAME and f.default != _BY_NAME[f.name].default:
+            raise RuntimeError(f"default of {f.name} differs between Option and Settings")
+
+
+_check_schema()
+
+
+def settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings file; anything unusable becomes its default plus a warning.
+
+    A missing file is normal on first run. A device id is made (and saved) once.
+    """
+    env = os.environ if environ is None else environ
+    path = path or settings_path()
+    warnings: list[str] = []
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                raw = loaded
+            else:
+                warnings.append(
+                    f"Berkas pengaturan {path} bukan objek JSON; memakai pengaturan bawaan."
+                )
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            warnings.append(
+                f"Berkas pengaturan {path} tidak dapat dibaca ({exc.__class__.__name__}); "
+                "memakai pengaturan bawaan."
+            )
+    values: dict[str, Any] = {}
+    for name, value in raw.items():
+        option = _BY_NAME.get(name)
+        if option is None:
+            warnings.append(f"Pengaturan '{name}' tidak dikenal dan diabaikan.")
+            continue
+        try:
+            values[name] = option.coerce(value)
+        except ValueError as exc:
+            warnings.append(
+                f"Pengaturan '{name}' tidak valid ({exc}); memakai bawaan {option.default!r}."
+            )
+    settings = Settings(**values)
+    env_url = env.get("LOKET_SERVER_URL", "").strip()
+    if env_url:
+        settings = replace(settings, server_url=env_url)
+    if not settings.device_id:
+        settings = replace(settings, device_id=str(uuid.uuid4()))
+        try:
+            save_settings(settings, path)
+        except OSError as exc:
+            warnings.append(f"Pengaturan tidak dapat disimpan ke {path}: {exc}")
+    for w in warnings:
+        log.warning("%s", w)
+    return replace(settings, warnings=tuple(warnings))
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write atomically (temp file + rename) so a power cut never leaves half a file."""
+    path = path or settings_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(settings.to_json(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def documentation() -> str:
+    """The schema as text (for docs and `--help-settings`)."""
+    lines = []
+    for o in OPTIONS:
+        bounds = ""
+        if o.minimum is not None or o.maximum is not None:
+            bounds = f" [{o.minimum:g}..{o.maximum:g}]"
+        if o.choices:
+            bounds = f" {{{', '.join(o.choices)}}}"
+        lines.append(f"{o.name} ({o.type.__name__}, default {o.default!r}){bounds}: {o.doc}")
+    return "\n".join(lines)
+
+
+SettingsListener = Callable[[Settings], None]

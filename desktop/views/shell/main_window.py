@@ -1,0 +1,214 @@
+"""The main window: navigation, pages, status bar, idle lock, barcode reader, shortcuts.
+
+Pages are built elsewhere and handed in; this window only arranges them and reports what the
+person asks for (refresh, scan, sign out) as signals. The status bar shows the connection state,
+the sync state (last pull, pending), running work with a progress bar, and who is signed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QProgressBar,
+    QStackedWidget,
+    QToolButton,
+    QWidget,
+)
+
+from desktop.services.auth import UserInfo
+from desktop.services.tasks import TaskRunner
+from desktop.views.queue.barcode import BarcodeWedge
+from desktop.views.shell.idle import IdleWatcher
+from desktop.views.shell.lock_overlay import LockOverlay
+
+PAGE_QUEUE, PAGE_COUNTER, PAGE_REPORTS, PAGE_SETTINGS = range(4)
+
+
+class MainWindow(QMainWindow):
+    refresh_requested = Signal()
+    scanned = Signal(str)
+    sign_out_requested = Signal()
+    closing = Signal()
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        user: UserInfo,
+        *,
+        pages: list[tuple[str, QWidget]],
+        idle_minutes: int,
+        verify_local: Callable[[str], bool],
+        reauthenticate: Callable[[str], UserInfo],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.user = user
+        self.setWindowTitle(
+            self.tr("Loket — %1").replace("%1", user.office.name or user.office.code)
+        )
+        self.setMinimumSize(QSize(1024, 640))
+
+        central = QWidget(self)
+        self.nav = QListWidget(central)
+        self.nav.setFixedWidth(150)
+        self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.nav.setIconSize(QSize(0, 0))
+        self.nav.setStyleSheet(
+            "QListWidget { background: #1b2a3a; color: #e1e6ec; border: none; font-size: 11pt;"
+            " padding-top: 8px; }"
+            "QListWidget::item { padding: 10px 14px; }"
+            "QListWidget::item:selected { background: #0f6cbd; color: white; }"
+        )
+        self.stack = QStackedWidget(central)
+        for title, page in pages:
+            QListWidgetItem(title, self.nav)
+            self.stack.addWidget(page)
+        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.nav)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self._build_status_bar(user)
+
+        self.overlay = LockOverlay(
+            central,
+            runner,
+            verify_local=verify_local,
+            reauthenticate=reauthenticate,
+            user_label=f"{user.full_name} ({user.username})",
+        )
+        self.overlay.unlocked.connect(self._unlocked)
+        self.overlay.sign_out_requested.connect(self.sign_out_requested.emit)
+        self.idle = IdleWatcher(idle_minutes, self)
+        self.idle.idle.connect(lambda: self.lock("local"))
+        self.wedge = BarcodeWedge(self)
+        self.wedge.scanned.connect(self.scanned.emit)
+        self.wedge.rejected.connect(
+            lambda why: self.show_status_message(
+                self.tr("Kode terbaca, tetapi bukan nomor pendaftaran yang sah: %1").replace(
+                    "%1", why
+                )
+            )
+        )
+
+        self.refresh_action = QAction(self.tr("Perbarui antrean"), self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.triggered.connect(self.refresh_requested.emit)
+        self.search_action = QAction(self.tr("Cari"), self)
+        self.search_action.setShortcut(QKeySequence.StandardKey.Find)
+        self.lock_action = QAction(self.tr("Kunci layar"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(lambda: self.lock("local"))
+        for action in (self.refresh_action, self.search_action, self.lock_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
+
+    # -- status bar ---------------------------------------------------------------------------
+
+    def _build_status_bar(self, user: UserInfo) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        self.connection_label = QLabel(self.tr("\u25cf Memeriksa koneksi…"), self)
+        self.sync_label = QLabel(self.tr("Belum ditarik"), self)
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setFixedWidth(90)
+        self.busy_bar.setMaximumHeight(12)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.hide()
+        self.busy_label = QLabel(self)
+        self.busy_label.setStyleSheet("QLabel { color: #605e5c; }")
+        self.user_label = QLabel(
+            f"{user.full_name} \u2022 {user.role_labels} \u2022 "
+            f"{user.office.name or user.office.code}",
+            self,
+        )
+        self.user_label.setToolTip(f"{user.username} @ {user.office.code}")
+        self.user_button = QToolButton(self)
+        self.user_button.setText(self.tr("Keluar"))
+        self.user_button.setAutoRaise(True)
+        self.user_button.clicked.connect(self.sign_out_requested.emit)
+        for w in (self.connection_label, self.sync_label, self.busy_bar, self.busy_label):
+            bar.addWidget(w)
+        bar.addPermanentWidget(self.user_label)
+        bar.addPermanentWidget(self.user_button)
+        self.runner.busy_changed.connect(self._busy_changed)
+        self.runner.task_progress.connect(self._progress)
+
+    def set_connection(self, online: bool | None, message: str = "") -> None:
+        if online is None:
+            text, color = self.tr("\u25cf Memeriksa koneksi…"), "#8a8886"
+        elif online:
+            text, color = self.tr("\u25cf Tersambung"), "#0e700e"
+        else:
+            text, color = self.tr("\u25cf Tidak tersambung (layanan luring)"), "#b3261e"
+        self.connection_label.setText(text)
+        self.connection_label.setStyleSheet(f"QLabel {{ color: {color}; }}")
+        self.connection_label.setToolTip(message)
+
+    def set_sync(self, text: str, tooltip: str = "") -> None:
+        self.sync_label.setText(text)
+        self.sync_label.setToolTip(tooltip)
+
+    def show_status_message(self, text: str, ms: int = 8000) -> None:
+        self.statusBar().showMessage(text, ms)
+
+    def _busy_changed(self, count: int, name: str) -> None:
+        self.busy_bar.setVisible(count > 0)
+        self.busy_label.setText(name if count > 0 else "")
+
+    def _progress(self, handle: object) -> None:
+        progress = getattr(handle, "progress", None)
+        if progress is None:
+            return
+        if progress.total:
+            self.busy_bar.setRange(0, progress.total)
+            self.busy_bar.setValue(progress.done)
+        else:
+            self.busy_bar.setRange(0, 0)
+        if progress.text:
+            self.busy_label.setText(progress.text)
+
+    # -- navigation and lock ------------------------------------------------------------------
+
+    def show_page(self, index: int) -> None:
+        self.nav.setCurrentRow(index)
+
+    def lock(self, mode: str = "local", reason: str = "") -> None:
+        self.stack.setEnabled(False)
+        self.nav.setEnabled(False)
+        self.wedge.enabled = False
+        for action in (self.refresh_action, self.search_action, self.lock_action):
+            action.setEnabled(False)
+        self.overlay.lock(mode, reason)
+
+    @property
+    def locked(self) -> bool:
+        return self.overlay.locked
+
+    def _unlocked(self) -> None:
+        self.stack.setEnabled(True)
+        self.nav.setEnabled(True)
+        self.wedge.enabled = True
+        for action in (self.refresh_action, self.search_action, self.lock_action):
+            action.setEnabled(True)
+        self.idle.restart()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.emit()
+        self.idle.stop()
+        self.wedge.uninstall()
+        super().closeEvent(event)

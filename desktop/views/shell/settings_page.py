@@ -1,0 +1,96 @@
+"""Pengaturan: the few settings a counter officer may change, from the one settings schema."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.settings import Settings, settings_path
+
+
+class SettingsPage(QWidget):
+    """Edit idle lock, refresh interval and language; server address is shown read-only."""
+
+    saved = Signal(object)  # Settings
+
+    def __init__(
+        self, settings: Settings, save: Callable[[Settings], None], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._save = save
+        heading = QLabel(self.tr("Pengaturan"), self)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() + 4)
+        font.setBold(True)
+        heading.setFont(font)
+
+        self.server_label = QLabel(settings.server_url or "-", self)
+        self.server_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.ca_label = QLabel(settings.ca_bundle or self.tr("(bawaan sistem)"), self)
+        self.idle_spin = QSpinBox(self)
+        self.idle_spin.setRange(1, 240)
+        self.idle_spin.setSuffix(self.tr(" menit"))
+        self.idle_spin.setValue(settings.idle_lock_minutes)
+        self.refresh_spin = QSpinBox(self)
+        self.refresh_spin.setRange(10, 3600)
+        self.refresh_spin.setSuffix(self.tr(" detik"))
+        self.refresh_spin.setValue(settings.refresh_interval_seconds)
+        self.language_combo = QComboBox(self)
+        self.language_combo.addItem("Bahasa Indonesia", "id")
+        self.language_combo.addItem("English", "en")
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.language)))
+
+        form = QFormLayout()
+        form.addRow(self.tr("Server"), self.server_label)
+        form.addRow(self.tr("Sertifikat CA"), self.ca_label)
+        form.addRow(self.tr("Kunci layar setelah tidak aktif"), self.idle_spin)
+        form.addRow(self.tr("Perbarui antrean setiap"), self.refresh_spin)
+        form.addRow(self.tr("Bahasa (berlaku setelah dibuka ulang)"), self.language_combo)
+
+        self.status_label = QLabel(self)
+        self.status_label.setStyleSheet("QLabel { color: #0e700e; }")
+        save_button = QPushButton(self.tr("Simpan"), self)
+        save_button.clicked.connect(self.apply)
+        row = QHBoxLayout()
+        row.addWidget(save_button)
+        row.addWidget(self.status_label, 1)
+        path = QLabel(self.tr("Berkas pengaturan: %1").replace("%1", str(settings_path())), self)
+        path.setStyleSheet("QLabel { color: #8a8886; }")
+        path.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 16, 24, 16)
+        layout.addWidget(heading)
+        layout.addLayout(form)
+        layout.addLayout(row)
+        layout.addStretch(1)
+        layout.addWidget(path)
+
+    def apply(self) -> None:
+        new = self._settings.with_changes(
+            idle_lock_minutes=self.idle_spin.value(),
+            refresh_interval_seconds=self.refresh_spin.value(),
+            language=str(self.language_combo.currentData()),
+        )
+        try:
+            self._save(new)
+        except OSError as exc:
+            self.status_label.setStyleSheet("QLabel { color: #b3261e; }")
+            self.status_label.setText(self.tr("Gagal menyimpan: %1").replace("%1", str(exc)))
+            return
+        self._settings = new
+        self.status_label.setStyleSheet("QLabel { color: #0e700e; }")
+        self.status_label.setText(self.tr("Tersimpan."))
+        self.saved.emit(new)

@@ -1,0 +1,120 @@
+"""Claim, decide and conflicts against the real server; 409s name who acted first."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.domain.records import ChecklistItem
+from desktop.domain.workflow import State
+from desktop.models.store import Store
+from desktop.services.api.client import ApiClient
+from desktop.services.api.errors import ApiError
+from desktop.services.applications import ApplicationService, ConflictError
+from desktop.services.auth import AuthService
+from desktop.services.secrets import SecretStore
+from tests.desktop.support import MemoryKeyring, Remote
+from tests.live_server import LiveServer
+
+PASSWORD = "loket-demo"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "cache.sqlite3")
+    yield s
+    s.close()
+
+
+def service_for(server: LiveServer, username: str, store: Store) -> ApplicationService:
+    api = ApiClient(server.url, device_id=str(uuid.uuid4()))
+    user = AuthService(api, SecretStore(MemoryKeyring())).sign_in(username, PASSWORD)
+    apps = ApplicationService(api, store)
+    apps.my_user_id = user.id
+    return apps
+
+
+def test_claim_act_release_and_cache_update(live_server: LiveServer, store: Store) -> None:
+    created = Remote(live_server.api, "operator1", PASSWORD).create("Layanan Uji Satu")
+    apps = service_for(live_server, "verifier1", store)
+    claim = apps.claim(created["id"])
+    assert claim.claim.username == "verifier1"
+    assert apps.renew(created["id"]).claim.expires_at >= claim.claim.expires_at
+    detail = apps.fetch_detail(created["id"])
+    assert detail.status is State.SUBMITTED and store.summary(detail.id) is not None
+    result = apps.act(
+        detail.id,
+        "verify",
+        expected_version=detail.version,
+        checklist=[ChecklistItem("SURAT-PENGANTAR-RT-RW", True, None)],
+    )
+    assert result.application.status is State.VERIFIED
+    assert result.entry is not None and result.entry.action_raw == "verify"
+    cached = store.summary(detail.id)
+    assert cached is not None and cached.status is State.VERIFIED
+    apps.release(detail.id)
+    apps.release(detail.id)  # releasing twice is harmless
+
+
+def test_claimed_by_other_names_the_holder(live_server: LiveServer, store: Store) -> None:
+    created = Remote(live_server.api, "operator1", PASSWORD).create("Layanan Uji Dua")
+    colleague = Remote(live_server.api, "verifier2", PASSWORD)
+    assert colleague.claim(created["id"]).status_code == 200
+    apps = service_for(live_server, "verifier1", store)
+    with pytest.raises(ConflictError) as info:
+        apps.claim(created["id"])
+    assert info.value.code == "claimed_by_other"
+    assert "Andi Saputra (verifier2)" in info.value.message
+    assert "sedang dikerjakan" in info.value.message
+
+
+def test_version_conflict_names_who_decided_first(live_server: LiveServer, store: Store) -> None:
+    created = Remote(live_server.api, "operator1", PASSWORD).create("Layanan Uji Tiga")
+    apps = service_for(live_server, "verifier1", store)
+    apps.claim(created["id"])
+    seen = apps.fetch_detail(created["id"])
+    apps.release(created["id"])
+    Remote(live_server.api, "verifier2", PASSWORD).decide(created["id"], "reject", "Berkas palsu")
+    with pytest.raises(ConflictError) as info:
+        apps.act(seen.id, "verify", expected_version=seen.version, seen_status=seen.status_raw)
+    message = info.value.message
+    assert "ditolak oleh Andi Saputra (verifier2" in message
+    assert "Status sekarang: Ditolak" in message
+    cached = store.summary(seen.id)
+    assert cached is not None and cached.status is State.REJECTED  # the cache has the news
+
+
+def test_reason_required_and_role_errors_are_plain(live_server: LiveServer, store: Store) -> None:
+    created = Remote(live_server.api, "operator1", PASSWORD).create("Layanan Uji Empat")
+    apps = service_for(live_server, "verifier1", store)
+    apps.claim(created["id"])
+    detail = apps.fetch_detail(created["id"])
+    with pytest.raises(ApiError) as info:
+        apps.act(detail.id, "reject", expected_version=detail.version, reason="   ")
+    assert info.value.code == "reason_required" and info.value.detail
+    with pytest.raises(ApiError) as info2:
+        apps.act(detail.id, "validate", expected_version=detail.version)
+    assert info2.value.code in ("role_not_allowed", "wrong_state")
+    apps.release(detail.id)
+
+
+def test_document_bytes_and_lookup_by_number(live_server: LiveServer, store: Store) -> None:
+    apps = service_for(live_server, "verifier1", store)
+    body = apps.api.get_json("/applications", {"status": "submitted", "limit": 20})
+    with_docs = None
+    for item in body["items"]:
+        detail = apps.fetch_detail(item["id"])
+        if detail.documents:
+            with_docs = detail
+            break
+    assert with_docs is not None
+    data = apps.fetch_document(with_docs.id, with_docs.documents[0].id)
+    assert len(data) == with_docs.documents[0].size
+    assert with_docs.registration_number
+    found = apps.find_by_number(with_docs.registration_number)
+    assert found is not None and found.id == with_docs.id
+    assert apps.find_by_number("1471-010101-9999-0") is None
+    assert "14.71" in apps.offices()

@@ -1,0 +1,264 @@
+"""Sign-in, refresh and sign-out against the real server; secrets only in the keyring."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+from keyring.backends import fail, null
+
+from desktop.services.api.client import ApiClient
+from desktop.services.api.errors import InsecureKeyringError, SessionExpired
+from desktop.services.auth import AuthService, SignInError
+from desktop.services.secrets import SecretStore, StoredSession, insecure_reason
+from tests.desktop.support import MemoryKeyring, TcpProxy
+from tests.live_server import LiveServer, start_server
+
+PASSWORD = "loket-demo"
+
+
+def make_auth(url: str, backend: MemoryKeyring | None = None, **kw: object) -> AuthService:
+    api = ApiClient(url, device_id=str(uuid.uuid4()), timeout=5)
+    return AuthService(api, SecretStore(backend or MemoryKeyring()), **kw)  # type: ignore[arg-type]
+
+
+def admin_create_user(server: LiveServer, roles: list[str] | None = None) -> str:
+    """A throwaway account (the shared demo accounts must never be locked or disabled)."""
+    s = requests.Session()
+    r = s.post(
+        server.api + "/auth/login",
+        json={"username": "admin", "password": PASSWORD, "device_id": "admin-test"},
+    )
+    s.headers["Authorization"] = "Bearer " + r.json()["access_token"]
+    name = "uji" + uuid.uuid4().hex[:8]
+    r = s.post(
+        server.api + "/users",
+        json={
+            "username": name,
+            "full_name": "Pengguna Uji",
+            "password": PASSWORD,
+            "roles": roles or ["verifier"],
+            "office_code": "14.71",
+        },
+    )
+    assert r.status_code == 201, r.text
+    return name
+
+
+def admin_disable(server: LiveServer, username: str) -> None:
+    s = requests.Session()
+    r = s.post(
+        server.api + "/auth/login",
+        json={"username": "admin", "password": PASSWORD, "device_id": "admin-test"},
+    )
+    s.headers["Authorization"] = "Bearer " + r.json()["access_token"]
+    users = s.get(server.api + "/users").json()["items"]
+    uid = next(u["id"] for u in users if u["username"] == username)
+    assert s.patch(f"{server.api}/users/{uid}", json={"disabled": True}).status_code == 200
+
+
+def test_sign_in_stores_only_the_refresh_token_in_the_keyring(live_server: LiveServer) -> None:
+    backend = MemoryKeyring()
+    auth = make_auth(live_server.url, backend)
+    user = auth.sign_in("verifier1", PASSWORD)
+    assert user.username == "verifier1" and user.roles and user.office.code == "14.71"
+    (((service, username), secret),) = backend.entries.items()
+    assert service == f"Loket {live_server.url}" and username == "verifier1"
+    stored = StoredSession.from_secret(secret)
+    assert stored is not None and stored.refresh_token
+    assert auth.access_token() not in secret  # the access token stays in memory
+    assert PASSWORD not in secret
+    assert auth.api.get_json("/me")["username"] == "verifier1"
+    auth.sign_out()
+    assert backend.entries == {}
+    assert not auth.signed_in
+
+
+def test_wrong_password_message(live_server: LiveServer) -> None:
+    with pytest.raises(SignInError) as info:
+        make_auth(live_server.url).sign_in("verifier1", "salah-sandi")
+    assert info.value.code == "invalid_credentials"
+    assert info.value.message == "Nama pengguna atau kata sandi salah."
+
+
+def test_locked_account_message_names_the_time(live_server: LiveServer) -> None:
+    name = admin_create_user(live_server)
+    auth = make_auth(live_server.url)
+    for _ in range(5):
+        with pytest.raises(SignInError):
+            auth.sign_in(name, "salah-sandi")
+    with pytest.raises(SignInError) as info:
+        auth.sign_in(name, PASSWORD)
+    assert info.value.code == "account_locked"
+    assert "dikunci" in info.value.message and "pukul" in info.value.message
+    assert "menit lagi" in info.value.message
+
+
+def test_disabled_account_message(live_server: LiveServer) -> None:
+    name = admin_create_user(live_server)
+    admin_disable(live_server, name)
+    with pytest.raises(SignInError) as info:
+        make_auth(live_server.url).sign_in(name, PASSWORD)
+    assert info.value.code == "account_disabled"
+    assert "dinonaktifkan" in info.value.message
+
+
+def test_unreachable_server_message() -> None:
+    proxy = TcpProxy(1)  # forwards nowhere
+    proxy.down()
+    with pytest.raises(SignInError) as info:
+        make_auth(proxy.url).sign_in("verifier1", PASSWORD)
+    assert info.value.code == "unreachable"
+    assert "tidak dapat dihubungi" in info.value.message
+
+
+def test_empty_fields() -> None:
+    with pytest.raises(SignInError):
+        make_auth("http://127.0.0.1:9").sign_in("  ", "x")
+
+
+def test_local_password_check_for_idle_lock(live_server: LiveServer) -> None:
+    auth = make_auth(live_server.url)
+    assert not auth.verify_password(PASSWORD)  # nothing before sign-in
+    auth.sign_in("verifier1", PASSWORD)
+    assert auth.verify_password(PASSWORD)
+    assert not auth.verify_password("loket-demO")
+    auth.sign_out()
+    assert not auth.verify_password(PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def short_ttl_server() -> Iterator[LiveServer]:
+    """Access tokens live 2 seconds, so expiry happens inside a test."""
+    with start_server(applications=3, extra_env={"LOKET_SERVER_ACCESS_TTL": "2"}) as server:
+        yield server
+
+
+def test_transparent_refresh_and_retry_on_token_expired(short_ttl_server: LiveServer) -> None:
+    frozen = time.time()
+    # A clock stuck at sign-in time: the client believes its token is fresh, so the server's
+    # 401 token_expired triggers the transparent refresh-and-retry path.
+    auth = make_auth(short_ttl_server.url, clock=lambda: frozen)
+    auth.sign_in("verifier1", PASSWORD)
+    old_access = auth.access_token()
+    old_refresh = auth._tokens.refresh  # type: ignore[union-attr]
+    time.sleep(2.5)
+    assert auth.api.get_json("/me")["username"] == "verifier1"
+    assert auth.access_token() != old_access
+    assert auth._tokens.refresh != old_refresh  # type: ignore[union-attr]  # rotated
+    # the keyring follows the rotation
+    stored = auth.secrets.load(auth.api.server_url, "verifier1")
+    assert stored is not None and stored.refresh_token == auth._tokens.refresh  # type: ignore[union-attr]
+
+
+def test_refresh_before_expiry_and_only_once_across_threads(short_ttl_server: LiveServer) -> None:
+    auth = make_auth(short_ttl_server.url)
+    auth.sign_in("verifier1", PASSWORD)
+    calls = {"n": 0}
+    original = auth.api.post_json
+
+    def counting(path: str, *a: object, **kw: object) -> object:
+        if path == "/auth/refresh":
+            calls["n"] += 1
+        return original(path, *a, **kw)  # type: ignore[arg-type]
+
+    auth.api.post_json = counting  # type: ignore[method-assign]
+    time.sleep(1.6)  # inside the last quarter of the 2 s lifetime: due for refresh
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            auth.api.get_json("/me")
+        except BaseException as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # The first caller refreshes before expiry; every other thread reuses that token instead of
+    # presenting the now-dead refresh token (which would revoke the whole family).
+    assert not errors
+    assert calls["n"] == 1
+    assert auth.session_valid
+
+
+def test_server_down_during_refresh_keeps_the_session(short_ttl_server: LiveServer) -> None:
+    port = int(short_ttl_server.url.rsplit(":", 1)[1])
+    proxy = TcpProxy(port)
+    auth = make_auth(proxy.url)
+    auth.sign_in("verifier1", PASSWORD)
+    proxy.down()
+    with pytest.raises(Exception) as info:
+        auth.api.get_json("/me")
+    assert type(info.value).__name__ == "ConnectionFailure"
+    assert auth.session_valid  # nothing thrown away: the refresh simply did not happen
+    proxy.up()
+    assert auth.api.get_json("/me")["username"] == "verifier1"
+    proxy.close()
+
+
+def test_revoked_refresh_token_means_session_expired(short_ttl_server: LiveServer) -> None:
+    backend = MemoryKeyring()
+    auth = make_auth(short_ttl_server.url, backend)
+    auth.sign_in("verifier1", PASSWORD)
+    refresh = auth._tokens.refresh  # type: ignore[union-attr]
+    # Someone revokes the family (sign-out elsewhere with the same refresh token).
+    requests.post(short_ttl_server.api + "/auth/logout", json={"refresh_token": refresh})
+    time.sleep(2.1)
+    with pytest.raises(SessionExpired) as info:
+        auth.api.get_json("/me")
+    assert "kata sandi" in info.value.message
+    assert backend.entries == {}  # the dead token is not kept
+    user = auth.reauthenticate(PASSWORD)  # the lock overlay's path
+    assert user.username == "verifier1" and auth.api.get_json("/me")
+
+
+class _AltPlaintext(MemoryKeyring):
+    """Stands in for keyrings.alt.file.PlaintextKeyring (not installed here): same module path."""
+
+
+_AltPlaintext.__module__ = "keyrings.alt.file"
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [fail.Keyring(), null.Keyring(), _AltPlaintext()],
+    ids=["fail", "null", "keyrings.alt"],
+)
+def test_insecure_keyrings_are_refused_and_nothing_is_written(
+    live_server: LiveServer, backend: object, loket_dirs: object
+) -> None:
+    store = SecretStore(backend)  # type: ignore[arg-type]
+    assert insecure_reason(backend) is not None  # type: ignore[arg-type]
+    problem = store.problem()
+    assert problem and "tidak aman" in problem and "berkas biasa" in problem
+    with pytest.raises(InsecureKeyringError):
+        store.save("https://x", "u", StoredSession("r", 0))
+    auth = AuthService(ApiClient(live_server.url, device_id="t"), store)
+    user = auth.sign_in("verifier1", PASSWORD)  # works, session in memory only
+    assert user.username == "verifier1"
+    assert auth.keyring_warning and "memori" in auth.keyring_warning
+    if isinstance(backend, MemoryKeyring):
+        assert backend.entries == {}
+    from tests.desktop.support import files_containing
+
+    assert files_containing(loket_dirs.roots, [auth._tokens.refresh]) == []  # type: ignore[attr-defined, union-attr]
+    auth.sign_out()
+
+
+def test_leftover_session_from_a_crash_is_revoked(live_server: LiveServer) -> None:
+    backend = MemoryKeyring()
+    crashed = make_auth(live_server.url, backend)
+    crashed.sign_in("verifier1", PASSWORD)
+    refresh = crashed._tokens.refresh  # type: ignore[union-attr]
+    fresh = make_auth(live_server.url, backend)
+    fresh.discard_leftover_session("verifier1")
+    assert backend.entries == {}
+    r = requests.post(live_server.api + "/auth/refresh", json={"refresh_token": refresh})
+    assert r.status_code == 401 and r.json()["code"] == "refresh_invalid"

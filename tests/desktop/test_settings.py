@@ -1,0 +1,91 @@
+"""The one settings object: documented defaults, tolerant loading, atomic saving."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from desktop import settings as S
+from tests.desktop.fixtures import LoketDirs
+
+
+def test_defaults_on_first_run_and_device_id_is_made_once(loket_dirs: LoketDirs) -> None:
+    first = S.load_settings()
+    assert first.idle_lock_minutes == 10
+    assert first.language == "id"
+    assert first.server_url == ""
+    assert first.device_id  # made and saved
+    assert S.settings_path().parent == loket_dirs.config
+    assert S.load_settings().device_id == first.device_id
+
+
+def test_round_trip(loket_dirs: LoketDirs) -> None:
+    s = S.load_settings().with_changes(
+        server_url="https://loket.example.go.id", last_username="verifier1", idle_lock_minutes=3
+    )
+    S.save_settings(s)
+    again = S.load_settings()
+    assert (again.server_url, again.last_username, again.idle_lock_minutes) == (
+        "https://loket.example.go.id",
+        "verifier1",
+        3,
+    )
+    assert not again.warnings
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", "\xff\xfe garbage", ""])
+def test_unreadable_file_gives_defaults_and_a_warning(
+    loket_dirs: LoketDirs, caplog: pytest.LogCaptureFixture, content: str
+) -> None:
+    S.settings_path().parent.mkdir(parents=True, exist_ok=True)
+    S.settings_path().write_bytes(content.encode("latin-1"))
+    with caplog.at_level(logging.WARNING):
+        s = S.load_settings()
+    assert s.idle_lock_minutes == 10
+    assert s.warnings and "bawaan" in s.warnings[0]
+    assert any("pengaturan" in r.getMessage().lower() for r in caplog.records)
+
+
+def test_bad_values_fall_back_per_option(loket_dirs: LoketDirs) -> None:
+    S.settings_path().parent.mkdir(parents=True, exist_ok=True)
+    S.settings_path().write_text(
+        json.dumps(
+            {
+                "idle_lock_minutes": 0,
+                "language": "fr",
+                "page_size": "lots",
+                "refresh_interval_seconds": 30,
+                "unknown_option": 1,
+                "server_url": 5,
+            }
+        )
+    )
+    s = S.load_settings()
+    assert s.idle_lock_minutes == 10 and s.language == "id" and s.page_size == 500
+    assert s.refresh_interval_seconds == 30  # the valid one is kept
+    assert s.server_url == ""
+    joined = " ".join(s.warnings)
+    for name in ("idle_lock_minutes", "language", "page_size", "unknown_option", "server_url"):
+        assert name in joined
+
+
+def test_environment_preconfigures_server(
+    loket_dirs: LoketDirs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOKET_SERVER_URL", "http://127.0.0.1:8765")
+    assert S.load_settings().server_url == "http://127.0.0.1:8765"
+
+
+def test_with_changes_validates() -> None:
+    with pytest.raises(ValueError):
+        S.Settings().with_changes(idle_lock_minutes=-1)
+    with pytest.raises(KeyError):
+        S.Settings().with_changes(nonsense=1)
+
+
+def test_schema_is_documented() -> None:
+    doc = S.documentation()
+    for option in S.OPTIONS:
+        assert option.name in doc and option.doc

@@ -1,0 +1,179 @@
+"""Driving the real desktop (LoketApp) the way a person does, for the shell GUI tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from keyring.backend import KeyringBackend
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from pytestqt.qtbot import QtBot
+
+from desktop.app import LoketApp
+from desktop.domain.workflow import Action
+from desktop.settings import load_settings
+from desktop.views.shell.main_window import PAGE_COUNTER
+from desktop.views.workbench import WorkbenchWidget
+
+PASSWORD = "loket-demo"
+WAIT = 20_000
+
+
+@contextmanager
+def running_app(
+    server_url: str, keyring_backend: KeyringBackend | None = None, **changes: object
+) -> Iterator[LoketApp]:
+    settings = load_settings().with_changes(server_url=server_url, **changes)
+    loket = LoketApp(settings, keyring_backend=keyring_backend)
+    try:
+        yield loket
+    finally:
+        loket.shutdown()
+        for w in QApplication.topLevelWidgets():
+            w.close()
+            w.deleteLater()
+
+
+def sign_in(
+    qtbot: QtBot,
+    loket: LoketApp,
+    username: str,
+    password: str = PASSWORD,
+    *,
+    wait_pull: bool = True,
+) -> None:
+    if loket.signin_dialog is None:
+        loket.start()
+    dialog = loket.signin_dialog
+    assert dialog is not None
+    qtbot.waitExposed(dialog)
+    dialog.username_edit.clear()
+    qtbot.keyClicks(dialog.username_edit, username)
+    dialog.password_edit.clear()
+    qtbot.keyClicks(dialog.password_edit, password)
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: loket.window is not None, timeout=WAIT)
+    assert loket.window is not None
+    qtbot.waitExposed(loket.window)
+    if wait_pull:
+        wait_pulled(qtbot, loket)
+
+
+def activate(qtbot: QtBot, loket: LoketApp) -> None:
+    """Window shortcuts (F5, Ctrl+F) fire only in the active window."""
+    window = loket.window
+    assert window is not None
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+
+
+def wait_pulled(qtbot: QtBot, loket: LoketApp) -> None:
+    assert loket.shell is not None
+    qtbot.waitUntil(
+        lambda: (
+            loket.shell is not None
+            and loket.shell.last_pull is not None
+            and not loket.shell.pulling
+        ),
+        timeout=WAIT,
+    )
+
+
+def pull_now(qtbot: QtBot, loket: LoketApp) -> None:
+    """Trigger the F5 action and wait for the pull to end (either way).
+
+    The action is triggered directly: whether the offscreen platform considers the window
+    active is not what these tests are about (test_keyboard covers the key binding).
+    """
+    assert loket.window is not None and loket.shell is not None
+    qtbot.waitUntil(lambda: not loket.shell.pulling, timeout=WAIT)  # type: ignore[union-attr]
+    done: list[object] = []
+    loket.shell.pulled.connect(done.append)
+    loket.shell.pull_failed.connect(done.append)
+    loket.window.refresh_action.trigger()
+    qtbot.waitUntil(lambda: bool(done), timeout=WAIT)
+
+
+def workbench(loket: LoketApp) -> WorkbenchWidget:
+    assert loket.workbench is not None
+    return loket.workbench.workbench
+
+
+def search(qtbot: QtBot, loket: LoketApp, text: str) -> None:
+    page = loket.queue_page
+    assert page is not None and loket.window is not None
+    loket.window.show_page(0)
+    page.search_edit.clear()
+    qtbot.keyClicks(page.search_edit, text)
+
+
+def open_row(qtbot: QtBot, loket: LoketApp, row: int = 0) -> str:
+    """Select a queue row and press Enter; wait until the workbench shows it."""
+    page = loket.queue_page
+    assert page is not None and loket.window is not None
+    app_id = page.model.id_at(row)
+    assert app_id
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(row, 0))
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    wait_open(qtbot, loket, app_id)
+    return app_id
+
+
+def wait_open(qtbot: QtBot, loket: LoketApp, app_id: str) -> None:
+    wb = workbench(loket)
+    try:
+        qtbot.waitUntil(
+            lambda: wb.application is not None and wb.application.id == app_id and not wb.busy,
+            timeout=WAIT,
+        )
+    except Exception:
+        print(
+            "DEBUG",
+            wb.application and wb.application.id,
+            app_id,
+            wb.busy,
+            wb.message_label.text(),
+            loket.window.stack.currentIndex() if loket.window else None,
+        )
+        raise
+    assert loket.window is not None and loket.window.stack.currentIndex() == PAGE_COUNTER
+
+
+def decide(qtbot: QtBot, loket: LoketApp, action: Action, reason: str = "") -> None:
+    """Press the decision button; answer the reason dialog or confirmation like a person."""
+    wb = workbench(loket)
+    button: QPushButton = wb.action_buttons[action]
+    qtbot.waitUntil(button.isEnabled, timeout=WAIT)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    if reason:
+        qtbot.waitUntil(
+            lambda: wb.reason_dialog is not None and wb.reason_dialog.isVisible(), timeout=WAIT
+        )
+        dialog = wb.reason_dialog
+        assert dialog is not None
+        dialog.editor.clear()
+        qtbot.keyClicks(dialog.editor, reason)
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    else:
+        qtbot.wait(50)
+        box = wb.confirm_box
+        if box is not None and box.isVisible():  # "verify although items are not ticked?"
+            yes = next(
+                b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
+            )
+            qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
+
+
+def wait_message(qtbot: QtBot, loket: LoketApp, kind: str) -> str:
+    wb = workbench(loket)
+    qtbot.waitUntil(lambda: not wb.busy and getattr(wb, "message_kind", "") == kind, timeout=WAIT)
+    return str(wb.message_label.text())
+
+
+def tick_all(loket: LoketApp) -> None:
+    wb = workbench(loket)
+    for row in wb.checklist.rows:
+        wb.checklist.select(row.data.code)
+        wb.checklist.mark_selected(True)
