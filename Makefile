@@ -7,12 +7,14 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-# What the tests and the app need from Debian: a virtual screen and Qt's X libraries, poppler
-# (pdftotext, pdfsig, pdftoppm) to read back generated PDFs, and SANE with its `test` backend
-# and headers (python-sane is compiled against them).
+# What the tests and the app need from Debian: a virtual screen and the X libraries of Qt's xcb
+# platform plugin (`make run` opens a real window), poppler (pdftotext, pdfsig, pdftoppm) to
+# read back generated PDFs, and SANE with its `test` backend and headers (python-sane is
+# compiled against them).
 DEBIAN_PACKAGES := python3-venv python3-dev gcc xvfb xauth poppler-utils sane-utils libsane1 \
 	libsane-dev libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
-	libxcb-cursor0 fonts-dejavu-core
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core
 
 .PHONY: help run test lint typecheck pytest bench deps-debian clean-venv
 
