@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -37,12 +38,25 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     raise RuntimeError("server tidak siap dalam 60 detik")
 
 
+def _port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="loket demo", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--applications", type=int, default=300)
     parser.add_argument("--reset", action="store_true", help="buang data demo lalu isi ulang")
     args = parser.parse_args(argv or [])
+    if _port_in_use(args.port):
+        print(
+            f"Port {args.port} sudah dipakai (mungkin demo sebelumnya masih berjalan). "
+            "Hentikan program itu, atau jalankan dengan --port lain.",
+            file=sys.stderr,
+        )
+        return 1
 
     server_data = DEMO_DIR / "server"
     accounts_file = DEMO_DIR / "accounts.txt"
@@ -74,12 +88,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Server demo berjalan di {url} (log: {log_path})")
         if accounts_file.exists():
             print(accounts_file.read_text(encoding="utf-8"), end="")
-        os.environ["LOKET_SERVER_URL"] = url
-        os.environ.setdefault("LOKET_CONFIG_DIR", str(DEMO_DIR / "desktop" / "config"))
-        os.environ.setdefault("LOKET_DATA_DIR", str(DEMO_DIR / "desktop" / "data"))
-        from desktop.app import run_app
-
-        return run_app([sys.argv[0]])
+        app_env = dict(env, LOKET_SERVER_URL=url)
+        app_env.setdefault("LOKET_CONFIG_DIR", str(DEMO_DIR / "desktop" / "config"))
+        app_env.setdefault("LOKET_DATA_DIR", str(DEMO_DIR / "desktop" / "data"))
+        # A child process, so that the server is stopped below even when Qt aborts the app
+        # (a missing platform plugin ends in abort(), which skips Python's `finally`).
+        return subprocess.call([sys.executable, "-m", "desktop"], cwd=REPO, env=app_env)
     except RuntimeError as exc:
         print(f"Server demo gagal: {exc}. Lihat {log_path}.", file=sys.stderr)
         return 1
