@@ -7,11 +7,20 @@ Measures, offscreen, with the real `Store`, `QueueModel` and `QueuePage`:
 - bulk insert of the cache (no budget; reported),
 - first paint: construct the page + model (first SQL query) + show + render the visible rows,
 - filter keystroke p95: type search strings character by character; each keystroke is the
-  real path (textChanged -> SQL requery -> model reset) plus the repaint,
+  real path (textChanged -> SQL requery of the first window of ids -> model reset) plus the
+  synchronous repaint, i.e. until the rows on screen are the right ones (checked against a
+  plain query after each keystroke, outside the timing). Typed twice:
+  * back to back, no event loop between keys: the synchronous work alone;
+  * at 150 ms per key (6.7 keys/s) with the event loop running between keys, so the counts and
+    the complete id list start on workers after the 120 ms pause and compete for the CPUs
+    when the next key comes (they are then cancelled);
+  and after the last key of each search, the time until everything settled (complete id list
+  and counts shown), which is background work and has no budget,
 - scrolling: render one screen at many scroll positions; data() cost per row from cold blocks,
 - RSS after all of it (from /proc/self/status).
 
-Numbers are printed beside their budgets; a benchmark is a report, never a test.
+Numbers are printed beside their budgets; a benchmark is a report, never a test. The machine's
+load average is printed too: other processes on a 2-core machine move these numbers.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ BUDGET_SCREEN_MS = 16.7  # "never blocks": one frame at 60 Hz
 BUDGET_RSS_MB = 300.0
 
 SEARCHES = ("siti rahmawati", "1471-2611", "budi santoso", "sem-1471011001")
+TYPING_INTERVAL_MS = 150  # a person types 5-8 keys per second
 
 
 def rss_mb() -> tuple[float, float]:
@@ -61,6 +71,11 @@ def p95(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def load() -> str:
+    one, five, _fifteen = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -68,7 +83,7 @@ def main() -> int:
     parser.add_argument("--fill-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QEventLoop, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
@@ -76,7 +91,7 @@ def main() -> int:
     from desktop.models.queue_model import QueueModel
     from desktop.models.store import Store
     from desktop.services.tasks import TaskRunner
-    from desktop.views.queue.queue_page import QueuePage
+    from desktop.views.queue.queue_page import BACKGROUND_DELAY_MS, ID_WINDOW, QueuePage
 
     directory = Path(args.keep or tempfile.mkdtemp(prefix="loket-bench-"))
     if args.fill_only:
@@ -115,8 +130,21 @@ def main() -> int:
     runner = TaskRunner()
     names = {code: code.replace("-", " ").title() for code in SERVICES}
 
+    print(load())
+
+    def wait_settled(page: QueuePage, timeout_s: float = 10.0) -> float:
+        """Run the event loop until ids and counts are complete; ms waited."""
+        started = time.perf_counter()
+        while not page.settled:
+            if time.perf_counter() - started > timeout_s:
+                raise RuntimeError("queue did not settle")
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+            time.sleep(0.0005)
+        return (time.perf_counter() - started) * 1000
+
     # -- first paint ---------------------------------------------------------------------------
     paints: list[float] = []
+    settles: list[float] = []
     page = None
     for attempt in range(6):
         if page is not None:
@@ -132,6 +160,8 @@ def main() -> int:
         paints.append((time.perf_counter() - started) * 1000)
         if attempt == 0:
             visible = page.table.rowAt(page.table.viewport().height() - 1) + 1
+            first_ids = (page.model.last_query_ms, page.model.rowCount())
+        settles.append(paints[-1] + wait_settled(page))
     assert page is not None
     first, warm = paints[0], statistics.median(paints[1:])
     print(
@@ -140,49 +170,109 @@ def main() -> int:
         f"{verdict(first, BUDGET_FIRST_PAINT_MS)}"
     )
     print(
-        f"  first SQL query inside it: {page.model.last_query_ms:.1f} ms for "
-        f"{page.model.rowCount():,} ids"
+        f"  first SQL query inside it: {first_ids[0]:.1f} ms for the first "
+        f"{first_ids[1]:,} ids (window of {ID_WINDOW})"
+    )
+    print(
+        f"  then on workers, all {page.model.rowCount():,} ids and the counts in: "
+        f"{settles[0]:.0f} ms after the start, warm median {statistics.median(settles[1:]):.0f} ms "
+        "(no budget: the table is already usable)"
     )
 
     # -- filter keystrokes ---------------------------------------------------------------------
     edit = page.search_edit
     edit.setFocus()
-    per_keystroke: list[float] = []
-    per_search: dict[str, list[float]] = {}
-    for status_filter in ("", "submitted"):
-        page.status_buttons[status_filter].setChecked(True)
-        app.processEvents()
-        for text in SEARCHES:
-            edit.clear()
-            app.processEvents()
-            samples: list[float] = []
-            for ch in text:
-                started = time.perf_counter()
-                QTest.keyClick(edit, ch)
-                page.table.viewport().repaint()
-                samples.append((time.perf_counter() - started) * 1000)
-            per_search[f"{text!r}{' +status' if status_filter else ''}"] = samples
-            per_keystroke += samples
-    edit.clear()
-    page.status_buttons[""].setChecked(True)
-    app.processEvents()
-    k95 = p95(per_keystroke)
-    print(
-        f"filter keystroke: p95 {k95:.1f} ms, median {statistics.median(per_keystroke):.1f} ms, "
-        f"max {max(per_keystroke):.1f} ms over {len(per_keystroke)} keystrokes  "
-        f"[budget p95 <= {BUDGET_KEYSTROKE_P95_MS:.0f} ms] {verdict(k95, BUDGET_KEYSTROKE_P95_MS)}"
+    truth_rows = visible + 2
+
+    def check_visible() -> None:
+        """The rows on screen are the first rows of a plain query (outside the timing)."""
+        rids = store.query_rids(page.model.query, limit=truth_rows)
+        rows = store.rows(list(rids))
+        want = [rows[r].id for r in rids]
+        got = [page.model.id_at(r) for r in range(min(truth_rows, page.model.rowCount()))]
+        if got != want:
+            raise AssertionError(f"wrong rows on screen for {page.model.query.text!r}")
+
+    def type_searches(interval_ms: int | None) -> tuple[list[float], dict[str, list[float]]]:
+        per_keystroke: list[float] = []
+        per_search: dict[str, list[float]] = {}
+        for status_filter in ("", "submitted"):
+            page.status_buttons[status_filter].setChecked(True)
+            wait_settled(page)
+            for text in SEARCHES:
+                edit.clear()
+                wait_settled(page)
+                samples: list[float] = []
+                for ch in text:
+                    started = time.perf_counter()
+                    QTest.keyClicks(edit, ch)
+                    page.table.viewport().repaint()
+                    elapsed = (time.perf_counter() - started) * 1000
+                    samples.append(elapsed)
+                    check_visible()
+                    if interval_ms is not None:
+                        # the event loop runs until the next key, as it does for a person
+                        while (time.perf_counter() - started) * 1000 < interval_ms:
+                            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 2)
+                            time.sleep(0.0005)
+                label = f"{text!r}{' +status' if status_filter else ''}"
+                if interval_ms is not None:
+                    wait_settled(page)
+                    settle_ms.append((time.perf_counter() - started) * 1000)
+                    full = store.query_rids(page.model.query)
+                    if page.model.rowCount() != len(full) or page.total_rows() != len(full):
+                        raise AssertionError(f"wrong total for {text!r}")
+                per_search[label] = samples
+                per_keystroke += samples
+        edit.clear()
+        page.status_buttons[""].setChecked(True)
+        wait_settled(page)
+        return per_keystroke, per_search
+
+    settle_ms: list[float] = []
+    modes = (
+        ("back to back, synchronous work only", None),
+        (f"typed at {TYPING_INTERVAL_MS} ms/key, workers busy between keys", TYPING_INTERVAL_MS),
     )
-    for label, samples in per_search.items():
-        print(f"  {label:<28} " + " ".join(f"{s:.0f}" for s in samples))
+    everything: list[float] = []
+    for title, interval in modes:
+        samples, per_search = type_searches(interval)
+        everything += samples
+        k95 = p95(samples)
+        print(
+            f"filter keystroke ({title}): p95 {k95:.1f} ms, "
+            f"median {statistics.median(samples):.1f} ms, max {max(samples):.1f} ms over "
+            f"{len(samples)} keystrokes  [budget p95 <= {BUDGET_KEYSTROKE_P95_MS:.0f} ms] "
+            f"{verdict(k95, BUDGET_KEYSTROKE_P95_MS)}"
+        )
+        for label, keys in per_search.items():
+            print(f"  {label:<28} " + " ".join(f"{s:.0f}" for s in keys))
+    k95 = p95(everything)
+    print(
+        f"filter keystroke, both ways: p95 {k95:.1f} ms, median "
+        f"{statistics.median(everything):.1f} ms, max {max(everything):.1f} ms over "
+        f"{len(everything)} keystrokes  [budget p95 <= {BUDGET_KEYSTROKE_P95_MS:.0f} ms] "
+        f"{verdict(k95, BUDGET_KEYSTROKE_P95_MS)}"
+    )
+    print(
+        f"  from the last key until the complete ids + counts are shown: median "
+        f"{statistics.median(settle_ms):.0f} ms, max {max(settle_ms):.0f} ms "
+        f"(includes the {BACKGROUND_DELAY_MS} ms pause before the workers start; no budget)"
+    )
 
     # -- sort on another column (not budgeted; reported) ----------------------------------------
     started = time.perf_counter()
     page.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.AscendingOrder)
     page.table.viewport().repaint()
-    print(f"sort by name (100k rows): {(time.perf_counter() - started) * 1000:.1f} ms")
+    sorted_ms = (time.perf_counter() - started) * 1000
+    print(
+        f"sort by name (100k rows): {sorted_ms:.1f} ms to the first window on screen, "
+        f"complete {sorted_ms + wait_settled(page):.0f} ms"
+    )
     page.table.horizontalHeader().setSortIndicator(
         QueueModel.COLUMNS.index("due"), Qt.SortOrder.AscendingOrder
     )
+    wait_settled(page)
 
     # -- scrolling -----------------------------------------------------------------------------
     bar = page.table.verticalScrollBar()
@@ -204,6 +294,7 @@ def main() -> int:
     model = page.model
     cold_rows = list(range(50_000, 50_000 + 128 * 4))
     model.refresh()
+    model.ensure_complete()
     started = time.perf_counter()
     for row in cold_rows:
         for col in range(model.columnCount()):
@@ -225,6 +316,7 @@ def main() -> int:
         f"RSS: {current:.0f} MB now, peak {peak:.0f} MB  [budget <= {BUDGET_RSS_MB:.0f} MB] "
         f"{verdict(peak, BUDGET_RSS_MB)}"
     )
+    print(load())
 
     page.close()
     runner.shutdown()

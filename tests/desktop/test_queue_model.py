@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # also when run without tests/gui
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPersistentModelIndex, Qt
 from pytestqt.qtbot import QtBot
 
 from bench.fakedata import summaries
@@ -93,3 +96,91 @@ def test_unknown_status_is_labelled(qapp: object, tmp_path: Path, qtbot: QtBot) 
     model.refresh()
     assert model.data(model.index(0, 4)) == "Status baru: archived"
     s.close()
+
+
+def full_ids(model: QueueModel, store: Store) -> list[str]:
+    rids = store.query_rids(model.query)
+    rows = store.rows(list(rids))
+    return [rows[r].id for r in rids]
+
+
+def test_window_reads_the_first_rows_and_completion_appends_the_rest(
+    qapp: object, store: Store
+) -> None:
+    model = QueueModel(store, window=100)
+    inserted: list[tuple[int, int]] = []
+    resets: list[int] = []
+    model.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    model.modelReset.connect(lambda: resets.append(1))
+    model.set_query(QueueQuery(text="1471"))  # every NIK: matches all 3000 rows
+    assert model.rowCount() == 100 and not model.is_complete
+    want = full_ids(model, store)
+    assert [model.id_at(r) for r in range(100)] == want[:100]
+    selected = QPersistentModelIndex(model.index(42, 1))
+    completion = model.pending_completion()
+    assert completion is not None
+    resets.clear()
+    assert model.complete(completion, completion.run()) == "appended"
+    assert model.is_complete and model.pending_completion() is None
+    assert model.rowCount() == 3000 and inserted == [(100, 2999)] and resets == []
+    assert selected.row() == 42  # a selection (persistent index) stays where it was
+    assert [model.id_at(r) for r in range(3000)] == want
+    # a small result needs no completion
+    model.set_query(QueueQuery(text="zzz"))
+    assert model.rowCount() == 0 and model.is_complete and model.pending_completion() is None
+
+
+def test_completion_of_an_older_query_is_ignored(qapp: object, store: Store) -> None:
+    model = QueueModel(store, window=50)
+    model.set_query(QueueQuery(text="a"))
+    old = model.pending_completion()
+    assert old is not None
+    model.set_query(QueueQuery(text="1471"))
+    assert model.complete(old, old.run()) == "stale"
+    assert model.rowCount() == 50 and not model.is_complete
+    assert model.ensure_complete() == "appended" and model.rowCount() == 3000
+    assert model.ensure_complete() == "stale"
+
+
+def test_data_changed_between_window_and_completion_resets(
+    qapp: object, store: Store, tmp_path: Path
+) -> None:
+    model = QueueModel(store, window=10)
+    model.set_query(QueueQuery())
+    completion = model.pending_completion()
+    assert completion is not None
+    rids = completion.run()
+    first = rids[0]
+    reordered = rids[1:] + rids[:1]  # what a pull moving the first row to the end would give
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    assert model.complete(completion, reordered) == "reset"
+    assert resets == [1] and model.is_complete and model.rowCount() == 3000
+    assert model.row_of_id(store.rows([first])[first].id) == 2999
+
+
+def test_rows_past_the_window_are_found_and_walked(qapp: object, store: Store) -> None:
+    model = QueueModel(store, window=100)
+    model.set_query(QueueQuery(text="1471"))
+    want = full_ids(model, store)
+    # the workbench asks for neighbours of the last row of the window: it completes
+    assert model.ids_around(want[99]) == (want[98], want[100])
+    assert model.is_complete
+    model.refresh()
+    assert not model.is_complete
+    assert model.row_of_id(want[2500]) == 2500 and model.is_complete  # completed on demand
+    model.refresh()
+    assert model.row_of_id("no-such-id") == -1 and not model.is_complete
+    model.set_query(QueueQuery(text="1471", statuses=("submitted",)))
+    outside = next(i for i in want if i not in set(full_ids(model, store)))
+    assert model.row_of_id(outside) == -1 and not model.is_complete  # no read for a non-match
+    model.refresh(min_rows=700)
+    assert model.rowCount() == min(700, len(full_ids(model, store)))
+
+
+def test_masked_nik_fast_path_agrees_with_mask_nik() -> None:
+    from desktop.domain.identity import mask_nik
+    from desktop.models.queue_model import _masked_nik
+
+    for nik in ("1471015208900001", "3171 0152 0890 0001", "12345", "", "147101520890000１"):
+        assert _masked_nik(nik) == mask_nik(nik)

@@ -171,3 +171,92 @@ def test_concurrent_reads_during_writes(store: Store) -> None:
         t.join()
     assert not errors
     assert store.count() == 2500
+
+
+def test_search_terms_drop_separators_inside_words() -> None:
+    assert search_terms("sem-1471011001-D03") == ["sem1471011001d03"]
+    assert search_terms("1471-") == ["1471"]
+    assert search_terms("Abd. Rahman") == ["abd", "rahman"]
+    assert search_terms(" - / ") == []
+
+
+def test_search_finds_partial_numbers_and_treats_glob_characters_literally(store: Store) -> None:
+    base = dict(registration_number=None, provisional_number=None, claim=None)
+    a = raw_app(
+        **{**base, "provisional_number": "SEM-1471011001-D03-261124-0007"},
+        id="a" * 8 + "-0000-4000-8000-000000000001",
+        seq=1,
+        applicant={"nik": "1471015208900001", "name": "Nur-Aini Abd. Rahman"},
+    )
+    b = raw_app(
+        **{**base, "registration_number": "1471-261124-0042-6"},
+        id="b" * 8 + "-0000-4000-8000-000000000002",
+        seq=2,
+        applicant={"nik": "1471024101950002", "name": "Ahmad [Ramli]*"},
+    )
+    put(store, a, b)
+
+    def ids(text: str) -> set[str]:
+        rids = store.query_rids(QueueQuery(text=text))
+        rows = store.rows(list(rids))
+        return {rows[r].id[0] for r in rids}
+
+    typed = "SEM-1471011001-D03-261124"
+    for n in range(1, len(typed) + 1):  # every keystroke of a provisional number finds it
+        assert ids(typed[:n]) == {"a"}, typed[:n]
+    assert ids("1471-2611") == {"b"}  # a registration number as typed, dash by dash
+    assert ids("1471-") == {"a", "b"}
+    assert ids("nur-aini") == ids("nur aini") == ids("aini") == {"a"}
+    assert ids("abd.") == {"a"}
+    assert ids("*") == ids("[") == ids("]") == {"b"}  # literal characters, not wildcards
+    assert ids("?") == ids("%") == ids("_") == set()
+    assert ids("[ramli]*") == {"b"}
+    assert ids("a?mad") == set()
+
+
+def test_window_and_packed_ids_match_a_plain_ordered_read(store: Store) -> None:
+    put(store, *[r for _, r in summaries(700, seed=11, user_id="me")])
+
+    def plain(q: QueueQuery) -> list[int]:
+        where, params = q.where()
+        sql = "SELECT rid FROM " + q.source() + where + q.order_by()
+        return [r[0] for r in store.read(lambda c: c.exec_driver_sql(sql, tuple(params)).all())]
+
+    filters: list[dict[str, Any]] = [{}, {"statuses": ("submitted",)}, {"service_code": "SKTM"}]
+    for sort in ("due", "number", "name", "status", "submitted", "claim"):
+        for descending in (False, True):
+            for text in ("", "a", "1471", "siti"):
+                for extra in filters:
+                    q = QueueQuery(
+                        text=text, sort=sort, descending=descending, now=1_800_000_000, **extra
+                    )
+                    want = plain(q)
+                    assert list(store.query_rids(q)) == want, (sort, descending, text, extra)
+                    assert list(store.query_rids(q, limit=25)) == want[:25]
+    assert QueueQuery(statuses=("submitted",), text="a").queue_index() == "ix_queue_text"
+    assert QueueQuery(service_code="SKTM", text="a").queue_index() == "ix_queue"
+    assert list(store.query_rids(QueueQuery(text="zzz"))) == []
+    assert list(store.query_rids(QueueQuery(), limit=0)) == []
+
+
+def test_a_read_that_should_stop_is_interrupted(store: Store) -> None:
+    from desktop.models.store import QueryCancelled
+
+    put(store, *[r for _, r in summaries(3000, seed=12)])
+    with pytest.raises(QueryCancelled):
+        store.query_rids(QueueQuery(text="a"), should_stop=lambda: True)
+    with pytest.raises(QueryCancelled):
+        store.count_by_status(QueueQuery(text="a"), should_stop=lambda: True)
+    # The pooled connections are left clean: the same reads now complete.
+    assert len(store.query_rids(QueueQuery(text="a"), should_stop=lambda: False)) > 0
+    assert sum(store.count_by_status(QueueQuery()).values()) == 3000
+
+
+def test_contains_tells_whether_a_row_matches_a_query(store: Store) -> None:
+    put(store, raw_app(id="a" * 8 + "-0000-4000-8000-000000000001", seq=1, status="submitted"))
+    rid = store.rid_of("a" * 8 + "-0000-4000-8000-000000000001")
+    assert rid is not None
+    assert store.contains(QueueQuery(), rid)
+    assert store.contains(QueueQuery(statuses=("submitted",)), rid)
+    assert not store.contains(QueueQuery(statuses=("verified",)), rid)
+    assert not store.contains(QueueQuery(), rid + 1)

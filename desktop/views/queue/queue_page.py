@@ -1,14 +1,19 @@
 """The queue: status tabs with counts, filter bar, search box and the lazy table.
 
 Every change of filter, search text or sort is one SQL query in `QueueModel` (budget: 50 ms per
-keystroke at 100,000 rows, see bench/queue.py). Counts per status are a second query that runs on
-a worker and arrives a moment later, so typing never waits for them. A refresh after a pull keeps
-the selected application and the scroll position, by id, not by row number.
+keystroke at 100,000 rows, see bench/queue.py). That query reads only the first `ID_WINDOW` ids:
+the visible rows are right at once, however many rows match. When typing pauses
+(`BACKGROUND_DELAY_MS`) two reads run on workers: the counts per status and, if more rows match
+than the window holds, the complete id list, which the model appends after the window. A new
+keystroke cancels both (the SQL is interrupted, so it stops competing for the CPU). A refresh
+after a pull keeps the selected application and the scroll position, by id, not by row number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from array import array
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -29,9 +34,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.workflow import Role, State
-from desktop.models.queue_model import QueueModel
-from desktop.models.store import QueueQuery
-from desktop.services.tasks import TaskContext, TaskRunner
+from desktop.models.queue_model import Completion, QueueModel
+from desktop.models.store import QueryCancelled, QueueQuery
+from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
+
+log = logging.getLogger(__name__)
 
 STATUS_TABS: tuple[State, ...] = (
     State.SUBMITTED,
@@ -45,6 +52,12 @@ STATUS_TABS: tuple[State, ...] = (
     State.CANCELLED,
 )
 DEFAULT_COLUMN_WIDTHS = (135, 165, 135, 0, 105, 140, 122, 105, 100)  # 0 = stretch
+ID_WINDOW = 256
+"""Ids a keystroke reads: two blocks of rows, some seven screens at 1080p. The rest arrives from a
+worker (~50-100 ms after typing pauses) well before anyone can scroll that far."""
+BACKGROUND_DELAY_MS = 120
+"""Counts and the complete id list start when typing pauses this long (a person types a key
+every 120-200 ms), so fast typing does not start work the next key would throw away."""
 
 
 def default_status_for(roles: Iterable[Role]) -> State | None:
@@ -57,6 +70,16 @@ def default_status_for(roles: Iterable[Role]) -> State | None:
     if Role.OPERATOR in roles:
         return State.NEEDS_REVISION
     return None
+
+
+def _canceller(handles: list[TaskHandle]) -> Callable[..., None]:
+    """A slot cancelling `handles` that does not hold the page (half destroyed by then)."""
+
+    def cancel(*_args: object) -> None:
+        for handle in handles:
+            handle.cancel()
+
+    return cancel
 
 
 class QueueTable(QTableView):
@@ -105,7 +128,10 @@ class QueuePage(QWidget):
         self._office_names = dict(office_names or {})
         self._user_id = user_id
         self._counts_token = 0
+        self._counts_fresh = False  # `counts` belong to the current filters
+        self._background: list[TaskHandle] = []
         self.counts: dict[str, int] = {}
+        model.set_window(ID_WINDOW)
 
         # -- status tabs with counts ---------------------------------------------------------
         self.status_group = QButtonGroup(self)
@@ -213,10 +239,12 @@ class QueuePage(QWidget):
         layout.addWidget(self.table, 1)
         layout.addLayout(footer)
 
-        self._counts_timer = QTimer(self)
-        self._counts_timer.setSingleShot(True)
-        self._counts_timer.setInterval(120)
-        self._counts_timer.timeout.connect(self._start_counts)
+        self._background_timer = QTimer(self)
+        self._background_timer.setSingleShot(True)
+        self._background_timer.setInterval(BACKGROUND_DELAY_MS)
+        self._background_timer.timeout.connect(self._start_background)
+        model.completed.connect(self._update_footer)
+        self.destroyed.connect(_canceller(self._background))
 
         initial = self.status_buttons.get(default_status.value if default_status else "")
         (initial or self.status_buttons[""]).setChecked(True)
@@ -252,12 +280,30 @@ class QueuePage(QWidget):
 
     def reload(self) -> None:
         """Re-query after new data arrived; keep selection and scroll position by id."""
-        current = self.current_id()
+        current, top = self._view_ids()
+        self._cancel_background()
+        self._counts_fresh = False  # the data changed: recounted below
+        self.model.refresh(min_rows=self._rows_in_use() + ID_WINDOW)
+        self._restore(current, top)
+        self._update_footer()
+        self._load_filter_values()
+        self._background_timer.start()
+
+    def _view_ids(self) -> tuple[str | None, str | None]:
+        """(selected id, id of the top visible row)."""
         top_row = self.table.rowAt(0)
-        top_id = self.model.id_at(top_row) if top_row >= 0 else None
-        self.model.refresh()
-        if top_id:
-            row = self.model.row_of_id(top_id)
+        return self.current_id(), self.model.id_at(top_row) if top_row >= 0 else None
+
+    def _rows_in_use(self) -> int:
+        """Rows up to the lowest one on screen or selected (what a refresh must read again)."""
+        bottom = self.table.rowAt(max(0, self.table.viewport().height() - 1))
+        if bottom < 0:
+            bottom = self.model.rowCount() - 1
+        return max(bottom, self.table.currentIndex().row(), 0) + 1
+
+    def _restore(self, current: str | None, top: str | None) -> None:
+        if top:
+            row = self.model.row_of_id(top)
             if row >= 0:
                 self.table.scrollTo(
                     self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop
@@ -270,9 +316,6 @@ class QueuePage(QWidget):
                     QItemSelectionModel.SelectionFlag.ClearAndSelect
                     | QItemSelectionModel.SelectionFlag.Rows,
                 )
-        self._update_footer()
-        self._load_filter_values()
-        self._counts_timer.start()
 
     # -- filters -----------------------------------------------------------------------------
 
@@ -314,9 +357,11 @@ class QueuePage(QWidget):
         )
 
     def _apply(self) -> None:
+        self._cancel_background()
+        self._counts_fresh = False
         self.model.set_query(self.query_from_controls())
         self._update_footer()
-        self._counts_timer.start()
+        self._background_timer.start()
 
     def _status_toggled(self, _button: object, checked: bool) -> None:
         if checked:
@@ -329,29 +374,88 @@ class QueuePage(QWidget):
         self._apply()
 
     def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
+        self._cancel_background()
         self.model.sort(column, order)
         self._update_footer()
+        self._background_timer.start()
 
-    # -- counts ------------------------------------------------------------------------------
+    # -- background: counts and the rest of the ids -----------------------------------------
+
+    def _cancel_background(self) -> None:
+        """Drop counts and id reads for an older query; their SQL is interrupted."""
+        self._background_timer.stop()
+        for handle in self._background:
+            handle.cancel()
+        self._background.clear()
+
+    def _start_background(self) -> None:
+        self._cancel_background()
+        self._start_counts()
+        completion = self.model.pending_completion()
+        if completion is not None:
+            self._start_completion(completion)
 
     def _start_counts(self) -> None:
         self._counts_token += 1
         token = self._counts_token
         query = self.query_from_controls()
 
-        def op(_ctx: TaskContext) -> dict[str, int]:
-            return self.model.counts_for(query)
+        def op(ctx: TaskContext) -> dict[str, int]:
+            try:
+                return self.model.counts_for(query, should_stop=lambda: ctx.cancelled)
+            except QueryCancelled:
+                ctx.check_cancelled()
+                raise
 
-        self._runner.submit(
-            self.tr("Menghitung antrean"),
-            op,
-            on_done=lambda counts: self._show_counts(token, counts),
+        self._background.append(
+            self._runner.submit(
+                self.tr("Menghitung antrean"),
+                op,
+                on_done=lambda counts: self._show_counts(token, counts),
+                cancellable=True,
+            )
         )
+
+    def _start_completion(self, completion: Completion) -> None:
+        def op(ctx: TaskContext) -> array[int]:
+            try:
+                return completion.run(should_stop=lambda: ctx.cancelled)
+            except QueryCancelled:
+                ctx.check_cancelled()
+                raise
+
+        self._background.append(
+            self._runner.submit(
+                self.tr("Memuat antrean"),
+                op,
+                on_done=lambda rids: self._completed(completion, rids),
+                on_error=lambda exc: self._completion_failed(completion, exc),
+                cancellable=True,
+            )
+        )
+
+    def _completed(self, completion: Completion, rids: array[int]) -> None:
+        current, top = self._view_ids()
+        if self.model.complete(completion, rids) == "reset":
+            self._restore(current, top)
+        self._update_footer()
+
+    def _completion_failed(self, completion: Completion, exc: Exception) -> None:
+        log.warning("reading the rest of the queue failed: %s", exc)
+        if completion.generation == self.model.generation:
+            current, top = self._view_ids()
+            try:
+                if self.model.ensure_complete() == "reset":
+                    self._restore(current, top)
+            except Exception as again:  # the queue stays usable with the rows it has
+                log.warning("reading the rest of the queue failed again: %s", again)
+        self._update_footer()
 
     def _show_counts(self, token: int, counts: dict[str, int]) -> None:
         if token != self._counts_token:
             return  # a newer filter is already being counted
         self.counts = counts
+        self._counts_fresh = True
         total = sum(counts.values())
         self.status_buttons[""].setText(
             self.tr("Semua (%1)").replace("%1", f"{total:,}".replace(",", "."))
@@ -359,9 +463,31 @@ class QueuePage(QWidget):
         for state in STATUS_TABS:
             n = counts.get(state.value, 0)
             self.status_buttons[state.value].setText(f"{state.label} ({n:,})".replace(",", "."))
+        self._update_footer()
+
+    @property
+    def settled(self) -> bool:
+        """All ids of the current query are in the table and the counts are current."""
+        return self.model.is_complete and self._counts_fresh
+
+    def total_rows(self) -> int | None:
+        """Rows the current filters match, once known (the table may still hold fewer)."""
+        if self.model.is_complete:
+            return self.model.rowCount()
+        if self._counts_fresh:
+            statuses = self.model.query.statuses
+            if statuses:
+                return sum(self.counts.get(s, 0) for s in statuses)
+            return sum(self.counts.values())
+        return None
 
     def _update_footer(self) -> None:
-        n = self.model.rowCount()
-        self.footer_label.setText(
-            self.tr("Menampilkan %1 permohonan").replace("%1", f"{n:,}".replace(",", "."))
-        )
+        total = self.total_rows()
+        if total is None:
+            n = f"{self.model.rowCount():,}".replace(",", ".")
+            text = self.tr("Menampilkan %1+ permohonan (menghitung…)").replace("%1", n)
+        else:
+            text = self.tr("Menampilkan %1 permohonan").replace(
+                "%1", f"{total:,}".replace(",", ".")
+            )
+        self.footer_label.setText(text)
