@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from desktop.app import LoketApp
 from desktop.domain.workflow import Action
 from desktop.settings import load_settings
-from desktop.views.shell.main_window import PAGE_COUNTER
+from desktop.views.shell.main_window import PAGE_QUEUE
 from desktop.views.workbench import WorkbenchWidget
 
 PASSWORD = "loket-demo"
@@ -138,7 +138,16 @@ def wait_open(qtbot: QtBot, loket: LoketApp, app_id: str) -> None:
             loket.window.stack.currentIndex() if loket.window else None,
         )
         raise
-    assert loket.window is not None and loket.window.stack.currentIndex() == PAGE_COUNTER
+    assert_in_queue_flow(loket)
+
+
+def assert_in_queue_flow(loket: LoketApp) -> None:
+    """The workbench is on screen as part of the queue: "Antrean" stays highlighted."""
+    window, host = loket.window, loket.workbench and loket.workbench.host
+    assert window is not None and host is not None
+    assert window.stack.currentWidget() is host
+    assert window.nav.currentRow() == PAGE_QUEUE
+    assert [i.text() for i in window.nav.selectedItems()] == ["Antrean"]
 
 
 def decide(qtbot: QtBot, loket: LoketApp, action: Action, reason: str = "") -> None:
@@ -177,3 +186,15 @@ def tick_all(loket: LoketApp) -> None:
     for row in wb.checklist.rows:
         wb.checklist.select(row.data.code)
         wb.checklist.mark_selected(True)
+
+
+def click_nav(qtbot: QtBot, loket: LoketApp, text: str) -> None:
+    """Click a navigation item with the mouse, as a person does."""
+    window = loket.window
+    assert window is not None
+    item = window.nav.findItems(text, Qt.MatchFlag.MatchExactly)[0]
+    qtbot.mouseClick(
+        window.nav.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=window.nav.visualItemRect(item).center(),
+    )

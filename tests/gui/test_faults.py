@@ -129,7 +129,9 @@ def test_expired_session_asks_for_the_password_and_keeps_work(
         refresh = loket.auth._tokens.refresh  # type: ignore[union-attr]
         requests.post(short_ttl_server.api + "/auth/logout", json={"refresh_token": refresh})
         qtbot.wait(2200)
-        pull_now(qtbot, loket)
+        # The next contact with the server finds out: this pull, or an op already under way
+        # (a document still loading) that locked first, which disables F5.
+        loket.window.refresh_action.trigger()
         overlay = loket.window.overlay
         qtbot.waitUntil(lambda: overlay.locked and overlay.mode == "reauth", timeout=WAIT)
         assert "berakhir" in overlay.reason_label.text()

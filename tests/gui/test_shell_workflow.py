@@ -13,15 +13,20 @@ import uuid
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import Action, State
+from desktop.views.shell.placeholder import PlaceholderPage
 from tests.desktop.fixtures import LoketDirs
 from tests.desktop.support import MemoryKeyring, Remote, files_containing, records_containing
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
+    activate,
+    assert_in_queue_flow,
+    click_nav,
     decide,
     open_row,
     pull_now,
@@ -114,7 +119,7 @@ def test_verifier_and_validator_work_the_queue(
         assert wb.application is not None and wb.application.status is State.VERIFIED
 
         # -- close releases; request revision with a reason ---------------------------------------
-        qtbot.mouseClick(wb.close_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(wb.header.close_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: operator.get(app_a)["claim"] is None, timeout=WAIT)
         assert window.stack.currentIndex() == 0
         search(qtbot, loket, f"{tag} Bima")
@@ -131,20 +136,20 @@ def test_verifier_and_validator_work_the_queue(
         assert page.model.rowCount() == 2  # Cahya, Dodi
         first = open_row(qtbot, loket, 0)
         second = page.model.id_at(1)
-        qtbot.mouseClick(wb.next_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(wb.header.next_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
             lambda: wb.application is not None and wb.application.id == second and not wb.busy,
             timeout=WAIT,
         )
         qtbot.waitUntil(lambda: operator.get(first)["claim"] is None, timeout=WAIT)
-        qtbot.mouseClick(wb.previous_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(wb.header.previous_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
             lambda: wb.application is not None and wb.application.id == first and not wb.busy,
             timeout=WAIT,
         )
         app_c = made["Cahya"]["id"]
         if first != app_c:
-            qtbot.mouseClick(wb.next_button, Qt.MouseButton.LeftButton)
+            qtbot.mouseClick(wb.header.next_button, Qt.MouseButton.LeftButton)
             qtbot.waitUntil(
                 lambda: wb.application is not None and wb.application.id == app_c and not wb.busy,
                 timeout=WAIT,
@@ -154,7 +159,7 @@ def test_verifier_and_validator_work_the_queue(
         assert operator.get(app_c)["status"] == "rejected"
 
         # -- the queue learns about all of it --------------------------------------------------
-        qtbot.mouseClick(wb.close_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(wb.header.close_button, Qt.MouseButton.LeftButton)
         pull_now(qtbot, loket)
         search(qtbot, loket, tag.lower())
         qtbot.mouseClick(page.status_buttons[""], Qt.MouseButton.LeftButton)
@@ -225,7 +230,7 @@ def test_409_when_a_second_user_acted_first(
         assert operator.get(app["id"])["status"] == "verified"
         assert wb.checklist.judgements().keys() == ticked.keys()
         # the verifier's queue shows it too
-        qtbot.mouseClick(wb.close_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(wb.header.close_button, Qt.MouseButton.LeftButton)
         page = loket.queue_page
         assert page is not None
         search(qtbot, loket, tag.lower())
@@ -246,3 +251,75 @@ def test_409_when_a_second_user_acted_first(
         colleague.release(app2["id"])
 
     assert_no_secrets(loket_dirs, caplog, secrets)
+
+
+def test_an_application_opened_from_the_queue_stays_under_antrean(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """The workbench continues the queue: "Antrean" stays highlighted while an application is
+    open ("Loket" is counter intake), and Esc, Tutup or a click on "Antrean" go back to the
+    list as it was left: same selection, same scroll position, claim released."""
+    supervisor = Remote(live_server.api, "supervisor1", PASSWORD)  # sees the whole city
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "verifier1")
+        window, page = loket.window, loket.queue_page
+        assert window is not None and page is not None
+        wb = workbench(loket)
+        qtbot.mouseClick(page.status_buttons[""], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.model.rowCount() > 80, timeout=WAIT)
+        text = page.model.data  # far enough down to scroll; one the verifier may claim
+        row = next(
+            r
+            for r in range(40, page.model.rowCount())
+            if text(page.model.index(r, 4)) == "Diajukan" and not text(page.model.index(r, 8))
+        )
+        page.table.scrollTo(
+            page.model.index(row - 5, 0), QAbstractItemView.ScrollHint.PositionAtTop
+        )
+        page.table.setCurrentIndex(page.model.index(row, 0))
+        scroll = page.table.verticalScrollBar().value()
+        assert scroll > 0
+
+        def back_in_the_queue(app_id: str) -> None:
+            qtbot.waitUntil(lambda: wb.application is None, timeout=WAIT)
+            assert window.stack.currentWidget() is page
+            assert [i.text() for i in window.nav.selectedItems()] == ["Antrean"]
+            assert page.current_id() == app_id
+            assert page.table.verticalScrollBar().value() == scroll
+            qtbot.waitUntil(lambda: supervisor.get(app_id)["claim"] is None, timeout=WAIT)
+
+        # -- open with Enter: the workbench shows under "Antrean" -----------------------------
+        qtbot.waitUntil(lambda: bool(page.model.office_names), timeout=WAIT)
+        app_id = open_row(qtbot, loket, row)
+        assert_in_queue_flow(loket)
+        assert wb.holds_claim()
+        assert wb.application is not None  # the header names the office, as the status bar does
+        office = page.model.office_names[wb.application.office_code]
+        assert f"· {office} ·" in wb.claim_line.info_label.text()
+
+        # "Loket" is the counter-intake page; "Antrean" leads back to the open application.
+        click_nav(qtbot, loket, "Loket")
+        assert isinstance(window.stack.currentWidget(), PlaceholderPage)
+        assert window.stack.currentWidget() is not loket.workbench.host  # type: ignore[union-attr]
+        click_nav(qtbot, loket, "Antrean")
+        assert_in_queue_flow(loket)
+        assert wb.application is not None and wb.application.id == app_id
+
+        # -- Esc: in a note it only leaves the note; then it closes ---------------------------
+        activate(qtbot, loket)
+        note = wb.checklist.rows[0].note_edit
+        note.setFocus()
+        qtbot.keyClick(note, Qt.Key.Key_Escape)
+        assert wb.application is not None and not note.hasFocus()
+        qtbot.keyClick(QApplication.focusWidget() or wb, Qt.Key.Key_Escape)
+        back_in_the_queue(app_id)
+
+        # -- a click on the highlighted "Antrean" is "back", too -----------------------------
+        assert open_row(qtbot, loket, row) == app_id
+        click_nav(qtbot, loket, "Antrean")
+        back_in_the_queue(app_id)
+
+        # -- and Tutup ---------------------------------------------------------------------------
+        assert open_row(qtbot, loket, row) == app_id
+        qtbot.mouseClick(wb.header.close_button, Qt.MouseButton.LeftButton)
+        back_in_the_queue(app_id)

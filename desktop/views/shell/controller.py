@@ -20,7 +20,8 @@ from desktop.services.applications import ApplicationService
 from desktop.services.sync import PullResult, SyncService
 from desktop.services.tasks import TaskHandle, TaskRunner
 from desktop.views.queue.queue_page import QueuePage
-from desktop.views.shell.main_window import PAGE_COUNTER, PAGE_QUEUE, MainWindow
+from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow
+from desktop.views.shell.placeholder import counter_page
 from desktop.views.shell.workbench_host import WorkbenchController
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,15 @@ class ShellController(QObject):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(150)
         self._reload_timer.timeout.connect(self.queue.reload)
+
+        # The workbench continues the queue: "Antrean" stays highlighted while it is open.
+        host = workbench.host
+        counter = window.page_index(host)
+        if counter is not None:  # listed as the "Loket" page (counter intake): not its place
+            window.replace_page(counter, counter_page())
+        window.add_flow_page(host, PAGE_QUEUE)
+        window.flow_back_requested.connect(self._flow_back)
+        workbench.set_office_names(self._office_name)
 
         window.refresh_requested.connect(self.pull)
         window.search_action.triggered.connect(self._focus_search)
@@ -165,7 +175,7 @@ class ShellController(QObject):
     # -- opening -----------------------------------------------------------------------------
 
     def open_application(self, app_id: str) -> None:
-        self.window.show_page(PAGE_COUNTER)
+        self.window.show_flow_page(self.workbench.host)
         self.workbench.open(app_id)
 
     def open_number(self, number: str) -> None:
@@ -197,13 +207,27 @@ class ShellController(QObject):
         )
 
     def _workbench_closed(self) -> None:
+        """Back to the list where the person left it: same selection, same scroll."""
         self.window.show_page(PAGE_QUEUE)
         self.queue.reload()
         self.queue.table.setFocus()
 
+    def _flow_back(self, page: object) -> None:
+        """A click on "Antrean" while an application is open: the same as Tutup."""
+        if page is self.workbench.host:
+            self.workbench.close()
+
     def _focus_search(self) -> None:
+        """Ctrl+F looks for another application: close the open one (releasing its claim)
+        rather than leave it claimed out of sight."""
+        if self.workbench.current_id is not None:
+            self.workbench.close()
         self.window.show_page(PAGE_QUEUE)
         self.queue.focus_search()
+
+    def _office_name(self, code: str) -> str | None:
+        """Names come with the queue's office list (loaded after sign-in)."""
+        return self.queue.model.office_names.get(code)
 
     def session_expired(self, message: str) -> None:
         self.workbench.pause()

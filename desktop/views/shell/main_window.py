@@ -3,6 +3,10 @@
 Pages are built elsewhere and handed in; this window only arranges them and reports what the
 person asks for (refresh, scan, sign out) as signals. The status bar shows the connection state,
 the sync state (last pull, pending), running work with a progress bar, and who is signed in.
+
+A navigation item may lead on to further pages (`add_flow_page`): the workbench continues the
+queue, so while an application is open "Antrean" stays highlighted, switching to another item
+and back returns to it, and clicking "Antrean" again asks to go back to the list.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ class MainWindow(QMainWindow):
     scanned = Signal(str)
     sign_out_requested = Signal()
     closing = Signal()
+    flow_back_requested = Signal(object)
+    """The highlighted item was clicked while one of its flow pages (given) is shown."""
 
     def __init__(
         self,
@@ -69,11 +75,18 @@ class MainWindow(QMainWindow):
             "QListWidget::item:selected { background: #0f6cbd; color: white; }"
         )
         self.stack = QStackedWidget(central)
+        self._pages: list[QWidget] = []
+        self._flow_owner: dict[QWidget, int] = {}  # flow page -> the nav row it continues
+        self._flow_shown: dict[int, QWidget] = {}  # nav row -> flow page shown for it now
+        self._entered_row: int | None = None  # row a click just switched to
         for title, page in pages:
             QListWidgetItem(title, self.nav)
             self.stack.addWidget(page)
-        self.nav.currentRowChanged.connect(self.stack.setCurrentIndex)
+            self._pages.append(page)
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        self.nav.itemClicked.connect(self._nav_clicked)
         self.nav.setCurrentRow(0)
+        self._entered_row = None
         layout = QHBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -185,7 +198,62 @@ class MainWindow(QMainWindow):
     # -- navigation and lock ------------------------------------------------------------------
 
     def show_page(self, index: int) -> None:
-        self.nav.setCurrentRow(index)
+        """Navigation item `index` at its start (the queue list, not an application in it)."""
+        self._flow_shown.pop(index, None)
+        if self.nav.currentRow() == index:
+            self.stack.setCurrentWidget(self._pages[index])
+        else:
+            self.nav.setCurrentRow(index)
+            self._entered_row = None
+
+    def page_index(self, page: QWidget) -> int | None:
+        """The navigation row whose own page is `page`."""
+        return self._pages.index(page) if page in self._pages else None
+
+    def replace_page(self, index: int, page: QWidget) -> None:
+        """Put `page` behind navigation item `index`; the old page stays in the stack."""
+        showing = self.stack.currentWidget() is self._pages[index]
+        self.stack.insertWidget(self.stack.indexOf(self._pages[index]), page)
+        self._pages[index] = page
+        if showing:
+            self.stack.setCurrentWidget(page)
+
+    def add_flow_page(self, page: QWidget, under: int) -> None:
+        """`page` continues navigation item `under`: `show_flow_page` keeps that item
+        highlighted, and the item shows `page` again until `show_page(under)`."""
+        if self.stack.indexOf(page) < 0:
+            self.stack.addWidget(page)
+        self._flow_owner[page] = under
+
+    def show_flow_page(self, page: QWidget) -> None:
+        row = self._flow_owner[page]
+        self._flow_shown[row] = page
+        if self.nav.currentRow() == row:
+            self.stack.setCurrentWidget(page)
+        else:
+            self.nav.setCurrentRow(row)
+            self._entered_row = None
+
+    @property
+    def current_flow_page(self) -> QWidget | None:
+        """The flow page on screen, if any."""
+        page = self.stack.currentWidget()
+        return page if page in self._flow_owner else None
+
+    def _nav_changed(self, row: int) -> None:
+        self._entered_row = row
+        if 0 <= row < len(self._pages):
+            self.stack.setCurrentWidget(self._flow_shown.get(row, self._pages[row]))
+
+    def _nav_clicked(self, item: QListWidgetItem) -> None:
+        """A click on the item already highlighted, while its flow page shows: "back"."""
+        row = self.nav.row(item)
+        if self._entered_row == row:  # this click is what switched to the item
+            self._entered_row = None
+            return
+        page = self.current_flow_page
+        if page is not None and row == self._flow_owner[page]:
+            self.flow_back_requested.emit(page)
 
     def lock(self, mode: str = "local", reason: str = "") -> None:
         self.stack.setEnabled(False)

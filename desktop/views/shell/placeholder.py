@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 
@@ -22,3 +22,16 @@ class PlaceholderPage(QWidget):
         layout.addWidget(heading, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(body, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
+
+
+def counter_page() -> PlaceholderPage:
+    """The "Loket" page: counter intake for operators (DESIGN 2.3), not the workbench."""
+    return PlaceholderPage(
+        QCoreApplication.translate("PlaceholderPage", "Loket"),
+        QCoreApplication.translate(
+            "PlaceholderPage",
+            "Penerimaan berkas di loket — memilih layanan, mengisi data pemohon, memindai "
+            "persyaratan dan mencetak tanda terima — segera hadir. Permohonan yang dibuka dari "
+            "Antrean tampil di halaman Antrean.",
+        ),
+    )

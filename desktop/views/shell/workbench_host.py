@@ -52,11 +52,13 @@ _DONE_WORDS = {
 
 
 class WorkbenchHost(QWidget):
-    """The "Loket" page: hosts one `WorkbenchWidget`."""
+    """Hosts one `WorkbenchWidget`; a page of the queue's flow (opened from "Antrean")."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, runner: TaskRunner | None = None) -> None:
+        """`runner`: the app's (documents and pages then show in its busy state and stop at
+        sign-out); without one, the process-wide default runner."""
         super().__init__(parent)
-        self.workbench = WorkbenchWidget(self)
+        self.workbench = WorkbenchWidget(self, runner=runner)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.workbench)
@@ -91,6 +93,7 @@ class WorkbenchController(QObject):
         self.user = user
         self.catalogue = catalogue
         self._neighbours = neighbours
+        self._office_names: Callable[[str], str | None] = lambda _code: None
         self.current_id: str | None = None
         self._held_claim = False
         self._paused = False
@@ -103,6 +106,16 @@ class WorkbenchController(QObject):
         wb.nextRequested.connect(lambda: self._step(+1))
         wb.previousRequested.connect(lambda: self._step(-1))
         wb.closeRequested.connect(self.close)
+
+    def set_office_names(self, lookup: Callable[[str], str | None]) -> None:
+        """Office code -> name (None when unknown), for the header; read at each show."""
+        self._office_names = lookup
+
+    def office_name(self, code: str) -> str | None:
+        name = self._office_names(code)
+        if not name and code == self.user.office.code:
+            name = self.user.office.name
+        return name if name and name != code else None
 
     # -- open / close -------------------------------------------------------------------------
 
@@ -171,7 +184,13 @@ class WorkbenchController(QObject):
             return apps.fetch_document(app_id, doc.id)
 
         self.workbench.set_application(
-            detail, service, doc_types, self.user.roles, self.user.id, load
+            detail,
+            service,
+            doc_types,
+            self.user.roles,
+            self.user.id,
+            load,
+            office_name=self.office_name(detail.office_code),
         )
 
     def close(self) -> None:

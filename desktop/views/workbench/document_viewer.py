@@ -1,9 +1,11 @@
 """The page viewer: one page at a time, zoom, fit, rotate (the view only), thumbnails.
 
-Pages are rendered by `desktop.services.rendering` on worker threads; the GUI thread only turns
-finished images into pixmaps. Rotation and zoom are a view transform, so they are instant and
-never change the stored document. A file that cannot be shown puts a message where the page
-would be; the rest of the workbench keeps working.
+Pages are rendered by `desktop.services.rendering` in the "render" lane of the app's
+`TaskRunner`; the GUI thread only turns finished images into pixmaps. Renders for a document
+that is no longer shown are cancelled, so flipping quickly never queues stale work. Rotation
+and zoom are a view transform, so they are instant and never change the stored document. A
+file that cannot be shown puts a message where the page would be; the rest of the workbench
+keeps working.
 """
 
 from __future__ import annotations
@@ -46,8 +48,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.rendering import DocumentKind, DocumentProbe, RenderError, probe, render_pages
+from desktop.services.tasks import TaskRunner, default_runner
 from desktop.views.workbench import shortcuts
-from desktop.views.workbench.tasks import TaskRunner
 
 PDF_RENDER_SCALE = 2.0
 """Pixels per PDF point when rendering (144 dpi): sharp up to 150% zoom, cheap enough for A4."""
@@ -60,6 +62,9 @@ ZOOM_MAX = 8.0
 ZOOM_STEP = 1.25
 PAGE_CACHE = 8
 FIT_MARGIN = 8
+RENDER_LANE = "render"
+RENDER_THREADS = 2
+"""CPU work in its own lane: a slow download never delays a page, nor a page a decision."""
 
 
 class FitMode(enum.Enum):
@@ -131,10 +136,16 @@ class DocumentViewer(QWidget):
     """Zoom, fit or rotation changed."""
 
     def __init__(
-        self, parent: QWidget | None = None, *, shortcut_host: QWidget | None = None
+        self,
+        parent: QWidget | None = None,
+        *,
+        shortcut_host: QWidget | None = None,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
-        self._runner = TaskRunner(self)
+        runner = runner or default_runner()
+        runner.add_lane(RENDER_LANE, RENDER_THREADS)
+        self._tasks = runner.group(self)
         self._gen = 0
         self._key: str | None = None
         self._data = b""
@@ -373,7 +384,7 @@ class DocumentViewer(QWidget):
 
     def _reset(self, title: str) -> None:
         self._gen += 1
-        self._runner.cancel_all()
+        self._tasks.cancel_all()
         self._busy_jobs = 0
         self._key = None
         self._data = b""
@@ -458,7 +469,14 @@ class DocumentViewer(QWidget):
             self._job_finished()
             on_error(error)
 
-        self._runner.submit(fn, done, failed)
+        self._tasks.submit(
+            self.tr("Menampilkan halaman"),
+            lambda _ctx: fn(),
+            on_done=done,
+            on_error=failed,
+            lane=RENDER_LANE,
+            quiet=True,
+        )
 
     def _job_finished(self) -> None:
         self._busy_jobs = max(0, self._busy_jobs - 1)

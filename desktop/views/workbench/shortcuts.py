@@ -6,6 +6,7 @@ letters that mean nothing in a text field (not V: Ctrl+Shift+V is "paste as plai
 programs, and pasting a note must never verify an application; not Z: redo; not A: deselect on
 Linux). Two modifiers also make an accidental decision unlikely. Ajukan and Ajukan ulang share
 Ctrl+Shift+J: they are never offered together. Navigation follows the browser (Alt+Left/Right);
+Esc closes the application, except in a note, where it first only leaves the field;
 zoom and fit follow common PDF readers (Ctrl+= / Ctrl+- / Ctrl+0 / Ctrl+1 / Ctrl+2). Keys are
 written in QKeySequence's portable form; `QKeySequence(k).toString(NativeText)` shows them per
 platform.
@@ -55,7 +56,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut(
         "previous_application", ("Alt+Left", "Ctrl+,"), "Permohonan sebelumnya", SCOPE_APPLICATION
     ),
-    Shortcut("close", ("Ctrl+W",), "Tutup permohonan", SCOPE_APPLICATION),
+    Shortcut("close", ("Ctrl+W", "Esc"), "Tutup permohonan, kembali ke antrean", SCOPE_APPLICATION),
     Shortcut("claim", ("Ctrl+Shift+K",), "Ambil klaim", SCOPE_APPLICATION),
     Shortcut("verify", ("Ctrl+Shift+Y",), "Verifikasi", SCOPE_APPLICATION, Action.VERIFY),
     Shortcut("validate", ("Ctrl+Shift+L",), "Validasi", SCOPE_APPLICATION, Action.VALIDATE),

@@ -13,9 +13,9 @@ from pytestqt.qtbot import QtBot
 from desktop.domain.catalogue import Catalogue, load_catalogue
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Role
+from desktop.services.tasks import TaskRunner
 from desktop.views.workbench import WorkbenchWidget
 from desktop.views.workbench.document_viewer import DocumentViewer
-from desktop.views.workbench.tasks import wait_idle
 from tests.gui.workbench import factories
 
 
@@ -43,8 +43,16 @@ def settle_viewer(qtbot: QtBot, viewer: DocumentViewer, timeout: int = 10_000) -
 
 
 @pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    """A runner per test, like the app's: nothing one test leaves running reaches the next."""
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.wait_idle(10_000)
+
+
+@pytest.fixture
 def make_workbench(
-    qtbot: QtBot, catalogue: Catalogue
+    qtbot: QtBot, catalogue: Catalogue, runner: TaskRunner
 ) -> Iterator[Callable[..., tuple[WorkbenchWidget, factories.Loader]]]:
     """Build a shown workbench for `detail` (default: the standard application, claim held)."""
 
@@ -57,7 +65,7 @@ def make_workbench(
     ) -> tuple[WorkbenchWidget, factories.Loader]:
         detail = detail or factories.detail()
         loader = loader or factories.standard_loader()
-        widget = WorkbenchWidget(clock=factories.fixed_clock(), tz=factories.WIB)
+        widget = WorkbenchWidget(clock=factories.fixed_clock(), tz=factories.WIB, runner=runner)
         show(qtbot, widget)
         if service == "auto":
             service = catalogue.services.get(detail.service_code)
@@ -69,4 +77,3 @@ def make_workbench(
         return widget, loader
 
     yield make
-    wait_idle(10_000)

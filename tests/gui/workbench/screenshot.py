@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from desktop.domain.catalogue import load_catalogue
 from desktop.domain.workflow import Role
+from desktop.services.tasks import TaskRunner
 from desktop.views.workbench import WorkbenchWidget
-from desktop.views.workbench.tasks import wait_idle
 from tests.gui.workbench import factories
 
 DEFAULT_OUTPUT = Path("docs/screenshots/workbench.png")
@@ -26,10 +26,10 @@ def _settle(widget: WorkbenchWidget, timeout_ms: int = 15_000) -> None:
     timer.start()
     while timer.elapsed() < timeout_ms:
         QCoreApplication.processEvents()
-        wait_idle(50)
+        widget.runner.wait_idle(50)
         QCoreApplication.processEvents()
         viewer = widget.viewer
-        if not viewer.is_busy and viewer.page_visible and widget._runner.pending == 0:
+        if not viewer.is_busy and viewer.page_visible and widget.fetcher.pending == 0:
             break
 
 
@@ -37,7 +37,7 @@ def render(output: Path = DEFAULT_OUTPUT) -> Path:
     app = QApplication.instance() or QApplication(sys.argv)
     catalogue = load_catalogue()
     detail = factories.detail()
-    widget = WorkbenchWidget(clock=factories.fixed_clock(), tz=factories.WIB)
+    widget = WorkbenchWidget(clock=factories.fixed_clock(), tz=factories.WIB, runner=TaskRunner())
     widget.resize(1366, 768)
     widget.show()
     widget.set_application(
@@ -47,11 +47,12 @@ def render(output: Path = DEFAULT_OUTPUT) -> Path:
         [Role.VERIFIER],
         factories.USER_ID,
         factories.standard_loader(),
+        office_name="Kelurahan Kampung Melayu",
     )
     _settle(widget)
     # Show the KK (page 1, landscape) with the verifier part-way through the checklist.
     kk = next(d for d in detail.documents if d.requirement_code == "KK")
-    widget._activate_document(kk)
+    widget.documents.activate(kk)
     _settle(widget)
     row = widget.checklist.row("KTP-EL")
     if row is not None:

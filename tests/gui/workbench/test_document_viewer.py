@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from desktop.services.tasks import TaskRunner
 from desktop.views.workbench.document_viewer import DocumentViewer, FitMode
 from tests.gui.workbench import factories
 from tests.gui.workbench.conftest import settle_viewer, show
@@ -15,8 +16,8 @@ pytestmark = pytest.mark.qt_log_ignore(r"This plugin does not support propagateS
 
 
 @pytest.fixture
-def viewer(qtbot: QtBot) -> DocumentViewer:
-    widget = DocumentViewer()
+def viewer(qtbot: QtBot, runner: TaskRunner) -> DocumentViewer:
+    widget = DocumentViewer(runner=runner)
     show(qtbot, widget, 900, 700)
     return widget
 
@@ -194,15 +195,15 @@ def test_same_key_keeps_page_and_view(qtbot: QtBot, viewer: DocumentViewer) -> N
     assert viewer.current_page == 2 and viewer.rotation == 90 and not viewer.is_busy
 
 
-def test_stale_results_are_dropped(qtbot: QtBot, viewer: DocumentViewer) -> None:
+def test_stale_results_are_dropped(
+    qtbot: QtBot, viewer: DocumentViewer, runner: TaskRunner
+) -> None:
     """A slow document replaced by another before it finishes must not overwrite it."""
     first = factories.multipage_pdf(3)
     second = factories.ktp_image("JPEG")
     viewer.set_document(factories.sha256(first), first, "application/pdf", "satu")
     viewer.set_document(factories.sha256(second), second, "image/jpeg", "dua")
     settle_viewer(qtbot, viewer)
-    from desktop.views.workbench.tasks import wait_idle
-
-    wait_idle()
+    assert runner.wait_idle()
     qtbot.wait(50)
     assert viewer.page_count == 1 and viewer.document_key == factories.sha256(second)

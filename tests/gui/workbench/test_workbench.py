@@ -16,7 +16,6 @@ from pytestqt.qtbot import QtBot
 from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo
 from desktop.domain.workflow import Action, Role
 from desktop.views.workbench import WorkbenchWidget
-from desktop.views.workbench.tasks import wait_idle
 from tests.gui.workbench import factories
 from tests.gui.workbench.conftest import settle_viewer
 
@@ -61,25 +60,26 @@ def test_buttons_follow_state_and_roles(
 
 def test_buttons_disabled_without_claim(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(claim=None))
-    assert widget.claim_label.text() == "Belum diklaim"
+    assert widget.claim_line.claim_label.text() == "Belum diklaim"
     assert widget.action_buttons and not any(b.isEnabled() for b in widget.action_buttons.values())
     assert "ambil klaim" in widget.action_buttons[Action.VERIFY].toolTip()
-    assert widget.claim_button.isVisible() and widget.claim_button.isEnabled()
+    assert widget.claim_line.claim_button.isVisible() and widget.claim_line.claim_button.isEnabled()
     with qtbot.waitSignal(widget.claimRequested):
-        widget.claim_button.click()
+        widget.claim_line.claim_button.click()
 
     widget.set_claim(claim())
-    assert widget.claim_label.text() == "Anda memegang klaim hingga 10:45"
+    assert widget.claim_line.claim_label.text() == "Anda memegang klaim hingga 10:45"
     assert all(b.isEnabled() for b in widget.action_buttons.values())
-    assert not widget.claim_button.isVisible()
+    assert not widget.claim_line.claim_button.isVisible()
 
     widget.set_claim(claim(factories.OTHER_ID))
-    assert widget.claim_label.text() == "Sedang ditangani oleh Budi Santoso hingga 10:45"
+    assert widget.claim_line.claim_label.text() == "Sedang ditangani oleh Budi Santoso hingga 10:45"
     assert not any(b.isEnabled() for b in widget.action_buttons.values())
-    assert widget.claim_button.isVisible() and not widget.claim_button.isEnabled()
+    button = widget.claim_line.claim_button
+    assert button.isVisible() and not button.isEnabled()
 
     widget.set_claim(claim(minutes=-1))  # my lease ran out
-    assert "berakhir" in widget.claim_label.text()
+    assert "berakhir" in widget.claim_line.claim_label.text()
     assert not any(b.isEnabled() for b in widget.action_buttons.values())
 
 
@@ -100,13 +100,14 @@ def test_claim_key(make_workbench: Make, qtbot: QtBot) -> None:
 def test_busy_blocks_decisions(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench()
     widget.set_busy(True, "Mengirim verifikasi…")
-    assert widget.busy_label.text() == "Mengirim verifikasi…" and widget.busy_bar.isVisible()
+    bar = widget.action_bar
+    assert bar.busy_label.text() == "Mengirim verifikasi…" and bar.busy_bar.isVisible()
     assert not any(b.isEnabled() for b in widget.action_buttons.values())
     with qtbot.assertNotEmitted(widget.actionRequested):
         qtbot.keyClick(widget, Qt.Key.Key_Y, CTRL_SHIFT)
     widget.set_busy(False)
     assert all(b.isEnabled() for b in widget.action_buttons.values())
-    assert not widget.busy_bar.isVisible()
+    assert not bar.busy_bar.isVisible()
 
 
 def test_show_message(make_workbench: Make) -> None:
@@ -119,18 +120,18 @@ def test_show_message(make_workbench: Make) -> None:
 
 def test_header_number_service_and_sla(make_workbench: Make) -> None:
     widget, _ = make_workbench()
-    assert widget.number_label.text() == "1471-261124-0042-6"
-    assert widget.status_label.text() == "Diajukan"
-    assert widget.service_label.text().startswith("Penerbitan KTP-el")
-    assert "Kam, 26 Nov 2026 08:12 WIB" in widget.sla_label.text()
-    assert "sisa 21 jam 40 menit" in widget.sla_label.text()
+    assert widget.header.number_label.text() == "1471-261124-0042-6"
+    assert widget.header.status_label.text() == "Diajukan"
+    assert widget.header.service_label.text().startswith("Penerbitan KTP-el")
+    assert "Kam, 26 Nov 2026 08:12 WIB" in widget.claim_line.sla_label.text()
+    assert "sisa 21 jam 40 menit" in widget.claim_line.sla_label.text()
     assert not widget.sla_overdue
 
 
 def test_overdue_sla_is_red(make_workbench: Make) -> None:
     widget, _ = make_workbench(factories.detail(due_in=-timedelta(hours=3)))
-    assert "TERLAMBAT 3 jam" in widget.sla_label.text()
-    assert widget.sla_overdue and "#c50f1f" in widget.sla_label.styleSheet()
+    assert "TERLAMBAT 3 jam" in widget.claim_line.sla_label.text()
+    assert widget.sla_overdue and "#c50f1f" in widget.claim_line.sla_label.styleSheet()
 
 
 def test_provisional_number_shown(make_workbench: Make) -> None:
@@ -138,7 +139,7 @@ def test_provisional_number_shown(make_workbench: Make) -> None:
     raw["registration_number"] = None
     raw["provisional_number"] = "SEM-1471011001-D03-261124-0007"
     widget, _ = make_workbench(ApplicationDetail.from_json(raw))
-    assert widget.number_label.text() == "SEM-1471011001-D03-261124-0007 (sementara)"
+    assert widget.header.number_label.text() == "SEM-1471011001-D03-261124-0007 (sementara)"
 
 
 def test_unknown_status_from_newer_server(make_workbench: Make, qtbot: QtBot) -> None:
@@ -146,9 +147,9 @@ def test_unknown_status_from_newer_server(make_workbench: Make, qtbot: QtBot) ->
     detail = ApplicationDetail.from_json(raw)
     assert detail.status is None and detail.status_raw == "archived"
     widget, _ = make_workbench(detail, roles=(Role.VERIFIER, Role.VALIDATOR, Role.OPERATOR))
-    assert "archived" in widget.status_label.text()
+    assert "archived" in widget.header.status_label.text()
     assert widget.action_buttons == {} and widget.decision_actions == []
-    assert not widget.claim_button.isVisible()
+    assert not widget.claim_line.claim_button.isVisible()
     with qtbot.assertNotEmitted(widget.actionRequested):
         qtbot.keyClick(widget, Qt.Key.Key_Y, CTRL_SHIFT)
         widget.request_action(Action.VERIFY)
@@ -392,7 +393,7 @@ def test_documents_loaded_off_the_gui_thread_and_cached(make_workbench: Make, qt
     assert widget.current_document.requirement_code == "KK"  # first in checklist order
     assert widget.viewer.page_count == 2 and widget.viewer.thumbnail_count() == 2
     qtbot.waitUntil(lambda: len(loader.calls) == 3)  # the other two are prefetched
-    wait_idle()
+    assert widget.runner.wait_idle()
     assert threading.get_ident() not in loader.threads
     calls = len(loader.calls)
     ktp_row = widget.checklist.row("KTP-EL")
@@ -485,7 +486,7 @@ def test_missing_mandatory_document_is_highlighted(make_workbench: Make, qtbot: 
 
 def test_documents_without_matching_requirement_are_listed(make_workbench: Make) -> None:
     widget, _ = make_workbench(factories.detail(service_code="LAYANAN-BARU"), service=None)
-    assert "LAYANAN-BARU" in widget.service_label.text()
+    assert "LAYANAN-BARU" in widget.header.service_label.text()
     other = widget.checklist.row("KK")
     assert other is not None and not other.data.mandatory  # kept, by its own code
     assert widget.document_combo.count() == 3
@@ -604,9 +605,9 @@ def test_claim_expiry_disables_decisions(make_workbench: Make, qtbot: QtBot) -> 
     assert widget.action_buttons[Action.VERIFY].isEnabled()
     now[0] = factories.NOW + timedelta(minutes=14)  # the 13-minute lease ran out
     widget._timer.timeout.emit()
-    assert "berakhir" in widget.claim_label.text()
+    assert "berakhir" in widget.claim_line.claim_label.text()
     assert not widget.action_buttons[Action.VERIFY].isEnabled()
-    assert widget.claim_button.isVisible()
+    assert widget.claim_line.claim_button.isVisible()
 
 
 def test_reason_dialog_closed_when_the_application_changes(
@@ -654,3 +655,78 @@ def test_roles_as_plain_strings_are_accepted(make_workbench: Make, qtbot: QtBot)
     widget.set_claim(None)
     widget.request_action(Action.VERIFY)
     assert "klaim" in widget.message_label.text().lower()  # the verifier's refusal, not operator's
+
+
+def test_escape_closes_but_first_leaves_a_note(make_workbench: Make, qtbot: QtBot) -> None:
+    widget, _ = make_workbench()
+    row = widget.checklist.row("KK")
+    assert row is not None
+    row.note_edit.setFocus()
+    qtbot.keyClicks(row.note_edit, "buram")
+    with qtbot.assertNotEmitted(widget.closeRequested):
+        qtbot.keyClick(row.note_edit, Qt.Key.Key_Escape)  # out of the field, nothing lost
+    assert not row.note_edit.hasFocus() and row.note == "buram"
+    focus = QApplication.focusWidget()
+    assert focus is not None and widget.isAncestorOf(focus)
+    with qtbot.waitSignal(widget.closeRequested, timeout=1000):
+        qtbot.keyClick(focus, Qt.Key.Key_Escape)
+
+
+def test_escape_cancels_an_open_dialog_first(make_workbench: Make, qtbot: QtBot) -> None:
+    widget, _ = make_workbench()
+    widget.action_buttons[Action.REJECT].click()
+    assert widget.reason_dialog is not None
+    with (
+        qtbot.assertNotEmitted(widget.closeRequested),
+        qtbot.assertNotEmitted(widget.actionRequested),
+    ):
+        qtbot.keyClick(widget, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: widget.reason_dialog is None)
+
+
+def test_header_names_the_office_and_the_zone(make_workbench: Make, catalogue: object) -> None:
+    widget, loader = make_workbench()
+    info = widget.claim_line.info_label
+    assert (
+        info.text() == "Melalui loket · kantor 14.71.01.1002 · diajukan Sel, 24 Nov 2026 08:12 WIB"
+    )
+    assert "versi 4" in info.toolTip()
+    detail = widget.application
+    assert detail is not None
+    widget.set_application(
+        detail,
+        widget._service,
+        widget._document_types,
+        [Role.VERIFIER],
+        factories.USER_ID,
+        loader,
+        office_name="Kelurahan Kampung Melayu",
+    )
+    assert "· Kelurahan Kampung Melayu ·" in info.text() and "14.71.01.1002" not in info.text()
+    assert "Kelurahan Kampung Melayu (14.71.01.1002)" in info.toolTip()
+
+
+def test_header_wraps_rather_than_hiding_the_submission_time(
+    make_workbench: Make, qtbot: QtBot
+) -> None:
+    """In the shell the workbench is 1216 px wide; a long overdue deadline and a long office
+    name must not push "diajukan …" out of sight."""
+    widget, loader = make_workbench(factories.detail(due_in=-timedelta(days=175)))
+    line = widget.claim_line
+    assert line.line_count() == 1  # 1366 px, short office code: one line
+    detail = widget.application
+    assert detail is not None
+    widget.set_application(
+        detail,
+        widget._service,
+        widget._document_types,
+        [Role.VERIFIER],
+        factories.USER_ID,
+        loader,
+        office_name="Dinas Kependudukan dan Pencatatan Sipil Kota Pekanbaru",
+    )
+    widget.resize(1216, 768)
+    qtbot.waitUntil(lambda: line.line_count() == 2)
+    assert "TERLAMBAT 175 hari" in line.sla_label.text()
+    assert not line.info_label.is_elided() and line.info_label.text().endswith("08:12 WIB")
+    assert widget.minimumSizeHint().width() <= 1216
