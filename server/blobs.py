@@ -28,8 +28,11 @@ class BlobStore:
         return self.path_for(sha256).is_file()
 
     def temp_file(self) -> tuple[int, Path]:
-        """An open descriptor and path for an upload in progress (same filesystem as blobs)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """An open descriptor and path for an upload in progress (same filesystem as blobs).
+
+        Citizens' scans are personal data: directories are created owner-only (0700) and files
+        are 0600 (mkstemp's mode, kept by the rename into place)."""
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=".upload-", dir=self.root)
         return fd, Path(name)
 
@@ -39,7 +42,7 @@ class BlobStore:
         if target.is_file():
             temp.unlink(missing_ok=True)
             return target
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.replace(temp, target)
         return target
 

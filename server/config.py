@@ -94,7 +94,7 @@ class Settings:
         path = self.data_dir / "secret.key"
         if path.exists():
             return path.read_text(encoding="ascii").strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         value = secrets.token_urlsafe(32)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(value, encoding="ascii")

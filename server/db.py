@@ -9,12 +9,13 @@ PostgreSQL needs none of this; its write paths lock rows explicitly (see `counte
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.config import Settings
@@ -25,10 +26,24 @@ SERVER_DIR = Path(__file__).resolve().parent
 WRITE_OPTION = "loket_write"
 
 
+def prepare_sqlite_file(settings: Settings, url: str) -> None:
+    """Create the data directory (0700) and the database file (0600) owner-only before SQLite
+    does (it would use the umask, usually world-readable); its -wal/-shm files inherit the
+    database file's mode."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def make_engine(settings: Settings) -> Engine:
     url = settings.effective_database_url
     if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite_file(settings, url)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

@@ -6,6 +6,7 @@ immediate one (SQLite) so a request that reads then writes never dies on a lock 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -19,6 +20,8 @@ from server.models import AccessToken, AuthSession, Device, Office, User
 from server.problems import ProblemError
 from server.security import token_hash
 from server.state import ServerState, utcnow
+
+log = logging.getLogger(__name__)
 
 bearer = HTTPBearer(auto_error=False, description="Access token from /auth/login")
 
@@ -49,6 +52,8 @@ class Principal:
     session_id: str
     device_id: str | None
     device_code: str | None
+    reported_device: str | None = None
+    """An `X-Loket-Device` header that differs from the session's device (recorded, not used)."""
 
     @property
     def roles(self) -> list[str]:
@@ -92,6 +97,8 @@ def _authenticate(request: Request, state: ServerState, session: Session, token:
     if row is None:
         raise _invalid()
     access, auth_session, user = row
+    if user.disabled:  # before the revocation check: disabling also revokes the sessions
+        raise ProblemError(403, "account_disabled", "Akun Anda dinonaktifkan oleh administrator.")
     if auth_session.revoked_at is not None:
         raise _invalid("Sesi telah berakhir. Silakan masuk kembali.")
     if access.expires_at <= utcnow():
@@ -101,18 +108,26 @@ def _authenticate(request: Request, state: ServerState, session: Session, token:
             "Token akses kedaluwarsa; perbarui token.",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    if user.disabled:
-        raise ProblemError(403, "account_disabled", "Akun Anda dinonaktifkan oleh administrator.")
     office = session.get(Office, user.office_code)
     assert office is not None
     device_code = None
-    device_id = request.headers.get("x-loket-device") or auth_session.device_id
     if auth_session.device_pk is not None:
         device = session.get(Device, auth_session.device_pk)
         device_code = device.code if device else None
-    if device_id is not None:
-        device_id = device_id[:64]
-    return Principal(user, office, auth_session.id, device_id, device_code)
+    # The device is the one the session logged in from; a header naming another one is only
+    # recorded (it must never let a request claim to come from someone else's PC).
+    device_id = auth_session.device_id
+    header = request.headers.get("x-loket-device")
+    reported = header[:64] if header and header[:64] != device_id else None
+    if reported is not None:
+        log.warning(
+            "session %s of user %s sent X-Loket-Device %r; its device is %r",
+            auth_session.id,
+            user.username,
+            reported,
+            device_id,
+        )
+    return Principal(user, office, auth_session.id, device_id, device_code, reported)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

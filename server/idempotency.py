@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from server.audit import canonical
 from server.models import IdempotencyRecord
 from server.problems import ProblemError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def request_hash(user_id: str, payload: Any) -> str:
@@ -76,3 +82,20 @@ def remember(
             created_at=now,
         )
     )
+
+
+def once_more_on_conflict(session: Session, work: Callable[[], T]) -> T:
+    """Run a request's unit of work; if a concurrent request committed the same unique key first
+    (an `IntegrityError`, at a flush or at the commit), roll back and run it once more.
+
+    The second run sees the winner's committed rows, so it answers as the replay of the first
+    answer or with the documented 409 (`idempotency_conflict`, `username_taken`), never a 500.
+    On SQLite the write lock serialises such requests and the first run always succeeds; on
+    PostgreSQL the loser's insert waits for the winner's commit and then fails.
+    """
+    try:
+        return work()
+    except IntegrityError:
+        session.rollback()
+        log.info("concurrent duplicate request; answering from the committed state")
+    return work()

@@ -265,7 +265,11 @@ class AuditLog(Base):
 
 
 class ClientAuditEvent(Base):
-    """Events a desktop recorded (with its own chain), stored as sent, idempotent by id."""
+    """Events a desktop recorded (with its own chain), stored as sent, idempotent by id.
+
+    `application_ref` is the application id as sent (the client's chain covers it);
+    `application_id` links the event to the application only when the sender could see it,
+    so no one can attach events to another office's application."""
 
     __tablename__ = "client_audit_events"
 
@@ -274,6 +278,7 @@ class ClientAuditEvent(Base):
     device_id: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(64))
     application_id: Mapped[str | None] = mapped_column(String(36))
+    application_ref: Mapped[str | None] = mapped_column(String(36))
     device_time: Mapped[datetime | None]
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str | None] = mapped_column(String(128))

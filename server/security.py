@@ -12,6 +12,7 @@ import logging
 import re
 import secrets
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -55,10 +56,49 @@ _SECRET_FIELDS = re.compile(
 )
 
 
+_REQUEST_LINE = re.compile(r'\b([A-Z]{3,10}) (/[^ ?"]*)\?([^ "]*) (HTTP/[0-9.]+)')
+"""A request line with a query string, as uvicorn's access log writes it."""
+SAFE_QUERY_PARAMS = frozenset(
+    {
+        "status",
+        "service_code",
+        "office_code",
+        "limit",
+        "since",
+        "claimed_by_me",
+        "overdue",
+        "requirement_code",
+    }
+)
+"""Query parameters whose values are never personal data; every other value is logged as ***
+(`q` carries names and NIKs, `filename` a citizen's file name, `cursor` is opaque)."""
+_URL_DIGIT_SEPARATOR = re.compile(r"(?<=\d)(?:\+|%20|%2[eEdD]|%C2%A0|%c2%a0)(?=\d)")
+"""URL-encoded separators inside a digit run (`1471+0168`, `1471%200168`), for the NIK mask."""
+
+
+def _safe_query(query: str) -> str:
+    parts = []
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        shown_key = key if re.fullmatch(r"[a-z_]{1,30}", key) else "***"
+        shown_value = quote(value, safe=",:") if key in SAFE_QUERY_PARAMS else "***"
+        parts.append(f"{shown_key}={shown_value}")
+    return "&".join(parts) or "***"
+
+
+def strip_query_strings(text: str) -> str:
+    """Request lines keep their path; query values other than `SAFE_QUERY_PARAMS` become ***."""
+    return _REQUEST_LINE.sub(
+        lambda m: f"{m.group(1)} {m.group(2)}?{_safe_query(m.group(3))} {m.group(4)}", text
+    )
+
+
 def redact(text: str) -> str:
-    """Mask NIK-like numbers and anything that looks like a password or token."""
+    """Mask NIK-like numbers (URL-encoded forms included), anything that looks like a password
+    or token, and the personal parts of request query strings."""
+    text = strip_query_strings(text)
     text = _BEARER.sub(r"\1***", text)
     text = _SECRET_FIELDS.sub(r"\1***", text)
+    text = _URL_DIGIT_SEPARATOR.sub(" ", text)
     return mask_niks_in_text(text)
 
 

@@ -1,7 +1,8 @@
 """Demo data: Kota Pekanbaru's offices, staff for every role, and N applications.
 
 Deterministic for a given `--seed` (ids, people, services, states, history); times are laid
-out backwards from the day of seeding so that SLA deadlines and queue ages look current.
+out backwards from the moment of seeding: finished work over the last months, open work within
+days of it (a realistic share overdue), so SLA deadlines and queue ages look current.
 Inserts are bulk (`session.execute(insert(...), rows)`), in chunks, so 100,000 applications
 take well under a few minutes. Specimen scans are generated once per document type and shared.
 """
@@ -14,7 +15,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, text
@@ -43,29 +44,24 @@ PORTAL = "portal"
 CHUNK = 5000
 DAYS_BACK = 180
 
-# Final state -> weight, for applications older than a week (recent ones are earlier in the flow).
-OLD_STATES = {
-    "completed": 55,
-    "rejected": 8,
+# Final state -> weight. About a third of the demo queue is still open, as at a busy counter.
+FINAL_STATES = {
+    "completed": 52,
+    "rejected": 7,
     "cancelled": 5,
-    "signed": 6,
-    "validated": 4,
-    "verified": 5,
-    "submitted": 9,
-    "needs_revision": 5,
     "draft": 3,
+    "submitted": 12,
+    "needs_revision": 5,
+    "verified": 7,
+    "validated": 4,
+    "signed": 5,
 }
-RECENT_STATES = {
-    "draft": 10,
-    "submitted": 35,
-    "needs_revision": 10,
-    "verified": 15,
-    "validated": 8,
-    "signed": 7,
-    "completed": 10,
-    "rejected": 3,
-    "cancelled": 2,
-}
+CLOSED_STATES = frozenset({"completed", "rejected", "cancelled"})
+OVERDUE_SHARE = 0.15
+"""Share of open, submitted applications that are past their SLA when the demo is seeded."""
+OFFICE_OPEN = 7.5
+OFFICE_HOURS = 8.5
+"""Counter hours, local time: 07:30 to 16:00."""
 
 
 @dataclass
@@ -264,7 +260,7 @@ class _Generator:
         staff: dict[str, Staff],
         usernames: dict[str, str],
         blobs: dict[str, Any],
-        today: date,
+        end: datetime,
         zone: Any,
     ) -> None:
         self.rng = rng
@@ -273,7 +269,7 @@ class _Generator:
         self.usernames = usernames
         self.blobs = blobs
         self.zone = zone
-        self.end = datetime.combine(today, time(0, 0), tzinfo=zone).astimezone(UTC)
+        self.end = end.astimezone(UTC)
         self.services = list(catalogue.services.values())
         self.service_weights = [
             6
@@ -357,18 +353,80 @@ class _Generator:
             "address": address,
         }
 
-    def application(
-        self, created: datetime
-    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    def _office_hours(self, moment: datetime) -> datetime:
+        """`moment`, or the latest earlier time within counter hours (07:30-16:00 local)."""
+        local = moment.astimezone(self.zone)
+        opening = local.replace(hour=7, minute=30, second=0, microsecond=0)
+        closing = opening + timedelta(hours=OFFICE_HOURS)
+        if local < opening:
+            closing -= timedelta(days=1)
+        elif local <= closing:
+            return moment
+        late = timedelta(minutes=self.rng.randint(5, 90))
+        return (closing - late).astimezone(UTC)
+
+    def _step(self, action: str) -> timedelta:
+        if action in ("submit", "discard"):
+            return timedelta(minutes=self.rng.randint(2, 30))
+        return timedelta(hours=self.rng.uniform(0.5, 30))
+
+    def _closed_times(self, path: list[str]) -> tuple[datetime, list[datetime]]:
+        """Finished work: created on any day of the last months, during counter hours."""
+        rng = self.rng
+        day = self.end - timedelta(days=rng.randint(2, DAYS_BACK))
+        local = day.astimezone(self.zone).replace(hour=0, minute=0, second=0, microsecond=0)
+        hours = OFFICE_OPEN + rng.random() * OFFICE_HOURS
+        created = (local + timedelta(hours=hours)).astimezone(UTC)
+        moments, moment = [], created
+        for action in path:
+            moment = min(moment + self._step(action), self.end - timedelta(minutes=1))
+            moments.append(moment)
+        return created, moments
+
+    def _open_times(
+        self, path: list[str], service: Service, channel: str
+    ) -> tuple[datetime, list[datetime]]:
+        """Work in progress is recent: the last (re)submission lies within the service's SLA,
+        except for `OVERDUE_SHARE` of them, which are a few hours to some days late."""
+        rng = self.rng
+        counter = channel == "counter"
+        if not path:  # a draft, started today or yesterday
+            created = self.end - timedelta(hours=rng.uniform(0.2, 30))
+            return (self._office_hours(created) if counter else created), []
+        last = max(i for i, a in enumerate(path) if a in ("submit", "resubmit"))
+        sla = timedelta(hours=service.sla_hours)
+        if rng.random() < OVERDUE_SHARE:
+            late = timedelta(hours=1 + min(rng.expovariate(1 / 36), 10 * 24))
+            anchor = self.end - sla - late
+            if counter:
+                anchor = self._office_hours(anchor)
+        else:
+            anchor = self.end - min(sla, timedelta(days=14)) * rng.uniform(0.05, 0.9)
+            snapped = self._office_hours(anchor) if counter else anchor
+            if snapped + sla > self.end:
+                anchor = snapped
+        moments = [anchor] * len(path)
+        for i in range(last - 1, -1, -1):
+            moments[i] = moments[i + 1] - self._step(path[i + 1])
+        created = moments[0] - self._step(path[0])
+        later = sorted(rng.uniform(0.05, 0.95) for _ in range(len(path) - 1 - last))
+        for i, fraction in enumerate(later, start=last + 1):
+            moments[i] = anchor + (self.end - anchor) * fraction
+        return created, moments
+
+    def application(self) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
         rng = self.rng
         service = rng.choices(self.services, weights=self.service_weights)[0]
         office, channel = self._office(service)
         staff = self.staff.get(office["code"]) or self.staff[DINAS]
         if service.category == "adminduk":
             staff = Staff(staff.operator, self.staff[DINAS].verifier, self.staff[DINAS].validator)
-        age = self.end - created
-        weights = OLD_STATES if age > timedelta(days=7) else RECENT_STATES
-        final = rng.choices(list(weights), weights=list(weights.values()))[0]
+        final = rng.choices(list(FINAL_STATES), weights=list(FINAL_STATES.values()))[0]
+        path = _path(rng, final)
+        if final in CLOSED_STATES:
+            created, moments = self._closed_times(path)
+        else:
+            created, moments = self._open_times(path, service, channel)
         app_id = _uuid(rng)
         actor_ids = {
             "operator": staff.operator,
@@ -408,13 +466,7 @@ class _Generator:
         entry("create", None, "draft", "operator")
         submitted_at = due_at = None
         registration = None
-        for action in _path(rng, final):
-            step = (
-                timedelta(minutes=rng.randint(2, 30))
-                if action in ("submit", "discard")
-                else timedelta(hours=rng.uniform(0.5, 30))
-            )
-            moment = min(moment + step, self.end - timedelta(minutes=1))
+        for action, moment in zip(path, moments, strict=True):
             target = TRANSITIONS[(status, action)]
             role = ACTOR_ROLE.get(action) or ("verifier" if status == "submitted" else "validator")
             reason = rng.choice(REASONS[action]) if action in REASONS else None
@@ -478,11 +530,20 @@ def _chunks(total: int, size: int) -> Iterator[range]:
         yield range(start, min(total, start + size))
 
 
-def seed_database(settings: Settings, *, seed: int = 1, applications: int = 300) -> dict[str, Any]:
-    """Create offices, users and `applications` applications; returns what was made."""
+def seed_database(
+    settings: Settings,
+    *,
+    seed: int = 1,
+    applications: int = 300,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Create offices, users and `applications` applications; returns what was made.
+
+    Times are laid out backwards from `now` (the moment of seeding unless given): finished
+    applications over the last months, open ones within days of it (see `_open_times`)."""
     db = Database(settings)
     rng = random.Random(seed)
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     zone = local_zone(settings.timezone)
     from desktop.domain.catalogue import load_catalogue
 
@@ -530,6 +591,7 @@ def seed_database(settings: Settings, *, seed: int = 1, applications: int = 300)
                 rng,
                 applications,
                 zone,
+                now,
             )
             report["applications"] = made
             audit.append(
@@ -559,6 +621,7 @@ def _seed_applications(
     rng: random.Random,
     total: int,
     zone: Any,
+    end: datetime,
 ) -> int:
     from server.blobs import BlobStore
 
@@ -573,20 +636,12 @@ def _seed_applications(
             "content_type": content_type,
             "ext": ".png" if content_type == "image/png" else ".pdf",
         }
-    today = datetime.now(zone).date()
-    gen = _Generator(rng, catalogue, offices, staff, usernames, blobs, today, zone)
-    span = DAYS_BACK * 86400
-    # Creation times, oldest first, during office hours (07:30-16:00 local) on any day.
-    offsets = sorted(rng.randrange(span) for _ in range(total))
-    start_day = gen.end - timedelta(days=DAYS_BACK)
+    gen = _Generator(rng, catalogue, offices, staff, usernames, blobs, end, zone)
     seq = counters.allocate(session, counters.SEQ, 0)
     for chunk in _chunks(total, CHUNK):
         apps, history, documents = [], [], []
-        for i in chunk:
-            day = start_day + timedelta(days=offsets[i] // 86400)
-            created = day + timedelta(hours=7.5, seconds=(offsets[i] % 86400) * 8.5 / 24)
-            created = min(created, gen.end - timedelta(minutes=5))
-            app, hist, docs = gen.application(created)
+        for _i in chunk:
+            app, hist, docs = gen.application()
             seq += 1
             app["seq"] = seq
             apps.append(app)

@@ -8,11 +8,12 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from server import audit
-from server.deps import CurrentPrincipal, DbSession, require_roles
-from server.idempotency import json_response
+from server.deps import CurrentPrincipal, DbSession, Principal, require_roles
+from server.idempotency import json_response, once_more_on_conflict
 from server.models import AuthSession, Device, Office, User
 from server.problems import ProblemError, not_found
 from server.routes import AUTHED, errors
@@ -38,7 +39,7 @@ def user_dict(user: User) -> dict[str, Any]:
     }
 
 
-def _office_in_scope(session: DbSession, principal: CurrentPrincipal, code: str) -> Office:
+def _office_in_scope(session: Session, principal: Principal, code: str) -> Office:
     office = session.get(Office, code)
     if office is None or not in_scope(principal.office.code, office.code):
         raise ProblemError(
@@ -65,6 +66,10 @@ def list_users(principal: CurrentPrincipal, session: DbSession) -> Response:
 @router.post("/users", status_code=201, response_model=UserOut, responses=errors(*AUTHED, 409))
 def create_user(body: UserCreate, principal: CurrentPrincipal, session: DbSession) -> Response:
     require_roles(principal, "admin")
+    return once_more_on_conflict(session, lambda: _create_user(body, principal, session))
+
+
+def _create_user(body: UserCreate, principal: Principal, session: Session) -> Response:
     now = utcnow()
     office = _office_in_scope(session, principal, body.office_code)
     if session.execute(select(User.id).where(User.username == body.username)).first():
@@ -133,7 +138,7 @@ def patch_user(
         session.execute(
             update(AuthSession)
             .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason="admin")
+            .values(revoked_at=now, revoked_reason="disabled" if user.disabled else "admin")
         )
     audit.append(
         session,

@@ -11,16 +11,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Header, Query
 from sqlalchemy import and_, or_
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from desktop.domain.identity import check_kk, check_nik
 from desktop.domain.numbering import looks_like_registration_number, parse_registration_number
-from desktop.domain.workflow import TERMINAL_STATES, Action, Refusal, Role, available_actions
+from desktop.domain.workflow import TERMINAL_STATES, Action, Refusal
 from desktop.domain.workflow import State as WState
 from server import applications as ops
 from server import counters, idempotency
-from server.deps import CurrentPrincipal, DbSession, State, require_roles
+from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.models import Application, Office
 from server.problems import ProblemError
 from server.routes import AUTHED, errors
@@ -36,7 +36,7 @@ from server.schemas import (
 )
 from server.scope import in_scope, scope_clause
 from server.serialize import detail_dict, history_dict, summaries, summary_query
-from server.state import utcnow
+from server.state import ServerState, utcnow
 
 router = APIRouter(tags=["applications"])
 
@@ -66,7 +66,12 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 def _search_clause(q: str) -> Any:
     text = q.strip()
     if looks_like_registration_number(text):
-        return Application.registration_number == str(parse_registration_number(text))
+        exact = Application.registration_number == str(parse_registration_number(text))
+        digits = "".join(c for c in text if c not in " .-")
+        if len(digits) == 16 and digits.isdigit():
+            # About 2% of NIKs also pass the registration number's check digit.
+            return or_(exact, Application.nik == digits)
+        return exact
     compact = text.replace(" ", "").replace(".", "")
     if compact.isdigit() and len(compact) >= 4:
         return or_(
@@ -196,10 +201,21 @@ def create_application(
     idempotency_key: Annotated[UUID, Header(alias="Idempotency-Key")],
 ) -> Response:
     require_roles(principal, "operator")
+    return idempotency.once_more_on_conflict(
+        session, lambda: _create(body, principal, session, state, str(idempotency_key))
+    )
+
+
+def _create(
+    body: CreateApplication,
+    principal: Principal,
+    session: Session,
+    state: ServerState,
+    key: str,
+) -> Response:
     now = utcnow()
     payload = body.model_dump(mode="json")
     rhash = idempotency.request_hash(principal.user.id, payload)
-    key = str(idempotency_key)
     replayed = idempotency.replay(session, "create", key, rhash, "Idempotency-Key")
     if replayed is not None:
         return replayed
@@ -290,15 +306,7 @@ def create_application(
     )
     response = detail_dict(session, app, now)
     idempotency.remember(session, "create", key, principal.user.id, rhash, 201, response, now)
-    try:
-        session.commit()
-    except IntegrityError:
-        # A concurrent identical request won the race (PostgreSQL); answer as a replay.
-        session.rollback()
-        replayed = idempotency.replay(session, "create", key, rhash, "Idempotency-Key")
-        if replayed is not None:
-            return replayed
-        raise idempotency.conflict("Id permohonan") from None
+    session.commit()
     return idempotency.json_response(response, 201)
 
 
@@ -307,8 +315,9 @@ def create_application(
     response_model=ClaimResult,
     responses=errors(*AUTHED, 404, 409),
 )
-def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Response:
-    """Take or renew the lease; refused while someone else holds an unexpired one."""
+def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: State) -> Response:
+    """Take or renew the lease; refused while someone else holds an unexpired one, and to
+    anyone who could not act on it (role, or the service decided at another office level)."""
     now = utcnow()
     app = ops.load_in_scope(session, principal, str(app_id), lock=True)
     current_state = WState(app.status)
@@ -329,12 +338,10 @@ def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Resp
             f"Permohonan sedang dikerjakan oleh {name}.",
             claim=holder,
         )
-    if not available_actions(current_state, [Role(r) for r in principal.roles]):
-        raise ProblemError(
-            403,
-            "role_not_allowed",
-            f"Peran Anda tidak dapat memproses permohonan berstatus '{current_state.label}'.",
-        )
+    service = state.catalogue.services.get(app.service_code)
+    refusal = ops.claim_refusal(principal, current_state, service)
+    if refusal is not None:
+        raise ProblemError(403, refusal.code.value, refusal.message)
     renewing = ops.holds_claim(app, user_id, now)
     app.claim_user_id = user_id
     app.claim_expires_at = ops.claim_lease_end(now)
@@ -344,7 +351,7 @@ def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Resp
             app,
             principal,
             action="claim",
-            role=ops.acting_role(principal, current_state),
+            role=ops.acting_role(principal, current_state, service),
             now=now,
             from_status=None,
             to_status=None,
@@ -361,7 +368,9 @@ def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Resp
     response_class=Response,
     responses=errors(*AUTHED, 404, 409),
 )
-def release(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Response:
+def release(
+    app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: State
+) -> Response:
     """By the holder, or by a supervisor for anyone in scope; no claim is a no-op."""
     now = utcnow()
     app = ops.load_in_scope(session, principal, str(app_id), lock=True)
@@ -380,7 +389,9 @@ def release(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Re
     role = (
         "supervisor"
         if previous != principal.user.id
-        else ops.acting_role(principal, WState(app.status))
+        else ops.acting_role(
+            principal, WState(app.status), state.catalogue.services.get(app.service_code)
+        )
     )
     ops.add_history(
         session,
@@ -410,8 +421,16 @@ def act(
     state: State,
 ) -> Response:
     """One workflow decision, replay-safe by `transaction_id`, refused on a stale version."""
+    return idempotency.once_more_on_conflict(
+        session, lambda: _act(str(app_id), body, principal, session, state)
+    )
+
+
+def _act(
+    app_id: str, body: ActionRequest, principal: Principal, session: Session, state: ServerState
+) -> Response:
     now = utcnow()
-    app = ops.load_in_scope(session, principal, str(app_id), lock=True)
+    app = ops.load_in_scope(session, principal, app_id, lock=True)
     payload = body.model_dump(mode="json")
     payload["application_id"] = app.id
     rhash = idempotency.request_hash(principal.user.id, payload)
@@ -430,7 +449,8 @@ def act(
     action = Action(body.action)
     current_state = WState(app.status)
     claimed = ops.holds_claim(app, principal.user.id, now)
-    result, role = ops.decide(principal, current_state, action, body.reason, claimed)
+    service = state.catalogue.services.get(app.service_code)
+    result, role = ops.decide(principal, current_state, action, body.reason, claimed, service)
     if isinstance(result, Refusal):
         raise ops.refusal_problem(session, app, result, now)
     ops.apply_transition(state, session, app, principal, action, result, now)

@@ -126,51 +126,87 @@ def _disabled() -> ProblemError:
 
 
 @router.post("/auth/login", response_model=Tokens, responses=errors(400, 401, 403, 413, 422, 423))
-def login(body: LoginRequest, session: DbSession, state: State) -> Response:
+def login(body: LoginRequest, state: State) -> Response:
+    """Tokens for a username and password from a device; 5 failures in 15 minutes lock the
+    account for 15 minutes (423)."""
+    # The ~90 ms argon2 check runs after a short read, holding no lock (in a write transaction
+    # it would hold SQLite's database write lock and stall every writer during a burst of
+    # log-ins). The write that follows re-reads the user under a row lock (`FOR UPDATE`; on
+    # SQLite the write lock), so concurrent failures are counted one by one and a lock-out set
+    # meanwhile by another request is honoured.
     now = utcnow()
-    settings = state.settings
-    user = session.execute(select(User).where(User.username == body.username)).scalar_one_or_none()
-    if user is None:
+    with state.db.session(write=False) as reading:
+        found = reading.execute(
+            select(User.id, User.password_hash, User.locked_until).where(
+                User.username == body.username
+            )
+        ).first()
+    if found is None:
         burn_time(body.password)
         raise _invalid_credentials()
-    if user.locked_until is not None and user.locked_until > now:
-        raise _locked(user.locked_until, state.zone)
-    if not verify_password(user.password_hash, body.password):
-        window = timedelta(seconds=settings.lockout_window)
-        if user.failed_window_start is None or now - user.failed_window_start > window:
-            user.failed_window_start = now
-            user.failed_count = 0
-        user.failed_count += 1
-        locked = user.failed_count >= settings.lockout_threshold
-        if locked:
-            user.locked_until = now + timedelta(seconds=settings.lockout_duration)
-            user.failed_count = 0
-            user.failed_window_start = None
-        audit.append(
-            session,
-            "account_locked" if locked else "login_failed",
-            at=now,
-            actor_id=user.id,
-            details={"device_id": body.device_id},
-        )
-        session.commit()
-        log.info("failed log-in for user %s%s", user.username, " (locked)" if locked else "")
-        if locked and user.locked_until is not None:
+    user_id, password_hash, locked_until = found
+    if locked_until is not None and locked_until > now:
+        raise _locked(locked_until, state.zone)
+    password_ok = verify_password(password_hash, body.password)
+    with state.db.session(write=True) as session:
+        user = session.execute(
+            select(User).where(User.id == user_id).with_for_update()
+        ).scalar_one_or_none()
+        if user is None:  # deleted meanwhile
+            raise _invalid_credentials()
+        if user.locked_until is not None and user.locked_until > now:
             raise _locked(user.locked_until, state.zone)
-        raise _invalid_credentials()
-    if user.disabled:
-        raise _disabled()
+        if not password_ok:
+            _count_failure(state, session, user, body.device_id, now)
+        if user.disabled:
+            raise _disabled()
+        return _open_session(state, session, user, body.device_id, now)
+
+
+def _count_failure(
+    state: ServerState, session: Session, user: User, device_id: str, now: datetime
+) -> None:
+    """One failed log-in, counted under the row lock; raises 401, or 423 when it locks."""
+    settings = state.settings
+    window = timedelta(seconds=settings.lockout_window)
+    if user.failed_window_start is None or now - user.failed_window_start > window:
+        user.failed_window_start = now
+        user.failed_count = 0
+    user.failed_count += 1
+    locked = user.failed_count >= settings.lockout_threshold
+    if locked:
+        user.locked_until = now + timedelta(seconds=settings.lockout_duration)
+        user.failed_count = 0
+        user.failed_window_start = None
+    audit.append(
+        session,
+        "account_locked" if locked else "login_failed",
+        at=now,
+        actor_id=user.id,
+        details={"device_id": device_id},
+    )
+    until = user.locked_until
+    session.commit()
+    log.info("failed log-in for user %s%s", user.username, " (locked)" if locked else "")
+    if locked and until is not None:
+        raise _locked(until, state.zone)
+    raise _invalid_credentials()
+
+
+def _open_session(
+    state: ServerState, session: Session, user: User, device_id: str, now: datetime
+) -> Response:
     user.failed_count = 0
     user.failed_window_start = None
     user.locked_until = None
     office = session.get(Office, user.office_code)
     assert office is not None
-    device = _device(session, office.code, body.device_id, user.id, now)
+    device = _device(session, office.code, device_id, user.id, now)
     auth_session = AuthSession(
         id=str(uuid.uuid4()),
         user_id=user.id,
         device_pk=device.id,
-        device_id=body.device_id,
+        device_id=device_id,
         created_at=now,
     )
     session.add(auth_session)
@@ -183,11 +219,12 @@ def login(body: LoginRequest, session: DbSession, state: State) -> Response:
         "login",
         at=now,
         actor_id=user.id,
-        details={"device_id": body.device_id, "device_code": device.code},
+        details={"device_id": device_id, "device_code": device.code},
     )
+    me = me_dict(state, user, office, device.code)
     session.commit()
     log.info("log-in: %s from device %s", user.username, device.code)
-    return json_response(_tokens(state, access, refresh, me_dict(state, user, office, device.code)))
+    return json_response(_tokens(state, access, refresh, me))
 
 
 def _revoke(session: Session, auth_session_id: str, now: datetime, reason: str) -> None:
@@ -212,7 +249,17 @@ def refresh(body: RefreshRequest, session: DbSession, state: State) -> Response:
     if token is None:
         raise invalid
     auth_session = session.get(AuthSession, token.session_id)
-    if auth_session is None or auth_session.revoked_at is not None:
+    if auth_session is None:
+        raise invalid
+    user = session.get(User, auth_session.user_id)
+    assert user is not None
+    if user.disabled:
+        # Disabling revokes the sessions, but the answer names the reason, so the desktop can
+        # wipe its offline credential (a revoked session alone means "log in again").
+        _revoke(session, auth_session.id, now, "disabled")
+        session.commit()
+        raise _disabled()
+    if auth_session.revoked_at is not None:
         raise invalid
     if token.used_at is not None:
         _revoke(session, auth_session.id, now, "refresh_reuse")
@@ -228,12 +275,6 @@ def refresh(body: RefreshRequest, session: DbSession, state: State) -> Response:
         raise invalid
     if token.expires_at <= now:
         raise invalid
-    user = session.get(User, auth_session.user_id)
-    assert user is not None
-    if user.disabled:
-        _revoke(session, auth_session.id, now, "disabled")
-        session.commit()
-        raise _disabled()
     token.used_at = now
     access, new_refresh = _issue(state, session, auth_session, now)
     office = session.get(Office, user.office_code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import FileResponse, Response
 
+from desktop.domain.workflow import Refusal, RefusalCode
 from desktop.domain.workflow import State as WState
 from server import applications as ops
 from server import idempotency
 from server.deps import CurrentPrincipal, DbSession, Principal, State
 from server.files import SNIFF_BYTES, safe_filename, sniff
-from server.models import Document
+from server.models import Application, Document
 from server.problems import ProblemError, not_found
 from server.routes import AUTHED, errors
 from server.schemas import DocumentOut
@@ -104,7 +106,7 @@ async def upload(
             errors=[{"loc": ["header", "X-Content-SHA256"], "msg": "not a sha256 hex digest"}],
         )
     app_key = await run_in_threadpool(
-        _precheck, session, principal, state, str(app_id), requirement_code
+        _precheck, session, principal, state, str(app_id), str(doc_id), requirement_code
     )
     fd, temp = state.blobs.temp_file()
     try:
@@ -130,21 +132,50 @@ async def upload(
                 "Jenis berkas tidak didukung; hanya PDF, JPEG, PNG atau TIFF.",
             )
         return await run_in_threadpool(
-            _store,
+            idempotency.once_more_on_conflict,
             session,
-            principal,
-            state,
-            app_key,
-            str(doc_id),
-            temp,
-            digest,
-            size,
-            content_type,
-            requirement_code,
-            filename,
+            lambda: _store(
+                session,
+                principal,
+                state,
+                app_key,
+                str(doc_id),
+                temp,
+                digest,
+                size,
+                content_type,
+                requirement_code,
+                filename,
+            ),
         )
     finally:
         temp.unlink(missing_ok=True)
+
+
+OWNER_STATES = frozenset({WState.DRAFT, WState.NEEDS_REVISION})
+"""States in which the operator who created the application may add documents without a claim
+(the file is still being put together); uploads in them do not change `version`."""
+
+
+def _may_upload(
+    session: Session, app: Application, principal: Principal, now: datetime
+) -> ProblemError | None:
+    """Who may change the evidence: the claim holder, or (draft, needs revision) the operator
+    who created the application while no one else holds a claim. Otherwise 409 claim_required."""
+    if ops.holds_claim(app, principal.user.id, now):
+        return None
+    if (
+        WState(app.status) in OWNER_STATES
+        and app.created_by == principal.user.id
+        and principal.has_any("operator")
+        and not ops.active_claim(app, now)
+    ):
+        return None
+    refusal = Refusal(
+        RefusalCode.CLAIM_REQUIRED,
+        "Ambil (klaim) permohonan ini terlebih dahulu sebelum menambah dokumen.",
+    )
+    return ops.refusal_problem(session, app, refusal, now)
 
 
 def _precheck(
@@ -152,15 +183,23 @@ def _precheck(
     principal: Principal,
     state: ServerState,
     app_id: str,
+    doc_id: str,
     requirement_code: str | None,
 ) -> str:
     app = ops.load_in_scope(session, principal, app_id)
+    existing = session.get(Document, doc_id)
+    if existing is not None and existing.application_id == app.id:
+        session.rollback()  # a replay: answered (or refused) by _store
+        return app.id
     if WState(app.status).terminal:
         raise ProblemError(
             409,
             "wrong_state",
             "Dokumen tidak dapat ditambahkan pada permohonan yang sudah selesai.",
         )
+    problem = _may_upload(session, app, principal, utcnow())
+    if problem is not None:
+        raise problem
     service = state.catalogue.services.get(app.service_code)
     allowed_codes = {r.document_code for r in service.requirements} if service else set()
     if requirement_code is not None and requirement_code not in allowed_codes:
@@ -201,6 +240,15 @@ def _store(
         if not same:
             raise idempotency.conflict("Id dokumen")
         return idempotency.json_response(document_dict(existing), 200)
+    if WState(app.status).terminal:
+        raise ProblemError(
+            409,
+            "wrong_state",
+            "Dokumen tidak dapat ditambahkan pada permohonan yang sudah selesai.",
+        )
+    problem = _may_upload(session, app, principal, now)  # the claim may have lapsed meanwhile
+    if problem is not None:
+        raise problem
     state.blobs.commit(temp, digest)
     doc = Document(
         id=doc_id,
@@ -214,6 +262,10 @@ def _store(
         uploaded_by=principal.user.username,
     )
     session.add(doc)
+    if WState(app.status) not in OWNER_STATES:
+        # New evidence on a file under decision: whoever decides on the old version must
+        # look again (their expected_version is now stale).
+        app.version += 1
     session.flush()
     ops.touch(
         session,

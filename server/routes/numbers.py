@@ -10,11 +10,12 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from fastapi import APIRouter
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from desktop.domain.numbering import DEFAULT_LETTER_PATTERN, format_letter_number
 from server import audit, counters, idempotency
-from server.deps import CurrentPrincipal, DbSession, State
+from server.deps import CurrentPrincipal, DbSession, Principal, State
 from server.models import NumberReservation, Office
 from server.problems import ProblemError
 from server.routes import AUTHED, errors
@@ -26,16 +27,29 @@ from server.state import ServerState, utcnow
 router = APIRouter(tags=["numbers"])
 
 
-def _office(session: DbSession, principal: CurrentPrincipal, code: str) -> Office:
+ISSUING_ROLES = ("operator", "validator")
+"""Who issues an office's letter numbers: its counter operators and its signing official (the
+lurah). Verifiers, supervisors and administrators never number letters, and no one numbers
+another office's letters."""
+
+
+def _office(session: Session, principal: Principal, code: str) -> Office:
     office = session.get(Office, code)
     if office is None or not in_scope(principal.office.code, office.code):
         raise ProblemError(
             422, "unknown_office", f"Kantor '{code}' tidak dikenal atau di luar wilayah Anda."
         )
+    if office.code != principal.office.code or not principal.has_any(*ISSUING_ROLES):
+        raise ProblemError(
+            403,
+            "forbidden",
+            f"Nomor surat {office.name} hanya diambil oleh petugas loket atau pejabat "
+            "penandatangan kantor itu sendiri.",
+        )
     return office
 
 
-def _letter_type(state: ServerState, letter_type: str) -> str | None:
+def _letter_type(state: ServerState, letter_type: str, office: Office) -> str | None:
     types = state.letter_types()
     if letter_type not in types:
         raise ProblemError(
@@ -44,6 +58,19 @@ def _letter_type(state: ServerState, letter_type: str) -> str | None:
             f"Jenis surat '{letter_type}' tidak ada di katalog.",
             errors=[{"loc": ["body", "letter_type"], "msg": "unknown letter type"}],
         )
+    levels = {
+        level
+        for service in state.catalogue.services.values()
+        if service.letter_type == letter_type
+        for level in service.intake_levels
+    }
+    if office.level not in levels:
+        raise ProblemError(
+            422,
+            "validation_error",
+            f"Surat jenis '{letter_type}' tidak diterbitkan oleh kantor tingkat {office.level}.",
+            errors=[{"loc": ["body", "letter_type"], "msg": "not issued at this office level"}],
+        )
     return types[letter_type]
 
 
@@ -51,9 +78,17 @@ def _letter_type(state: ServerState, letter_type: str) -> str | None:
 def letter_number(
     body: LetterRequest, principal: CurrentPrincipal, session: DbSession, state: State
 ) -> Response:
+    return idempotency.once_more_on_conflict(
+        session, lambda: _letter_number(body, principal, session, state)
+    )
+
+
+def _letter_number(
+    body: LetterRequest, principal: Principal, session: Session, state: ServerState
+) -> Response:
     now = utcnow()
     office = _office(session, principal, body.office_code)
-    default_klasifikasi = _letter_type(state, body.letter_type)
+    default_klasifikasi = _letter_type(state, body.letter_type, office)
     year = state.local_date(now).year
     name = counters.letter_counter(office.code, body.letter_type, year)
     counters.allocate(session, name, 0)  # lock first: a concurrent replay then sees our record
@@ -90,9 +125,17 @@ def reserve(
 ) -> Response:
     """A block for letters issued offline. Unused numbers of a block stay unused (a visible
     gap is better than a duplicate). The block expires with the offline policy or the year."""
+    return idempotency.once_more_on_conflict(
+        session, lambda: _reserve(body, principal, session, state)
+    )
+
+
+def _reserve(
+    body: ReserveRequest, principal: Principal, session: Session, state: ServerState
+) -> Response:
     now = utcnow()
     office = _office(session, principal, body.office_code)
-    _letter_type(state, body.letter_type)
+    _letter_type(state, body.letter_type, office)
     year = state.local_date(now).year
     name = counters.letter_counter(office.code, body.letter_type, year)
     counters.allocate(session, name, 0)

@@ -161,6 +161,25 @@ def application_body(
     }
 
 
+def run_sql(
+    server: LiveServer, statement: str, params: tuple[Any, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """Run one SQL statement directly on the server's database (SQLite or PostgreSQL), committed;
+    `?` placeholders. For tests that must set up or inspect what the API does not expose."""
+    if server.db_path is not None:
+        import sqlite3
+
+        with sqlite3.connect(server.db_path, timeout=30) as conn:
+            return list(conn.execute(statement, params).fetchall())
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(server.database_url).set(drivername="postgresql")
+    with psycopg.connect(url.render_as_string(hide_password=False)) as conn:
+        cursor = conn.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
+        return list(cursor.fetchall()) if cursor.description else []
+
+
 @pytest.fixture(scope="session")
 def login(live_server: LiveServer) -> Callable[[str], Api]:  # noqa: F811
     """`login("verifier")` -> an `Api` for that demo account (cached per role)."""

@@ -49,7 +49,7 @@ def _put(
 
 def test_upload_download_and_replay(login: Any) -> None:
     operator, verifier = login("operator"), login("verifier")
-    app = operator.create()
+    app = operator.create(submit=False)  # the counter attaches scans to its draft
     doc_id = str(uuid.uuid4())
     r = _put(operator, app["id"], PDF, doc_id=doc_id)
     assert r.status_code == 201, r.text
@@ -73,7 +73,7 @@ def test_upload_download_and_replay(login: Any) -> None:
 
 def test_checksum_type_and_size(login: Any) -> None:
     operator = login("operator")
-    app = operator.create()
+    app = operator.create(submit=False)
     r = _put(operator, app["id"], PDF, sha="0" * 64)
     assert r.status_code == 422 and r.json()["code"] == "checksum_mismatch"
     r = _put(operator, app["id"], PDF, sha="not-hex")
@@ -115,7 +115,7 @@ def test_checksum_type_and_size(login: Any) -> None:
 
 def test_filenames_are_display_only(login: Any) -> None:
     operator = login("operator")
-    app = operator.create()
+    app = operator.create(submit=False)
     cases = {
         "../../etc/passwd": "passwd",
         "C:\\x\\y.pdf": "y.pdf",
@@ -148,3 +148,48 @@ def test_documents_out_of_scope_and_terminal(login: Any) -> None:
     assert r.status_code == 409 and r.json()["code"] == "wrong_state"
     r = operator.get(f"/applications/{mine['id']}/documents/{uuid.uuid4()}")
     assert r.status_code == 404
+
+
+def test_who_may_add_evidence_and_the_version_moves(login: Any) -> None:
+    """Only the claim holder, or the creating operator while the file is a draft or sent back
+    for revision, adds documents; on a file under decision an upload changes `version`, so a
+    decision taken on the old evidence is refused."""
+    operator, verifier, validator = login("operator"), login("verifier"), login("validator")
+    admin, supervisor, lurah = login("admin"), login("supervisor"), login("lurah")
+    app = operator.create(service_code="KK-KTPEL-WNI")  # submitted
+    app_id = app["id"]
+    for who in (operator, admin, supervisor, lurah, verifier):  # nobody holds the claim
+        r = _put(who, app_id, PDF, requirement="KK")
+        assert r.status_code == 409 and r.json()["code"] == "claim_required", (who.username, r.text)
+        assert r.json()["current"]["version"] == app["version"]
+    verifier.claim(app_id)
+    r = _put(operator, app_id, PDF, requirement="KK")
+    assert r.status_code == 409 and r.json()["claim"]["username"] == "verifier1"
+    r = _put(verifier, app_id, PDF, requirement="KK")  # the holder scans an original
+    assert r.status_code == 201, r.text
+    detail = verifier.get(f"/applications/{app_id}").json()
+    assert detail["version"] == app["version"] + 1
+    verifier.act(app_id, "verify", app["version"], expect=409)  # decided on the old evidence
+    verified = verifier.act(app_id, "verify", detail["version"])["application"]
+    validator.claim(app_id)
+    # New evidence while the validator holds it: a sign on the version before is refused.
+    validated = validator.act(app_id, "validate", verified["version"])["application"]
+    assert _put(validator, app_id, _png(), content_type="image/png").status_code == 201
+    r = validator.post(
+        f"/applications/{app_id}/actions",
+        json={
+            "action": "sign",
+            "expected_version": validated["version"],
+            "transaction_id": str(uuid.uuid4()),
+        },
+    )
+    assert r.status_code == 409 and r.json()["code"] == "version_conflict"
+    # Sent back for revision: the operator who created it adds the missing scan (no claim),
+    # without changing the version the resubmission is decided on.
+    letter = operator.create()
+    verifier.claim(letter["id"])
+    back = verifier.act(letter["id"], "request_revision", 2, reason="KK buram")["application"]
+    assert _put(operator, letter["id"], PDF).status_code == 201
+    assert _put(login("operator3"), letter["id"], PDF).json()["code"] == "claim_required"
+    assert operator.get(f"/applications/{letter['id']}").json()["version"] == back["version"]
+    operator.act(letter["id"], "resubmit", back["version"])

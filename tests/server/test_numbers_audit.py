@@ -9,7 +9,7 @@ from typing import Any
 
 from desktop.domain.numbering import roman_month
 from tests.live_server import LiveServer
-from tests.server.conftest import Api
+from tests.server.conftest import Api, run_sql
 
 
 def test_letter_number_format_and_replay(login: Any) -> None:
@@ -69,6 +69,51 @@ def test_reserve_block(login: Any) -> None:
     assert nxt["number"] == block["end"] + 1
     r = op.post("/numbers/reserve", json=dict(body, count=101, transaction_id=str(uuid.uuid4())))
     assert r.status_code == 422
+
+
+def test_only_the_offices_operator_and_lurah_number_its_letters(login: Any) -> None:
+    """A verifier, a supervisor, an administrator, or staff of another (even a parent) office
+    get no letter numbers or blocks for Kelurahan Jadirejo; a kecamatan has no such letters."""
+
+    def ask(api: Api, path: str, office: str = "14.71.01.1002", **extra: Any) -> Any:
+        body = {"office_code": office, "letter_type": "sktm", "transaction_id": str(uuid.uuid4())}
+        return api.post(path, json={**body, **extra})
+
+    for role in ("verifier", "supervisor", "admin", "operator3", "camat"):
+        for path, extra in (("/numbers/letter", {}), ("/numbers/reserve", {"count": 100})):
+            r = ask(login(role), path, **extra)
+            assert r.status_code == 403 and r.json()["code"] == "forbidden", (role, path, r.text)
+    r = ask(login("operator3"), "/numbers/letter", office="14.71.01")
+    assert r.status_code == 422 and r.json()["code"] == "validation_error"
+    for role in ("operator", "lurah"):
+        assert ask(login(role), "/numbers/letter").status_code == 200, role
+
+
+def test_audit_events_link_only_visible_applications(live_server: LiveServer, login: Any) -> None:
+    mine, theirs = login("operator").create(), login("operator2").create()
+    events = [
+        {
+            "id": str(uuid.uuid4()),
+            "kind": "print_receipt",
+            "application_id": app_id,
+            "hash": "ab" * 32,
+        }
+        for app_id in (mine["id"], theirs["id"], str(uuid.uuid4()))
+    ]
+    r = login("operator").post("/audit", json={"events": events})
+    assert r.status_code == 200 and r.json() == {"accepted": 3, "duplicates": 0}
+    rows = {
+        event_id: (linked, ref)
+        for event_id, linked, ref in run_sql(
+            live_server,
+            "SELECT id, application_id, application_ref FROM client_audit_events "
+            "WHERE id IN (?, ?, ?)",
+            tuple(e["id"] for e in events),
+        )
+    }
+    assert rows[events[0]["id"]] == (mine["id"], mine["id"])
+    assert rows[events[1]["id"]] == (None, theirs["id"])  # kept as sent, not linked
+    assert rows[events[2]["id"]][0] is None
 
 
 def test_client_audit_batches_are_idempotent(login: Any) -> None:

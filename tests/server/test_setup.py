@@ -5,8 +5,13 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import os
+import random
+import stat
 import subprocess
 import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +50,12 @@ def test_migrations_match_models(tmp_path: Path) -> None:
 
 def test_seed_is_deterministic_and_consistent(tmp_path: Path) -> None:
     rows = []
+    now = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
     for name in ("a", "b"):
         settings = _settings(tmp_path / name)
         migrate(settings)
-        report = seed_database(settings, seed=7, applications=120)
-        assert report["applications"] == 120
+        report = seed_database(settings, seed=7, applications=160, now=now)
+        assert report["applications"] == 160
         db = Database(settings)
         with db.session(write=False) as s:
             apps = s.execute(select(Application).order_by(Application.seq)).scalars().all()
@@ -87,9 +93,12 @@ def test_seed_is_deterministic_and_consistent(tmp_path: Path) -> None:
                 for prev, nxt in itertools.pairwise(history):
                     assert nxt.from_status == prev.to_status
                 assert app.version == len(history)
+                times = [app.created_at, *(h.server_time for h in history)]
+                assert times == sorted(times) and times[-1] < now, app.id
                 assert (app.registration_number is None) == (app.submitted_at is None)
             assert s.execute(select(func.count()).select_from(Office)).scalar_one() == 99
-            assert s.execute(select(func.count()).select_from(Document)).scalar_one() > 120
+            assert s.execute(select(func.count()).select_from(Document)).scalar_one() > 160
+            _assert_queue_looks_like_today(apps, now)
             shas = set(s.execute(select(Document.sha256)).scalars())
             for sha in shas:
                 assert (settings.blob_dir / sha[:2] / sha[2:]).is_file()
@@ -97,8 +106,24 @@ def test_seed_is_deterministic_and_consistent(tmp_path: Path) -> None:
     assert rows[0] == rows[1]
     # Seeding again adds no duplicates.
     settings = _settings(tmp_path / "a")
-    again = seed_database(settings, seed=7, applications=120)
-    assert again["applications"] == 0 and again["skipped_applications"] == 120
+    again = seed_database(settings, seed=7, applications=160)
+    assert again["applications"] == 0 and again["skipped_applications"] == 160
+
+
+def _assert_queue_looks_like_today(apps: Sequence[Application], now: datetime) -> None:
+    """Open applications are recent (last submitted within their SLA, a minority a little
+    late); finished ones are spread over the past months."""
+    open_apps = [a for a in apps if a.status not in ("completed", "rejected", "cancelled")]
+    closed = [a for a in apps if a.status in ("completed", "rejected", "cancelled")]
+    assert 0.2 < len(open_apps) / len(apps) < 0.5
+    ages = sorted(now - (a.submitted_at or a.created_at) for a in open_apps)
+    assert ages[-1] < timedelta(days=21) and ages[len(ages) // 2] < timedelta(days=3), ages
+    with_due = [a for a in open_apps if a.due_at is not None]
+    late = [now - a.due_at for a in with_due if a.due_at is not None and a.due_at < now]
+    assert 0.08 <= len(late) / len(with_due) <= 0.25, (len(late), len(with_due))
+    assert max(late) < timedelta(days=14)
+    assert max(now - a.created_at for a in closed) > timedelta(days=90)
+    assert sum(now - a.created_at > timedelta(days=30) for a in closed) > len(closed) / 2
 
 
 def test_specimens_are_small_and_watermarked() -> None:
@@ -187,6 +212,22 @@ def test_redaction() -> None:
     for secret in ("rahasia", "abc.DEF-123", "1471015208900001", "xyz", "3171 0152 0890 0001"):
         assert secret not in out
     assert "147101******0001" in out
+    # URL-encoded NIKs anywhere in a message, and query strings of request lines.
+    for form in (
+        "1471+0152+0890+0001",
+        "1471%200152%200890%200001",
+        "147101.520890.0001",
+        "1471-0152-0890-0001",
+        "1471%2E0152%2E0890%2E0001",
+    ):
+        assert "520890" not in redact(f"x={form}&y=1"), form
+    line = (
+        '127.0.0.1:5 - "GET /api/v1/applications?q=Rahasia+Pemohon&status=submitted'
+        '&limit=50 HTTP/1.1" 200'
+    )
+    assert redact(line) == (
+        '127.0.0.1:5 - "GET /api/v1/applications?q=***&status=submitted&limit=50 HTTP/1.1" 200'
+    )
     record = logging.LogRecord(
         "x", logging.INFO, __file__, 1, "GET /applications?q=%s", ("1471015208900001",), None
     )
@@ -206,14 +247,41 @@ def test_redaction() -> None:
 
 def test_server_log_has_no_secrets(live_server: LiveServer, login: Any) -> None:
     op = login("operator")
-    app = op.create()
+    name = "Rahasia Pemohon " + "".join(random.choice("KLMNPRSTW") for _ in range(6))
+    app = op.create(name=name, phone="081299998888", email="rahasia@example.com")
     nik = app["applicant"]["nik"]
-    op.get("/applications", params={"q": nik})
+    groups = [nik[:4], nik[4:8], nik[8:12], nik[12:]]
+    forms = {
+        nik,
+        " ".join(groups),  # sent as 1471+0168+...
+        "-".join(groups),
+        f"{nik[:6]}.{nik[6:12]}.{nik[12:]}",
+    }
+    for form in forms:
+        op.get("/applications", params={"q": form, "status": "submitted"})
+    op.http.get(live_server.api + "/applications?q=" + "%20".join(groups), timeout=30)
+    op.get("/applications", params={"q": name})
     log = live_server.log_text()
-    assert "GET /api/v1/applications?q=" in log
-    assert nik not in log
+    assert "GET /api/v1/applications?q=***&status=submitted HTTP/1.1" in log
+    encoded = {"+".join(groups), "%20".join(groups), "%2E".join(groups)}
+    for secret in (*forms, *encoded, nik[6:12], name, name.replace(" ", "+"), name.split()[-1]):
+        assert secret not in log, secret
+    assert "081299998888" not in log and "rahasia@example.com" not in log
     assert "loket-demo" not in log
     assert op.tokens["access_token"] not in log and op.tokens["refresh_token"] not in log
+
+
+def test_data_files_are_owner_only(live_server: LiveServer) -> None:
+    """The database and the scans are personal data: 0600 files, 0700 directories (POSIX)."""
+    if os.name != "posix":
+        pytest.skip("POSIX permissions")
+    if live_server.db_path is not None:
+        assert stat.S_IMODE(live_server.db_path.stat().st_mode) == 0o600
+    blobs = live_server.data_dir / "blobs"
+    assert stat.S_IMODE(blobs.stat().st_mode) == 0o700
+    first = next(p for p in blobs.iterdir() if p.is_dir())
+    assert stat.S_IMODE(first.stat().st_mode) == 0o700
+    assert stat.S_IMODE(next(first.iterdir()).stat().st_mode) == 0o600
 
 
 @pytest.mark.postgres

@@ -289,3 +289,83 @@ def test_claim_renewal_extends_lease(login: Any) -> None:
     assert timedelta(minutes=14) < lease <= timedelta(minutes=15)
     hist = [h["action"] for h in verifier.get(f"/applications/{app['id']}").json()["history"]]
     assert hist.count("claim") == 1  # a renewal is not a new history entry
+
+
+def test_adminduk_is_decided_at_the_dinas(live_server: Any, login: Any) -> None:
+    """A lurah (verifier + validator of kelurahan letters) cannot claim, verify, validate or
+    sign a Disdukcapil application taken in at the kelurahan; neither can kecamatan staff.
+    The dinas verifier can, and the lurah still decides kelurahan letters."""
+    from tests.server.conftest import Api
+
+    operator, lurah, verifier = login("operator"), login("lurah"), login("verifier")
+    app = operator.create(service_code="KK-KTPEL-WNI")
+    r = lurah.post(f"/applications/{app['id']}/claim")
+    assert r.status_code == 403 and r.json()["code"] == "role_not_allowed", r.text
+    assert "dinas" in r.json()["detail"] and "kelurahan" in r.json()["detail"]
+    for action in ("verify", "reject", "validate"):
+        r = lurah.post(
+            f"/applications/{app['id']}/actions",
+            json={
+                "action": action,
+                "reason": "alasan",
+                "expected_version": 2,
+                "transaction_id": str(uuid.uuid4()),
+            },
+        )
+        expected = "wrong_state" if action == "validate" else "role_not_allowed"
+        assert r.json()["code"] == expected, (action, r.text)
+    # Kecamatan staff with the right roles: not the deciding level either.
+    admin = login("admin")
+    username = "kec" + uuid.uuid4().hex[:8]
+    r = admin.post(
+        "/users",
+        json={
+            "username": username,
+            "full_name": "Petugas Kecamatan",
+            "password": "rahasia-kecamatan",
+            "roles": ["verifier", "validator"],
+            "office_code": "14.71.01",
+        },
+    )
+    assert r.status_code == 201, r.text
+    kecamatan = Api(live_server, username, "rahasia-kecamatan")
+    r = kecamatan.post(f"/applications/{app['id']}/claim")
+    assert r.status_code == 403 and r.json()["code"] == "role_not_allowed"
+    # Disdukcapil decides; the validator there validates and signs.
+    verifier.claim(app["id"])
+    verifier.act(app["id"], "verify", 2)
+    r = lurah.post(f"/applications/{app['id']}/claim")
+    assert r.status_code == 403 and r.json()["code"] == "role_not_allowed"
+    validator = login("validator")
+    validator.claim(app["id"])
+    validator.act(app["id"], "validate", 3)
+    assert validator.act(app["id"], "sign", 4)["application"]["status"] == "signed"
+    # A kelurahan letter at the same counter: the lurah's, start to end.
+    letter = operator.create(service_code="SK-USAHA")
+    lurah.claim(letter["id"])
+    lurah.act(letter["id"], "verify", 2)
+    lurah.act(letter["id"], "validate", 3)
+    assert lurah.act(letter["id"], "sign", 4)["application"]["status"] == "signed"
+
+
+def test_service_roles_and_decision_levels() -> None:
+    """The catalogue's `peran_verifikasi` / `peran_validasi` narrow the workflow's roles."""
+    from dataclasses import replace
+
+    from desktop.domain.catalogue import load_catalogue
+    from desktop.domain.workflow import RefusalCode, Role, State
+    from server.applications import decision_level, service_refusal
+
+    catalogue = load_catalogue("1471")
+    kk, letter = catalogue.services["KK-KTPEL-WNI"], catalogue.services["SKTM"]
+    assert decision_level(kk) == "dinas" and decision_level(letter) == "kelurahan"
+    assert service_refusal(kk, "dinas", State.SUBMITTED, Role.VERIFIER) is None
+    for level in ("kelurahan", "kecamatan"):
+        refusal = service_refusal(kk, level, State.VALIDATED, Role.VALIDATOR)
+        assert refusal is not None and refusal.code is RefusalCode.ROLE_NOT_ALLOWED
+    assert service_refusal(letter, "kelurahan", State.VALIDATED, Role.VALIDATOR) is None
+    assert service_refusal(letter, "kelurahan", State.DRAFT, Role.OPERATOR) is None
+    narrowed = replace(letter, validator_roles=("supervisor",))
+    refusal = service_refusal(narrowed, "kelurahan", State.VERIFIED, Role.VALIDATOR)
+    assert refusal is not None and "Supervisor" in refusal.message
+    assert service_refusal(narrowed, "kelurahan", State.SUBMITTED, Role.VERIFIER) is None
