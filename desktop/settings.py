@@ -10,11 +10,14 @@ portable installs by environment variables:
 - ``LOKET_DATA_DIR``: directory of the local store and logs
 - ``LOKET_SERVER_URL``: preconfigured server address (wins over the file; used by ``make run``)
 
-Secrets never go here: tokens live in the OS keyring (`desktop.services.secrets`).
+Secrets never go here: tokens live in the OS keyring (`desktop.services.secrets`). Still, the
+config and data dirs hold personal data (cached applications, logs): on POSIX they are created
+``0700`` and their files ``0600`` (`private_dir`, `save_settings`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -32,6 +35,52 @@ log = logging.getLogger(__name__)
 APP_NAME = "Loket"
 SETTINGS_FILE = "settings.json"
 LANGUAGES = ("id", "en")
+
+
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) readable by this user only; tighten it if it exists.
+
+    Parents that already exist are left alone (they are not ours: ``~/.config``). On Windows
+    the per-user profile directories are already private and modes mean little; nothing is done.
+    """
+    if os.name != "posix":
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    missing: list[Path] = []
+    cur = path
+    while not cur.exists():
+        missing.append(cur)
+        if cur.parent == cur:
+            break
+        cur = cur.parent
+    for directory in reversed(missing):
+        with contextlib.suppress(FileExistsError):  # made meanwhile by another process
+            directory.mkdir(mode=PRIVATE_DIR_MODE)
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(PRIVATE_DIR_MODE)
+    except OSError as exc:  # not our directory (shared override): say so, do not fail
+        log.warning("could not make %s private: %s", path, exc)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """Create `path` empty if missing, mode 0600 (POSIX), so data never lands world-readable."""
+    if os.name == "posix":
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+        os.close(fd)
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(PRIVATE_FILE_MODE)
+        except OSError as exc:
+            log.warning("could not make %s private: %s", path, exc)
+    else:
+        path.touch(exist_ok=True)
+    return path
 
 
 def config_dir() -> Path:
@@ -98,8 +147,11 @@ OPTIONS: tuple[Option, ...] = (
         "ca_bundle",
         str,
         "",
-        "Optional PEM file of extra trusted CAs (government internal CA). "
-        "Empty = the system/certifi trust store. TLS verification is never switched off.",
+        "Optional PEM file of extra trusted CAs (government internal CA). The server's "
+        "certificate is checked against the operating system's trust store (Windows "
+        "certificate store, macOS Keychain, the system CAs on Linux) plus the CAs in this "
+        "file; the file adds to the trust store, it never replaces it. Used for https:// only. "
+        "TLS verification is never switched off.",
     ),
     Option("last_username", str, "", "Username prefilled in the sign-in dialog."),
     Option(
@@ -253,7 +305,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
 def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write atomically (temp file + rename) so a power cut never leaves half a file."""
     path = path or settings_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(path.parent)
     text = json.dumps(settings.to_json(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".settings-", suffix=".json", dir=path.parent)
     try:

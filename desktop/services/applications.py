@@ -1,10 +1,16 @@
 """Working on one application: claim, renew, release, decide, fetch detail and documents.
 
 Decisions carry the version they were made on and a transaction id, so a lost answer can be
-retried safely (the server returns the original result for a seen transaction id). When someone
-else was faster (409), the server's ``current``/``claim`` extras are turned into a plain
-Indonesian sentence naming who did what and when, and the newer state is written to the local
-store, so the workbench can reload and the person can decide again on fresh data.
+retried safely (the server returns the original result for a seen transaction id). A decision is a
+`PendingDecision`, made once when the person decides: the automatic replay *and* the person's
+own "coba lagi" send exactly the same body again, so they can never conflict with themselves.
+Should a 409 still come back whose ``current`` history shows that very decision (same transaction
+id, or this user and device with the same action and reason right after the version decided on),
+it is treated as applied: `decide` returns success.
+
+When someone else was faster (409), the server's ``current``/``claim`` extras are turned into a
+plain Indonesian sentence naming who did what and when, and the newer state is written to the
+local store, so the workbench can reload and the person can decide again on fresh data.
 """
 
 from __future__ import annotations
@@ -28,13 +34,114 @@ from desktop.domain.records import (
 from desktop.domain.workflow import Action, Role, parse_action, parse_state
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient, expect_mapping
-from desktop.services.api.errors import ApiError, BadResponse, ConnectionFailure, LoketError
+from desktop.services.api.errors import (
+    ApiError,
+    BadResponse,
+    ConnectionFailure,
+    LoketError,
+    SessionExpired,
+)
 
 log = logging.getLogger(__name__)
 
 CONFLICT_CODES = frozenset(
     {"claimed_by_other", "claim_required", "version_conflict", "wrong_state"}
 )
+APPLIED_CHECK_CODES = frozenset({"version_conflict", "wrong_state", "claim_required"})
+"""409s after which the history may show that our own decision was applied already."""
+_NOT_DECISIONS = frozenset({"create", "claim", "release"})
+
+
+def _utc_now_text() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _clean_reason(reason: str | None) -> str | None:
+    return reason.strip() if reason and reason.strip() else None
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    """One decision exactly as the person took it, created once per decision.
+
+    Keep it until the server has answered: a retry after a lost answer must send this same object
+    again (same transaction id, same body, same device time), which the server answers with the
+    original result. Make a new one only when the person decides something else (`matches`).
+    """
+
+    app_id: str
+    action: str
+    expected_version: int
+    reason: str | None
+    checklist: tuple[ChecklistItem, ...] | None
+    transaction_id: str
+    device_time: str
+    seen_status: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        app_id: str,
+        action: Action | str,
+        *,
+        expected_version: int,
+        reason: str | None = None,
+        checklist: Sequence[ChecklistItem] | None = None,
+        seen_status: str | None = None,
+        transaction_id: str | None = None,
+    ) -> PendingDecision:
+        return cls(
+            app_id=app_id,
+            action=str(action),
+            expected_version=expected_version,
+            reason=_clean_reason(reason),
+            checklist=tuple(checklist) if checklist is not None else None,
+            transaction_id=transaction_id or str(uuid.uuid4()),
+            device_time=_utc_now_text(),
+            seen_status=seen_status,
+        )
+
+    def matches(
+        self,
+        app_id: str,
+        action: Action | str,
+        *,
+        expected_version: int,
+        reason: str | None = None,
+        checklist: Sequence[ChecklistItem] | None = None,
+    ) -> bool:
+        """True when this is the person retrying the same decision (reuse this object)."""
+        return (
+            self.app_id == app_id
+            and self.action == str(action)
+            and self.expected_version == expected_version
+            and self.reason == _clean_reason(reason)
+            and self.checklist == (tuple(checklist) if checklist is not None else None)
+        )
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "reason": self.reason,
+            "expected_version": self.expected_version,
+            "transaction_id": self.transaction_id,
+            "device_time": self.device_time,
+            "checklist": [c.to_json() for c in self.checklist]
+            if self.checklist is not None
+            else None,
+        }
+
+
+def retry_keeps_decision(exc: BaseException) -> bool:
+    """After this failure, a retry should reuse the same `PendingDecision`.
+
+    True for "no (usable) answer" (network, garbage, 5xx, 429, session ended): the server may
+    have applied it. False for a refusal that needs a new look (409 conflicts, 4xx): the person
+    decides again on fresh data, with a new decision.
+    """
+    if isinstance(exc, ApiError):
+        return exc.status >= 500 or exc.status == 429
+    return isinstance(exc, LoketError)
 
 
 def _hhmm(when: datetime) -> str:
@@ -181,6 +288,51 @@ class ActionResult:
     entry: HistoryEntry | None
 
 
+def _applied_entry(
+    history: list[Any], pending: PendingDecision, my_user_id: str | None, device_id: str | None
+) -> int | None:
+    """Index of the history entry that is `pending`, applied; None when it is not there.
+
+    The same transaction id (when the server lists it) is proof. Otherwise the decision that took
+    the application from `expected_version` to the next one (version 1 is the creation; every
+    decision adds one) must be this user's, from this device (when recorded), with this action,
+    from the status the person saw and with the same reason: then it is this decision, whose
+    answer was lost, and not someone else's.
+    """
+    for i, item in enumerate(history):
+        if isinstance(item, dict) and item.get("transaction_id") == pending.transaction_id:
+            return i
+    if my_user_id is None:
+        return None
+    decisions = [
+        i
+        for i, item in enumerate(history)
+        if isinstance(item, dict)
+        and item.get("action") not in _NOT_DECISIONS
+        and item.get("from_status") is not None
+        and item.get("to_status") is not None
+    ]
+    position = pending.expected_version - 1  # the decision taken on `expected_version`
+    if not 0 <= position < len(decisions):
+        return None
+    index = decisions[position]
+    item = history[index]
+    actor = item.get("actor")
+    if not isinstance(actor, dict) or actor.get("user_id") != my_user_id:
+        return None
+    if item.get("action") != pending.action:
+        return None
+    if pending.seen_status is not None and item.get("from_status") != pending.seen_status:
+        return None
+    recorded_device = item.get("device_id")
+    if device_id and isinstance(recorded_device, str) and recorded_device != device_id:
+        return None
+    reason = item.get("reason")
+    if _clean_reason(reason if isinstance(reason, str) else None) != pending.reason:
+        return None
+    return index
+
+
 class ApplicationService:
     """Remote operations on single applications (call from workers)."""
 
@@ -192,16 +344,22 @@ class ApplicationService:
     def _path(self, app_id: str, suffix: str = "") -> str:
         return f"/applications/{quote(app_id, safe='')}{suffix}"
 
-    def _conflict(self, exc: ApiError, app_id: str, seen_status: str | None = None) -> ApiError:
-        if exc.code not in CONFLICT_CODES:
-            return exc
+    def _with_current(self, exc: ApiError, app_id: str) -> ApiError:
         if exc.extras.get("current") is None and exc.code != "claimed_by_other":
             # Without the server's view we could not say who acted: ask for it once.
             try:
                 raw = self.api.get_json(self._path(app_id))
                 exc = ApiError(exc.status, exc.code, exc.detail, {**exc.extras, "current": raw})
+            except SessionExpired:
+                raise
             except LoketError:
                 pass
+        return exc
+
+    def _conflict(self, exc: ApiError, app_id: str, seen_status: str | None = None) -> ApiError:
+        if exc.code not in CONFLICT_CODES:
+            return exc
+        exc = self._with_current(exc, app_id)
         conflict = explain_conflict(exc, my_user_id=self.my_user_id, seen_status=seen_status)
         if conflict.current is not None and "current" in exc.extras:
             self._remember(conflict.current, exc.extras["current"])
@@ -261,16 +419,25 @@ class ApplicationService:
         transaction_id: str | None = None,
         seen_status: str | None = None,
     ) -> ActionResult:
-        """Decide. Retried once with the same transaction id if the answer was lost."""
-        tx = transaction_id or str(uuid.uuid4())
-        body = {
-            "action": str(action),
-            "reason": reason.strip() if reason and reason.strip() else None,
-            "expected_version": expected_version,
-            "transaction_id": tx,
-            "device_time": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-            "checklist": [c.to_json() for c in checklist] if checklist is not None else None,
-        }
+        """Decide once (a new `PendingDecision`); see `decide` for retries by the person."""
+        return self.decide(
+            PendingDecision.create(
+                app_id,
+                action,
+                expected_version=expected_version,
+                reason=reason,
+                checklist=checklist,
+                seen_status=seen_status,
+                transaction_id=transaction_id,
+            )
+        )
+
+    def decide(self, pending: PendingDecision) -> ActionResult:
+        """Send `pending`; replayed once at once if the answer was lost. Call again with the
+        same object when the person retries. A 409 whose history shows this very decision
+        already applied is success, not a conflict."""
+        app_id, action = pending.app_id, pending.action
+        body = pending.body()
         path = self._path(app_id, "/actions")
         try:
             try:
@@ -279,7 +446,17 @@ class ApplicationService:
                 log.info("action answer lost (%s); replaying transaction", type(first).__name__)
                 answer = self.api.post_json(path, body)
         except ApiError as exc:
-            raise self._conflict(exc, app_id, seen_status) from exc
+            if exc.code in APPLIED_CHECK_CODES:
+                exc = self._with_current(exc, app_id)
+                applied = self._already_applied(exc, pending)
+                if applied is not None:
+                    log.info(
+                        "application %s: %s was already applied (answer lost earlier)",
+                        app_id,
+                        action,
+                    )
+                    return applied
+            raise self._conflict(exc, app_id, pending.seen_status) from exc
         obj = expect_mapping(answer, "keputusan")
         try:
             detail = ApplicationDetail.from_json(obj.get("application"))
@@ -294,6 +471,23 @@ class ApplicationService:
             parse_action(str(action)) or action,
             detail.status_raw,
         )
+        return ActionResult(detail, entry)
+
+    def _already_applied(self, exc: ApiError, pending: PendingDecision) -> ActionResult | None:
+        """The `current` of a 409 shows `pending` applied: the result, else None."""
+        raw = exc.extras.get("current")
+        if not isinstance(raw, dict) or not isinstance(raw.get("history"), list):
+            return None
+        history: list[Any] = raw["history"]
+        index = _applied_entry(history, pending, self.my_user_id, self.api.device_id)
+        if index is None:
+            return None
+        try:
+            detail = ApplicationDetail.from_json(raw)
+            entry = HistoryEntry.from_json(history[index])
+        except RecordError:
+            return None
+        self._remember(detail, raw)
         return ActionResult(detail, entry)
 
     def fetch_document(self, app_id: str, doc_id: str) -> bytes:

@@ -8,6 +8,11 @@ finds the token already refreshed by another thread simply uses the new one.
 For the idle lock the password is checked locally against a salted scrypt hash kept in memory
 for this session only (never written anywhere), so unlocking works without the network and never
 loses open work.
+
+When the server ends the session (refresh refused, session revoked because an administrator
+changed the password or office, account disabled) `session_ended` forgets the tokens, the keyring
+entry and the unlock hash at once, and tells its listeners (the shell locks with "sign in again");
+every later request raises `SessionExpired` until `reauthenticate` succeeds.
 """
 
 from __future__ import annotations
@@ -40,9 +45,21 @@ from desktop.services.secrets import SecretStore, StoredSession
 
 log = logging.getLogger(__name__)
 
-LOGOUT_TIMEOUT_SECONDS = 3.0
+LOGOUT_TIMEOUT_SECONDS = 2.0
 REFRESH_MARGIN_SECONDS = 60.0
 """Refresh the access token up to this long before it expires, so requests rarely see 401."""
+
+
+SESSION_ENDED_MESSAGE = (
+    "Sesi Anda di server telah berakhir (kedaluwarsa, atau diakhiri oleh administrator). "
+    "Masukkan kata sandi untuk melanjutkan; pekerjaan yang terbuka tidak hilang."
+)
+ACCOUNT_DISABLED_MESSAGE = (
+    "Akun Anda dinonaktifkan oleh administrator, sehingga sesi diakhiri dan kredensial masuk di "
+    "komputer ini dihapus. Hubungi administrator Disdukcapil/Diskominfo bila ini keliru."
+)
+
+SessionListener = Callable[["SessionExpired"], None]
 
 
 class SignInError(LoketError):
@@ -194,8 +211,12 @@ class AuthService:
         self._lock = threading.RLock()
         self._tokens: _Tokens | None = None
         self._password_check: tuple[bytes, bytes] | None = None
+        self._ended: SessionExpired | None = None
         self.user: UserInfo | None = None
         self.keyring_warning: str | None = None
+        self.session_listeners: list[SessionListener] = []
+        """Called (on the thread that found out) once when the server ends the session."""
+        self._keyring_off = False
         api.tokens = self
 
     # -- state -----------------------------------------------------------------------------
@@ -209,6 +230,12 @@ class AuthService:
         """False once the server refused our refresh token (re-authentication needed)."""
         with self._lock:
             return self._tokens is not None
+
+    @property
+    def ended(self) -> SessionExpired | None:
+        """Why the server ended the session (until `reauthenticate`), else None."""
+        with self._lock:
+            return self._ended
 
     # -- sign in / out ---------------------------------------------------------------------
 
@@ -229,14 +256,18 @@ class AuthService:
             user = UserInfo.from_json(expect_mapping(body, "masuk").get("user"))
         except Exception as exc:
             raise sign_in_message(exc, now=self._clock()) from exc
+        self._start(tokens, user, password)
+        log.info("signed in as %s (%s)", user.username, ",".join(user.roles_raw))
+        return user
+
+    def _start(self, tokens: _Tokens, user: UserInfo, password: str) -> None:
         salt = os.urandom(16)
         with self._lock:
             self._tokens = tokens
             self.user = user
+            self._ended = None
             self._password_check = (salt, _hash_password(password, salt))
         self._persist(tokens)
-        log.info("signed in as %s (%s)", user.username, ",".join(user.roles_raw))
-        return user
 
     def reauthenticate(self, password: str) -> UserInfo:
         """Sign in again as the same user after the session expired (lock overlay)."""
@@ -253,12 +284,8 @@ class AuthService:
             user = UserInfo.from_json(expect_mapping(body, "masuk").get("user"))
         except Exception as exc:
             raise sign_in_message(exc, now=self._clock()) from exc
-        salt = os.urandom(16)
-        with self._lock:
-            self._tokens = tokens
-            self.user = user
-            self._password_check = (salt, _hash_password(password, salt))
-        self._persist(tokens)
+        self._start(tokens, user, password)
+        log.info("signed in again as %s", user.username)
         return user
 
     def verify_password(self, password: str) -> bool:
@@ -270,31 +297,57 @@ class AuthService:
         salt, digest = check
         return hmac.compare_digest(_hash_password(password, salt), digest)
 
-    def sign_out(self) -> None:
+    def sign_out(self, timeout: float = LOGOUT_TIMEOUT_SECONDS) -> None:
         """Revoke the refresh family on the server (best effort) and forget everything locally.
 
         Local state is cleared first, so a dead server delays nothing but the revocation.
         """
+        refresh = self.forget_session()
+        if refresh is not None:
+            self.revoke(refresh, timeout)
+
+    def detach(self) -> None:
+        """Sign-out, local and instant (GUI thread): the keyring entry and the unlock hash are
+        gone now, listeners are dropped, and this object never touches the keyring again. The
+        tokens stay in memory for the background release + `sign_out` that follow, so a new
+        session of the same user (its own `AuthService`) is never disturbed by them."""
+        with self._lock:
+            user = self.user
+            self._password_check = None
+            self.session_listeners.clear()
+            self._keyring_off = True
+        if user is not None:
+            self.secrets.delete(self.api.server_url, user.username)
+
+    def forget_session(self) -> str | None:
+        """The local half of signing out (instant; GUI thread is fine): tokens, user, unlock
+        hash and keyring entry are gone. Returns the refresh token still to be revoked."""
         with self._lock:
             tokens, user = self._tokens, self.user
             self._tokens = None
             self.user = None
             self._password_check = None
-        if user is not None:
+            self._ended = None
+        if user is not None and not self._keyring_off:
             self.secrets.delete(self.api.server_url, user.username)
-        if tokens is not None:
-            try:
-                self.api.request(
-                    "POST",
-                    "/auth/logout",
-                    json_body={"refresh_token": tokens.refresh},
-                    auth=False,
-                    expect="none",
-                    timeout=LOGOUT_TIMEOUT_SECONDS,
-                )
-            except LoketError as exc:
-                log.info("logout not confirmed by server: %s", type(exc).__name__)
         log.info("signed out")
+        return tokens.refresh if tokens is not None else None
+
+    def revoke(self, refresh_token: str, timeout: float = LOGOUT_TIMEOUT_SECONDS) -> bool:
+        """The network half: revoke the refresh family (best effort; call from a worker)."""
+        try:
+            self.api.request(
+                "POST",
+                "/auth/logout",
+                json_body={"refresh_token": refresh_token},
+                auth=False,
+                expect="none",
+                timeout=timeout,
+            )
+        except LoketError as exc:
+            log.info("logout not confirmed by server: %s", type(exc).__name__)
+            return False
+        return True
 
     def discard_leftover_session(self, username: str) -> None:
         """A refresh token left in the keyring by a crash is revoked and removed at start."""
@@ -313,6 +366,8 @@ class AuthService:
         with self._lock:
             tokens = self._tokens
             if tokens is None:
+                if self._ended is not None:
+                    raise SessionExpired(self._ended.message, self._ended.code)
                 return None
             if tokens.access_expires_at - self._clock() > tokens.margin:
                 return tokens.access
@@ -324,35 +379,63 @@ class AuthService:
         with self._lock:
             tokens = self._tokens
             if tokens is None:
-                raise SessionExpired("Sesi berakhir. Masukkan kata sandi untuk melanjutkan.")
+                ended = self._ended
+                raise SessionExpired(
+                    ended.message if ended else SESSION_ENDED_MESSAGE,
+                    ended.code if ended else "refresh_invalid",
+                )
             if tokens.access != stale:
                 return tokens.access  # another thread already refreshed
+            refused: ApiError | None = None
             try:
                 body = self.api.post_json(
                     "/auth/refresh", {"refresh_token": tokens.refresh}, auth=False
                 )
                 fresh = self._parse_tokens(body)
             except ApiError as exc:
-                if exc.code in ("refresh_invalid", "token_invalid", "account_disabled"):
-                    self._tokens = None
-                    if self.user is not None:
-                        self.secrets.delete(self.api.server_url, self.user.username)
-                    if exc.code == "account_disabled":
-                        raise SessionExpired(
-                            "Akun Anda dinonaktifkan oleh administrator; sesi diakhiri."
-                        ) from exc
-                    raise SessionExpired(
-                        "Sesi Anda telah berakhir. Masukkan kata sandi untuk melanjutkan; "
-                        "pekerjaan yang terbuka tidak hilang."
-                    ) from exc
-                raise
-            self._tokens = fresh
-            if isinstance(body, dict) and body.get("user") is not None:
-                with contextlib.suppress(BadResponse):
-                    self.user = UserInfo.from_json(body["user"])
+                if exc.code not in ("refresh_invalid", "token_invalid", "account_disabled"):
+                    raise
+                refused = exc
+            else:
+                self._tokens = fresh
+                if isinstance(body, dict) and body.get("user") is not None:
+                    with contextlib.suppress(BadResponse):
+                        self.user = UserInfo.from_json(body["user"])
+        if refused is not None:  # outside the lock: listeners may take their time
+            raise self.session_ended(refused.code) from refused
         self._persist(fresh)
         log.debug("access token refreshed")
         return fresh.access
+
+    def session_ended(self, code: str) -> SessionExpired:
+        """The server ended the session: forget tokens, keyring entry and unlock hash now.
+
+        `code` ``account_disabled`` gets its own message (the offline credential is wiped, as
+        DESIGN section 7 requires); anything else asks for the password again. Listeners hear
+        about it once per ending. Returns the `SessionExpired` for the caller to raise.
+        """
+        message = ACCOUNT_DISABLED_MESSAGE if code == "account_disabled" else SESSION_ENDED_MESSAGE
+        error = SessionExpired(message, code)
+        with self._lock:
+            first = self._ended is None or (error.disabled and not self._ended.disabled)
+            had_session = self._tokens is not None or self._ended is not None
+            self._tokens = None
+            self._password_check = None
+            if had_session and first:
+                self._ended = error
+            user = self.user
+        if not had_session:  # signed out meanwhile: nothing to end
+            return error
+        if user is not None and not self._keyring_off:
+            self.secrets.delete(self.api.server_url, user.username)
+        if first:
+            log.warning("session ended by the server (%s)", code)
+            for listener in list(self.session_listeners):
+                try:
+                    listener(error)
+                except Exception:
+                    log.exception("session listener failed")
+        return error
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -379,7 +462,7 @@ class AuthService:
 
     def _persist(self, tokens: _Tokens) -> None:
         user = self.user
-        if user is None:
+        if user is None or self._keyring_off:
             return
         try:
             self.secrets.save(

@@ -8,27 +8,51 @@ store only replaces a row with a newer ``seq``).
 
 An item this version cannot read (a newer server, a broken record) is skipped and counted, not
 fatal: one bad record never blocks the whole queue. Unknown status values are *not* bad records:
-`ApplicationSummary` keeps them as raw strings.
+`ApplicationSummary` keeps them as raw strings. The ids of skipped items are remembered (sync
+state ``unreadable_ids``, in the same transaction as the page) because ``last_seq`` has moved past
+them: the first pull of each run (so after an upgrade) fetches them again one by one with
+``GET /applications/{id}`` and keeps those it can now read.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from desktop.domain.identity import mask_niks_in_text
 from desktop.domain.records import ApplicationSummary, RecordError
 from desktop.models.store import Store, utc_now_iso
 from desktop.services.api.client import ApiClient
-from desktop.services.api.errors import BadResponse, LoketError
+from desktop.services.api.errors import ApiError, BadResponse, ConnectionFailure, LoketError
 from desktop.services.tasks import TaskContext
 
 log = logging.getLogger(__name__)
 
 MAX_PAGES_PER_PULL = 10_000
 """Guard against a server that keeps saying ``has_more`` without advancing."""
+UNREADABLE_KEY = "unreadable_ids"
+"""Sync-state key: JSON list of ids skipped as unreadable, to fetch again after an upgrade."""
+MAX_UNREADABLE_REMEMBERED = 2_000
+MAX_REFETCH_PER_PULL = 200
+
+
+def _load_ids(text: str | None) -> list[str]:
+    if not text:
+        return []
+    try:
+        raw = json.loads(text)
+    except ValueError:
+        return []
+    return [i for i in raw if isinstance(i, str)] if isinstance(raw, list) else []
+
+
+def _item_id(raw: Any) -> str | None:
+    value = raw.get("id") if isinstance(raw, dict) else None
+    return value if isinstance(value, str) and 0 < len(value) <= 100 else None
 
 
 @dataclass
@@ -36,6 +60,8 @@ class PullResult:
     pulled: int = 0
     skipped: int = 0
     pages: int = 0
+    recovered: int = 0
+    """Items skipped by an earlier pull (older version) and now read after all."""
     last_seq: int = 0
     already_running: bool = False
     problems: list[str] = field(default_factory=list)
@@ -72,6 +98,7 @@ class SyncService:
         self.store = store
         self.page_size = page_size
         self._running = threading.Lock()
+        self._refetched = False  # unreadable ids of earlier runs retried in this run
 
     def pull(self, ctx: TaskContext | None = None) -> PullResult:
         """Pull until the server has nothing more. Raises `LoketError` after saving progress."""
@@ -84,8 +111,10 @@ class SyncService:
 
     def _pull(self, ctx: TaskContext | None) -> PullResult:
         result = PullResult()
-        since = self.store.sync_state().last_seq
+        state = self.store.sync_state()
+        since = state.last_seq
         result.last_seq = since
+        unreadable = _load_ids(state.extra.get(UNREADABLE_KEY))
         try:
             for _ in range(MAX_PAGES_PER_PULL):
                 if ctx is not None:
@@ -103,12 +132,17 @@ class SyncService:
                         problem = mask_niks_in_text(str(exc))
                         result.problems.append(problem)
                         log.warning("skipped unreadable application in pull: %s", problem)
+                        app_id = _item_id(raw)
+                        if app_id is not None and app_id not in unreadable:
+                            unreadable.append(app_id)
                 if last_seq < since:
                     raise BadResponse(
                         "Server mengirim urutan perubahan yang mundur; "
                         "penarikan dihentikan agar data lokal tetap benar."
                     )
-                self._save_page(parsed, last_seq)
+                readable = {summary.id for summary, _raw in parsed}
+                unreadable = [i for i in unreadable if i not in readable]
+                self._save_page(parsed, last_seq, unreadable[-MAX_UNREADABLE_REMEMBERED:])
                 result.pulled += len(parsed)
                 result.pages += 1
                 result.last_seq = last_seq
@@ -119,13 +153,63 @@ class SyncService:
                 if not has_more or last_seq == since:
                     break
                 since = last_seq
+            if unreadable and not self._refetched:
+                self._refetch(unreadable, result)
+            # Finished applications past the retention period leave the cache (DESIGN 7).
+            self.store.purge_expired()
         except LoketError as exc:
             self._record_error(exc.message)
             raise
         return result
 
-    def _save_page(self, parsed: list[tuple[ApplicationSummary, Any]], last_seq: int) -> None:
-        values = {"last_seq": str(last_seq), "last_pull_at": utc_now_iso(), "last_error": ""}
+    def _refetch(self, unreadable: list[str], result: PullResult) -> None:
+        """Fetch items an earlier run could not read; keep what this version can read now.
+
+        A network failure stops the round (tried again on the next pull); an item still
+        unreadable or gone (404: deleted or no longer in scope) is settled for this run.
+        """
+        remaining = list(unreadable)
+        found: list[tuple[ApplicationSummary, Any]] = []
+        for app_id in unreadable[:MAX_REFETCH_PER_PULL]:
+            try:
+                raw = self.api.get_json(f"/applications/{quote(app_id, safe='')}")
+            except ConnectionFailure:
+                break
+            except (ApiError, BadResponse) as exc:
+                if isinstance(exc, ApiError) and exc.status == 404:
+                    remaining.remove(app_id)
+                continue
+            if isinstance(raw, dict):
+                raw = {k: v for k, v in raw.items() if k not in ("documents", "history")}
+            try:
+                summary = ApplicationSummary.from_json(raw)
+            except RecordError:
+                continue  # still unreadable in this version: next run tries again
+            found.append((summary, raw))
+            remaining.remove(app_id)
+        else:
+            self._refetched = True
+        values = {UNREADABLE_KEY: json.dumps(remaining)}
+
+        def write(conn: Any) -> None:
+            Store.upsert_summaries(conn, found)
+            Store.set_sync_values(conn, values)
+
+        self.store.write(write)
+        result.recovered += len(found)
+        result.pulled += len(found)
+        if found:
+            log.info("%d application(s) skipped earlier are readable now", len(found))
+
+    def _save_page(
+        self, parsed: list[tuple[ApplicationSummary, Any]], last_seq: int, unreadable: list[str]
+    ) -> None:
+        values = {
+            "last_seq": str(last_seq),
+            "last_pull_at": utc_now_iso(),
+            "last_error": "",
+            UNREADABLE_KEY: json.dumps(unreadable),
+        }
 
         def write(conn: Any) -> None:
             Store.upsert_summaries(conn, parsed)
@@ -136,5 +220,7 @@ class SyncService:
     def _record_error(self, message: str) -> None:
         try:
             self.store.write(lambda conn: Store.set_sync_values(conn, {"last_error": message}))
+        except RuntimeError:  # the session ended (store closed) while this pull waited
+            log.info("pull failed after the local store was closed; nothing recorded")
         except Exception:
             log.exception("could not record sync error")

@@ -344,3 +344,33 @@ def records_containing(
         message = record.getMessage()
         hits += [f"record {record.name}: {s[:4]}…" for s in needles if s in message]
     return hits
+
+
+def feed_items(api: str, username: str, password: str = "loket-demo") -> list[dict[str, Any]]:
+    """Every application in `username`'s scope, read from the server's changes feed."""
+    remote = Remote(api, username, password)
+    items: list[dict[str, Any]] = []
+    since = 0
+    while True:
+        page = remote.http.get(
+            api + "/applications/changes", params={"since": since, "limit": 500}
+        ).json()
+        items += page["items"]
+        since = page["last_seq"]
+        if not page["has_more"]:
+            return items
+
+
+def past_retention(items: list[dict[str, Any]], days: int) -> set[str]:
+    """Ids of finished applications last updated more than `days` ago (the cache drops them)."""
+    from datetime import UTC, datetime, timedelta
+
+    from desktop.domain.records import parse_datetime
+
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    return {
+        i["id"]
+        for i in items
+        if i["status"] in {"completed", "rejected", "cancelled"}
+        and parse_datetime(i["updated_at"]) < cutoff
+    }

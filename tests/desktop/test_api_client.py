@@ -3,7 +3,9 @@ silent sockets, a self-signed TLS server, and scripted servers that answer garba
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import socket
 import ssl
 import subprocess
@@ -107,6 +109,45 @@ def test_probe_not_loket_and_wrong_version() -> None:
         assert report.kind == "version" and "versi 2" in report.message
         srv.route("GET", "/api/v1/health", lambda h: send(h, 200, health()))
         assert diagnose.probe_server(srv.url).ok
+
+
+def make_cert(directory: Path, name: str = "cert") -> tuple[Path, Path]:
+    """A self-signed certificate for IP 127.0.0.1 (its own CA), as PEM files."""
+    cert, key = directory / f"{name}.pem", directory / f"{name}-key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN=127.0.0.1 {name}",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@contextlib.contextmanager
+def tls_health_server(cert: Path, key: Path) -> Iterator[str]:
+    srv = ScriptedHttpServer()
+    srv.route("GET", "/api/v1/health", lambda h: send(h, 200, health()))
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.httpd.socket = ctx.wrap_socket(srv.httpd.socket, server_side=True)
+    with srv:
+        yield f"https://127.0.0.1:{srv.httpd.server_address[1]}"
 
 
 @pytest.fixture
@@ -237,3 +278,114 @@ def test_client_is_thread_safe_with_one_session_per_thread(live_server: LiveServ
         t.join()
     assert not errors and len(client._sessions) == 4
     client.close()
+
+
+# -- plain http:// only to this computer (finding 3) ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://loket.pekanbaru.go.id",
+        "http://10.20.30.40:8765",
+        "http://192.168.1.5",
+        "http://[fe80::1]:8765",
+        "http://127.0.0.1.nip.io",
+        "http://localhost.example.go.id",
+    ],
+)
+def test_plain_http_to_another_computer_is_refused(url: str) -> None:
+    with pytest.raises(ConnectionFailure) as info:
+        normalise_server_url(url)
+    assert info.value.kind is FailureKind.INVALID_URL
+    assert "https://" in info.value.message and "tidak diizinkan" in info.value.message
+    report = diagnose.probe_server(url)  # "Uji koneksi" says the same, without any traffic
+    assert not report.ok and report.kind == "invalid_url" and "https://" in report.message
+    with pytest.raises(ConnectionFailure):
+        ApiClient(url, device_id="t")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8765",
+        "http://127.1.2.3:8765",
+        "http://localhost:8765",
+        "http://LOCALHOST",
+        "http://[::1]:8765",
+        "https://loket.pekanbaru.go.id",
+        "loket.pekanbaru.go.id",
+    ],
+)
+def test_loopback_http_and_any_https_are_accepted(url: str) -> None:
+    assert normalise_server_url(url)
+
+
+# -- the CA bundle: precise messages, and it adds to the OS trust store (finding 7) --------------
+
+
+def test_missing_or_unusable_ca_bundle_is_named_in_indonesian(tmp_path: Path) -> None:
+    missing = tmp_path / "ca-kantor.pem"
+    folder = tmp_path / "folder-ca"
+    folder.mkdir()
+    garbage = tmp_path / "bukan-sertifikat.pem"
+    garbage.write_text("ini bukan sertifikat\n")
+    cases = [
+        (missing, "tidak ditemukan"),
+        (folder, "folder"),
+        (garbage, "bukan sertifikat CA berformat PEM"),
+    ]
+    for path, words in cases:
+        # The request path: a ConnectionFailure naming the file, never a raw English OSError.
+        with pytest.raises(ConnectionFailure) as info:
+            ApiClient("https://127.0.0.1:9", device_id="t", ca_bundle=str(path)).get_json(
+                "/health", auth=False
+            )
+        assert info.value.kind is FailureKind.TLS
+        assert str(path) in info.value.message and words in info.value.message
+        report = diagnose.probe_server("https://127.0.0.1:9", ca_bundle=str(path), timeout=2)
+        assert report.kind == "tls" and str(path) in report.message and words in report.message
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads any file")
+def test_unreadable_ca_bundle(tmp_path: Path) -> None:
+    cert, _key = make_cert(tmp_path)
+    cert.chmod(0)
+    with pytest.raises(ConnectionFailure) as info:
+        ApiClient("https://127.0.0.1:9", device_id="t", ca_bundle=str(cert))
+    assert str(cert) in info.value.message and "izin ditolak" in info.value.message
+
+
+def test_ca_bundle_adds_to_the_system_trust_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OS trust store (stood in for by SSL_CERT_FILE, which OpenSSL's default paths read)
+    trusts server A; the configured bundle trusts server B. Both must verify at once: the bundle
+    adds to the trust store instead of replacing it; TLS checks stay on (hostname, unknown CA)."""
+    cert_a, key_a = make_cert(tmp_path, "sistem")
+    cert_b, key_b = make_cert(tmp_path, "internal")
+    cert_c, key_c = make_cert(tmp_path, "asing")
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_a))
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with (
+        tls_health_server(cert_a, key_a) as url_a,
+        tls_health_server(cert_b, key_b) as url_b,
+        tls_health_server(cert_c, key_c) as url_c,
+    ):
+        client_a = ApiClient(url_a, device_id="t", ca_bundle=str(cert_b), timeout=3)
+        assert client_a.get_json("/health", auth=False)["status"] == "ok"  # OS store
+        client_b = ApiClient(url_b, device_id="t", ca_bundle=str(cert_b), timeout=3)
+        assert client_b.get_json("/health", auth=False)["status"] == "ok"  # the bundle
+        client_c = ApiClient(url_c, device_id="t", ca_bundle=str(cert_b), timeout=3)
+        with pytest.raises(ConnectionFailure) as unknown:
+            client_c.get_json("/health", auth=False)
+        assert unknown.value.kind is FailureKind.TLS and "CA" in unknown.value.message
+        wrong_name = url_b.replace("127.0.0.1", "localhost")  # cert names only 127.0.0.1
+        client_d = ApiClient(wrong_name, device_id="t", ca_bundle=str(cert_b), timeout=3)
+        with pytest.raises(ConnectionFailure) as mismatch:
+            client_d.get_json("/health", auth=False)
+        assert mismatch.value.kind is FailureKind.TLS
+        assert "nama pada sertifikat" in mismatch.value.message
+        for c in (client_a, client_b, client_c, client_d):
+            c.close()
+        assert diagnose.probe_server(url_a, ca_bundle=str(cert_b), timeout=3).ok

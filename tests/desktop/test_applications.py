@@ -12,8 +12,13 @@ from desktop.domain.records import ChecklistItem
 from desktop.domain.workflow import State
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
-from desktop.services.api.errors import ApiError
-from desktop.services.applications import ApplicationService, ConflictError
+from desktop.services.api.errors import ApiError, ConnectionFailure, FailureKind
+from desktop.services.applications import (
+    ApplicationService,
+    ConflictError,
+    PendingDecision,
+    retry_keeps_decision,
+)
 from desktop.services.auth import AuthService
 from desktop.services.secrets import SecretStore
 from tests.desktop.support import MemoryKeyring, Remote
@@ -118,3 +123,96 @@ def test_document_bytes_and_lookup_by_number(live_server: LiveServer, store: Sto
     assert found is not None and found.id == with_docs.id
     assert apps.find_by_number("1471-010101-9999-0") is None
     assert "14.71" in apps.offices()
+
+
+# -- a decision whose answers were lost is retried, never a conflict with oneself (finding 4) -----
+
+
+def lose_action_answers(apps: ApplicationService, times: int) -> list[dict[str, object]]:
+    """The server applies the decision but the answer never arrives (`times` times)."""
+    real = apps.api.post_json
+    sent: list[dict[str, object]] = []
+
+    def flaky(path: str, body: object, **kw: object) -> object:
+        answer = real(path, body, **kw)  # type: ignore[arg-type]
+        if path.endswith("/actions"):
+            sent.append(dict(body))  # type: ignore[call-overload]
+            if len(sent) <= times:
+                raise ConnectionFailure(FailureKind.TIMEOUT, "jawaban hilang")
+        return answer
+
+    apps.api.post_json = flaky  # type: ignore[method-assign]
+    return sent
+
+
+def test_retrying_a_decision_reuses_its_transaction(live_server: LiveServer, store: Store) -> None:
+    """The automatic replay and its answer are both lost; the person presses the button again:
+    the same `PendingDecision` goes again and the server answers with the original result."""
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    created = operator.create("Layanan Uji Ulang")
+    apps = service_for(live_server, "verifier1", store)
+    apps.claim(created["id"])
+    detail = apps.fetch_detail(created["id"])
+    sent = lose_action_answers(apps, times=2)
+    checklist = [ChecklistItem("SURAT-PENGANTAR-RT-RW", True, None)]
+    pending = PendingDecision.create(
+        detail.id,
+        "verify",
+        expected_version=detail.version,
+        checklist=checklist,
+        seen_status=detail.status_raw,
+    )
+    with pytest.raises(ConnectionFailure) as lost:
+        apps.decide(pending)
+    assert retry_keeps_decision(lost.value)
+    assert operator.get(detail.id)["status"] == "verified"  # applied, answer lost twice
+    # "Coba lagi": the workbench finds the person's choice unchanged and reuses the decision.
+    assert pending.matches(
+        detail.id, "verify", expected_version=detail.version, checklist=checklist
+    )
+    assert not pending.matches(detail.id, "reject", expected_version=detail.version)
+    result = apps.decide(pending)
+    assert result.application.status is State.VERIFIED
+    assert result.entry is not None and result.entry.action_raw == "verify"
+    assert len({b["transaction_id"] for b in sent}) == 1 and len(sent) == 3
+    assert all(b == sent[0] for b in sent)  # byte-for-byte the same request each time
+    history = operator.get(detail.id)["history"]
+    assert [h["action"] for h in history].count("verify") == 1  # applied exactly once
+    cached = store.summary(detail.id)
+    assert cached is not None and cached.status is State.VERIFIED
+
+
+def test_own_decision_found_in_the_conflict_is_success(
+    live_server: LiveServer, store: Store
+) -> None:
+    """Even with a new transaction id (a caller that did not keep the decision), a 409 whose
+    history shows this user's same action, from this device, right after the version decided
+    on, is the lost answer of this decision: success, not "already verified by you"."""
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    created = operator.create("Layanan Uji Ulang Dua")
+    apps = service_for(live_server, "verifier1", store)
+    apps.claim(created["id"])
+    detail = apps.fetch_detail(created["id"])
+    lose_action_answers(apps, times=2)
+    with pytest.raises(ConnectionFailure):
+        apps.act(detail.id, "verify", expected_version=detail.version, seen_status="submitted")
+    result = apps.act(
+        detail.id, "verify", expected_version=detail.version, seen_status="submitted"
+    )  # a new transaction id: version_conflict on the server, recognised as ours
+    assert result.application.status is State.VERIFIED
+    assert result.entry is not None and result.entry.action_raw == "verify"
+
+
+def test_someone_elses_decision_is_still_a_conflict(live_server: LiveServer, store: Store) -> None:
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    created = operator.create("Layanan Uji Ulang Tiga")
+    apps = service_for(live_server, "verifier1", store)
+    seen = apps.fetch_detail(created["id"])
+    Remote(live_server.api, "verifier2", PASSWORD).decide(created["id"], "verify")
+    pending = PendingDecision.create(
+        seen.id, "verify", expected_version=seen.version, seen_status=seen.status_raw
+    )
+    with pytest.raises(ConflictError) as info:
+        apps.decide(pending)
+    assert "verifier2" in info.value.message
+    assert not retry_keeps_decision(info.value)  # decide again on fresh data

@@ -49,7 +49,7 @@ def admin_create_user(server: LiveServer, roles: list[str] | None = None) -> str
     return name
 
 
-def admin_disable(server: LiveServer, username: str) -> None:
+def admin_patch(server: LiveServer, username: str, change: dict[str, object]) -> None:
     s = requests.Session()
     r = s.post(
         server.api + "/auth/login",
@@ -58,7 +58,12 @@ def admin_disable(server: LiveServer, username: str) -> None:
     s.headers["Authorization"] = "Bearer " + r.json()["access_token"]
     users = s.get(server.api + "/users").json()["items"]
     uid = next(u["id"] for u in users if u["username"] == username)
-    assert s.patch(f"{server.api}/users/{uid}", json={"disabled": True}).status_code == 200
+    r = s.patch(f"{server.api}/users/{uid}", json=change)
+    assert r.status_code == 200, r.text
+
+
+def admin_disable(server: LiveServer, username: str) -> None:
+    admin_patch(server, username, {"disabled": True})
 
 
 def test_sign_in_stores_only_the_refresh_token_in_the_keyring(live_server: LiveServer) -> None:
@@ -189,17 +194,41 @@ def test_refresh_before_expiry_and_only_once_across_threads(short_ttl_server: Li
 
 
 def test_server_down_during_refresh_keeps_the_session(short_ttl_server: LiveServer) -> None:
+    """The access token is due for refresh (a clock we advance) exactly while the server is
+    down: the refresh fails as a connection failure, nothing is thrown away, and once the
+    server is back the same session refreshes and carries on."""
     port = int(short_ttl_server.url.rsplit(":", 1)[1])
     proxy = TcpProxy(port)
-    auth = make_auth(proxy.url)
+    now = [time.time()]
+    auth = make_auth(proxy.url, clock=lambda: now[0])
+    refreshes = {"n": 0}
+    original = auth.api.post_json
+
+    def counting(path: str, *a: object, **kw: object) -> object:
+        if path == "/auth/refresh":
+            refreshes["n"] += 1
+        return original(path, *a, **kw)  # type: ignore[arg-type]
+
+    auth.api.post_json = counting  # type: ignore[method-assign]
     auth.sign_in("verifier1", PASSWORD)
+    old_access = auth._tokens.access  # type: ignore[union-attr]
+    old_refresh = auth._tokens.refresh  # type: ignore[union-attr]
+    now[0] += 60  # far past the 2 s lifetime: the next request must refresh first
     proxy.down()
     with pytest.raises(Exception) as info:
         auth.api.get_json("/me")
     assert type(info.value).__name__ == "ConnectionFailure"
+    assert refreshes["n"] == 1  # the refresh really was attempted, and failed on the network
     assert auth.session_valid  # nothing thrown away: the refresh simply did not happen
+    assert auth._tokens.refresh == old_refresh  # type: ignore[union-attr]
+    stored = auth.secrets.load(auth.api.server_url, "verifier1")
+    assert stored is not None and stored.refresh_token == old_refresh
+    assert auth.verify_password(PASSWORD)  # the idle lock still works offline
     proxy.up()
     assert auth.api.get_json("/me")["username"] == "verifier1"
+    assert refreshes["n"] == 2
+    assert auth._tokens.access != old_access  # type: ignore[union-attr]
+    assert auth._tokens.refresh != old_refresh  # type: ignore[union-attr]  # rotated
     proxy.close()
 
 
@@ -262,3 +291,68 @@ def test_leftover_session_from_a_crash_is_revoked(live_server: LiveServer) -> No
     assert backend.entries == {}
     r = requests.post(live_server.api + "/auth/refresh", json={"refresh_token": refresh})
     assert r.status_code == 401 and r.json()["code"] == "refresh_invalid"
+
+
+# -- the server ends the session (finding 1) ------------------------------------------------------
+
+
+def test_account_disabled_while_signed_in_ends_the_session(live_server: LiveServer) -> None:
+    """An administrator disables the account: the next request (403 account_disabled) ends the
+    session like an expired one, with its own message, and wipes the keyring entry and the
+    in-memory unlock hash, so the old password no longer unlocks the idle lock."""
+    name = admin_create_user(live_server)
+    backend = MemoryKeyring()
+    auth = make_auth(live_server.url, backend)
+    heard: list[SessionExpired] = []
+    auth.session_listeners.append(heard.append)
+    auth.sign_in(name, PASSWORD)
+    assert backend.entries and auth.verify_password(PASSWORD)
+    admin_disable(live_server, name)
+    with pytest.raises(SessionExpired) as info:
+        auth.api.get_json("/applications/changes", {"since": 0, "limit": 1})
+    assert info.value.code == "account_disabled" and info.value.disabled
+    assert "dinonaktifkan" in info.value.message and "administrator" in info.value.message
+    assert backend.entries == {}  # the local credential is gone
+    assert not auth.verify_password(PASSWORD)  # the idle lock no longer takes the old password
+    assert not auth.session_valid
+    assert [e.code for e in heard] == ["account_disabled"]  # the shell hears it, once
+    with pytest.raises(SessionExpired) as again:  # every later request says the same
+        auth.api.get_json("/me")
+    assert again.value.code == "account_disabled" and len(heard) == 1
+    with pytest.raises(SignInError) as relogin:  # the lock overlay's "sign in again"
+        auth.reauthenticate(PASSWORD)
+    assert relogin.value.code == "account_disabled"
+
+
+def test_revoked_session_ends_after_one_refresh_attempt(live_server: LiveServer) -> None:
+    """A new password set by an administrator revokes the sessions: the access token is now
+    401 token_invalid. The client tries one refresh (refused: refresh_invalid) and the session
+    ends, instead of every request failing one by one with a plain error."""
+    name = admin_create_user(live_server)
+    backend = MemoryKeyring()
+    auth = make_auth(live_server.url, backend)
+    heard: list[SessionExpired] = []
+    auth.session_listeners.append(heard.append)
+    calls: list[str] = []
+    original = auth.api.post_json
+
+    def counting(path: str, *a: object, **kw: object) -> object:
+        calls.append(path)
+        return original(path, *a, **kw)  # type: ignore[arg-type]
+
+    auth.api.post_json = counting  # type: ignore[method-assign]
+    auth.sign_in(name, PASSWORD)
+    admin_patch(live_server, name, {"password": "sandi-baru-123"})
+    with pytest.raises(SessionExpired) as info:
+        auth.api.get_json("/me")
+    assert info.value.code == "refresh_invalid" and "kata sandi" in info.value.message
+    assert calls.count("/auth/refresh") == 1
+    assert backend.entries == {} and not auth.verify_password(PASSWORD)
+    assert len(heard) == 1
+    with pytest.raises(SessionExpired):
+        auth.api.get_json("/me")
+    assert calls.count("/auth/refresh") == 1 and len(heard) == 1  # no more refresh attempts
+    user = auth.reauthenticate("sandi-baru-123")
+    assert user.username == name and auth.api.get_json("/me")["username"] == name
+    assert auth.verify_password("sandi-baru-123") and backend.entries
+    auth.sign_out()

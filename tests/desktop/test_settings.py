@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import stat
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +92,40 @@ def test_schema_is_documented() -> None:
     doc = S.documentation()
     for option in S.OPTIONS:
         assert option.name in doc and option.doc
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+
+
+@posix_only
+def test_config_dir_and_settings_file_are_private(loket_dirs: LoketDirs) -> None:
+    old = os.umask(0o022)  # the usual umask: plain mkdir/open would give 0755/0644
+    try:
+        S.load_settings()  # first run: makes the dir and saves the device id
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(loket_dirs.config.stat().st_mode) == 0o700
+    assert stat.S_IMODE(S.settings_path().stat().st_mode) == 0o600
+
+
+@posix_only
+def test_private_dir_creates_and_tightens(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        made = S.private_dir(tmp_path / "a" / "b")
+        assert stat.S_IMODE(made.stat().st_mode) == 0o700
+        assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o700  # made by us: ours
+        loose = tmp_path / "loose"
+        loose.mkdir(mode=0o755)
+        S.private_dir(loose)  # left world-readable by an older version
+        assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+        f = S.private_file(made / "x.sqlite3")
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(tmp_path.stat().st_mode) != 0 and tmp_path.exists()  # parents untouched
+
+
+def test_ca_bundle_documentation_says_it_adds_to_the_os_trust_store() -> None:
+    doc = next(o.doc for o in S.OPTIONS if o.name == "ca_bundle")
+    assert "adds to the trust store" in doc and "never switched off" in doc

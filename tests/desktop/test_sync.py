@@ -11,14 +11,22 @@ from typing import Any
 import pytest
 import requests
 
-from desktop.models.store import QueueQuery, Store
+from desktop.models.store import RETENTION_DAYS, QueueQuery, Store
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import BadResponse, ConnectionFailure
 from desktop.services.auth import AuthService
 from desktop.services.secrets import SecretStore
 from desktop.services.sync import SyncService
 from desktop.services.tasks import Cancelled, Progress, TaskContext, TaskHandle
-from tests.desktop.support import MemoryKeyring, Remote, ScriptedHttpServer, TcpProxy, send
+from tests.desktop.support import (
+    MemoryKeyring,
+    Remote,
+    ScriptedHttpServer,
+    TcpProxy,
+    feed_items,
+    past_retention,
+    send,
+)
 from tests.live_server import LiveServer
 
 PASSWORD = "loket-demo"
@@ -26,7 +34,8 @@ PASSWORD = "loket-demo"
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "cache.sqlite3")
+    """A cache that keeps everything, so pulls can be compared with the server's feed."""
+    s = Store(tmp_path / "cache.sqlite3", retention_days=None)
     yield s
     s.close()
 
@@ -237,3 +246,74 @@ def test_only_one_pull_at_a_time(store: Store) -> None:
 def test_requests_are_authorised(live_server: LiveServer) -> None:
     r = requests.get(live_server.api + "/applications/changes")
     assert r.status_code == 401
+
+
+def test_items_skipped_as_unreadable_are_fetched_again_after_an_upgrade(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Version N cannot read item 2 (a field from a newer server) and skips it; `last_seq`
+    moves past it. Version N+1 (a new run, able to read it) fetches it by id and keeps it."""
+    from desktop.domain.records import ApplicationSummary, RecordError
+
+    newer = summary_json(2, channel="kiosk", verification_level="tinggi")
+    items = [summary_json(1), newer, summary_json(3)]
+    detail = {**newer, "documents": [], "history": []}
+    real_from_json = ApplicationSummary.from_json.__func__  # type: ignore[attr-defined]
+
+    def old_version(cls: type, raw: Any, *a: Any, **kw: Any) -> Any:
+        if isinstance(raw, dict) and "verification_level" in raw:
+            raise RecordError("data dari server tidak valid: 'verification_level'")
+        return real_from_json(cls, raw, *a, **kw)
+
+    with scripted(lambda h: send(h, 200, page(items, 3))) as srv:
+        srv.route(
+            "GET",
+            f"/api/v1/applications/{newer['id']}",
+            lambda h: send(h, 200, json.dumps(detail).encode()),
+        )
+        with monkeypatch.context() as m:  # the old version
+            m.setattr(ApplicationSummary, "from_json", classmethod(old_version))
+            result = SyncService(ApiClient(srv.url, device_id="t"), store).pull()
+            assert result.skipped == 1 and store.count() == 2
+            again = SyncService(ApiClient(srv.url, device_id="t"), store).pull()
+            assert again.pulled == 2 and store.count() == 2  # still unreadable: kept
+        assert store.sync_state().last_seq == 3
+        srv.route("GET", "/api/v1/applications/changes", lambda h: send(h, 200, page([], 3)))
+        upgraded = SyncService(ApiClient(srv.url, device_id="t"), store)
+        result = upgraded.pull()
+        assert store.count() == 3  # the skipped item is there after all
+        assert result.recovered == 1
+        cached = store.summary(newer["id"])
+        assert cached is not None and cached.seq == 2
+        assert json.loads(store.sync_state().extra["unreadable_ids"]) == []
+        fetched = [
+            p for _m, p in srv.requests if p.startswith(f"/api/v1/applications/{newer['id']}")
+        ]
+        upgraded.pull()  # nothing left to fetch again
+        assert len(
+            [p for _m, p in srv.requests if p.startswith(f"/api/v1/applications/{newer['id']}")]
+        ) == len(fetched)
+
+
+def test_unreadable_item_gone_from_scope_is_forgotten(store: Store) -> None:
+    items = [summary_json(1), {"id": "rusak-1", "status": "submitted"}]
+    with scripted(lambda h: send(h, 200, page(items, 2))) as srv:
+        SyncService(ApiClient(srv.url, device_id="t"), store).pull()  # 404 for rusak-1
+    assert json.loads(store.sync_state().extra["unreadable_ids"]) == []
+
+
+def test_pull_leaves_out_finished_applications_past_retention(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """The server keeps old finished applications; the counter PC's cache does not (DESIGN 7)."""
+    items = feed_items(live_server.api, "verifier1", PASSWORD)
+    expired = past_retention(items, RETENTION_DAYS)
+    assert expired, "the demo data should have finished applications older than the retention"
+    cache = Store(tmp_path / "retained.sqlite3")
+    try:
+        result = SyncService(signed_in(live_server.url), cache, page_size=200).pull()
+        assert result.pulled == len(items)
+        assert cache.count() == len(items) - len(expired)
+        assert all(cache.summary(app_id) is None for app_id in expired)
+    finally:
+        cache.close()

@@ -166,3 +166,38 @@ def test_quit_from_sign_in(
         assert isinstance(loket, LoketApp) and loket.signin_dialog is not None
         with qtbot.waitSignal(loket.quit_requested, timeout=WAIT):
             loket.signin_dialog.reject()
+
+
+def test_plain_http_to_another_computer_is_refused_in_the_server_dialog(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """The connection test refuses http:// to a network server with a clear Indonesian reason
+    (the password would cross the network unencrypted); http://127.0.0.1 (the demo) works."""
+    with running_app("", memory_keyring) as loket:
+        loket.start()
+        dialog = loket.server_dialog
+        assert dialog is not None
+        qtbot.waitExposed(dialog)
+        qtbot.keyClicks(dialog.url_edit, "http://192.0.2.10:8765")
+        with qtbot.waitSignal(dialog.tested, timeout=WAIT):
+            qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        text = dialog.result_label.text()
+        assert "tidak diizinkan" in text and "https://" in text and "127.0.0.1" in text
+        assert not dialog.save_button.isEnabled()
+        dialog.url_edit.clear()
+        qtbot.keyClicks(dialog.url_edit, live_server.url)  # http://127.0.0.1:<port>
+        with qtbot.waitSignal(dialog.tested, timeout=WAIT):
+            qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+        assert "Tersambung ke server Loket" in dialog.result_label.text()
+        assert dialog.save_button.isEnabled()
+
+
+def test_saved_plain_http_server_is_refused_at_start(
+    qtbot: QtBot, memory_keyring: MemoryKeyring
+) -> None:
+    """A settings file (edited by hand, or from an older version) naming http:// to another
+    computer: the app opens the server dialog with the reason instead of signing in over it."""
+    with running_app("http://loket.pekanbaru.go.id", memory_keyring) as loket:
+        loket.start()
+        assert loket.signin_dialog is None and loket.server_dialog is not None
+        assert "tidak diizinkan" in loket.server_dialog.result_label.text()

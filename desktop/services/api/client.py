@@ -2,9 +2,15 @@
 
 Every call goes through `ApiClient.request`, so the rules hold everywhere:
 
-- TLS is always verified (``verify=ca_bundle or True``; there is no switch to turn it off);
-- ``Authorization: Bearer`` comes from a `TokenProvider`; on 401 ``token_expired`` the client asks
-  the provider for a fresh token once and retries the request once, transparently;
+- TLS is always verified, against the operating system's trust store (`truststore`: the Windows
+  certificate store, where IT installs government internal CAs; macOS Keychain; OpenSSL's
+  system CAs on Linux) plus the optional CA bundle, which *adds* CAs; there is no switch to turn
+  verification off. Plain ``http://`` is refused except to this computer (loopback);
+- ``Authorization: Bearer`` comes from a `TokenProvider`; on 401 ``token_expired`` or
+  ``token_invalid`` the client asks the provider for a fresh token once and retries once,
+  transparently. A session the server ended (``token_invalid``/``refresh_invalid`` after that
+  one attempt, 403 ``account_disabled``) is handed to `TokenProvider.session_ended` and raised as
+  `SessionExpired`, never as a plain `ApiError`;
 - problems (``application/problem+json``) become `ApiError`, transport failures become
   `ConnectionFailure` (kind + Indonesian explanation), unusable bodies become `BadResponse`.
 
@@ -14,6 +20,7 @@ Requests are made from worker threads, never the GUI thread; each thread gets it
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import socket
@@ -22,16 +29,21 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import truststore
+from requests.adapters import HTTPAdapter
 
 from desktop.services.api.errors import (
     ApiError,
     BadResponse,
+    CaBundleError,
     ConnectionFailure,
     FailureKind,
+    SessionExpired,
 )
 
 log = logging.getLogger(__name__)
@@ -49,8 +61,37 @@ class TokenProvider(Protocol):
         ...
 
     def refresh_access(self, stale: str) -> str | None:
-        """A fresh access token after the server said `stale` expired, or None if impossible."""
+        """A fresh access token after the server said `stale` expired, or None if impossible.
+
+        Raises `SessionExpired` when the server refuses the refresh."""
         ...
+
+    def session_ended(self, code: str) -> SessionExpired:
+        """The server ended the session (`code`: ``token_invalid``, ``refresh_invalid``,
+        ``account_disabled``): forget it locally and return the error to raise."""
+        ...
+
+
+SESSION_ENDED_CODES = frozenset({"token_invalid", "refresh_invalid"})
+"""401 codes that mean the session is over once a refresh has been tried."""
+
+LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 (also IPv4-mapped) and ``localhost``: this computer only."""
+    if not host:
+        return False
+    name = host.strip("[]").rstrip(".").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def normalise_server_url(text: str) -> str:
@@ -72,6 +113,13 @@ def normalise_server_url(text: str) -> str:
     if not parts.hostname or any(c.isspace() for c in value):
         raise ConnectionFailure(
             FailureKind.INVALID_URL, f"Alamat server tidak valid: '{text.strip()}'."
+        )
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise ConnectionFailure(
+            FailureKind.INVALID_URL,
+            f"Alamat http://{parts.hostname} tidak diizinkan: tanpa enkripsi, kata sandi dan data "
+            "warga akan terkirim terbuka di jaringan. Gunakan https:// (http:// hanya boleh untuk "
+            "server di komputer ini: 127.0.0.1 atau localhost).",
         )
     try:
         _ = parts.port
@@ -168,6 +216,72 @@ def describe_transport_error(exc: BaseException, host: str) -> ConnectionFailure
     )
 
 
+def tls_context(ca_bundle: str | None = None) -> ssl.SSLContext:
+    """Verification against the OS trust store, plus the CAs of `ca_bundle` (PEM) if given.
+
+    Raises `CaBundleError` with an Indonesian message naming the file when the bundle is missing,
+    unreadable or not a PEM certificate file.
+    """
+    context: ssl.SSLContext = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if ca_bundle:
+        load_ca_bundle(context, ca_bundle)
+    return context
+
+
+def load_ca_bundle(context: ssl.SSLContext, ca_bundle: str) -> None:
+    path = Path(ca_bundle)
+    hint = "Pilih berkas sertifikat CA (PEM) yang benar di pengaturan koneksi."
+    if not path.exists():
+        raise CaBundleError(ca_bundle, f"Berkas CA '{ca_bundle}' tidak ditemukan. {hint}")
+    if path.is_dir():
+        raise CaBundleError(
+            ca_bundle, f"'{ca_bundle}' adalah folder, bukan berkas sertifikat CA. {hint}"
+        )
+    try:
+        with path.open("rb") as fh:
+            fh.read(1)
+        context.load_verify_locations(cafile=str(path))
+    except PermissionError as exc:
+        raise CaBundleError(
+            ca_bundle,
+            f"Berkas CA '{ca_bundle}' tidak dapat dibaca: izin ditolak. Minta administrator "
+            f"memberi izin baca, atau {hint[0].lower() + hint[1:]}",
+        ) from exc
+    except ssl.SSLError as exc:
+        raise CaBundleError(
+            ca_bundle,
+            f"Berkas CA '{ca_bundle}' bukan sertifikat CA berformat PEM (isinya tidak dapat "
+            f"dibaca sebagai sertifikat). {hint}",
+        ) from exc
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise CaBundleError(
+            ca_bundle, f"Berkas CA '{ca_bundle}' tidak dapat dibaca ({reason}). {hint}"
+        ) from exc
+
+
+class TrustStoreAdapter(HTTPAdapter):
+    """HTTPS through one `ssl.SSLContext` (OS trust store + optional bundle), always verified.
+
+    requests would otherwise load certifi's bundle into every connection (``verify=True``) or
+    *replace* the trust store with a custom bundle (``verify=path``).
+    """
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        # Verification stays on whatever `verify` says; the CAs are the context's own.
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = None
+        conn.ca_cert_dir = None
+
+
 def problem_from_response(resp: requests.Response) -> ApiError:
     """Read a problem+json body; anything else becomes a generic error naming the status."""
     body: Any = None
@@ -227,7 +341,11 @@ class ApiClient:
         self.base_url = self.server_url + API_PREFIX
         self.host = urlsplit(self.server_url).netloc
         self.device_id = device_id
-        self.verify: str | bool = ca_bundle or True
+        self.ca_bundle = ca_bundle or None
+        self.verify = True  # always; the trusted CAs come from `tls_context`
+        self._tls: ssl.SSLContext | None = None
+        if urlsplit(self.server_url).scheme == "https":
+            self._tls = tls_context(self.ca_bundle)  # CaBundleError names a bad bundle now
         self.timeout = timeout
         self.tokens = tokens
         self._local = threading.local()
@@ -242,6 +360,8 @@ class ApiClient:
             session.headers["User-Agent"] = USER_AGENT
             session.headers["X-Loket-Device"] = self.device_id
             session.trust_env = False  # proxies from env are an admin decision, not ambient
+            if self._tls is not None:
+                session.mount("https://", TrustStoreAdapter(self._tls))
             self._local.session = session
             with self._sessions_lock:
                 self._sessions.append(session)
@@ -269,18 +389,25 @@ class ApiClient:
         timeout: float | None = None,
     ) -> Any:
         """Send one request; returns parsed JSON, ``(bytes, content_type)`` or None."""
-        token = self.tokens.access_token() if (auth and self.tokens) else None
+        tokens = self.tokens if auth else None
+        token = tokens.access_token() if tokens is not None else None
         resp = self._send(method, path, json_body, params, headers, data, token, timeout)
-        if resp.status_code == 401 and auth and self.tokens and token:
-            problem = problem_from_response(resp)
-            if problem.code == "token_expired":
-                fresh = self.tokens.refresh_access(token)
-                if fresh:
-                    resp = self._send(
-                        method, path, json_body, params, headers, data, fresh, timeout
-                    )
-            else:
-                raise problem
+        if tokens is not None and token:
+            if resp.status_code == 401:
+                problem = problem_from_response(resp)
+                if problem.code in ("token_expired", "token_invalid"):
+                    # One refresh attempt; a refused refresh raises SessionExpired itself.
+                    fresh = tokens.refresh_access(token)
+                    if fresh:
+                        resp = self._send(
+                            method, path, json_body, params, headers, data, fresh, timeout
+                        )
+            if resp.status_code in (401, 403):
+                problem = problem_from_response(resp)
+                if (resp.status_code == 401 and problem.code in SESSION_ENDED_CODES) or (
+                    resp.status_code == 403 and problem.code == "account_disabled"
+                ):
+                    raise tokens.session_ended(problem.code) from problem
         if resp.status_code >= 400:
             raise problem_from_response(resp)
         return self._decode(resp, expect)
@@ -328,6 +455,16 @@ class ApiClient:
             failure = describe_transport_error(exc, self.host)
             self.connection = ConnectionState(False, failure.message, time.time())
             raise failure from exc
+        except OSError as exc:
+            # Outside requests' own errors: a local file or socket problem, never a raw English
+            # OSError for the person.
+            log.warning("request failed locally: %s", type(exc).__name__)
+            raise ConnectionFailure(
+                FailureKind.NETWORK,
+                f"Permintaan ke server {self.host} gagal karena masalah di komputer ini "
+                f"({exc.strerror or type(exc).__name__}). Coba lagi; bila berulang, hubungi "
+                "administrator.",
+            ) from exc
         self.connection = ConnectionState(True, "", time.time())
         if 300 <= resp.status_code < 400:
             raise BadResponse(

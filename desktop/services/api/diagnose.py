@@ -17,11 +17,9 @@ from desktop.services.api.errors import (
     ApiError,
     BadResponse,
     ConnectionFailure,
-    FailureKind,
 )
 
 SUPPORTED_API_VERSION = "1"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -44,20 +42,13 @@ def probe_server(
         url = normalise_server_url(server_url)
     except ConnectionFailure as exc:
         return ConnectionReport(False, exc.kind.value, exc.message)
-    if ca_bundle:
-        from pathlib import Path
-
-        if not Path(ca_bundle).is_file():
-            return ConnectionReport(
-                False,
-                FailureKind.TLS.value,
-                f"Berkas CA '{ca_bundle}' tidak ditemukan. "
-                "Pilih berkas sertifikat CA (PEM) yang benar.",
-                url,
-            )
-    client = ApiClient(
-        url, device_id=device_id or "uji-koneksi", ca_bundle=ca_bundle, timeout=timeout
-    )
+    try:
+        # A missing/unreadable CA bundle is a `CaBundleError` naming the file (https only).
+        client = ApiClient(
+            url, device_id=device_id or "uji-koneksi", ca_bundle=ca_bundle, timeout=timeout
+        )
+    except ConnectionFailure as exc:
+        return ConnectionReport(False, exc.kind.value, exc.message, url)
     try:
         body = client.get_json("/health", auth=False)
     except ConnectionFailure as exc:
@@ -98,13 +89,8 @@ def _judge(body: Any, url: str) -> ConnectionReport:
             url,
             server_version,
         )
+    # http:// to anything but this computer never gets here (normalise_server_url refuses it).
     warning = ""
-    parts = urlsplit(url)
-    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-        warning = (
-            "Peringatan: sambungan memakai http:// tanpa enkripsi. Gunakan https:// untuk "
-            "server di jaringan."
-        )
     return ConnectionReport(
         True,
         "ok",

@@ -59,7 +59,27 @@ class BadResponse(LoketError):
 
 
 class SessionExpired(LoketError):
-    """The refresh token is no longer valid: the person must sign in again (no work is lost)."""
+    """The server ended the session: the person must sign in again (no work is lost).
+
+    `code` says why: ``refresh_invalid`` / ``token_invalid`` (expired, revoked, password or office
+    changed by an administrator) or ``account_disabled`` (the offline credential is wiped too).
+    """
+
+    def __init__(self, message: str, code: str = "refresh_invalid") -> None:
+        super().__init__(message)
+        self.code = code
+
+    @property
+    def disabled(self) -> bool:
+        return self.code == "account_disabled"
+
+
+class CaBundleError(ConnectionFailure):
+    """The configured CA bundle (PEM) is missing, unreadable or not a certificate file."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(FailureKind.TLS, message)
+        self.path = path
 
 
 class InsecureKeyringError(LoketError):
