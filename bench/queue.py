@@ -95,13 +95,13 @@ def main() -> int:
 
     directory = Path(args.keep or tempfile.mkdtemp(prefix="loket-bench-"))
     if args.fill_only:
-        store = Store(directory / "queue.sqlite3")
+        store = Store(directory / "queue.sqlite3", retention_days=None)
         store.clear()
         store.bulk_insert(summaries(args.rows, seed=1, user_id="bench-user"), batch=10_000)
         store.close()
         return 0
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    store = Store(directory / "queue.sqlite3")
+    store = Store(directory / "queue.sqlite3", retention_days=None)
     print(f"store: {store.path}")
     if store.count() != args.rows:
         # Fill in a child process, so the RSS measured here is the queue's, not the generator's.
@@ -123,7 +123,7 @@ def main() -> int:
         print(
             f"bulk insert of {args.rows:,} applications (incl. generating them): {insert_s:.2f} s"
         )
-        store = Store(directory / "queue.sqlite3")
+        store = Store(directory / "queue.sqlite3", retention_days=None)
     print(f"rows in store: {store.count():,}")
     size_mb = sum(p.stat().st_size for p in directory.iterdir()) / 2**20
     print(f"store size on disk: {size_mb:.1f} MB")

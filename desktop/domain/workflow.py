@@ -188,7 +188,7 @@ def transition(
     if action not in CLAIM_FREE and not holds_claim:
         return Refusal(
             RefusalCode.CLAIM_REQUIRED,
-            f"Ambil (klaim) permohonan ini terlebih dahulu sebelum '{action.label}'.",
+            f"Tangani (klaim) permohonan ini terlebih dahulu sebelum '{action.label}'.",
         )
     return rule.target
 

@@ -21,7 +21,6 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Any, Literal
 
 from PySide6.QtCore import (
@@ -37,6 +36,11 @@ from PySide6.QtGui import QBrush, QColor
 from desktop.domain.identity import mask_nik
 from desktop.domain.workflow import TERMINAL_STATES, parse_state
 from desktop.models.store import QueueQuery, QueueRow, Store
+from desktop.views.workbench.formatting import (
+    DEADLINE_SOON_SECONDS,
+    format_epoch_short,
+    unknown_status_label,
+)
 
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """Role returning the application id (UUID string) of a row."""
@@ -73,10 +77,8 @@ class Completion:
 
 
 def format_local(epoch: int | None) -> str:
-    """``24/11/2026 08.15`` in local time (Indonesian style uses a dot in times)."""
-    if epoch is None:
-        return ""
-    return datetime.fromtimestamp(epoch).strftime("%d/%m/%Y %H.%M")
+    """``24/11/2026 08.15`` in local time (`format_epoch_short`: dots in times)."""
+    return format_epoch_short(epoch)
 
 
 def _masked_nik(nik: str) -> str:
@@ -143,7 +145,7 @@ class QueueModel(QAbstractTableModel):
             self.tr("Kantor"),
             self.tr("Diajukan"),
             self.tr("Tenggat"),
-            self.tr("Diklaim oleh"),
+            self.tr("Ditangani oleh"),
         )
 
     # -- query -----------------------------------------------------------------------------
@@ -248,10 +250,14 @@ class QueueModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.COLUMNS):
             return
-        key = self.COLUMNS[column]
-        sort_key = {"nik": "name"}.get(key, key)
+        # The NIK column sorts by the real NIK, not the masked text: the same person's
+        # applications end up next to each other (same visible prefix and suffix).
         self.set_query(
-            replace(self._query, sort=sort_key, descending=order == Qt.SortOrder.DescendingOrder)
+            replace(
+                self._query,
+                sort=self.COLUMNS[column],
+                descending=order == Qt.SortOrder.DescendingOrder,
+            )
         )
 
     # -- side queries (thread-safe; the view runs them on a worker) --------------------------
@@ -365,7 +371,7 @@ class QueueModel(QAbstractTableModel):
             left = row.due_at - self._clock()
             if left < 0:
                 return _OVERDUE_BRUSH
-            if left < 24 * 3600:
+            if left < DEADLINE_SOON_SECONDS:
                 return _SOON_BRUSH
         if col == "claim" and self.user_id and row.claim_user_id == self.user_id:
             return _CLAIMED_BRUSH
@@ -401,7 +407,7 @@ class QueueModel(QAbstractTableModel):
 
     def _display(self, row: QueueRow, now: float) -> Entry:
         state = parse_state(row.status)
-        status = state.label if state else self.tr("Status baru: %1").replace("%1", row.status)
+        status = state.label if state else unknown_status_label(row.status)
         claim = ""
         if row.claim_full_name and row.claim_expires_at and row.claim_expires_at > now:
             claim = (

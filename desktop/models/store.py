@@ -23,6 +23,19 @@ Why it looks like this:
 
 One store file per server and user, so a second user on a shared PC never sees the first one's
 scope.
+
+Personal data at rest (DESIGN §7): the cache holds names, NIKs and the applications' JSON.
+
+- The file and its ``-wal``/``-shm`` companions are created owner-only (``0600``, directory
+  ``0700``) on POSIX (`_private_dir`, `_private_file`); SQLite gives its companion files the
+  mode of the database file.
+- Finished applications (completed, rejected, cancelled) whose last update is older than
+  `RETENTION_DAYS` are deleted from the cache at open (`Store.purge_expired`; the sync service
+  may call it after a pull too). The server keeps them; a search on the server still finds them.
+- NOT ENCRYPTED YET: the data is in plain SQLite, protected only by file permissions and the
+  operating system's user account (and disk encryption, where the office has it). The intended
+  path is SQLCipher (``sqlcipher3-wheels`` as the DB-API driver) with a random key kept in the
+  OS keyring next to the session token (`desktop.services.secrets`).
 """
 
 from __future__ import annotations
@@ -31,6 +44,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import re
 import sqlite3
 import sys
@@ -68,6 +82,11 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SCHEMA_VERSION = 6  # 6: search_text without separators, GLOB search
+RETENTION_DAYS = 30
+"""Days a finished application (completed/rejected/cancelled) stays in the local cache after
+its last update; older ones are purged (`Store.purge_expired`). The server keeps them."""
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
 NO_DEADLINE = 253_402_300_799  # 9999-12-31T23:59:59Z: sorts after every real deadline
 
 STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in State)
@@ -137,6 +156,9 @@ Index(
 ``ix_queue``, so a search that has to read every entry (a name or number that matches few
 rows) scans in ~7 instead of ~10.5 ms at 100k rows. Costs ~10-20% on a pull's writes."""
 Index("ix_app_name", applications.c.sort_name)
+Index("ix_app_nik", applications.c.applicant_nik)
+"""Sort by NIK (a verifier looks for the same person applying twice). Added without a schema
+version bump: `Store._migrate` creates missing indexes on an existing cache."""
 Index("ix_app_number", applications.c.number)
 Index("ix_app_submitted", applications.c.submitted_at)
 Index("ix_app_updated", applications.c.updated_at)
@@ -255,6 +277,7 @@ SORT_COLUMNS: dict[str, str] = {
     "due": "due_at",
     "number": "number",
     "name": "sort_name",
+    "nik": "applicant_nik",
     "service": "service_code",
     "status": "status_rank",
     "office": "office_code",
@@ -408,9 +431,15 @@ def store_path(data_dir: Path, server_url: str, username: str) -> Path:
 class Store:
     """The local SQLite database. Reads from any thread; writes via the single writer thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, retention_days: int | None = RETENTION_DAYS) -> None:
+        """Open (or create) the cache at `path`, owner-only, and purge expired finished rows.
+
+        `retention_days` None keeps everything (tools and benchmarks that load old data).
+        """
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self.retention_days = retention_days
+        _private_dir(path.parent)
+        _private_file(path)
         self.engine: Engine = create_engine(
             f"sqlite:///{path}",
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -422,6 +451,18 @@ class Store:
         self._writer_thread: threading.Thread | None = None
         self._closed = False
         self._write_sync(self._migrate)
+        for suffix in ("-wal", "-shm"):  # SQLite copies the file's mode; make sure of it
+            side = path.with_name(path.name + suffix)
+            if side.exists():
+                _private_file(side)
+        if retention_days is not None:
+            purged = self.purge_expired(retention_days)
+            if purged:
+                log.info(
+                    "purged %d finished application(s) older than %d days from the cache",
+                    purged,
+                    retention_days,
+                )
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -437,6 +478,8 @@ class Store:
             ):
                 conn.exec_driver_sql(stmt)
         metadata.create_all(conn)
+        for index in applications.indexes:  # an index added since the cache was made
+            index.create(conn, checkfirst=True)
         conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _write_sync(self, fn: Callable[[Connection], T]) -> T:
@@ -520,6 +563,43 @@ class Store:
         if chunk:
             total += self.save_summaries(chunk)
         return total
+
+    @staticmethod
+    def delete_expired(
+        conn: Connection, *, retention_days: int = RETENTION_DAYS, now: int | None = None
+    ) -> int:
+        """Delete finished applications last updated more than `retention_days` before `now`.
+
+        Finished: completed, rejected or cancelled. Both the queue row (and so every queue
+        index entry) and the raw JSON go. Returns how many were deleted.
+        """
+        now = int(time.time()) if now is None else now
+        cutoff = now - retention_days * 86_400
+        marks = ",".join("?" * len(_TERMINAL))
+        params = (*_TERMINAL, cutoff)
+        selection = f"status IN ({marks}) AND updated_at < ?"
+        conn.exec_driver_sql(
+            "DELETE FROM applications_raw WHERE id IN "
+            f"(SELECT id FROM applications WHERE {selection})",
+            params,
+        )
+        result = conn.exec_driver_sql(f"DELETE FROM applications WHERE {selection}", params)
+        return max(0, int(result.rowcount or 0))
+
+    def purge_expired(
+        self, retention_days: int | None = None, *, now: int | None = None
+    ) -> int:
+        """`delete_expired` on the writer thread: run at open and after a pull.
+
+        Without an argument the store's own `retention_days` applies (None keeps everything).
+        """
+        if retention_days is None:
+            retention_days = self.retention_days
+        if retention_days is None:
+            return 0
+        return self.write(
+            lambda conn: self.delete_expired(conn, retention_days=retention_days, now=now)
+        )
 
     def clear(self) -> None:
         def wipe(conn: Connection) -> None:
@@ -707,6 +787,38 @@ def _unpack_rids(packed: str | None) -> array[int]:
     return rids
 
 
+def _private_dir(path: Path) -> None:
+    """Create `path` (and parents) as needed; on POSIX make `path` itself owner-only (0700).
+
+    Existing parents are not touched (they are not ours). Failing to tighten a directory that
+    is not ours (a shared override) is logged, not fatal.
+    """
+    if os.name != "posix":
+        path.mkdir(parents=True, exist_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=PRIVATE_DIR_MODE)
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(PRIVATE_DIR_MODE)
+    except OSError as exc:
+        log.warning("could not make %s private: %s", path, exc)
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` if missing with mode 0600 (POSIX) and tighten it if it is wider."""
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    os.close(fd)
+    try:
+        if path.stat().st_mode & 0o077:
+            path.chmod(PRIVATE_FILE_MODE)
+    except OSError as exc:
+        log.warning("could not make %s private: %s", path, exc)
+
+
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -722,6 +834,7 @@ def utc_now_iso() -> str:
 
 __all__ = [
     "NO_DEADLINE",
+    "RETENTION_DAYS",
     "ROW_COLUMNS",
     "SORT_COLUMNS",
     "STATUS_ORDER",

@@ -172,7 +172,7 @@ class QueuePage(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.overdue_check = QCheckBox(self.tr("Lewat tenggat"), self)
-        self.mine_check = QCheckBox(self.tr("Klaim saya"), self)
+        self.mine_check = QCheckBox(self.tr("Saya tangani"), self)
         self.refresh_button = QPushButton(self.tr("Perbarui (F5)"), self)
         self.refresh_button.clicked.connect(self.refresh_requested.emit)
         self._fill_combos([], [])

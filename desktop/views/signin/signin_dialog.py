@@ -97,7 +97,8 @@ class SignInDialog(QDialog):
         self.sign_in_button = QPushButton(self.tr("Masuk"), self)
         self.sign_in_button.setDefault(True)
         self.sign_in_button.clicked.connect(self.submit)
-        quit_button = QPushButton(self.tr("Keluar"), self)
+        # "Keluar" in the main window signs out; here the button closes the application.
+        quit_button = QPushButton(self.tr("Tutup aplikasi"), self)
         quit_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

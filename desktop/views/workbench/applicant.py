@@ -77,7 +77,7 @@ class ApplicantPanel(QGroupBox):
         right.addRow(self.tr("Jenis kelamin"), self.sex_value)
         right.addRow(self.tr("Tgl. lahir"), self.birth_value)
         right.addRow(self.tr("Telepon"), self.phone_value)
-        right.addRow(self.tr("Email"), self.email_value)
+        right.addRow(self.tr("Surel"), self.email_value)
 
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)

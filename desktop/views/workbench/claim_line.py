@@ -1,6 +1,7 @@
-"""The header's second line: service deadline, who holds the claim, and where the application
-came from. The first two change with the clock (a lease runs out while the record is open), so
-they are recomputed on a timer; the line wraps rather than hiding the submission time."""
+"""The header's second line: the service's tenggat (deadline), who is handling it (the claim),
+and where the application came from. The first two change with the clock (a lease runs out while
+the record is open), so they are recomputed on a timer; the line wraps rather than hiding the
+submission time."""
 
 from __future__ import annotations
 
@@ -14,19 +15,24 @@ from desktop.domain.records import ApplicationDetail, ClaimInfo
 from desktop.domain.workflow import TERMINAL_STATES
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.elided_label import ElidedLabel
-from desktop.views.workbench.formatting import format_clock, format_datetime, format_duration
+from desktop.views.workbench.formatting import (
+    DEADLINE_SOON_SECONDS,
+    format_clock,
+    format_datetime,
+    format_duration,
+)
 from desktop.views.workbench.wrap_row import WrapRow
 
 LATE = "QLabel { color: #c50f1f; font-weight: bold; }"
 SOON = "QLabel { color: #8a5300; font-weight: bold; }"
 MINE = "QLabel { color: #107c10; font-weight: bold; }"
 OTHERS = "QLabel { color: #8a5300; }"
-SOON_SECONDS = 4 * 3600
-"""Under four hours left: the deadline turns amber, so it is noticed before it is missed."""
+SOON_SECONDS = DEADLINE_SOON_SECONDS
+"""Amber threshold, the same as the queue's (`formatting.DEADLINE_SOON_SECONDS`)."""
 
 
 class ClaimLine(WrapRow):
-    """SLA | claim [Ambil klaim] | channel · office · submitted. `claim_button` is wired by
+    """Tenggat | who handles it [Tangani] | channel · office · submitted. `claim_button` is wired by
     the workbench, which decides whether claiming makes sense."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -35,7 +41,7 @@ class ClaimLine(WrapRow):
         self.sla_label.setTextFormat(Qt.TextFormat.PlainText)
         self.claim_label = QLabel(self)
         self.claim_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.claim_button = QPushButton(self.tr("Ambil klaim"), self)
+        self.claim_button = QPushButton(self.tr("Tangani"), self)
         self.info_label = ElidedLabel(self)
         self.info_label.setStyleSheet("QLabel { color: #605e5c; }")
         self.sla_overdue = False
@@ -82,11 +88,14 @@ class ClaimLine(WrapRow):
         self.claim_button.setEnabled(enabled)
         if other_active:
             self.claim_button.setToolTip(
-                self.tr("Permohonan sedang diklaim orang lain; tunggu sampai klaimnya berakhir.")
+                self.tr(
+                    "Permohonan sedang ditangani petugas lain; tunggu sampai waktu "
+                    "penanganannya berakhir."
+                )
             )
         else:
             self.claim_button.setToolTip(
-                self.tr("Klaim permohonan agar dapat memutuskan ({keys})").format(
+                self.tr("Tangani permohonan ini agar dapat memutuskan ({keys})").format(
                     keys=shortcuts.BY_ID["claim"].keys_text
                 )
             )
@@ -105,20 +114,20 @@ class ClaimLine(WrapRow):
         if detail.due_at is None:
             if service is not None:
                 return (
-                    self.tr("Batas layanan: {h} jam sejak berkas lengkap").format(
+                    self.tr("Tenggat layanan: {h} jam sejak berkas lengkap").format(
                         h=service.sla_hours
                     ),
                     "",
                 )
-            return self.tr("Batas layanan: —"), ""
+            return self.tr("Tenggat layanan: —"), ""
         due = format_datetime(detail.due_at, tz)
         remaining = detail.due_at - now
         if detail.status is None or detail.status in TERMINAL_STATES:
-            return self.tr("Batas layanan: {due}").format(due=due), ""
+            return self.tr("Tenggat layanan: {due}").format(due=due), ""
         if remaining.total_seconds() < 0:
-            text = self.tr("Batas layanan: {due} — TERLAMBAT {d}")
+            text = self.tr("Tenggat layanan: {due} — lewat tenggat {d}")
             return text.format(due=due, d=format_duration(remaining)), LATE
-        text = self.tr("Batas layanan: {due} (sisa {d})").format(
+        text = self.tr("Tenggat layanan: {due} (sisa {d})").format(
             due=due, d=format_duration(remaining)
         )
         return text, SOON if remaining.total_seconds() < SOON_SECONDS else ""
@@ -127,16 +136,18 @@ class ClaimLine(WrapRow):
         self, claim: ClaimInfo | None, user_id: str, now: datetime, tz: tzinfo | None
     ) -> tuple[str, str]:
         if claim is None:
-            return self.tr("Belum diklaim"), ""
+            return self.tr("Belum ditangani"), ""
         until = format_clock(claim.expires_at, now, tz)
         active = now < claim.expires_at
         name = claim.full_name or claim.username
         if claim.user_id == user_id:
             if active:
-                return self.tr("Anda memegang klaim hingga {time}").format(time=until), MINE
-            return self.tr("Klaim Anda berakhir pukul {time}; ambil ulang").format(time=until), SOON
+                return self.tr("Sedang Anda tangani hingga pukul {time}").format(time=until), MINE
+            return self.tr("Waktu penanganan Anda berakhir pukul {time}; tangani lagi").format(
+                time=until
+            ), SOON
         if active:
-            text = self.tr("Sedang ditangani oleh {name} hingga {time}")
+            text = self.tr("Sedang ditangani oleh {name} hingga pukul {time}")
             return text.format(name=name, time=until), OTHERS
-        text = self.tr("Klaim {name} berakhir pukul {time}; dapat diambil")
+        text = self.tr("Penanganan oleh {name} berakhir pukul {time}; dapat Anda tangani")
         return text.format(name=name, time=until), ""

@@ -200,7 +200,7 @@ class DocumentViewer(QWidget):
             self.tr("Pas lebar"), self.tr("Pas lebar"), self.fit_width, "fit_width"
         )
         self.fit_page_button = self._tool(
-            self.tr("Pas halaman"), self.tr("Pas satu halaman"), self.fit_page, "fit_page"
+            self.tr("Pas halaman"), self.tr("Pas halaman"), self.fit_page, "fit_page"
         )
         self.rotate_left_button = self._tool(
             "↺", self.tr("Putar tampilan berlawanan jarum jam"), self.rotate_left, "rotate_left"

@@ -1,9 +1,20 @@
-"""Indonesian dates, times and sizes for the workbench, independent of the PC's locale setting
-(counter PCs are often installed in English)."""
+"""Indonesian dates, times and sizes for the queue and the workbench, independent of the PC's
+locale setting (counter PCs are often installed in English).
+
+Times use the Indonesian dot ("pukul 10.45"), never a colon. Everything the staff read about a
+deadline uses one term, "tenggat", and one amber threshold (`DEADLINE_SOON_SECONDS`). Pure
+Python (no Qt), so the queue model can use it too.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
+
+DEADLINE_SOON_SECONDS = 8 * 3600
+"""Under eight hours (one working day) before the tenggat: amber in the queue and in the
+workbench alike, so what must be done today is noticed before it is missed."""
+TIME_FORMAT = "%H.%M"
+"""10.45: the Indonesian standard writes times with a dot."""
 
 DAYS = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
@@ -47,26 +58,38 @@ def format_date(d: date) -> str:
 
 
 def format_time(dt: datetime, tz: tzinfo | None) -> str:
-    """10:45 (in the display zone)."""
-    return local(dt, tz).strftime("%H:%M")
+    """10.45 (in the display zone)."""
+    return local(dt, tz).strftime(TIME_FORMAT)
 
 
 def format_datetime(dt: datetime, tz: tzinfo | None, *, zone: bool = True) -> str:
-    """Rab, 25 Nov 2026 16:00 WIB."""
+    """Rab, 25 Nov 2026 16.00 WIB."""
     loc = local(dt, tz)
     text = (
         f"{DAYS[loc.weekday()]}, {loc.day} {MONTHS[loc.month - 1]} {loc.year} "
-        f"{loc.strftime('%H:%M')}"
+        f"{loc.strftime(TIME_FORMAT)}"
     )
     return f"{text} {zone_name(loc)}" if zone else text
 
 
 def format_clock(dt: datetime, now: datetime, tz: tzinfo | None) -> str:
-    """ "10:45" today, "Rab, 25 Nov 10:45" on another day: enough to read a lease at a glance."""
+    """ "10.45" today, "Rab, 25 Nov 10.45" on another day: enough to read a lease at a glance."""
     loc, today = local(dt, tz), local(now, tz)
     if loc.date() == today.date():
-        return loc.strftime("%H:%M")
-    return f"{DAYS[loc.weekday()]}, {loc.day} {MONTHS[loc.month - 1]} {loc.strftime('%H:%M')}"
+        return loc.strftime(TIME_FORMAT)
+    return f"{DAYS[loc.weekday()]}, {loc.day} {MONTHS[loc.month - 1]} {loc.strftime(TIME_FORMAT)}"
+
+
+def format_epoch_short(epoch: int | None) -> str:
+    """``24/11/2026 08.15`` in the PC's zone, for table cells ("" for None)."""
+    if epoch is None:
+        return ""
+    return datetime.fromtimestamp(epoch).strftime("%d/%m/%Y " + TIME_FORMAT)
+
+
+def unknown_status_label(raw: str) -> str:
+    """How a status this version does not know is shown (queue and workbench alike)."""
+    return f"{raw} (status tidak dikenal)"
 
 
 def format_duration(delta: timedelta) -> str:

@@ -14,7 +14,7 @@ from desktop.domain.workflow import State
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.claim_line import ClaimLine
 from desktop.views.workbench.elided_label import ElidedLabel
-from desktop.views.workbench.formatting import format_datetime
+from desktop.views.workbench.formatting import format_datetime, unknown_status_label
 
 STATE_COLORS: dict[State | None, str] = {
     State.DRAFT: "#605e5c",
@@ -126,16 +126,19 @@ class WorkbenchHeader(QFrame):
             label.setText(detail.registration_number)
             if detail.provisional_number:
                 label.setToolTip(
-                    self.tr("Nomor registrasi; nomor sementara: {p}").format(
+                    self.tr("Nomor pendaftaran; nomor sementara: {p}").format(
                         p=detail.provisional_number
                     )
                 )
             else:
-                label.setToolTip(self.tr("Nomor registrasi"))
+                label.setToolTip(self.tr("Nomor pendaftaran"))
         elif detail.provisional_number:
             label.setText(self.tr("{number} (sementara)").format(number=detail.provisional_number))
             label.setToolTip(
-                self.tr("Nomor sementara (dibuat luring); nomor resmi diberikan saat sinkron")
+                self.tr(
+                    "Nomor sementara: dibuat saat tidak tersambung; nomor resmi diberikan "
+                    "saat tersambung"
+                )
             )
         else:
             label.setText(self.tr("(belum bernomor)"))
@@ -144,7 +147,7 @@ class WorkbenchHeader(QFrame):
     def _show_status(self, detail: ApplicationDetail) -> None:
         state = detail.status
         if state is None:
-            text = self.tr("{raw} (status tidak dikenal)").format(raw=detail.status_raw)
+            text = unknown_status_label(detail.status_raw)
             self.status_label.setToolTip(
                 self.tr(
                     "Server mengirim status yang belum dikenal versi Loket ini; tidak ada aksi "

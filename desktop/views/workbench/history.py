@@ -8,7 +8,7 @@ gap is pointed out rather than hidden.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta, tzinfo
 from html import escape
 
@@ -19,10 +19,13 @@ from desktop.domain.records import HistoryEntry
 from desktop.domain.workflow import Role
 from desktop.views.workbench.formatting import format_datetime, format_duration
 
+OfficeNames = Callable[[str], str | None]
+"""Office code -> name, when known (the shell's lookup, as for the header)."""
+
 EXTRA_ACTION_LABELS = {
     "create": "Dibuat",
-    "claim": "Diklaim",
-    "release": "Klaim dilepas",
+    "claim": "Mulai ditangani",
+    "release": "Dilepas",
 }
 CLOCK_GAP = timedelta(minutes=5)
 """Device and server time further apart than this are worth a remark (offline decision, or a
@@ -49,6 +52,7 @@ class HistoryView(QTextBrowser):
         super().__init__(parent)
         self._tz = tz
         self._count = 0
+        self._office_names: OfficeNames = lambda _code: None
         self.setOpenLinks(False)
         self.setAccessibleName(self.tr("Riwayat permohonan"))
 
@@ -56,21 +60,30 @@ class HistoryView(QTextBrowser):
     def entry_count(self) -> int:
         return self._count
 
+    def set_office_names(self, lookup: OfficeNames) -> None:
+        """Show offices by name (the shell's lookup, as `WorkbenchHeader` gets its name)."""
+        self._office_names = lookup
+
     def set_entries(
         self,
         entries: Sequence[HistoryEntry],
         document_types: Mapping[str, DocumentType] | None = None,
+        office_names: OfficeNames | None = None,
     ) -> None:
+        """Show `entries`, newest first. `office_names` overrides `set_office_names` once."""
         self._count = len(entries)
         if not entries:
             self.setHtml(f"<p style='color:#605e5c'>{escape(self.tr('Belum ada riwayat.'))}</p>")
             return
         names = {code: t.name for code, t in (document_types or {}).items()}
         ordered = sorted(entries, key=lambda e: e.server_time, reverse=True)
-        blocks = [self._entry_html(entry, names) for entry in ordered]
+        offices = office_names or self._office_names
+        blocks = [self._entry_html(entry, names, offices) for entry in ordered]
         self.setHtml("<hr style='color:#e1dfdd'>".join(blocks))
 
-    def _entry_html(self, entry: HistoryEntry, names: Mapping[str, str]) -> str:
+    def _entry_html(
+        self, entry: HistoryEntry, names: Mapping[str, str], offices: OfficeNames
+    ) -> str:
         tr = self.tr
         title = f"<b>{escape(action_label(entry))}</b>"
         if entry.from_status is not None and entry.to_status is not None:
@@ -85,7 +98,10 @@ class HistoryView(QTextBrowser):
         if entry.role:
             meta.append(escape(role_label(entry.role)))
         if entry.office_code:
-            meta.append(escape(tr("kantor {code}").format(code=entry.office_code)))
+            office = offices(entry.office_code) or tr("kantor {code}").format(
+                code=entry.office_code
+            )
+            meta.append(escape(office))
         lines = [title, " · ".join(meta), self._times(entry)]
         if entry.reason:
             reason = escape(entry.reason).replace("\n", "<br>")
@@ -117,7 +133,9 @@ class HistoryView(QTextBrowser):
             gap = entry.server_time - entry.device_time
             if abs(gap) > CLOCK_GAP:
                 if gap > timedelta(0):
-                    remark = tr("tercatat di server {d} kemudian (keputusan luring?)")
+                    remark = tr(
+                        "tercatat di server {d} kemudian; mungkin diputuskan saat tidak tersambung"
+                    )
                 else:
                     remark = tr("jam perangkat {d} lebih cepat dari server")
                 text += (

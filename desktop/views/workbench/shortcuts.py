@@ -57,10 +57,10 @@ SHORTCUTS: tuple[Shortcut, ...] = (
         "previous_application", ("Alt+Left", "Ctrl+,"), "Permohonan sebelumnya", SCOPE_APPLICATION
     ),
     Shortcut("close", ("Ctrl+W", "Esc"), "Tutup permohonan, kembali ke antrean", SCOPE_APPLICATION),
-    Shortcut("claim", ("Ctrl+Shift+K",), "Ambil klaim", SCOPE_APPLICATION),
+    Shortcut("claim", ("Ctrl+Shift+K",), "Tangani", SCOPE_APPLICATION),
     Shortcut("verify", ("Ctrl+Shift+Y",), "Verifikasi", SCOPE_APPLICATION, Action.VERIFY),
     Shortcut("validate", ("Ctrl+Shift+L",), "Validasi", SCOPE_APPLICATION, Action.VALIDATE),
-    Shortcut("sign", ("Ctrl+Shift+E",), "Tandatangani (TTE)", SCOPE_APPLICATION, Action.SIGN),
+    Shortcut("sign", ("Ctrl+Shift+E",), "Tandatangani", SCOPE_APPLICATION, Action.SIGN),
     Shortcut(
         "request_revision",
         ("Ctrl+Shift+P",),
@@ -72,7 +72,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("submit", ("Ctrl+Shift+J",), "Ajukan", SCOPE_APPLICATION, Action.SUBMIT),
     Shortcut("resubmit", ("Ctrl+Shift+J",), "Ajukan ulang", SCOPE_APPLICATION, Action.RESUBMIT),
     Shortcut("discard", ("Ctrl+Shift+D",), "Buang draf", SCOPE_APPLICATION, Action.DISCARD),
-    Shortcut("cancel", ("Ctrl+Shift+B",), "Batalkan permohonan", SCOPE_APPLICATION, Action.CANCEL),
+    Shortcut("cancel", ("Ctrl+Shift+B",), "Batalkan", SCOPE_APPLICATION, Action.CANCEL),
     Shortcut("deliver", ("Ctrl+Shift+S",), "Serahkan", SCOPE_APPLICATION, Action.DELIVER),
     Shortcut("shortcut_help", ("Ctrl+/",), "Daftar pintasan keyboard", SCOPE_APPLICATION),
     # checklist
@@ -90,7 +90,7 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     # document viewer
     Shortcut("zoom_in", ("Ctrl+=", "Ctrl++"), "Perbesar", SCOPE_VIEWER),
     Shortcut("zoom_out", ("Ctrl+-",), "Perkecil", SCOPE_VIEWER),
-    Shortcut("fit_page", ("Ctrl+0",), "Pas satu halaman", SCOPE_VIEWER),
+    Shortcut("fit_page", ("Ctrl+0",), "Pas halaman", SCOPE_VIEWER),
     Shortcut("actual_size", ("Ctrl+1",), "Ukuran asli (100%)", SCOPE_VIEWER),
     Shortcut("fit_width", ("Ctrl+2",), "Pas lebar", SCOPE_VIEWER),
     Shortcut("rotate_right", ("Ctrl+R",), "Putar tampilan 90° searah jarum jam", SCOPE_VIEWER),

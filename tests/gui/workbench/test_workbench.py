@@ -60,7 +60,7 @@ def test_buttons_follow_state_and_roles(
 
 def test_buttons_disabled_without_claim(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(claim=None))
-    assert widget.claim_line.claim_label.text() == "Belum diklaim"
+    assert widget.claim_line.claim_label.text() == "Belum ditangani"
     assert widget.action_buttons and not any(b.isEnabled() for b in widget.action_buttons.values())
     assert "ambil klaim" in widget.action_buttons[Action.VERIFY].toolTip()
     assert widget.claim_line.claim_button.isVisible() and widget.claim_line.claim_button.isEnabled()
@@ -68,12 +68,15 @@ def test_buttons_disabled_without_claim(make_workbench: Make, qtbot: QtBot) -> N
         widget.claim_line.claim_button.click()
 
     widget.set_claim(claim())
-    assert widget.claim_line.claim_label.text() == "Anda memegang klaim hingga 10:45"
+    assert widget.claim_line.claim_label.text() == "Sedang Anda tangani hingga pukul 10.45"
     assert all(b.isEnabled() for b in widget.action_buttons.values())
     assert not widget.claim_line.claim_button.isVisible()
 
     widget.set_claim(claim(factories.OTHER_ID))
-    assert widget.claim_line.claim_label.text() == "Sedang ditangani oleh Budi Santoso hingga 10:45"
+    assert (
+        widget.claim_line.claim_label.text()
+        == "Sedang ditangani oleh Budi Santoso hingga pukul 10.45"
+    )
     assert not any(b.isEnabled() for b in widget.action_buttons.values())
     button = widget.claim_line.claim_button
     assert button.isVisible() and not button.isEnabled()
@@ -123,14 +126,14 @@ def test_header_number_service_and_sla(make_workbench: Make) -> None:
     assert widget.header.number_label.text() == "1471-261124-0042-6"
     assert widget.header.status_label.text() == "Diajukan"
     assert widget.header.service_label.text().startswith("Penerbitan KTP-el")
-    assert "Kam, 26 Nov 2026 08:12 WIB" in widget.claim_line.sla_label.text()
+    assert "Kam, 26 Nov 2026 08.12 WIB" in widget.claim_line.sla_label.text()
     assert "sisa 21 jam 40 menit" in widget.claim_line.sla_label.text()
     assert not widget.sla_overdue
 
 
 def test_overdue_sla_is_red(make_workbench: Make) -> None:
     widget, _ = make_workbench(factories.detail(due_in=-timedelta(hours=3)))
-    assert "TERLAMBAT 3 jam" in widget.claim_line.sla_label.text()
+    assert "lewat tenggat 3 jam" in widget.claim_line.sla_label.text()
     assert widget.sla_overdue and "#c50f1f" in widget.claim_line.sla_label.styleSheet()
 
 
@@ -544,10 +547,12 @@ def test_history_timeline(make_workbench: Make) -> None:
     text = view.plain_entries()
     assert text.index("Ajukan ulang") < text.index("Minta perbaikan") < text.index("Ajukan Draf")
     assert "Andi Pratama (andi.pratama)" in text and "Petugas verifikasi" in text
-    assert "kantor 14.71" in text and "Server: Sel, 24 Nov 2026 10:05 WIB" in text
+    assert "kantor 14.71" in text and "Server: Sel, 24 Nov 2026 10.05 WIB" in text
     assert "Foto KK buram" in text and "buram, NIK tidak terbaca" in text
     assert "Kartu Keluarga" in text  # checklist codes shown with document names
-    assert "keputusan luring" in text  # resubmit: device time 2 h before the server's
+    assert (
+        "diputuskan saat tidak tersambung" in text
+    )  # resubmit: device time 2 h before the server's
 
 
 def test_history_escapes_markup(make_workbench: Make) -> None:
@@ -688,7 +693,7 @@ def test_header_names_the_office_and_the_zone(make_workbench: Make, catalogue: o
     widget, loader = make_workbench()
     info = widget.claim_line.info_label
     assert (
-        info.text() == "Melalui loket · kantor 14.71.01.1002 · diajukan Sel, 24 Nov 2026 08:12 WIB"
+        info.text() == "Melalui loket · kantor 14.71.01.1002 · diajukan Sel, 24 Nov 2026 08.12 WIB"
     )
     assert "versi 4" in info.toolTip()
     detail = widget.application
@@ -727,6 +732,41 @@ def test_header_wraps_rather_than_hiding_the_submission_time(
     )
     widget.resize(1216, 768)
     qtbot.waitUntil(lambda: line.line_count() == 2)
-    assert "TERLAMBAT 175 hari" in line.sla_label.text()
-    assert not line.info_label.is_elided() and line.info_label.text().endswith("08:12 WIB")
+    assert "lewat tenggat 175 hari" in line.sla_label.text()
+    assert not line.info_label.is_elided() and line.info_label.text().endswith("08.12 WIB")
     assert widget.minimumSizeHint().width() <= 1216
+
+
+def test_history_names_offices_when_the_shell_knows_them(make_workbench: Make) -> None:
+    widget, _ = make_workbench()
+    view = widget.history_view
+    detail = widget.application
+    assert detail is not None
+    names = {"14.71.01.1002": "Kantor Kelurahan Sukajadi"}
+    view.set_entries(detail.history, office_names=names.get)
+    text = view.plain_entries()
+    assert "Kantor Kelurahan Sukajadi" in text and "14.71.01.1002" not in text
+    view.set_office_names(lambda _code: None)  # unknown: "kantor <kode>"
+    view.set_entries(detail.history)
+    assert "kantor 14.71.01.1002" in view.plain_entries()
+    view.set_office_names(names.get)
+    view.set_entries(detail.history)
+    assert "Kantor Kelurahan Sukajadi" in view.plain_entries()
+
+
+def test_header_tooltips_say_nomor_pendaftaran_and_plain_words(make_workbench: Make) -> None:
+    widget, _ = make_workbench()
+    assert widget.header.number_label.toolTip() == "Nomor pendaftaran"
+    raw = factories.application_json()
+    raw.update(registration_number=None, provisional_number="SEM-1471011001-D03-261124-0001")
+    widget.set_application(
+        ApplicationDetail.from_json(raw),
+        widget._service,
+        widget._document_types,
+        [Role.VERIFIER],
+        factories.USER_ID,
+        factories.standard_loader(),
+    )
+    assert widget.header.number_label.toolTip() == (
+        "Nomor sementara: dibuat saat tidak tersambung; nomor resmi diberikan saat tersambung"
+    )
