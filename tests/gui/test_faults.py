@@ -241,7 +241,7 @@ def test_garbage_truncated_and_newer_server_json(
         qtbot.mouseClick(page.status_buttons[""], Qt.MouseButton.LeftButton)
         assert page.model.rowCount() == 2  # the unreadable third item was skipped
         shown = {page.model.data(page.model.index(r, 4)) for r in range(2)}
-        assert shown == {"Status baru: archived", "Diajukan"}
+        assert shown == {"archived (status tidak dikenal)", "Diajukan"}
         assert "Petugas verifikasi" in window.user_label.text()  # unknown role ignored
 
         for responder in (

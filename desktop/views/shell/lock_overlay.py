@@ -7,13 +7,19 @@ and disabled. Two modes:
 - *local*: the password is checked against the in-memory hash of this session (no network);
 - *reauth*: the server ended the session (refresh token expired or revoked), so the password
   goes to the server again as a fresh sign-in for the same user.
+
+The cover paints itself (`paintEvent`): a style sheet alone does not paint a plain QWidget, and
+whatever is under it must not show through. Local guesses are slowed down: after
+`FREE_ATTEMPTS` wrong passwords each further one waits 2, 4, 8 … up to 60 seconds, and after
+`MAX_ATTEMPTS` the session ends (`attempts_exhausted`: sign in again, online).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -28,12 +34,26 @@ from PySide6.QtWidgets import (
 from desktop.services.auth import SignInError, UserInfo, sign_in_message
 from desktop.services.tasks import TaskContext, TaskRunner
 
+COVER = QColor("#1b2a3a")
+FREE_ATTEMPTS = 3
+MAX_ATTEMPTS = 10
+MAX_DELAY_S = 60
+
+
+def delay_after(failures: int) -> int:
+    """Seconds to wait after `failures` wrong local passwords (0 for the first few)."""
+    if failures < FREE_ATTEMPTS:
+        return 0
+    return int(min(MAX_DELAY_S, 2 ** (failures - FREE_ATTEMPTS + 1)))
+
 
 class LockOverlay(QWidget):
     """Covers its parent completely while locked; `unlocked` when the password is right."""
 
     unlocked = Signal()
     sign_out_requested = Signal()
+    attempts_exhausted = Signal()
+    """Too many wrong local passwords: end the session (sign in again, online)."""
 
     def __init__(
         self,
@@ -49,9 +69,13 @@ class LockOverlay(QWidget):
         self._verify_local = verify_local
         self._reauthenticate = reauthenticate
         self.mode = "local"
-        self.setAutoFillBackground(True)
+        self.failures = 0
+        self._wait_left = 0
+        self._wait_timer = QTimer(self)
+        self._wait_timer.setInterval(1000)
+        self._wait_timer.timeout.connect(self._tick)
         self.setObjectName("lockOverlay")
-        self.setStyleSheet("#lockOverlay { background: #1b2a3a; }")
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
         card = QFrame(self)
         card.setObjectName("lockCard")
@@ -110,6 +134,11 @@ class LockOverlay(QWidget):
     def locked(self) -> bool:
         return self.isVisible()
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), COVER)
+        painter.end()
+
     def lock(self, mode: str = "local", reason: str = "") -> None:
         """Show the cover. `mode` "reauth" when the server ended the session."""
         if self.locked and self.mode == "reauth" and mode == "local":
@@ -135,15 +164,16 @@ class LockOverlay(QWidget):
 
     def submit(self) -> None:
         password = self.password_edit.text()
-        if not password or self.progress.isVisible():
+        if not password or self.progress.isVisible() or self._wait_left > 0:
             return
         if self.mode == "local":
             ok = self._verify_local(password)
             self.password_edit.clear()
             if ok:
+                self.failures = 0
                 self._done()
             else:
-                self._fail(self.tr("Kata sandi salah."))
+                self._wrong_password()
             return
         self.progress.show()
         self.unlock_button.setEnabled(False)
@@ -158,6 +188,41 @@ class LockOverlay(QWidget):
             on_done=lambda _u: self._done(),
             on_error=self._reauth_failed,
         )
+
+    def _wrong_password(self) -> None:
+        self.failures += 1
+        if self.failures >= MAX_ATTEMPTS:
+            self._fail(
+                self.tr("Terlalu banyak kata sandi salah. Sesi diakhiri; silakan masuk lagi.")
+            )
+            self.attempts_exhausted.emit()
+            return
+        wait = delay_after(self.failures)
+        if wait <= 0:
+            self._fail(self.tr("Kata sandi salah."))
+            return
+        self._wait_left = wait
+        self.password_edit.setEnabled(False)
+        self.unlock_button.setEnabled(False)
+        self._show_wait()
+        self._wait_timer.start()
+
+    def _show_wait(self) -> None:
+        self._fail(
+            self.tr("Kata sandi salah %1 kali. Coba lagi dalam %2 detik.")
+            .replace("%1", str(self.failures))
+            .replace("%2", str(self._wait_left))
+        )
+
+    def _tick(self) -> None:
+        self._wait_left -= 1
+        if self._wait_left > 0:
+            self._show_wait()
+            return
+        self._wait_timer.stop()
+        self.password_edit.setEnabled(True)
+        self.unlock_button.setEnabled(True)
+        self._fail(self.tr("Kata sandi salah. Silakan coba lagi."))
 
     def _reauth_failed(self, exc: Exception) -> None:
         self.progress.hide()

@@ -14,15 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QPlainTextEdit,
     QProgressBar,
     QStackedWidget,
+    QTextEdit,
     QToolButton,
     QWidget,
 )
@@ -105,10 +110,12 @@ class MainWindow(QMainWindow):
         )
         self.overlay.unlocked.connect(self._unlocked)
         self.overlay.sign_out_requested.connect(self.sign_out_requested.emit)
+        self.overlay.attempts_exhausted.connect(self.sign_out_requested.emit)
+        self._parked: list[QDialog] = []  # dialogs hidden while locked, shown again after
         self.idle = IdleWatcher(idle_minutes, self)
         self.idle.idle.connect(lambda: self.lock("local"))
         self.wedge = BarcodeWedge(self)
-        self.wedge.scanned.connect(self.scanned.emit)
+        self.wedge.scanned.connect(self._scanned)
         self.wedge.rejected.connect(
             lambda why: self.show_status_message(
                 self.tr("Kode terbaca, tetapi bukan nomor pendaftaran yang sah: %1").replace(
@@ -124,7 +131,7 @@ class MainWindow(QMainWindow):
         self.search_action.setShortcut(QKeySequence.StandardKey.Find)
         self.lock_action = QAction(self.tr("Kunci layar"), self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.triggered.connect(lambda: self.lock("local"))
+        self.lock_action.triggered.connect(lambda: self.lock("local", self.tr("Loket dikunci.")))
         for action in (self.refresh_action, self.search_action, self.lock_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
@@ -167,7 +174,7 @@ class MainWindow(QMainWindow):
         elif online:
             text, color = self.tr("\u25cf Tersambung"), "#0e700e"
         else:
-            text, color = self.tr("\u25cf Tidak tersambung (layanan luring)"), "#b3261e"
+            text, color = self.tr("\u25cf Tidak tersambung"), "#b3261e"
         self.connection_label.setText(text)
         self.connection_label.setStyleSheet(f"QLabel {{ color: {color}; }}")
         self.connection_label.setToolTip(message)
@@ -255,7 +262,43 @@ class MainWindow(QMainWindow):
         if page is not None and row == self._flow_owner[page]:
             self.flow_back_requested.emit(page)
 
+    def _scanned(self, number: str) -> None:
+        """The reader typed into whatever had focus: take the number out of a text field."""
+        remove_scanned_text(QApplication.focusWidget(), number)
+        self.scanned.emit(number)
+
+    def _own_dialogs(self) -> list[QDialog]:
+        """Visible dialogs of this window (reason, confirmation, help …)."""
+        found = []
+        for widget in QApplication.topLevelWidgets():
+            if not isinstance(widget, QDialog) or not widget.isVisible():
+                continue
+            parent = widget.parentWidget()
+            while parent is not None and parent is not self:
+                parent = parent.parentWidget()
+            if parent is self:
+                found.append(widget)
+        return found
+
+    def _park_dialogs(self) -> None:
+        """Hide open dialogs (their text stays): they would show data over the lock, and a
+        modal one would keep the password field from getting any input."""
+        for dialog in self._own_dialogs():
+            if dialog not in self._parked:
+                self._parked.append(dialog)
+                dialog.hide()
+
+    def _restore_dialogs(self) -> None:
+        parked, self._parked = self._parked, []
+        for dialog in parked:
+            try:
+                dialog.show()
+                dialog.activateWindow()
+            except RuntimeError:  # deleted meanwhile (application closed)
+                continue
+
     def lock(self, mode: str = "local", reason: str = "") -> None:
+        self._park_dialogs()
         self.stack.setEnabled(False)
         self.nav.setEnabled(False)
         self.wedge.enabled = False
@@ -274,9 +317,51 @@ class MainWindow(QMainWindow):
         for action in (self.refresh_action, self.search_action, self.lock_action):
             action.setEnabled(True)
         self.idle.restart()
+        self._restore_dialogs()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()
         self.idle.stop()
         self.wedge.uninstall()
         super().closeEvent(event)
+
+
+def remove_scanned_text(widget: QWidget | None, number: str) -> bool:
+    """Delete the characters of a scanned `number` just typed before the cursor of a text
+    field (the reader is a keyboard); True when something was removed."""
+    wanted = [c for c in number if c.isalnum()]
+    if isinstance(widget, QLineEdit):
+        before = widget.text()[: widget.cursorPosition()]
+        count = _scan_tail(before, wanted)
+        if count:
+            for _ in range(count):
+                widget.backspace()
+        return bool(count)
+    if isinstance(widget, QPlainTextEdit | QTextEdit):
+        cursor = widget.textCursor()
+        block_text = cursor.block().text()[: cursor.positionInBlock()]
+        count = _scan_tail(block_text, wanted)
+        if count:
+            cursor.movePosition(
+                QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, count
+            )
+            cursor.removeSelectedText()
+            widget.setTextCursor(cursor)
+        return bool(count)
+    return False
+
+
+def _scan_tail(text: str, wanted: list[str]) -> int:
+    """How many characters at the end of `text` are the scan `wanted` (letters and digits in
+    order, separators such as "-" between them); 0 when the end is not the scan."""
+    i, j = len(text), len(wanted)
+    while j > 0 and i > 0:
+        ch = text[i - 1]
+        if ch.isalnum():
+            if ch.upper() != wanted[j - 1].upper():
+                return 0
+            j -= 1
+        elif ch not in "-/._":
+            return 0
+        i -= 1
+    return len(text) - i if j == 0 else 0

@@ -3,12 +3,20 @@
 The widget (`desktop.views.workbench`) shows one application and emits what the person wants;
 this controller turns that into ops on the `TaskRunner` using `ApplicationService`:
 
-- open: claim (a 409 means someone else holds it: open read-only and say who), then fetch the
-  detail, then show it; a renewal timer keeps the lease while it is open;
-- decide: act with the version the person saw and a fresh transaction id; success updates the
-  widget and the queue; a 409 reloads the application and shows the plain explanation (who
-  acted first); any other failure keeps everything the person did (ticks, notes) and says why;
-- next / previous walk the queue's current order; close releases the claim.
+- open: fetch the detail; claim only when the person's roles may act on it with a claim
+  (finished applications and stages the role does not process open read-only, calmly said;
+  a 409 means someone else holds it: read-only, saying who; a 403 "role not allowed" is also
+  read-only); a renewal timer keeps the lease while it is open;
+- claims are kept per application id: an answer arriving for an application the person has
+  already left is never applied to the current one, and a claim it took is released at once;
+- decide: act with the version the person saw and a `PendingDecision` (its transaction id is
+  reused when the person retries after a lost answer); success updates the widget, the queue
+  and whether the claim is still held (the server's answer); a 409 reloads the application and
+  shows the plain explanation (who acted first); any other failure keeps everything the person
+  did (ticks, notes) and says why;
+- next / previous walk the queue's current order (the neighbours remembered when it was opened,
+  once a decision took it out of the filtered list); leaving an application with unsent ticks
+  or notes asks first; close releases the claim.
 """
 
 from __future__ import annotations
@@ -19,17 +27,19 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.records import ApplicationDetail, ChecklistItem, DocumentInfo
-from desktop.domain.workflow import Action, parse_action
-from desktop.services.api.errors import LoketError, SessionExpired
+from desktop.domain.workflow import CLAIM_FREE, Action, Role, available_actions, parse_action
+from desktop.services.api.errors import ApiError, LoketError, SessionExpired
 from desktop.services.applications import (
     ActionResult,
     ApplicationService,
     ClaimResult,
     ConflictError,
+    PendingDecision,
+    retry_keeps_decision,
 )
 from desktop.services.auth import UserInfo
 from desktop.services.tasks import TaskContext, TaskRunner
@@ -64,6 +74,9 @@ class WorkbenchHost(QWidget):
         layout.addWidget(self.workbench)
 
 
+ROLE_NOT_ALLOWED = "role_not_allowed"
+
+
 class WorkbenchController(QObject):
     """Claim/renew/release and decisions for the application open in the workbench."""
 
@@ -95,7 +108,10 @@ class WorkbenchController(QObject):
         self._neighbours = neighbours
         self._office_names: Callable[[str], str | None] = lambda _code: None
         self.current_id: str | None = None
-        self._held_claim = False
+        self._claims: set[str] = set()  # application ids whose claim this session holds
+        self._around: tuple[str | None, str | None] = (None, None)  # of current_id, remembered
+        self._pending: PendingDecision | None = None  # kept for a retry after a lost answer
+        self.leave_box: QMessageBox | None = None
         self._paused = False
         self._renew = QTimer(self)
         self._renew.setInterval(max(1, renew_minutes) * 60_000)
@@ -110,6 +126,7 @@ class WorkbenchController(QObject):
     def set_office_names(self, lookup: Callable[[str], str | None]) -> None:
         """Office code -> name (None when unknown), for the header; read at each show."""
         self._office_names = lookup
+        self.workbench.history_view.set_office_names(self.office_name)
 
     def office_name(self, code: str) -> str | None:
         name = self._office_names(code)
@@ -117,50 +134,147 @@ class WorkbenchController(QObject):
             name = self.user.office.name
         return name if name and name != code else None
 
+    # -- claim bookkeeping (per application id) ------------------------------------------------
+
+    @property
+    def _held_claim(self) -> bool:
+        """Whether the claim on the application now open is held (by this session)."""
+        return self.current_id is not None and self.current_id in self._claims
+
+    def holds(self, app_id: str) -> bool:
+        return app_id in self._claims
+
+    def _set_held(self, app_id: str, held: bool) -> None:
+        if held:
+            self._claims.add(app_id)
+        else:
+            self._claims.discard(app_id)
+        if app_id == self.current_id:
+            if held and not self._paused:
+                self._renew.start()
+            elif not held:
+                self._renew.stop()
+
+    def _needs_claim(self, detail: ApplicationDetail) -> bool:
+        """The person's roles may act on it, and some of those actions need the claim."""
+        if detail.status is None or detail.status.terminal:
+            return False
+        actions = available_actions(detail.status, _known_roles(self.user.roles))
+        return any(a not in CLAIM_FREE for a in actions)
+
+    def _can_act(self, detail: ApplicationDetail) -> bool:
+        if detail.status is None:
+            return False
+        return bool(available_actions(detail.status, _known_roles(self.user.roles)))
+
     # -- open / close -------------------------------------------------------------------------
 
     def open(self, app_id: str) -> None:
-        """Claim and show `app_id` (releasing the previous one)."""
+        """Claim and show `app_id` (releasing the previous one). Asks first when the open
+        application has ticks or notes that were not sent."""
+        if self.current_id and self.current_id != app_id and self.workbench.has_unsent_marks():
+            self._confirm_leave(lambda: self._open(app_id))
+            return
+        self._open(app_id)
+
+    def _confirm_leave(self, then: Callable[[], None]) -> None:
+        if self.leave_box is not None:
+            self.leave_box.reject()
+        box = QMessageBox(self.workbench)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Tinggalkan permohonan?"))
+        box.setText(self.tr("Tanda dan catatan pada permohonan ini belum dikirim. Tinggalkan?"))
+        leave = box.addButton(self.tr("Tinggalkan"), QMessageBox.ButtonRole.AcceptRole)
+        stay = box.addButton(self.tr("Tetap di sini"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(stay)
+        box.setEscapeButton(stay)
+
+        def clicked(button: object) -> None:
+            self.leave_box = None
+            if button is leave:
+                then()
+
+        box.buttonClicked.connect(clicked)
+        box.rejected.connect(lambda: setattr(self, "leave_box", None))
+        self.leave_box = box
+        box.open()
+
+    def _open(self, app_id: str) -> None:
         if self.current_id and self.current_id != app_id:
             self._release(self.current_id)
+        if self.current_id != app_id:
+            self._pending = None
         self.current_id = app_id
-        self._held_claim = False
+        self._renew.stop()
+        self._around = self._neighbours(app_id)
         self.workbench.set_busy(True, self.tr("Membuka permohonan…"))
         apps = self.apps
+        needs_claim, can_act = self._needs_claim, self._can_act
+        claimed: list[bool] = [False]
 
-        def op(ctx: TaskContext) -> tuple[ApplicationDetail, str]:
-            note = ""
+        def op(ctx: TaskContext) -> tuple[ApplicationDetail, str, str]:
+            note, read_only = "", ""
+            detail = apps.fetch_detail(app_id)
+            ctx.check_cancelled()
+            if not needs_claim(detail):
+                return detail, note, "" if can_act(detail) else "not_processed"
             try:
                 apps.claim(app_id)
+                claimed[0] = True
             except ConflictError as exc:
                 note = exc.message
-            ctx.check_cancelled()
-            return apps.fetch_detail(app_id), note
+            except ApiError as exc:
+                if exc.status != 403 or exc.code != ROLE_NOT_ALLOWED:
+                    raise
+                read_only = ROLE_NOT_ALLOWED
+            if claimed[0] or note:
+                detail = apps.fetch_detail(app_id)  # with the claim (and who holds it)
+            return detail, note, read_only
 
         self.runner.submit(
             self.tr("Membuka permohonan"),
             op,
-            on_done=lambda r: self._opened(app_id, r[0], r[1]),
-            on_error=lambda e: self._open_failed(app_id, e),
+            on_done=lambda r: self._opened(app_id, r[0], r[1], r[2], claimed[0]),
+            on_error=lambda e: self._open_failed(app_id, e, claimed[0]),
         )
 
-    def _opened(self, app_id: str, detail: ApplicationDetail, note: str) -> None:
+    def _opened(
+        self, app_id: str, detail: ApplicationDetail, note: str, read_only: str, claimed: bool
+    ) -> None:
         if app_id != self.current_id:
-            self._release(app_id)  # the person moved on while we were loading
+            # The person moved on while we were loading: a claim taken for it goes back now.
+            if claimed:
+                self._claims.add(app_id)
+                self._release(app_id)
             return
         self.workbench.set_busy(False)
         self._show(detail)
-        self._held_claim = self.workbench.holds_claim()
-        if self._held_claim:
-            self._renew.start()
+        if read_only == ROLE_NOT_ALLOWED:
+            self.workbench.set_read_only(True)
+        self._set_held(app_id, self.workbench.holds_claim())
         if note:
             self.workbench.show_message(note, "warning")
+        elif read_only:
+            self.workbench.show_message(self._read_only_text(detail), "info")
         self.opened.emit(app_id)
         self.queue_changed.emit()
 
-    def _open_failed(self, app_id: str, exc: Exception) -> None:
+    def _read_only_text(self, detail: ApplicationDetail) -> str:
+        status = detail.status
+        if status is not None and status.terminal:
+            return self.tr("Hanya baca: permohonan ini sudah berstatus %1.").replace(
+                "%1", status.label
+            )
+        return self.tr("Hanya baca: peran Anda tidak memproses tahap ini.")
+
+    def _open_failed(self, app_id: str, exc: Exception, claimed: bool = False) -> None:
         if app_id != self.current_id:
+            if claimed:
+                self._claims.add(app_id)
+                self._release(app_id)
             return
+        if claimed:
+            self._claims.add(app_id)  # released at close / next open
         self.workbench.set_busy(False)
         if isinstance(exc, SessionExpired):
             self.session_expired.emit(exc.message)
@@ -196,17 +310,22 @@ class WorkbenchController(QObject):
     def close(self) -> None:
         app_id = self.current_id
         self.current_id = None
+        self._pending = None
         self._renew.stop()
+        if self.leave_box is not None:
+            self.leave_box.reject()
+            self.leave_box = None
         self.workbench.clear()
         if app_id:
             self._release(app_id)
         self.closed.emit()
 
     def _release(self, app_id: str) -> None:
-        if not self._held_claim:
+        if app_id not in self._claims:
             return
-        self._held_claim = False
-        self._renew.stop()
+        self._claims.discard(app_id)
+        if app_id == self.current_id:
+            self._renew.stop()
         apps = self.apps
         self.runner.submit(
             self.tr("Melepas klaim"),
@@ -217,10 +336,10 @@ class WorkbenchController(QObject):
 
     def release_now(self) -> None:
         """Blocking release for app exit / sign-out (short timeout is in the client)."""
-        if self.current_id and self._held_claim:
+        for app_id in list(self._claims):
             with contextlib.suppress(LoketError):
-                self.apps.release(self.current_id, timeout=3.0)
-            self._held_claim = False
+                self.apps.release(app_id, timeout=3.0)
+        self._claims.clear()
         self._renew.stop()
 
     # -- claim --------------------------------------------------------------------------------
@@ -240,9 +359,11 @@ class WorkbenchController(QObject):
 
         def done(result: ClaimResult) -> None:
             if app_id != self.current_id:
+                # Left meanwhile (its release may even have run first): give it back now.
+                self._claims.add(app_id)
+                self._release(app_id)
                 return
-            self._held_claim = True
-            self._renew.start()
+            self._set_held(app_id, True)
             self.workbench.set_claim(result.claim)
             detail = self.workbench.application
             if detail is not None and result.version != detail.version:
@@ -258,9 +379,15 @@ class WorkbenchController(QObject):
                 self.session_expired.emit(exc.message)
                 return
             if isinstance(exc, ConflictError):
-                self._held_claim = False
-                self._renew.stop()
+                self._set_held(app_id, False)
                 self.reload(exc.message)
+                return
+            if isinstance(exc, ApiError) and exc.status == 403 and exc.code == ROLE_NOT_ALLOWED:
+                self._set_held(app_id, False)
+                self.workbench.set_read_only(True)
+                detail = self.workbench.application
+                if detail is not None:
+                    self.workbench.show_message(self._read_only_text(detail), "info")
                 return
             if not quiet:
                 message = exc.message if isinstance(exc, LoketError) else str(exc)
@@ -296,9 +423,18 @@ class WorkbenchController(QObject):
         )
         apps = self.apps
         app_id, version, seen = detail.id, detail.version, detail.status_raw
-
-        def op(_ctx: TaskContext) -> ActionResult:
-            return apps.act(
+        around = self._neighbours(app_id)
+        if around != (None, None):
+            self._around = around
+        pending = self._pending
+        if pending is None or not pending.matches(
+            app_id,
+            action_value,
+            expected_version=version,
+            reason=reason or None,
+            checklist=checklist,
+        ):
+            pending = PendingDecision.create(
                 app_id,
                 action_value,
                 expected_version=version,
@@ -306,21 +442,37 @@ class WorkbenchController(QObject):
                 checklist=checklist,
                 seen_status=seen,
             )
+        self._pending = pending
+        decision = pending
+
+        def op(_ctx: TaskContext) -> ActionResult:
+            return apps.decide(decision)
 
         self.runner.submit(
             self.tr("Menyimpan keputusan"),
             op,
             on_done=lambda r: self._acted(app_id, action_value, r),
-            on_error=lambda e: self._act_failed(app_id, e),
+            on_error=lambda e: self._act_failed(app_id, e, decision),
         )
 
     def _acted(self, app_id: str, action_value: str, result: ActionResult) -> None:
         self.decided.emit(app_id, action_value)
         self.queue_changed.emit()
+        if self._pending is not None and self._pending.app_id == app_id:
+            self._pending = None
+        claim = result.application.claim
+        still_mine = claim is not None and claim.user_id == self.user.id
         if app_id != self.current_id:
+            if still_mine:
+                self._claims.add(app_id)
+                self._release(app_id)
+            else:
+                self._claims.discard(app_id)
             return
         self.workbench.set_busy(False)
         self._show(result.application)
+        self.workbench.mark_sent()
+        self._set_held(app_id, still_mine and self.workbench.holds_claim())
         action = parse_action(action_value)
         word = _DONE_WORDS.get(action, action_value) if action else action_value
         number = result.application.number or app_id[:8]
@@ -329,7 +481,11 @@ class WorkbenchController(QObject):
             "success",
         )
 
-    def _act_failed(self, app_id: str, exc: Exception) -> None:
+    def _act_failed(
+        self, app_id: str, exc: Exception, decision: PendingDecision | None = None
+    ) -> None:
+        if decision is not None and self._pending is decision and not retry_keeps_decision(exc):
+            self._pending = None  # a refusal: the next try is a new decision
         if app_id != self.current_id:
             return
         self.workbench.set_busy(False)
@@ -360,7 +516,7 @@ class WorkbenchController(QObject):
                 return
             self.workbench.set_busy(False)
             self._show(detail)
-            self._held_claim = self.workbench.holds_claim()
+            self._set_held(app_id, self.workbench.holds_claim())
             if message:
                 self.workbench.show_message(message, "warning")
 
@@ -383,7 +539,12 @@ class WorkbenchController(QObject):
     def _step(self, delta: int) -> None:
         if not self.current_id:
             return
-        previous, following = self._neighbours(self.current_id)
+        around = self._neighbours(self.current_id)
+        if around == (None, None):
+            # No longer in the filtered list (e.g. verified while "Diajukan" is shown): walk
+            # from where it was when it was opened / decided.
+            around = self._around
+        previous, following = around
         target = following if delta > 0 else previous
         if target:
             self.open(target)
@@ -394,3 +555,13 @@ class WorkbenchController(QObject):
                 else self.tr("Ini permohonan pertama di antrean."),
                 "info",
             )
+
+
+def _known_roles(roles: Any) -> tuple[Role, ...]:
+    out: list[Role] = []
+    for role in roles:
+        try:
+            out.append(Role(role))
+        except ValueError:
+            continue
+    return tuple(out)

@@ -97,6 +97,8 @@ class WorkbenchWidget(QWidget):
         self._claim: ClaimInfo | None = None
         self._actions: list[Action] = []
         self._busy = False
+        self._read_only = False
+        self._sent: dict[str, tuple[bool | None, str]] = {}
         self.help_dialog: QDialog | None = None
         self._build()
         self._install_shortcuts()
@@ -220,6 +222,7 @@ class WorkbenchWidget(QWidget):
             self.show_message("")
             self.fetcher.forget_failures()
             self.decisions.dismiss()
+            self._read_only = False
         self._detail = detail
         self._service = service
         self._document_types = document_types
@@ -227,7 +230,11 @@ class WorkbenchWidget(QWidget):
         self._user_id = user_id
         self.fetcher.load = load_document
         self._claim = detail.claim
-        self._actions = available_actions(detail.status, self._roles) if detail.status else []
+        self._actions = (
+            available_actions(detail.status, self._roles)
+            if detail.status and not self._read_only
+            else []
+        )
 
         self.header.show_application(detail, service, office_name, self._tz)
         self.applicant_panel.set_applicant(detail.applicant)
@@ -236,6 +243,8 @@ class WorkbenchWidget(QWidget):
         self.checklist.set_rows(
             build_rows(requirements, detail.documents, document_types), previous
         )
+        if not same:
+            self._sent = self.checklist.judgements()
         self.history_view.set_entries(detail.history, document_types)
         self.tabs.setTabText(1, self.tr("Riwayat ({n})").format(n=len(detail.history)))
         self.documents.set_documents(detail.documents, document_types)
@@ -243,6 +252,37 @@ class WorkbenchWidget(QWidget):
         self._refresh_time_dependent()
         self._timer.start()
         self.documents.show_initial(previous_doc)
+
+    def set_read_only(self, read_only: bool = True) -> None:
+        """Show the application without decisions (the server refused this role the claim);
+        kept across reloads of the same application, reset when another one is shown."""
+        self._read_only = read_only
+        if read_only:
+            self.decisions.dismiss()
+            self._actions = []
+        elif self._detail is not None and self._detail.status:
+            self._actions = available_actions(self._detail.status, self._roles)
+        self._rebuild_actions()
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def has_unsent_marks(self) -> bool:
+        """Ticks or notes made on this application since it was shown or last sent."""
+        if self._detail is None:
+            return False
+        now = self.checklist.judgements()
+        if now == self._sent:
+            return False
+        return any(
+            value != self._sent.get(code) and (value[0] is not None or value[1].strip())
+            for code, value in now.items()
+        )
+
+    def mark_sent(self) -> None:
+        """The checklist as it is now went to the server with a decision."""
+        self._sent = self.checklist.judgements()
 
     def set_claim(self, claim: ClaimInfo | None) -> None:
         """After a claim, renewal or release: update the claim line and what is enabled."""
@@ -266,6 +306,8 @@ class WorkbenchWidget(QWidget):
         self._detail = None
         self._actions = []
         self._claim = None
+        self._read_only = False
+        self._sent = {}
         self._timer.stop()
         self.header.clear()
         self.applicant_panel.setVisible(False)
