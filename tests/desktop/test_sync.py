@@ -47,16 +47,7 @@ def signed_in(url: str) -> ApiClient:
 
 
 def server_total(server: LiveServer) -> int:
-    remote = Remote(server.api, "verifier1", PASSWORD)
-    total, since = 0, 0
-    while True:
-        page = remote.http.get(
-            server.api + "/applications/changes", params={"since": since, "limit": 500}
-        ).json()
-        total += len(page["items"])
-        since = page["last_seq"]
-        if not page["has_more"]:
-            return total
+    return len(feed_items(server.api, "verifier1", PASSWORD))
 
 
 def context(on_progress: Any = None, handle: TaskHandle | None = None) -> TaskContext:
