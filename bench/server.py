@@ -12,18 +12,23 @@ including local writes in <= 5 s, so the feed alone should give >= 5,000 items/s
 
 from __future__ import annotations
 
-import argparse
-import random
-import statistics
 import sys
-import time
 from pathlib import Path
 
-import requests
+# `python bench/server.py` puts bench/ first on sys.path, where bench/queue.py would shadow the
+# standard library's `queue` (urllib3 needs it); use the repository root instead.
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import argparse  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
 
-from tests.live_server import start_server
+import requests  # noqa: E402
+
+from tests.live_server import start_server  # noqa: E402
 
 FEED_TARGET = 5000.0
 LIST_P95_TARGET_MS = 100.0

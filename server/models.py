@@ -145,6 +145,7 @@ class Application(Base):
         Index("ix_applications_created", "created_at", "id"),
         Index("ix_applications_office_created", "office_code", "created_at", "id"),
         Index("ix_applications_status_created", "status", "created_at", "id"),
+        Index("ix_applications_status_due", "status", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

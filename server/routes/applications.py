@@ -119,8 +119,10 @@ def list_applications(
         )
     if overdue:
         stmt = stmt.where(
+            # "Open" as a positive list, so ix_applications_status_due finds exactly the
+            # overdue open rows (NOT IN scanned months of finished ones: 150 ms at 100k).
+            Application.status.in_([s.value for s in WState if s not in TERMINAL_STATES]),
             Application.due_at < now,
-            Application.status.not_in([s.value for s in TERMINAL_STATES]),
         )
     if cursor:
         created, app_id = _decode_cursor(cursor)
