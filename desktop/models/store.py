@@ -27,8 +27,8 @@ scope.
 Personal data at rest (DESIGN §7): the cache holds names, NIKs and the applications' JSON.
 
 - The file and its ``-wal``/``-shm`` companions are created owner-only (``0600``, directory
-  ``0700``) on POSIX (`_private_dir`, `_private_file`); SQLite gives its companion files the
-  mode of the database file.
+  ``0700``) on POSIX (`settings.private_dir`, `settings.private_file`); SQLite gives its
+  companion files the mode of the database file.
 - Finished applications (completed, rejected, cancelled) whose last update is older than
   `RETENTION_DAYS` are deleted from the cache at open (`Store.purge_expired`; the sync service
   may call it after a pull too). The server keeps them; a search on the server still finds them.
@@ -44,7 +44,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import re
 import sqlite3
 import sys
@@ -76,6 +75,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.domain.records import ApplicationSummary
 from desktop.domain.workflow import TERMINAL_STATES, State
+from desktop.settings import private_dir, private_file
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +85,6 @@ SCHEMA_VERSION = 6  # 6: search_text without separators, GLOB search
 RETENTION_DAYS = 30
 """Days a finished application (completed/rejected/cancelled) stays in the local cache after
 its last update; older ones are purged (`Store.purge_expired`). The server keeps them."""
-PRIVATE_DIR_MODE = 0o700
-PRIVATE_FILE_MODE = 0o600
 NO_DEADLINE = 253_402_300_799  # 9999-12-31T23:59:59Z: sorts after every real deadline
 
 STATUS_ORDER: tuple[str, ...] = tuple(s.value for s in State)
@@ -438,8 +436,8 @@ class Store:
         """
         self.path = path
         self.retention_days = retention_days
-        _private_dir(path.parent)
-        _private_file(path)
+        private_dir(path.parent)
+        private_file(path)
         self.engine: Engine = create_engine(
             f"sqlite:///{path}",
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -454,7 +452,7 @@ class Store:
         for suffix in ("-wal", "-shm"):  # SQLite copies the file's mode; make sure of it
             side = path.with_name(path.name + suffix)
             if side.exists():
-                _private_file(side)
+                private_file(side)
         if retention_days is not None:
             purged = self.purge_expired(retention_days)
             if purged:
@@ -785,38 +783,6 @@ def _unpack_rids(packed: str | None) -> array[int]:
         if sys.byteorder == "little":
             rids.byteswap()
     return rids
-
-
-def _private_dir(path: Path) -> None:
-    """Create `path` (and parents) as needed; on POSIX make `path` itself owner-only (0700).
-
-    Existing parents are not touched (they are not ours). Failing to tighten a directory that
-    is not ours (a shared override) is logged, not fatal.
-    """
-    if os.name != "posix":
-        path.mkdir(parents=True, exist_ok=True)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        path.mkdir(mode=PRIVATE_DIR_MODE)
-    try:
-        if path.stat().st_mode & 0o077:
-            path.chmod(PRIVATE_DIR_MODE)
-    except OSError as exc:
-        log.warning("could not make %s private: %s", path, exc)
-
-
-def _private_file(path: Path) -> None:
-    """Create `path` if missing with mode 0600 (POSIX) and tighten it if it is wider."""
-    if os.name != "posix":
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
-    os.close(fd)
-    try:
-        if path.stat().st_mode & 0o077:
-            path.chmod(PRIVATE_FILE_MODE)
-    except OSError as exc:
-        log.warning("could not make %s private: %s", path, exc)
 
 
 def _on_connect(dbapi_conn: Any, _record: Any) -> None:
