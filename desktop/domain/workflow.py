@@ -53,6 +53,11 @@ class Action(StrEnum):
     def label(self) -> str:
         return ACTION_LABELS[self]
 
+    @property
+    def done_label(self) -> str:
+        """The past tense for sentences: "Permohonan ini sudah ditolak oleh ..."."""
+        return ACTION_DONE_LABELS[self]
+
 
 class Role(StrEnum):
     OPERATOR = "operator"
@@ -89,6 +94,19 @@ ACTION_LABELS: dict[Action, str] = {
     Action.VALIDATE: "Validasi",
     Action.SIGN: "Tandatangani",
     Action.DELIVER: "Serahkan",
+}
+
+ACTION_DONE_LABELS: dict[Action, str] = {
+    Action.SUBMIT: "diajukan",
+    Action.DISCARD: "dibuang",
+    Action.VERIFY: "diverifikasi",
+    Action.REQUEST_REVISION: "dikembalikan untuk perbaikan",
+    Action.REJECT: "ditolak",
+    Action.RESUBMIT: "diajukan ulang",
+    Action.CANCEL: "dibatalkan",
+    Action.VALIDATE: "divalidasi",
+    Action.SIGN: "ditandatangani",
+    Action.DELIVER: "diserahkan",
 }
 
 ROLE_LABELS: dict[Role, str] = {

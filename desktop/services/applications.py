@@ -164,19 +164,7 @@ def _role_label(raw: str) -> str:
 
 
 def _past_tense(action: Action | None, raw: str) -> str:
-    words = {
-        Action.VERIFY: "diverifikasi",
-        Action.VALIDATE: "divalidasi",
-        Action.REJECT: "ditolak",
-        Action.REQUEST_REVISION: "dikembalikan untuk perbaikan",
-        Action.SIGN: "ditandatangani",
-        Action.DELIVER: "diserahkan",
-        Action.SUBMIT: "diajukan",
-        Action.RESUBMIT: "diajukan ulang",
-        Action.CANCEL: "dibatalkan",
-        Action.DISCARD: "dibuang",
-    }
-    return words.get(action, f"diproses ({raw})") if action else f"diproses ({raw})"
+    return action.done_label if action else f"diproses ({raw})"
 
 
 class ConflictError(ApiError):

@@ -150,6 +150,12 @@ def test_labels_are_indonesian_and_complete() -> None:
     assert all(a.label for a in Action) and all(r.label for r in Role)
 
 
+def test_every_action_has_a_past_tense_for_sentences() -> None:
+    assert all(a.done_label for a in Action)
+    assert A.REQUEST_REVISION.done_label == "dikembalikan untuk perbaikan"
+    assert A.VERIFY.done_label == "diverifikasi"
+
+
 def test_claim_lease() -> None:
     now = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     claim = Claim(holder_id="u1", expires_at=now + CLAIM_LEASE)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.records import ApplicationDetail, ChecklistItem, DocumentInfo
-from desktop.domain.workflow import CLAIM_FREE, Action, Role, available_actions, parse_action
+from desktop.domain.workflow import CLAIM_FREE, Role, available_actions, parse_action
 from desktop.services.api.errors import ApiError, LoketError, SessionExpired
 from desktop.services.applications import (
     ActionResult,
@@ -46,19 +46,6 @@ from desktop.services.tasks import TaskContext, TaskRunner
 from desktop.views.workbench import WorkbenchWidget
 
 log = logging.getLogger(__name__)
-
-_DONE_WORDS = {
-    Action.VERIFY: "diverifikasi",
-    Action.VALIDATE: "divalidasi",
-    Action.REJECT: "ditolak",
-    Action.REQUEST_REVISION: "dikembalikan untuk perbaikan",
-    Action.SIGN: "ditandatangani",
-    Action.DELIVER: "diserahkan",
-    Action.SUBMIT: "diajukan",
-    Action.RESUBMIT: "diajukan ulang",
-    Action.CANCEL: "dibatalkan",
-    Action.DISCARD: "dibuang",
-}
 
 
 class WorkbenchHost(QWidget):
@@ -474,7 +461,7 @@ class WorkbenchController(QObject):
         self.workbench.mark_sent()
         self._set_held(app_id, still_mine and self.workbench.holds_claim())
         action = parse_action(action_value)
-        word = _DONE_WORDS.get(action, action_value) if action else action_value
+        word = action.done_label if action else action_value
         number = result.application.number or app_id[:8]
         self.workbench.show_message(
             self.tr("Permohonan %1 berhasil %2.").replace("%1", number).replace("%2", word),
