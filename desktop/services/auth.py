@@ -246,6 +246,12 @@ class AuthService:
             raise SignInError("empty", "Isi nama pengguna dan kata sandi.")
         if self.user is not None and self.user.username != username:
             raise SignInError("other_user", "Keluar dahulu sebelum masuk sebagai pengguna lain.")
+        user = self._login(username, password)
+        log.info("signed in as %s (%s)", user.username, ",".join(user.roles_raw))
+        return user
+
+    def _login(self, username: str, password: str) -> UserInfo:
+        """POST /auth/login and start the session; every failure becomes a `SignInError`."""
         try:
             body = self.api.post_json(
                 "/auth/login",
@@ -257,7 +263,6 @@ class AuthService:
         except Exception as exc:
             raise sign_in_message(exc, now=self._clock()) from exc
         self._start(tokens, user, password)
-        log.info("signed in as %s (%s)", user.username, ",".join(user.roles_raw))
         return user
 
     def _start(self, tokens: _Tokens, user: UserInfo, password: str) -> None:
@@ -274,17 +279,7 @@ class AuthService:
         if self.user is None:
             raise SignInError("not_signed_in", "Belum masuk.")
         username = self.user.username
-        try:
-            body = self.api.post_json(
-                "/auth/login",
-                {"username": username, "password": password, "device_id": self.api.device_id},
-                auth=False,
-            )
-            tokens = self._parse_tokens(body)
-            user = UserInfo.from_json(expect_mapping(body, "masuk").get("user"))
-        except Exception as exc:
-            raise sign_in_message(exc, now=self._clock()) from exc
-        self._start(tokens, user, password)
+        user = self._login(username, password)
         log.info("signed in again as %s", user.username)
         return user
 
