@@ -374,3 +374,26 @@ def past_retention(items: list[dict[str, Any]], days: int) -> set[str]:
         if i["status"] in {"completed", "rejected", "cancelled"}
         and parse_datetime(i["updated_at"]) < cutoff
     }
+
+
+def summary_json(i: int, *, name: str | None = None, **changes: Any) -> dict[str, Any]:
+    """One application as the changes feed sends it; `changes` override top-level fields."""
+    raw = {
+        "id": str(uuid.UUID(int=i)),
+        "registration_number": None,
+        "provisional_number": None,
+        "service_code": "SKTM",
+        "status": "submitted",
+        "version": 1,
+        "office_code": "14.71.01",
+        "applicant": {"nik": "1471015208900001", "name": name or f"Pemohon {i}"},
+        "channel": "counter",
+        "created_at": "2026-11-24T01:00:00Z",
+        "updated_at": "2026-11-24T01:00:00Z",
+        "submitted_at": None,
+        "due_at": None,
+        "claim": None,
+        "seq": i,
+    }
+    raw.update(changes)
+    return raw

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from desktop.domain.records import ApplicationSummary
 from desktop.models.store import store_path
 from desktop.services.auth import Office, UserInfo
 from desktop.services.logmask import install_log_masking
+from tests.desktop.support import summary_json
 
 SERVER = "https://loket.pekanbaru.go.id"
 
@@ -39,24 +41,10 @@ def user(username: str = "ana", office: str = "14.71.02") -> UserInfo:
     )
 
 
-def summary(i: int) -> tuple[ApplicationSummary, dict[str, object]]:
-    raw: dict[str, object] = {
-        "id": f"00000000-0000-0000-0000-{i:012d}",
-        "registration_number": None,
-        "provisional_number": None,
-        "service_code": "SKTM",
-        "status": "submitted",
-        "version": 1,
-        "office_code": "14.71.01",
-        "applicant": {"nik": "1471015208900001", "name": f"Pemohon {i}", "address": "x" * 300},
-        "channel": "counter",
-        "created_at": "2026-11-24T01:00:00Z",
-        "updated_at": "2026-11-24T01:00:00Z",
-        "submitted_at": None,
-        "due_at": None,
-        "claim": None,
-        "seq": i,
-    }
+def summary(i: int) -> tuple[ApplicationSummary, dict[str, Any]]:
+    raw = summary_json(
+        i, applicant={"nik": "1471015208900001", "name": f"Pemohon {i}", "address": "x" * 300}
+    )
     return ApplicationSummary.from_json(raw), raw
 
 

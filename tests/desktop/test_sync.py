@@ -26,6 +26,7 @@ from tests.desktop.support import (
     feed_items,
     past_retention,
     send,
+    summary_json,
 )
 from tests.live_server import LiveServer
 
@@ -109,28 +110,6 @@ def test_cancel_between_pages(live_server: LiveServer, store: Store) -> None:
 
 def page(items: list[Any], last_seq: int, has_more: bool = False) -> bytes:
     return json.dumps({"items": items, "last_seq": last_seq, "has_more": has_more}).encode()
-
-
-def summary_json(i: int, **changes: Any) -> dict[str, Any]:
-    raw = {
-        "id": str(uuid.UUID(int=i)),
-        "registration_number": None,
-        "provisional_number": None,
-        "service_code": "SKTM",
-        "status": "submitted",
-        "version": 1,
-        "office_code": "14.71.01",
-        "applicant": {"nik": "1471015208900001", "name": f"Pemohon {i}"},
-        "channel": "counter",
-        "created_at": "2026-11-24T01:00:00Z",
-        "updated_at": "2026-11-24T01:00:00Z",
-        "submitted_at": None,
-        "due_at": None,
-        "claim": None,
-        "seq": i,
-    }
-    raw.update(changes)
-    return raw
 
 
 def scripted(changes: Any) -> ScriptedHttpServer:

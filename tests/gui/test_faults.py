@@ -16,7 +16,14 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import Action
-from tests.desktop.support import MemoryKeyring, Remote, ScriptedHttpServer, TcpProxy, send
+from tests.desktop.support import (
+    MemoryKeyring,
+    Remote,
+    ScriptedHttpServer,
+    TcpProxy,
+    send,
+    summary_json,
+)
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
     PASSWORD,
@@ -170,25 +177,7 @@ ME = {
 
 
 def summary(i: int, **changes: Any) -> dict[str, Any]:
-    raw = {
-        "id": str(uuid.UUID(int=i)),
-        "registration_number": None,
-        "provisional_number": None,
-        "service_code": "SKTM",
-        "status": "submitted",
-        "version": 1,
-        "office_code": "14.71.01",
-        "applicant": {"nik": "1471015208900001", "name": f"Pemohon Skrip {i}"},
-        "channel": "counter",
-        "created_at": "2026-11-24T01:00:00Z",
-        "updated_at": "2026-11-24T01:00:00Z",
-        "submitted_at": None,
-        "due_at": None,
-        "claim": None,
-        "seq": i,
-    }
-    raw.update(changes)
-    return raw
+    return summary_json(i, name=f"Pemohon Skrip {i}", **changes)
 
 
 @pytest.fixture
