@@ -19,7 +19,7 @@ from desktop.views.workbench.formatting import (
     DEADLINE_SOON_SECONDS,
     format_clock,
     format_datetime,
-    format_duration,
+    format_deadline,
 )
 from desktop.views.workbench.wrap_row import WrapRow
 
@@ -124,12 +124,11 @@ class ClaimLine(WrapRow):
         remaining = detail.due_at - now
         if detail.status is None or detail.status in TERMINAL_STATES:
             return self.tr("Tenggat layanan: {due}").format(due=due), ""
-        if remaining.total_seconds() < 0:
-            text = self.tr("Tenggat layanan: {due} — lewat tenggat {d}")
-            return text.format(due=due, d=format_duration(remaining)), LATE
-        text = self.tr("Tenggat layanan: {due} (sisa {d})").format(
-            due=due, d=format_duration(remaining)
+        text = self.tr("Tenggat layanan: {due} ({left})").format(
+            due=due, left=format_deadline(remaining)
         )
+        if remaining.total_seconds() < 0:
+            return text, LATE
         return text, SOON if remaining.total_seconds() < SOON_SECONDS else ""
 
     def _claim(

@@ -1,14 +1,16 @@
 """Indonesian dates, times and sizes for the queue and the workbench, independent of the PC's
 locale setting (counter PCs are often installed in English).
 
-Times use the Indonesian dot ("pukul 10.45"), never a colon. Everything the staff read about a
-deadline uses one term, "tenggat", and one amber threshold (`DEADLINE_SOON_SECONDS`). Pure
-Python (no Qt), so the queue model can use it too.
+Times use the Indonesian dot ("pukul 10.45"), never a colon, and are shown in the office's own
+zone (WIB/WITA/WIT, `zone_for_region`), not the PC's: a counter PC is often set to UTC.
+Everything the staff read about a deadline uses one term, "tenggat", one wording
+(`format_deadline`) and one amber threshold (`DEADLINE_SOON_SECONDS`). Pure Python (no Qt), so
+the queue model can use it too.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 
 DEADLINE_SOON_SECONDS = 8 * 3600
 """Under eight hours (one working day) before the tenggat: amber in the queue and in the
@@ -33,6 +35,38 @@ MONTHS_LONG = (
     "Desember",
 )
 _ZONES = {7: "WIB", 8: "WITA", 9: "WIT"}
+
+WIB = timezone(timedelta(hours=7), "WIB")
+"""Waktu Indonesia Barat: Sumatra, Java, Kalimantan Barat and Kalimantan Tengah."""
+WITA = timezone(timedelta(hours=8), "WITA")
+"""Waktu Indonesia Tengah: Bali, Nusa Tenggara, Kalimantan Selatan/Timur/Utara, Sulawesi."""
+WIT = timezone(timedelta(hours=9), "WIT")
+"""Waktu Indonesia Timur: Maluku and Papua."""
+_WITA_PROVINCES = frozenset({"51", "52", "53", "63", "64", "65"})
+_WIB_KALIMANTAN = frozenset({"61", "62"})
+
+
+def zone_for_region(code: str) -> tzinfo | None:
+    """The legal time zone (Keppres 41/1987) of an office from its region code: the province,
+    the first two digits ("14.71.01.1002" and "1471" are Riau, WIB). None when the code names
+    no Indonesian province (the caller then uses the PC's zone).
+
+    Zones follow provinces: 1x (Sumatra, Kepulauan Riau) and 3x (Java) are WIB, and so are
+    Kalimantan Barat (61) and Tengah (62); Bali and Nusa Tenggara (51-53), Kalimantan Selatan,
+    Timur and Utara (63-65) and Sulawesi (7x) are WITA; Maluku (8x) and Papua (91-97) are WIT.
+    No zone observes daylight saving, so fixed offsets are exact.
+    """
+    digits = code.strip().replace(".", "")[:2]
+    if len(digits) != 2 or not (digits.isascii() and digits.isdigit()):
+        return None
+    first = digits[0]
+    if first in "123" or digits in _WIB_KALIMANTAN:
+        return WIB
+    if first == "7" or digits in _WITA_PROVINCES:
+        return WITA
+    if "81" <= digits <= "89" or "91" <= digits <= "97":
+        return WIT
+    return None
 
 
 def local(dt: datetime, tz: tzinfo | None) -> datetime:
@@ -80,11 +114,11 @@ def format_clock(dt: datetime, now: datetime, tz: tzinfo | None) -> str:
     return f"{DAYS[loc.weekday()]}, {loc.day} {MONTHS[loc.month - 1]} {loc.strftime(TIME_FORMAT)}"
 
 
-def format_epoch_short(epoch: int | None) -> str:
-    """``24/11/2026 08.15`` in the PC's zone, for table cells ("" for None)."""
+def format_epoch_short(epoch: int | None, tz: tzinfo | None = None) -> str:
+    """``24/11/2026 08.15`` in `tz` (None: the PC's zone), for table cells ("" for None)."""
     if epoch is None:
         return ""
-    return datetime.fromtimestamp(epoch).strftime("%d/%m/%Y " + TIME_FORMAT)
+    return datetime.fromtimestamp(epoch, tz).strftime("%d/%m/%Y " + TIME_FORMAT)
 
 
 def unknown_status_label(raw: str) -> str:
@@ -103,6 +137,16 @@ def format_duration(delta: timedelta) -> str:
     if hours:
         return f"{hours} jam {minutes} menit" if minutes else f"{hours} jam"
     return f"{minutes} menit"
+
+
+def format_deadline(remaining: timedelta) -> str:
+    """The one wording of a deadline, in the queue and the workbench alike: "sisa 21 jam 40
+    menit" before the tenggat, "lewat tenggat 1 hari 22 jam" after it."""
+    if remaining.total_seconds() < 0:
+        return f"lewat tenggat {format_duration(remaining)}"
+    if remaining.total_seconds() < 60:
+        return "sisa kurang dari 1 menit"
+    return f"sisa {format_duration(remaining)}"
 
 
 def format_size(size: int) -> str:
