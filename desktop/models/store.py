@@ -20,6 +20,9 @@ Why it looks like this:
   concurrently thanks to WAL.
 - Pull is idempotent: an upsert only replaces a row when the incoming ``seq`` is newer.
 - It is a cache of what the server already has: on a schema change it is rebuilt by a full pull.
+  Two side tables: the last full detail fetched per application (`application_details`, read
+  while the server is unreachable), and the person's unsent checklist marks per application
+  (`checklist_marks`), which are not cache and survive a rebuild until the decision is sent.
 
 One store file per server and user, so a second user on a shared PC never sees the first one's
 scope.
@@ -51,7 +54,7 @@ import threading
 import time
 import unicodedata
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -167,6 +170,28 @@ sync_state = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
+
+application_details = Table(
+    "application_details",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("raw", Text, nullable=False),
+)
+"""The last full detail (documents and history) fetched for an application, so that it can be
+read while the server is unreachable. A cache like the rest: dropped on a schema rebuild."""
+
+checklist_marks = Table(
+    "checklist_marks",
+    metadata,
+    Column("id", String, primary_key=True),  # the application's id
+    Column("saved_at", Integer, nullable=False),
+    Column("payload", Text, nullable=False),
+)
+"""Checklist ticks and notes the person has made but not yet sent with a decision, per
+application (JSON written by `desktop.services.applications`). Not a cache: kept across a
+schema rebuild and `clear`, deleted when the decision is sent, and with the application when a
+finished one leaves the cache after the retention period."""
 
 # -- normalisation -------------------------------------------------------------------------
 
@@ -472,8 +497,9 @@ class Store:
             for stmt in (
                 "DROP TABLE IF EXISTS applications",
                 "DROP TABLE IF EXISTS applications_raw",
+                "DROP TABLE IF EXISTS application_details",
                 "DROP TABLE IF EXISTS sync_state",
-            ):
+            ):  # never checklist_marks: the person's unsent work
                 conn.exec_driver_sql(stmt)
         metadata.create_all(conn)
         for index in applications.indexes:  # an index added since the cache was made
@@ -576,11 +602,12 @@ class Store:
         marks = ",".join("?" * len(_TERMINAL))
         params = (*_TERMINAL, cutoff)
         selection = f"status IN ({marks}) AND updated_at < ?"
-        conn.exec_driver_sql(
-            "DELETE FROM applications_raw WHERE id IN "
-            f"(SELECT id FROM applications WHERE {selection})",
-            params,
-        )
+        for side in ("applications_raw", "application_details", "checklist_marks"):
+            conn.exec_driver_sql(
+                f"DELETE FROM {side} WHERE id IN "
+                f"(SELECT id FROM applications WHERE {selection})",
+                params,
+            )
         result = conn.exec_driver_sql(f"DELETE FROM applications WHERE {selection}", params)
         return max(0, int(result.rowcount or 0))
 
@@ -600,12 +627,63 @@ class Store:
         )
 
     def clear(self) -> None:
+        """Forget the cache (queue, details, sync state); unsent checklist marks stay."""
+
         def wipe(conn: Connection) -> None:
             conn.exec_driver_sql("DELETE FROM applications")
             conn.exec_driver_sql("DELETE FROM applications_raw")
+            conn.exec_driver_sql("DELETE FROM application_details")
             conn.exec_driver_sql("DELETE FROM sync_state")
 
         self.write(wipe)
+
+    # -- writes: one application's detail, claim and unsent marks ------------------------------
+
+    @staticmethod
+    def put_detail(conn: Connection, summary: ApplicationSummary, raw: Mapping[str, Any]) -> None:
+        """Keep a fetched detail: the queue row and its JSON without documents and history
+        (the same upsert rule as a pull), and the whole detail for reading it offline."""
+        narrow = {k: v for k, v in raw.items() if k not in ("documents", "history")}
+        Store.upsert_summaries(conn, [(summary, narrow)])
+        conn.exec_driver_sql(
+            "INSERT INTO application_details (id, seq, raw) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, raw = excluded.raw "
+            "WHERE excluded.seq >= application_details.seq",
+            (summary.id, summary.seq, json.dumps(raw, ensure_ascii=False, separators=(",", ":"))),
+        )
+
+    @staticmethod
+    def drop_claim(conn: Connection, app_id: str, user_id: str) -> bool:
+        """The claim `user_id` held on `app_id` was given back: clear it from the queue row and
+        the cached JSON now, rather than at the next pull ("Ditangani oleh: Saya" must not
+        stay). The row keeps its ``seq``, so the server's own next version still replaces it.
+        False when the row names another holder (or none)."""
+        result = conn.exec_driver_sql(
+            "UPDATE applications SET claim_user_id = NULL, claim_full_name = NULL, "
+            "claim_expires_at = NULL WHERE id = ? AND claim_user_id = ?",
+            (app_id, user_id),
+        )
+        if not result.rowcount:
+            return False
+        for side in ("applications_raw", "application_details"):
+            conn.exec_driver_sql(
+                f"UPDATE {side} SET raw = json_set(raw, '$.claim', json('null')) WHERE id = ?",
+                (app_id,),
+            )
+        return True
+
+    @staticmethod
+    def put_marks(conn: Connection, app_id: str, payload: str, *, saved_at: int) -> None:
+        conn.exec_driver_sql(
+            "INSERT INTO checklist_marks (id, saved_at, payload) VALUES (?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET saved_at = excluded.saved_at, "
+            "payload = excluded.payload",
+            (app_id, saved_at, payload),
+        )
+
+    @staticmethod
+    def delete_marks(conn: Connection, app_id: str) -> None:
+        conn.exec_driver_sql("DELETE FROM checklist_marks WHERE id = ?", (app_id,))
 
     # -- reads: sync state -----------------------------------------------------------------
 
@@ -727,6 +805,38 @@ class Store:
             return None
         return ApplicationSummary.from_json(json.loads(raw))
 
+    def cached_raw(self, app_id: str) -> Any | None:
+        """The newest JSON this PC has of `app_id`: the last detail fetched (documents and
+        history), unless a later pull brought a newer summary. None when it is not cached."""
+
+        def read(conn: Connection) -> tuple[Any, ...] | None:
+            row = conn.exec_driver_sql(
+                "SELECT r.seq, r.raw, d.seq, d.raw FROM applications_raw r "
+                "LEFT JOIN application_details d ON d.id = r.id WHERE r.id = ?",
+                (app_id,),
+            ).first()
+            return tuple(row) if row is not None else None
+
+        row = self.read(read)
+        if row is None:
+            return None
+        summary_seq, summary_raw, detail_seq, detail_raw = row
+        if detail_raw is not None and int(detail_seq) >= int(summary_seq):
+            return json.loads(detail_raw)
+        return json.loads(summary_raw)
+
+    def kept_marks(self, app_id: str) -> tuple[str, int] | None:
+        """(payload, saved_at) of the unsent marks on `app_id`, or None. Read through the
+        writer, so a save queued just before is always seen."""
+
+        def read(conn: Connection) -> tuple[str, int] | None:
+            row = conn.exec_driver_sql(
+                "SELECT payload, saved_at FROM checklist_marks WHERE id = ?", (app_id,)
+            ).first()
+            return (str(row[0]), int(row[1])) if row is not None else None
+
+        return self.write(read)
+
     def distinct(self, column: str) -> list[str]:
         if column not in ("service_code", "office_code", "status"):
             raise ValueError(column)
@@ -809,7 +919,9 @@ __all__ = [
     "QueueRow",
     "Store",
     "SyncState",
+    "application_details",
     "applications",
+    "checklist_marks",
     "fold",
     "search_terms",
     "store_path",

@@ -9,17 +9,26 @@ id, or this user and device with the same action and reason right after the vers
 it is treated as applied: `decide` returns success.
 
 When someone else was faster (409), the server's ``current``/``claim`` extras are turned into a
-plain Indonesian sentence naming who did what and when, and the newer state is written to the
-local store, so the workbench can reload and the person can decide again on fresh data.
+plain Indonesian sentence naming who did what and when (in the office's zone, `display_tz`), and
+the newer state is written to the local store, so the workbench can reload and the person can
+decide again on fresh data.
+
+The local side of one application lives here too: the last detail fetched is kept in the store
+(`cached_detail` reads it while the server is unreachable), a released claim leaves the queue row
+at once, and the checklist marks a person has not sent yet are kept per application
+(`keep_marks` / `kept_marks` / `forget_marks`) until the decision that carries them is sent.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import quote
 
@@ -144,16 +153,16 @@ def retry_keeps_decision(exc: BaseException) -> bool:
     return isinstance(exc, LoketError)
 
 
-def _hhmm(when: datetime) -> str:
-    return when.astimezone().strftime("%H.%M")
-
-
-def _when(when: datetime) -> str:
-    local = when.astimezone()
-    today = datetime.now().astimezone().date()
+def _when(when: datetime, tz: tzinfo | None = None) -> str:
+    """ "pukul 10.45 WIB" today, "24/11/2026 pukul 10.45 WIB" on another day, in `tz` (None:
+    the PC's zone, named only when it is an Indonesian one)."""
+    local = when.astimezone(tz)
+    today = datetime.now(tz).astimezone(tz).date()
+    zone = local.tzname() if tz is not None else None
+    suffix = f" {zone}" if zone in ("WIB", "WITA", "WIT") else ""
     if local.date() == today:
-        return f"pukul {local:%H.%M}"
-    return f"{local:%d/%m/%Y} pukul {local:%H.%M}"
+        return f"pukul {local:%H.%M}{suffix}"
+    return f"{local:%d/%m/%Y} pukul {local:%H.%M}{suffix}"
 
 
 def _role_label(raw: str) -> str:
@@ -179,12 +188,17 @@ class ConflictError(ApiError):
 
 
 def explain_conflict(
-    error: ApiError, *, my_user_id: str | None = None, seen_status: str | None = None
+    error: ApiError,
+    *,
+    my_user_id: str | None = None,
+    seen_status: str | None = None,
+    tz: tzinfo | None = None,
 ) -> ConflictError:
     """Turn a 409 into a sentence that names who acted first, from the server's extras.
 
     `seen_status` is the status the person decided on; when the server's status differs, the
-    latest decision in the history is the one that got there first.
+    latest decision in the history is the one that got there first. Times are in `tz` (the
+    office's zone; None: the PC's).
     """
     current: ApplicationSummary | None = None
     raw_current = error.extras.get("current")
@@ -232,7 +246,7 @@ def explain_conflict(
     if error.code == "claimed_by_other" and others_claim is not None:
         message = (
             f"Permohonan ini sedang dikerjakan oleh {others_claim.full_name} "
-            f"({others_claim.username}) sampai {_when(others_claim.expires_at)}. "
+            f"({others_claim.username}) sampai {_when(others_claim.expires_at, tz)}. "
             "Anda belum dapat mengambilnya."
         )
     elif decided and last is not None:
@@ -240,7 +254,7 @@ def explain_conflict(
         role = f", {_role_label(last.role)}" if last.role else ""
         message = (
             f"Permohonan ini sudah {_past_tense(last.action, last.action_raw)} oleh {who} "
-            f"({last.actor_username}{role}) {_when(last.server_time)}.{status_text} "
+            f"({last.actor_username}{role}) {_when(last.server_time, tz)}.{status_text} "
             "Data terbaru sudah dimuat; periksa kembali sebelum memutuskan."
         )
     elif error.code == "claim_required":
@@ -262,6 +276,73 @@ def explain_conflict(
     else:
         message = error.detail or "Permohonan ini sudah diubah oleh petugas lain."
     return ConflictError(error, message, current)
+
+
+@dataclass(frozen=True)
+class KeptMark:
+    """One requirement as the person judged it: `ok` None means only a note was written.
+    `documents`: the sha256 of its documents then, so a mark is never put back on a document
+    that was replaced meanwhile."""
+
+    requirement_code: str
+    ok: bool | None
+    note: str
+    documents: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "requirement_code": self.requirement_code,
+            "ok": self.ok,
+            "note": self.note,
+            "documents": list(self.documents),
+        }
+
+    @classmethod
+    def from_json(cls, raw: Any) -> KeptMark:
+        if not isinstance(raw, dict):
+            raise ValueError("mark")
+        code, ok, note, docs = (
+            raw.get("requirement_code"),
+            raw.get("ok"),
+            raw.get("note", ""),
+            raw.get("documents", []),
+        )
+        if not isinstance(code, str) or not (ok is None or isinstance(ok, bool)):
+            raise ValueError("mark")
+        if not isinstance(note, str) or not isinstance(docs, list):
+            raise ValueError("mark")
+        return cls(code, ok, note, tuple(str(d) for d in docs))
+
+
+@dataclass(frozen=True)
+class KeptMarks:
+    """The unsent checklist of one application, made on status `status`."""
+
+    app_id: str
+    status: str
+    marks: tuple[KeptMark, ...]
+    saved_at: int  # epoch seconds
+
+    @classmethod
+    def create(cls, app_id: str, status: str, marks: Sequence[KeptMark]) -> KeptMarks:
+        return cls(app_id, status, tuple(marks), int(time.time()))
+
+    def payload(self) -> str:
+        return json.dumps(
+            {"v": 1, "status": self.status, "marks": [m.to_json() for m in self.marks]},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_payload(cls, app_id: str, payload: str, saved_at: int) -> KeptMarks:
+        raw = json.loads(payload)
+        if not isinstance(raw, dict) or not isinstance(raw.get("status"), str):
+            raise ValueError("marks")
+        items = raw.get("marks")
+        if not isinstance(items, list):
+            raise ValueError("marks")
+        return cls(app_id, raw["status"], tuple(KeptMark.from_json(m) for m in items), saved_at)
 
 
 @dataclass(frozen=True)
@@ -328,6 +409,8 @@ class ApplicationService:
         self.api = api
         self.store = store
         self.my_user_id: str | None = None
+        self.display_tz: tzinfo | None = None
+        """Zone for times in messages (the office's); None: the PC's."""
 
     def _path(self, app_id: str, suffix: str = "") -> str:
         return f"/applications/{quote(app_id, safe='')}{suffix}"
@@ -348,20 +431,70 @@ class ApplicationService:
         if exc.code not in CONFLICT_CODES:
             return exc
         exc = self._with_current(exc, app_id)
-        conflict = explain_conflict(exc, my_user_id=self.my_user_id, seen_status=seen_status)
+        conflict = explain_conflict(
+            exc, my_user_id=self.my_user_id, seen_status=seen_status, tz=self.display_tz
+        )
         if conflict.current is not None and "current" in exc.extras:
             self._remember(conflict.current, exc.extras["current"])
         return conflict
 
     def _remember(self, summary: ApplicationSummary, raw: Any) -> None:
-        if self.store is None:
+        """Write what the server said to the cache; a detail is also kept whole (offline)."""
+        store = self.store
+        if store is None:
             return
         try:
-            if isinstance(raw, dict):
-                raw = {k: v for k, v in raw.items() if k not in ("documents", "history")}
-            self.store.save_summary(summary, raw)
+            if isinstance(summary, ApplicationDetail) and isinstance(raw, dict):
+                store.write(lambda conn: Store.put_detail(conn, summary, raw))
+            else:
+                if isinstance(raw, dict):
+                    raw = {k: v for k, v in raw.items() if k not in ("documents", "history")}
+                store.save_summary(summary, raw)
         except Exception:
             log.exception("could not update local cache")
+
+    def cached_detail(self, app_id: str) -> ApplicationDetail | None:
+        """The application as this PC last saw it (for reading while the server is down):
+        the last detail fetched, or the queue's summary when a pull brought a newer one
+        (then without documents and history). None when it is not cached or unreadable."""
+        if self.store is None:
+            return None
+        try:
+            raw = self.store.cached_raw(app_id)
+            return ApplicationDetail.from_json(raw) if raw is not None else None
+        except (RecordError, ValueError) as exc:
+            log.warning("cached application %s unreadable: %s", app_id, type(exc).__name__)
+            return None
+
+    # -- unsent checklist marks (local only, until the decision carries them) --------------
+
+    def keep_marks(self, marks: KeptMarks) -> Future[None] | None:
+        """Save `marks` on the store's writer without waiting (safe on the GUI thread)."""
+        if self.store is None:
+            return None
+        app_id, payload, saved_at = marks.app_id, marks.payload(), marks.saved_at
+        return self.store.write_async(
+            lambda conn: Store.put_marks(conn, app_id, payload, saved_at=saved_at)
+        )
+
+    def forget_marks(self, app_id: str) -> Future[None] | None:
+        """Delete the kept marks of `app_id` (their decision was sent), without waiting."""
+        if self.store is None:
+            return None
+        return self.store.write_async(lambda conn: Store.delete_marks(conn, app_id))
+
+    def kept_marks(self, app_id: str) -> KeptMarks | None:
+        """The unsent marks kept for `app_id` (waits for the writer: call from a worker)."""
+        if self.store is None:
+            return None
+        kept = self.store.kept_marks(app_id)
+        if kept is None:
+            return None
+        try:
+            return KeptMarks.from_payload(app_id, *kept)
+        except ValueError:  # json.JSONDecodeError is one
+            log.warning("kept checklist marks of %s unreadable; ignored", app_id)
+            return None
 
     def fetch_detail(self, app_id: str) -> ApplicationDetail:
         raw = self.api.get_json(self._path(app_id))
@@ -395,6 +528,12 @@ class ApplicationService:
         except ApiError as exc:
             if exc.status not in (404, 409):
                 raise
+        store, me = self.store, self.my_user_id
+        if store is not None and me is not None:
+            try:
+                store.write(lambda conn: Store.drop_claim(conn, app_id, me))
+            except Exception:
+                log.exception("could not update local cache")
 
     def act(
         self,

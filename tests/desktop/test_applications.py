@@ -16,6 +16,8 @@ from desktop.services.api.errors import ApiError, ConnectionFailure, FailureKind
 from desktop.services.applications import (
     ApplicationService,
     ConflictError,
+    KeptMark,
+    KeptMarks,
     PendingDecision,
     retry_keeps_decision,
 )
@@ -216,3 +218,48 @@ def test_someone_elses_decision_is_still_a_conflict(live_server: LiveServer, sto
         apps.decide(pending)
     assert "verifier2" in info.value.message
     assert not retry_keeps_decision(info.value)  # decide again on fresh data
+
+
+# -- the local side of one application: detail for offline reading, released claim, marks ----
+
+
+def test_detail_is_kept_for_offline_reading_and_a_release_clears_the_row(
+    live_server: LiveServer, store: Store
+) -> None:
+    created = Remote(live_server.api, "operator1", PASSWORD).create("Layanan Uji Luring")
+    apps = service_for(live_server, "verifier1", store)
+    apps.claim(created["id"])
+    detail = apps.fetch_detail(created["id"])
+    rid = store.rid_of(detail.id)
+    assert rid is not None and store.rows([rid])[rid].claim_user_id == apps.my_user_id
+    apps.release(detail.id)
+    # The queue says "Ditangani oleh: Saya" no longer, before any pull.
+    assert store.rows([rid])[rid].claim_user_id is None
+    cached = apps.cached_detail(detail.id)
+    assert cached is not None and cached.id == detail.id
+    assert [d.id for d in cached.documents] == [d.id for d in detail.documents]
+    assert [h.id for h in cached.history] == [h.id for h in detail.history]
+    assert cached.claim is None
+    assert apps.cached_detail(str(uuid.uuid4())) is None
+
+
+def test_unsent_marks_are_kept_and_forgotten(store: Store) -> None:
+    apps = ApplicationService(ApiClient("http://127.0.0.1:9", device_id="d"), store)
+    assert apps.kept_marks("app-1") is None
+    marks = KeptMarks.create(
+        "app-1",
+        "submitted",
+        (
+            KeptMark("KK", False, "buram, NIK tidak terbaca", ("ab" * 32,)),
+            KeptMark("KTP-EL", True, "", ("cd" * 32,)),
+            KeptMark("SURAT", None, "tanya RT", ()),
+        ),
+    )
+    apps.keep_marks(marks)
+    kept = apps.kept_marks("app-1")
+    assert kept == marks
+    apps.forget_marks("app-1")
+    assert apps.kept_marks("app-1") is None
+    store.write(lambda c: Store.put_marks(c, "app-2", "{not json", saved_at=1))
+    assert apps.kept_marks("app-2") is None  # unreadable: ignored, never a crash
+    assert ApplicationService(apps.api, None).kept_marks("app-1") is None  # no store: nothing

@@ -260,3 +260,72 @@ def test_contains_tells_whether_a_row_matches_a_query(store: Store) -> None:
     assert store.contains(QueueQuery(statuses=("submitted",)), rid)
     assert not store.contains(QueueQuery(statuses=("verified",)), rid)
     assert not store.contains(QueueQuery(), rid + 1)
+
+
+# -- unsent checklist marks, the last detail seen, a released claim ---------------------------
+
+
+def test_checklist_marks_are_kept_across_restarts_until_forgotten(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "marks.sqlite3"
+    store = Store(path)
+    try:
+        assert store.kept_marks("app-1") is None
+        store.write(lambda c: Store.put_marks(c, "app-1", '{"marks": 1}', saved_at=100))
+        store.write(lambda c: Store.put_marks(c, "app-1", '{"marks": 2}', saved_at=200))
+        store.write(lambda c: Store.put_marks(c, "app-2", '{"marks": 3}', saved_at=300))
+    finally:
+        store.close()
+    store = Store(path)  # the PC was switched off in between
+    try:
+        assert store.kept_marks("app-1") == ('{"marks": 2}', 200)
+        store.write(lambda c: Store.delete_marks(c, "app-1"))
+        assert store.kept_marks("app-1") is None
+        assert store.kept_marks("app-2") == ('{"marks": 3}', 300)
+        store.clear()  # a rebuilt cache keeps what the person has not sent yet
+        assert store.kept_marks("app-2") == ('{"marks": 3}', 300)
+    finally:
+        store.close()
+
+
+def test_marks_are_read_after_every_earlier_write(store: Store) -> None:
+    """A save queued on the writer just before a read is what the read sees."""
+    for i in range(50):
+        store.write_async(lambda c, i=i: Store.put_marks(c, "app", str(i), saved_at=i))
+        assert store.kept_marks("app") == (str(i), i)
+
+
+def test_the_last_detail_seen_is_kept_for_offline_reading(store: Store) -> None:
+    raw = raw_app(id="00000000-0000-4000-8000-0000000000d1", seq=10, status="submitted")
+    detail = dict(raw, documents=[], history=[{"id": "h1"}])
+    store.write(lambda c: Store.put_detail(c, ApplicationSummary.from_json(detail), detail))
+    assert store.summary(raw["id"]) is not None  # the queue row too
+    assert store.cached_raw(raw["id"]) == detail
+    newer = dict(raw, seq=11, status="verified")  # a later pull: the summary is newer
+    put(store, newer)
+    assert store.cached_raw(raw["id"]) == newer
+    assert store.cached_raw("00000000-0000-4000-8000-00000000dead") is None
+
+
+def test_a_released_claim_leaves_the_queue_row_at_once(store: Store) -> None:
+    expires = (NOW + timedelta(minutes=15)).isoformat().replace("+00:00", "Z")
+    claim = {"user_id": "me", "username": "v1", "full_name": "Saya Sendiri", "expires_at": expires}
+    raw = raw_app(id="00000000-0000-4000-8000-0000000000c1", seq=20, claim=claim)
+    put(store, raw)
+    assert store.write(lambda c: Store.drop_claim(c, raw["id"], "someone-else")) is False
+    assert store.summary(raw["id"]).claim is not None  # type: ignore[union-attr]
+    assert store.write(lambda c: Store.drop_claim(c, raw["id"], "me")) is True
+    row = next(iter(store.rows([store.rid_of(raw["id"]) or 0]).values()))
+    assert row.claim_user_id is None and row.claim_full_name is None
+    assert store.summary(raw["id"]).claim is None  # type: ignore[union-attr]
+    put(store, dict(raw, seq=21, claim=None))  # the server's own answer still replaces it
+    assert store.summary(raw["id"]).seq == 21  # type: ignore[union-attr]
+
+
+def test_purge_takes_the_marks_and_details_of_finished_applications(store: Store) -> None:
+    old = (NOW - timedelta(days=60)).isoformat().replace("+00:00", "Z")
+    done = raw_app(id="00000000-0000-4000-8000-0000000000e1", seq=30, status="completed",
+                   updated_at=old)
+    store.write(lambda c: Store.put_detail(c, ApplicationSummary.from_json(done), done))
+    store.write(lambda c: Store.put_marks(c, done["id"], "{}", saved_at=1))
+    assert store.purge_expired(30) == 1
+    assert store.cached_raw(done["id"]) is None and store.kept_marks(done["id"]) is None
