@@ -20,6 +20,7 @@ from server.models import AccessToken, AuthSession, Device, Office, User
 from server.problems import ProblemError
 from server.security import token_hash
 from server.state import ServerState, utcnow
+from server.text import strip_invisible
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +118,8 @@ def _authenticate(request: Request, state: ServerState, session: Session, token:
     # The device is the one the session logged in from; a header naming another one is only
     # recorded (it must never let a request claim to come from someone else's PC).
     device_id = auth_session.device_id
-    header = request.headers.get("x-loket-device")
-    reported = header[:64] if header and header[:64] != device_id else None
+    header = strip_invisible(request.headers.get("x-loket-device") or "")[:64]
+    reported = header if header and header != device_id else None
     if reported is not None:
         log.warning(
             "session %s of user %s sent X-Loket-Device %r; its device is %r",

@@ -8,7 +8,8 @@ type. Anything that is not PDF, JPEG, PNG or TIFF by content is refused (415).
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from server.text import strip_invisible
 
 SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF-", "application/pdf"),
@@ -37,14 +38,15 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff<>:\"|?*]")
+_UNSAFE = re.compile(r"[<>:\"|?*]")
 
 
 def safe_filename(raw: str | None, content_type: str) -> str:
-    """Display-only base name: no directories (either slash), no control or bidi characters,
-    NFC, no leading dots, bounded length; falls back to `dokumen.<ext>`."""
+    """Display-only base name: no directories (either slash), no invisible characters (controls,
+    bidi and other format characters: `server.text`), NFC, no leading dots, bounded length;
+    falls back to `dokumen.<ext>`."""
     ext = EXTENSIONS[content_type]
-    name = unicodedata.normalize("NFC", raw or "")
+    name = strip_invisible(raw or "")
     name = name.replace("\\", "/").split("/")[-1]
     name = _UNSAFE.sub("", name)
     name = " ".join(name.split()).strip(" .")

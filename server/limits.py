@@ -8,6 +8,11 @@ HTTP client that sends the whole body first still reads the 413 rather than a re
 Text that no database can store - NUL characters and lone UTF-16 surrogates, both expressible
 in JSON (`\\u0000`, `\\ud800`) - is refused with 422 here, once for every endpoint, instead of
 failing deep inside PostgreSQL as a 500.
+
+Query values (filters, and the display-only file name of an upload) lose their invisible
+characters here, once for every endpoint (`server.text`): `q=Siti<ZWSP>` searches for `Siti`,
+`filename=gambar<RLI>gnp.exe` arrives as `gambargnp.exe`. (JSON bodies get the same rules in
+`schemas.Strict`, field by field.)
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ import json
 import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import parse_qsl, quote, unquote_plus, urlencode
 
 from server.problems import problem_response
+from server.text import has_invisible, strip_invisible
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,6 +60,17 @@ def _json_unstorable(body: bytes) -> bool:
         return _unstorable(json.loads(body))
     except (ValueError, RecursionError):
         return False  # not JSON: the handler answers 400 malformed_json
+
+
+def clean_query(raw: bytes) -> bytes | None:
+    """The query string with invisible characters removed from its names and values, or None
+    when it has none (the common case, left byte for byte as it came)."""
+    text = raw.decode("latin-1")
+    if not has_invisible(unquote_plus(text, errors="replace")):
+        return None
+    pairs = parse_qsl(text, keep_blank_values=True, errors="replace")
+    cleaned = [(strip_invisible(name), strip_invisible(value)) for name, value in pairs]
+    return urlencode(cleaned, quote_via=quote).encode("ascii")
 
 
 async def _refuse_text(scope: Scope, receive: Receive, send: Send, where: str) -> None:
@@ -109,6 +127,9 @@ class BodyLimitMiddleware:
         if b"%00" in query or b"\x00" in query or b"%ed%a" in query or b"%ed%b" in query:
             await _refuse_text(scope, receive, send, "query")
             return
+        cleaned = clean_query(scope.get("query_string", b""))
+        if cleaned is not None:
+            scope = dict(scope, query_string=cleaned)
         if scope.get("method") not in BODY_METHODS:
             await self.app(scope, receive, send)
             return

@@ -3,17 +3,40 @@
 Requests refuse unknown fields (a typo must never pass silently). Responses are built as plain
 dicts by `serialize.py` for speed; these models describe them, and the schemathesis test checks
 that the two agree.
+
+Every request model derives from `Strict`, which is where the input rules live, so that a new
+field gets them without anyone remembering:
+
+- **Strict types**: a boolean is `true`/`false` and an integer a JSON integer; `"yes"`, `"1"`,
+  `1.0` or `1` for a boolean are refused (pydantic strict mode). Ids, dates and times are JSON
+  strings, parsed by the `Id`, `Day` and `Moment` types below (strictly: text only).
+- **Invisible characters** (`server.text`): free text (`Name`, `OptText`, `Reason`) is cleaned
+  (removed, NFC, single spaces) and refused when nothing readable is left; every other string
+  (codes, usernames, kinds, hashes, tokens, e-mail addresses...) that holds one is refused,
+  never silently rewritten. Opt out only with `RAW` (a log-in password, which is only hashed;
+  the client's hash-chained audit `details`, stored as sent).
+- **Times** are ISO 8601 with an offset, between `EARLIEST` and `LATEST`; dates of birth
+  between `FIRST_DAY` and `LAST_DAY`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
+
+from server.text import INVISIBLE_MESSAGE, clean_text, holds_invisible
 
 RoleName = Literal["operator", "verifier", "validator", "supervisor", "admin"]
 StateName = Literal[
@@ -41,30 +64,30 @@ ActionName = Literal[
 ]
 OfficeLevelName = Literal["dinas", "kecamatan", "kelurahan"]
 
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
-)
+
+class RawText:
+    """Marks a request field whose text is taken as sent (no invisible-character check)."""
 
 
-def clean_text(value: str) -> str:
-    """NFC, no control or invisible direction characters, single spaces, trimmed."""
-    value = unicodedata.normalize("NFC", value)
-    value = _CONTROL.sub("", value)
-    return " ".join(value.split())
+RAW = RawText()
 
 
 def _nonempty(value: str) -> str:
     value = clean_text(value)
     if not value:
-        raise ValueError("tidak boleh kosong")
+        raise ValueError("tidak boleh kosong (setelah karakter tak terlihat dibuang)")
     return value
 
 
 def _optional_clean(value: str | None) -> str | None:
-    if value is None:
+    """Blank is "none"; text that held only invisible characters is refused, so that e.g. a
+    rejection can never be saved with a reason nobody can read."""
+    if value is None or not value.strip():
         return None
-    value = clean_text(value)
-    return value or None
+    cleaned = clean_text(value)
+    if not cleaned:
+        raise ValueError("hanya berisi karakter tak terlihat; tulis teks yang dapat dibaca")
+    return cleaned
 
 
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_nonempty)]
@@ -75,10 +98,91 @@ Reason = Annotated[
     str | None, Field(default=None, max_length=2000), AfterValidator(_optional_clean)
 ]
 Digits16 = Annotated[str, Field(pattern=r"^[0-9]{16}$")]
+Id = Annotated[UUID, Field(strict=False)]
+"""A UUID, sent as its canonical string."""
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""Times a request may carry: from 2000 (registration numbers have two-digit years from 2000;
+a device clock reset to 1970 or 1980 is wrong, not history) up to, not including, 2100. Far
+inside what every database and Python can convert, so no time can overflow into a 500."""
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+"""Dates (of birth) a request may carry."""
+
+_ISO_MOMENT = re.compile(
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?"
+    r"([Zz]|[+-][0-9]{2}(:?[0-9]{2})?)?$"
+)
+_ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+MOMENT_FORMAT = "waktu ISO 8601 dengan zona waktu, mis. 2026-11-24T08:15:00Z"
+
+
+def _moment_text(value: Any) -> Any:
+    if not isinstance(value, str) or not _ISO_MOMENT.match(value):
+        raise ValueError(f"harus {MOMENT_FORMAT}")
+    return value
+
+
+def bounded_moment(value: datetime) -> datetime:
+    """`value` when it is aware and between `EARLIEST` and `LATEST`; else ValueError. Never
+    overflows: the year is checked before any conversion."""
+    if value.utcoffset() is None:
+        raise ValueError(f"tanpa zona waktu; harus {MOMENT_FORMAT}")
+    if not (
+        EARLIEST.year - 1 <= value.year <= LATEST.year
+        and EARLIEST <= value.astimezone(UTC) < LATEST
+    ):
+        raise ValueError(
+            f"di luar rentang {EARLIEST:%Y-%m-%d} sampai sebelum {LATEST:%Y-%m-%d} (UTC)"
+        )
+    return value
+
+
+def _day_text(value: Any) -> Any:
+    if not isinstance(value, str) or not _ISO_DAY.match(value):
+        raise ValueError("harus tanggal YYYY-MM-DD")
+    return value
+
+
+def _bounded_day(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"di luar rentang {FIRST_DAY} sampai {LAST_DAY}")
+    return value
+
+
+Moment = Annotated[
+    datetime,
+    Field(
+        strict=False,
+        description="ISO 8601 with an offset (UTC preferred), 2000-01-01 to before 2100-01-01",
+    ),
+    BeforeValidator(_moment_text),
+    AfterValidator(bounded_moment),
+]
+Day = Annotated[
+    date,
+    Field(strict=False, description="YYYY-MM-DD, 1900-01-01 to 2099-12-31"),
+    BeforeValidator(_day_text),
+    AfterValidator(_bounded_day),
+]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Base of every request model: unknown fields refused, strict types, no invisible
+    characters in any string (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_invisible_characters(cls, value: Any, info: ValidationInfo) -> Any:
+        spec = cls.model_fields.get(info.field_name or "")
+        if spec is not None and any(isinstance(m, RawText) for m in spec.metadata):
+            return value
+        if holds_invisible(value):
+            raise ValueError(INVISIBLE_MESSAGE)
+        return value
 
 
 # -- problems ---------------------------------------------------------------------------------
@@ -151,7 +255,9 @@ class Tokens(BaseModel):
 
 class LoginRequest(Strict):
     username: Annotated[str, Field(min_length=1, max_length=64)]
-    password: Annotated[str, Field(min_length=1, max_length=256)]
+    # Taken as sent: only hashed, never stored or shown; a password set before these rules
+    # must keep working.
+    password: Annotated[str, Field(min_length=1, max_length=256), RAW]
     device_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
@@ -165,7 +271,7 @@ class RefreshRequest(Strict):
 class ApplicantIn(Strict):
     nik: Digits16
     name: Name
-    birth_date: date | None = None
+    birth_date: Day | None = None
     sex: Literal["L", "P"] | None = None
     kk_number: Annotated[str | None, Field(default=None, pattern=r"^[0-9]{16}$")] = None
     phone: Annotated[str | None, Field(default=None, pattern=r"^\+?[0-9][0-9 -]{5,19}$")] = None
@@ -266,7 +372,7 @@ class ChangesPage(BaseModel):
 
 
 class CreateApplication(Strict):
-    id: UUID
+    id: Id
     service_code: Annotated[str, Field(min_length=1, max_length=60)]
     office_code: Annotated[str, Field(min_length=1, max_length=20)]
     applicant: ApplicantIn
@@ -274,7 +380,7 @@ class CreateApplication(Strict):
         str | None, Field(default=None, max_length=60, pattern=r"^SEM-[A-Z0-9-]+$")
     ] = None
     submit: bool = False
-    device_time: datetime | None = None
+    device_time: Moment | None = None
 
 
 class ClaimResult(BaseModel):
@@ -286,8 +392,8 @@ class ActionRequest(Strict):
     action: ActionName
     reason: Reason = None
     expected_version: Annotated[int, Field(ge=0, le=2**31)]
-    transaction_id: UUID
-    device_time: datetime | None = None
+    transaction_id: Id
+    device_time: Moment | None = None
     checklist: Annotated[list[ChecklistItem] | None, Field(default=None, max_length=100)] = None
 
 
@@ -307,7 +413,7 @@ class LetterRequest(Strict):
     klasifikasi: Annotated[
         str | None, Field(default=None, max_length=20, pattern=r"^[0-9]{3}(\.[0-9]{1,3})*$")
     ] = None
-    transaction_id: UUID
+    transaction_id: Id
 
 
 class LetterNumber(BaseModel):
@@ -320,7 +426,7 @@ class ReserveRequest(Strict):
     office_code: Annotated[str, Field(min_length=1, max_length=20)]
     letter_type: LetterType
     count: Annotated[int, Field(ge=1, le=100)]
-    transaction_id: UUID
+    transaction_id: Id
 
 
 class Reservation(BaseModel):
@@ -334,11 +440,13 @@ class Reservation(BaseModel):
 
 
 class AuditEventIn(Strict):
-    id: UUID
+    id: Id
     kind: Annotated[str, Field(min_length=1, max_length=64)]
-    application_id: UUID | None = None
-    device_time: datetime | None = None
-    details: dict[str, Any] = Field(default_factory=dict)
+    application_id: Id | None = None
+    device_time: Moment | None = None
+    # The client's hash chain covers the details as sent: stored unchanged, never displayed as
+    # text (an altered character would break the client's chain).
+    details: Annotated[dict[str, Any], RAW] = Field(default_factory=dict)
     prev_hash: Annotated[str | None, Field(default=None, max_length=128)] = None
     hash: Annotated[str, Field(min_length=1, max_length=128)]
 

@@ -33,6 +33,7 @@ from server.schemas import (
     ClaimResult,
     CreateApplication,
     StateName,
+    bounded_moment,
 )
 from server.scope import in_scope, scope_clause
 from server.serialize import detail_dict, history_dict, summaries, summary_query
@@ -50,11 +51,12 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         stamp, app_id = json.loads(raw)
-        moment = datetime.fromisoformat(stamp)
-        if moment.tzinfo is None or not isinstance(app_id, str):
+        if not isinstance(stamp, str) or not isinstance(app_id, str):
             raise ValueError("bad cursor")
-        return moment, app_id
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        # A forged cursor may carry any time: bounded like every time a request carries, so
+        # that year 9999 with an offset never overflows into a 500.
+        return bounded_moment(datetime.fromisoformat(stamp)), app_id
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise ProblemError(
             422,
             "validation_error",
