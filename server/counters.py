@@ -60,8 +60,10 @@ def set_at_least(session: Session, name: str, value: int) -> None:
     )
 
 
-def letter_counter(office_code: str, letter_type: str, year: int) -> str:
-    return f"letter:{office_code}:{letter_type}:{year}"
+def letter_counter(office_code: str, year: int) -> str:
+    """The office's agenda sequence for a year: one for all its letter types (a formatted
+    letter number need not name its type, so per-type sequences would repeat numbers)."""
+    return f"letter:{office_code}:{year}"
 
 
 def registration_counter(area: str, day: str) -> str:

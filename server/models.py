@@ -250,6 +250,31 @@ class NumberReservation(Base):
     expires_at: Mapped[datetime]
 
 
+class IssuedLetterNumber(Base):
+    """A letter number issued online (`POST /numbers/letter`). The number comes from one agenda
+    sequence per office and year, across all letter types (counters.letter_counter); the unique
+    constraints are the database's backstop for the promise that an office never issues the same
+    number, or the same formatted number, twice in a year. Numbers of reserved blocks are in
+    `number_reservations` (their formatted form is made offline)."""
+
+    __tablename__ = "letter_numbers"
+    __table_args__ = (
+        UniqueConstraint("office_code", "year", "formatted", name="uq_letter_numbers_formatted"),
+        UniqueConstraint("office_code", "year", "number", name="uq_letter_numbers_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    formatted: Mapped[str] = mapped_column(String(200))
+    letter_type: Mapped[str] = mapped_column(String(60))
+    klasifikasi: Mapped[str | None] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    transaction_id: Mapped[str] = mapped_column(String(36))
+    issued_at: Mapped[datetime]
+
+
 class AuditLog(Base):
     """The server's own hash chain: `idx` is gap-free, `hash` covers `prev_hash`."""
 

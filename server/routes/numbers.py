@@ -1,22 +1,28 @@
-"""Letter numbers: allocated atomically per (office, letter type, year), or reserved in blocks.
+"""Letter numbers: allocated atomically from one agenda sequence per (office, year) across all
+letter types, or reserved in blocks from it.
 
 Two officers printing letters at the same moment must never get the same number - the classic
 failure of spreadsheet-based registers - so the number comes from a locked counter row, and a
-replayed `transaction_id` gets the number it got the first time.
+replayed `transaction_id` gets the number it got the first time. The formatted number
+(`470/12/Kel.Jadirejo/XII/2026`) does not name the letter type, so the sequence is the office's
+agenda (nomor urut surat keluar), shared by every type: two types with the same klasifikasi can
+never print the same number. `letter_numbers` keeps every number issued online, unique per office,
+year and formatted number (and number) in the database.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from fastapi import APIRouter
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from desktop.domain.numbering import DEFAULT_LETTER_PATTERN, format_letter_number
 from server import audit, counters, idempotency
 from server.deps import CurrentPrincipal, DbSession, Principal, State
-from server.models import NumberReservation, Office
+from server.models import IssuedLetterNumber, NumberReservation, Office
 from server.problems import ProblemError
 from server.routes import AUTHED, errors
 from server.schemas import LetterNumber, LetterRequest, Reservation, ReserveRequest
@@ -89,8 +95,9 @@ def _letter_number(
     now = utcnow()
     office = _office(session, principal, body.office_code)
     default_klasifikasi = _letter_type(state, body.letter_type, office)
-    year = state.local_date(now).year
-    name = counters.letter_counter(office.code, body.letter_type, year)
+    today = state.local_date(now)
+    year = today.year
+    name = counters.letter_counter(office.code, year)
     counters.allocate(session, name, 0)  # lock first: a concurrent replay then sees our record
     payload = body.model_dump(mode="json")
     rhash = idempotency.request_hash(principal.user.id, payload)
@@ -98,13 +105,20 @@ def _letter_number(
     replayed = idempotency.replay(session, "letter", key, rhash, "transaction_id")
     if replayed is not None:
         return replayed
-    number = counters.allocate(session, name)
-    formatted = format_letter_number(
-        office.letter_pattern or DEFAULT_LETTER_PATTERN,
-        number=number,
-        issued=state.local_date(now),
-        klasifikasi=body.klasifikasi or default_klasifikasi or "",
-        unit=office.unit,
+    klasifikasi = body.klasifikasi or default_klasifikasi or ""
+    number, formatted = _next_free_number(session, office, name, today, klasifikasi)
+    session.add(
+        IssuedLetterNumber(
+            office_code=office.code,
+            year=year,
+            number=number,
+            formatted=formatted,
+            letter_type=body.letter_type,
+            klasifikasi=klasifikasi or None,
+            user_id=principal.user.id,
+            transaction_id=key,
+            issued_at=now,
+        )
     )
     response = {"number": number, "year": year, "formatted": formatted}
     audit.append(
@@ -117,6 +131,44 @@ def _letter_number(
     idempotency.remember(session, "letter", key, principal.user.id, rhash, 200, response, now)
     session.commit()
     return idempotency.json_response(response)
+
+
+MAX_SKIPS = 1000
+
+
+def _next_free_number(
+    session: Session, office: Office, counter: str, today: date, klasifikasi: str
+) -> tuple[int, str]:
+    """The next agenda number whose formatted form the office has not issued this year.
+
+    Under the counter's lock (held since the caller's first `allocate`) nothing else issues
+    numbers for this office and year, so the check cannot race. Every number comes from the
+    counter, so a taken one is only ever met if the counter was set back by hand; it is then
+    skipped (a gap is better than a duplicate). The unique constraints stay the backstop."""
+    for _ in range(MAX_SKIPS):
+        number = counters.allocate(session, counter)
+        formatted = format_letter_number(
+            office.letter_pattern or DEFAULT_LETTER_PATTERN,
+            number=number,
+            issued=today,
+            klasifikasi=klasifikasi,
+            unit=office.unit,
+        )
+        taken = session.execute(
+            select(IssuedLetterNumber.id)
+            .where(
+                IssuedLetterNumber.office_code == office.code,
+                IssuedLetterNumber.year == today.year,
+                or_(
+                    IssuedLetterNumber.formatted == formatted,
+                    IssuedLetterNumber.number == number,
+                ),
+            )
+            .limit(1)
+        ).first()
+        if taken is None:
+            return number, formatted
+    raise RuntimeError(f"no free letter number for {office.code} after {MAX_SKIPS} tries")
 
 
 @router.post("/numbers/reserve", response_model=Reservation, responses=errors(*AUTHED, 409))
@@ -137,7 +189,7 @@ def _reserve(
     office = _office(session, principal, body.office_code)
     _letter_type(state, body.letter_type, office)
     year = state.local_date(now).year
-    name = counters.letter_counter(office.code, body.letter_type, year)
+    name = counters.letter_counter(office.code, year)  # the same agenda as single numbers
     counters.allocate(session, name, 0)
     payload = body.model_dump(mode="json")
     rhash = idempotency.request_hash(principal.user.id, payload)

@@ -84,6 +84,38 @@ def test_fifty_parallel_letter_numbers_are_distinct_and_consecutive(
     assert all(f.startswith("503/") and "/Kel.Jadirejo/" in f for f in formatted)
 
 
+def test_forty_parallel_letter_numbers_across_types_are_all_distinct(
+    live_server: LiveServer,
+) -> None:
+    """Every formatted number an office issues in a year is unique, across letter types that
+    share a klasifikasi (470: domisili, beda nama) and under 40 parallel requests."""
+    tokens = [_token(live_server, role) for role in ("operator", "lurah")]
+    types = ("sk_domisili", "sk_beda_nama", "sktm", "sk_belum_menikah", "sp_nikah")
+    barrier = threading.Barrier(40)
+
+    def allocate(i: int) -> requests.Response:
+        barrier.wait()
+        return requests.post(
+            live_server.api + "/numbers/letter",
+            json={
+                "office_code": "14.71.01.1002",
+                "letter_type": types[i % len(types)],
+                "klasifikasi": None,
+                "transaction_id": str(uuid.uuid4()),
+            },
+            headers={"Authorization": "Bearer " + tokens[i % 2]},
+            timeout=120,
+        )
+
+    with ThreadPoolExecutor(40) as pool:
+        results = list(pool.map(allocate, range(40)))
+    assert all(r.status_code == 200 for r in results), [r.text for r in results][:3]
+    formatted = [r.json()["formatted"] for r in results]
+    assert len(set(formatted)) == 40, sorted(formatted)
+    numbers = sorted(r.json()["number"] for r in results)
+    assert numbers == list(range(numbers[0], numbers[0] + 40))  # one agenda, no gaps
+
+
 def test_parallel_submissions_get_unique_registration_numbers(
     live_server: LiveServer, login: Any
 ) -> None:

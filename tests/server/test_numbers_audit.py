@@ -162,3 +162,53 @@ def test_audit_chain_detects_tampering(fresh_server: LiveServer) -> None:
             conn.execute("UPDATE audit_log SET details = '{\"forged\": 1}' WHERE idx = 2")
     report = admin.get("/audit/verify").json()
     assert report["ok"] is False and report["first_bad"] == 2
+
+
+def test_letter_numbers_never_repeat_across_letter_types(
+    live_server: LiveServer, login: Any
+) -> None:
+    """Domisili and beda nama share klasifikasi 470: with a counter per letter type both
+    issued `470/1/Kel.Jadirejo/...`. Every formatted number an office issues in a year is
+    unique, whatever the type (and the database refuses a repeat)."""
+    office = "14.71.01.1002"
+    op = login("operator")
+    issued: list[dict[str, Any]] = []
+    for letter_type in ["sk_beda_nama", "sk_domisili"] * 6 + ["sktm", "sk_beda_nama"]:
+        r = op.post(
+            "/numbers/letter",
+            json={
+                "office_code": office,
+                "letter_type": letter_type,
+                "transaction_id": str(uuid.uuid4()),
+            },
+        )
+        assert r.status_code == 200, r.text
+        issued.append(r.json())
+    formatted = [n["formatted"] for n in issued]
+    assert len(set(formatted)) == len(formatted), formatted
+    numbers = [n["number"] for n in issued]
+    assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)
+    block = op.post(
+        "/numbers/reserve",
+        json={
+            "office_code": office,
+            "letter_type": "sk_domisili",
+            "count": 3,
+            "transaction_id": str(uuid.uuid4()),
+        },
+    ).json()
+    assert block["start"] > max(numbers)  # offline blocks come from the same sequence
+    year = issued[0]["year"]
+    rows = run_sql(
+        live_server,
+        "SELECT formatted FROM letter_numbers WHERE office_code = ? AND year = ?",
+        (office, year),
+    )
+    stored = [row[0] for row in rows]
+    assert set(formatted) <= set(stored) and len(stored) == len(set(stored))
+    with_duplicate = run_sql(
+        live_server,
+        "SELECT formatted, COUNT(*) FROM letter_numbers GROUP BY office_code, year, formatted "
+        "HAVING COUNT(*) > 1",
+    )
+    assert with_duplicate == []

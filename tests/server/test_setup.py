@@ -48,6 +48,60 @@ def test_migrations_match_models(tmp_path: Path) -> None:
     assert diff == [], f"models and migrations differ; add a migration: {diff}"
 
 
+def test_letter_agenda_migration_continues_after_every_old_counter(tmp_path: Path) -> None:
+    """0004 replaces the per-type letter counters by one agenda per office and year, starting
+    after the highest number any type reached, so no number issued before comes out again;
+    the downgrade raises the per-type counters to the agenda."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from server.db import alembic_config
+
+    settings = _settings(tmp_path)
+    cfg = alembic_config(settings)
+    engine = create_engine(settings.effective_database_url)
+    old = {
+        "letter:14.71.01.1002:sk_domisili:2026": 5,
+        "letter:14.71.01.1002:sk_beda_nama:2026": 9,
+        "letter:14.71.01.1002:sktm:2025": 3,
+        "letter:14.71.02.1001:sktm:2026": 2,
+        "reg:1471:2026-12-03": 40,
+    }
+
+    def counters() -> dict[str, int]:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT name, value FROM counters"))
+            return {str(name): int(value) for name, value in rows}
+
+    def run(step: Any, revision: str) -> None:
+        with engine.connect() as conn:
+            cfg.attributes["connection"] = conn
+            step(cfg, revision)
+            conn.commit()
+
+    run(command.upgrade, "0003")
+    with engine.begin() as conn:
+        for name, value in old.items():
+            conn.execute(text("INSERT INTO counters VALUES (:n, :v)"), {"n": name, "v": value})
+    run(command.upgrade, "0004")
+    after = counters()
+    assert after["letter:14.71.01.1002:2026"] == 9
+    assert after["letter:14.71.01.1002:2025"] == 3
+    assert after["letter:14.71.02.1001:2026"] == 2
+    assert {k: after[k] for k in old} == old  # left in place, unused
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE counters SET value = 12 WHERE name = 'letter:14.71.01.1002:2026'")
+        )
+    run(command.downgrade, "0003")
+    before = counters()
+    assert before["letter:14.71.01.1002:sk_domisili:2026"] == 12
+    assert before["letter:14.71.01.1002:sk_beda_nama:2026"] == 12
+    assert before["letter:14.71.01.1002:sktm:2025"] == 3
+    assert "letter:14.71.01.1002:2026" not in before
+    engine.dispose()
+
+
 def test_seed_is_deterministic_and_consistent(tmp_path: Path) -> None:
     rows = []
     now = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
