@@ -66,7 +66,7 @@ from desktop.settings import (
 )
 from desktop.views.queue.queue_page import QueuePage, default_status_for
 from desktop.views.shell.controller import ShellController
-from desktop.views.shell.main_window import MainWindow
+from desktop.views.shell.main_window import MainWindow, WindowGeometry
 from desktop.views.shell.placeholder import PlaceholderPage
 from desktop.views.shell.settings_page import SettingsPage
 from desktop.views.shell.workbench_host import WorkbenchController, WorkbenchHost
@@ -543,9 +543,6 @@ class LoketApp(QObject):
                 self.server_dialog.result_label.setText(exc.message)
             return
         assert self.api is not None and self.auth is not None
-        problem = self.secrets.problem()
-        if problem and not notice:
-            notice = problem
         if self.settings.last_username:
             auth = self.auth
             name = self.settings.last_username
@@ -558,6 +555,8 @@ class LoketApp(QObject):
             server_label=self.api.server_url,
             username=self.settings.last_username,
             notice=notice,
+            keyring_problem=self.secrets.problem() or "",
+            abandon=self._abandon_op(self.auth),
         )
         self.signin_dialog = dialog
         dialog.signed_in.connect(self._signed_in)
@@ -583,6 +582,19 @@ class LoketApp(QObject):
             return user
 
         return op
+
+    def _abandon_op(self, auth: AuthService) -> Callable[[], None]:
+        """A sign-in cancelled (Esc, or Loket closing) that the server answered after all: sign
+        that session out again (on the sign-in worker) and drop the store it opened."""
+
+        def abandon() -> None:
+            log.info("sign-in cancelled after the server answered: signing out again")
+            try:
+                auth.sign_out(timeout=SIGN_OUT_TIMEOUT_SECONDS)
+            finally:
+                self._set_prepared(None)
+
+        return abandon
 
     def _set_prepared(self, prepared: PreparedStore | None) -> None:
         with self._prepared_lock:
@@ -637,8 +649,8 @@ class LoketApp(QObject):
         self.apps.my_user_id = user.id
         self._build_shell(user)
         if self.window is not None:
-            if self.auth.keyring_warning:
-                self.window.show_status_message(self.auth.keyring_warning, 30000)
+            if self.auth.keyring_warning:  # a quiet permanent note: never hides the states
+                self.window.set_keyring_note(self.auth.keyring_warning)
             if prepared.notice:
                 self.show_notice(prepared.notice)
 
@@ -725,8 +737,7 @@ class LoketApp(QObject):
         window.sign_out_requested.connect(self.sign_out)
         window.closing.connect(self._window_closing)
         window.overlay.unlocked.connect(self._after_unlock)
-        window.resize(1366, 768)
-        window.show()
+        window.show_on_screen(WindowGeometry.parse(self.settings.window_geometry))
         self.shell.start()
         apps = self.apps
         self.runner.submit(
@@ -826,6 +837,8 @@ class LoketApp(QObject):
         """
         shell, workbench, window = self.shell, self.workbench, self.window
         apps, store = self.apps, self.store
+        if window is not None:
+            self._remember_geometry(window)
         if shell is not None:
             shell.stop()
         claim_id = held_claim_of(workbench)
@@ -878,6 +891,14 @@ class LoketApp(QObject):
         self._teardowns = [t for t in self._teardowns if t.is_alive()]
         self._teardowns.append(thread)
         thread.start()
+
+    def _remember_geometry(self, window: MainWindow) -> None:
+        """The window's place on this PC, for the next time it opens (sign-out, exit)."""
+        if not window.isVisible():
+            return
+        text = window.geometry_to_save().text
+        if text != self.settings.window_geometry:
+            self._save_settings(self.settings.with_changes(window_geometry=text))
 
     def shutdown(self, budget: float = EXIT_BUDGET_SECONDS) -> bool:
         """App exit: end the session and wait at most `budget` seconds for the background

@@ -198,6 +198,14 @@ OPTIONS: tuple[Option, ...] = (
         maximum=14,
     ),
     Option("device_id", str, "", "UUID of this installation, sent as X-Loket-Device. Made once."),
+    Option(
+        "window_geometry",
+        str,
+        "",
+        "Where the main window was when it last closed on this PC: 'x,y,width,height' of its "
+        "normal (not maximised) rectangle, then ',max' when it was maximised. Empty: open "
+        "maximised. Always clamped to the screen's available area when restored.",
+    ),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -216,6 +224,7 @@ class Settings:
     request_timeout_seconds: float = 15.0
     claim_renew_minutes: int = 5
     device_id: str = ""
+    window_geometry: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """Problems found while loading (Indonesian); shown once to the user, never fatal."""
 

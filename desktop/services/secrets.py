@@ -28,15 +28,18 @@ log = logging.getLogger(__name__)
 SERVICE_PREFIX = "Loket"
 
 _INSECURE_CLASSES = {
-    "keyring.backends.fail.Keyring": "tidak ada penyimpanan rahasia yang tersedia",
-    "keyring.backends.null.Keyring": "penyimpanan rahasia dinonaktifkan (null)",
+    "keyring.backends.fail.Keyring": "tidak ada yang tersedia di komputer ini",
+    "keyring.backends.null.Keyring": "dinonaktifkan (null)",
 }
 _INSECURE_MODULE_PREFIXES = ("keyrings.alt",)
 
 INSECURE_HELP = (
-    "Loket tidak menyimpan token masuk di berkas biasa. Sesi ini hanya disimpan di memori dan "
-    "berakhir saat aplikasi ditutup. Minta administrator mengaktifkan penyimpanan kredensial "
-    "sistem operasi (Windows Credential Manager, atau GNOME Keyring/KWallet di Linux)."
+    "Loket sengaja tidak menyimpan token masuk di berkas biasa: di komputer loket yang dipakai "
+    "bersama, berkas seperti itu tidak aman karena dapat disalin dan dipakai orang lain. Karena "
+    "itu sesi ini hanya disimpan di memori dan berakhir saat aplikasi ditutup; Anda tetap dapat "
+    "bekerja seperti biasa, hanya perlu masuk lagi setiap kali membuka Loket. Agar sesi dapat "
+    "disimpan dengan aman, minta administrator mengaktifkan penyimpanan kredensial sistem "
+    "operasi (Windows Credential Manager, atau GNOME Keyring/KWallet di Linux)."
 )
 
 
@@ -55,7 +58,7 @@ def insecure_reason(backend: KeyringBackend) -> str | None:
     children = getattr(backend, "backends", None)
     if name == "keyring.backends.chainer.ChainerBackend":
         if not children:
-            return "tidak ada penyimpanan rahasia yang tersedia"
+            return "tidak ada yang tersedia di komputer ini"
         for child in children:
             reason = insecure_reason(child)
             if reason:
@@ -99,7 +102,10 @@ class SecretStore:
         reason = insecure_reason(self.backend)
         if reason is None:
             return None
-        return f"Penyimpanan rahasia tidak aman: {reason}. {INSECURE_HELP}"
+        return (
+            f"Penyimpanan kredensial sistem operasi tidak dapat dipakai ({reason}). "
+            + INSECURE_HELP
+        )
 
     def check(self) -> None:
         problem = self.problem()
@@ -117,9 +123,8 @@ class SecretStore:
             self.backend.set_password(self.service_name(server_url), username, session.to_secret())
         except keyring.errors.KeyringError as exc:
             raise InsecureKeyringError(
-                "Penyimpanan rahasia sistem operasi menolak menyimpan token "
-                f"({type(exc).__name__}). "
-                + INSECURE_HELP
+                "Penyimpanan kredensial sistem operasi menolak menyimpan token "
+                f"({type(exc).__name__}). " + INSECURE_HELP
             ) from exc
 
     def load(self, server_url: str, username: str) -> StoredSession | None:

@@ -127,17 +127,37 @@ def test_insecure_keyring_is_explained_and_nothing_is_written(
     loket_dirs: LoketDirs,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    """One calm line, not a red warning, with "Mengapa?" explaining (by keyboard too); after
+    sign-in a quiet permanent note in the status bar that hides nothing."""
     caplog.set_level(logging.DEBUG)
     with running_app(live_server.url, fail.Keyring()) as loket:
         loket.start()
         dialog = loket.signin_dialog
         assert dialog is not None
-        notice = dialog.message_label.text()
-        assert dialog.message_label.isVisible()
-        assert "tidak aman" in notice and "berkas biasa" in notice
+        qtbot.waitExposed(dialog)
+        assert not dialog.message_label.isVisible()  # no red text
+        note = dialog.keyring_note
+        assert note.isVisible() and "hanya disimpan di memori" in note.text()
+        assert "Mengapa?" in note.text()
+        assert note.sizeHint().height() < 2 * note.fontMetrics().height()  # one line
+        assert "#b3261e" not in note.styleSheet()
+        note.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.keyClick(note, Qt.Key.Key_Tab)  # the link itself takes keyboard focus
+        qtbot.keyClick(note, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: note.box is not None and note.box.isVisible(), timeout=WAIT)
+        assert note.box is not None
+        explanation = note.box.informativeText()
+        assert "berkas biasa" in explanation and "tidak aman" in explanation
+        assert "memori" in explanation and "administrator" in explanation
+        qtbot.keyClick(note.box, Qt.Key.Key_Return)  # "Mengerti" is the default
+        qtbot.waitUntil(lambda: note.box is None or not note.box.isVisible(), timeout=WAIT)
+        assert dialog.isVisible() and not dialog.message_label.isVisible()  # nothing else ran
         sign_in(qtbot, loket, "verifier1")
         assert loket.window is not None and loket.auth is not None
-        assert "memori" in loket.window.statusBar().currentMessage()
+        window = loket.window
+        assert window.keyring_note.isVisible() and "memori" in window.keyring_note.explanation
+        assert window.statusBar().currentMessage() == ""  # nothing covers the states
+        assert window.connection_label.isVisible()
         secrets = [loket.auth._tokens.access, loket.auth._tokens.refresh, PASSWORD]  # type: ignore[union-attr]
         assert files_containing(loket_dirs.roots, secrets) == []
     assert records_containing(caplog.records, caplog.text, secrets) == []

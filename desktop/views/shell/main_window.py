@@ -7,14 +7,34 @@ the sync state (last pull, pending), running work with a progress bar, and who i
 A navigation item may lead on to further pages (`add_flow_page`): the workbench continues the
 queue, so while an application is open "Antrean" stays highlighted, switching to another item
 and back returns to it, and clicking "Antrean" again asks to go back to the list.
+
+The status bar's states (connection, last pull, running work, a session kept in memory only,
+the user and "Keluar") are *permanent* widgets: a temporary message never covers them. Messages
+always time out, are elided to the space left, and show in full in a tooltip.
+
+Geometry: the window opens maximised, or as it was last closed (`WindowGeometry`, saved in the
+settings by the app), always clamped to the screen's available area (`fit_rect`); its minimum
+size never exceeds that area either, so the status bar is never below the taskbar.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextCursor
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QFontMetrics,
+    QGuiApplication,
+    QHelpEvent,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QScreen,
+    QTextCursor,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -27,8 +47,12 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QStackedWidget,
+    QStatusBar,
+    QStyle,
+    QStyleOption,
     QTextEdit,
     QToolButton,
+    QToolTip,
     QWidget,
 )
 
@@ -37,8 +61,165 @@ from desktop.services.tasks import TaskRunner
 from desktop.views.queue.barcode import BarcodeWedge
 from desktop.views.shell.idle import IdleWatcher
 from desktop.views.shell.lock_overlay import LockOverlay
+from desktop.views.signin.keyring_note import KeyringNote
 
 PAGE_QUEUE, PAGE_COUNTER, PAGE_REPORTS, PAGE_SETTINGS = range(4)
+
+MINIMUM_SIZE = QSize(1024, 600)
+"""The smallest window that still works (never more than the screen's available area)."""
+MESSAGE_MS = 8000
+"""How long a status-bar message stays when the caller names no time (every message goes)."""
+MAX_MESSAGE_MS = 60_000
+
+
+# -- geometry -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WindowGeometry:
+    """Where the window was when it closed: its normal (not maximised) rectangle, and whether it
+    was maximised. `text` is how the settings keep it: ``"x,y,width,height"`` plus
+    ``",max"`` when maximised."""
+
+    rect: QRect
+    maximized: bool = True
+
+    @property
+    def text(self) -> str:
+        r = self.rect
+        return f"{r.x()},{r.y()},{r.width()},{r.height()}" + (",max" if self.maximized else "")
+
+    @classmethod
+    def parse(cls, text: str) -> WindowGeometry | None:
+        """None for empty or unusable text (the window then opens maximised)."""
+        parts = [p.strip() for p in text.split(",")]
+        maximized = bool(parts) and parts[-1] == "max"
+        if maximized:
+            parts = parts[:-1]
+        if len(parts) != 4:
+            return None
+        try:
+            x, y, w, h = (int(p) for p in parts)
+        except ValueError:
+            return None
+        if w <= 0 or h <= 0:
+            return None
+        return cls(QRect(x, y, w, h), maximized)
+
+
+Margins = tuple[int, int, int, int]
+
+
+def fit_rect(rect: QRect, available: QRect, frame: Margins = (0, 0, 0, 0)) -> QRect:
+    """`rect` (a window's client area) moved and shrunk so that it and its window frame
+    (`frame`: left, top, right, bottom) lie inside `available`."""
+    left, top, right, bottom = frame
+    room = available.adjusted(left, top, -right, -bottom)
+    width = max(1, min(rect.width(), room.width()))
+    height = max(1, min(rect.height(), room.height()))
+    x = min(max(rect.x(), room.left()), room.left() + room.width() - width)
+    y = min(max(rect.y(), room.top()), room.top() + room.height() - height)
+    return QRect(x, y, width, height)
+
+
+def screen_for(rect: QRect | None) -> QScreen | None:
+    """The screen showing the centre of `rect` (a saved geometry), else the primary one."""
+    if rect is not None:
+        screen = QGuiApplication.screenAt(rect.center())
+        if screen is not None:
+            return screen
+    return QGuiApplication.primaryScreen()
+
+
+# -- status bar -----------------------------------------------------------------------------------
+
+
+class StatusLabel(QLabel):
+    """One line of plain text in the status bar, at most `max_width` wide; what does not fit
+    ends in "…" (the full text is the tooltip unless one is set)."""
+
+    def __init__(self, text: str, max_width: int, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setMaximumWidth(max_width)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(min(48, hint.width()), hint.height())
+
+    def is_elided(self) -> bool:
+        width = QFontMetrics(self.font()).horizontalAdvance(self.text())
+        return width > self.contentsRect().width()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and not self.toolTip() and self.is_elided():
+            assert isinstance(event, QHelpEvent)
+            QToolTip.showText(event.globalPos(), self.text(), self)
+            return True
+        return super().event(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self.is_elided():
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        rect = self.contentsRect()
+        text = QFontMetrics(self.font()).elidedText(
+            self.text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(rect, int(align), text)
+
+
+class StatusBar(QStatusBar):
+    """`QStatusBar` whose temporary message is elided to the space left of the permanent
+    widgets (Qt cuts it off mid-letter) and shown whole in a tooltip. The first permanent
+    widget is `message_room`, an empty widget that keeps `MESSAGE_ROOM` pixels for the message
+    even in the smallest window (the states shrink first)."""
+
+    MESSAGE_ROOM = 260
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.message_room = QWidget(self)
+        self.message_room.setMinimumWidth(self.MESSAGE_ROOM)
+        self.addPermanentWidget(self.message_room)
+
+    def message_rect(self) -> QRect:
+        room = self.message_room.geometry()
+        return QRect(6, 0, max(0, room.right() - 6), self.height())
+
+    def displayed_message(self) -> str:
+        """The message as painted (elided when it does not fit)."""
+        return QFontMetrics(self.font()).elidedText(
+            self.currentMessage(), Qt.TextElideMode.ElideRight, self.message_rect().width()
+        )
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        message = self.currentMessage()
+        if not message:
+            super().paintEvent(event)
+            return
+        painter = QPainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelStatusBar, option, painter, self)
+        painter.setPen(self.palette().windowText().color())
+        painter.drawText(
+            self.message_rect(),
+            int(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter),
+            self.displayed_message(),
+        )
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip:
+            assert isinstance(event, QHelpEvent)
+            message = self.currentMessage()
+            if message and self.message_rect().contains(event.pos()):
+                QToolTip.showText(event.globalPos(), message, self)
+                return True
+        return super().event(event)
 
 
 class MainWindow(QMainWindow):
@@ -66,7 +247,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(
             self.tr("Loket — %1").replace("%1", user.office.name or user.office.code)
         )
-        self.setMinimumSize(QSize(1024, 640))
+        self.setMinimumSize(MINIMUM_SIZE)
+        self.setStatusBar(StatusBar(self))
 
         central = QWidget(self)
         self.nav = QListWidget(central)
@@ -140,31 +322,43 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self, user: UserInfo) -> None:
         bar = self.statusBar()
+        assert isinstance(bar, StatusBar)
+        self.status_bar = bar
         bar.setSizeGripEnabled(False)
         self.connection_label = QLabel(self.tr("\u25cf Memeriksa koneksi…"), self)
-        self.sync_label = QLabel(self.tr("Belum ditarik"), self)
+        self.connection_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.sync_label = StatusLabel(self.tr("Belum ditarik"), 280, self)
         self.busy_bar = QProgressBar(self)
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedWidth(90)
         self.busy_bar.setMaximumHeight(12)
         self.busy_bar.setTextVisible(False)
         self.busy_bar.hide()
-        self.busy_label = QLabel(self)
+        self.busy_label = StatusLabel("", 240, self)
         self.busy_label.setStyleSheet("QLabel { color: #605e5c; }")
-        self.user_label = QLabel(
-            f"{user.full_name} \u2022 {user.role_labels} \u2022 "
-            f"{user.office.name or user.office.code}",
-            self,
+        self.keyring_note = KeyringNote("", self, short=True)
+        office = user.office.name or user.office.code
+        self.user_label = StatusLabel(
+            f"{user.full_name} \u2022 {user.role_labels} \u2022 {office}", 440, self
         )
-        self.user_label.setToolTip(f"{user.username} @ {user.office.code}")
+        self.user_label.setToolTip(
+            f"{user.full_name} ({user.username})\n{user.role_labels}\n{office} ({user.office.code})"
+        )
         self.user_button = QToolButton(self)
         self.user_button.setText(self.tr("Keluar"))
         self.user_button.setAutoRaise(True)
         self.user_button.clicked.connect(self.sign_out_requested.emit)
-        for w in (self.connection_label, self.sync_label, self.busy_bar, self.busy_label):
-            bar.addWidget(w)
-        bar.addPermanentWidget(self.user_label)
-        bar.addPermanentWidget(self.user_button)
+        # All permanent: a temporary message takes only the space to their left.
+        for w in (
+            self.connection_label,
+            self.sync_label,
+            self.busy_bar,
+            self.busy_label,
+            self.keyring_note,
+            self.user_label,
+            self.user_button,
+        ):
+            bar.addPermanentWidget(w)
         self.runner.busy_changed.connect(self._busy_changed)
         self.runner.task_progress.connect(self._progress)
 
@@ -183,8 +377,22 @@ class MainWindow(QMainWindow):
         self.sync_label.setText(text)
         self.sync_label.setToolTip(tooltip)
 
-    def show_status_message(self, text: str, ms: int = 8000) -> None:
-        self.statusBar().showMessage(text, ms)
+    def show_status_message(self, text: str, ms: int = MESSAGE_MS) -> None:
+        """A passing message left of the states; it always goes after `ms` (at most a minute,
+        never "until replaced"), elided when long, whole in the tooltip."""
+        ms = MESSAGE_MS if ms <= 0 else min(ms, MAX_MESSAGE_MS)
+        self.statusBar().showMessage(" ".join(text.split()), ms)
+
+    def clear_status_message(self, text: str | None = None) -> None:
+        """Remove the message now (only if it is still `text`, when given): "Mencari …" once
+        the application is open."""
+        bar = self.statusBar()
+        if text is None or bar.currentMessage() == " ".join(text.split()):
+            bar.clearMessage()
+
+    def set_keyring_note(self, explanation: str) -> None:
+        """The session is kept in memory only: one quiet permanent note, "Mengapa?" explains."""
+        self.keyring_note.set_explanation(explanation)
 
     def _busy_changed(self, count: int, name: str) -> None:
         self.busy_bar.setVisible(count > 0)
@@ -318,6 +526,64 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.idle.restart()
         self._restore_dialogs()
+
+    # -- geometry ------------------------------------------------------------------------------
+
+    def available_rect(self, near: QRect | None = None) -> QRect:
+        screen = screen_for(near) if near is not None else (self.screen() or screen_for(None))
+        return screen.availableGeometry() if screen is not None else QRect(0, 0, 1366, 728)
+
+    def _frame_margins(self) -> Margins:
+        frame, inner = self.frameGeometry(), self.geometry()
+        if not self.isVisible() or frame == inner:
+            return (0, 0, 0, 0)
+        return (
+            inner.left() - frame.left(),
+            inner.top() - frame.top(),
+            frame.right() - inner.right(),
+            frame.bottom() - inner.bottom(),
+        )
+
+    def _fit_minimum(self, available: QRect, frame: Margins = (0, 0, 0, 0)) -> None:
+        """The minimum size, frame included, never exceeds the screen (a 1366x768 screen with
+        a taskbar)."""
+        left, top, right, bottom = frame
+        self.setMinimumSize(
+            min(MINIMUM_SIZE.width(), available.width() - left - right),
+            min(MINIMUM_SIZE.height(), available.height() - top - bottom),
+        )
+
+    def show_on_screen(self, saved: WindowGeometry | None) -> None:
+        """Show the window maximised, or as `saved`, never larger than the available area."""
+        available = self.available_rect(saved.rect if saved is not None else None)
+        self._fit_minimum(available)
+        if saved is None:
+            # Without a window manager (a bare X server) "maximised" does nothing: the
+            # window is given the whole available area first.
+            self.setGeometry(fit_rect(available, available))
+            self.showMaximized()
+        else:
+            self.setGeometry(fit_rect(saved.rect, available))
+            if saved.maximized:
+                self.showMaximized()
+            else:
+                self.show()
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Pull a normal (not maximised) window, frame included, back inside its screen; the
+        minimum size leaves room for the frame (known once the window is shown)."""
+        available = self.available_rect()
+        frame = self._frame_margins()
+        self._fit_minimum(available, frame)
+        if self.isMaximized() or self.isFullScreen():
+            return
+        fitted = fit_rect(self.geometry(), available, frame)
+        if fitted != self.geometry():
+            self.setGeometry(fitted)
+
+    def geometry_to_save(self) -> WindowGeometry:
+        return WindowGeometry(QRect(self.normalGeometry()), self.isMaximized())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.emit()

@@ -5,6 +5,10 @@ the office's internal CA file, and presses "Uji koneksi". The probe runs on a wo
 says in plain Indonesian what is wrong (DNS, refused, timeout, certificate, not a Loket server,
 wrong API version). "Simpan" is allowed only after a successful test of exactly these values,
 so a counter never starts with an address that cannot work.
+
+Keys (`desktop.views.dialogs`): Enter runs "Uji koneksi"; once the test passed for exactly the
+values shown, Enter saves ("Simpan" becomes the default). "Batal" is never the default, and Esc
+during a test stops the test rather than closing the dialog.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -27,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.api.diagnose import ConnectionReport
-from desktop.services.tasks import TaskContext, TaskRunner
+from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
+from desktop.views.dialogs import set_main_button
 
 Probe = Callable[[str, str | None], ConnectionReport]
 
@@ -50,6 +56,7 @@ class ServerDialog(QDialog):
         self._runner = runner
         self._probe = probe
         self._ok_for: tuple[str, str] | None = None
+        self._test: TaskHandle | None = None
         self.report: ConnectionReport | None = None
         self.setWindowTitle(self.tr("Loket — Alamat server"))
         self.setMinimumWidth(560)
@@ -97,7 +104,9 @@ class ServerDialog(QDialog):
         self.save_button = self.buttons.addButton(
             self.tr("Simpan"), QDialogButtonBox.ButtonRole.AcceptRole
         )
-        self.buttons.addButton(self.tr("Batal"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel_button = self.buttons.addButton(
+            self.tr("Batal"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
@@ -130,9 +139,23 @@ class ServerDialog(QDialog):
     def _key(self) -> tuple[str, str]:
         return self.url_edit.text().strip(), self.ca_bundle
 
+    @property
+    def testing(self) -> bool:
+        return self._test is not None
+
     def _values_changed(self) -> None:
-        self.save_button.setEnabled(self._ok_for is not None and self._ok_for == self._key())
-        self.test_button.setEnabled(bool(self.url_edit.text().strip()))
+        ok = self._ok_for is not None and self._ok_for == self._key()
+        self.save_button.setEnabled(ok and not self.testing)
+        self.test_button.setEnabled(bool(self.url_edit.text().strip()) and not self.testing)
+        # Enter: save once these exact values passed the test, otherwise test them.
+        set_main_button(self, self.save_button if ok else self.test_button)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.testing:
+            self.cancel_test()
+            event.accept()
+            return
+        super().keyPressEvent(event)  # Enter: the default button (nothing while testing)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -148,21 +171,36 @@ class ServerDialog(QDialog):
 
     def run_test(self) -> None:
         url, ca = self._key()
-        if not url:
+        if not url or self.testing:
             return
-        self.test_button.setEnabled(False)
+        if self.test_button.hasFocus():  # it is disabled now: focus would go on to "Batal"
+            self.url_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self.progress.show()
         self.result_label.setStyleSheet("")
-        self.result_label.setText(self.tr("Menghubungi server…"))
+        self.result_label.setText(self.tr("Menghubungi server… (Esc menghentikan uji)"))
+        probe_fn = self._probe
 
         def probe(_ctx: TaskContext) -> ConnectionReport:
-            return self._probe(url, ca or None)
+            return probe_fn(url, ca or None)
 
-        self._runner.submit(
+        self._test = self._runner.submit(
             self.tr("Uji koneksi"), probe, on_done=lambda r: self._show_report((url, ca), r)
         )
+        self._values_changed()
+
+    def cancel_test(self) -> None:
+        """Stop waiting for the connection test (Esc); its answer is ignored."""
+        if self._test is None:
+            return
+        self._test.cancel()
+        self._test = None
+        self.progress.hide()
+        self.result_label.setStyleSheet("")
+        self.result_label.setText(self.tr("Uji koneksi dihentikan."))
+        self._values_changed()
 
     def _show_report(self, key: tuple[str, str], report: ConnectionReport) -> None:
+        self._test = None
         self.progress.hide()
         self.report = report
         self._ok_for = key if report.ok else None

@@ -3,13 +3,21 @@
 The network call runs on a worker (`TaskRunner`); the dialog shows a busy bar, keeps what was
 typed on failure (except that the password field is selected for retyping) and never blocks the
 event loop, so a dead server means a message after the timeout, not a frozen window.
+
+Keys (`desktop.views.dialogs`): Enter in the name moves on to the password, anywhere else it
+signs in ("Masuk" is the only default button); while the request is in flight Enter does
+nothing and Esc cancels the sign-in, not Loket. A sign-in cancelled (Esc, or Loket closing)
+whose answer still arrives is signed out again at once (`abandon`), so no session stays open
+on the server; attempts run one after another, so a late answer never touches the next one.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -23,9 +31,30 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.auth import SignInError, UserInfo, sign_in_message
-from desktop.services.tasks import TaskContext, TaskRunner
+from desktop.services.tasks import Cancelled, TaskContext, TaskRunner
+from desktop.views.dialogs import set_main_button
+from desktop.views.signin.keyring_note import KeyringNote
 
 SignIn = Callable[[str, str], UserInfo]
+Abandon = Callable[[], None]
+"""Sign out a session whose sign-in was cancelled after all (called on the worker)."""
+
+
+class _Attempt:
+    """One press of "Masuk": cancelled by the person, or committed (its answer is on its way);
+    never both (decided under `lock`)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.cancelled = False
+        self.committed = False
+
+    def cancel(self) -> bool:
+        """True if cancelled now; False when it is too late (the answer is on its way)."""
+        with self.lock:
+            if not self.committed:
+                self.cancelled = True
+            return self.cancelled
 
 
 class SignInDialog(QDialog):
@@ -43,11 +72,16 @@ class SignInDialog(QDialog):
         server_label: str,
         username: str = "",
         notice: str = "",
+        keyring_problem: str = "",
+        abandon: Abandon | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._sign_in = sign_in
+        self._abandon = abandon
+        self._attempt: _Attempt | None = None
+        self._serial = threading.Lock()  # one sign-in request at a time
         self.user: UserInfo | None = None
         self.setWindowTitle(self.tr("Loket — Masuk"))
         self.setMinimumWidth(440)
@@ -93,12 +127,12 @@ class SignInDialog(QDialog):
         self.message_label.setTextFormat(Qt.TextFormat.PlainText)
         self.message_label.setStyleSheet("QLabel { color: #b3261e; }")
         self.message_label.setVisible(bool(notice))
+        self.keyring_note = KeyringNote(keyring_problem, self)
 
         self.sign_in_button = QPushButton(self.tr("Masuk"), self)
-        self.sign_in_button.setDefault(True)
         self.sign_in_button.clicked.connect(self.submit)
         # "Keluar" in the main window signs out; here the button closes the application.
-        quit_button = QPushButton(self.tr("Tutup aplikasi"), self)
+        self.quit_button = quit_button = QPushButton(self.tr("Tutup aplikasi"), self)
         quit_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -113,22 +147,35 @@ class SignInDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.message_label)
+        layout.addWidget(self.keyring_note)
         layout.addStretch(1)
         layout.addLayout(buttons)
 
-        self.username_edit.returnPressed.connect(self.password_edit.setFocus)
-        self.password_edit.returnPressed.connect(self.submit)
+        set_main_button(self, self.sign_in_button)
         (self.password_edit if username else self.username_edit).setFocus()
 
     @property
     def busy(self) -> bool:
         return self.progress.isVisible()
 
-    def show_message(self, text: str, error: bool = True) -> None:
-        color = "#b3261e" if error else "#8a5a00"
+    def show_message(self, text: str, error: bool = True, *, neutral: bool = False) -> None:
+        color = "#605e5c" if neutral else "#b3261e" if error else "#8a5a00"
         self.message_label.setStyleSheet(f"QLabel {{ color: {color}; }}")
         self.message_label.setText(text)
         self.message_label.setVisible(bool(text))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        name_only = self.focusWidget() is self.username_edit and not self.password_edit.text()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and name_only and not self.busy:
+            self.password_edit.setFocus(Qt.FocusReason.TabFocusReason)  # on to the password
+            event.accept()
+            return
+        if key == Qt.Key.Key_Escape and self.busy:
+            self.cancel_sign_in()
+            event.accept()
+            return
+        super().keyPressEvent(event)  # Enter: the default button, "Masuk" (nothing if busy)
 
     def submit(self) -> None:
         if self.busy:
@@ -137,28 +184,83 @@ class SignInDialog(QDialog):
         password = self.password_edit.text()
         if not username or not password:
             self.show_message(self.tr("Isi nama pengguna dan kata sandi."))
+            (self.password_edit if username else self.username_edit).setFocus()
             return
         self._set_busy(True)
-        self.show_message("")
+        self.show_message(self.tr("Menghubungi server… (Esc membatalkan)"), neutral=True)
+        attempt = self._attempt = _Attempt()
+        sign_in, abandon, serial = self._sign_in, self._abandon, self._serial
 
-        def op(_ctx: TaskContext) -> UserInfo:
-            return self._sign_in(username, password)
+        def op(ctx: TaskContext) -> UserInfo:
+            with serial:  # a cancelled attempt finishes (and signs out) before the next starts
+                if attempt.cancelled:
+                    raise Cancelled()
+                try:
+                    user = sign_in(username, password)
+                except Exception:
+                    if attempt.cancelled:
+                        raise Cancelled() from None
+                    raise
+                with attempt.lock:
+                    late = attempt.cancelled or ctx.cancelled  # Esc, or Loket closing
+                    attempt.committed = not late
+                if late:
+                    if abandon is not None:
+                        abandon()
+                    raise Cancelled()
+                return user
 
-        self._runner.submit(self.tr("Masuk"), op, on_done=self._done, on_error=self._error)
+        def done(user: UserInfo) -> None:
+            if self._attempt is attempt:
+                self._done(user)
+
+        def error(exc: Exception) -> None:
+            if self._attempt is attempt:  # not after Esc (the person has moved on)
+                self._error(exc)
+
+        self._runner.submit(self.tr("Masuk"), op, on_done=done, on_error=error)
+
+    def cancel_sign_in(self) -> bool:
+        """Stop waiting for the sign-in in flight (Esc). Its session, should the server still
+        open one, is signed out again. False when the answer is already on its way."""
+        attempt = self._attempt
+        if attempt is None or not self.busy or not attempt.cancel():
+            return False
+        self._attempt = None
+        self._set_busy(False)
+        self.show_message(
+            self.tr("Masuk dibatalkan. Tekan Enter untuk mencoba lagi."), error=False
+        )
+        self.password_edit.selectAll()
+        self.password_edit.setFocus()
+        return True
+
+    def reject(self) -> None:
+        """Closing (Tutup aplikasi, the window's X) while signing in: cancel it as well."""
+        if self.busy and self._attempt is not None:
+            self._attempt.cancel()
+        super().reject()
 
     def _set_busy(self, busy: bool) -> None:
+        if busy:
+            # Disabling the focused field would hand focus to the next button ("Tutup
+            # aplikasi"); the dialog itself keeps it, so keys go nowhere but Esc.
+            self.setFocus(Qt.FocusReason.OtherFocusReason)
         self.progress.setVisible(busy)
         for w in (self.username_edit, self.password_edit, self.sign_in_button, self.change_button):
             w.setEnabled(not busy)
 
     def _done(self, user: UserInfo) -> None:
+        self._attempt = None
         self._set_busy(False)
+        self.show_message("")
         self.password_edit.clear()
         self.user = user
         self.signed_in.emit(user)
         self.accept()
 
     def _error(self, exc: Exception) -> None:
+        self._attempt = None
         self._set_busy(False)
         error = exc if isinstance(exc, SignInError) else sign_in_message(exc)
         self.show_message(error.message)
