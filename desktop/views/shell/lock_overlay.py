@@ -12,6 +12,11 @@ The cover paints itself (`paintEvent`): a style sheet alone does not paint a pla
 whatever is under it must not show through. Local guesses are slowed down: after
 `FREE_ATTEMPTS` wrong passwords each further one waits 2, 4, 8 … up to 60 seconds, and after
 `MAX_ATTEMPTS` the session ends (`attempts_exhausted`: sign in again, online).
+
+The card's height follows its text (`_fit`): word-wrapped messages are laid out for the card's
+real width, so the whole message shows at 1366x768 and on smaller windows. Enter in the
+password field unlocks; while a wrong-password wait runs the field is disabled and the card
+itself keeps the focus, so keys typed on never reach "Keluar dan ganti pengguna".
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ from desktop.services.auth import SignInError, UserInfo, sign_in_message
 from desktop.services.tasks import TaskContext, TaskRunner
 
 COVER = QColor("#1b2a3a")
+CARD_WIDTH = 440
+MARGIN = 16
 FREE_ATTEMPTS = 3
 MAX_ATTEMPTS = 10
 MAX_DELAY_S = 60
@@ -77,18 +84,23 @@ class LockOverlay(QWidget):
         self.setObjectName("lockOverlay")
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
 
-        card = QFrame(self)
+        self.card = card = QFrame(self)
         card.setObjectName("lockCard")
         card.setStyleSheet("#lockCard { background: white; border-radius: 8px; }")
-        card.setFixedWidth(420)
+        # The card keeps focus while the password field waits (see `_wrong_password`).
+        card.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         title = QLabel(self.tr("Layar terkunci"), card)
         font = title.font()
         font.setPointSizeF(font.pointSizeF() + 5)
         font.setBold(True)
         title.setFont(font)
+        title.setWordWrap(True)
         self.reason_label = QLabel(card)
         self.reason_label.setWordWrap(True)
+        self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
         self.user_label = QLabel(user_label, card)
+        self.user_label.setWordWrap(True)
+        self.user_label.setTextFormat(Qt.TextFormat.PlainText)
         self.user_label.setStyleSheet("QLabel { color: #605e5c; }")
         self.password_edit = QLineEdit(card)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -101,6 +113,7 @@ class LockOverlay(QWidget):
         self.progress.hide()
         self.error_label = QLabel(card)
         self.error_label.setWordWrap(True)
+        self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setStyleSheet("QLabel { color: #b3261e; }")
         self.error_label.hide()
         self.unlock_button = QPushButton(self.tr("Buka kunci"), card)
@@ -115,6 +128,7 @@ class LockOverlay(QWidget):
 
         inner = QVBoxLayout(card)
         inner.setContentsMargins(24, 20, 24, 20)
+        inner.setSpacing(8)
         inner.addWidget(title)
         inner.addWidget(self.reason_label)
         inner.addWidget(self.user_label)
@@ -122,11 +136,9 @@ class LockOverlay(QWidget):
         inner.addWidget(self.progress)
         inner.addWidget(self.error_label)
         inner.addLayout(buttons)
-
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
-        outer.addStretch(2)
+        self._inner = inner
+        # Placed by `_fit` (no outer layout: a layout would give the card its size hint, which
+        # is computed for another width and cuts wrapped text off).
         self.hide()
         parent.installEventFilter(self)
 
@@ -157,10 +169,13 @@ class LockOverlay(QWidget):
         self.reason_label.setText(reason or default)
         self.error_label.hide()
         self.password_edit.clear()
-        self._fit()
         self.show()
+        self._fit()
         self.raise_()
-        self.password_edit.setFocus()
+        if self.password_edit.isEnabled():
+            self.password_edit.setFocus()
+        else:
+            self.card.setFocus()
 
     def submit(self) -> None:
         password = self.password_edit.text()
@@ -178,6 +193,7 @@ class LockOverlay(QWidget):
         self.progress.show()
         self.unlock_button.setEnabled(False)
         self.password_edit.clear()
+        self._fit()
 
         def op(_ctx: TaskContext) -> UserInfo:
             return self._reauthenticate(password)
@@ -202,6 +218,7 @@ class LockOverlay(QWidget):
             self._fail(self.tr("Kata sandi salah."))
             return
         self._wait_left = wait
+        self.card.setFocus()  # not left to Qt: it would hand focus to "Keluar …"
         self.password_edit.setEnabled(False)
         self.unlock_button.setEnabled(False)
         self._show_wait()
@@ -227,13 +244,16 @@ class LockOverlay(QWidget):
     def _reauth_failed(self, exc: Exception) -> None:
         self.progress.hide()
         self.unlock_button.setEnabled(True)
+        self._fit()
         error = exc if isinstance(exc, SignInError) else sign_in_message(exc)
         self._fail(error.message)
 
     def _fail(self, text: str) -> None:
         self.error_label.setText(text)
         self.error_label.show()
-        self.password_edit.setFocus()
+        self._fit()
+        if self.password_edit.isEnabled():
+            self.password_edit.setFocus()
 
     def _done(self) -> None:
         self.progress.hide()
@@ -242,9 +262,19 @@ class LockOverlay(QWidget):
         self.unlocked.emit()
 
     def _fit(self) -> None:
+        """Cover the parent; size the card for its text at the width it really has."""
         parent = self.parentWidget()
         if parent is not None:
             self.setGeometry(parent.rect())
+        width = max(200, min(CARD_WIDTH, self.width() - 2 * MARGIN))
+        self._inner.activate()
+        height = self._inner.totalHeightForWidth(width)
+        if height < 0:
+            height = self._inner.totalSizeHint().height()
+        height = min(height, max(120, self.height() - 2 * MARGIN))
+        x = max(0, (self.width() - width) // 2)
+        y = max(0, min((self.height() - height) // 3, self.height() - height))
+        self.card.setGeometry(x, y, width, height)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parentWidget() and event.type() == QEvent.Type.Resize:
