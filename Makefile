@@ -9,12 +9,15 @@ STAMP := $(VENV)/.installed
 
 # What the tests and the app need from Debian: a virtual screen and the X libraries of Qt's xcb
 # platform plugin (`make run` opens a real window), poppler (pdftotext, pdfsig, pdftoppm) to
-# read back generated PDFs, and SANE with its `test` backend and headers (python-sane is
-# compiled against them).
+# read back generated PDFs, SANE with its `test` backend and headers (python-sane is
+# compiled against them), and a D-Bus session bus with GNOME Keyring: `make run` starts a
+# throwaway Secret Service so the demo keeps its session the way an office PC does
+# (desktop/commands/demo.py; Python `keyring` reaches it through SecretStorage/jeepney).
 DEBIAN_PACKAGES := python3-venv python3-dev gcc xvfb xauth poppler-utils sane-utils libsane1 \
 	libsane-dev libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
-	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core
+	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core \
+	dbus-daemon gnome-keyring
 
 .PHONY: help run test lint typecheck pytest bench deps-debian clean-venv
 
@@ -40,7 +43,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# deps-debian again (a quick dpkg check when nothing is missing): packages added to the list
+# reach a checkout whose venv is already built.
+run: deps-debian $(STAMP)
 	$(PYTHON) -m desktop demo
 
 lint: $(STAMP)
@@ -49,7 +54,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict desktop/domain desktop/services
 
-pytest: $(STAMP)
+pytest: deps-debian $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PYTHON) -m pytest
 
 test: lint typecheck pytest

@@ -1,11 +1,18 @@
-"""`loket demo` (make run) refuses a busy port before seeding or starting anything."""
+"""`loket demo` (make run): refuses a busy port before seeding or starting anything; brings
+its own throwaway credential store on a bare Linux machine."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from desktop.commands.demo import start_session_keyring
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,3 +29,52 @@ def test_demo_refuses_a_port_in_use_without_side_effects() -> None:
     assert done.returncode == 1
     assert f"Port {port} sudah dipakai" in done.stderr
     assert "Mengisi data demo" not in done.stdout
+
+
+# -- the demo's own credential store (issue 8, item 11) -----------------------------------------
+
+
+def test_demo_keyring_stores_and_reads_a_secret_then_goes_away(tmp_path: Path) -> None:
+    """`make run` on a bare Linux machine: a throwaway GNOME Keyring on a private session bus,
+    reached by Python `keyring` the way the desktop reaches it; gone when the demo stops."""
+    keyring, why = start_session_keyring(tmp_path)
+    assert keyring is not None, why
+    try:
+        assert set(keyring.env) == {"DBUS_SESSION_BUS_ADDRESS"}
+        check = (
+            "import keyring, sys; from keyring.backends import SecretService;"
+            "from desktop.services.secrets import SecretStore;"
+            "b = keyring.get_keyring(); assert isinstance(b, SecretService.Keyring), b;"
+            "assert SecretStore().problem() is None;"
+            "keyring.set_password('Loket http://127.0.0.1:8765', 'verifier1', 'token-123');"
+            "print(keyring.get_password('Loket http://127.0.0.1:8765', 'verifier1'))"
+        )
+        env = dict(os.environ, **keyring.env)
+        done = subprocess.run(
+            [sys.executable, "-c", check], cwd=REPO, env=env, capture_output=True, text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "token-123"
+        # The secret lives in the keyring's own encrypted file, not as plain text.
+        stored = b"".join(p.read_bytes() for p in keyring.directory.rglob("*") if p.is_file())
+        assert b"token-123" not in stored
+        processes = list(keyring.processes)
+    finally:
+        keyring.stop()
+    assert all(p.poll() is not None for p in processes)
+    assert not keyring.directory.exists()
+
+
+def test_without_gnome_keyring_the_demo_says_so_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_which = shutil.which
+    monkeypatch.setattr(
+        shutil,
+        "which",
+        lambda name, *a, **k: None if name == "gnome-keyring-daemon" else real_which(name),
+    )
+    keyring, why = start_session_keyring(tmp_path)
+    assert keyring is None and "gnome-keyring-daemon tidak terpasang" in why
+    assert list(tmp_path.iterdir()) == []  # nothing started, nothing left
