@@ -39,7 +39,16 @@ from typing import Any, cast
 
 import sqlalchemy.exc
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, Qt, QTranslator, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QLibraryInfo,
+    QLocale,
+    QObject,
+    Qt,
+    QTranslator,
+    Signal,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop.domain.catalogue import Catalogue, CatalogueError, load_catalogue
@@ -82,11 +91,13 @@ SIGN_OUT_TIMEOUT_SECONDS = 2.0
 """Per request (release, logout) when signing out; it runs in the background."""
 EXIT_BUDGET_SECONDS = 2.0
 """At exit, the most we wait for release + logout + workers, in all."""
-CACHE_REBUILT_MESSAGE = (
+CACHE_REBUILT_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
+    "LoketApp",
     "Salinan lokal rusak dan dibuat ulang; data diambil lagi dari server. Pekerjaan di server "
     "tidak terpengaruh."
 )
-UNEXPECTED_MESSAGE = (
+UNEXPECTED_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
+    "LoketApp",
     "Terjadi kesalahan yang tidak terduga (sudah dicatat di log). Pekerjaan yang terbuka tidak "
     "hilang; Anda dapat melanjutkan. Bila terjadi lagi, hubungi administrator."
 )
@@ -547,7 +558,7 @@ class LoketApp(QObject):
             auth = self.auth
             name = self.settings.last_username
             self.runner.submit(
-                "Membersihkan sesi lama", lambda _ctx: auth.discard_leftover_session(name)
+                self.tr("Membersihkan sesi lama"), lambda _ctx: auth.discard_leftover_session(name)
             )
         dialog = SignInDialog(
             self.runner,
@@ -634,9 +645,9 @@ class LoketApp(QObject):
         except Exception as exc:
             # Never an invisible process: say what happened and offer the sign-in again.
             log.exception("session could not be opened")
-            message = exc.message if isinstance(exc, LoketError) else UNEXPECTED_MESSAGE
+            message = exc.message if isinstance(exc, LoketError) else self.tr(UNEXPECTED_MESSAGE)
             self._end_session(sign_out=True, timeout=SIGN_OUT_TIMEOUT_SECONDS)
-            self.show_signin(notice=f"Loket tidak dapat dibuka: {message}")
+            self.show_signin(notice=self.tr("Loket tidak dapat dibuka: %1").replace("%1", message))
             return
         self.signed_in.emit(user)
 
@@ -652,7 +663,7 @@ class LoketApp(QObject):
             if self.auth.keyring_warning:  # a quiet permanent note: never hides the states
                 self.window.set_keyring_note(self.auth.keyring_warning)
             if prepared.notice:
-                self.show_notice(prepared.notice)
+                self.show_notice(self.tr(prepared.notice))
 
     def show_notice(self, text: str) -> None:
         """A non-modal note over the window (the person keeps working)."""
@@ -660,7 +671,7 @@ class LoketApp(QObject):
         parent: QWidget | None = self.window
         if self.window is not None:
             self.window.show_status_message(text, 30000)
-        box = QMessageBox(QMessageBox.Icon.Information, "Loket", text, parent=parent)
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Loket"), text, parent=parent)
         box.setWindowModality(Qt.WindowModality.NonModal)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
@@ -801,14 +812,16 @@ class LoketApp(QObject):
             self._open_session(user, self._take_prepared(self.api.server_url, user))
         except Exception as exc:
             log.exception("session could not be reopened")
-            message = exc.message if isinstance(exc, LoketError) else UNEXPECTED_MESSAGE
+            message = exc.message if isinstance(exc, LoketError) else self.tr(UNEXPECTED_MESSAGE)
             self._end_session(sign_out=True, timeout=SIGN_OUT_TIMEOUT_SECONDS)
-            self.show_signin(notice=f"Loket tidak dapat dibuka: {message}")
+            self.show_signin(notice=self.tr("Loket tidak dapat dibuka: %1").replace("%1", message))
             return
         office = user.office.name or user.office.code
         self.show_notice(
-            f"Kantor Anda sekarang {office}. Antrean dan salinan lokal diganti dengan data "
-            "kantor ini; data kantor sebelumnya dihapus dari komputer ini."
+            self.tr(
+                "Kantor Anda sekarang %1. Antrean dan salinan lokal diganti dengan data "
+                "kantor ini; data kantor sebelumnya dihapus dari komputer ini."
+            ).replace("%1", office)
         )
         self.signed_in.emit(user)
 
@@ -946,12 +959,15 @@ class LoketApp(QObject):
 
     def _show_unexpected(self) -> None:
         if self.window is not None:
-            self.window.show_status_message(UNEXPECTED_MESSAGE, 30000)
+            self.window.show_status_message(self.tr(UNEXPECTED_MESSAGE), 30000)
         now = time.monotonic()
         if now - self._last_error_box > 10 and QApplication.instance() is not None:
             self._last_error_box = now
             box = QMessageBox(
-                QMessageBox.Icon.Warning, "Loket", UNEXPECTED_MESSAGE, parent=self.window
+                QMessageBox.Icon.Warning,
+                self.tr("Loket"),
+                self.tr(UNEXPECTED_MESSAGE),
+                parent=self.window,
             )
             box.setWindowModality(Qt.WindowModality.NonModal)
             box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -1016,7 +1032,13 @@ def run_app(argv: list[str]) -> int:
         code = app.exec()
     except Exception:  # pragma: no cover - last resort, logged masked
         log.exception("fatal error")
-        QMessageBox.critical(None, "Loket", "Terjadi kesalahan yang tidak terduga; lihat log.")
+        QMessageBox.critical(
+            None,
+            "Loket",
+            QCoreApplication.translate(
+                "LoketApp", "Terjadi kesalahan yang tidak terduga; lihat log."
+            ),
+        )
         code = 1
     finally:
         finished = loket.shutdown()

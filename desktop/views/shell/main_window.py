@@ -339,7 +339,7 @@ class MainWindow(QMainWindow):
         self.keyring_note = KeyringNote("", self, short=True)
         office = user.office.name or user.office.code
         self.user_label = StatusLabel(
-            f"{user.full_name} \u2022 {user.role_labels} \u2022 {office}", 440, self
+            f"{user.full_name} \u2022 {user.role_labels} \u2022 {office}", 520, self
         )
         self.user_label.setToolTip(
             f"{user.full_name} ({user.username})\n{user.role_labels}\n{office} ({user.office.code})"

@@ -9,7 +9,7 @@ full explanation (from `SecretStore.problem` or the keyring's refusal).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QWidget
 
 from desktop.views.dialogs import set_main_button
 
@@ -61,6 +61,7 @@ class KeyringNote(QLabel):
         box.setInformativeText(self.explanation)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         ok = box.button(QMessageBox.StandardButton.Ok)
+        assert isinstance(ok, QPushButton)
         ok.setText(self.tr("Mengerti"))
         set_main_button(box, ok)
         box.setWindowModality(Qt.WindowModality.WindowModal)
