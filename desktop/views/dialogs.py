@@ -3,32 +3,78 @@
 Qt gives every `QPushButton` in a `QDialog` *autoDefault*: whichever button gets focus becomes
 the default for as long as it has it, and Enter clicks it. Focus moves by itself when the
 focused widget is disabled (a busy sign-in disables its fields), so a closing or destructive
-button can silently become what Enter does. Loket's rule instead:
+button can silently become what Enter does. And a `QDialogButtonBox` makes its first "accept"
+button the default when the dialog is shown, even if the dialog wanted none. Loket's rule:
 
-- **Enter does the dialog's main action** (`main_button`), whatever has focus; while that
-  action is unavailable (disabled: busy, not yet valid) Enter does nothing.
+- **Enter does the dialog's main action** (`set_main_button(dialog, button)`), whatever has
+  focus; while that action is unavailable (disabled: busy, not yet valid) Enter does nothing.
 - **Space presses the focused button**, as always; Esc cancels.
-- A closing or destructive button is never the default.
+- A closing or destructive button is never the default. Where the main action must never be
+  one key away (a reason being typed, where Enter is a new line; an irreversible decision)
+  pass the safe button ("Batal") or `None` (then Enter presses nothing).
 
-Call `set_main_button(dialog, button)` once the buttons exist (and again when the main action
-changes, e.g. "Uji koneksi" becomes "Simpan"). For a `QMessageBox` use `setDefaultButton` and
-`set_main_button(box, that_button)` after adding the buttons.
+Call `set_main_button` once the buttons exist, and again when the main action changes (e.g.
+"Uji koneksi" becomes "Simpan"); the choice is applied again each time the dialog is shown,
+after `QDialogButtonBox` has had its say. Works for `QMessageBox` too.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QPushButton, QWidget
+
+
+class _MainButton(QObject):
+    """Remembers a dialog's main button and applies it again when the dialog is shown."""
+
+    def __init__(self, dialog: QWidget) -> None:
+        super().__init__(dialog)
+        self.setObjectName("loket-main-button")
+        self.dialog = dialog
+        self.button: QPushButton | None = None
+        dialog.installEventFilter(self)
+
+    def apply(self) -> None:
+        dialog, button = self.dialog, self.button
+        for child in dialog.findChildren(QPushButton):
+            if child.window() is not dialog.window():
+                continue  # a button of another (child) dialog
+            child.setAutoDefault(False)
+            if child is not button:
+                child.setDefault(False)
+        if button is not None:
+            try:
+                button.setAutoDefault(False)
+                button.setDefault(True)
+            except RuntimeError:  # deleted meanwhile
+                self.button = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The dialog's own Show comes after its children's (QDialogButtonBox sets a default
+        # on its Show): undo that here.
+        if watched is self.dialog and event.type() == QEvent.Type.Show:
+            self.apply()
+        return False
 
 
 def set_main_button(dialog: QWidget, button: QPushButton | None) -> None:
     """Make `button` the one Enter clicks in `dialog`; no push button of the dialog becomes the
     default by getting focus (autoDefault off for all of them). `None`: no default at all."""
-    for child in dialog.findChildren(QPushButton):
-        if child.window() is not dialog.window():
-            continue  # a button of another (child) dialog
-        child.setAutoDefault(False)
-        if child is not button:
-            child.setDefault(False)
-    if button is not None:
-        button.setAutoDefault(False)
-        button.setDefault(True)
+    keeper = _keeper(dialog)
+    if keeper is None:
+        keeper = _MainButton(dialog)
+    keeper.button = button
+    keeper.apply()
+
+
+def main_button(dialog: QWidget) -> QPushButton | None:
+    """The button `set_main_button` chose for `dialog` (None if none or never set)."""
+    keeper = _keeper(dialog)
+    return keeper.button if keeper is not None else None
+
+
+def _keeper(dialog: QWidget) -> _MainButton | None:
+    found = dialog.findChild(
+        _MainButton, "loket-main-button", Qt.FindChildOption.FindDirectChildrenOnly
+    )
+    return found if isinstance(found, _MainButton) else None

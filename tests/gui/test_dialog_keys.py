@@ -16,12 +16,21 @@ from typing import Any
 import pytest
 import requests
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
 from desktop.services.api.client import ApiClient
 from desktop.settings import load_settings
+from desktop.views.dialogs import main_button, set_main_button
 from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import PASSWORD, WAIT, running_app, wait_pulled
@@ -255,3 +264,59 @@ def test_first_run_server_set_up_by_keyboard(
         qtbot.waitUntil(lambda: loket.signin_dialog is not None, timeout=WAIT)
         assert load_settings().server_url == live_server.url
         assert not quit_seen
+
+
+# -- the shared rule (desktop/views/dialogs.py) --------------------------------------------------
+
+
+def small_dialog(qtbot: QtBot) -> tuple[QDialog, QLineEdit, QPushButton, QPushButton, list[str]]:
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    edit = QLineEdit(dialog)
+    box = QDialogButtonBox(dialog)
+    send = box.addButton("Kirim", QDialogButtonBox.ButtonRole.AcceptRole)
+    cancel = box.addButton("Batal", QDialogButtonBox.ButtonRole.RejectRole)
+    assert isinstance(send, QPushButton) and isinstance(cancel, QPushButton)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(edit)
+    layout.addWidget(box)
+    seen: list[str] = []
+    dialog.accepted.connect(lambda: seen.append("Kirim"))
+    dialog.rejected.connect(lambda: seen.append("Batal"))
+    return dialog, edit, send, cancel, seen
+
+
+def test_no_main_button_means_enter_presses_nothing(qtbot: QtBot) -> None:
+    """A dialog whose main action must not be one key away (a reason being typed): the
+    button box does not sneak its first button in as the default when shown."""
+    dialog, edit, _send, cancel, seen = small_dialog(qtbot)
+    set_main_button(dialog, None)
+    dialog.show()
+    make_active(qtbot, dialog)
+    assert default_buttons(dialog) == []
+    edit.setFocus()
+    type_text(qtbot, "alasan")
+    press(qtbot, Qt.Key.Key_Tab)
+    press(qtbot, Qt.Key.Key_Tab)
+    assert focused() is cancel
+    press(qtbot, Qt.Key.Key_Return)  # "Batal" has focus: Enter does not send
+    assert seen == []
+    press(qtbot, Qt.Key.Key_Space)  # Space presses the focused button
+    assert seen == ["Batal"]
+
+
+def test_main_button_holds_when_focus_moves_by_itself(qtbot: QtBot) -> None:
+    dialog, edit, send, cancel, seen = small_dialog(qtbot)
+    set_main_button(dialog, send)
+    set_main_button(dialog, send)  # again: still one rule, one keeper
+    assert main_button(dialog) is send
+    dialog.show()
+    make_active(qtbot, dialog)
+    edit.setFocus()
+    edit.setEnabled(False)  # focus moves on by itself, to a button
+    assert focused() in (send, cancel)
+    assert default_buttons(dialog) == ["Kirim"]
+    press(qtbot, Qt.Key.Key_Return)
+    assert seen == ["Kirim"]
