@@ -604,16 +604,13 @@ class Store:
         selection = f"status IN ({marks}) AND updated_at < ?"
         for side in ("applications_raw", "application_details", "checklist_marks"):
             conn.exec_driver_sql(
-                f"DELETE FROM {side} WHERE id IN "
-                f"(SELECT id FROM applications WHERE {selection})",
+                f"DELETE FROM {side} WHERE id IN (SELECT id FROM applications WHERE {selection})",
                 params,
             )
         result = conn.exec_driver_sql(f"DELETE FROM applications WHERE {selection}", params)
         return max(0, int(result.rowcount or 0))
 
-    def purge_expired(
-        self, retention_days: int | None = None, *, now: int | None = None
-    ) -> int:
+    def purge_expired(self, retention_days: int | None = None, *, now: int | None = None) -> int:
         """`delete_expired` on the writer thread: run at open and after a pull.
 
         Without an argument the store's own `retention_days` applies (None keeps everything).

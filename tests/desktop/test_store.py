@@ -323,8 +323,9 @@ def test_a_released_claim_leaves_the_queue_row_at_once(store: Store) -> None:
 
 def test_purge_takes_the_marks_and_details_of_finished_applications(store: Store) -> None:
     old = (NOW - timedelta(days=60)).isoformat().replace("+00:00", "Z")
-    done = raw_app(id="00000000-0000-4000-8000-0000000000e1", seq=30, status="completed",
-                   updated_at=old)
+    done = raw_app(
+        id="00000000-0000-4000-8000-0000000000e1", seq=30, status="completed", updated_at=old
+    )
     store.write(lambda c: Store.put_detail(c, ApplicationSummary.from_json(done), done))
     store.write(lambda c: Store.put_marks(c, done["id"], "{}", saved_at=1))
     assert store.purge_expired(30) == 1

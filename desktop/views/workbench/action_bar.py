@@ -94,19 +94,30 @@ class ActionBar(QFrame):
             self.buttons[action] = button
         return self.buttons
 
-    def set_allowed(self, allowed: dict[Action, bool], busy: bool) -> None:
-        """Enable what may be done now; a disabled button's tooltip says why."""
+    def set_allowed(self, allowed: dict[Action, bool], busy: bool, *, blocked: str = "") -> None:
+        """Enable what may be done now; a disabled button's tooltip says why: `blocked` when
+        given (e.g. someone else handles it), else that the claim must be taken first."""
         for action, button in self.buttons.items():
-            ok = allowed.get(action, False)
+            ok = allowed.get(action, False) and not blocked
             button.setEnabled(ok and not busy)
             entry = shortcuts.BY_ACTION.get(action)
             keys = f" ({entry.keys_text})" if entry else ""
+            label = action.label
+            if action is Action.SIGN:
+                label = self.tr(
+                    "Tandatangani: mencatat status Ditandatangani (tanda tangan elektronik "
+                    "belum dibuat oleh Loket)"
+                )
             if ok:
-                button.setToolTip(f"{action.label}{keys}")
+                button.setToolTip(f"{label}{keys}")
+            elif blocked:
+                button.setToolTip(
+                    self.tr("{action}{keys} — {why}").format(action=label, keys=keys, why=blocked)
+                )
             else:
                 button.setToolTip(
                     self.tr("{action}{keys} — ambil klaim terlebih dahulu").format(
-                        action=action.label, keys=keys
+                        action=label, keys=keys
                     )
                 )
 

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.domain.identity import NikInfo, check_kk, check_nik, cross_check_nik
 from desktop.domain.records import Applicant
 from desktop.views.workbench.formatting import format_date
+from desktop.views.workbench.wrap_row import WrapRow
 
 _SEX = {"L": "Laki-laki", "P": "Perempuan"}
 _WARN = "color: #a4262c; font-weight: bold;"
@@ -29,63 +38,96 @@ def sex_text(value: str | None) -> str:
 
 class ApplicantPanel(QGroupBox):
     """Read-only applicant data and the NIK cross-check. Everything is selectable text so the
-    verifier can compare character by character."""
+    verifier can compare character by character.
+
+    Names and addresses are shown whole: they take the full width and wrap, and the panel is as
+    tall as its text needs at its width (`heightForWidth`), so its parent lays it out without
+    cutting a line. No value widens the panel: the e-mail address, the one value without
+    spaces, may be cut at the panel's edge (whole in its tooltip) rather than push the document
+    panel aside."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Data pemohon"), parent)
         self.problems: tuple[str, ...] = ()
 
-        def value() -> QLabel:
+        def value(*, wrap: bool = True) -> QLabel:
             label = QLabel(self)
             label.setTextFormat(Qt.TextFormat.PlainText)
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(True)
+            label.setWordWrap(wrap)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             return label
 
         self.name_value = value()
         name_font = self.name_value.font()
         name_font.setBold(True)
+        name_font.setPointSizeF(name_font.pointSizeF() + 1)
         self.name_value.setFont(name_font)
-        self.nik_value = value()
-        self.nik_value.setWordWrap(False)
+        self.name_value.setAccessibleName(self.tr("Nama"))
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSizeF(max(mono.pointSizeF(), self.font().pointSizeF()) + 1.5)
         mono.setBold(True)
         mono.setLetterSpacing(mono.SpacingType.PercentageSpacing, 108)
+        self.nik_value = value(wrap=False)
         self.nik_value.setFont(mono)
         self.nik_value.setAccessibleName(self.tr("NIK"))
-        self.kk_value = value()
+        self.kk_value = value(wrap=False)
         self.kk_value.setFont(mono)
-        self.kk_value.setWordWrap(False)
+        self.kk_value.setAccessibleName(self.tr("No. KK"))
         self.sex_value = value()
         self.birth_value = value()
-        self.phone_value = value()
-        self.email_value = value()
         self.address_value = value()
+        self.address_value.setAccessibleName(self.tr("Alamat"))
+        self.phone_value = value(wrap=False)
+        self.phone_value.setAccessibleName(self.tr("Telepon"))
+        self.email_value = value(wrap=False)
+        self.email_value.setAccessibleName(self.tr("Surel"))
+        # The only value without spaces to wrap at: it never widens the panel.
+        self.email_value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.email_value.setMinimumWidth(0)
 
-        left = QFormLayout()
-        right = QFormLayout()
-        for form in (left, right):
-            form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-            form.setHorizontalSpacing(8)
-            form.setVerticalSpacing(3)
-            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        left.addRow(self.tr("Nama"), self.name_value)
-        left.addRow(self.tr("NIK"), self.nik_value)
-        left.addRow(self.tr("No. KK"), self.kk_value)
-        left.addRow(self.tr("Alamat"), self.address_value)
-        right.addRow(self.tr("Jenis kelamin"), self.sex_value)
-        right.addRow(self.tr("Tgl. lahir"), self.birth_value)
-        right.addRow(self.tr("Telepon"), self.phone_value)
-        right.addRow(self.tr("Surel"), self.email_value)
+        def caption(text: str) -> QLabel:
+            label = QLabel(text, self)
+            label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            label.setStyleSheet("QLabel { color: #605e5c; }")
+            return label
 
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(16)
-        grid.addLayout(left, 0, 0)
-        grid.addLayout(right, 0, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        # One form: its fields wrap and report their height for the width they get. The two
+        # short pairs (NIK | jenis kelamin, No. KK | tanggal lahir) share a row each, their
+        # second captions equally wide so the values line up.
+        second = [caption(self.tr("Jenis kelamin")), caption(self.tr("Tgl. lahir"))]
+        width = max(c.sizeHint().width() for c in second)
+        for c in second:
+            c.setFixedWidth(width)
+
+        def pair(left: QLabel, title: QLabel, right: QLabel) -> QHBoxLayout:
+            row = QHBoxLayout()
+            row.setSpacing(8)
+            row.addWidget(left, 0, Qt.AlignmentFlag.AlignTop)
+            row.addSpacing(8)
+            row.addWidget(title, 0, Qt.AlignmentFlag.AlignTop)
+            row.addWidget(right, 1)
+            return row
+
+        contact = WrapRow(self, spacing=18)
+        self.phone_value.setParent(contact)
+        self.email_value.setParent(contact)
+        contact.add_widget(self.phone_value)
+        contact.add_widget(self.email_value)
+        contact.setAccessibleName(self.tr("Telepon dan surel"))
+
+        form = QFormLayout()
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setHorizontalSpacing(8)
+        form.setVerticalSpacing(3)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.addRow(caption(self.tr("Nama")), self.name_value)
+        form.addRow(caption(self.tr("NIK")), pair(self.nik_value, second[0], self.sex_value))
+        form.addRow(caption(self.tr("No. KK")), pair(self.kk_value, second[1], self.birth_value))
+        form.addRow(caption(self.tr("Alamat")), self.address_value)
+        form.addRow(caption(self.tr("Kontak")), contact)
 
         self.decoded_label = QLabel(self)
         self.decoded_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -97,16 +139,20 @@ class ApplicantPanel(QGroupBox):
         self.problems_label.setStyleSheet(f"QLabel {{ {_WARN} }}")
         self.problems_label.setVisible(False)
         self.match_label = QLabel(self)
+        self.match_label.setWordWrap(True)
         self.match_label.setStyleSheet("QLabel { color: #107c10; }")
         self.match_label.setVisible(False)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
-        layout.addLayout(grid)
+        layout.addLayout(form)
         layout.addWidget(self.decoded_label)
         layout.addWidget(self.problems_label)
         layout.addWidget(self.match_label)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        policy.setHeightForWidth(True)
+        self.setSizePolicy(policy)
 
     def set_applicant(self, applicant: Applicant) -> None:
         self.name_value.setText(applicant.name or "—")
@@ -116,6 +162,7 @@ class ApplicantPanel(QGroupBox):
         self.birth_value.setText(format_date(applicant.birth_date) if applicant.birth_date else "—")
         self.phone_value.setText(applicant.phone or "—")
         self.email_value.setText(applicant.email or "—")
+        self.email_value.setToolTip(applicant.email or "")
         self.address_value.setText(applicant.address or "—")
         self._check(applicant)
 

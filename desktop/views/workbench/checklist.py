@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.catalogue import DocumentType, Requirement
-from desktop.domain.records import ChecklistItem, DocumentInfo
+from desktop.domain.records import ApplicationDetail, ChecklistItem, DocumentInfo, HistoryEntry
 from desktop.views.workbench.formatting import format_size
 
 OTHER_CODE = ""
@@ -56,6 +56,38 @@ class RowData:
     hint: str | None
     accepted: tuple[str, ...]
     documents: list[DocumentInfo] = field(default_factory=list)
+
+
+Judgements = dict[str, tuple[bool | None, str]]
+"""Requirement code -> (OK / not OK / not checked, note)."""
+
+
+def marks_from_history(detail: ApplicationDetail) -> tuple[Judgements, HistoryEntry | None]:
+    """The checklist of the decision that brought `detail` to its status (the verifier's
+    marks for the validator; the marks behind a revision request for the operator), and that
+    entry. A requirement whose document was uploaded after that decision is left out: it was
+    not what was judged."""
+    source = next(
+        (
+            entry
+            for entry in reversed(detail.history)
+            if entry.to_status is not None and entry.to_status.value == detail.status_raw
+        ),
+        None,
+    )
+    if source is None or not source.checklist:
+        return {}, None
+    newer = {
+        doc.requirement_code or ""
+        for doc in detail.documents
+        if doc.uploaded_at > source.server_time
+    }
+    marks = {
+        item.requirement_code: (item.ok, item.note or "")
+        for item in source.checklist
+        if item.requirement_code not in newer
+    }
+    return marks, (source if marks else None)
 
 
 def build_rows(
@@ -319,6 +351,11 @@ class ChecklistWidget(QWidget):
 
         self.summary_label = QLabel(self)
         self.summary_label.setWordWrap(True)
+        self.source_label = QLabel(self)
+        self.source_label.setWordWrap(True)
+        self.source_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.source_label.setStyleSheet("QLabel { color: #605e5c; font-style: italic; }")
+        self.source_label.setVisible(False)
 
         self._container = QWidget()
         self._rows_layout = QVBoxLayout(self._container)
@@ -334,6 +371,7 @@ class ChecklistWidget(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addWidget(self.summary_label)
+        layout.addWidget(self.source_label)
         layout.addWidget(self.scroll_area, 1)
 
     def set_rows(
@@ -363,6 +401,27 @@ class ChecklistWidget(QWidget):
         for row in self.rows:
             row.set_editable(editable)
 
+    def set_source(self, text: str) -> None:
+        """Where the marks the rows start with came from ("" when they start empty)."""
+        self.source_label.setText(text)
+        self.source_label.setVisible(bool(text))
+
+    def restore(self, marks: Mapping[str, tuple[bool | None, str, tuple[str, ...]]]) -> int:
+        """Put kept marks back: code -> (ok, note, sha256 of its documents when marked). A mark
+        whose documents changed since is not restored. Returns how many rows changed."""
+        changed = 0
+        for row in self.rows:
+            kept = marks.get(row.data.code)
+            if kept is None or not row.judgeable:
+                continue
+            ok, note, shas = kept
+            if tuple(sorted(shas)) != tuple(sorted(d.sha256 for d in row.data.documents)):
+                continue
+            if (row.ok, row.note) != (ok, note.strip()):
+                row.set_judgement(ok, note)
+                changed += 1
+        return changed
+
     # -- queries ------------------------------------------------------------------------------
 
     def row(self, code: str) -> ChecklistRow | None:
@@ -380,8 +439,13 @@ class ChecklistWidget(QWidget):
             if row.judgeable and row.ok is not None
         ]
 
-    def judgements(self) -> dict[str, tuple[bool | None, str]]:
+    def judgements(self) -> Judgements:
         return {row.data.code: (row.ok, row.note) for row in self.rows if row.judgeable}
+
+    def documents_of(self, code: str) -> tuple[str, ...]:
+        """sha256 of the documents attached to requirement `code`."""
+        row = self.row(code)
+        return tuple(d.sha256 for d in row.data.documents) if row is not None else ()
 
     def not_ok_rows(self) -> list[ChecklistRow]:
         return [row for row in self.rows if row.ok is False]

@@ -47,6 +47,7 @@ class ClaimLine(WrapRow):
         self.sla_overdue = False
 
         claim = QWidget(self)
+        self._claim_box = claim
         claim_layout = QHBoxLayout(claim)
         claim_layout.setContentsMargins(0, 0, 0, 0)
         claim_layout.setSpacing(8)
@@ -78,14 +79,25 @@ class ClaimLine(WrapRow):
         self.sla_label.setText(text)
         self.sla_label.setStyleSheet(style)
         self.sla_overdue = style == LATE
-        text, style = self._claim(claim, user_id, now, tz)
+        if detail.status is not None and detail.status.terminal:
+            text, style = "", ""  # finished: nobody handles it any more, nothing to say
+        else:
+            text, style = self._claim(claim, user_id, now, tz)
         self.claim_label.setText(text)
         self.claim_label.setStyleSheet(style)
+        self._show_claim_box()
         self.updateGeometry()
+
+    def _show_claim_box(self) -> None:
+        self.claim_label.setVisible(bool(self.claim_label.text()))
+        self._claim_box.setVisible(
+            bool(self.claim_label.text()) or not self.claim_button.isHidden()
+        )
 
     def set_claim_button(self, *, visible: bool, enabled: bool, other_active: bool) -> None:
         self.claim_button.setVisible(visible)
         self.claim_button.setEnabled(enabled)
+        self._show_claim_box()
         if other_active:
             self.claim_button.setToolTip(
                 self.tr(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QPushButton, QWidget
 
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Action, Refusal, RefusalCode, Role, State, transition
@@ -62,9 +62,26 @@ class Decisions(QObject):
         relevant = [r for r in refusals if r.code is not RefusalCode.ROLE_NOT_ALLOWED]
         return (relevant or refusals)[0].message
 
-    def doubts(self, checklist: ChecklistWidget) -> str:
-        """Contradictions between the checklist and a positive decision, or ""."""
+    def doubts(self, checklist: ChecklistWidget, applicant_problems: Sequence[str] = ()) -> str:
+        """What speaks against a positive decision, or "": a mismatch or an invalid number
+        shown in the applicant panel, requirements not checked, marked not OK, or missing."""
         lines = []
+        if applicant_problems:
+            lines.append(
+                self.tr("Data pemohon bermasalah (lihat Data pemohon):\n{items}").format(
+                    items="\n".join(f"• {p}" for p in applicant_problems)
+                )
+            )
+        unchecked = checklist.unchecked()
+        judgeable = [r for r in checklist.rows if r.judgeable]
+        if unchecked:
+            lines.append(
+                self.tr("Belum diperiksa: {n} dari {total} persyaratan ({names}).").format(
+                    n=len(unchecked),
+                    total=len(judgeable),
+                    names=", ".join(r.data.name for r in unchecked),
+                )
+            )
         bad = checklist.not_ok_rows()
         if bad:
             lines.append(
@@ -97,13 +114,17 @@ class Decisions(QObject):
         dialog.open()
 
     def confirm(self, title: str, text: str, yes_label: str, on_yes: Callable[[], None]) -> None:
-        """A warning box whose default (and Escape) is "Batal"."""
+        """A warning box whose default (Enter) and Escape are "Batal": a decision that cannot
+        be undone, or one taken over a doubt, is never one key press away. Only the default
+        button is auto-default, so focus moving to the other never makes Enter take it."""
         box = QMessageBox(self._widget)
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(title)
         box.setText(text)
         yes = box.addButton(yes_label, QMessageBox.ButtonRole.AcceptRole)
         no = box.addButton(self.tr("Batal"), QMessageBox.ButtonRole.RejectRole)
+        if isinstance(yes, QPushButton):
+            yes.setAutoDefault(False)
         box.setDefaultButton(no)
         box.setEscapeButton(no)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)

@@ -4,6 +4,10 @@ the device and on the server), why, and the checklist notes that came with it.
 Newest first: the verifier usually needs the last revision reason. Device and server time are
 both shown because an offline decision is made at device time and only recorded later; a large
 gap is pointed out rather than hidden.
+
+Claims ("Mulai ditangani") and releases ("Dilepas") are not decisions: every open and close of an
+application adds one, so they are hidden unless asked for (`set_show_claims`); the server's audit
+log keeps them all the same.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ EXTRA_ACTION_LABELS = {
     "claim": "Mulai ditangani",
     "release": "Dilepas",
 }
+CLAIM_ACTIONS = frozenset({"claim", "release"})
+"""History rows about who held the application, not about the application itself."""
 CLOCK_GAP = timedelta(minutes=5)
 """Device and server time further apart than this are worth a remark (offline decision, or a
 PC with a wrong clock)."""
@@ -52,13 +58,37 @@ class HistoryView(QTextBrowser):
         super().__init__(parent)
         self._tz = tz
         self._count = 0
+        self._decisions = 0
+        self._claims = 0
+        self._show_claims = False
+        self._last: tuple[
+            Sequence[HistoryEntry], Mapping[str, DocumentType] | None, OfficeNames | None
+        ] = ((), None, None)
         self._office_names: OfficeNames = lambda _code: None
         self.setOpenLinks(False)
         self.setAccessibleName(self.tr("Riwayat permohonan"))
 
     @property
     def entry_count(self) -> int:
+        """Entries shown."""
         return self._count
+
+    @property
+    def decision_count(self) -> int:
+        """Entries that are not claims or releases (what the tab counts)."""
+        return self._decisions
+
+    @property
+    def claim_count(self) -> int:
+        """Claims and releases, shown only on request."""
+        return self._claims
+
+    def set_show_claims(self, show: bool) -> None:
+        self._show_claims = show
+        self.set_entries(*self._last)
+
+    def set_time_zone(self, tz: tzinfo | None) -> None:
+        self._tz = tz
 
     def set_office_names(self, lookup: OfficeNames) -> None:
         """Show offices by name (the shell's lookup, as `WorkbenchHeader` gets its name)."""
@@ -70,7 +100,14 @@ class HistoryView(QTextBrowser):
         document_types: Mapping[str, DocumentType] | None = None,
         office_names: OfficeNames | None = None,
     ) -> None:
-        """Show `entries`, newest first. `office_names` overrides `set_office_names` once."""
+        """Show `entries`, newest first (claims and releases only when `set_show_claims`).
+        `office_names` overrides `set_office_names` once."""
+        self._last = (entries, document_types, office_names)
+        claims = [e for e in entries if e.action is None and e.action_raw in CLAIM_ACTIONS]
+        self._claims = len(claims)
+        self._decisions = len(entries) - len(claims)
+        if not self._show_claims:
+            entries = [e for e in entries if e not in claims]
         self._count = len(entries)
         if not entries:
             self.setHtml(f"<p style='color:#605e5c'>{escape(self.tr('Belum ada riwayat.'))}</p>")

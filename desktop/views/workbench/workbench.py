@@ -23,6 +23,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -39,7 +40,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.catalogue import DocumentType, Service
-from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo, DocumentInfo
+from desktop.domain.records import (
+    ApplicationDetail,
+    ChecklistItem,
+    ClaimInfo,
+    DocumentInfo,
+    HistoryEntry,
+)
 from desktop.domain.workflow import (
     CLAIM_FREE,
     REASON_REQUIRED,
@@ -47,15 +54,17 @@ from desktop.domain.workflow import (
     Role,
     available_actions,
 )
+from desktop.services.applications import KeptMark, KeptMarks
 from desktop.services.tasks import TaskRunner, default_runner
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.action_bar import DESTRUCTIVE, ActionBar
 from desktop.views.workbench.applicant import ApplicantPanel
-from desktop.views.workbench.checklist import ChecklistWidget, build_rows
+from desktop.views.workbench.checklist import ChecklistWidget, build_rows, marks_from_history
 from desktop.views.workbench.decisions import Decisions
 from desktop.views.workbench.document_chooser import DocumentChooser
 from desktop.views.workbench.document_viewer import DocumentViewer
 from desktop.views.workbench.documents import DocumentFetcher, LoadDocument
+from desktop.views.workbench.formatting import format_clock, format_datetime
 from desktop.views.workbench.header import WorkbenchHeader
 from desktop.views.workbench.history import HistoryView
 from desktop.views.workbench.reason_dialog import ReasonDialog
@@ -73,6 +82,8 @@ class WorkbenchWidget(QWidget):
     previousRequested = Signal()
     closeRequested = Signal()
     claimRequested = Signal()
+    marksChanged = Signal()
+    """A checklist tick or note changed (the shell keeps unsent marks on this PC)."""
 
     def __init__(
         self,
@@ -99,6 +110,8 @@ class WorkbenchWidget(QWidget):
         self._busy = False
         self._read_only = False
         self._sent: dict[str, tuple[bool | None, str]] = {}
+        self._office_name: str | None = None
+        self._held_note = ""  # the message this widget shows about someone else's claim
         self.help_dialog: QDialog | None = None
         self._build()
         self._install_shortcuts()
@@ -122,23 +135,42 @@ class WorkbenchWidget(QWidget):
         self.applicant_panel = ApplicantPanel(self)
         self.checklist = ChecklistWidget(self)
         self.history_view = HistoryView(self, tz=self._tz)
+        self.history_claims_toggle = QCheckBox(self)
+        self.history_claims_toggle.setToolTip(
+            self.tr(
+                "Siapa membuka dan melepas permohonan ini. Riwayat lengkap tetap tercatat di "
+                "log audit server."
+            )
+        )
+        self.history_claims_toggle.toggled.connect(self.history_view.set_show_claims)
+        self.history_claims_toggle.toggled.connect(lambda _on: self._update_history_tab())
+        history_page = QWidget(self)
+        history_layout = QVBoxLayout(history_page)
+        history_layout.setContentsMargins(0, 2, 0, 0)
+        history_layout.setSpacing(2)
+        history_layout.addWidget(self.history_claims_toggle)
+        history_layout.addWidget(self.history_view, 1)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.checklist, self.tr("Persyaratan"))
-        self.tabs.addTab(self.history_view, self.tr("Riwayat"))
+        self.tabs.addTab(history_page, self.tr("Riwayat"))
+        self.checklist.changed.connect(self.marksChanged.emit)
         self.fetcher = DocumentFetcher(self.runner, self)
         self.documents = DocumentChooser(self.viewer, self.checklist, self.fetcher, self)
         self.document_combo = self.documents.combo
 
-        self.right_splitter = QSplitter(Qt.Orientation.Vertical, self)
-        self.right_splitter.addWidget(self.applicant_panel)
-        self.right_splitter.addWidget(self.tabs)
-        self.right_splitter.setStretchFactor(0, 0)
-        self.right_splitter.setStretchFactor(1, 1)
-        self.right_splitter.setChildrenCollapsible(False)
+        # The applicant panel is as tall as its text needs (names and addresses whole); the
+        # checklist and history take the rest. A layout, not a splitter: a splitter would keep
+        # the height of the previous applicant and cut a longer name.
+        self.right_pane = QWidget(self)
+        right = QVBoxLayout(self.right_pane)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(4)
+        right.addWidget(self.applicant_panel)
+        right.addWidget(self.tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.viewer)
-        self.splitter.addWidget(self.right_splitter)
+        self.splitter.addWidget(self.right_pane)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
@@ -236,17 +268,23 @@ class WorkbenchWidget(QWidget):
             else []
         )
 
+        self._office_name = office_name
         self.header.show_application(detail, service, office_name, self._tz)
         self.applicant_panel.set_applicant(detail.applicant)
         self.applicant_panel.setVisible(True)
         requirements = service.requirements if service is not None else ()
-        self.checklist.set_rows(
-            build_rows(requirements, detail.documents, document_types), previous
-        )
+        rows = build_rows(requirements, detail.documents, document_types)
+        if not same:
+            # Start from the marks of the decision that brought it here (the validator sees
+            # the verifier's, the operator the reasons for a revision): the server's, so not
+            # "unsent" work. Never for a document uploaded after that decision.
+            previous, source = marks_from_history(detail)
+            self.checklist.set_source(self._source_text(source))
+        self.checklist.set_rows(rows, previous)
         if not same:
             self._sent = self.checklist.judgements()
         self.history_view.set_entries(detail.history, document_types)
-        self.tabs.setTabText(1, self.tr("Riwayat ({n})").format(n=len(detail.history)))
+        self._update_history_tab()
         self.documents.set_documents(detail.documents, document_types)
         self._rebuild_actions()
         self._refresh_time_dependent()
@@ -284,6 +322,28 @@ class WorkbenchWidget(QWidget):
         """The checklist as it is now went to the server with a decision."""
         self._sent = self.checklist.judgements()
 
+    def marks_to_keep(self) -> KeptMarks | None:
+        """The checklist as it is, to keep on this PC until it is sent; None when nothing in
+        it is unsent work."""
+        detail = self._detail
+        if detail is None or not self.has_unsent_marks():
+            return None
+        marks = [
+            KeptMark(code, ok, note, self.checklist.documents_of(code))
+            for code, (ok, note) in self.checklist.judgements().items()
+            if ok is not None or note
+        ]
+        return KeptMarks.create(detail.id, detail.status_raw, marks)
+
+    def restore_marks(self, kept: KeptMarks) -> int:
+        """Put marks kept on this PC back (only where the documents are still the same);
+        they stay unsent work. Returns how many requirements changed."""
+        if self._detail is None or kept.app_id != self._detail.id:
+            return 0
+        return self.checklist.restore(
+            {m.requirement_code: (m.ok, m.note, m.documents) for m in kept.marks}
+        )
+
     def set_claim(self, claim: ClaimInfo | None) -> None:
         """After a claim, renewal or release: update the claim line and what is enabled."""
         self._claim = claim
@@ -312,8 +372,10 @@ class WorkbenchWidget(QWidget):
         self.header.clear()
         self.applicant_panel.setVisible(False)
         self.checklist.set_rows([])
+        self.checklist.set_source("")
         self.history_view.set_entries([])
-        self.tabs.setTabText(1, self.tr("Riwayat"))
+        self._update_history_tab()
+        self._held_note = ""
         self.documents.clear()
         self.viewer.show_empty(self.tr("Tidak ada permohonan yang dibuka."))
         self._rebuild_actions()
@@ -394,11 +456,35 @@ class WorkbenchWidget(QWidget):
             self.decisions.ask_reason(
                 action, items, self._number(), lambda reason: self._emit(action, reason, app_id)
             )
-        elif action in (Action.VERIFY, Action.VALIDATE) and self.decisions.doubts(self.checklist):
+        elif action in (Action.VERIFY, Action.VALIDATE) and (doubts := self._doubts()):
             self.decisions.confirm(
                 self.tr("{action}?").format(action=action.label),
-                self.decisions.doubts(self.checklist),
+                doubts,
                 self.tr("Tetap {action}").format(action=action.label.lower()),
+                partial(self._emit, action, "", app_id),
+            )
+        elif action is Action.SIGN:
+            # Until Loket signs documents itself, say exactly what this records.
+            self.decisions.confirm(
+                self.tr("Catat sebagai ditandatangani?"),
+                self.tr(
+                    "Loket belum membuat tanda tangan elektronik. Aksi ini hanya mencatat bahwa "
+                    "dokumen keluaran permohonan {number} sudah ditandatangani: statusnya "
+                    "menjadi Ditandatangani dan tidak dapat dikembalikan.\n\nLanjutkan hanya "
+                    "bila dokumen itu sudah Anda tandatangani dengan cara yang berlaku di "
+                    "kantor Anda."
+                ).format(number=self._number()),
+                self.tr("Catat ditandatangani"),
+                partial(self._emit, action, "", app_id),
+            )
+        elif action is Action.DELIVER:
+            self.decisions.confirm(
+                self.tr("Serahkan?"),
+                self.tr(
+                    "Permohonan {number} akan berstatus Selesai dan tidak dapat diubah lagi. "
+                    "Serahkan hanya bila dokumennya sudah diterima pemohon."
+                ).format(number=self._number()),
+                self.tr("Serahkan"),
                 partial(self._emit, action, "", app_id),
             )
         elif action in DESTRUCTIVE:
@@ -428,6 +514,46 @@ class WorkbenchWidget(QWidget):
             self.help_dialog = dialog
         self.help_dialog.show()
         self.help_dialog.activateWindow()
+
+    def set_time_zone(self, tz: tzinfo | None) -> None:
+        """Show times in `tz` (the office's zone; None: the PC's), and redraw them now."""
+        self._tz = tz
+        self.history_view.set_time_zone(tz)
+        detail = self._detail
+        if detail is not None:
+            self.header.show_application(detail, self._service, self._office_name, tz)
+            self.history_view.set_entries(detail.history, self._document_types)
+            self._refresh_time_dependent()
+
+    @property
+    def time_zone(self) -> tzinfo | None:
+        return self._tz
+
+    def _source_text(self, source: HistoryEntry | None) -> str:
+        if source is None:
+            return ""
+        who = source.actor_full_name or source.actor_username
+        label = source.action.label if source.action is not None else source.action_raw
+        return self.tr(
+            "Tanda awal dari {action} oleh {who}, {when}. Ubah bila hasil pemeriksaan Anda berbeda."
+        ).format(action=label, who=who, when=format_datetime(source.server_time, self._tz))
+
+    def _update_history_tab(self) -> None:
+        view = self.history_view
+        self.tabs.setTabText(
+            1,
+            self.tr("Riwayat ({n})").format(n=view.decision_count)
+            if self._detail is not None
+            else self.tr("Riwayat"),
+        )
+        toggle = self.history_claims_toggle
+        toggle.setText(
+            self.tr("Tampilkan juga mulai ditangani/dilepas ({n})").format(n=view.claim_count)
+        )
+        toggle.setVisible(view.claim_count > 0)
+
+    def _doubts(self) -> str:
+        return self.decisions.doubts(self.checklist, self.applicant_panel.problems)
 
     # ==== time-dependent state ====
 
@@ -465,30 +591,74 @@ class WorkbenchWidget(QWidget):
 
     def _rebuild_actions(self) -> None:
         self.action_bar.set_actions(self._actions)
-        self.checklist.set_editable(bool(self._actions))
         self._update_enabled()
+
+    def held_by_other(self) -> bool:
+        """Someone else holds an unexpired claim: the application is read-only here."""
+        claim = self._claim
+        return (
+            claim is not None
+            and claim.user_id != self._user_id
+            and self._clock() < claim.expires_at
+        )
 
     def _update_enabled(self) -> None:
         holds = self.holds_claim()
+        other_active = self.held_by_other()
+        blocked = ""
+        if other_active and self._claim is not None:
+            blocked = self.tr("sedang ditangani oleh {name} hingga pukul {time}").format(
+                name=self._claim.full_name or self._claim.username,
+                time=format_clock(self._claim.expires_at, self._clock(), self._tz),
+            )
         self.action_bar.set_allowed(
-            {action: holds or action in CLAIM_FREE for action in self._actions}, self._busy
+            {action: holds or action in CLAIM_FREE for action in self._actions},
+            self._busy,
+            blocked=blocked,
         )
+        # One story: held by someone else means read-only, marks included, and no "Tangani"
+        # offered that cannot be done; the button returns when their time is up.
+        self.checklist.set_editable(bool(self._actions) and not other_active)
         claimable = (
             self._detail is not None
             and bool(self._actions)
             and not holds
+            and not other_active
             and any(a not in CLAIM_FREE for a in self._actions)
-        )
-        other_active = (
-            self._claim is not None
-            and self._claim.user_id != self._user_id
-            and self._clock() < self._claim.expires_at
         )
         self.claim_line.set_claim_button(
             visible=claimable,
-            enabled=claimable and not other_active and not self._busy,
+            enabled=claimable and not self._busy,
             other_active=other_active,
         )
+        self._update_held_note(other_active)
+
+    def _update_held_note(self, other_active: bool) -> None:
+        """Say once, in the message area, that someone else holds it, and when that ends."""
+        claim = self._claim
+        text = ""
+        if self._detail is not None and self._actions and claim is not None:
+            name = claim.full_name or claim.username
+            if other_active:
+                text = self.tr(
+                    "Hanya baca: sedang ditangani oleh {name} ({username}) hingga pukul "
+                    "{time}. Anda dapat menanganinya setelah itu."
+                ).format(
+                    name=name,
+                    username=claim.username,
+                    time=format_clock(claim.expires_at, self._clock(), self._tz),
+                )
+            elif claim.user_id != self._user_id and self._held_note:
+                text = self.tr(
+                    "Penanganan oleh {name} sudah berakhir. Tekan Tangani ({keys}) untuk "
+                    "menanganinya."
+                ).format(name=name, keys=shortcuts.BY_ID["claim"].keys_text)
+        current = self.message_label.text() if self.message_kind else ""
+        if text == self._held_note:
+            return
+        if not current or current == self._held_note:
+            self.show_message(text, "info")
+        self._held_note = text
 
     def _claim_clicked(self) -> None:
         button = self.claim_line.claim_button

@@ -31,6 +31,13 @@ def claim(user_id: str = factories.USER_ID, minutes: int = 13) -> ClaimInfo:
     return ClaimInfo.from_json(factories.claim_json(user_id, minutes))
 
 
+def tick_all(widget: WorkbenchWidget) -> None:
+    """Every requirement checked: a positive decision then has nothing to ask about."""
+    for row in widget.checklist.rows:
+        if row.judgeable:
+            row.set_judgement(True)
+
+
 # -- buttons, roles, claim --
 
 
@@ -78,8 +85,7 @@ def test_buttons_disabled_without_claim(make_workbench: Make, qtbot: QtBot) -> N
         == "Sedang ditangani oleh Budi Santoso hingga pukul 10.45"
     )
     assert not any(b.isEnabled() for b in widget.action_buttons.values())
-    button = widget.claim_line.claim_button
-    assert button.isVisible() and not button.isEnabled()
+    assert not widget.claim_line.claim_button.isVisible()  # nothing offered that cannot be done
 
     widget.set_claim(claim(minutes=-1))  # my lease ran out
     assert "berakhir" in widget.claim_line.claim_label.text()
@@ -278,6 +284,7 @@ def test_navigation_keys(make_workbench: Make, qtbot: QtBot) -> None:
 
 def test_decision_keys(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench()
+    tick_all(widget)
     with qtbot.waitSignal(widget.actionRequested) as emitted:
         qtbot.keyClick(widget, Qt.Key.Key_Y, CTRL_SHIFT)
     assert emitted.args[0] == "verify"
@@ -315,6 +322,7 @@ def test_paste_as_plain_text_in_a_note_never_decides(make_workbench: Make, qtbot
 
 def test_decision_key_while_typing_a_note(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench()
+    tick_all(widget)
     row = widget.checklist.row("KTP-EL")
     assert row is not None
     row.note_edit.setFocus()
@@ -344,12 +352,19 @@ def test_operator_keys(make_workbench: Make, qtbot: QtBot) -> None:
 
 def test_validator_keys(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(status="verified"), roles=(Role.VALIDATOR,))
+    tick_all(widget)
     with qtbot.waitSignal(widget.actionRequested) as emitted:
         qtbot.keyClick(widget, Qt.Key.Key_L, CTRL_SHIFT)
     assert emitted.args[0] == "validate"
     widget2, _ = make_workbench(factories.detail(status="validated"), roles=(Role.VALIDATOR,))
+    with qtbot.assertNotEmitted(widget2.actionRequested):
+        qtbot.keyClick(widget2, Qt.Key.Key_E, CTRL_SHIFT)  # asks: it cannot be undone
+    box = widget2.confirm_box
+    assert box is not None
     with qtbot.waitSignal(widget2.actionRequested) as emitted:
-        qtbot.keyClick(widget2, Qt.Key.Key_E, CTRL_SHIFT)
+        next(
+            b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole
+        ).click()
     assert emitted.args == ["sign", "", []]
 
 
@@ -439,6 +454,7 @@ def test_corrupt_document_does_not_break_the_workbench(make_workbench: Make, qtb
     qtbot.keyClick(widget, Qt.Key.Key_PageDown, CTRL)
     settle_viewer(qtbot, widget.viewer)
     assert widget.viewer.error_text is None and widget.viewer.page_visible
+    tick_all(widget)
     with qtbot.waitSignal(widget.actionRequested):
         qtbot.keyClick(widget, Qt.Key.Key_Y, CTRL_SHIFT)
 
