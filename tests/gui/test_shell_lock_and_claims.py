@@ -1,5 +1,5 @@
 """Shell review fixes: an opaque lock, read-only opening, claims per application, the lock over
-a dialog, Next after a decision, unsent ticks, unlock attempts, a retried decision's id."""
+a dialog, Next after a decision, unsent ticks kept, unlock attempts, a retried decision's id."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
@@ -26,7 +26,6 @@ from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
     decide,
-    open_row,
     running_app,
     search,
     sign_in,
@@ -35,6 +34,7 @@ from tests.gui.shell_helpers import (
     wait_open,
     workbench,
 )
+from tests.gui.shell_helpers import open_row as _open_row
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
@@ -51,6 +51,13 @@ def _count(image: QImage, color: QColor, step: int = 3) -> tuple[int, int]:
             if image.pixelColor(x, y).rgb() == color.rgb():
                 hits += 1
     return hits, total
+
+
+def open_row(qtbot: QtBot, loket: LoketApp, row: int = 0) -> str:
+    """`shell_helpers.open_row` after a pause: search text typed by `keyClicks` comes faster
+    than a person types, and its Enter must not look like the end of a barcode scan."""
+    qtbot.wait(120)
+    return _open_row(qtbot, loket, row)
 
 
 def _open(loket: LoketApp, app_id: str) -> None:
@@ -290,9 +297,11 @@ def test_next_after_verify_on_the_submitted_tab(
 # -- 7. unsent ticks and notes; a scan into a note -------------------------------------------------
 
 
-def test_scan_into_a_note_asks_before_leaving_and_keeps_the_note_clean(
+def test_scan_into_a_note_keeps_the_marks_and_the_note_clean(
     qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:
+    """A scan while typing a note opens the scanned application at once; the ticks and the note
+    (without the scanned characters) are kept on this PC and come back with the first one."""
     tag = "Sc" + uuid.uuid4().hex[:6]
     op = Remote(live_server.api, "operator1", PASSWORD)
     a = op.create(f"{tag} A")
@@ -305,40 +314,26 @@ def test_scan_into_a_note_asks_before_leaving_and_keeps_the_note_clean(
         open_row(qtbot, loket, 0)
         wb = workbench(loket)
         tick_all(loket)
-        ticks = wb.checklist.judgements()
         note = wb.checklist.rows[0].note_edit
+        wb.activateWindow()
+        qtbot.waitUntil(wb.isActiveWindow, timeout=WAIT)
         note.setFocus()
+        qtbot.waitUntil(note.hasFocus, timeout=WAIT)
         qtbot.keyClicks(note, "foto buram ")
         qtbot.wait(300)
         qtbot.keyClicks(note, b["registration_number"])  # the reader, into the note
         qtbot.keyClick(note, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: wc.leave_box is not None, timeout=WAIT)
-        assert note.text() == "foto buram "
-        box = wc.leave_box
-        assert box is not None
-        assert box.text() == "Tanda dan catatan pada permohonan ini belum dikirim. Tinggalkan?"
-        stay = next(
-            x for x in box.buttons() if box.buttonRole(x) == QMessageBox.ButtonRole.RejectRole
-        )
-        qtbot.mouseClick(stay, Qt.MouseButton.LeftButton)
-        qtbot.wait(300)
-        assert wb.application is not None and wb.application.id == a["id"]
-        assert {k: v[0] for k, v in wb.checklist.judgements().items()} == {
-            k: v[0] for k, v in ticks.items()
-        }
-
-        wc.open(b["id"])  # what a scan or Next does: asks again
-        qtbot.waitUntil(lambda: wc.leave_box is not None, timeout=WAIT)
-        box = wc.leave_box
-        assert box is not None
-        leave = next(
-            x for x in box.buttons() if box.buttonRole(x) == QMessageBox.ButtonRole.AcceptRole
-        )
-        qtbot.mouseClick(leave, Qt.MouseButton.LeftButton)
         wait_open(qtbot, loket, b["id"])
+        assert wc.leave_box is None  # nothing asked: nothing was lost
         assert not wb.has_unsent_marks()
-        wc.open(a["id"])  # nothing ticked on B: no question
+        ticks = {k: v[0] for k, v in wb.checklist.judgements().items()}
+        assert set(ticks.values()) == {None}  # B starts clean
+
+        wc.open(a["id"])  # back to A: its ticks and its clean note are there again
         wait_open(qtbot, loket, a["id"])
+        qtbot.waitUntil(lambda: wb.checklist.rows[0].note == "foto buram", timeout=WAIT)
+        assert all(v[0] is True for v in wb.checklist.judgements().values())
+        assert "dipulihkan" in wb.message_label.text()
 
 
 def test_remove_scanned_text_only_takes_the_scan() -> None:

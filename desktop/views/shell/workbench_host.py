@@ -15,8 +15,16 @@ this controller turns that into ops on the `TaskRunner` using `ApplicationServic
   shows the plain explanation (who acted first); any other failure keeps everything the person
   did (ticks, notes) and says why;
 - next / previous walk the queue's current order (the neighbours remembered when it was opened,
-  once a decision took it out of the filtered list); leaving an application with unsent ticks
-  or notes asks first; close releases the claim.
+  once a decision took it out of the filtered list); close releases the claim;
+- unsent ticks and notes are kept on this PC per application (the store, through its writer)
+  as they are made and at every way out (close, Esc, Ctrl+W, Ctrl+F, "Antrean", next/previous,
+  lock, sign-out), restored when the application is opened again, and forgotten once the
+  decision carrying them is sent; nothing needs asking (without a store it still asks);
+- server down at opening: the last copy on this PC is shown read-only, said plainly, and the
+  application is opened properly (and claimed) on its own once the server answers again;
+- a release that did not reach the server is said (`notice`) and retried until it does or the
+  lease has run out on the server anyway;
+- times are shown in the office's zone (WIB/WITA/WIT from its region code), not the PC's.
 """
 
 from __future__ import annotations
@@ -24,26 +32,30 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtCore import SIGNAL, QObject, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.records import ApplicationDetail, ChecklistItem, DocumentInfo
-from desktop.domain.workflow import CLAIM_FREE, Role, available_actions, parse_action
-from desktop.services.api.errors import ApiError, LoketError, SessionExpired
+from desktop.domain.workflow import CLAIM_FREE, Action, Role, available_actions, parse_action
+from desktop.services.api.errors import ApiError, ConnectionFailure, LoketError, SessionExpired
 from desktop.services.applications import (
     ActionResult,
     ApplicationService,
     ClaimResult,
     ConflictError,
+    KeptMarks,
     PendingDecision,
     retry_keeps_decision,
 )
 from desktop.services.auth import UserInfo
 from desktop.services.tasks import TaskContext, TaskRunner
 from desktop.views.workbench import WorkbenchWidget
+from desktop.views.workbench.formatting import format_clock, format_datetime, zone_for_region
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +74,31 @@ class WorkbenchHost(QWidget):
 
 
 ROLE_NOT_ALLOWED = "role_not_allowed"
+OFFLINE = "offline"
+"""Read-only because the server could not be reached: the last copy on this PC is shown."""
+MARKS_SAVE_MS = 400
+"""Unsent marks are written this long after the last tick or keystroke (and at once on leaving)."""
+OFFLINE_RETRY_MS = (2_000, 3_000, 5_000, 10_000)
+"""Delays between attempts to open an application properly while only its copy is shown."""
+RELEASE_RETRY_MS = 5_000
+
+
+def server_unreachable(exc: BaseException) -> bool:
+    """No answer, or the server itself failing: not a refusal about this application."""
+    if isinstance(exc, ConnectionFailure):
+        return True
+    return isinstance(exc, ApiError) and exc.status >= 500
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """What the opening op found: the application, a note, why it is read-only ("" when it
+    is not), and the marks kept on this PC for it."""
+
+    detail: ApplicationDetail
+    note: str
+    read_only: str
+    kept: KeptMarks | None
 
 
 class WorkbenchController(QObject):
@@ -72,6 +109,10 @@ class WorkbenchController(QObject):
     decided = Signal(str, str)  # application id, action value
     queue_changed = Signal()
     session_expired = Signal(str)
+    notice = Signal(str)
+    """Something the person should read even after the workbench closed (a release that did
+    not reach the server, marks kept on this PC). Shown in the window's status bar when
+    nothing is connected."""
 
     def __init__(
         self,
@@ -103,7 +144,28 @@ class WorkbenchController(QObject):
         self._renew = QTimer(self)
         self._renew.setInterval(max(1, renew_minutes) * 60_000)
         self._renew.timeout.connect(self.renew)
+        self.tz = zone_for_region(user.office.code)
+        """The office's zone for every time shown (None: the PC's, for an unknown region)."""
+        apps.display_tz = self.tz
+        self.workbench.set_time_zone(self.tz)
+        self._marks_timer = QTimer(self)
+        self._marks_timer.setSingleShot(True)
+        self._marks_timer.setInterval(MARKS_SAVE_MS)
+        self._marks_timer.timeout.connect(self._marks_changed)
+        self._offline = False  # the open application is only the copy on this PC
+        self._offline_attempt = 0
+        self._offline_timer = QTimer(self)
+        self._offline_timer.setSingleShot(True)
+        self._offline_timer.timeout.connect(self._retry_online)
+        self._known: dict[str, tuple[str, datetime | None]] = {}  # id -> (number, my lease end)
+        self._unreleased: dict[str, tuple[str, datetime | None]] = {}
+        self._releasing = False
+        self._release_timer = QTimer(self)
+        self._release_timer.setSingleShot(True)
+        self._release_timer.setInterval(RELEASE_RETRY_MS)
+        self._release_timer.timeout.connect(self._retry_releases)
         wb = self.workbench
+        wb.marksChanged.connect(self._marks_timer.start)
         wb.actionRequested.connect(self._on_action)
         wb.claimRequested.connect(self.claim)
         wb.nextRequested.connect(lambda: self._step(+1))
@@ -157,12 +219,81 @@ class WorkbenchController(QObject):
     # -- open / close -------------------------------------------------------------------------
 
     def open(self, app_id: str) -> None:
-        """Claim and show `app_id` (releasing the previous one). Asks first when the open
-        application has ticks or notes that were not sent."""
+        """Claim and show `app_id` (releasing the previous one). Unsent ticks and notes of the
+        one left are kept on this PC (asked about only when there is no store to keep them)."""
         if self.current_id and self.current_id != app_id and self.workbench.has_unsent_marks():
-            self._confirm_leave(lambda: self._open(app_id))
-            return
+            if self.apps.store is None:
+                self._confirm_leave(lambda: self._open(app_id))
+                return
+            self._keep_on_leaving()
         self._open(app_id)
+
+    # -- unsent marks, kept on this PC -------------------------------------------------------
+
+    def _keep_marks(self) -> bool:
+        """Write the open application's unsent marks now; True when there were any."""
+        self._marks_timer.stop()
+        detail = self.workbench.application
+        if detail is None or detail.id != self.current_id:
+            return False
+        marks = self.workbench.marks_to_keep()
+        if marks is None:
+            return False
+        try:
+            self.apps.keep_marks(marks)
+        except RuntimeError:  # the store closed under us (session ending)
+            log.warning("unsent checklist marks of %s could not be kept", detail.id)
+            return False
+        return True
+
+    def _marks_changed(self) -> None:
+        """Debounced after each tick or keystroke: keep them, or forget them when the
+        checklist is back to what the server has."""
+        if self._keep_marks():
+            return
+        detail = self.workbench.application
+        if detail is not None and detail.id == self.current_id and not self.workbench.read_only:
+            with contextlib.suppress(RuntimeError):
+                self.apps.forget_marks(detail.id)
+
+    def _keep_on_leaving(self) -> None:
+        detail = self.workbench.application
+        if detail is not None and self._keep_marks():
+            self._tell(
+                self.tr(
+                    "Tanda dan catatan pada permohonan %1 belum dikirim; disimpan di komputer "
+                    "ini dan dipulihkan saat permohonan itu dibuka lagi."
+                ).replace("%1", detail.number or detail.id[:8])
+            )
+
+    def _restore_marks(self, detail: ApplicationDetail, kept: KeptMarks | None) -> str:
+        """Put kept marks back on `detail`; the sentence to show ("" when nothing to say)."""
+        if kept is None:
+            return ""
+        if kept.status != detail.status_raw:
+            with contextlib.suppress(RuntimeError):
+                self.apps.forget_marks(detail.id)
+            label = detail.status.label if detail.status else detail.status_raw
+            return self.tr(
+                "Tanda yang tersimpan di komputer ini untuk permohonan ini tidak dipulihkan: "
+                "statusnya sudah berubah menjadi %1."
+            ).replace("%1", label)
+        if not self.workbench.restore_marks(kept):
+            return ""
+        when = format_datetime(datetime.fromtimestamp(kept.saved_at, UTC), self.tz)
+        return self.tr(
+            "Tanda dan catatan yang belum dikirim dipulihkan dari komputer ini (disimpan %1)."
+        ).replace("%1", when)
+
+    def _tell(self, text: str) -> None:
+        """A notice for the person wherever they are now (status bar when nobody listens)."""
+        log.info("notice: %s", text)
+        if self.receivers(SIGNAL("notice(QString)")) > 0:
+            self.notice.emit(text)
+            return
+        window = self.host.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(text, 30_000)
 
     def _confirm_leave(self, then: Callable[[], None]) -> None:
         if self.leave_box is not None:
@@ -191,6 +322,9 @@ class WorkbenchController(QObject):
             self._release(self.current_id)
         if self.current_id != app_id:
             self._pending = None
+            self._offline = False
+            self._offline_attempt = 0
+        self._offline_timer.stop()
         self.current_id = app_id
         self._renew.stop()
         self._around = self._neighbours(app_id)
@@ -199,12 +333,24 @@ class WorkbenchController(QObject):
         needs_claim, can_act = self._needs_claim, self._can_act
         claimed: list[bool] = [False]
 
-        def op(ctx: TaskContext) -> tuple[ApplicationDetail, str, str]:
+        def op(ctx: TaskContext) -> _Opening:
             note, read_only = "", ""
-            detail = apps.fetch_detail(app_id)
+            try:
+                kept = apps.kept_marks(app_id)
+            except Exception:  # a closed or broken store never stops the opening
+                log.exception("kept checklist marks not read")
+                kept = None
+            try:
+                detail = apps.fetch_detail(app_id)
+            except (ConnectionFailure, ApiError) as exc:
+                cached = apps.cached_detail(app_id) if server_unreachable(exc) else None
+                if cached is None:
+                    raise
+                log.info("server unreachable (%s): showing the cached copy", type(exc).__name__)
+                return _Opening(cached, "", OFFLINE, kept)
             ctx.check_cancelled()
             if not needs_claim(detail):
-                return detail, note, "" if can_act(detail) else "not_processed"
+                return _Opening(detail, note, "" if can_act(detail) else "not_processed", kept)
             try:
                 apps.claim(app_id)
                 claimed[0] = True
@@ -216,35 +362,76 @@ class WorkbenchController(QObject):
                 read_only = ROLE_NOT_ALLOWED
             if claimed[0] or note:
                 detail = apps.fetch_detail(app_id)  # with the claim (and who holds it)
-            return detail, note, read_only
+            return _Opening(detail, note, read_only, kept)
 
         self.runner.submit(
             self.tr("Membuka permohonan"),
             op,
-            on_done=lambda r: self._opened(app_id, r[0], r[1], r[2], claimed[0]),
+            on_done=lambda r: self._opened(app_id, r, claimed[0]),
             on_error=lambda e: self._open_failed(app_id, e, claimed[0]),
         )
 
-    def _opened(
-        self, app_id: str, detail: ApplicationDetail, note: str, read_only: str, claimed: bool
-    ) -> None:
+    def _opened(self, app_id: str, opening: _Opening, claimed: bool) -> None:
         if app_id != self.current_id:
             # The person moved on while we were loading: a claim taken for it goes back now.
             if claimed:
                 self._claims.add(app_id)
                 self._release(app_id)
             return
+        detail, note, read_only = opening.detail, opening.note, opening.read_only
         self.workbench.set_busy(False)
         self._show(detail)
-        if read_only == ROLE_NOT_ALLOWED:
-            self.workbench.set_read_only(True)
+        self._offline = read_only == OFFLINE
+        self.workbench.set_read_only(read_only in (ROLE_NOT_ALLOWED, OFFLINE))
         self._set_held(app_id, self.workbench.holds_claim())
-        if note:
-            self.workbench.show_message(note, "warning")
+        restored = self._restore_marks(detail, opening.kept)
+        kind, text = "info", ""
+        if self._offline:
+            kind = "warning"
+            text = self.tr(
+                "Server tidak tersambung — data dari salinan terakhir di komputer ini, hanya "
+                "baca. Permohonan dibuka kembali dengan sendirinya begitu server tersambung."
+            )
+            self._offline_timer.start(OFFLINE_RETRY_MS[0])
+        elif note and not self.workbench.held_by_other():
+            kind, text = "warning", note
         elif read_only:
-            self.workbench.show_message(self._read_only_text(detail), "info")
+            text = self._read_only_text(detail)
+        if restored:
+            text = f"{text} {restored}".strip()
+        if text or not self.workbench.held_by_other():
+            self.workbench.show_message(text, kind)
         self.opened.emit(app_id)
         self.queue_changed.emit()
+
+    def _retry_online(self) -> None:
+        """While only the copy is shown: ask the server again; open properly once it answers."""
+        app_id = self.current_id
+        if not app_id or not self._offline:
+            return
+        apps = self.apps
+
+        def answered(_detail: ApplicationDetail) -> None:
+            if app_id == self.current_id and self._offline:
+                log.info("server reachable again: opening %s properly", app_id)
+                self._open(app_id)
+
+        def still_down(exc: Exception) -> None:
+            if app_id != self.current_id or not self._offline:
+                return
+            if isinstance(exc, SessionExpired):
+                self.session_expired.emit(exc.message)
+                return
+            self._offline_attempt = min(self._offline_attempt + 1, len(OFFLINE_RETRY_MS) - 1)
+            self._offline_timer.start(OFFLINE_RETRY_MS[self._offline_attempt])
+
+        self.runner.submit(
+            self.tr("Memeriksa sambungan ke server"),
+            lambda _ctx: apps.fetch_detail(app_id),
+            on_done=answered,
+            on_error=still_down,
+            quiet=True,
+        )
 
     def _read_only_text(self, detail: ApplicationDetail) -> str:
         status = detail.status
@@ -280,6 +467,11 @@ class WorkbenchController(QObject):
             doc_types = self.catalogue.document_types
         app_id = detail.id
         apps = self.apps
+        mine = detail.claim is not None and detail.claim.user_id == self.user.id
+        self._known[app_id] = (
+            detail.number or app_id[:8],
+            detail.claim.expires_at if mine and detail.claim is not None else None,
+        )
 
         def load(doc: DocumentInfo) -> bytes:
             return apps.fetch_document(app_id, doc.id)
@@ -295,9 +487,15 @@ class WorkbenchController(QObject):
         )
 
     def close(self) -> None:
+        """Every way out of an application (Tutup, Esc, Ctrl+W, Ctrl+F, "Antrean"): unsent
+        marks are kept on this PC, the claim is given back."""
+        if self.current_id:
+            self._keep_on_leaving()
         app_id = self.current_id
         self.current_id = None
         self._pending = None
+        self._offline = False
+        self._offline_timer.stop()
         self._renew.stop()
         if self.leave_box is not None:
             self.leave_box.reject()
@@ -317,16 +515,88 @@ class WorkbenchController(QObject):
         self.runner.submit(
             self.tr("Melepas klaim"),
             lambda _ctx: apps.release(app_id),
-            on_done=lambda _r: self.queue_changed.emit(),
-            on_error=lambda e: log.info("release failed: %s", type(e).__name__),
+            on_done=lambda _r: self._released(app_id),
+            on_error=lambda e: self._release_failed(app_id, e),
+        )
+
+    def _released(self, app_id: str) -> None:
+        self._unreleased.pop(app_id, None)
+        self.queue_changed.emit()
+
+    def _release_failed(self, app_id: str, exc: Exception) -> None:
+        """Say that the server still counts this person as handling it; try again."""
+        log.info("release of %s failed: %s", app_id, type(exc).__name__)
+        if isinstance(exc, SessionExpired):
+            return  # the session is over; the lease runs out on the server
+        number, until = self._known.get(app_id, (app_id[:8], None))
+        first = app_id not in self._unreleased
+        self._unreleased[app_id] = (number, until)
+        if first:
+            text = self.tr(
+                "Permohonan %1 belum dilepas di server (tidak tersambung): di server Anda masih "
+                "tercatat menanganinya. Loket mencoba lagi otomatis"
+            ).replace("%1", number)
+            if until is not None:
+                when = format_clock(until, datetime.now(UTC), self.tz)
+                text += self.tr("; paling lambat pukul %1 penanganan itu berakhir sendiri").replace(
+                    "%1", when
+                )
+            self._tell(text + ".")
+        if not self._release_timer.isActive():
+            self._release_timer.start()
+
+    def _retry_releases(self) -> None:
+        now = datetime.now(UTC)
+        for app_id, (_number, until) in list(self._unreleased.items()):
+            if until is not None and until <= now:
+                self._unreleased.pop(app_id)  # the lease ran out on the server by itself
+        if not self._unreleased or self._releasing:
+            return
+        pending = dict(self._unreleased)
+        apps = self.apps
+
+        def op(_ctx: TaskContext) -> list[str]:
+            done = []
+            for app_id in pending:
+                try:
+                    apps.release(app_id)
+                except ConnectionFailure:
+                    break  # still down: the rest would fail the same way
+                except LoketError as exc:
+                    log.info("release of %s refused: %s", app_id, type(exc).__name__)
+                done.append(app_id)
+            return done
+
+        def finished(done: list[str]) -> None:
+            self._releasing = False
+            for app_id in done:
+                number, _until = self._unreleased.pop(app_id, (app_id[:8], None))
+                self._tell(self.tr("Permohonan %1 sudah dilepas di server.").replace("%1", number))
+            if done:
+                self.queue_changed.emit()
+            if self._unreleased:
+                self._release_timer.start()
+
+        def failed(exc: Exception) -> None:
+            self._releasing = False
+            log.info("release retry failed: %s", type(exc).__name__)
+            if self._unreleased and not isinstance(exc, SessionExpired):
+                self._release_timer.start()
+
+        self._releasing = True
+        self.runner.submit(
+            self.tr("Melepas klaim"), op, on_done=finished, on_error=failed, quiet=True
         )
 
     def release_now(self) -> None:
         """Blocking release for app exit / sign-out (short timeout is in the client)."""
-        for app_id in list(self._claims):
+        self._keep_marks()
+        for app_id in {*self._claims, *self._unreleased}:
             with contextlib.suppress(LoketError):
                 self.apps.release(app_id, timeout=3.0)
         self._claims.clear()
+        self._unreleased.clear()
+        self._release_timer.stop()
         self._renew.stop()
 
     # -- claim --------------------------------------------------------------------------------
@@ -351,6 +621,8 @@ class WorkbenchController(QObject):
                 self._release(app_id)
                 return
             self._set_held(app_id, True)
+            number, _until = self._known.get(app_id, (app_id[:8], None))
+            self._known[app_id] = (number, result.claim.expires_at)
             self.workbench.set_claim(result.claim)
             detail = self.workbench.application
             if detail is not None and result.version != detail.version:
@@ -388,9 +660,11 @@ class WorkbenchController(QObject):
         )
 
     def pause(self) -> None:
-        """Idle lock: stop renewing (the lease may lapse; nothing on screen is lost)."""
+        """Idle lock or the session ending: stop renewing (the lease may lapse; nothing on
+        screen is lost) and keep the unsent marks on this PC now."""
         self._paused = True
         self._renew.stop()
+        self._keep_marks()
 
     def resume(self) -> None:
         self._paused = False
@@ -443,6 +717,8 @@ class WorkbenchController(QObject):
         )
 
     def _acted(self, app_id: str, action_value: str, result: ActionResult) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.apps.forget_marks(app_id)  # sent with the decision
         self.decided.emit(app_id, action_value)
         self.queue_changed.emit()
         if self._pending is not None and self._pending.app_id == app_id:
@@ -461,12 +737,18 @@ class WorkbenchController(QObject):
         self.workbench.mark_sent()
         self._set_held(app_id, still_mine and self.workbench.holds_claim())
         action = parse_action(action_value)
-        word = action.done_label if action else action_value
         number = result.application.number or app_id[:8]
-        self.workbench.show_message(
-            self.tr("Permohonan %1 berhasil %2.").replace("%1", number).replace("%2", word),
-            "success",
-        )
+        self.workbench.show_message(self._decided_text(action, action_value, number), "success")
+
+    def _decided_text(self, action: Action | None, action_value: str, number: str) -> str:
+        """What the decision recorded, and nothing more."""
+        if action is Action.SIGN:
+            return self.tr(
+                "Permohonan %1 dicatat berstatus Ditandatangani. Tanda tangan elektronik tidak "
+                "dibuat oleh Loket."
+            ).replace("%1", number)
+        word = action.done_label if action else action_value
+        return self.tr("Permohonan %1 berhasil %2.").replace("%1", number).replace("%2", word)
 
     def _act_failed(
         self, app_id: str, exc: Exception, decision: PendingDecision | None = None
