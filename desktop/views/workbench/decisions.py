@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QAbstractButton, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Action, Refusal, RefusalCode, Role, State, transition
+from desktop.views.dialogs import set_main_button
 from desktop.views.workbench.checklist import ChecklistWidget
 from desktop.views.workbench.reason_dialog import ReasonDialog
 
@@ -123,10 +124,9 @@ class Decisions(QObject):
         box.setText(text)
         yes = box.addButton(yes_label, QMessageBox.ButtonRole.AcceptRole)
         no = box.addButton(self.tr("Batal"), QMessageBox.ButtonRole.RejectRole)
-        if isinstance(yes, QPushButton):
-            yes.setAutoDefault(False)
         box.setDefaultButton(no)
         box.setEscapeButton(no)
+        set_main_button(box, no)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
 
         def clicked(button: QAbstractButton) -> None:

@@ -3,7 +3,9 @@
 The reason reaches the applicant (and the operator who must fix the file), so it is required:
 the confirm button stays disabled until something other than blanks is typed. For a revision
 the text is prefilled with one line per checklist item marked "not OK", with the verifier's
-note, so the per-item reasons are not typed twice. Esc cancels; Ctrl+Enter confirms.
+note, so the per-item reasons are not typed twice. Enter is a new line; Ctrl+Enter confirms;
+Esc cancels; no button is the default, so Enter on a focused button does nothing (Space
+presses it).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.workflow import Action
+from desktop.views.dialogs import set_main_button
 
 MAX_REASON = 2000
 
@@ -107,6 +110,10 @@ class ReasonDialog(QDialog):
             self.ok_button.setStyleSheet(
                 "QPushButton:enabled { background: #c50f1f; color: white; padding: 4px 14px; }"
             )
+
+        # Enter is a new line in the reason, so no button is the default: not "Tolak" (Tab to
+        # "Batal" + Enter must never reject), not "Batal" (Enter must not throw the text away).
+        set_main_button(self, None)
 
         for key in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(key), self)

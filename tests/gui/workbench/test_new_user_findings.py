@@ -378,3 +378,46 @@ def test_times_follow_the_zone_set_for_the_office(make_workbench: Make) -> None:
     assert "09.12 WITA" in widget.claim_line.sla_label.text()
     assert "WITA" in widget.history_view.plain_entries()
     assert "WIB" not in widget.history_view.plain_entries()
+
+
+# -- dialogs: Enter never sends a decision from the wrong place -----------------------------------
+
+
+def test_enter_on_batal_in_the_reason_dialog_does_not_reject(
+    make_workbench: Make, qtbot: QtBot
+) -> None:
+    widget, _ = make_workbench()
+    press(qtbot, widget, Qt.Key.Key_X, CTRL_SHIFT)
+    dialog = widget.reason_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClicks(dialog.editor, "Pemohon bukan penduduk Kota Pekanbaru.")
+    qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)  # a new line, not "send"
+    assert dialog.isVisible() and dialog.editor.toPlainText().endswith("\n")
+    assert not dialog.ok_button.isDefault()
+    with qtbot.assertNotEmitted(widget.actionRequested):
+        for _ in range(4):  # Tab to "Batal"
+            if QApplication.focusWidget() is dialog.cancel_button:
+                break
+            press(qtbot, dialog, Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is dialog.cancel_button
+        press(qtbot, dialog, Qt.Key.Key_Return)  # no default button: nothing happens
+        qtbot.wait(50)
+        assert dialog.isVisible()
+        press(qtbot, dialog, Qt.Key.Key_Space)  # Space presses the focused "Batal"
+        qtbot.waitUntil(lambda: widget.reason_dialog is None)
+
+
+def test_confirmation_buttons_are_not_auto_default(make_workbench: Make, qtbot: QtBot) -> None:
+    """Tab to the decision in a confirmation and press Enter: nothing, only Space presses it."""
+    widget, _ = make_workbench(factories.detail(status="signed"), roles=(Role.OPERATOR,))
+    press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
+    box = widget.confirm_box
+    assert box is not None
+    qtbot.waitUntil(box.isActiveWindow)
+    yes = accept_button(box)
+    assert [b.text() for b in box.buttons() if b.isDefault()] == ["Batal"]
+    with qtbot.assertNotEmitted(widget.actionRequested):
+        yes.setFocus()
+        press(qtbot, box, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: widget.confirm_box is None)
