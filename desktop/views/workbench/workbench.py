@@ -56,6 +56,7 @@ from desktop.domain.workflow import (
 )
 from desktop.services.applications import KeptMark, KeptMarks
 from desktop.services.tasks import TaskRunner, default_runner
+from desktop.views.dialogs import set_main_button
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.action_bar import DESTRUCTIVE, ActionBar
 from desktop.views.workbench.applicant import ApplicantPanel
@@ -506,6 +507,9 @@ class WorkbenchWidget(QWidget):
             browser = QTextBrowser(dialog)
             browser.setHtml(shortcuts.help_html())
             buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
+            close = buttons.button(QDialogButtonBox.StandardButton.Close)
+            close.setText(self.tr("Tutup"))  # Qt ships no Indonesian for its standard buttons
+            set_main_button(dialog, close)
             buttons.rejected.connect(dialog.reject)
             layout = QVBoxLayout(dialog)
             layout.addWidget(browser)

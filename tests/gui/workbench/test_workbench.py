@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QTextBrowser
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QTextBrowser
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo
@@ -400,6 +400,8 @@ def test_shortcut_help(make_workbench: Make, qtbot: QtBot) -> None:
     assert browser is not None
     text = browser.toPlainText()
     assert "Ctrl+Shift+Y" in text and "Verifikasi" in text and "Pas lebar" in text
+    buttons = [b.text() for b in widget.help_dialog.findChildren(QPushButton)]
+    assert buttons == ["Tutup"]  # not Qt's untranslated "Close"
 
 
 # -- documents --
