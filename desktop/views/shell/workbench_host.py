@@ -260,10 +260,9 @@ class WorkbenchController(QObject):
         detail = self.workbench.application
         if detail is not None and self._keep_marks():
             self._tell(
-                self.tr(
-                    "Tanda dan catatan pada permohonan %1 belum dikirim; disimpan di komputer "
-                    "ini dan dipulihkan saat permohonan itu dibuka lagi."
-                ).replace("%1", detail.number or detail.id[:8])
+                self.tr("Tanda pada %1 disimpan di komputer ini sampai dikirim.").replace(
+                    "%1", detail.number or detail.id[:8]
+                )
             )
 
     def _restore_marks(self, detail: ApplicationDetail, kept: KeptMarks | None) -> str:
@@ -533,14 +532,11 @@ class WorkbenchController(QObject):
         self._unreleased[app_id] = (number, until)
         if first:
             text = self.tr(
-                "Permohonan %1 belum dilepas di server (tidak tersambung): di server Anda masih "
-                "tercatat menanganinya. Loket mencoba lagi otomatis"
+                "%1 belum dilepas di server (tidak tersambung); dicoba lagi otomatis"
             ).replace("%1", number)
             if until is not None:
                 when = format_clock(until, datetime.now(UTC), self.tz)
-                text += self.tr("; paling lambat pukul %1 penanganan itu berakhir sendiri").replace(
-                    "%1", when
-                )
+                text += self.tr(", paling lambat berakhir pukul %1").replace("%1", when)
             self._tell(text + ".")
         if not self._release_timer.isActive():
             self._release_timer.start()
