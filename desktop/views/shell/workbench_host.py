@@ -382,7 +382,8 @@ class WorkbenchController(QObject):
         self._show(detail)
         self._offline = read_only == OFFLINE
         self.workbench.set_read_only(read_only in (ROLE_NOT_ALLOWED, OFFLINE))
-        self._set_held(app_id, self.workbench.holds_claim())
+        # A claim in the copy on this PC proves nothing about the server: never renewed.
+        self._set_held(app_id, not self._offline and self.workbench.holds_claim())
         restored = self._restore_marks(detail, opening.kept)
         kind, text = "info", ""
         if self._offline:
