@@ -32,6 +32,13 @@ OFFICE_LEVELS: Final[tuple[OfficeLevel, ...]] = get_args(OfficeLevel)
 ROLES: Final[tuple[RoleCode, ...]] = get_args(RoleCode)
 FILE_TYPES: Final[tuple[FileType, ...]] = get_args(FileType)
 
+DECISION_LEVEL_BY_CATEGORY: Final[Mapping[Category, OfficeLevel]] = MappingProxyType(
+    {"adminduk": "dinas", "surat_kelurahan": "kelurahan"}
+)
+"""The office level that decides a service when its entry has no ``tingkat_keputusan``:
+Disdukcapil documents are verified, validated and signed at the dinas wherever they were taken
+in; a kelurahan letter is the kelurahan's own (its lurah signs it)."""
+
 SCHEMA_VERSION: Final = 1
 DEFAULT_FILE: Final = "default.toml"
 REGIONS_DIR: Final = "regions"
@@ -56,6 +63,7 @@ _SERVICE_FIELDS = (
     "tingkat_loket",
     "peran_verifikasi",
     "peran_validasi",
+    "tingkat_keputusan",
     "klasifikasi",
     "jenis_surat",
     "sumber",
@@ -108,6 +116,9 @@ class Service:
     intake_levels: tuple[OfficeLevel, ...]
     verifier_roles: tuple[RoleCode, ...]
     validator_roles: tuple[RoleCode, ...]
+    decision_level: OfficeLevel
+    """``tingkat_keputusan``: offices at this level or above decide (verify, validate, sign);
+    defaults to ``DECISION_LEVEL_BY_CATEGORY``. Judged in ``desktop.domain.authority``."""
     klasifikasi: str | None
     letter_type: str | None
     source: str
@@ -294,8 +305,8 @@ class _Reader:
                 ok = False
         return tuple(value) if ok else None
 
-    def choice(self, name: str, allowed: tuple[str, ...]) -> str | None:
-        value = self.text(name)
+    def choice(self, name: str, allowed: tuple[str, ...], *, required: bool = True) -> str | None:
+        value = self.text(name, required=required)
         if value is not None and value not in allowed:
             options = ", ".join(allowed)
             self.problem(name, f"bernilai '{value}' yang tidak dikenal; pilihan: {options}")
@@ -516,6 +527,9 @@ def _service(
     levels = r.strings("tingkat_loket", allowed=OFFICE_LEVELS)
     verifiers = r.strings("peran_verifikasi", allowed=ROLES)
     validators = r.strings("peran_validasi", allowed=ROLES)
+    decides = r.choice("tingkat_keputusan", OFFICE_LEVELS, required=False)
+    if decides is None and "tingkat_keputusan" not in raw.fields and category is not None:
+        decides = DECISION_LEVEL_BY_CATEGORY[cast(Category, category)]
     is_letter = category == "surat_kelurahan"
     klasifikasi = r.text(
         "klasifikasi",
@@ -541,6 +555,7 @@ def _service(
         or levels is None
         or verifiers is None
         or validators is None
+        or decides is None
         or source is None
         or (is_letter and (klasifikasi is None or letter_type is None))
         or any(c not in docs for c in outputs)
@@ -559,6 +574,7 @@ def _service(
         intake_levels=cast(tuple[OfficeLevel, ...], levels),
         verifier_roles=cast(tuple[RoleCode, ...], verifiers),
         validator_roles=cast(tuple[RoleCode, ...], validators),
+        decision_level=cast(OfficeLevel, decides),
         klasifikasi=klasifikasi,
         letter_type=letter_type,
         source=source,

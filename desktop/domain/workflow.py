@@ -161,6 +161,9 @@ class RefusalCode(StrEnum):
     ROLE_NOT_ALLOWED = "role_not_allowed"
     REASON_REQUIRED = "reason_required"
     CLAIM_REQUIRED = "claim_required"
+    OUT_OF_SCOPE = "out_of_scope"
+    """The application is outside the actor's office subtree (``desktop.domain.authority``;
+    the server answers 404, never saying whether such an application exists)."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from desktop.domain.catalogue import (
+    DECISION_LEVEL_BY_CATEGORY,
     FILE_TYPES,
     Catalogue,
     CatalogueError,
@@ -238,6 +239,16 @@ def test_every_service_is_usable(region: str | None) -> None:
             assert catalogue.document_types[output.code].name == output.name
 
 
+@pytest.mark.parametrize("region", [None, "1471"])
+def test_shipped_decision_levels_are_todays_rule(region: str | None) -> None:
+    """No shipped service overrides `tingkat_keputusan`: adminduk is decided at the dinas,
+    kelurahan letters at the kelurahan (and above), as before the field existed."""
+    for service in load_catalogue(region).services.values():
+        expected = "dinas" if service.category == "adminduk" else "kelurahan"
+        assert service.decision_level == expected, service.code
+    assert DECISION_LEVEL_BY_CATEGORY == {"adminduk": "dinas", "surat_kelurahan": "kelurahan"}
+
+
 def test_lookup_and_immutability(default: Catalogue) -> None:
     with pytest.raises(KeyError, match="layanan 'TIDAK-ADA' tidak ada di katalog"):
         default.service("TIDAK-ADA")
@@ -275,6 +286,39 @@ def test_minimal_parses_with_defaults() -> None:
     assert kk.requirements[1].accepted_types == ("pdf", "jpeg")
     assert kk.requirements[1].note == "bila ada"
     assert list(catalogue.services) == ["KK-KTPEL-WNI", "KIA", "SK-DOMISILI"]
+    assert kk.decision_level == "dinas"  # by category: no tingkat_keputusan written
+    assert catalogue.service("SK-DOMISILI").decision_level == "kelurahan"
+    assert catalogue.to_dict()["services"][2]["decision_level"] == "kelurahan"
+
+
+def test_decision_level_written_out() -> None:
+    """`tingkat_keputusan` overrides the category's level, either way."""
+    text = _replace(
+        MINIMAL,
+        'jenis_surat = "sk_domisili"',
+        'jenis_surat = "sk_domisili"\ntingkat_keputusan = "kecamatan"',
+    )
+    text = _replace(
+        text,
+        'tingkat_loket = ["dinas"]',
+        'tingkat_loket = ["dinas"]\ntingkat_keputusan = "kelurahan"',
+    )
+    catalogue = parse_catalogue(text, source_name="x.toml")
+    assert catalogue.service("SK-DOMISILI").decision_level == "kecamatan"
+    assert catalogue.service("KIA").decision_level == "kelurahan"
+    assert catalogue.service("KK-KTPEL-WNI").decision_level == "dinas"
+    assert catalogue.version != parse_catalogue(MINIMAL, source_name="x.toml").version
+
+
+def test_region_overrides_the_decision_level(tmp_path: Path) -> None:
+    """A region (or province) file may set the level of a base service; the city file that
+    names the service again for other fields keeps the province's level."""
+    province = '[[layanan]]\nkode = "SK-DOMISILI"\ntingkat_keputusan = "kecamatan"\n'
+    city = '[[layanan]]\nkode = "SK-DOMISILI"\nsla_jam = 12\n'
+    root = _write(tmp_path, r14=province, r1471=city)
+    letter = load_catalogue("1471", directory=root).service("SK-DOMISILI")
+    assert (letter.decision_level, letter.sla_hours) == ("kecamatan", 12)
+    assert load_catalogue(directory=root).service("SK-DOMISILI").decision_level == "kelurahan"
 
 
 def test_version_follows_content_not_formatting() -> None:
@@ -438,6 +482,29 @@ def test_bad_region_code(region: str) -> None:
             'tingkat_loket = "dinas"',
             "default.toml: layanan[1] (kode 'KK-KTPEL-WNI'): field 'tingkat_loket' harus berupa "
             "daftar teks, bukan teks ('dinas')",
+        ),
+        (
+            'jenis_surat = "sk_domisili"',
+            'jenis_surat = "sk_domisili"\ntingkat_keputusan = "desa"',
+            "default.toml: layanan[3] (kode 'SK-DOMISILI'): field 'tingkat_keputusan' bernilai "
+            "'desa' yang tidak dikenal; pilihan: kelurahan, kecamatan, dinas",
+        ),
+        (
+            'tingkat_loket = ["dinas"]',
+            'tingkat_loket = ["dinas"]\ntingkat_keputusan = ["dinas"]',
+            "default.toml: layanan[2] (kode 'KIA'): field 'tingkat_keputusan' harus berupa teks, "
+            "bukan daftar (['dinas'])",
+        ),
+        (
+            'tingkat_loket = ["dinas"]',
+            'tingkat_loket = ["dinas"]\ntingkat_keputusan = ""',
+            "default.toml: layanan[2] (kode 'KIA'): field 'tingkat_keputusan' tidak boleh kosong",
+        ),
+        (
+            'tingkat_loket = ["dinas"]',
+            'tingkat_loket = ["dinas"]\ntingkat_keputusn = "dinas"',
+            "default.toml: layanan[2] (kode 'KIA'): field 'tingkat_keputusn' tidak dikenal "
+            "(maksudnya 'tingkat_keputusan'?)",
         ),
         (
             'peran_verifikasi = ["verifier"]',
@@ -687,6 +754,11 @@ def test_file_that_is_not_utf8(tmp_path: Path) -> None:
         (
             "versi_skema = 1\n",
             "regions/1471.toml: field 'versi_skema' tidak dikenal",
+        ),
+        (
+            '[[layanan]]\nkode = "KIA"\ntingkat_keputusan = "provinsi"\n',
+            "regions/1471.toml: layanan[1] (kode 'KIA'): field 'tingkat_keputusan' bernilai "
+            "'provinsi' yang tidak dikenal; pilihan: kelurahan, kecamatan, dinas",
         ),
         (
             '[[jenis_dokumen]]\nkode = "KK"\nnama = "KK saja"\n',
