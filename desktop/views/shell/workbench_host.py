@@ -54,6 +54,8 @@ from desktop.services.applications import (
 )
 from desktop.services.auth import UserInfo
 from desktop.services.tasks import TaskContext, TaskRunner
+from desktop.views.dialogs import set_main_button
+from desktop.views.shell.main_window import MainWindow
 from desktop.views.workbench import WorkbenchWidget
 from desktop.views.workbench.formatting import format_clock, format_datetime, zone_for_region
 
@@ -291,7 +293,9 @@ class WorkbenchController(QObject):
             self.notice.emit(text)
             return
         window = self.host.window()
-        if isinstance(window, QMainWindow):
+        if isinstance(window, MainWindow):
+            window.show_status_message(text, 30_000)
+        elif isinstance(window, QMainWindow):
             window.statusBar().showMessage(text, 30_000)
 
     def _confirm_leave(self, then: Callable[[], None]) -> None:
@@ -303,7 +307,7 @@ class WorkbenchController(QObject):
         box.setText(self.tr("Tanda dan catatan pada permohonan ini belum dikirim. Tinggalkan?"))
         leave = box.addButton(self.tr("Tinggalkan"), QMessageBox.ButtonRole.AcceptRole)
         stay = box.addButton(self.tr("Tetap di sini"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(stay)
+        set_main_button(box, stay)
         box.setEscapeButton(stay)
 
         def clicked(button: object) -> None:
