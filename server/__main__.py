@@ -9,9 +9,13 @@ import logging
 import logging.config
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from server.config import Settings
 from server.security import install_log_filter, logging_config
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 ROLES = ("operator", "verifier", "validator", "supervisor", "admin")
 
@@ -31,25 +35,49 @@ def _setup_logging(level: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from server.app import create_app
-    from server.db import migrate
 
     settings = _settings(args)
-    _setup_logging(settings.log_level)
-    migrate(settings)
-    app = create_app(settings)
-    uvicorn.run(
-        app,
+    serve(
+        create_app(settings),
+        settings,
         host=args.host,
         port=args.port,
-        log_config=None,
         access_log=not args.no_access_log,
         proxy_headers=args.proxy_headers,
-        timeout_graceful_shutdown=5,
     )
     return 0
+
+
+def serve(
+    app: FastAPI,
+    settings: Settings,
+    *,
+    host: str,
+    port: int,
+    access_log: bool = True,
+    proxy_headers: bool = False,
+) -> None:
+    """Set up logging, migrate, then run `app` with uvicorn until it is stopped.
+
+    `serve` passes the app `create_app(settings)` builds (system clock); the test harness
+    (`tests/server/harness.py`) passes one it built with a movable clock, served the same way.
+    """
+    import uvicorn
+
+    from server.db import migrate
+
+    _setup_logging(settings.log_level)
+    migrate(settings)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=access_log,
+        proxy_headers=proxy_headers,
+        timeout_graceful_shutdown=5,
+    )
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from server import problems
+from server.clock import SYSTEM_CLOCK, Clock
 from server.config import API_PREFIX, SERVER_VERSION, Settings
 from server.db import Database
 from server.limits import BodyLimitMiddleware
@@ -26,11 +27,20 @@ DESCRIPTION = (
 )
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the app; the database schema must already be migrated (`loket-server migrate`)."""
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+) -> FastAPI:
+    """Build the app; the database schema must already be migrated (`loket-server migrate`).
+
+    `clock` is for tests that build the app themselves (`server.clock`); every command of
+    `loket-server` runs on the system clock.
+    """
     settings = settings or Settings.from_env()
     db = database or Database(settings)
-    state = ServerState(settings=settings, db=db, secret=settings.resolved_secret())
+    state = ServerState(settings=settings, db=db, secret=settings.resolved_secret(), clock=clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

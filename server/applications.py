@@ -1,9 +1,11 @@
 """Application operations: scope, claims, workflow actions, numbers, history, change sequence.
 
-Every decision goes through `desktop.domain.workflow.transition`, the same function the desktop
-uses offline. Every change gives the application a new `seq` (the change feed) and appends to
-the audit chain, in the same transaction. Lock order, always: application row, registration
-counter, change sequence, audit chain - so concurrent writers cannot deadlock.
+Who may claim and decide is judged by `desktop.domain.authority` (over the workflow table of
+`desktop.domain.workflow`), the same functions the desktop uses up front and offline; this
+module only maps their refusals to HTTP (`refusal_problem`). Every change gives the application
+a new `seq` (the change feed) and appends to the audit chain, in the same transaction. Lock
+order, always: application row, registration counter, change sequence, audit chain - so
+concurrent writers cannot deadlock.
 """
 
 from __future__ import annotations
@@ -15,18 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from desktop.domain import authority
 from desktop.domain.catalogue import Service
 from desktop.domain.numbering import format_registration_number
-from desktop.domain.workflow import (
-    CLAIM_LEASE,
-    Action,
-    Refusal,
-    RefusalCode,
-    Role,
-    State,
-    available_actions,
-    transition,
-)
+from desktop.domain.workflow import CLAIM_LEASE, Action, Refusal, RefusalCode, Role, State
 from server import audit, counters
 from server.deps import Principal
 from server.models import Application, HistoryEntry, User
@@ -77,137 +71,13 @@ def claim_dict(session: Session, app: Application) -> dict[str, Any] | None:
     }
 
 
-LEVEL_RANK = {"kelurahan": 0, "kecamatan": 1, "dinas": 2}
-LEVEL_NAMES = {"kelurahan": "kelurahan", "kecamatan": "kecamatan", "dinas": "dinas (Disdukcapil)"}
-DECISION_LEVEL_BY_CATEGORY = {"adminduk": "dinas", "surat_kelurahan": "kelurahan"}
-"""Which office level decides (verifies, validates, signs) a service, by category: Disdukcapil
-documents are issued by the dinas wherever they were taken in; a kelurahan letter is the
-kelurahan's own (its lurah signs it). A catalogue field `tingkat_keputusan` would override this
-per service; until the catalogue has one, `Service.decision_level` is read when present."""
-_STAGE_STATES = {
-    State.SUBMITTED: "verifikasi",
-    State.VERIFIED: "validasi",
-    State.VALIDATED: "validasi",
-}
-_ROLE_VALUES = frozenset(r.value for r in Role)
-
-
-def decision_level(service: Service) -> str:
-    level: str | None = getattr(service, "decision_level", None)
-    return level or DECISION_LEVEL_BY_CATEGORY.get(service.category, "dinas")
-
-
-def service_refusal(
-    service: Service | None, office_level: str, state: State, role: Role
-) -> Refusal | None:
-    """Why `role` at an office of `office_level` may not decide `service` in `state`, or None.
-
-    Applies to the deciding states only (submitted: the service's `peran_verifikasi`;
-    verified and validated: its `peran_validasi`), on top of the workflow table. The office
-    must be at the service's decision level or above it (an office sees only its own subtree,
-    so "above" means the office the deciding office reports to).
-    """
-    stage = _STAGE_STATES.get(state)
-    if service is None or stage is None:
-        return None
-    allowed = service.verifier_roles if stage == "verifikasi" else service.validator_roles
-    if role.value not in allowed:
-        names = ", ".join(sorted(Role(r).label for r in allowed if r in _ROLE_VALUES))
-        return Refusal(
-            RefusalCode.ROLE_NOT_ALLOWED,
-            f"Peran {role.label} tidak berwenang dalam tahap {stage} layanan '{service.name}'; "
-            f"yang berwenang: {names or '-'}.",
-        )
-    level = decision_level(service)
-    if LEVEL_RANK.get(office_level, -1) < LEVEL_RANK.get(level, 2):
-        return Refusal(
-            RefusalCode.ROLE_NOT_ALLOWED,
-            f"Layanan '{service.name}' diverifikasi, divalidasi dan ditandatangani di tingkat "
-            f"{LEVEL_NAMES.get(level, level)}; kantor tingkat "
-            f"{LEVEL_NAMES.get(office_level, office_level)} tidak berwenang memutuskannya.",
-        )
-    return None
-
-
-def acting_roles(principal: Principal, state: State, service: Service | None) -> list[Role]:
-    """The caller's roles that may take some action in `state` on this service here."""
-    roles = []
-    for name in principal.roles:
-        if name not in _ROLE_VALUES:
-            continue
-        role = Role(name)
-        if available_actions(state, [role]) and (
-            service_refusal(service, principal.office.level, state, role) is None
-        ):
-            roles.append(role)
-    return roles
-
-
-def claim_refusal(principal: Principal, state: State, service: Service | None) -> Refusal | None:
-    """Why the caller may not claim an application in `state` (none of their roles can act)."""
-    if acting_roles(principal, state, service):
-        return None
-    for name in principal.roles:
-        if name in _ROLE_VALUES and available_actions(state, [Role(name)]):
-            refusal = service_refusal(service, principal.office.level, state, Role(name))
-            if refusal is not None:
-                return refusal
-    return Refusal(
-        RefusalCode.ROLE_NOT_ALLOWED,
-        f"Peran Anda tidak dapat memproses permohonan berstatus '{state.label}'.",
-    )
-
-
 def acting_role(principal: Principal, state: State, service: Service | None = None) -> str:
-    """The first of the user's roles that may act in `state` (else their first role)."""
-    roles = acting_roles(principal, state, service)
+    """The role a claim or release is recorded under: the first of the caller's roles that
+    may act in `state` on this service (`authority.acting_roles`), else their first role."""
+    roles = authority.acting_roles(principal.actor, state, service)
     if roles:
         return roles[0].value
     return principal.roles[0] if principal.roles else Role.OPERATOR.value
-
-
-def decide(
-    principal: Principal,
-    state: State,
-    action: Action,
-    reason: str | None,
-    claimed: bool,
-    service: Service | None = None,
-) -> tuple[State | Refusal, str]:
-    """Run `transition` for each of the user's roles; the first that allows it acts.
-
-    A role the workflow allows must also be allowed for this service at the caller's office
-    level (`service_refusal`), checked before the reason and the claim. When no role may act,
-    the refusal about the reason or the claim is preferred (the person can fix it), then the
-    service/office refusal (it says who decides instead), then the plain role refusal.
-    """
-    refusals: list[tuple[Refusal, str]] = []
-    specific: list[tuple[Refusal, str]] = []
-    for role in principal.roles:
-        if role not in _ROLE_VALUES:
-            continue
-        result = transition(state, action, Role(role), reason=reason, holds_claim=claimed)
-        if isinstance(result, Refusal) and result.code in (
-            RefusalCode.WRONG_STATE,
-            RefusalCode.ROLE_NOT_ALLOWED,
-        ):
-            refusals.append((result, role))
-            continue
-        refused = service_refusal(service, principal.office.level, state, Role(role))
-        if refused is not None:
-            specific.append((refused, role))
-            continue
-        if isinstance(result, State):
-            return result, role
-        refusals.append((result, role))
-    if not refusals and not specific:
-        return Refusal(RefusalCode.ROLE_NOT_ALLOWED, "Akun tanpa peran tidak dapat bertindak."), ""
-    for refusal, role in refusals:
-        if refusal.code not in (RefusalCode.ROLE_NOT_ALLOWED, RefusalCode.WRONG_STATE):
-            return refusal, role
-    if specific:
-        return specific[0]
-    return refusals[0]
 
 
 def next_position(session: Session, app_id: str) -> int:
@@ -294,7 +164,7 @@ def apply_transition(
     # The claim stays only while its holder can still act (validate -> sign); otherwise the
     # next person in the workflow must be able to claim at once.
     service = state.catalogue.services.get(app.service_code)
-    if target.terminal or not acting_roles(principal, target, service):
+    if target.terminal or not authority.acting_roles(principal.actor, target, service):
         app.claim_user_id = None
         app.claim_expires_at = None
 
@@ -333,7 +203,10 @@ def touch(
 def refusal_problem(
     session: Session, app: Application, refusal: Refusal, now: datetime
 ) -> ProblemError:
+    """A refusal of `desktop.domain.authority` as the API's problem (api-v1.md, "Errors")."""
     code = refusal.code.value
+    if refusal.code is RefusalCode.OUT_OF_SCOPE:
+        return not_found("Permohonan")
     if refusal.code is RefusalCode.WRONG_STATE:
         return ProblemError(409, code, refusal.message, current=detail_dict(session, app, now))
     if refusal.code is RefusalCode.ROLE_NOT_ALLOWED:

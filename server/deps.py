@@ -16,10 +16,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop.domain.authority import Actor
 from server.models import AccessToken, AuthSession, Device, Office, User
 from server.problems import ProblemError
 from server.security import token_hash
-from server.state import ServerState, utcnow
+from server.state import ServerState
 from server.text import strip_invisible
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,11 @@ class Principal:
     def has_any(self, *roles: str) -> bool:
         return any(r in self.user.roles for r in roles)
 
+    @property
+    def actor(self) -> Actor:
+        """The caller as `desktop.domain.authority` judges them."""
+        return Actor.of(self.user.roles, self.office.code, self.office.level)
+
 
 def _invalid(detail: str = "Sesi tidak sah. Silakan masuk kembali.") -> ProblemError:
     return ProblemError(401, "token_invalid", detail, headers={"WWW-Authenticate": "Bearer"})
@@ -102,7 +108,7 @@ def _authenticate(request: Request, state: ServerState, session: Session, token:
         raise ProblemError(403, "account_disabled", "Akun Anda dinonaktifkan oleh administrator.")
     if auth_session.revoked_at is not None:
         raise _invalid("Sesi telah berakhir. Silakan masuk kembali.")
-    if access.expires_at <= utcnow():
+    if access.expires_at <= state.now():
         raise ProblemError(
             401,
             "token_expired",

@@ -11,12 +11,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_
 
+from desktop.domain.authority import in_scope
 
-def in_scope(scope_code: str, office_code: str) -> bool:
-    return office_code == scope_code or office_code.startswith(scope_code + ".")
+__all__ = ["in_scope", "scope_clause"]
 
 
 def scope_clause(column: Any, scope_code: str) -> ColumnElement[bool]:
+    """`in_scope` as SQL: the office itself, or a code under it."""
     return or_(column == scope_code, column.like(_escape_like(scope_code) + ".%", escape="\\"))
 
 

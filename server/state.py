@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from desktop.domain.catalogue import Catalogue, load_catalogue
 from server.blobs import BlobStore
+from server.clock import SYSTEM_CLOCK, Clock
 from server.config import Settings
 from server.db import Database
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def local_zone(name: str) -> tzinfo:
@@ -30,6 +27,11 @@ class ServerState:
     settings: Settings
     db: Database
     secret: str
+    clock: Clock = SYSTEM_CLOCK
+
+    def now(self) -> datetime:
+        """Now, by the server's clock (`server.clock`): the only way the server reads time."""
+        return self.clock.now()
 
     @cached_property
     def catalogue(self) -> Catalogue:

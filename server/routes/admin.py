@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from server import audit
-from server.deps import CurrentPrincipal, DbSession, Principal, require_roles
+from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.idempotency import json_response, once_more_on_conflict
 from server.models import AuthSession, Device, Office, User
 from server.problems import ProblemError, not_found
@@ -21,7 +22,6 @@ from server.schemas import DeviceList, UserCreate, UserList, UserOut, UserPatch
 from server.scope import in_scope, scope_clause
 from server.security import hash_password
 from server.serialize import iso
-from server.state import utcnow
 
 router = APIRouter(tags=["admin"])
 
@@ -64,13 +64,18 @@ def list_users(principal: CurrentPrincipal, session: DbSession) -> Response:
 
 
 @router.post("/users", status_code=201, response_model=UserOut, responses=errors(*AUTHED, 409))
-def create_user(body: UserCreate, principal: CurrentPrincipal, session: DbSession) -> Response:
+def create_user(
+    body: UserCreate, principal: CurrentPrincipal, session: DbSession, state: State
+) -> Response:
     require_roles(principal, "admin")
-    return once_more_on_conflict(session, lambda: _create_user(body, principal, session))
+    return once_more_on_conflict(
+        session, lambda: _create_user(body, principal, session, state.now())
+    )
 
 
-def _create_user(body: UserCreate, principal: Principal, session: Session) -> Response:
-    now = utcnow()
+def _create_user(
+    body: UserCreate, principal: Principal, session: Session, now: datetime
+) -> Response:
     office = _office_in_scope(session, principal, body.office_code)
     if session.execute(select(User.id).where(User.username == body.username)).first():
         raise ProblemError(409, "username_taken", f"Nama pengguna '{body.username}' sudah dipakai.")
@@ -101,12 +106,12 @@ def _create_user(body: UserCreate, principal: Principal, session: Session) -> Re
 
 @router.patch("/users/{user_id}", response_model=UserOut, responses=errors(*AUTHED, 404))
 def patch_user(
-    user_id: UUID, body: UserPatch, principal: CurrentPrincipal, session: DbSession
+    user_id: UUID, body: UserPatch, principal: CurrentPrincipal, session: DbSession, state: State
 ) -> Response:
     """Change roles, office, name or password, or (dis)able. Disabling or a new password ends
     the user's sessions at once; re-enabling also clears a lock-out."""
     require_roles(principal, "admin")
-    now = utcnow()
+    now = state.now()
     user = session.get(User, str(user_id))
     if user is None or not in_scope(principal.office.code, user.office_code):
         raise not_found("Pengguna")

@@ -14,9 +14,10 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from desktop.domain import authority
 from desktop.domain.identity import check_kk, check_nik
 from desktop.domain.numbering import looks_like_registration_number, parse_registration_number
-from desktop.domain.workflow import TERMINAL_STATES, Action, Refusal
+from desktop.domain.workflow import TERMINAL_STATES, Action, Refusal, RefusalCode
 from desktop.domain.workflow import State as WState
 from server import applications as ops
 from server import counters, idempotency
@@ -37,7 +38,7 @@ from server.schemas import (
 )
 from server.scope import in_scope, scope_clause
 from server.serialize import detail_dict, history_dict, summaries, summary_query
-from server.state import ServerState, utcnow
+from server.state import ServerState
 
 router = APIRouter(tags=["applications"])
 
@@ -95,6 +96,7 @@ def _search_clause(q: str) -> Any:
 def list_applications(
     principal: CurrentPrincipal,
     session: DbSession,
+    state: State,
     status: Annotated[list[StateName] | None, Query()] = None,
     service_code: Annotated[str | None, Query(max_length=60)] = None,
     office_code: Annotated[str | None, Query(max_length=20)] = None,
@@ -105,7 +107,7 @@ def list_applications(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> Response:
     """Oldest first (a queue), keyset-paged by (created_at, id)."""
-    now = utcnow()
+    now = state.now()
     stmt = summary_query().where(scope_clause(Application.office_code, principal.office.code))
     if status:
         stmt = stmt.where(Application.status.in_(status))
@@ -146,6 +148,7 @@ def list_applications(
 def changes(
     principal: CurrentPrincipal,
     session: DbSession,
+    state: State,
     since: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> Response:
@@ -155,7 +158,7 @@ def changes(
     handed out under the counter's lock, released at commit), so when the page is not full the
     client may safely jump to it, skipping changes outside its scope for good.
     """
-    now = utcnow()
+    now = state.now()
     ceiling = counters.current(session, counters.SEQ)
     stmt = (
         summary_query()
@@ -179,9 +182,11 @@ def changes(
 @router.get(
     "/applications/{app_id}", response_model=ApplicationDetail, responses=errors(*AUTHED, 404)
 )
-def get_application(app_id: UUID, principal: CurrentPrincipal, session: DbSession) -> Response:
+def get_application(
+    app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: State
+) -> Response:
     app = ops.load_in_scope(session, principal, str(app_id))
-    return idempotency.json_response(detail_dict(session, app, utcnow()))
+    return idempotency.json_response(detail_dict(session, app, state.now()))
 
 
 def _field_error(loc: list[str | int], message: str) -> ProblemError:
@@ -217,7 +222,7 @@ def _create(
     state: ServerState,
     key: str,
 ) -> Response:
-    now = utcnow()
+    now = state.now()
     payload = body.model_dump(mode="json")
     rhash = idempotency.request_hash(principal.user.id, payload)
     replayed = idempotency.replay(session, "create", key, rhash, "Idempotency-Key")
@@ -284,12 +289,22 @@ def _create(
     )
     steps: list[tuple[str, str, str | None, str]] = [("create", "operator", None, "draft")]
     if body.submit:
-        result, role = ops.decide(principal, WState.DRAFT, Action.SUBMIT, None, False)
-        if isinstance(result, Refusal):  # pragma: no cover - operators may always submit
-            raise ProblemError(403, result.code.value, result.message)
+        decided = authority.decide(
+            principal.actor,
+            office.code,
+            service,
+            WState.DRAFT,
+            Action.SUBMIT,
+            reason=None,
+            holds_claim=False,
+        )
+        if isinstance(decided, Refusal):  # pragma: no cover - operators may always submit
+            raise ProblemError(403, decided.code.value, decided.message)
         # Before the row exists: the registration counter is locked before the change sequence.
-        ops.apply_transition(state, session, app, principal, Action.SUBMIT, result, now)
-        steps.append((Action.SUBMIT.value, role, WState.DRAFT.value, result.value))
+        ops.apply_transition(state, session, app, principal, Action.SUBMIT, decided.target, now)
+        steps.append(
+            (Action.SUBMIT.value, decided.role.value, WState.DRAFT.value, decided.target.value)
+        )
     app.seq = counters.allocate(session, counters.SEQ)
     session.add(app)
     session.flush()
@@ -322,16 +337,14 @@ def _create(
 def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: State) -> Response:
     """Take or renew the lease; refused while someone else holds an unexpired one, and to
     anyone who could not act on it (role, or the service decided at another office level)."""
-    now = utcnow()
+    now = state.now()
     app = ops.load_in_scope(session, principal, str(app_id), lock=True)
     current_state = WState(app.status)
-    if current_state.terminal:
-        raise ProblemError(
-            409,
-            "wrong_state",
-            f"Permohonan berstatus '{current_state.label}' sudah selesai diproses.",
-            current=detail_dict(session, app, now),
-        )
+    service = state.catalogue.services.get(app.service_code)
+    refusal = authority.may_claim(principal.actor, app.office_code, service, current_state)
+    # A finished application is named as such before anyone's claim; the roles after it.
+    if refusal is not None and refusal.code is not RefusalCode.ROLE_NOT_ALLOWED:
+        raise ops.refusal_problem(session, app, refusal, now)
     user_id = principal.user.id
     if ops.active_claim(app, now) and app.claim_user_id != user_id:
         holder = ops.claim_dict(session, app)
@@ -342,10 +355,8 @@ def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: 
             f"Permohonan sedang dikerjakan oleh {name}.",
             claim=holder,
         )
-    service = state.catalogue.services.get(app.service_code)
-    refusal = ops.claim_refusal(principal, current_state, service)
     if refusal is not None:
-        raise ProblemError(403, refusal.code.value, refusal.message)
+        raise ops.refusal_problem(session, app, refusal, now)
     renewing = ops.holds_claim(app, user_id, now)
     app.claim_user_id = user_id
     app.claim_expires_at = ops.claim_lease_end(now)
@@ -376,7 +387,7 @@ def release(
     app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: State
 ) -> Response:
     """By the holder, or by a supervisor for anyone in scope; no claim is a no-op."""
-    now = utcnow()
+    now = state.now()
     app = ops.load_in_scope(session, principal, str(app_id), lock=True)
     if not ops.active_claim(app, now):
         return Response(status_code=204)
@@ -433,7 +444,7 @@ def act(
 def _act(
     app_id: str, body: ActionRequest, principal: Principal, session: Session, state: ServerState
 ) -> Response:
-    now = utcnow()
+    now = state.now()
     app = ops.load_in_scope(session, principal, app_id, lock=True)
     payload = body.model_dump(mode="json")
     payload["application_id"] = app.id
@@ -454,9 +465,18 @@ def _act(
     current_state = WState(app.status)
     claimed = ops.holds_claim(app, principal.user.id, now)
     service = state.catalogue.services.get(app.service_code)
-    result, role = ops.decide(principal, current_state, action, body.reason, claimed, service)
-    if isinstance(result, Refusal):
-        raise ops.refusal_problem(session, app, result, now)
+    decided = authority.decide(
+        principal.actor,
+        app.office_code,
+        service,
+        current_state,
+        action,
+        reason=body.reason,
+        holds_claim=claimed,
+    )
+    if isinstance(decided, Refusal):
+        raise ops.refusal_problem(session, app, decided, now)
+    result, role = decided.target, decided.role.value
     ops.apply_transition(state, session, app, principal, action, result, now)
     checklist = [item.model_dump() for item in body.checklist] if body.checklist else None
     entry = ops.add_history(

@@ -2,36 +2,42 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from server import audit
-from server.deps import CurrentPrincipal, DbSession, Principal, require_roles
+from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.idempotency import json_response, once_more_on_conflict
 from server.models import Application, ClientAuditEvent
 from server.routes import AUTHED, errors
 from server.schemas import AuditBatch, AuditBatchResult, AuditVerify
 from server.scope import in_scope
-from server.state import utcnow
 
 router = APIRouter(tags=["audit"])
 
 
 @router.post("/audit", response_model=AuditBatchResult, responses=errors(*AUTHED))
-def post_events(body: AuditBatch, principal: CurrentPrincipal, session: DbSession) -> Response:
+def post_events(
+    body: AuditBatch, principal: CurrentPrincipal, session: DbSession, state: State
+) -> Response:
     """Store a desktop's events as sent (its own chain is kept for later verification).
 
     An event is linked to its application only when the sender can see that application; an
     unknown or other office's id is kept as sent (`application_ref`) but not linked. Never a
     refusal: an event about an offline application that never reached the server (discarded
     after a conflict) must still be delivered."""
-    return once_more_on_conflict(session, lambda: _post_events(body, principal, session))
+    return once_more_on_conflict(
+        session, lambda: _post_events(body, principal, session, state.now())
+    )
 
 
-def _post_events(body: AuditBatch, principal: Principal, session: Session) -> Response:
-    now = utcnow()
+def _post_events(
+    body: AuditBatch, principal: Principal, session: Session, now: datetime
+) -> Response:
     ids = [str(e.id) for e in body.events]
     known = set(
         session.execute(select(ClientAuditEvent.id).where(ClientAuditEvent.id.in_(ids)))

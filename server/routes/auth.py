@@ -26,7 +26,7 @@ from server.routes import errors
 from server.schemas import LoginRequest, Me, RefreshRequest, Tokens
 from server.security import burn_time, new_token, token_hash, verify_password
 from server.serialize import iso, office_dict
-from server.state import ServerState, utcnow
+from server.state import ServerState
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
@@ -110,14 +110,14 @@ def _invalid_credentials() -> ProblemError:
     return ProblemError(401, "invalid_credentials", "Nama pengguna atau kata sandi salah.")
 
 
-def _locked(until: datetime, zone: tzinfo) -> ProblemError:
+def _locked(until: datetime, now: datetime, zone: tzinfo) -> ProblemError:
     return ProblemError(
         423,
         "account_locked",
         "Akun dikunci sementara karena terlalu banyak percobaan masuk yang gagal. "
         f"Coba lagi setelah pukul {until.astimezone(zone).strftime('%H:%M')}.",
         locked_until=iso(until),
-        headers={"Retry-After": str(max(1, int((until - utcnow()).total_seconds())))},
+        headers={"Retry-After": str(max(1, int((until - now).total_seconds())))},
     )
 
 
@@ -134,7 +134,7 @@ def login(body: LoginRequest, state: State) -> Response:
     # log-ins). The write that follows re-reads the user under a row lock (`FOR UPDATE`; on
     # SQLite the write lock), so concurrent failures are counted one by one and a lock-out set
     # meanwhile by another request is honoured.
-    now = utcnow()
+    now = state.now()
     with state.db.session(write=False) as reading:
         found = reading.execute(
             select(User.id, User.password_hash, User.locked_until).where(
@@ -146,7 +146,7 @@ def login(body: LoginRequest, state: State) -> Response:
         raise _invalid_credentials()
     user_id, password_hash, locked_until = found
     if locked_until is not None and locked_until > now:
-        raise _locked(locked_until, state.zone)
+        raise _locked(locked_until, now, state.zone)
     password_ok = verify_password(password_hash, body.password)
     with state.db.session(write=True) as session:
         user = session.execute(
@@ -155,7 +155,7 @@ def login(body: LoginRequest, state: State) -> Response:
         if user is None:  # deleted meanwhile
             raise _invalid_credentials()
         if user.locked_until is not None and user.locked_until > now:
-            raise _locked(user.locked_until, state.zone)
+            raise _locked(user.locked_until, now, state.zone)
         if not password_ok:
             _count_failure(state, session, user, body.device_id, now)
         if user.disabled:
@@ -189,7 +189,7 @@ def _count_failure(
     session.commit()
     log.info("failed log-in for user %s%s", user.username, " (locked)" if locked else "")
     if locked and until is not None:
-        raise _locked(until, state.zone)
+        raise _locked(until, now, state.zone)
     raise _invalid_credentials()
 
 
@@ -237,7 +237,7 @@ def _revoke(session: Session, auth_session_id: str, now: datetime, reason: str) 
 
 @router.post("/auth/refresh", response_model=Tokens, responses=errors(400, 401, 403, 413, 422))
 def refresh(body: RefreshRequest, session: DbSession, state: State) -> Response:
-    now = utcnow()
+    now = state.now()
     invalid = ProblemError(
         401, "refresh_invalid", "Sesi berakhir atau tidak sah. Silakan masuk kembali."
     )
@@ -294,7 +294,7 @@ def refresh(body: RefreshRequest, session: DbSession, state: State) -> Response:
 def logout(body: RefreshRequest, session: DbSession, state: State) -> Response:
     """Revoke the refresh token's session. Needs no access token (an expired one must never
     keep a counter PC from logging out) and always answers 204, even for unknown tokens."""
-    now = utcnow()
+    now = state.now()
     token = session.get(RefreshToken, token_hash(state.secret, body.refresh_token))
     if token is not None:
         auth_session = session.get(AuthSession, token.session_id)

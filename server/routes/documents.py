@@ -31,7 +31,7 @@ from server.problems import ProblemError, not_found
 from server.routes import AUTHED, errors
 from server.schemas import DocumentOut
 from server.serialize import document_dict
-from server.state import ServerState, utcnow
+from server.state import ServerState
 
 router = APIRouter(tags=["documents"])
 
@@ -197,7 +197,7 @@ def _precheck(
             "wrong_state",
             "Dokumen tidak dapat ditambahkan pada permohonan yang sudah selesai.",
         )
-    problem = _may_upload(session, app, principal, utcnow())
+    problem = _may_upload(session, app, principal, state.now())
     if problem is not None:
         raise problem
     service = state.catalogue.services.get(app.service_code)
@@ -227,7 +227,7 @@ def _store(
     requirement_code: str | None,
     raw_filename: str | None,
 ) -> Response:
-    now = utcnow()
+    now = state.now()
     app = ops.load_in_scope(session, principal, app_id, lock=True)
     name = safe_filename(raw_filename, content_type)
     existing = session.get(Document, doc_id)

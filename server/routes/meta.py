@@ -14,19 +14,18 @@ from server.routes import AUTHED, errors
 from server.schemas import Catalogue, Health, OfficeList
 from server.scope import scope_clause
 from server.serialize import iso, office_dict
-from server.state import utcnow
 
 router = APIRouter()
 
 
 @router.get("/health", response_model=Health, tags=["meta"])
-def health() -> Response:
+def health(state: State) -> Response:
     """Liveness for the desktop's connectivity probe; no auth, no database."""
     return json_response(
         {
             "status": "ok",
             "api_version": API_VERSION,
-            "server_time": iso(utcnow()),
+            "server_time": iso(state.now()),
             "server_version": SERVER_VERSION,
         }
     )

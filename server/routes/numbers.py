@@ -28,7 +28,7 @@ from server.routes import AUTHED, errors
 from server.schemas import LetterNumber, LetterRequest, Reservation, ReserveRequest
 from server.scope import in_scope
 from server.serialize import iso
-from server.state import ServerState, utcnow
+from server.state import ServerState
 
 router = APIRouter(tags=["numbers"])
 
@@ -92,7 +92,7 @@ def letter_number(
 def _letter_number(
     body: LetterRequest, principal: Principal, session: Session, state: ServerState
 ) -> Response:
-    now = utcnow()
+    now = state.now()
     office = _office(session, principal, body.office_code)
     default_klasifikasi = _letter_type(state, body.letter_type, office)
     today = state.local_date(now)
@@ -185,7 +185,7 @@ def reserve(
 def _reserve(
     body: ReserveRequest, principal: Principal, session: Session, state: ServerState
 ) -> Response:
-    now = utcnow()
+    now = state.now()
     office = _office(session, principal, body.office_code)
     _letter_type(state, body.letter_type, office)
     year = state.local_date(now).year

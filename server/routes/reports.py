@@ -7,20 +7,19 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 
 from desktop.domain.workflow import TERMINAL_STATES
-from server.deps import CurrentPrincipal, DbSession
+from server.deps import CurrentPrincipal, DbSession, State
 from server.idempotency import json_response
 from server.models import Application
 from server.routes import AUTHED, errors
 from server.schemas import ReportSummary
 from server.scope import scope_clause
-from server.state import utcnow
 
 router = APIRouter(tags=["reports"])
 
 
 @router.get("/reports/summary", response_model=ReportSummary, responses=errors(*AUTHED))
-def summary(principal: CurrentPrincipal, session: DbSession) -> Response:
-    now = utcnow()
+def summary(principal: CurrentPrincipal, session: DbSession, state: State) -> Response:
+    now = state.now()
     scope = scope_clause(Application.office_code, principal.office.code)
     by_status = dict(
         session.execute(

@@ -1,6 +1,8 @@
 """Helpers for the server suite: a logged-in HTTP client per role, and application factories.
 
-All requests go over real HTTP to the `live_server` subprocess (tests/live_server.py).
+All requests go over real HTTP to the `live_server` subprocess (tests/live_server.py), or, for
+tests that move time or need a catalogue layer of their own, to the `harness_server`
+(tests/server/harness.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,17 @@ import requests
 
 from desktop.domain.identity import encode_nik
 from tests.live_server import LiveServer, fresh_server, live_server  # noqa: F401
+from tests.server.harness import ServerClock, start_harness_server
+
+HARNESS_CATALOGUE = {
+    "regions/14.toml": """\
+# Test layer (province 14, under regions/1471.toml): a letter the camat decides.
+[[layanan]]
+kode = "SK-PINDAH"
+tingkat_keputusan = "kecamatan"
+"""
+}
+"""The harness server's catalogue layer: one explicit `tingkat_keputusan` override."""
 
 _serials = itertools.count(1)
 _rng = random.Random(4)
@@ -208,3 +221,16 @@ def new_login(live_server: LiveServer) -> Iterator[Callable[[str], Api]]:  # noq
     yield make
     for api in made:
         api.http.close()
+
+
+@pytest.fixture(scope="session")
+def harness_server() -> Iterator[LiveServer]:
+    """A second server for the whole run with a movable clock (`clock` fixture) and the
+    `HARNESS_CATALOGUE` layer. Its clock only goes forward: log in after a jump."""
+    with start_harness_server(catalogue_layers=HARNESS_CATALOGUE) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def clock(harness_server: LiveServer) -> ServerClock:
+    return ServerClock(harness_server)

@@ -346,26 +346,3 @@ def test_adminduk_is_decided_at_the_dinas(live_server: Any, login: Any) -> None:
     lurah.act(letter["id"], "verify", 2)
     lurah.act(letter["id"], "validate", 3)
     assert lurah.act(letter["id"], "sign", 4)["application"]["status"] == "signed"
-
-
-def test_service_roles_and_decision_levels() -> None:
-    """The catalogue's `peran_verifikasi` / `peran_validasi` narrow the workflow's roles."""
-    from dataclasses import replace
-
-    from desktop.domain.catalogue import load_catalogue
-    from desktop.domain.workflow import RefusalCode, Role, State
-    from server.applications import decision_level, service_refusal
-
-    catalogue = load_catalogue("1471")
-    kk, letter = catalogue.services["KK-KTPEL-WNI"], catalogue.services["SKTM"]
-    assert decision_level(kk) == "dinas" and decision_level(letter) == "kelurahan"
-    assert service_refusal(kk, "dinas", State.SUBMITTED, Role.VERIFIER) is None
-    for level in ("kelurahan", "kecamatan"):
-        refusal = service_refusal(kk, level, State.VALIDATED, Role.VALIDATOR)
-        assert refusal is not None and refusal.code is RefusalCode.ROLE_NOT_ALLOWED
-    assert service_refusal(letter, "kelurahan", State.VALIDATED, Role.VALIDATOR) is None
-    assert service_refusal(letter, "kelurahan", State.DRAFT, Role.OPERATOR) is None
-    narrowed = replace(letter, validator_roles=("supervisor",))
-    refusal = service_refusal(narrowed, "kelurahan", State.VERIFIED, Role.VALIDATOR)
-    assert refusal is not None and "Supervisor" in refusal.message
-    assert service_refusal(narrowed, "kelurahan", State.SUBMITTED, Role.VERIFIER) is None
