@@ -70,6 +70,16 @@ class Api:
         self.http.headers["Authorization"] = "Bearer " + self.tokens["access_token"]
         return r
 
+    def refresh(self) -> None:
+        """New tokens from the refresh token (no password check): after the clock moved."""
+        r = self.http.post(
+            self.server.api + "/auth/refresh",
+            json={"refresh_token": self.tokens["refresh_token"]},
+        )
+        assert r.status_code == 200, r.text
+        self.tokens = r.json()
+        self.http.headers["Authorization"] = "Bearer " + self.tokens["access_token"]
+
     @property
     def me(self) -> dict[str, Any]:
         me: dict[str, Any] = self.tokens["user"]
@@ -226,7 +236,7 @@ def new_login(live_server: LiveServer) -> Iterator[Callable[[str], Api]]:  # noq
 @pytest.fixture(scope="session")
 def harness_server() -> Iterator[LiveServer]:
     """A second server for the whole run with a movable clock (`clock` fixture) and the
-    `HARNESS_CATALOGUE` layer. Its clock only goes forward: log in after a jump."""
+    `HARNESS_CATALOGUE` layer. Its clock only goes forward: refresh or log in after a jump."""
     with start_harness_server(catalogue_layers=HARNESS_CATALOGUE) as server:
         yield server
 

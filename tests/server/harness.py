@@ -18,8 +18,8 @@ in `tests/`, which is not part of the installed package and which `server/` neve
 (`tests/server/test_clock.py` checks both). See docs/architecture/server.md, "Time".
 
 The clock only moves forward (a server's history never runs backwards), so a harness server is
-shared by the tests of one module at most, and each test logs in again after a jump that
-outlives the access tokens (15 minutes).
+shared by tests that refresh their tokens (or log in) again after a jump that outlives the
+access tokens (15 minutes).
 """
 
 from __future__ import annotations

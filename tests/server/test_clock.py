@@ -4,7 +4,7 @@ Each behaviour that waits for time (a claim's lease, token lifetimes, the lock-o
 its duration, the SLA, a new day and a new year) is checked on the `harness_server` by moving
 its clock (`clock.advance(...)`) instead of sleeping or rewriting times in the database. Its
 clock only goes forward and outlives the 15-minute access tokens at every jump, so each test
-logs in again after one.
+refreshes its tokens after one (or logs in again, past the refresh token's 8 hours).
 """
 
 from __future__ import annotations
@@ -113,8 +113,8 @@ def test_a_claim_expires_after_its_lease(harness_server: LiveServer, clock: Serv
     assert other.post(f"/applications/{app['id']}/claim").json()["code"] == "claimed_by_other"
 
     clock.advance(seconds=31)
-    holder.login()
-    other.login()
+    holder.refresh()
+    other.refresh()
     assert holder.get(f"/applications/{app['id']}").json()["claim"] is None
     mine = holder.get("/applications", params={"claimed_by_me": "true", "limit": 200}).json()
     assert app["id"] not in {i["id"] for i in mine["items"]}
@@ -207,7 +207,7 @@ def test_an_application_falls_overdue_when_its_sla_passes(
 
     assert app["id"] not in overdue()
     clock.advance(hours=23, minutes=59)
-    operator.login()
+    operator.login()  # past the refresh token's 8 hours too
     assert app["id"] not in overdue()
     clock.advance(minutes=2)
     assert app["id"] in overdue()
