@@ -12,13 +12,20 @@ fatal: one bad record never blocks the whole queue. Unknown status values are *n
 state ``unreadable_ids``, in the same transaction as the page) because ``last_seq`` has moved past
 them: the first pull of each run (so after an upgrade) fetches them again one by one with
 ``GET /applications/{id}`` and keeps those it can now read.
+
+While the server cannot be reached, the shell probes ``/health`` (`SyncService.probe`) after
+delays from `Backoff`: 1, 2, 4, 8, then every 10 s at most, each shortened by a random part so
+that the counters of a whole city do not knock at the same moment after an outage. The first
+answer ends the wait and a pull follows, so the app is back within seconds of the server.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -38,6 +45,41 @@ UNREADABLE_KEY = "unreadable_ids"
 """Sync-state key: JSON list of ids skipped as unreadable, to fetch again after an upgrade."""
 MAX_UNREADABLE_REMEMBERED = 2_000
 MAX_REFETCH_PER_PULL = 200
+
+
+PROBE_TIMEOUT_SECONDS = 3.0
+
+
+class Backoff:
+    """Capped exponential delays with jitter: ``initial * factor**n``, at most `cap`, each
+    shortened by up to `jitter` of itself (so never above the cap). `reset()` after success."""
+
+    def __init__(
+        self,
+        initial: float = 1.0,
+        cap: float = 10.0,
+        *,
+        factor: float = 2.0,
+        jitter: float = 0.2,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if not (0 < initial <= cap and factor >= 1 and 0 <= jitter < 1):
+            raise ValueError("invalid backoff")
+        self.initial = initial
+        self.cap = cap
+        self.factor = factor
+        self.jitter = jitter
+        self._rng = rng
+        self.attempts = 0
+
+    def next_delay(self) -> float:
+        """Seconds to wait before the next attempt (and count this attempt)."""
+        base = min(self.cap, self.initial * self.factor ** min(self.attempts, 32))
+        self.attempts += 1
+        return base * (1 - self.jitter * self._rng())
+
+    def reset(self) -> None:
+        self.attempts = 0
 
 
 def _load_ids(text: str | None) -> list[str]:
@@ -70,7 +112,7 @@ class PullResult:
     def summary(self) -> str:
         """One Indonesian line for the status bar."""
         if self.already_running:
-            return "Penarikan data sedang berjalan."
+            return "Pembaruan antrean sedang berjalan."
         text = f"{self.pulled} perubahan diterima"
         if self.skipped:
             text += f", {self.skipped} data tidak dapat dibaca dan dilewati"
@@ -99,6 +141,17 @@ class SyncService:
         self.page_size = page_size
         self._running = threading.Lock()
         self._refetched = False  # unreadable ids of earlier runs retried in this run
+
+    def probe(self, ctx: TaskContext | None = None) -> bool:
+        """Can the server be reached? One short ``GET /health`` (no sign-in needed). Any HTTP
+        answer counts: the server is there (the pull that follows reports anything else)."""
+        try:
+            self.api.request("GET", "/health", auth=False, timeout=PROBE_TIMEOUT_SECONDS)
+        except ConnectionFailure:
+            return False
+        except LoketError:
+            return True
+        return True
 
     def pull(self, ctx: TaskContext | None = None) -> PullResult:
         """Pull until the server has nothing more. Raises `LoketError` after saving progress."""
@@ -138,7 +191,7 @@ class SyncService:
                 if last_seq < since:
                     raise BadResponse(
                         "Server mengirim urutan perubahan yang mundur; "
-                        "penarikan dihentikan agar data lokal tetap benar."
+                        "pembaruan dihentikan agar data lokal tetap benar."
                     )
                 readable = {summary.id for summary, _raw in parsed}
                 unreadable = [i for i in unreadable if i not in readable]
@@ -148,7 +201,7 @@ class SyncService:
                 result.last_seq = last_seq
                 if ctx is not None:
                     ctx.progress(
-                        result.pulled, None, f"Menarik perubahan antrean: {result.pulled} data"
+                        result.pulled, None, f"Memperbarui antrean: {result.pulled} data diterima"
                     )
                 if not has_more or last_seq == since:
                     break

@@ -16,7 +16,7 @@ from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import BadResponse, ConnectionFailure
 from desktop.services.auth import AuthService
 from desktop.services.secrets import SecretStore
-from desktop.services.sync import SyncService
+from desktop.services.sync import Backoff, SyncService
 from desktop.services.tasks import Cancelled, Progress, TaskContext, TaskHandle
 from tests.desktop.support import (
     MemoryKeyring,
@@ -61,7 +61,7 @@ def test_full_pull_then_incremental(live_server: LiveServer, store: Store) -> No
     result = sync.pull(context(progress.append))
     assert result.pulled == server_total(live_server) == store.count()
     assert result.pages >= 4 and len(progress) == result.pages
-    assert "Menarik perubahan" in progress[-1].text
+    assert "Memperbarui antrean" in progress[-1].text
     state = store.sync_state()
     assert state.last_seq == result.last_seq and state.last_pull_at and not state.last_error
     again = sync.pull()
@@ -287,3 +287,39 @@ def test_pull_leaves_out_finished_applications_past_retention(
         assert all(cache.summary(app_id) is None for app_id in expired)
     finally:
         cache.close()
+
+
+# -- reconnect: backoff and probe (issue 8 item 9) ---------------------------------------------
+
+
+def test_backoff_doubles_to_a_cap_with_jitter_below_it() -> None:
+    highest = Backoff(rng=lambda: 0.0)  # no jitter drawn: the plain schedule
+    assert [highest.next_delay() for _ in range(7)] == [1, 2, 4, 8, 10, 10, 10]
+    lowest = Backoff(rng=lambda: 0.999999)
+    for base in (1, 2, 4, 8, 10, 10):
+        delay = lowest.next_delay()
+        assert base * 0.8 <= delay < base  # jitter only shortens: never above the cap
+    lowest.reset()
+    assert lowest.attempts == 0 and lowest.next_delay() == pytest.approx(0.8, abs=1e-5)
+    with pytest.raises(ValueError):
+        Backoff(initial=20, cap=10)
+
+
+def test_probe_tells_down_from_up_without_signing_in(live_server: LiveServer, store: Store) -> None:
+    proxy = TcpProxy(int(live_server.url.rsplit(":", 1)[1]))
+    try:
+        api = ApiClient(proxy.url, device_id=str(uuid.uuid4()), timeout=5)  # not signed in
+        sync = SyncService(api, store)
+        assert sync.probe() is True and api.connection.online is True
+        proxy.down()
+        assert sync.probe() is False and api.connection.online is False
+        proxy.up()
+        assert sync.probe() is True and api.connection.online is True
+    finally:
+        proxy.close()
+
+
+def test_probe_counts_any_http_answer_as_reachable(store: Store) -> None:
+    with ScriptedHttpServer() as srv:  # no /health route: 404, but the server is there
+        sync = SyncService(ApiClient(srv.url, device_id="d", timeout=5), store)
+        assert sync.probe() is True
