@@ -1,5 +1,8 @@
-"""The workbench's keyboard shortcuts, as data: the widgets, the shell's help menu and the user
-manual all read this one table, so they cannot disagree.
+"""The keyboard shortcuts, as data: the widgets, the shell's help (F1, `ShortcutHelpDialog`) and
+the user manual all read these tables, so they cannot disagree. `SHORTCUTS` is the workbench's
+(its keys are installed from it); `SHELL_SHORTCUTS` lists the keys of the whole window (F1, F5,
+Ctrl+F, Ctrl+L) and of the queue, which are never active at the same time as the workbench's
+own Enter/Esc.
 
 Key choice: a verifier types notes and reasons while deciding, so decisions use Ctrl+Shift with
 letters that mean nothing in a text field (not V: Ctrl+Shift+V is "paste as plain text" in many
@@ -15,13 +18,17 @@ platform.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from desktop.domain.workflow import Action
 
 _CONTEXT = "WorkbenchShortcuts"
 
+SCOPE_SHELL = "Di mana saja"
+SCOPE_QUEUE = "Antrean"
 SCOPE_APPLICATION = "Permohonan"
 SCOPE_CHECKLIST = "Persyaratan"
 SCOPE_VIEWER = "Penampil dokumen"
@@ -106,7 +113,26 @@ SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("dialog_cancel", ("Esc",), "Batal / tutup dialog", SCOPE_DIALOG),
 )
 
-BY_ID: dict[str, Shortcut] = {s.id: s for s in SHORTCUTS}
+SHELL_SHORTCUTS: tuple[Shortcut, ...] = (
+    Shortcut("shell_help", ("F1",), "Daftar pintasan keyboard ini", SCOPE_SHELL),
+    Shortcut("refresh", ("F5",), "Perbarui antrean dari server", SCOPE_SHELL),
+    Shortcut("find", ("Ctrl+F",), "Cari permohonan (permohonan yang terbuka ditutup)", SCOPE_SHELL),
+    Shortcut("lock", ("Ctrl+L",), "Kunci layar", SCOPE_SHELL),
+    Shortcut(
+        "queue_open",
+        ("Enter",),
+        "Buka permohonan terpilih. Di kotak cari: buka nomor pendaftaran yang diketik, "
+        "atau satu-satunya hasil",
+        SCOPE_QUEUE,
+    ),
+    Shortcut("queue_results", ("Down", "Tab"), "Dari kotak cari ke daftar hasil", SCOPE_QUEUE),
+    Shortcut("queue_clear", ("Esc",), "Di kotak cari: hapus teks pencarian", SCOPE_QUEUE),
+)
+"""Keys of the main window and the queue (installed by the window and the queue page)."""
+
+ALL_SHORTCUTS: tuple[Shortcut, ...] = SHELL_SHORTCUTS + SHORTCUTS
+
+BY_ID: dict[str, Shortcut] = {s.id: s for s in ALL_SHORTCUTS}
 BY_ACTION: dict[Action, Shortcut] = {s.action: s for s in SHORTCUTS if s.action is not None}
 
 
@@ -115,13 +141,20 @@ def keys(shortcut_id: str) -> tuple[str, ...]:
     return BY_ID[shortcut_id].keys
 
 
-def help_html() -> str:
-    """The table as HTML, grouped by scope, for the help popup and the manual."""
-    from html import escape
+def scanner_note() -> str:
+    return QCoreApplication.translate(
+        _CONTEXT,
+        "Pemindai kode batang/QR: pindai kode pada tanda terima, dan permohonan bernomor itu "
+        "langsung dibuka (di mana pun kursor berada). Kode yang bukan nomor pendaftaran yang sah "
+        "tidak membuka apa pun.",
+    )
 
+
+def help_html() -> str:
+    """The tables as HTML, grouped by scope, for the help popup and the manual."""
     rows: list[str] = []
     scope = ""
-    for s in SHORTCUTS:
+    for s in ALL_SHORTCUTS:
         if s.scope != scope:
             scope = s.scope
             title = QCoreApplication.translate(_CONTEXT, scope)
@@ -136,9 +169,30 @@ def help_text() -> str:
     """The table as plain text (manual, tooltips, logs)."""
     lines: list[str] = []
     scope = ""
-    for s in SHORTCUTS:
+    for s in ALL_SHORTCUTS:
         if s.scope != scope:
             scope = s.scope
             lines.append(f"{QCoreApplication.translate(_CONTEXT, scope)}:")
         lines.append(f"  {s.keys_text:<24} {s.label_tr}")
     return "\n".join(lines)
+
+
+class ShortcutHelpDialog(QDialog):
+    """Every shortcut, in Indonesian, with one "Tutup" button (Qt ships no Indonesian
+    translation for its standard buttons, so the text is set here)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Pintasan keyboard"))
+        self.browser = QTextBrowser(self)
+        self.browser.setObjectName("shortcut_table")
+        self.browser.setHtml(help_html() + "<p>" + escape(scanner_note()) + "</p>")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setText(self.tr("Tutup"))
+        close.setDefault(True)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.browser)
+        layout.addWidget(self.buttons)
+        self.resize(620, 600)
