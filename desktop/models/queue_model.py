@@ -304,6 +304,14 @@ class QueueModel(QAbstractTableModel):
             row = self._row_of_rid(rid)
         return row
 
+    def rid_at(self, row: int) -> int | None:
+        """The store's row handle at `row` (cheaper to keep than the id)."""
+        return self._rids[row] if 0 <= row < len(self._rids) else None
+
+    def loaded_row_of_rid(self, rid: int) -> int:
+        """Row of `rid` among the ids read so far, or -1; never reads more (keystroke path)."""
+        return self._row_of_rid(rid)
+
     def _row_of_rid(self, rid: int) -> int:
         try:
             return self._rids.index(rid)

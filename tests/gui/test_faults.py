@@ -66,7 +66,7 @@ def test_server_down_mid_session_keeps_open_work(
 
             proxy.down()
             pull_now(qtbot, loket)
-            assert "penarikan gagal" in window.sync_label.text()
+            assert "pembaruan terakhir gagal" in window.sync_label.text()
             qtbot.waitUntil(
                 lambda: "Tidak tersambung" in window.connection_label.text(), timeout=WAIT
             )
@@ -111,7 +111,7 @@ def test_server_down_during_token_refresh(
             qtbot.wait(2200)  # the access token has expired
             proxy.down()
             pull_now(qtbot, loket)  # needs a refresh first, which cannot reach the server
-            assert "penarikan gagal" in loket.window.sync_label.text()
+            assert "pembaruan terakhir gagal" in loket.window.sync_label.text()
             assert loket.auth.session_valid and not loket.window.locked
             proxy.up()
             pull_now(qtbot, loket)
@@ -241,7 +241,7 @@ def test_garbage_truncated_and_newer_server_json(
         ):
             scripted_server.route("GET", "/api/v1/applications/changes", responder)
             pull_now(qtbot, loket)
-            assert "penarikan gagal" in window.sync_label.text()
+            assert "pembaruan terakhir gagal" in window.sync_label.text()
             assert page.model.rowCount() == 2  # local data untouched
         tooltip = window.sync_label.toolTip()
         assert "server" in tooltip.lower()

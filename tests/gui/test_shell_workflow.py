@@ -86,7 +86,7 @@ def test_verifier_and_validator_work_the_queue(
         assert "Siti Nurhaliza Lubis" in window.user_label.text()
         assert "Petugas verifikasi" in window.user_label.text()
         qtbot.waitUntil(lambda: "Tersambung" in window.connection_label.text(), timeout=WAIT)
-        assert "Tarik terakhir" in window.sync_label.text()
+        assert "Antrean diperbarui pukul" in window.sync_label.text()
         # Everything in scope is cached, except finished applications past retention.
         items = feed_items(live_server.api, "verifier1")
         kept = len(items) - len(past_retention(items, RETENTION_DAYS))
@@ -255,8 +255,11 @@ def test_409_when_a_second_user_acted_first(
         search(qtbot, loket, f"{tag} fajar")
         qtbot.mouseClick(page.status_buttons[""], Qt.MouseButton.LeftButton)
         open_row(qtbot, loket, 0)
-        message = wait_message(qtbot, loket, "warning")
-        assert "sedang dikerjakan oleh Andi Saputra (verifier2)" in message
+        qtbot.waitUntil(
+            lambda: "sedang ditangani oleh Andi Saputra (verifier2)" in wb.message_label.text(),
+            timeout=WAIT,
+        )
+        assert "Hanya baca" in wb.message_label.text()
         assert not wb.holds_claim()
         assert not wb.action_buttons[Action.VERIFY].isEnabled()
         colleague.release(app2["id"])

@@ -3,9 +3,13 @@
 The reader sends the registration number from the receipt's code as keystrokes a few
 milliseconds apart, then Enter. People type at 100+ ms per key. So a burst of at least
 `MIN_LENGTH` characters, each within `MAX_GAP_MS` of the previous one, ending in Enter, is a
-scan; anything slower is typing and is left alone. Keys still reach the focused widget (we cannot
-know a burst is a scan until it ends); only the final Enter of a recognised scan is consumed, so
-it does not also trigger the focused widget's default action.
+scan; anything slower is typing and is left alone. The reader types its Enter into the widget
+that took the code, so an Enter elsewhere ends no scan. Keys still reach the focused widget (we
+cannot know a burst is a scan until it ends). The final Enter of every scan is consumed, valid or
+not:
+a scan that is not a registration number (wrong check digit, a reader that dropped characters,
+some other code) must never reach the focused widget as Enter, where it would open the selected
+row. Only an exact number opens an application.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QWidget
 
-from desktop.domain.numbering import NumberError, parse_registration_number
+from desktop.views.queue.entry import read_number
 
 MAX_GAP_MS = 40.0
-MIN_LENGTH = 15
+MIN_LENGTH = 8
+"""A registration number is 15 digits (18 with separators); a shorter burst is still a scan (a
+reader that dropped characters), to be refused, not typing. Nobody types 8 keys 40 ms apart."""
 
 
 class BarcodeWedge(QObject):
@@ -32,9 +38,12 @@ class BarcodeWedge(QObject):
     """
 
     scanned = Signal(str)
-    """The canonical registration number, e.g. ``1471-261124-0042-6``."""
+    """The canonical registration number, e.g. ``1471-261124-0042-6`` (or a complete
+    provisional number, ``SEM-…``)."""
     rejected = Signal(str)
     """A fast burst that was not a valid registration number (Indonesian reason)."""
+    rejected_code = Signal(str, str)
+    """The same, with what was read: (burst text, Indonesian reason)."""
 
     def __init__(self, window: QWidget, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(window)
@@ -42,6 +51,7 @@ class BarcodeWedge(QObject):
         self._clock = clock
         self._chars: list[str] = []
         self._last_ms = 0.0
+        self._target: QObject | None = None  # the widget that took the burst's last character
         self.enabled = True
         app = QApplication.instance()
         if app is not None:
@@ -54,6 +64,7 @@ class BarcodeWedge(QObject):
 
     def reset(self) -> None:
         self._chars.clear()
+        self._target = None
 
     def _now_ms(self, event: QKeyEvent) -> float:
         stamp = event.timestamp()
@@ -80,21 +91,25 @@ class BarcodeWedge(QObject):
         key = event.key()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             burst = "".join(self._chars)
-            self._chars.clear()
-            if gap_ms <= MAX_GAP_MS and len(burst) >= MIN_LENGTH:
-                try:
-                    number = parse_registration_number(burst)
-                except NumberError as exc:
-                    self.rejected.emit(str(exc))
-                    return False
-                self.scanned.emit(str(number))
+            same_field = watched is self._target
+            self.reset()
+            # A reader types its Enter where it typed the code; an Enter in another widget
+            # follows typing that only happened to be fast (a paste tool, a test), not a scan.
+            if gap_ms <= MAX_GAP_MS and len(burst) >= MIN_LENGTH and same_field:
+                entry = read_number(burst)
+                if entry.kind != "number":
+                    self.rejected.emit(entry.reason)
+                    self.rejected_code.emit(burst, entry.reason)
+                    return True  # never Enter for the focused widget (it would open a row)
+                self.scanned.emit(entry.value)
                 return True
             return False
         text = event.text()
         if not text or not text.isprintable():
-            self._chars.clear()
+            self.reset()
             return False
         if gap_ms > MAX_GAP_MS:
             self._chars.clear()
         self._chars.append(text)
+        self._target = watched
         return False

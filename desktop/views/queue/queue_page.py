@@ -7,11 +7,19 @@ the visible rows are right at once, however many rows match. When typing pauses
 than the window holds, the complete id list, which the model appends after the window. A new
 keystroke cancels both (the SQL is interrupted, so it stops competing for the CPU). A refresh
 after a pull keeps the selected application and the scroll position, by id, not by row number.
+
+Keyboard: in the search box Enter opens an exact registration number (a wrong or partial one is
+refused with the reason, see `entry.classify`) or the single result, and otherwise moves into the
+results, as Down does; Esc clears the text; one Tab reaches the table. Typing on the table goes
+to the search box. When nothing is shown, `EmptyState` says why (loading, not loaded, nothing
+matches with a "Hapus saringan" way out, or an empty queue).
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import time
 from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -33,10 +41,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.domain.workflow import Role, State
+from desktop.domain.workflow import TERMINAL_STATES, Role, State
 from desktop.models.queue_model import Completion, QueueModel
-from desktop.models.store import QueryCancelled, QueueQuery
+from desktop.models.store import RETENTION_DAYS, QueryCancelled, QueueQuery
 from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
+from desktop.views.queue.empty_state import EmptyState
+from desktop.views.queue.entry import classify
+from desktop.views.queue.flow_layout import FlowLayout
+from desktop.views.queue.office_filter import OfficeCombo
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +63,15 @@ STATUS_TABS: tuple[State, ...] = (
     State.REJECTED,
     State.CANCELLED,
 )
+OPEN_KEY = "open"
+"""The "Belum selesai" tab: every status that still has work to do."""
+OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in STATUS_TABS if s not in TERMINAL_STATES)
+FINISHED_STATUSES = frozenset(s.value for s in TERMINAL_STATES)
 DEFAULT_COLUMN_WIDTHS = (135, 165, 135, 0, 105, 140, 122, 105, 100)  # 0 = stretch
+SCAN_SECONDS = 3.0
+"""A barcode scan ends well within this after its first key; see `after_scan`."""
+BURST_GAP_SECONDS = 0.04
+"""Keys closer than this belong to one run (a reader's burst), as in `BarcodeWedge`."""
 ID_WINDOW = 256
 """Ids a keystroke reads: two blocks of rows, some seven screens at 1080p. The rest arrives from a
 worker (~50-100 ms after typing pauses) well before anyone can scroll that far."""
@@ -61,7 +81,8 @@ every 120-200 ms), so fast typing does not start work the next key would throw a
 
 
 def default_status_for(roles: Iterable[Role]) -> State | None:
-    """The status a role works on first: verifiers see submitted, validators verified."""
+    """The status a role works on first: verifiers see submitted, validators verified.
+    None (supervisors, administrators): "Belum selesai", the open work of every status."""
     roles = tuple(roles)
     if Role.VERIFIER in roles:
         return State.SUBMITTED
@@ -82,10 +103,52 @@ def _canceller(handles: list[TaskHandle]) -> Callable[..., None]:
     return cancel
 
 
+class SearchEdit(QLineEdit):
+    """The search box: Enter, Down and Esc are reported, not swallowed by QLineEdit."""
+
+    entered = Signal()
+    down_pressed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.before_burst: tuple[str, float] | None = None
+        """The text before the current run of fast keys began, and when (see `after_scan`)."""
+        self._last_key = 0.0
+
+    def note_key(self, text_before: str) -> None:
+        """A key is about to change the text: remember the text if a new run of keys begins."""
+        now = time.monotonic()
+        if now - self._last_key > BURST_GAP_SECONDS:
+            self.before_burst = (text_before, now)
+        self._last_key = now
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.text():
+            self.note_key(self.text())
+        key = event.key()
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
+            event.accept()
+            self.entered.emit()
+            return
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown) and plain:
+            event.accept()
+            self.down_pressed.emit()
+            return
+        if key == Qt.Key.Key_Escape and plain and self.text():
+            event.accept()
+            self.clear()
+            return
+        super().keyPressEvent(event)
+
+
 class QueueTable(QTableView):
-    """Table that opens the current row on Enter (double-click too)."""
+    """Table that opens the current row on Enter (double-click too). Letters and digits typed
+    here go to the search box (`typed`) instead of Qt's keyboard search, which jumps to a row
+    whose number merely starts with what was typed (and walks the whole model to find it)."""
 
     activated_id = Signal(str)
+    typed = Signal(str)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -94,7 +157,18 @@ class QueueTable(QTableView):
                 self._emit(index)
                 event.accept()
                 return
+        text = event.text()
+        modifiers = event.modifiers() & ~(
+            Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier
+        )
+        if text and text.isprintable() and not text.isspace() and not modifiers:
+            event.accept()
+            self.typed.emit(text)
+            return
         super().keyPressEvent(event)
+
+    def keyboardSearch(self, search: str) -> None:
+        """Never: a prefix match must not select (and then open) another application."""
 
     def _emit(self, index: QModelIndex) -> None:
         model = self.model()
@@ -108,6 +182,8 @@ class QueuePage(QWidget):
     """Antrean: filters, search, counts per status, table. Emits `open_requested(id)`."""
 
     open_requested = Signal(str)
+    number_requested = Signal(str)
+    """Enter on an exact registration (or provisional) number: open exactly that one."""
     refresh_requested = Signal()
 
     def __init__(
@@ -131,42 +207,53 @@ class QueuePage(QWidget):
         self._counts_fresh = False  # `counts` belong to the current filters
         self._background: list[TaskHandle] = []
         self.counts: dict[str, int] = {}
+        self._loading = False
+        self._load_error = ""
+        self._wanted_rid: int | None = None  # the person's selection, kept across queries
+        self._restoring = False
+        self._typeahead_at: float | None = None  # when typing on the table began a search
         model.set_window(ID_WINDOW)
 
         # -- status tabs with counts ---------------------------------------------------------
         self.status_group = QButtonGroup(self)
         self.status_group.setExclusive(True)
         self.status_buttons: dict[str, QPushButton] = {}
-        tabs = QHBoxLayout()
-        tabs.setSpacing(4)
-        for key, label in [("", self.tr("Semua"))] + [(s.value, s.label) for s in STATUS_TABS]:
+        tabs = FlowLayout(spacing=4)  # wraps rather than cut a label off on a narrow screen
+        tabs_spec = [(OPEN_KEY, self.tr("Belum selesai")), ("", self.tr("Semua"))]
+        for key, label in tabs_spec + [(s.value, s.label) for s in STATUS_TABS]:
             button = QPushButton(label, self)
             button.setCheckable(True)
             button.setProperty("status", key)
             button.setStyleSheet(
-                "QPushButton { border: 1px solid #c8c6c4; border-radius: 12px; padding: 3px 10px;"
+                "QPushButton { border: 1px solid #c8c6c4; border-radius: 12px; padding: 3px 8px;"
                 " background: #faf9f8; }"
                 "QPushButton:checked { background: #0f6cbd; color: white; border-color: #0f6cbd; }"
             )
+            if key == OPEN_KEY:
+                button.setToolTip(self.tr("Semua permohonan yang masih perlu dikerjakan"))
             self.status_group.addButton(button)
             self.status_buttons[key] = button
             tabs.addWidget(button)
-        tabs.addStretch(1)
         self.status_group.buttonToggled.connect(self._status_toggled)
 
         # -- filter bar ----------------------------------------------------------------------
-        self.search_edit = QLineEdit(self)
+        self.search_edit = SearchEdit(self)
         self.search_edit.setPlaceholderText(
             self.tr("Cari nama, NIK, atau nomor pendaftaran (Ctrl+F)")
         )
         self.search_edit.setClearButtonEnabled(True)
         self.search_edit.textChanged.connect(self._text_changed)
+        self.search_edit.entered.connect(self._search_entered)
+        self.search_edit.down_pressed.connect(self.enter_results)
         self.service_combo = QComboBox(self)
         self.service_combo.setMinimumContentsLength(18)
         self.service_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
-        self.office_combo = QComboBox(self)
+        self.office_combo = OfficeCombo(self.tr("Semua kantor"), self)
+        self.office_combo.setToolTip(
+            self.tr("Ketik untuk mencari kantor; memilih kecamatan ikut menampilkan kelurahannya")
+        )
         self.office_combo.setMinimumContentsLength(16)
         self.office_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
@@ -216,14 +303,32 @@ class QueuePage(QWidget):
         hh.sortIndicatorChanged.connect(self._sort_changed)
         self.table.doubleClicked.connect(self.table._emit)
         self.table.activated_id.connect(self.open_requested.emit)
+        self.table.typed.connect(self._typed_on_table)
+        self.table.selectionModel().currentChanged.connect(self._current_changed)
+        self.empty_state = EmptyState(self.table)
+        self.empty_state.clear_button.clicked.connect(self.clear_filters)
 
+        self.notice_label = QLabel(self)
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice_label.hide()
+        self.window_note = QLabel(
+            self.tr(
+                "Permohonan yang selesai, ditolak atau dibatalkan lebih dari %1 hari lalu tidak "
+                "disimpan di komputer ini. Untuk membukanya, ketik atau pindai nomor "
+                "pendaftarannya lalu tekan Enter: Loket mencarinya di server."
+            ).replace("%1", str(RETENTION_DAYS)),
+            self,
+        )
+        self.window_note.setWordWrap(True)
+        self.window_note.setStyleSheet("QLabel { color: #605e5c; }")
+        self.window_note.hide()
         self.footer_label = QLabel(self)
         self.footer_label.setStyleSheet("QLabel { color: #605e5c; }")
         self.hint_label = QLabel(
             self.tr(
-                "Enter: buka \u2022 Ctrl+F: cari \u2022 F5: perbarui \u2022 "
-                "pemindai kode: langsung "
-                "membuka permohonan"
+                "Enter: buka \u2022 \u2193: ke daftar \u2022 Esc: hapus pencarian \u2022 "
+                "F5: perbarui \u2022 F1: semua pintasan"
             ),
             self,
         )
@@ -236,8 +341,25 @@ class QueuePage(QWidget):
         layout.setContentsMargins(12, 10, 12, 6)
         layout.addLayout(tabs)
         layout.addLayout(bar)
+        layout.addWidget(self.notice_label)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.window_note)
         layout.addLayout(footer)
+
+        # Tab: search -> table -> the other filters -> status tabs -> search.
+        chain: list[QWidget] = [
+            self.search_edit,
+            self.table,
+            self.empty_state.clear_button,
+            self.service_combo,
+            self.office_combo,
+            self.overdue_check,
+            self.mine_check,
+            self.refresh_button,
+            *self.status_buttons.values(),
+        ]
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
         self._background_timer = QTimer(self)
         self._background_timer.setSingleShot(True)
@@ -246,14 +368,89 @@ class QueuePage(QWidget):
         model.completed.connect(self._update_footer)
         self.destroyed.connect(_canceller(self._background))
 
-        initial = self.status_buttons.get(default_status.value if default_status else "")
-        (initial or self.status_buttons[""]).setChecked(True)
+        initial = self.status_buttons.get(default_status.value if default_status else OPEN_KEY)
+        (initial or self.status_buttons[OPEN_KEY]).setChecked(True)
 
     # -- public ------------------------------------------------------------------------------
 
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_edit.selectAll()
+
+    def enter_results(self) -> None:
+        """From the search box into the table, on the selected row or else the first."""
+        if self.model.rowCount() == 0:
+            return
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        index = self.table.currentIndex()
+        if not index.isValid():
+            index = self.model.index(0, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(index)
+
+    def show_notice(self, text: str, kind: str = "warning") -> None:
+        """A sentence above the table that stays until the search or a filter changes."""
+        color = {"warning": "#8a3b00", "error": "#b3261e"}.get(kind, "#323130")
+        self.notice_label.setStyleSheet(f"QLabel {{ color: {color}; }}")
+        self.notice_label.setText(text)
+        self.notice_label.show()
+
+    def clear_notice(self) -> None:
+        self.notice_label.hide()
+        self.notice_label.clear()
+
+    def set_loading(self, loading: bool, error: str = "") -> None:
+        """The first pull is under way (`loading`), or failed with `error` (cache empty)."""
+        self._loading = loading
+        self._load_error = "" if loading else error
+        self._update_footer()
+        self._update_empty_state()
+
+    def clear_filters(self) -> None:
+        """Everything: no search text, all services and offices, every status."""
+        for widget in (
+            self.search_edit,
+            self.service_combo,
+            self.office_combo,
+            self.overdue_check,
+            self.mine_check,
+            self.status_group,
+        ):
+            widget.blockSignals(True)
+        self.search_edit.clear()
+        self.service_combo.setCurrentIndex(0)
+        self.office_combo.setCurrentIndex(0)
+        self.overdue_check.setChecked(False)
+        self.mine_check.setChecked(False)
+        self.status_buttons[""].setChecked(True)
+        for widget in (
+            self.search_edit,
+            self.service_combo,
+            self.office_combo,
+            self.overdue_check,
+            self.mine_check,
+            self.status_group,
+        ):
+            widget.blockSignals(False)
+        self._apply()
+        self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def after_scan(self) -> None:
+        """A barcode scan ended and its characters were taken out of the field again. If the
+        scan had replaced the search text (it was selected, or the scan began on the table),
+        put that text back; if it began on the table, go back there: a scan leaves the list as
+        it was."""
+        now = time.monotonic()
+        before, self.search_edit.before_burst = self.search_edit.before_burst, None
+        on_table, self._typeahead_at = self._typeahead_at, None
+        if before is not None and now - before[1] <= SCAN_SECONDS and not self.search_edit.text():
+            self.search_edit.setText(before[0])
+        if on_table is not None and now - on_table <= SCAN_SECONDS:
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def set_names(self, service_names: Mapping[str, str], office_names: Mapping[str, str]) -> None:
         self._service_names = dict(service_names)
@@ -285,7 +482,9 @@ class QueuePage(QWidget):
         self._counts_fresh = False  # the data changed: recounted below
         self.model.refresh(min_rows=self._rows_in_use() + ID_WINDOW)
         self._restore(current, top)
+        self._keep_selection()
         self._update_footer()
+        self._update_empty_state()
         self._load_filter_values()
         self._background_timer.start()
 
@@ -317,24 +516,76 @@ class QueuePage(QWidget):
                     | QItemSelectionModel.SelectionFlag.Rows,
                 )
 
+    # -- keyboard ----------------------------------------------------------------------------
+
+    def _search_entered(self) -> None:
+        """Enter in the search box: an exact number opens that application; a number that is
+        not one is refused; otherwise one result opens and several are entered."""
+        entry = classify(self.search_edit.text())
+        if entry.kind == "number":
+            self.number_requested.emit(entry.value)
+        elif entry.kind == "bad_number":
+            self.show_notice(
+                self.tr(
+                    "\u201c%1\u201d bukan nomor pendaftaran yang sah: %2. "
+                    "Tidak ada permohonan yang dibuka."
+                )
+                .replace("%1", entry.value)
+                .replace("%2", entry.reason)
+            )
+        elif self.model.rowCount() == 1:
+            app_id = self.model.id_at(0)
+            if app_id:
+                self.open_requested.emit(app_id)
+        else:
+            self.enter_results()
+
+    def _typed_on_table(self, text: str) -> None:
+        """Typing on the table starts a new search, as Ctrl+F does (the old one is replaced)."""
+        self._typeahead_at = time.monotonic()
+        self.search_edit.note_key(self.search_edit.text())
+        self.focus_search()
+        self.search_edit.insert(text)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid() and not self._restoring:
+            self._wanted_rid = self.model.rid_at(current.row())
+
+    def _keep_selection(self) -> None:
+        """After a new query: select the person's application again if it is in the rows read
+        (no extra SQL; past the window it is not looked for, to keep keystrokes cheap)."""
+        if self._wanted_rid is None or self.table.currentIndex().isValid():
+            return
+        row = self.model.loaded_row_of_rid(self._wanted_rid)
+        if row < 0:
+            return
+        self._restoring = True
+        try:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+        finally:
+            self._restoring = False
+
     # -- filters -----------------------------------------------------------------------------
 
     def _fill_combos(self, services: list[str], offices: list[str]) -> None:
-        for combo, codes, names, all_label in (
-            (self.service_combo, services, self._service_names, self.tr("Semua layanan")),
-            (self.office_combo, offices, self._office_names, self.tr("Semua kantor")),
-        ):
-            current = combo.currentData()
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem(all_label, None)
-            labelled = sorted(((names.get(c, c), c) for c in codes), key=lambda p: p[0].casefold())
-            for label, code in labelled:
-                combo.addItem(label, code)
-                combo.setItemData(combo.count() - 1, code, Qt.ItemDataRole.ToolTipRole)
-            idx = combo.findData(current) if current else 0
-            combo.setCurrentIndex(max(idx, 0))
-            combo.blockSignals(False)
+        combo = self.service_combo
+        current = combo.currentData()
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(self.tr("Semua layanan"), None)
+        names = self._service_names
+        labelled = sorted(((names.get(c, c), c) for c in services), key=lambda p: p[0].casefold())
+        for label, code in labelled:
+            combo.addItem(label, code)
+            combo.setItemData(combo.count() - 1, code, Qt.ItemDataRole.ToolTipRole)
+        idx = combo.findData(current) if current else 0
+        combo.setCurrentIndex(max(idx, 0))
+        combo.blockSignals(False)
+        self.office_combo.fill(offices, self._office_names)
 
     def _load_filter_values(self) -> None:
         self._runner.submit(
@@ -344,11 +595,11 @@ class QueuePage(QWidget):
         )
 
     def query_from_controls(self) -> QueueQuery:
-        button = self.status_group.checkedButton()
-        status = str(button.property("status")) if button is not None else ""
+        status = self._status_key()
+        statuses = OPEN_STATUSES if status == OPEN_KEY else (status,) if status else ()
         return replace(
             self.model.query,
-            statuses=(status,) if status else (),
+            statuses=statuses,
             service_code=self.service_combo.currentData() or None,
             office_code=self.office_combo.currentData() or None,
             overdue=self.overdue_check.isChecked(),
@@ -356,11 +607,31 @@ class QueuePage(QWidget):
             text=self.search_edit.text(),
         )
 
+    def _status_key(self) -> str:
+        button = self.status_group.checkedButton()
+        return str(button.property("status")) if button is not None else ""
+
+    def _filtered(self) -> bool:
+        """Anything narrows the list beyond "Semua"."""
+        q = self.model.query
+        return bool(
+            self._status_key()
+            or q.text.strip()
+            or q.service_code
+            or q.office_code
+            or q.overdue
+            or q.claimed_by
+        )
+
     def _apply(self) -> None:
         self._cancel_background()
         self._counts_fresh = False
+        self.clear_notice()
         self.model.set_query(self.query_from_controls())
+        self._keep_selection()
         self._update_footer()
+        self._update_window_note()
+        self._update_empty_state()
         self._background_timer.start()
 
     def _status_toggled(self, _button: object, checked: bool) -> None:
@@ -438,6 +709,7 @@ class QueuePage(QWidget):
         current, top = self._view_ids()
         if self.model.complete(completion, rids) == "reset":
             self._restore(current, top)
+            self._update_empty_state()
         self._update_footer()
 
     def _completion_failed(self, completion: Completion, exc: Exception) -> None:
@@ -459,6 +731,10 @@ class QueuePage(QWidget):
         total = sum(counts.values())
         self.status_buttons[""].setText(
             self.tr("Semua (%1)").replace("%1", f"{total:,}".replace(",", "."))
+        )
+        still_open = sum(counts.get(s, 0) for s in OPEN_STATUSES)
+        self.status_buttons[OPEN_KEY].setText(
+            self.tr("Belum selesai (%1)").replace("%1", f"{still_open:,}".replace(",", "."))
         )
         for state in STATUS_TABS:
             n = counts.get(state.value, 0)
@@ -483,6 +759,9 @@ class QueuePage(QWidget):
 
     def _update_footer(self) -> None:
         total = self.total_rows()
+        if self._loading and self.model.rowCount() == 0:
+            self.footer_label.setText(self.tr("Memuat antrean…"))
+            return
         if total is None:
             n = f"{self.model.rowCount():,}".replace(",", ".")
             text = self.tr("Menampilkan %1+ permohonan (menghitung…)").replace("%1", n)
@@ -491,3 +770,55 @@ class QueuePage(QWidget):
                 "%1", f"{total:,}".replace(",", ".")
             )
         self.footer_label.setText(text)
+
+    def _update_window_note(self) -> None:
+        """Explain the 30-day local window wherever finished applications can be listed."""
+        status = self._status_key()
+        self.window_note.setVisible(status == "" or status in FINISHED_STATUSES)
+
+    def _update_empty_state(self) -> None:
+        if self.model.rowCount() > 0:
+            self.empty_state.hide()
+            return
+        if self._loading:
+            self.empty_state.show_message(
+                self.tr("Memuat antrean…"),
+                self.tr("Permohonan diunduh dari server untuk pertama kali di komputer ini."),
+            )
+        elif self._load_error:
+            self.empty_state.show_message(
+                self.tr("Antrean belum dapat dimuat."),
+                self._load_error
+                + " "
+                + self.tr("Loket mencoba lagi sendiri begitu server dapat dihubungi."),
+            )
+        elif self._filtered():
+            self.empty_state.show_message(
+                self.tr("Tidak ada permohonan yang cocok dengan saringan ini."),
+                self._filter_summary(),
+                clear=True,
+            )
+        else:
+            self.empty_state.show_message(
+                self.tr("Belum ada permohonan di antrean Anda."),
+                self.tr("Permohonan baru muncul di sini setelah diperbarui dari server (F5)."),
+            )
+
+    def _filter_summary(self) -> str:
+        q = self.model.query
+        parts: list[str] = []
+        if q.text.strip():
+            parts.append(self.tr("pencarian \u201c%1\u201d").replace("%1", q.text.strip()))
+        button = self.status_group.checkedButton()
+        if button is not None and self._status_key():
+            label = button.text().split(" (")[0]
+            parts.append(self.tr("status %1").replace("%1", label))
+        if q.service_code:
+            parts.append(self.service_combo.currentText())
+        if q.office_code:
+            parts.append(self.office_combo.currentText())
+        if q.overdue:
+            parts.append(self.overdue_check.text().lower())
+        if q.claimed_by:
+            parts.append(self.mine_check.text().lower())
+        return self.tr("Saringan: %1.").replace("%1", ", ".join(parts)) if parts else ""

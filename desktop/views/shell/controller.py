@@ -3,6 +3,13 @@
 Kept apart from `MainWindow` (layout) and from `app.py` (construction) so that each stays small:
 this is the glue between the window's signals, the queue page, the workbench controller and the
 services, always through the `TaskRunner`.
+
+- Pull on start, on F5 and every `refresh_seconds`. While the server cannot be reached, a short
+  health probe runs after capped, jittered backoff delays (`sync.Backoff`: 1, 2, 4, 8, 10 s …);
+  the first answer pulls at once, so the app is back within seconds of the server.
+- Numbers (scanned, or typed in the search box and Enter) open exactly that application, from
+  the cache or else from the server; anything else opens nothing and the page says why.
+- F1 shows every keyboard shortcut, wherever the focus is in the shell.
 """
 
 from __future__ import annotations
@@ -11,18 +18,21 @@ import logging
 import time
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QApplication
 
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
-from desktop.services.api.errors import LoketError, SessionExpired
+from desktop.services.api.errors import ConnectionFailure, LoketError, SessionExpired
 from desktop.services.applications import ApplicationService
-from desktop.services.sync import PullResult, SyncService
+from desktop.services.sync import Backoff, PullResult, SyncService
 from desktop.services.tasks import TaskHandle, TaskRunner
 from desktop.views.queue.queue_page import QueuePage
-from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow
+from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow, remove_scanned_text
 from desktop.views.shell.placeholder import counter_page
 from desktop.views.shell.workbench_host import WorkbenchController
+from desktop.views.workbench.shortcuts import ShortcutHelpDialog
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +74,10 @@ class ShellController(QObject):
         self.apps = apps
         self.store = store
         self._pull_handle: TaskHandle | None = None
+        self._probe_handle: TaskHandle | None = None
         self.last_pull: PullResult | None = None
+        self.backoff = Backoff()
+        self.help_dialog: ShortcutHelpDialog | None = None
 
         self.pull_timer = QTimer(self)
         self.pull_timer.setInterval(refresh_seconds * 1000)
@@ -76,6 +89,9 @@ class ShellController(QObject):
         self._reload_timer.setSingleShot(True)
         self._reload_timer.setInterval(150)
         self._reload_timer.timeout.connect(self.queue.reload)
+        self.probe_timer = QTimer(self)
+        self.probe_timer.setSingleShot(True)
+        self.probe_timer.timeout.connect(self._probe)
 
         # The workbench continues the queue: "Antrean" stays highlighted while it is open.
         host = workbench.host
@@ -88,11 +104,18 @@ class ShellController(QObject):
 
         window.refresh_requested.connect(self.pull)
         window.search_action.triggered.connect(self._focus_search)
-        window.scanned.connect(self.open_number)
+        window.scanned.connect(self._scanned)
+        window.wedge.rejected_code.connect(self._scan_rejected)
+        self.help_action = QAction(self.tr("Daftar pintasan keyboard"), window)
+        self.help_action.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        self.help_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.help_action.triggered.connect(self.show_shortcut_help)
+        window.addAction(self.help_action)
         window.overlay.unlocked.connect(workbench.resume)
         window.idle.idle.connect(workbench.pause)
         window.lock_action.triggered.connect(workbench.pause)
         queue.open_requested.connect(self.open_application)
+        queue.number_requested.connect(self.open_number)
         queue.refresh_requested.connect(self.pull)
         workbench.closed.connect(self._workbench_closed)
         workbench.queue_changed.connect(self._reload_timer.start)
@@ -100,6 +123,8 @@ class ShellController(QObject):
 
     def start(self) -> None:
         self._show_sync_state()
+        if not self.store.sync_state().last_pull_at:
+            self.queue.set_loading(True)  # "Memuat antrean…", not "0 permohonan"
         self.pull()
         self.pull_timer.start()
         self.connection_timer.start()
@@ -107,8 +132,10 @@ class ShellController(QObject):
     def stop(self) -> None:
         self.pull_timer.stop()
         self.connection_timer.stop()
-        if self._pull_handle is not None:
-            self._pull_handle.cancel()
+        self.probe_timer.stop()
+        for handle in (self._pull_handle, self._probe_handle):
+            if handle is not None:
+                handle.cancel()
 
     # -- pull --------------------------------------------------------------------------------
 
@@ -119,9 +146,9 @@ class ShellController(QObject):
     def pull(self) -> None:
         if self.pulling or self.window.locked:
             return
-        self.window.set_sync(self.tr("Menarik perubahan…"))
+        self.window.set_sync(self.tr("Memperbarui antrean…"))
         self._pull_handle = self.runner.submit(
-            self.tr("Menarik perubahan antrean"),
+            self.tr("Memperbarui antrean"),
             self.sync.pull,
             on_done=self._pulled,
             on_error=self._pull_error,
@@ -135,6 +162,7 @@ class ShellController(QObject):
             self.window.show_status_message(result.summary)
         if result.pulled or self.queue.model.rowCount() == 0:
             self.queue.reload()
+        self.queue.set_loading(False)
         self.pulled.emit(result)
 
     def _pull_error(self, exc: Exception) -> None:
@@ -145,22 +173,30 @@ class ShellController(QObject):
         self._show_sync_state(error=message)
         # Pages saved before the failure are shown; the next pull resumes after them.
         self.queue.reload()
+        self.queue.set_loading(False, message)
         self.pull_failed.emit(message)
+        if isinstance(exc, ConnectionFailure):
+            self._schedule_probe()
 
     def _show_sync_state(self, error: str = "") -> None:
         state = self.store.sync_state()
-        when = _local_time(state.last_pull_at) if state.last_pull_at else self.tr("belum pernah")
-        pending = self.runner_pending()
-        text = (
-            self.tr("Tarik terakhir: %1 \u2022 tertunda: %2")
-            .replace("%1", when)
-            .replace("%2", str(pending))
-        )
+        if state.last_pull_at:
+            text = self.tr("Antrean diperbarui pukul %1").replace(
+                "%1", _local_time(state.last_pull_at)
+            )
+        else:
+            text = self.tr("Antrean belum pernah diperbarui")
+        sending = self.runner_pending()
+        if sending:
+            text += self.tr(" \u2022 %1 keputusan sedang dikirim").replace("%1", str(sending))
         if error:
-            text += self.tr(" \u2022 penarikan gagal")
+            text += self.tr(" \u2022 pembaruan terakhir gagal")
         self.window.set_sync(
             text,
-            error or self.tr("Urutan perubahan terakhir: %1").replace("%1", str(state.last_seq)),
+            error
+            or self.tr(
+                "Antrean di komputer ini diperbarui dari server setiap %1 detik dan dengan F5."
+            ).replace("%1", str(self.pull_timer.interval() // 1000)),
         )
 
     def runner_pending(self) -> int:
@@ -171,6 +207,43 @@ class ShellController(QObject):
         state = self.api.connection
         stale = state.at and time.time() - state.at > 300
         self.window.set_connection(None if stale else state.online, state.message)
+        if state.online is False:
+            self._schedule_probe()
+
+    # -- reconnect ---------------------------------------------------------------------------
+
+    @property
+    def probing(self) -> bool:
+        return self.probe_timer.isActive() or (
+            self._probe_handle is not None and not self._probe_handle.finished
+        )
+
+    def _schedule_probe(self) -> None:
+        """Offline: ask again after the next backoff delay (one probe at a time)."""
+        if self.probing:
+            return
+        delay = self.backoff.next_delay()
+        log.info("server unreachable; next probe in %.1f s", delay)
+        self.probe_timer.start(max(1, round(delay * 1000)))
+
+    def _probe(self) -> None:
+        self._probe_handle = self.runner.submit(
+            self.tr("Memeriksa sambungan ke server"),
+            self.sync.probe,
+            on_done=self._probed,
+            on_error=lambda _exc: self._probed(False),
+            quiet=True,
+        )
+
+    def _probed(self, reachable: bool) -> None:
+        self._probe_handle = None
+        if not reachable:
+            self._schedule_probe()
+            return
+        log.info("server reachable again after %d probe(s)", self.backoff.attempts)
+        self.backoff.reset()
+        self._show_connection()
+        self.pull()
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -179,25 +252,41 @@ class ShellController(QObject):
         self.workbench.open(app_id)
 
     def open_number(self, number: str) -> None:
-        """A scanned registration number: open it from the cache, or ask the server."""
+        """An exact registration (or provisional) number: open it from the cache, or ask the
+        server; nothing else is opened, and the person is told what happened."""
         app_id = self.queue.model.find_number(number)
         if app_id:
+            self.queue.clear_notice()
             self.open_application(app_id)
             return
-        self.window.show_status_message(self.tr("Mencari %1 di server…").replace("%1", number))
+        searching = self.tr("Nomor %1 tidak ada di komputer ini. Mencari di server…").replace(
+            "%1", number
+        )
+        self._tell(searching, kind="info", status_ms=30000)
 
         def found(summary: object) -> None:
+            self._take_back(searching)
             app = getattr(summary, "id", None)
             if isinstance(app, str):
+                self.queue.clear_notice()
                 self.open_application(app)
             else:
-                self.window.show_status_message(
-                    self.tr("Permohonan %1 tidak ditemukan.").replace("%1", number)
+                self._tell(
+                    self.tr(
+                        "Nomor %1 tidak ditemukan, di komputer ini maupun di server. "
+                        "Tidak ada permohonan yang dibuka."
+                    ).replace("%1", number)
                 )
 
         def failed(exc: Exception) -> None:
+            self._take_back(searching)
             message = exc.message if isinstance(exc, LoketError) else str(exc)
-            self.window.show_status_message(message)
+            self._tell(
+                self.tr("Nomor %1 tidak ada di komputer ini, dan server tidak dapat ditanya: %2")
+                .replace("%1", number)
+                .replace("%2", message),
+                kind="error",
+            )
 
         self.runner.submit(
             self.tr("Mencari permohonan"),
@@ -205,6 +294,49 @@ class ShellController(QObject):
             on_done=found,
             on_error=failed,
         )
+
+    def _scanned(self, number: str) -> None:
+        """The reader read a valid number (its characters already taken out of the field)."""
+        self.queue.after_scan()
+        self.open_number(number)
+
+    def _scan_rejected(self, code: str, why: str) -> None:
+        """A scan that is not a registration number: take it out of the field it was typed
+        into, open nothing, and say so."""
+        remove_scanned_text(QApplication.focusWidget(), code)
+        self.queue.after_scan()
+        shown = code if len(code) <= 40 else code[:39] + "…"
+        self._tell(
+            self.tr(
+                "Kode yang dipindai (%1) bukan nomor pendaftaran yang sah: %2. "
+                "Tidak ada permohonan yang dibuka."
+            )
+            .replace("%1", shown)
+            .replace("%2", why)
+        )
+
+    def _tell(self, text: str, *, kind: str = "warning", status_ms: int = 10000) -> None:
+        """On the queue page when it is on screen, and in the status bar."""
+        if self.window.stack.currentWidget() is self.queue:
+            self.queue.show_notice(text, kind)
+        self.window.show_status_message(text, status_ms)
+
+    def _take_back(self, text: str) -> None:
+        """Remove a status-bar message whose work has ended (if nothing replaced it)."""
+        bar = self.window.statusBar()
+        if bar.currentMessage() == " ".join(text.split()):
+            bar.clearMessage()
+        if self.queue.notice_label.text() == text:
+            self.queue.clear_notice()
+
+    def show_shortcut_help(self) -> None:
+        """F1, anywhere in the shell: every shortcut, the shell's and the workbench's."""
+        if self.window.locked:
+            return
+        if self.help_dialog is None:
+            self.help_dialog = ShortcutHelpDialog(self.window)
+        self.help_dialog.show()
+        self.help_dialog.activateWindow()
 
     def _workbench_closed(self) -> None:
         """Back to the list where the person left it: same selection, same scroll."""
