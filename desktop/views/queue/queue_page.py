@@ -218,14 +218,14 @@ class QueuePage(QWidget):
         self.status_group = QButtonGroup(self)
         self.status_group.setExclusive(True)
         self.status_buttons: dict[str, QPushButton] = {}
-        tabs = FlowLayout(spacing=4)  # wraps rather than cut a label off on a narrow screen
+        tabs = FlowLayout(spacing=3)  # wraps rather than cut a label off on a narrow screen
         tabs_spec = [(OPEN_KEY, self.tr("Belum selesai")), ("", self.tr("Semua"))]
         for key, label in tabs_spec + [(s.value, s.label) for s in STATUS_TABS]:
             button = QPushButton(label, self)
             button.setCheckable(True)
             button.setProperty("status", key)
             button.setStyleSheet(
-                "QPushButton { border: 1px solid #c8c6c4; border-radius: 12px; padding: 3px 8px;"
+                "QPushButton { border: 1px solid #c8c6c4; border-radius: 12px; padding: 3px 6px;"
                 " background: #faf9f8; }"
                 "QPushButton:checked { background: #0f6cbd; color: white; border-color: #0f6cbd; }"
             )
