@@ -45,7 +45,6 @@ from PySide6.QtCore import (
     QLibraryInfo,
     QLocale,
     QObject,
-    Qt,
     QTranslator,
     Signal,
 )
@@ -73,6 +72,7 @@ from desktop.settings import (
     private_file,
     save_settings,
 )
+from desktop.views.dialogs import notice_box
 from desktop.views.queue.queue_page import QueuePage, default_status_for
 from desktop.views.shell.controller import ShellController
 from desktop.views.shell.main_window import MainWindow, WindowGeometry
@@ -81,6 +81,7 @@ from desktop.views.shell.settings_page import SettingsPage
 from desktop.views.shell.workbench_host import WorkbenchController, WorkbenchHost
 from desktop.views.signin.server_dialog import ServerDialog
 from desktop.views.signin.signin_dialog import SignInDialog
+from desktop.views.workbench.formatting import zone_for_region
 
 log = logging.getLogger("desktop")
 
@@ -671,9 +672,7 @@ class LoketApp(QObject):
         parent: QWidget | None = self.window
         if self.window is not None:
             self.window.show_status_message(text, 30000)
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("Loket"), text, parent=parent)
-        box.setWindowModality(Qt.WindowModality.NonModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box = notice_box(QMessageBox.Icon.Information, self.tr("Loket"), text, parent)
         box.show()
         self.notice_box = box
 
@@ -694,7 +693,12 @@ class LoketApp(QObject):
         service_names = (
             {c: s.name for c, s in self.catalogue.services.items()} if self.catalogue else {}
         )
-        self.queue_model = QueueModel(self.store, service_names=service_names, user_id=user.id)
+        self.queue_model = QueueModel(
+            self.store,
+            service_names=service_names,
+            user_id=user.id,
+            tz=zone_for_region(user.office.code),
+        )
         self.queue_page = QueuePage(
             self.queue_model,
             self.runner,
@@ -963,14 +967,9 @@ class LoketApp(QObject):
         now = time.monotonic()
         if now - self._last_error_box > 10 and QApplication.instance() is not None:
             self._last_error_box = now
-            box = QMessageBox(
-                QMessageBox.Icon.Warning,
-                self.tr("Loket"),
-                self.tr(UNEXPECTED_MESSAGE),
-                parent=self.window,
+            box = notice_box(
+                QMessageBox.Icon.Warning, self.tr("Loket"), self.tr(UNEXPECTED_MESSAGE), self.window
             )
-            box.setWindowModality(Qt.WindowModality.NonModal)
-            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             box.show()
             self.error_box = box
         self.unexpected_error.emit()

@@ -21,6 +21,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta, tzinfo
 from typing import Any, Literal
 
 from PySide6.QtCore import (
@@ -38,6 +39,7 @@ from desktop.domain.workflow import TERMINAL_STATES, parse_state
 from desktop.models.store import QueueQuery, QueueRow, Store
 from desktop.views.workbench.formatting import (
     DEADLINE_SOON_SECONDS,
+    format_deadline,
     format_epoch_short,
     unknown_status_label,
 )
@@ -76,9 +78,9 @@ class Completion:
         return self.store.query_rids(self.query, should_stop=should_stop)
 
 
-def format_local(epoch: int | None) -> str:
-    """``24/11/2026 08.15`` in local time (`format_epoch_short`: dots in times)."""
-    return format_epoch_short(epoch)
+def format_local(epoch: int | None, tz: tzinfo | None = None) -> str:
+    """``24/11/2026 08.15`` in the office's zone `tz` (None: the PC's; dots in times)."""
+    return format_epoch_short(epoch, tz)
 
 
 def _masked_nik(nik: str) -> str:
@@ -118,10 +120,12 @@ class QueueModel(QAbstractTableModel):
         cache_blocks: int = 24,
         window: int | None = None,
         clock: Callable[[], float] = time.time,
+        tz: tzinfo | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._store = store
+        self.tz = tz  # the office's zone (WIB/WITA/WIT) for times; None: the PC's
         self.service_names: Mapping[str, str] = service_names or {}
         self.office_names: Mapping[str, str] = office_names or {}
         self.user_id = user_id
@@ -369,7 +373,7 @@ class QueueModel(QAbstractTableModel):
         if col == "office":
             return entry[0].office_code
         if col == "due" and entry[0].has_deadline:
-            return format_local(entry[0].due_at)
+            return format_local(entry[0].due_at, self.tz)
         return None
 
     # -- internals -------------------------------------------------------------------------
@@ -430,7 +434,7 @@ class QueueModel(QAbstractTableModel):
             self.service_names.get(row.service_code, row.service_code),
             status,
             self.office_names.get(row.office_code, row.office_code),
-            format_local(row.submitted_at),
+            format_local(row.submitted_at, self.tz),
             self._due_text(row, now),
             claim,
         )
@@ -438,14 +442,4 @@ class QueueModel(QAbstractTableModel):
     def _due_text(self, row: QueueRow, now: float) -> str:
         if not row.has_deadline or row.status in _TERMINAL:
             return ""
-        left = row.due_at - now
-        hours = abs(left) / 3600
-        if hours < 1:
-            amount = self.tr("%1 menit").replace("%1", str(max(1, int(abs(left) // 60))))
-        elif hours < 48:
-            amount = self.tr("%1 jam").replace("%1", str(int(hours)))
-        else:
-            amount = self.tr("%1 hari").replace("%1", str(int(hours // 24)))
-        if left < 0:
-            return self.tr("lewat %1").replace("%1", amount)
-        return self.tr("%1 lagi").replace("%1", amount)
+        return format_deadline(timedelta(seconds=row.due_at - now))

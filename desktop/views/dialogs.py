@@ -20,8 +20,8 @@ after `QDialogButtonBox` has had its say. Works for `QMessageBox` too.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QPushButton, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 
 class _MainButton(QObject):
@@ -78,3 +78,19 @@ def _keeper(dialog: QWidget) -> _MainButton | None:
         _MainButton, "loket-main-button", Qt.FindChildOption.FindDirectChildrenOnly
     )
     return found if isinstance(found, _MainButton) else None
+
+
+def notice_box(
+    icon: QMessageBox.Icon, title: str, text: str, parent: QWidget | None = None
+) -> QMessageBox:
+    """A non-modal message with one "Tutup" button (Qt ships no Indonesian for its standard
+    "OK"), which Enter presses; deleted when closed. The caller shows it."""
+    box = QMessageBox(icon, title, text, parent=parent)
+    close = box.addButton(
+        QCoreApplication.translate("dialogs", "Tutup"), QMessageBox.ButtonRole.AcceptRole
+    )
+    box.setEscapeButton(close)
+    set_main_button(box, close)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    return box

@@ -207,7 +207,7 @@ def describe_transport_error(exc: BaseException, host: str) -> ConnectionFailure
         return ConnectionFailure(
             FailureKind.REFUSED,
             f"Server {host} menolak sambungan: layanan Loket tidak berjalan di alamat/port ini, "
-            "atau diblokir firewall.",
+            "atau sambungannya ditutup oleh pengaturan jaringan kantor; hubungi administrator.",
         )
     return ConnectionFailure(
         FailureKind.NETWORK,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -32,14 +32,16 @@ from desktop.views.queue.queue_page import QueuePage
 from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow, remove_scanned_text
 from desktop.views.shell.placeholder import counter_page
 from desktop.views.shell.workbench_host import WorkbenchController
+from desktop.views.workbench.formatting import format_time
 from desktop.views.workbench.shortcuts import ShortcutHelpDialog
 
 log = logging.getLogger(__name__)
 
 
-def _local_time(iso: str) -> str:
+def _local_time(iso: str, tz: tzinfo | None) -> str:
+    """The time of a stored ISO timestamp in the office's zone (None: the PC's)."""
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%H.%M")
+        return format_time(datetime.fromisoformat(iso), tz)
     except ValueError:
         return iso
 
@@ -120,6 +122,7 @@ class ShellController(QObject):
         workbench.closed.connect(self._workbench_closed)
         workbench.queue_changed.connect(self._reload_timer.start)
         workbench.session_expired.connect(self.session_expired)
+        workbench.notice.connect(lambda text: self._tell(text, status_ms=30000))
 
     def start(self) -> None:
         self._show_sync_state()
@@ -182,7 +185,7 @@ class ShellController(QObject):
         state = self.store.sync_state()
         if state.last_pull_at:
             text = self.tr("Antrean diperbarui pukul %1").replace(
-                "%1", _local_time(state.last_pull_at)
+                "%1", _local_time(state.last_pull_at, self.workbench.tz)
             )
         else:
             text = self.tr("Antrean belum pernah diperbarui")
@@ -323,9 +326,7 @@ class ShellController(QObject):
 
     def _take_back(self, text: str) -> None:
         """Remove a status-bar message whose work has ended (if nothing replaced it)."""
-        bar = self.window.statusBar()
-        if bar.currentMessage() == " ".join(text.split()):
-            bar.clearMessage()
+        self.window.clear_status_message(text)
         if self.queue.notice_label.text() == text:
             self.queue.clear_notice()
 

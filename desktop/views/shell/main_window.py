@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         bar.setSizeGripEnabled(False)
         self.connection_label = QLabel(self.tr("\u25cf Memeriksa koneksi…"), self)
         self.connection_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.sync_label = StatusLabel(self.tr("Belum ditarik"), 280, self)
+        self.sync_label = StatusLabel(self.tr("Antrean belum diperbarui"), 280, self)
         self.busy_bar = QProgressBar(self)
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setFixedWidth(90)

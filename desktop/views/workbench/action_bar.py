@@ -79,7 +79,8 @@ class ActionBar(QFrame):
         """Replace the buttons; labels carry the first key of each action."""
         for button in self.buttons.values():
             self._buttons_layout.removeWidget(button)
-            button.setParent(None)
+            # hide, not setParent(None): reparenting the focused button drops the window's focus
+            button.hide()
             button.deleteLater()
         self.buttons = {}
         for action in actions:

@@ -82,7 +82,7 @@ def marks_from_history(detail: ApplicationDetail) -> tuple[Judgements, HistoryEn
         for doc in detail.documents
         if doc.uploaded_at > source.server_time
     }
-    marks = {
+    marks: dict[str, tuple[bool | None, str]] = {
         item.requirement_code: (item.ok, item.note or "")
         for item in source.checklist
         if item.requirement_code not in newer
@@ -381,7 +381,8 @@ class ChecklistWidget(QWidget):
     ) -> None:
         """Replace the rows; `previous` restores judgements (same application reloaded)."""
         for row in self.rows:
-            row.setParent(None)
+            self._rows_layout.removeWidget(row)
+            row.hide()  # not setParent(None): reparenting a focused row drops the window's focus
             row.deleteLater()
         self.rows = []
         self._selected = None

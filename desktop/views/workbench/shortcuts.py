@@ -24,6 +24,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from desktop.domain.workflow import Action
+from desktop.views.dialogs import set_main_button
 
 _CONTEXT = "WorkbenchShortcuts"
 
@@ -190,7 +191,7 @@ class ShortcutHelpDialog(QDialog):
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setText(self.tr("Tutup"))
-        close.setDefault(True)
+        set_main_button(self, close)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser)

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -33,7 +32,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTabWidget,
-    QTextBrowser,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -56,7 +54,6 @@ from desktop.domain.workflow import (
 )
 from desktop.services.applications import KeptMark, KeptMarks
 from desktop.services.tasks import TaskRunner, default_runner
-from desktop.views.dialogs import set_main_button
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.action_bar import DESTRUCTIVE, ActionBar
 from desktop.views.workbench.applicant import ApplicantPanel
@@ -501,21 +498,8 @@ class WorkbenchWidget(QWidget):
             self._emit(action, "")
 
     def show_shortcut_help(self) -> None:
-        if self.help_dialog is None:
-            dialog = QDialog(self)
-            dialog.setWindowTitle(self.tr("Pintasan keyboard"))
-            browser = QTextBrowser(dialog)
-            browser.setHtml(shortcuts.help_html())
-            buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, dialog)
-            close = buttons.button(QDialogButtonBox.StandardButton.Close)
-            close.setText(self.tr("Tutup"))  # Qt ships no Indonesian for its standard buttons
-            set_main_button(dialog, close)
-            buttons.rejected.connect(dialog.reject)
-            layout = QVBoxLayout(dialog)
-            layout.addWidget(browser)
-            layout.addWidget(buttons)
-            dialog.resize(560, 560)
-            self.help_dialog = dialog
+        if self.help_dialog is None:  # the same list as F1 in the shell
+            self.help_dialog = shortcuts.ShortcutHelpDialog(self)
         self.help_dialog.show()
         self.help_dialog.activateWindow()
 
