@@ -199,3 +199,31 @@ def test_nik_column_sorts_by_the_real_nik(qapp: object, store: Store) -> None:
     model.sort(QueueModel.COLUMNS.index("nik"), Qt.SortOrder.AscendingOrder)
     shown = [model.data(model.index(r, 2))[:6] for r in range(50)]
     assert shown == sorted(shown)
+
+
+def test_deadline_and_times_read_as_in_the_workbench(qapp: object, tmp_path: Path) -> None:
+    """One deadline wording (`format_deadline`) and the office's zone, not the PC's: the
+    queue said "lewat 46 jam" where the workbench said "lewat tenggat 1 hari 22 jam"."""
+    from datetime import UTC, datetime
+
+    from desktop.domain.records import ApplicationSummary
+    from desktop.views.workbench.formatting import WIT
+
+    submitted = datetime(2026, 11, 30, 1, 15, tzinfo=UTC)  # 10.15 WIT, 08.15 WIB
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC).timestamp()
+    late, early = (next(summaries(1, seed=s))[1] for s in (1, 2))
+    for raw, hours in ((late, -46), (early, 21 + 40 / 60)):
+        raw["status"] = "submitted"
+        raw["submitted_at"] = submitted.isoformat()
+        raw["due_at"] = datetime.fromtimestamp(now + hours * 3600, UTC).isoformat()
+    s = Store(tmp_path / "x.sqlite3")
+    for raw in (late, early):
+        s.save_summary(ApplicationSummary.from_json(raw), raw)
+    model = QueueModel(s, clock=lambda: now, tz=WIT)
+    model.refresh()
+    due = model.COLUMNS.index("due")
+    texts = {model.data(model.index(r, due)) for r in range(model.rowCount())}
+    assert texts == {"lewat tenggat 1 hari 22 jam", "sisa 21 jam 40 menit"}
+    submitted_col = model.COLUMNS.index("submitted")
+    assert model.data(model.index(0, submitted_col)) == "30/11/2026 10.15"
+    s.close()
