@@ -373,7 +373,11 @@ class QueueModel(QAbstractTableModel):
         if col == "office":
             return entry[0].office_code
         if col == "due" and entry[0].has_deadline:
-            return format_local(entry[0].due_at, self.tz)
+            due = format_local(entry[0].due_at, self.tz)
+            if entry[0].status in _TERMINAL:
+                return self.tr("Tenggat %1").replace("%1", due)
+            left = format_deadline(timedelta(seconds=entry[0].due_at - self._clock()))
+            return f"{left} ({due})"
         return None
 
     # -- internals -------------------------------------------------------------------------
@@ -442,4 +446,4 @@ class QueueModel(QAbstractTableModel):
     def _due_text(self, row: QueueRow, now: float) -> str:
         if not row.has_deadline or row.status in _TERMINAL:
             return ""
-        return format_deadline(timedelta(seconds=row.due_at - now))
+        return format_deadline(timedelta(seconds=row.due_at - now), in_column=True)

@@ -223,7 +223,9 @@ def test_deadline_and_times_read_as_in_the_workbench(qapp: object, tmp_path: Pat
     model.refresh()
     due = model.COLUMNS.index("due")
     texts = {model.data(model.index(r, due)) for r in range(model.rowCount())}
-    assert texts == {"lewat tenggat 1 hari 22 jam", "sisa 21 jam 40 menit"}
+    assert texts == {"lewat 1 hari 22 jam", "sisa 21 jam 40 menit"}  # the column says Tenggat
+    tips = {model.data(model.index(r, due), Qt.ItemDataRole.ToolTipRole) for r in range(2)}
+    assert "lewat tenggat 1 hari 22 jam (29/11/2026 23.00)" in tips
     submitted_col = model.COLUMNS.index("submitted")
     assert model.data(model.index(0, submitted_col)) == "30/11/2026 10.15"
     s.close()

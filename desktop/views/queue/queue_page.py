@@ -67,7 +67,8 @@ OPEN_KEY = "open"
 """The "Belum selesai" tab: every status that still has work to do."""
 OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in STATUS_TABS if s not in TERMINAL_STATES)
 FINISHED_STATUSES = frozenset(s.value for s in TERMINAL_STATES)
-DEFAULT_COLUMN_WIDTHS = (135, 165, 135, 0, 105, 140, 122, 105, 100)  # 0 = stretch
+# 0 = stretch; Tenggat fits "sisa 18 jam 49 menit" / "lewat 10 hari 23 jam"
+DEFAULT_COLUMN_WIDTHS = (135, 160, 130, 0, 105, 130, 118, 145, 100)
 SCAN_SECONDS = 3.0
 """A barcode scan ends well within this after its first key; see `after_scan`."""
 BURST_GAP_SECONDS = 0.04

@@ -139,11 +139,13 @@ def format_duration(delta: timedelta) -> str:
     return f"{minutes} menit"
 
 
-def format_deadline(remaining: timedelta) -> str:
+def format_deadline(remaining: timedelta, *, in_column: bool = False) -> str:
     """The one wording of a deadline, in the queue and the workbench alike: "sisa 21 jam 40
-    menit" before the tenggat, "lewat tenggat 1 hari 22 jam" after it."""
+    menit" before the tenggat, "lewat tenggat 1 hari 22 jam" after it. `in_column`: under a
+    heading that already says "Tenggat" (the queue), "lewat 1 hari 22 jam"."""
     if remaining.total_seconds() < 0:
-        return f"lewat tenggat {format_duration(remaining)}"
+        late = "lewat" if in_column else "lewat tenggat"
+        return f"{late} {format_duration(remaining)}"
     if remaining.total_seconds() < 60:
         return "sisa kurang dari 1 menit"
     return f"sisa {format_duration(remaining)}"
