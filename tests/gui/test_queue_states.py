@@ -176,3 +176,27 @@ def test_placeholder_pages_show_their_whole_text_at_1366x768(
                     assert label.width() >= label.sizeHint().width(), (title, label.text())
                 inside = QRect(label.mapTo(page, QPoint(0, 0)), label.size())
                 assert page.rect().contains(inside), (title, label.text())
+
+
+def test_an_empty_status_tab_is_said_plainly_with_nothing_to_clear(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """operator1 starts on "Perlu perbaikan (0)": good news, not a filter problem, and
+    "Hapus saringan" (which jumped to "Semua") has nothing to clear there."""
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "operator1")
+        page = loket.queue_page
+        assert page is not None
+        checked = page.status_group.checkedButton()
+        assert checked is not None and checked.text().startswith("Perlu perbaikan")
+        qtbot.waitUntil(lambda: page.empty_state.isVisible(), timeout=WAIT)
+        assert page.model.rowCount() == 0
+        assert page.empty_state.text().startswith(
+            "Tidak ada permohonan berstatus Perlu perbaikan."
+        )
+        assert not page.empty_state.clear_button.isVisible()
+        activate(qtbot, loket)
+        page.search_edit.setFocus()
+        type_slowly(qtbot, "zzqx")  # now a real filter: the way out is offered
+        assert "Tidak ada permohonan yang cocok" in page.empty_state.text()
+        assert page.empty_state.clear_button.isVisible()

@@ -614,15 +614,12 @@ class QueuePage(QWidget):
 
     def _filtered(self) -> bool:
         """Anything narrows the list beyond "Semua"."""
+        return bool(self._status_key()) or self._narrowed()
+
+    def _narrowed(self) -> bool:
+        """Search, service, office or a check box narrows the list (the status tab aside)."""
         q = self.model.query
-        return bool(
-            self._status_key()
-            or q.text.strip()
-            or q.service_code
-            or q.office_code
-            or q.overdue
-            or q.claimed_by
-        )
+        return bool(q.text.strip() or q.service_code or q.office_code or q.overdue or q.claimed_by)
 
     def _apply(self) -> None:
         self._cancel_background()
@@ -792,6 +789,14 @@ class QueuePage(QWidget):
                 self._load_error
                 + " "
                 + self.tr("Loket mencoba lagi sendiri begitu server dapat dihubungi."),
+            )
+        elif self._status_key() and not self._narrowed():
+            # Only the status tab: nothing to clear, the tab is simply empty ("Perlu perbaikan
+            # (0)" for an operator is good news, not a filter problem).
+            label = self.status_buttons[self._status_key()].text().split(" (")[0]
+            self.empty_state.show_message(
+                self.tr("Tidak ada permohonan berstatus %1.").replace("%1", label),
+                self.tr("Pilih tab lain di atas untuk melihat permohonan lainnya."),
             )
         elif self._filtered():
             self.empty_state.show_message(

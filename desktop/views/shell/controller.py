@@ -114,6 +114,7 @@ class ShellController(QObject):
         self.help_action.triggered.connect(self.show_shortcut_help)
         window.addAction(self.help_action)
         window.overlay.unlocked.connect(workbench.resume)
+        window.overlay.unlocked.connect(self.pull)  # no pull ran while locked
         window.idle.idle.connect(workbench.pause)
         window.lock_action.triggered.connect(workbench.pause)
         queue.open_requested.connect(self.open_application)

@@ -298,13 +298,8 @@ class MainWindow(QMainWindow):
         self.idle.idle.connect(lambda: self.lock("local"))
         self.wedge = BarcodeWedge(self)
         self.wedge.scanned.connect(self._scanned)
-        self.wedge.rejected.connect(
-            lambda why: self.show_status_message(
-                self.tr("Kode terbaca, tetapi bukan nomor pendaftaran yang sah: %1").replace(
-                    "%1", why
-                )
-            )
-        )
+        # A rejected scan is said by the shell controller (`rejected_code`), which also takes
+        # the scanned text back out of the field it went into.
 
         self.refresh_action = QAction(self.tr("Perbarui antrean"), self)
         self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
