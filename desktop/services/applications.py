@@ -14,13 +14,16 @@ the newer state is written to the local store, so the workbench can reload and t
 decide again on fresh data.
 
 The local side of one application lives here too: the last detail fetched is kept in the store
-(`cached_detail` reads it while the server is unreachable), a released claim leaves the queue row
+(`cached_copy` reads it while the server is unreachable, saying whether it is that whole detail
+or only the queue's summary, which has no documents, history or checklist), a released claim
+leaves the queue row
 at once, and the checklist marks a person has not sent yet are kept per application
 (`keep_marks` / `kept_marks` / `forget_marks`) until the decision that carries them is sent.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import logging
 import time
@@ -345,6 +348,27 @@ class KeptMarks:
         return cls(app_id, raw["status"], tuple(KeptMark.from_json(m) for m in items), saved_at)
 
 
+class Origin(enum.Enum):
+    """Where the application on screen comes from, so nothing is said that the data cannot back."""
+
+    SERVER = "server"
+    """Fetched from the server just now."""
+    KEPT_DETAIL = "kept_detail"
+    """The last detail fetched on this PC (server unreachable): its documents are listed, but
+    their contents are not kept on disk; the claim it records may be long over."""
+    KEPT_SUMMARY = "kept_summary"
+    """Only the queue's summary on this PC (server unreachable): no documents, no history, no
+    checklist marks; they are not known here, not absent."""
+
+
+@dataclass(frozen=True)
+class LocalCopy:
+    """The application as this PC last saw it, and which kind of copy that is."""
+
+    detail: ApplicationDetail
+    origin: Origin
+
+
 @dataclass(frozen=True)
 class ClaimResult:
     claim: ClaimInfo
@@ -453,18 +477,28 @@ class ApplicationService:
         except Exception:
             log.exception("could not update local cache")
 
-    def cached_detail(self, app_id: str) -> ApplicationDetail | None:
-        """The application as this PC last saw it (for reading while the server is down):
-        the last detail fetched, or the queue's summary when a pull brought a newer one
-        (then without documents and history). None when it is not cached or unreadable."""
+    def cached_copy(self, app_id: str) -> LocalCopy | None:
+        """The application as this PC last saw it (for reading while the server is down): the
+        last detail fetched (`Origin.KEPT_DETAIL`), or only the queue's summary when it was
+        never opened here or a pull brought a newer one (`Origin.KEPT_SUMMARY`: its empty
+        documents and history mean "not known here"). None when not cached or unreadable."""
         if self.store is None:
             return None
         try:
             raw = self.store.cached_raw(app_id)
-            return ApplicationDetail.from_json(raw) if raw is not None else None
+            if raw is None:
+                return None
+            detail = ApplicationDetail.from_json(raw)
         except (RecordError, ValueError) as exc:
             log.warning("cached application %s unreadable: %s", app_id, type(exc).__name__)
             return None
+        whole = isinstance(raw.get("documents"), list) and isinstance(raw.get("history"), list)
+        return LocalCopy(detail, Origin.KEPT_DETAIL if whole else Origin.KEPT_SUMMARY)
+
+    def cached_detail(self, app_id: str) -> ApplicationDetail | None:
+        """`cached_copy` without saying which kind of copy it is."""
+        copy = self.cached_copy(app_id)
+        return copy.detail if copy is not None else None
 
     # -- unsent checklist marks (local only, until the decision carries them) --------------
 

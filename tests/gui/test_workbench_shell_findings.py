@@ -5,6 +5,7 @@ once, times are in the office's zone, and Tandatangani says what it records."""
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from desktop.app import LoketApp
 from desktop.domain.workflow import Action
 from desktop.views.workbench import WorkbenchWidget
+from server.specimens import specimen_pdf
 from tests.desktop.support import MemoryKeyring, Remote, TcpProxy
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
@@ -347,3 +349,122 @@ def test_sign_records_the_status_and_claims_no_signature(
         assert "berhasil ditandatangani" not in message
         assert "dicatat" in message and "tanda tangan elektronik" in message.lower()
         wait_open(qtbot, loket, app["id"])
+
+
+# -- 9, review: an offline copy says what it does not know, never "not uploaded" ------------------
+
+
+def _upload(remote: Remote, app_id: str, requirement: str) -> None:
+    data = specimen_pdf(requirement, "luring")
+    r = remote.http.put(
+        f"{remote.api}/applications/{app_id}/documents/{uuid.uuid4()}",
+        data=data,
+        params={"filename": f"{requirement.lower()}.pdf", "requirement_code": requirement},
+        headers={
+            "Content-Type": "application/pdf",
+            "X-Content-SHA256": hashlib.sha256(data).hexdigest(),
+        },
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+
+
+def _with_documents(op: Remote, name: str) -> dict[str, Any]:
+    """Submitted, with both mandatory documents of SK-DOMISILI uploaded while a draft."""
+    app = op.create(name, submit=False)
+    for requirement in ("SURAT-PENGANTAR-RT-RW", "KTP-EL"):
+        _upload(op, app["id"], requirement)
+    r = op.act(app["id"], "submit", op.get(app["id"])["version"])
+    assert r.status_code == 200, r.text
+    return op.get(app["id"])
+
+
+UNAVAILABLE = "tidak tersedia di salinan komputer ini"
+
+
+def test_an_offline_copy_never_says_documents_or_history_are_missing(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring, proxy: TcpProxy
+) -> None:
+    tag = "Salinan" + uuid.uuid4().hex[:6]
+    op = Remote(live_server.api, "operator1", PASSWORD)
+    pulled = _with_documents(op, f"{tag} Ditarik")  # never opened on this PC
+    seen = _with_documents(op, f"{tag} Dilihat")
+    Remote(live_server.api, "verifier1", PASSWORD).decide(seen["id"], "verify")
+    assert len(pulled["documents"]) == 2 and len(pulled["history"]) >= 2
+    with running_app(proxy.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "verifier1")
+        page = loket.queue_page
+        assert page is not None
+        qtbot.mouseClick(page.status_buttons[""], Qt.MouseButton.LeftButton)
+        # Opened once online (read-only for a verifier, no claim): its detail is kept here.
+        search(qtbot, loket, f"{tag} dilihat".lower())
+        assert open_row(qtbot, loket, 0) == seen["id"]
+        wb = workbench(loket)
+        qtbot.waitUntil(lambda: wb.viewer.page_visible, timeout=WAIT)
+        assert loket.window is not None
+        loket.window.sign_out_requested.emit()  # a new session: no document bytes in memory
+        qtbot.waitUntil(lambda: loket.signin_dialog is not None, timeout=WAIT)
+        sign_in(qtbot, loket, "verifier1")
+        page = loket.queue_page
+        assert page is not None
+        qtbot.mouseClick(page.status_buttons[""], Qt.MouseButton.LeftButton)
+        proxy.down()
+
+        # Only the queue's summary is on this PC: nothing about documents or history is said
+        # as a fact; each place says it is not in the copy.
+        search(qtbot, loket, f"{tag} ditarik".lower())
+        assert open_row(qtbot, loket, 0) == pulled["id"]
+        wb = workbench(loket)
+        assert wb.read_only and "salinan terakhir" in wb.message_label.text()
+        assert wb.applicant_panel.name_value.text() == f"{tag} Ditarik"
+        viewer = wb.viewer.message_label.text()
+        assert "tidak memiliki dokumen" not in viewer and UNAVAILABLE in viewer
+        rows = [r for r in wb.checklist.rows if r.judgeable]
+        assert [r.data.code for r in rows] == ["SURAT-PENGANTAR-RT-RW", "KTP-EL", "KK"]
+        for row in rows:
+            assert row.missing_label is not None
+            assert "Belum diunggah" not in row.missing_label.text()
+            assert "Tidak diunggah" not in row.missing_label.text()
+            assert UNAVAILABLE in row.missing_label.text()
+            assert row.property("state") != "missing" and not row.missing_mandatory
+        assert "belum diunggah" not in wb.checklist.summary_label.text()
+        assert "sesuai" not in wb.checklist.summary_label.text()
+        history = wb.history_view.plain_entries()
+        assert "Belum ada riwayat" not in history and UNAVAILABLE in history
+        assert wb.tabs.tabText(1) == "Riwayat"
+        claim_text = wb.claim_line.claim_label.text()
+        assert "Belum ditangani" not in claim_text and "tidak diketahui" in claim_text
+        wb.checklist.select("KTP-EL")
+        viewer = wb.viewer.message_label.text()
+        assert "Belum ada dokumen" not in viewer and UNAVAILABLE in viewer
+        window = loket.window
+        assert window is not None
+        window.showNormal()
+        window.resize(1366, 768)
+        qtbot.wait(200)
+        window.grab().save("/tmp/offline_copy.png")
+
+        # The last detail is here, the documents' contents are not: said plainly, no download
+        # tried against a server that is not there, and no "gagal".
+        focus_workbench(qtbot, wb)
+        press(qtbot, Qt.Key.Key_W, CTRL)
+        search(qtbot, loket, f"{tag} dilihat".lower())
+        assert open_row(qtbot, loket, 0) == seen["id"]
+        wb = workbench(loket)
+        assert [d.id for d in wb.documents.ordered()] == [d["id"] for d in seen["documents"]]
+        assert wb.history_view.decision_count >= 3  # Dibuat, Ajukan, Verifikasi
+        assert wb.current_document is not None
+        for doc in wb.documents.ordered():
+            wb.documents.activate(doc)
+            qtbot.wait(100)
+            assert wb.fetcher.pending == 0
+            text = wb.viewer.message_label.text()
+            assert "gagal" not in text.lower() and "Mengambil" not in text
+            assert "tidak tersimpan di komputer ini" in text and "server tersambung" in text
+        assert "tidak diketahui" in wb.claim_line.claim_label.text()
+        window.grab().save("/tmp/offline_copy_detail.png")
+
+        proxy.up()  # back: opened properly, the document shown
+        qtbot.waitUntil(lambda: "salinan terakhir" not in wb.message_label.text(), timeout=WAIT)
+        qtbot.waitUntil(lambda: wb.viewer.page_visible, timeout=WAIT)
+        assert "tidak diketahui" not in wb.claim_line.claim_label.text()

@@ -20,8 +20,9 @@ this controller turns that into ops on the `TaskRunner` using `ApplicationServic
   as they are made and at every way out (close, Esc, Ctrl+W, Ctrl+F, "Antrean", next/previous,
   lock, sign-out), restored when the application is opened again, and forgotten once the
   decision carrying them is sent; nothing needs asking (without a store it still asks);
-- server down at opening: the last copy on this PC is shown read-only, said plainly, and the
-  application is opened properly (and claimed) on its own once the server answers again;
+- server down at opening: the last copy on this PC is shown read-only, said plainly (what a copy
+  that is only the queue's summary does not carry is shown as not available, never as absent),
+  and the application is opened properly (and claimed) on its own once the server answers again;
 - a release that did not reach the server is said (`notice`) and retried until it does or the
   lease has run out on the server anyway;
 - times are shown in the office's zone (WIB/WITA/WIT from its region code), not the PC's.
@@ -49,6 +50,7 @@ from desktop.services.applications import (
     ClaimResult,
     ConflictError,
     KeptMarks,
+    Origin,
     PendingDecision,
     retry_keeps_decision,
 )
@@ -95,12 +97,13 @@ def server_unreachable(exc: BaseException) -> bool:
 @dataclass(frozen=True)
 class _Opening:
     """What the opening op found: the application, a note, why it is read-only ("" when it
-    is not), and the marks kept on this PC for it."""
+    is not), the marks kept on this PC for it, and where the application comes from."""
 
     detail: ApplicationDetail
     note: str
     read_only: str
     kept: KeptMarks | None
+    origin: Origin = Origin.SERVER
 
 
 class WorkbenchController(QObject):
@@ -267,10 +270,21 @@ class WorkbenchController(QObject):
                 )
             )
 
-    def _restore_marks(self, detail: ApplicationDetail, kept: KeptMarks | None) -> str:
-        """Put kept marks back on `detail`; the sentence to show ("" when nothing to say)."""
+    def _restore_marks(
+        self, detail: ApplicationDetail, kept: KeptMarks | None, origin: Origin = Origin.SERVER
+    ) -> str:
+        """Put kept marks back on `detail`; the sentence to show ("" when nothing to say).
+        A copy on this PC never makes them forgotten: only the server's data may; a copy
+        without documents cannot take them back (nothing to match them to)."""
         if kept is None:
             return ""
+        if origin is Origin.KEPT_SUMMARY or (
+            origin is not Origin.SERVER and kept.status != detail.status_raw
+        ):
+            return self.tr(
+                "Tanda yang belum dikirim tetap tersimpan di komputer ini; dipulihkan saat "
+                "permohonan dibuka dengan server tersambung."
+            )
         if kept.status != detail.status_raw:
             with contextlib.suppress(RuntimeError):
                 self.apps.forget_marks(detail.id)
@@ -346,11 +360,15 @@ class WorkbenchController(QObject):
             try:
                 detail = apps.fetch_detail(app_id)
             except (ConnectionFailure, ApiError) as exc:
-                cached = apps.cached_detail(app_id) if server_unreachable(exc) else None
+                cached = apps.cached_copy(app_id) if server_unreachable(exc) else None
                 if cached is None:
                     raise
-                log.info("server unreachable (%s): showing the cached copy", type(exc).__name__)
-                return _Opening(cached, "", OFFLINE, kept)
+                log.info(
+                    "server unreachable (%s): showing the cached copy (%s)",
+                    type(exc).__name__,
+                    cached.origin.value,
+                )
+                return _Opening(cached.detail, "", OFFLINE, kept, cached.origin)
             ctx.check_cancelled()
             if not needs_claim(detail):
                 return _Opening(detail, note, "" if can_act(detail) else "not_processed", kept)
@@ -383,19 +401,27 @@ class WorkbenchController(QObject):
             return
         detail, note, read_only = opening.detail, opening.note, opening.read_only
         self.workbench.set_busy(False)
-        self._show(detail)
+        self._show(detail, opening.origin)
         self._offline = read_only == OFFLINE
         self.workbench.set_read_only(read_only in (ROLE_NOT_ALLOWED, OFFLINE))
         # A claim in the copy on this PC proves nothing about the server: never renewed.
         self._set_held(app_id, not self._offline and self.workbench.holds_claim())
-        restored = self._restore_marks(detail, opening.kept)
+        restored = self._restore_marks(detail, opening.kept, opening.origin)
         kind, text = "info", ""
         if self._offline:
             kind = "warning"
-            text = self.tr(
-                "Server tidak tersambung — data dari salinan terakhir di komputer ini, hanya "
-                "baca. Permohonan dibuka kembali dengan sendirinya begitu server tersambung."
-            )
+            if opening.origin is Origin.KEPT_SUMMARY:
+                text = self.tr(
+                    "Server tidak tersambung — data dari salinan terakhir di komputer ini, hanya "
+                    "baca. Salinan ini hanya ringkasan dari antrean: dokumen dan riwayatnya "
+                    "tidak tersedia. Permohonan dibuka kembali dengan sendirinya begitu server "
+                    "tersambung."
+                )
+            else:
+                text = self.tr(
+                    "Server tidak tersambung — data dari salinan terakhir di komputer ini, hanya "
+                    "baca. Permohonan dibuka kembali dengan sendirinya begitu server tersambung."
+                )
             self._offline_timer.start(OFFLINE_RETRY_MS[0])
         elif note and not self.workbench.held_by_other():
             kind, text = "warning", note
@@ -463,7 +489,7 @@ class WorkbenchController(QObject):
             self.tr("Permohonan tidak dapat dibuka: %1").replace("%1", message), "error"
         )
 
-    def _show(self, detail: ApplicationDetail) -> None:
+    def _show(self, detail: ApplicationDetail, origin: Origin = Origin.SERVER) -> None:
         service = None
         doc_types: Any = {}
         if self.catalogue is not None:
@@ -488,6 +514,7 @@ class WorkbenchController(QObject):
             self.user.id,
             load,
             office_name=self.office_name(detail.office_code),
+            origin=origin,
         )
 
     def close(self) -> None:

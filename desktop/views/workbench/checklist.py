@@ -5,6 +5,10 @@ which uploaded documents belong to it (by `requirement_code`), and the verifier'
 not yet checked, OK ("Sesuai") or not OK ("Tidak sesuai") with a note. A mandatory requirement
 without any document is highlighted, because that alone usually decides the application.
 Uploaded documents that match no requirement are listed last, so nothing uploaded is hidden.
+
+When the application on screen is only the queue's summary kept on this PC (server down), its
+documents are not known: each requirement then says so, rather than "not uploaded"
+(`set_rows(..., documents_known=False)`).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ QFrame#checkRow[selected="true"] { border: 2px solid #0f6cbd; border-left-width:
 QToolButton#okButton:checked { background: #107c10; color: white; }
 QToolButton#badButton:checked { background: #c50f1f; color: white; }
 QLabel#missingLabel { color: #a4262c; font-weight: bold; }
+QLabel#unknownLabel { color: #605e5c; font-style: italic; }
 """
 
 
@@ -140,9 +145,15 @@ class ChecklistRow(QFrame):
     documentClicked = Signal(object)
     changed = Signal(str)
 
-    def __init__(self, data: RowData, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, data: RowData, parent: QWidget | None = None, *, documents_known: bool = True
+    ) -> None:
+        """`documents_known` False: the copy on screen does not list the documents (only the
+        queue's summary is on this PC), so a row without documents is "not known", never
+        "not uploaded"."""
         super().__init__(parent)
         self.data = data
+        self.documents_known = documents_known
         self.setObjectName("checkRow")
         self.setProperty("selected", "false")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
@@ -215,6 +226,13 @@ class ChecklistRow(QFrame):
                 layout.addWidget(link)
                 self.document_labels.append(link)
             self.missing_label: QLabel | None = None
+        elif not documents_known:
+            unknown = QLabel(self)
+            unknown.setObjectName("unknownLabel")
+            unknown.setWordWrap(True)
+            unknown.setText(self.tr("Dokumen tidak tersedia di salinan komputer ini"))
+            layout.addWidget(unknown)
+            self.missing_label = unknown
         else:
             missing = QLabel(self)
             missing.setObjectName("missingLabel" if data.mandatory else "")
@@ -263,7 +281,7 @@ class ChecklistRow(QFrame):
 
     @property
     def missing_mandatory(self) -> bool:
-        return self.data.mandatory and not self.data.documents
+        return self.data.mandatory and not self.data.documents and self.documents_known
 
     def set_judgement(self, ok: bool | None, note: str | None = None) -> None:
         self.ok_button.setChecked(ok is True)
@@ -348,6 +366,7 @@ class ChecklistWidget(QWidget):
         self.setStyleSheet(_STYLE)
         self.rows: list[ChecklistRow] = []
         self._selected: str | None = None
+        self._documents_known = True
 
         self.summary_label = QLabel(self)
         self.summary_label.setWordWrap(True)
@@ -378,8 +397,13 @@ class ChecklistWidget(QWidget):
         self,
         rows: Sequence[RowData],
         previous: Mapping[str, tuple[bool | None, str]] | None = None,
+        *,
+        documents_known: bool = True,
     ) -> None:
-        """Replace the rows; `previous` restores judgements (same application reloaded)."""
+        """Replace the rows; `previous` restores judgements (same application reloaded).
+        `documents_known` False: the copy shown does not list its documents (see the module
+        docstring)."""
+        self._documents_known = documents_known
         for row in self.rows:
             self._rows_layout.removeWidget(row)
             row.hide()  # not setParent(None): reparenting a focused row drops the window's focus
@@ -387,7 +411,7 @@ class ChecklistWidget(QWidget):
         self.rows = []
         self._selected = None
         for data in rows:
-            row = ChecklistRow(data, self._container)
+            row = ChecklistRow(data, self._container, documents_known=documents_known)
             if previous and data.code in previous:
                 ok, note = previous[data.code]
                 row.set_judgement(ok, note)
@@ -492,7 +516,20 @@ class ChecklistWidget(QWidget):
         self._update_summary()
         self.changed.emit()
 
+    @property
+    def documents_known(self) -> bool:
+        return self._documents_known
+
     def _update_summary(self) -> None:
+        if not self._documents_known and self.rows:
+            self.summary_label.setStyleSheet("QLabel { color: #605e5c; }")
+            self.summary_label.setText(
+                self.tr(
+                    "Dokumen dan hasil pemeriksaan persyaratan tidak tersedia di salinan "
+                    "komputer ini; dimuat dengan sendirinya begitu server tersambung."
+                )
+            )
+            return
         judgeable = [r for r in self.rows if r.judgeable]
         ok = sum(1 for r in judgeable if r.ok is True)
         bad = sum(1 for r in judgeable if r.ok is False)

@@ -1,7 +1,8 @@
 """The header's second line: the service's tenggat (deadline), who is handling it (the claim),
 and where the application came from. The first two change with the clock (a lease runs out while
 the record is open), so they are recomputed on a timer; the line wraps rather than hiding the
-submission time."""
+submission time. While only a copy on this PC is shown (server down), who handles it now is not
+known, and the line says so rather than repeating the copy's claim (or "Belum ditangani")."""
 
 from __future__ import annotations
 
@@ -73,14 +74,19 @@ class ClaimLine(WrapRow):
         user_id: str,
         now: datetime,
         tz: tzinfo | None,
+        *,
+        claim_known: bool = True,
     ) -> None:
-        """Recompute the deadline and the claim texts for `now`."""
+        """Recompute the deadline and the claim texts for `now`. `claim_known` False: the
+        data is a copy kept on this PC, so the claim it records says nothing about now."""
         text, style = self._sla(detail, service, now, tz)
         self.sla_label.setText(text)
         self.sla_label.setStyleSheet(style)
         self.sla_overdue = style == LATE
         if detail.status is not None and detail.status.terminal:
             text, style = "", ""  # finished: nobody handles it any more, nothing to say
+        elif not claim_known:
+            text, style = self.tr("Penanganan: tidak diketahui (server tidak tersambung)"), ""
         else:
             text, style = self._claim(claim, user_id, now, tz)
         self.claim_label.setText(text)

@@ -1,13 +1,18 @@
 """Which document is on screen. The chooser above the pages, the checklist's selected row and
 the viewer always agree: picking in any one of them moves the other two, in checklist order, so
-the chooser and Ctrl+PgDown walk the documents the same way."""
+the chooser and Ctrl+PgDown walk the documents the same way.
+
+While the server is down (`set_documents(..., listed=, reachable=False)`), a document whose
+bytes are not in memory is not asked for: the viewer says plainly that its contents are not on
+this PC. When only the queue's summary is here (`listed=False`), the documents themselves are
+not known, and that is what is said, never "no documents"."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QPaintEvent
+from PySide6.QtGui import QPaintEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
 
 from desktop.domain.catalogue import DocumentType
@@ -22,7 +27,8 @@ from desktop.views.workbench.formatting import format_size
 
 class ElidingComboBox(QComboBox):
     """Shows "Kartu Keluarga — kk-14710…" rather than a cut-off word when the toolbar is
-    narrow (a long applicant e-mail widens the data pane); the full text is in the list."""
+    narrow (a long applicant e-mail widens the data pane); the full text is in the list. With
+    nothing chosen it shows the placeholder, greyed, as QComboBox itself does."""
 
     def paintEvent(self, event: QPaintEvent) -> None:
         del event
@@ -36,6 +42,12 @@ class ElidingComboBox(QComboBox):
             QStyle.SubControl.SC_ComboBoxEditField,
             self,
         )
+        if self.currentIndex() < 0 and self.placeholderText():
+            option.palette.setBrush(
+                QPalette.ColorRole.ButtonText,
+                option.palette.brush(QPalette.ColorRole.PlaceholderText),
+            )
+            option.currentText = self.placeholderText()
         option.currentText = self.fontMetrics().elidedText(
             option.currentText, Qt.TextElideMode.ElideRight, field.width()
         )
@@ -59,6 +71,8 @@ class DocumentChooser(QObject):
         self._documents: tuple[DocumentInfo, ...] = ()
         self._types: Mapping[str, DocumentType] = {}
         self._syncing = False
+        self._listed = True
+        self._reachable = True
         self.current: DocumentInfo | None = None
 
         self.combo = ElidingComboBox(parent)
@@ -83,18 +97,29 @@ class DocumentChooser(QObject):
     # -- filling ----------------------------------------------------------------------------
 
     def set_documents(
-        self, documents: tuple[DocumentInfo, ...], types: Mapping[str, DocumentType]
+        self,
+        documents: tuple[DocumentInfo, ...],
+        types: Mapping[str, DocumentType],
+        *,
+        listed: bool = True,
+        reachable: bool = True,
     ) -> None:
-        """Fill the chooser (after the checklist rows are built: their order is used)."""
+        """Fill the chooser (after the checklist rows are built: their order is used).
+        `listed` False: the copy shown does not list its documents (not: it has none).
+        `reachable` False: the server is down; only bytes already in memory are shown."""
         self._documents = documents
         self._types = types
+        self._listed = listed
+        self._reachable = reachable
         self._syncing = True
         self.combo.clear()
         for doc in self.ordered():
             self.combo.addItem(f"{self.title(doc)} ({format_size(doc.size)})", doc.id)
         self.combo.setEnabled(bool(documents))
         if not documents:
-            self.combo.setPlaceholderText(self.tr("Tidak ada dokumen"))
+            self.combo.setPlaceholderText(
+                self.tr("Tidak ada dokumen") if listed else self.tr("Dokumen tidak tersedia")
+            )
             self.combo.setCurrentIndex(-1)
         self._syncing = False
 
@@ -110,7 +135,11 @@ class DocumentChooser(QObject):
             ordered = self.ordered()
             self.activate(ordered[0] if ordered else self._documents[0])
         else:
-            self._viewer.show_empty(self.tr("Permohonan ini tidak memiliki dokumen unggahan."))
+            self._viewer.show_empty(
+                self.tr("Permohonan ini tidak memiliki dokumen unggahan.")
+                if self._listed
+                else self._not_listed_text()
+            )
             rows = self._checklist.rows
             if rows:
                 self._checklist.select(rows[0].data.code)
@@ -118,6 +147,8 @@ class DocumentChooser(QObject):
     def clear(self) -> None:
         self.current = None
         self._documents = ()
+        self._listed = True
+        self._reachable = True
         self._syncing = True
         self.combo.clear()
         self._syncing = False
@@ -162,7 +193,17 @@ class DocumentChooser(QObject):
         data = self._fetcher.cached(doc)
         if data is not None:
             self._viewer.set_document(doc.sha256, data, doc.content_type, title)
-            self._fetcher.prefetch(self.ordered())
+            if self._reachable:
+                self._fetcher.prefetch(self.ordered())
+            return
+        if not self._reachable:
+            self._viewer.show_empty(
+                self.tr(
+                    "Isi dokumen ini tidak tersimpan di komputer ini dan server tidak "
+                    "tersambung. Dokumen tampil dengan sendirinya begitu server tersambung."
+                ),
+                title=title,
+            )
             return
         self._viewer.show_loading(title, self.tr("Mengambil dokumen dari server…"))
         self._fetcher.fetch(doc)  # after a failure, showing it again retries
@@ -171,13 +212,15 @@ class DocumentChooser(QObject):
         current = self.current
         if current is not None and current.sha256 == doc.sha256:
             self._viewer.set_document(doc.sha256, data, current.content_type, self.title(current))
-        self._fetcher.prefetch(self.ordered())
+        if self._reachable:
+            self._fetcher.prefetch(self.ordered())
 
     def _failed(self, doc: DocumentInfo, text: str) -> None:
         current = self.current
         if current is not None and current.sha256 == doc.sha256:
             self._viewer.show_error(text, title=self.title(current))
-        self._fetcher.prefetch(self.ordered())
+        if self._reachable:
+            self._fetcher.prefetch(self.ordered())
 
     # -- following the chooser and the checklist --------------------------------------------
 
@@ -209,7 +252,16 @@ class DocumentChooser(QObject):
         self._syncing = True
         self.combo.setCurrentIndex(-1)
         self._syncing = False
+        if not self._listed:
+            self._viewer.show_empty(self._not_listed_text(), title=row.data.name)
+            return
         self._viewer.show_empty(
             self.tr("Belum ada dokumen untuk persyaratan “{name}”.").format(name=row.data.name),
             title=row.data.name,
+        )
+
+    def _not_listed_text(self) -> str:
+        return self.tr(
+            "Dokumen permohonan ini tidak tersedia di salinan komputer ini; dimuat dengan "
+            "sendirinya begitu server tersambung."
         )

@@ -8,6 +8,9 @@ gap is pointed out rather than hidden.
 Claims ("Mulai ditangani") and releases ("Dilepas") are not decisions: every open and close of an
 application adds one, so they are hidden unless asked for (`set_show_claims`); the server's audit
 log keeps them all the same.
+
+A copy without history (only the queue's summary is on this PC, server down) says that, not
+"no history" (`set_unavailable`).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class HistoryView(QTextBrowser):
             Sequence[HistoryEntry], Mapping[str, DocumentType] | None, OfficeNames | None
         ] = ((), None, None)
         self._office_names: OfficeNames = lambda _code: None
+        self._unavailable = ""
         self.setOpenLinks(False)
         self.setAccessibleName(self.tr("Riwayat permohonan"))
 
@@ -90,6 +94,16 @@ class HistoryView(QTextBrowser):
     def set_time_zone(self, tz: tzinfo | None) -> None:
         self._tz = tz
 
+    def set_unavailable(self, text: str) -> None:
+        """The history is not known here: show `text` in place of any entries ("" when the
+        entries given are the application's history). Takes effect at the next `set_entries`."""
+        self._unavailable = text
+
+    @property
+    def available(self) -> bool:
+        """Whether the entries shown are the application's history (not an unknown one)."""
+        return not self._unavailable
+
     def set_office_names(self, lookup: OfficeNames) -> None:
         """Show offices by name (the shell's lookup, as `WorkbenchHeader` gets its name)."""
         self._office_names = lookup
@@ -103,6 +117,10 @@ class HistoryView(QTextBrowser):
         """Show `entries`, newest first (claims and releases only when `set_show_claims`).
         `office_names` overrides `set_office_names` once."""
         self._last = (entries, document_types, office_names)
+        if self._unavailable:
+            self._claims = self._decisions = self._count = 0
+            self.setHtml(f"<p style='color:#605e5c'>{escape(self._unavailable)}</p>")
+            return
         claims = [e for e in entries if e.action is None and e.action_raw in CLAIM_ACTIONS]
         self._claims = len(claims)
         self._decisions = len(entries) - len(claims)

@@ -7,6 +7,12 @@ fetched on the app's `TaskRunner` (`documents.py`) and decisions leave as signal
 `desktop.domain.workflow.available_actions`, the same table the server decides with, and are
 enabled only while the user holds the claim (DESIGN section 4).
 
+`set_application(..., origin=)` says where the data comes from (`Origin`). A copy kept on this
+PC while the server is down never presents what it does not carry as a fact: with only the
+queue's summary, the documents, the checklist's documents and the history say "tidak tersedia di
+salinan komputer ini"; with the last full detail, a document whose contents are not in memory
+says so instead of being downloaded; and in both, who handles it now is "tidak diketahui".
+
 The parts live in their own modules: `header.py` and `claim_line.py` (which application, its
 deadline and claim), `document_chooser.py` and `documents.py` (which pages are shown and how
 they arrive), `action_bar.py` and `decisions.py` (what may be decided and how). This module
@@ -52,7 +58,7 @@ from desktop.domain.workflow import (
     Role,
     available_actions,
 )
-from desktop.services.applications import KeptMark, KeptMarks
+from desktop.services.applications import KeptMark, KeptMarks, Origin
 from desktop.services.tasks import TaskRunner, default_runner
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.action_bar import DESTRUCTIVE, ActionBar
@@ -110,6 +116,7 @@ class WorkbenchWidget(QWidget):
         self._sent: dict[str, tuple[bool | None, str]] = {}
         self._office_name: str | None = None
         self._held_note = ""  # the message this widget shows about someone else's claim
+        self._origin = Origin.SERVER
         self.help_dialog: QDialog | None = None
         self._build()
         self._install_shortcuts()
@@ -241,11 +248,21 @@ class WorkbenchWidget(QWidget):
         load_document: LoadDocument,
         *,
         office_name: str | None = None,
+        origin: Origin = Origin.SERVER,
     ) -> None:
         """Show `detail`. Calling again with the same application (after a renewal, a 409
         reload or an action) keeps the verifier's checklist ticks for unchanged documents.
-        `office_name`: the name of `detail.office_code`, when the shell knows it."""
-        same = self._detail is not None and self._detail.id == detail.id
+        `office_name`: the name of `detail.office_code`, when the shell knows it. `origin`:
+        where `detail` comes from; a copy kept on this PC (server down) is shown for what it
+        is (see the module docstring), and the same application shown again from the server
+        replaces a summary-only copy as if newly opened (its starting marks included)."""
+        same = (
+            self._detail is not None
+            and self._detail.id == detail.id
+            and self._origin is not Origin.KEPT_SUMMARY
+        )
+        self._origin = origin
+        listed = origin is not Origin.KEPT_SUMMARY
         previous = self._carry_over(detail) if same else None
         previous_doc = self.documents.current if same else None
         if not same:
@@ -278,12 +295,25 @@ class WorkbenchWidget(QWidget):
             # "unsent" work. Never for a document uploaded after that decision.
             previous, source = marks_from_history(detail)
             self.checklist.set_source(self._source_text(source))
-        self.checklist.set_rows(rows, previous)
+        self.checklist.set_rows(rows, previous, documents_known=listed)
         if not same:
             self._sent = self.checklist.judgements()
+        self.history_view.set_unavailable(
+            ""
+            if listed
+            else self.tr(
+                "Riwayat permohonan ini tidak tersedia di salinan komputer ini; dimuat dengan "
+                "sendirinya begitu server tersambung."
+            )
+        )
         self.history_view.set_entries(detail.history, document_types)
         self._update_history_tab()
-        self.documents.set_documents(detail.documents, document_types)
+        self.documents.set_documents(
+            detail.documents,
+            document_types,
+            listed=listed,
+            reachable=origin is Origin.SERVER,
+        )
         self._rebuild_actions()
         self._refresh_time_dependent()
         self._timer.start()
@@ -303,6 +333,11 @@ class WorkbenchWidget(QWidget):
     @property
     def read_only(self) -> bool:
         return self._read_only
+
+    @property
+    def origin(self) -> Origin:
+        """Where the application shown comes from (the server, or a copy on this PC)."""
+        return self._origin
 
     def has_unsent_marks(self) -> bool:
         """Ticks or notes made on this application since it was shown or last sent."""
@@ -365,12 +400,14 @@ class WorkbenchWidget(QWidget):
         self._actions = []
         self._claim = None
         self._read_only = False
+        self._origin = Origin.SERVER
         self._sent = {}
         self._timer.stop()
         self.header.clear()
         self.applicant_panel.setVisible(False)
         self.checklist.set_rows([])
         self.checklist.set_source("")
+        self.history_view.set_unavailable("")
         self.history_view.set_entries([])
         self._update_history_tab()
         self._held_note = ""
@@ -426,9 +463,12 @@ class WorkbenchWidget(QWidget):
         return self.claim_line.sla_overdue
 
     def holds_claim(self) -> bool:
+        """This user holds an unexpired claim, as far as the server last said (never for a
+        copy kept on this PC: who holds it now is not known)."""
         claim = self._claim
         return (
-            claim is not None
+            self._origin is Origin.SERVER
+            and claim is not None
             and bool(self._user_id)
             and claim.user_id == self._user_id
             and self._clock() < claim.expires_at
@@ -531,7 +571,7 @@ class WorkbenchWidget(QWidget):
         self.tabs.setTabText(
             1,
             self.tr("Riwayat ({n})").format(n=view.decision_count)
-            if self._detail is not None
+            if self._detail is not None and view.available
             else self.tr("Riwayat"),
         )
         toggle = self.history_claims_toggle
@@ -554,7 +594,13 @@ class WorkbenchWidget(QWidget):
         if self._detail is None:
             return
         self.claim_line.refresh(
-            self._detail, self._service, self._claim, self._user_id, self._clock(), self._tz
+            self._detail,
+            self._service,
+            self._claim,
+            self._user_id,
+            self._clock(),
+            self._tz,
+            claim_known=self._origin is Origin.SERVER,
         )
         self._update_enabled()
 
@@ -582,10 +628,12 @@ class WorkbenchWidget(QWidget):
         self._update_enabled()
 
     def held_by_other(self) -> bool:
-        """Someone else holds an unexpired claim: the application is read-only here."""
+        """Someone else holds an unexpired claim: the application is read-only here (not
+        known for a copy kept on this PC)."""
         claim = self._claim
         return (
-            claim is not None
+            self._origin is Origin.SERVER
+            and claim is not None
             and claim.user_id != self._user_id
             and self._clock() < claim.expires_at
         )
