@@ -374,8 +374,6 @@ class QueueModel(QAbstractTableModel):
             return entry[0].office_code
         if col == "due" and entry[0].has_deadline:
             due = format_local(entry[0].due_at, self.tz)
-            if entry[0].status in _TERMINAL:
-                return self.tr("Tenggat %1").replace("%1", due)
             left = format_deadline(timedelta(seconds=entry[0].due_at - self._clock()))
             return f"{left} ({due})"
         return None

@@ -84,7 +84,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = 6  # 6: search_text without separators, GLOB search
+SCHEMA_VERSION = 7  # 6: search_text without separators, GLOB search; 7: no deadline when finished
 RETENTION_DAYS = 30
 """Days a finished application (completed/rejected/cancelled) stays in the local cache after
 its last update; older ones are purged (`Store.purge_expired`). The server keeps them."""
@@ -265,7 +265,11 @@ def _row_values(s: ApplicationSummary) -> dict[str, Any]:
         "created_at": _epoch(s.created_at),
         "updated_at": _epoch(s.updated_at),
         "submitted_at": _epoch(s.submitted_at),
-        "due_at": _epoch(s.due_at) if s.due_at else NO_DEADLINE,
+        # A finished application has no deadline left: it sorts after all open work in
+        # deadline order ("Semua" started with month-old Selesai rows).
+        "due_at": (
+            _epoch(s.due_at) if s.due_at and s.status_raw not in _TERMINAL else NO_DEADLINE
+        ),
         "claim_user_id": claim.user_id if claim else None,
         "claim_full_name": claim.full_name if claim else None,
         "claim_expires_at": _epoch(claim.expires_at) if claim else None,

@@ -229,3 +229,18 @@ def test_deadline_and_times_read_as_in_the_workbench(qapp: object, tmp_path: Pat
     submitted_col = model.COLUMNS.index("submitted")
     assert model.data(model.index(0, submitted_col)) == "30/11/2026 10.15"
     s.close()
+
+
+def test_finished_applications_come_after_open_work_in_deadline_order(
+    qapp: object, store: Store
+) -> None:
+    """In "Semua" the most urgent open work is on top, not month-old finished applications
+    whose deadline passed long ago."""
+    model = QueueModel(store)
+    model.set_query(QueueQuery())  # every status, deadline order
+    status = model.COLUMNS.index("status")
+    finished = {"Selesai", "Ditolak", "Dibatalkan"}
+    labels = [model.data(model.index(r, status)) for r in range(model.rowCount())]
+    first_finished = next(i for i, label in enumerate(labels) if label in finished)
+    assert first_finished > 0
+    assert all(label in finished or label == "Draf" for label in labels[first_finished:])

@@ -115,7 +115,7 @@ def test_filters_search_and_sort_in_sql(store: Store) -> None:
         rows = store.rows(list(rids))
         return [rows[r].id[0] for r in rids]
 
-    assert ids() == ["a", "c", "b"]  # deadline order
+    assert ids() == ["a", "b", "c"]  # deadline order; finished (c) after open work
     assert ids(statuses=("submitted",)) == ["a"]
     assert ids(service_code="SKTM") == ["a", "c"]
     assert ids(office_code="14.71.01") == ["a", "c"]  # an office includes its kelurahan
