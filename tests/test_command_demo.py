@@ -78,3 +78,78 @@ def test_without_gnome_keyring_the_demo_says_so_and_goes_on(
     keyring, why = start_session_keyring(tmp_path)
     assert keyring is None and "gnome-keyring-daemon tidak terpasang" in why
     assert list(tmp_path.iterdir()) == []  # nothing started, nothing left
+
+
+# -- stopping ----------------------------------------------------------------------------------
+
+
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_sigterm_stops_the_server_the_desktop_and_the_keyring(tmp_path: Path) -> None:
+    """`kill` (or a closed terminal) on `make run` left the demo server, and with it the port,
+    and the demo keyring running."""
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, LOKET_DEMO_DIR=str(tmp_path / "demo"), QT_QPA_PLATFORM="offscreen")
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "desktop", "demo", "--port", str(port), "--applications", "3"],
+        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        assert demo.stdout is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = demo.stdout.readline()
+            lines.append(line)
+            if line.startswith("Penyimpanan kredensial") or not line:
+                break
+        assert any("Server demo berjalan" in x for x in lines), "".join(lines)
+        # the desktop is the last child started; wait until it runs
+        while time.monotonic() < deadline and not any(
+            b"-m\x00desktop\x00" in Path(f"/proc/{p}/cmdline").read_bytes()
+            and b"demo" not in Path(f"/proc/{p}/cmdline").read_bytes()
+            for p in _descendants(demo.pid)
+            if _alive(p)
+        ):
+            time.sleep(0.1)
+        children = _descendants(demo.pid)
+        assert len(children) >= 2  # the server and the desktop (and the keyring's, if any)
+        demo.terminate()
+        assert demo.wait(timeout=30) != 0
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in children):
+            time.sleep(0.1)
+        assert [p for p in children if _alive(p)] == []
+        with socket.socket() as again:  # nobody listens any more (TIME_WAIT aside)
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", port))
+    finally:
+        if demo.poll() is None:
+            demo.kill()

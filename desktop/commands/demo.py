@@ -23,6 +23,7 @@ import contextlib
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +37,7 @@ from pathlib import Path
 from typing import IO
 
 REPO = Path(__file__).resolve().parents[2]
-DEMO_DIR = REPO / ".loket-demo"
+DEMO_DIR = Path(os.environ.get("LOKET_DEMO_DIR") or REPO / ".loket-demo")  # tests: elsewhere
 
 KEYRING_CHECK = """
 import sys
@@ -187,6 +188,19 @@ def _port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _exit_cleanly_on_signals() -> None:
+    """SIGTERM/SIGHUP (a closed terminal, `kill`) end the demo through its `finally`, so the
+    server, the desktop and the demo keyring never outlive it (Ctrl+C already does)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            signal.signal(sig, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="loket demo", description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8765)
@@ -200,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         "sistem",
     )
     args = parser.parse_args(argv or [])
+    _exit_cleanly_on_signals()
     if _port_in_use(args.port):
         print(
             f"Port {args.port} sudah dipakai (mungkin demo sebelumnya masih berjalan). "
@@ -234,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     keyring: SessionKeyring | None = None
+    app: subprocess.Popen[bytes] | None = None
     try:
         _wait_healthy(url, process)
         print(f"Server demo berjalan di {url} (log: {log_path})")
@@ -257,11 +273,18 @@ def main(argv: list[str] | None = None) -> int:
         app_env.setdefault("LOKET_DATA_DIR", str(DEMO_DIR / "desktop" / "data"))
         # A child process, so that the server is stopped below even when Qt aborts the app
         # (a missing platform plugin ends in abort(), which skips Python's `finally`).
-        return subprocess.call([sys.executable, "-m", "desktop"], cwd=REPO, env=app_env)
+        app = subprocess.Popen([sys.executable, "-m", "desktop"], cwd=REPO, env=app_env)
+        return app.wait()
     except RuntimeError as exc:
         print(f"Server demo gagal: {exc}. Lihat {log_path}.", file=sys.stderr)
         return 1
     finally:
+        if app is not None and app.poll() is None:  # we were told to stop: the app goes too
+            app.terminate()
+            try:
+                app.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                app.kill()
         if keyring is not None:
             with contextlib.suppress(OSError):
                 keyring.stop()
