@@ -51,6 +51,7 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop.domain.catalogue import Catalogue, CatalogueError, load_catalogue
+from desktop.domain.formatting import zone_for_region
 from desktop.models.queue_model import QueueModel
 from desktop.models.store import Store, store_path
 from desktop.services.api.client import ApiClient
@@ -81,7 +82,6 @@ from desktop.views.shell.settings_page import SettingsPage
 from desktop.views.shell.workbench_host import WorkbenchController, WorkbenchHost
 from desktop.views.signin.server_dialog import ServerDialog
 from desktop.views.signin.signin_dialog import SignInDialog
-from desktop.views.workbench.formatting import zone_for_region
 
 log = logging.getLogger("desktop")
 

@@ -34,15 +34,15 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from desktop.domain.identity import mask_nik
-from desktop.domain.workflow import TERMINAL_STATES, parse_state
-from desktop.models.store import QueueQuery, QueueRow, Store
-from desktop.views.workbench.formatting import (
+from desktop.domain.formatting import (
     DEADLINE_SOON_SECONDS,
     format_deadline,
     format_epoch_short,
     unknown_status_label,
 )
+from desktop.domain.identity import mask_nik
+from desktop.domain.workflow import TERMINAL_STATES, parse_state
+from desktop.models.store import QueueQuery, QueueRow, Store
 
 ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 """Role returning the application id (UUID string) of a row."""

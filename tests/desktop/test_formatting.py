@@ -1,4 +1,4 @@
-"""The words and zones the queue and the workbench share (`desktop.views.workbench.formatting`):
+"""The words and zones the queue and the workbench share (`desktop.domain.formatting`):
 one deadline wording, and the office's own zone (WIB/WITA/WIT) from its region code."""
 
 from __future__ import annotations
@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from desktop.domain.wilayah import get_wilayah
-from desktop.views.workbench.formatting import (
+from desktop.domain.formatting import (
     WIB,
     WIT,
     WITA,
@@ -17,6 +16,7 @@ from desktop.views.workbench.formatting import (
     format_epoch_short,
     zone_for_region,
 )
+from desktop.domain.wilayah import get_wilayah
 
 # Perpres/Keppres 41/1987: the provinces in each zone (codes as in resources/wilayah).
 EXPECTED_ZONES = {

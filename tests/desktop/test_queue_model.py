@@ -206,8 +206,8 @@ def test_deadline_and_times_read_as_in_the_workbench(qapp: object, tmp_path: Pat
     queue said "lewat 46 jam" where the workbench said "lewat tenggat 1 hari 22 jam"."""
     from datetime import UTC, datetime
 
+    from desktop.domain.formatting import WIT
     from desktop.domain.records import ApplicationSummary
-    from desktop.views.workbench.formatting import WIT
 
     submitted = datetime(2026, 11, 30, 1, 15, tzinfo=UTC)  # 10.15 WIT, 08.15 WIB
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC).timestamp()

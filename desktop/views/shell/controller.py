@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
+from desktop.domain.formatting import format_time
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import ConnectionFailure, LoketError, SessionExpired
@@ -32,7 +33,6 @@ from desktop.views.queue.queue_page import QueuePage
 from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow, remove_scanned_text
 from desktop.views.shell.placeholder import counter_page
 from desktop.views.shell.workbench_host import WorkbenchController
-from desktop.views.workbench.formatting import format_time
 from desktop.views.workbench.shortcuts import ShortcutHelpDialog
 
 log = logging.getLogger(__name__)

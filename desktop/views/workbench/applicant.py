@@ -21,9 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.domain.formatting import format_date
 from desktop.domain.identity import NikInfo, check_kk, check_nik, cross_check_nik
 from desktop.domain.records import Applicant
-from desktop.views.workbench.formatting import format_date
 from desktop.views.workbench.wrap_row import WrapRow
 
 _SEX = {"L": "Laki-laki", "P": "Perempuan"}

@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.catalogue import DocumentType, Requirement
+from desktop.domain.formatting import format_size
 from desktop.domain.records import ApplicationDetail, ChecklistItem, DocumentInfo, HistoryEntry
-from desktop.views.workbench.formatting import format_size
 
 OTHER_CODE = ""
 """Row key for uploaded documents that match no requirement of the service."""

@@ -12,16 +12,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from desktop.domain.catalogue import Service
-from desktop.domain.records import ApplicationDetail, ClaimInfo
-from desktop.domain.workflow import TERMINAL_STATES
-from desktop.views.workbench import shortcuts
-from desktop.views.workbench.elided_label import ElidedLabel
-from desktop.views.workbench.formatting import (
+from desktop.domain.formatting import (
     DEADLINE_SOON_SECONDS,
     format_clock,
     format_datetime,
     format_deadline,
 )
+from desktop.domain.records import ApplicationDetail, ClaimInfo
+from desktop.domain.workflow import TERMINAL_STATES
+from desktop.views.workbench import shortcuts
+from desktop.views.workbench.elided_label import ElidedLabel
 from desktop.views.workbench.wrap_row import WrapRow
 
 LATE = "QLabel { color: #c50f1f; font-weight: bold; }"

@@ -16,13 +16,13 @@ from PySide6.QtGui import QPaintEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
 
 from desktop.domain.catalogue import DocumentType
+from desktop.domain.formatting import format_size
 from desktop.domain.records import DocumentInfo
 from desktop.services.rendering import MAX_BYTES
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.checklist import OTHER_CODE, ChecklistWidget
 from desktop.views.workbench.document_viewer import DocumentViewer
 from desktop.views.workbench.documents import DocumentFetcher
-from desktop.views.workbench.formatting import format_size
 
 
 class ElidingComboBox(QComboBox):

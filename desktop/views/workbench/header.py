@@ -9,12 +9,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from desktop.domain.catalogue import Service
+from desktop.domain.formatting import format_datetime, unknown_status_label
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import State
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.claim_line import ClaimLine
 from desktop.views.workbench.elided_label import ElidedLabel
-from desktop.views.workbench.formatting import format_datetime, unknown_status_label
 
 STATE_COLORS: dict[State | None, str] = {
     State.DRAFT: "#605e5c",

@@ -22,9 +22,9 @@ from html import escape
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from desktop.domain.catalogue import DocumentType
+from desktop.domain.formatting import format_datetime, format_duration
 from desktop.domain.records import HistoryEntry
 from desktop.domain.workflow import Role
-from desktop.views.workbench.formatting import format_datetime, format_duration
 
 OfficeNames = Callable[[str], str | None]
 """Office code -> name, when known (the shell's lookup, as for the header)."""

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.catalogue import DocumentType, Service
+from desktop.domain.formatting import format_clock, format_datetime
 from desktop.domain.records import (
     ApplicationDetail,
     ChecklistItem,
@@ -68,7 +69,6 @@ from desktop.views.workbench.decisions import Decisions
 from desktop.views.workbench.document_chooser import DocumentChooser
 from desktop.views.workbench.document_viewer import DocumentViewer
 from desktop.views.workbench.documents import DocumentFetcher, LoadDocument
-from desktop.views.workbench.formatting import format_clock, format_datetime
 from desktop.views.workbench.header import WorkbenchHeader
 from desktop.views.workbench.history import HistoryView
 from desktop.views.workbench.reason_dialog import ReasonDialog

@@ -19,10 +19,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
+from desktop.domain.formatting import WITA
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Role
 from desktop.views.workbench import WorkbenchWidget
-from desktop.views.workbench.formatting import WITA
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.workbench import factories
 from tests.gui.workbench.conftest import settle_viewer
