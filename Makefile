@@ -23,7 +23,7 @@ DEBIAN_PACKAGES := python3-venv python3-dev gcc xvfb xauth poppler-utils sane-ut
 
 help:
 	@echo "make run   - set up, start the reference server with demo data and open the desktop"
-	@echo "make test  - set up and run the whole suite (ruff, mypy --strict, pytest)"
+	@echo "make test  - set up and run the whole suite (ruff, import contracts, mypy --strict, pytest)"
 	@echo "make bench - run the benchmarks in bench/ and print them beside their budgets"
 
 deps-debian:
@@ -48,8 +48,11 @@ $(STAMP): pyproject.toml
 run: deps-debian $(STAMP)
 	$(PYTHON) -m desktop demo
 
+# ruff, and the layers (import-linter, `[tool.importlinter]` in pyproject.toml): the domain
+# imports nothing above it, models and services no views, the server only the domain.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict desktop/domain desktop/services
