@@ -55,7 +55,7 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy --strict desktop/domain desktop/services
+	$(VENV)/bin/mypy --strict desktop server
 
 pytest: deps-debian $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PYTHON) -m pytest
