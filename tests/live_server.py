@@ -16,7 +16,10 @@ Fixtures
   lock or disable the shared demo accounts (create a user through ``POST /users`` for that).
 - ``fresh_server`` (function scope): a new, empty-queue server (offices and users only) for a
   test that needs a clean database. It costs about two seconds; use it sparingly.
-- ``start_server(...)``: the context manager behind both, for module-scoped servers.
+- ``start_server(...)``: the context manager behind both, for module-scoped servers. With
+  ``clock=True`` it serves through ``tests/server/harness.py``: the same server with a movable
+  clock, so a test moves time (``ServerClock(server).advance(minutes=16)``: every access token
+  issued before has expired) instead of sleeping. That clock only moves forward.
 
 Each server is ``python -m server serve`` in a subprocess (uvicorn on 127.0.0.1, a free port),
 with its own temporary data directory (SQLite file + document store). It is seeded first with
@@ -177,8 +180,12 @@ def start_server(
     *,
     seed: int = 1,
     extra_env: dict[str, str] | None = None,
+    clock: bool = False,
 ) -> Iterator[LiveServer]:
-    """Seed and start a server in a temporary directory; stop and clean up afterwards."""
+    """Seed and start a server in a temporary directory; stop and clean up afterwards.
+
+    `clock=True`: run it as `python -m tests.server.harness serve` (a movable clock and its
+    `/__test__/clock` route, moved with `tests.server.harness.ServerClock`)."""
     data_dir = Path(tempfile.mkdtemp(prefix="loket-server-"))
     pg_admin = os.environ.get(POSTGRES_ENV)
     pg_name = None
@@ -213,17 +220,12 @@ def start_server(
                 "seeding failed:\n" + seeded.stdout.decode() + seeded.stderr.decode()
             )
         with log_path.open("wb") as log:
+            if clock:
+                command = ["tests.server.harness", "serve", "--port", str(port)]
+            else:
+                command = ["server", "serve", "--host", "127.0.0.1", "--port", str(port)]
             server.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "server",
-                    "serve",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                ],
+                [sys.executable, "-m", *command],
                 cwd=REPO,
                 env=env,
                 stdout=log,

@@ -17,8 +17,24 @@ from desktop.services.auth import AuthService, SignInError
 from desktop.services.secrets import SecretStore, StoredSession, insecure_reason
 from tests.desktop.support import MemoryKeyring, TcpProxy
 from tests.live_server import LiveServer, start_server
+from tests.server.harness import ServerClock
 
 PASSWORD = "loket-demo"
+ACCESS_TTL = 900.0  # the server's default access-token lifetime (seconds)
+PAST_EXPIRY = ACCESS_TTL + 60
+
+
+class ClientClock:
+    """The desktop's clock (`AuthService(clock=...)`): the wall clock plus an offset we move."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
 
 
 def make_auth(url: str, backend: MemoryKeyring | None = None, **kw: object) -> AuthService:
@@ -137,21 +153,26 @@ def test_local_password_check_for_idle_lock(live_server: LiveServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def short_ttl_server() -> Iterator[LiveServer]:
-    """Access tokens live 2 seconds, so expiry happens inside a test."""
-    with start_server(applications=3, extra_env={"LOKET_SERVER_ACCESS_TTL": "2"}) as server:
+def clock_server() -> Iterator[LiveServer]:
+    """A server with a movable clock: tokens expire when a test moves time, not after a sleep.
+    Access tokens have their usual 15-minute lifetime; the clock only moves forward, and every
+    test signs in after the previous one's jumps (refresh tokens live 8 hours)."""
+    with start_server(applications=3, clock=True) as server:
         yield server
 
 
-def test_transparent_refresh_and_retry_on_token_expired(short_ttl_server: LiveServer) -> None:
+def test_transparent_refresh_and_retry_on_token_expired(clock_server: LiveServer) -> None:
     frozen = time.time()
     # A clock stuck at sign-in time: the client believes its token is fresh, so the server's
     # 401 token_expired triggers the transparent refresh-and-retry path.
-    auth = make_auth(short_ttl_server.url, clock=lambda: frozen)
+    auth = make_auth(clock_server.url, clock=lambda: frozen)
     auth.sign_in("verifier1", PASSWORD)
     old_access = auth.access_token()
+    assert old_access is not None
     old_refresh = auth._tokens.refresh  # type: ignore[union-attr]
-    time.sleep(2.5)
+    ServerClock(clock_server).advance(seconds=PAST_EXPIRY)  # expired on the server only
+    r = requests.get(clock_server.api + "/me", headers={"Authorization": "Bearer " + old_access})
+    assert r.status_code == 401 and r.json()["code"] == "token_expired"
     assert auth.api.get_json("/me")["username"] == "verifier1"
     assert auth.access_token() != old_access
     assert auth._tokens.refresh != old_refresh  # type: ignore[union-attr]  # rotated
@@ -160,8 +181,9 @@ def test_transparent_refresh_and_retry_on_token_expired(short_ttl_server: LiveSe
     assert stored is not None and stored.refresh_token == auth._tokens.refresh  # type: ignore[union-attr]
 
 
-def test_refresh_before_expiry_and_only_once_across_threads(short_ttl_server: LiveServer) -> None:
-    auth = make_auth(short_ttl_server.url)
+def test_refresh_before_expiry_and_only_once_across_threads(clock_server: LiveServer) -> None:
+    clock = ClientClock()
+    auth = make_auth(clock_server.url, clock=clock)
     auth.sign_in("verifier1", PASSWORD)
     calls = {"n": 0}
     original = auth.api.post_json
@@ -172,7 +194,9 @@ def test_refresh_before_expiry_and_only_once_across_threads(short_ttl_server: Li
         return original(path, *a, **kw)  # type: ignore[arg-type]
 
     auth.api.post_json = counting  # type: ignore[method-assign]
-    time.sleep(1.6)  # inside the last quarter of the 2 s lifetime: due for refresh
+    # Inside the last minute of the 15-minute lifetime (the refresh margin), not yet expired:
+    # due for refresh, and the server still takes the old access token meanwhile.
+    clock.advance(ACCESS_TTL - 30)
     errors: list[BaseException] = []
 
     def work() -> None:
@@ -193,11 +217,11 @@ def test_refresh_before_expiry_and_only_once_across_threads(short_ttl_server: Li
     assert auth.session_valid
 
 
-def test_server_down_during_refresh_keeps_the_session(short_ttl_server: LiveServer) -> None:
+def test_server_down_during_refresh_keeps_the_session(clock_server: LiveServer) -> None:
     """The access token is due for refresh (a clock we advance) exactly while the server is
     down: the refresh fails as a connection failure, nothing is thrown away, and once the
     server is back the same session refreshes and carries on."""
-    port = int(short_ttl_server.url.rsplit(":", 1)[1])
+    port = int(clock_server.url.rsplit(":", 1)[1])
     proxy = TcpProxy(port)
     now = [time.time()]
     auth = make_auth(proxy.url, clock=lambda: now[0])
@@ -213,7 +237,7 @@ def test_server_down_during_refresh_keeps_the_session(short_ttl_server: LiveServ
     auth.sign_in("verifier1", PASSWORD)
     old_access = auth._tokens.access  # type: ignore[union-attr]
     old_refresh = auth._tokens.refresh  # type: ignore[union-attr]
-    now[0] += 60  # far past the 2 s lifetime: the next request must refresh first
+    now[0] += PAST_EXPIRY  # past the 15-minute lifetime: the next request must refresh first
     proxy.down()
     with pytest.raises(Exception) as info:
         auth.api.get_json("/me")
@@ -232,14 +256,17 @@ def test_server_down_during_refresh_keeps_the_session(short_ttl_server: LiveServ
     proxy.close()
 
 
-def test_revoked_refresh_token_means_session_expired(short_ttl_server: LiveServer) -> None:
+def test_revoked_refresh_token_means_session_expired(clock_server: LiveServer) -> None:
     backend = MemoryKeyring()
-    auth = make_auth(short_ttl_server.url, backend)
+    clock = ClientClock()
+    auth = make_auth(clock_server.url, backend, clock=clock)
     auth.sign_in("verifier1", PASSWORD)
     refresh = auth._tokens.refresh  # type: ignore[union-attr]
     # Someone revokes the family (sign-out elsewhere with the same refresh token).
-    requests.post(short_ttl_server.api + "/auth/logout", json={"refresh_token": refresh})
-    time.sleep(2.1)
+    requests.post(clock_server.api + "/auth/logout", json={"refresh_token": refresh})
+    # The access token runs out (on both clocks): the next request refreshes first, refused.
+    ServerClock(clock_server).advance(seconds=PAST_EXPIRY)
+    clock.advance(PAST_EXPIRY)
     with pytest.raises(SessionExpired) as info:
         auth.api.get_json("/me")
     assert "kata sandi" in info.value.message

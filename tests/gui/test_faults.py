@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import Action
+from desktop.services.auth import AuthService
 from tests.desktop.support import (
     MemoryKeyring,
     Remote,
@@ -39,6 +40,7 @@ from tests.gui.shell_helpers import (
     workbench,
 )
 from tests.live_server import LiveServer, start_server
+from tests.server.harness import ServerClock
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
@@ -94,24 +96,46 @@ def test_server_down_mid_session_keeps_open_work(
 
 
 @pytest.fixture(scope="module")
-def short_ttl_server() -> Iterator[LiveServer]:
-    with start_server(applications=5, extra_env={"LOKET_SERVER_ACCESS_TTL": "2"}) as server:
+def clock_server() -> Iterator[LiveServer]:
+    """A server with a movable clock (tests/server/harness.py): time moves, nobody sleeps."""
+    with start_server(applications=5, clock=True) as server:
         yield server
 
 
+PAST_EXPIRY = 900 + 60  # past the access token's 15-minute lifetime (seconds)
+
+
+def expire_access_token(server: LiveServer, auth: AuthService) -> None:
+    """Sixteen minutes pass on the server's clock and on the desktop's (`AuthService`'s clock,
+    moved for this session only): the access token has expired and both sides know it."""
+    ServerClock(server).advance(seconds=PAST_EXPIRY)
+    wall = auth._clock
+    auth._clock = lambda: wall() + PAST_EXPIRY
+
+
 def test_server_down_during_token_refresh(
-    qtbot: QtBot, short_ttl_server: LiveServer, memory_keyring: MemoryKeyring
+    qtbot: QtBot, clock_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:
-    proxy = TcpProxy(port_of(short_ttl_server.url))
+    proxy = TcpProxy(port_of(clock_server.url))
     try:
         with running_app(proxy.url, memory_keyring) as loket:
             sign_in(qtbot, loket, "verifier1")
             assert loket.auth is not None and loket.window is not None
             stale = loket.auth._tokens.access  # type: ignore[union-attr]
-            qtbot.wait(2200)  # the access token has expired
+            refreshes: list[str] = []
+            original = loket.auth.api.post_json
+
+            def counting(path: str, *a: Any, **kw: Any) -> Any:
+                if path == "/auth/refresh":
+                    refreshes.append(path)
+                return original(path, *a, **kw)
+
+            loket.auth.api.post_json = counting  # type: ignore[method-assign]
+            expire_access_token(clock_server, loket.auth)
             proxy.down()
             pull_now(qtbot, loket)  # needs a refresh first, which cannot reach the server
             assert "pembaruan terakhir gagal" in loket.window.sync_label.text()
+            assert refreshes  # the refresh was attempted while the server was down
             assert loket.auth.session_valid and not loket.window.locked
             proxy.up()
             pull_now(qtbot, loket)
@@ -122,9 +146,9 @@ def test_server_down_during_token_refresh(
 
 
 def test_expired_session_asks_for_the_password_and_keeps_work(
-    qtbot: QtBot, short_ttl_server: LiveServer, memory_keyring: MemoryKeyring
+    qtbot: QtBot, clock_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:
-    with running_app(short_ttl_server.url, memory_keyring) as loket:
+    with running_app(clock_server.url, memory_keyring) as loket:
         sign_in(qtbot, loket, "verifier1")
         assert loket.auth is not None and loket.window is not None
         page = loket.queue_page
@@ -134,8 +158,8 @@ def test_expired_session_asks_for_the_password_and_keeps_work(
         opened = open_row(qtbot, loket, 0)
         # An administrator (or a stolen-token alarm) revokes this session on the server.
         refresh = loket.auth._tokens.refresh  # type: ignore[union-attr]
-        requests.post(short_ttl_server.api + "/auth/logout", json={"refresh_token": refresh})
-        qtbot.wait(2200)
+        requests.post(clock_server.api + "/auth/logout", json={"refresh_token": refresh})
+        expire_access_token(clock_server, loket.auth)
         # The next contact with the server finds out: this pull, or an op already under way
         # (a document still loading) that locked first, which disables F5.
         loket.window.refresh_action.trigger()
