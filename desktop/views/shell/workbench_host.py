@@ -616,17 +616,6 @@ class WorkbenchController(QObject):
             self.tr("Melepas klaim"), op, on_done=finished, on_error=failed, quiet=True
         )
 
-    def release_now(self) -> None:
-        """Blocking release for app exit / sign-out (short timeout is in the client)."""
-        self._keep_marks()
-        for app_id in {*self._claims, *self._unreleased}:
-            with contextlib.suppress(LoketError):
-                self.apps.release(app_id, timeout=3.0)
-        self._claims.clear()
-        self._unreleased.clear()
-        self._release_timer.stop()
-        self._renew.stop()
-
     # -- claim --------------------------------------------------------------------------------
 
     def claim(self) -> None:
