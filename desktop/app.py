@@ -365,18 +365,6 @@ def prepare_store(
     return PreparedStore(server_url, user.username, user.office.code, store, notice)
 
 
-def held_claim_of(workbench: object | None) -> str | None:
-    """The application whose claim the workbench holds (to release at sign-out), or None."""
-    if workbench is None:
-        return None
-    if isinstance(getattr(type(workbench), "held_claim_id", None), property):
-        value = getattr(workbench, "held_claim_id", None)
-        return value if isinstance(value, str) else None
-    current = getattr(workbench, "current_id", None)
-    held = getattr(workbench, "_held_claim", False)
-    return current if isinstance(current, str) and held else None
-
-
 def finish_session(
     *,
     apps: ApplicationService | None,
@@ -858,7 +846,7 @@ class LoketApp(QObject):
             self._remember_geometry(window)
         if shell is not None:
             shell.stop()
-        claim_id = held_claim_of(workbench)
+        claim_id = workbench.held_claim_id if workbench is not None else None
         if workbench is not None:
             workbench.pause()  # no more renewals
         auth = api = None

@@ -553,7 +553,6 @@ class ApplicationService:
         except RecordError as exc:
             raise BadResponse(f"Jawaban klaim dari server tidak valid: {exc}") from exc
 
-    renew = claim
 
     def release(self, app_id: str, *, timeout: float | None = None) -> None:
         """Give the claim back; a claim already gone (404/409) is fine."""

@@ -40,11 +40,6 @@ def register_secret(value: str) -> None:
             _secrets.add(value)
 
 
-def forget_secret(value: str) -> None:
-    with _lock:
-        _secrets.discard(value)
-
-
 def mask_text(text: str) -> str:
     """Everything the log filter does to one string."""
     with _lock:

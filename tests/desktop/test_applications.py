@@ -49,7 +49,7 @@ def test_claim_act_release_and_cache_update(live_server: LiveServer, store: Stor
     apps = service_for(live_server, "verifier1", store)
     claim = apps.claim(created["id"])
     assert claim.claim.username == "verifier1"
-    assert apps.renew(created["id"]).claim.expires_at >= claim.claim.expires_at
+    assert apps.claim(created["id"]).claim.expires_at >= claim.claim.expires_at
     detail = apps.fetch_detail(created["id"])
     assert detail.status is State.SUBMITTED and store.summary(detail.id) is not None
     result = apps.act(

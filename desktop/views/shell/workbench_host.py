@@ -195,6 +195,11 @@ class WorkbenchController(QObject):
         """Whether the claim on the application now open is held (by this session)."""
         return self.current_id is not None and self.current_id in self._claims
 
+    @property
+    def held_claim_id(self) -> str | None:
+        """The open application whose claim this session holds (released at sign-out)."""
+        return self.current_id if self._held_claim else None
+
     def holds(self, app_id: str) -> bool:
         return app_id in self._claims
 
