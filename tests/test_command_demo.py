@@ -63,6 +63,9 @@ def test_demo_keyring_stores_and_reads_a_secret_then_goes_away(tmp_path: Path) -
     finally:
         keyring.stop()
     assert all(p.poll() is not None for p in processes)
+    for p in processes:  # the bus's address pipe (ResourceWarning under filterwarnings=error)
+        if p.stdout is not None:
+            p.stdout.close()
     assert not keyring.directory.exists()
 
 
@@ -153,3 +156,6 @@ def test_sigterm_stops_the_server_the_desktop_and_the_keyring(tmp_path: Path) ->
     finally:
         if demo.poll() is None:
             demo.kill()
+            demo.wait(timeout=30)
+        if demo.stdout is not None:
+            demo.stdout.close()
