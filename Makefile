@@ -23,7 +23,8 @@ DEBIAN_PACKAGES := python3-venv python3-dev gcc xvfb xauth poppler-utils sane-ut
 
 help:
 	@echo "make run   - set up, start the reference server with demo data and open the desktop"
-	@echo "make test  - set up and run the whole suite (ruff, import contracts, mypy --strict, pytest)"
+	@echo "make test  - set up and run the whole suite (ruff, import contracts, mypy --strict, pytest,"
+	@echo "            and the server suite again on PostgreSQL)"
 	@echo "make bench - run the benchmarks in bench/ and print them beside their budgets"
 
 deps-debian:
@@ -60,7 +61,10 @@ typecheck: $(STAMP)
 pytest: deps-debian $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(PYTHON) -m pytest
 
-test: lint typecheck pytest
+# The server suite runs twice: on SQLite inside `pytest`, then on a throwaway PostgreSQL cluster
+# (test-postgres in server/Makefile.inc, which installs Debian's postgresql when missing), so
+# every run proves both databases the server supports.
+test: lint typecheck pytest test-postgres
 
 bench: $(STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(PYTHON) $$b || exit 1; done
