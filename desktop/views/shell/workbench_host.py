@@ -41,6 +41,7 @@ from PySide6.QtCore import SIGNAL, QObject, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from desktop.domain.catalogue import Catalogue
+from desktop.domain.formatting import format_clock, format_datetime, zone_for_region
 from desktop.domain.records import ApplicationDetail, ChecklistItem, DocumentInfo
 from desktop.domain.workflow import CLAIM_FREE, Action, Role, available_actions, parse_action
 from desktop.services.api.errors import ApiError, ConnectionFailure, LoketError, SessionExpired
@@ -59,7 +60,6 @@ from desktop.services.tasks import TaskContext, TaskRunner
 from desktop.views.dialogs import set_main_button
 from desktop.views.shell.main_window import MainWindow
 from desktop.views.workbench import WorkbenchWidget
-from desktop.views.workbench.formatting import format_clock, format_datetime, zone_for_region
 
 log = logging.getLogger(__name__)
 
