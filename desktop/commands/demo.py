@@ -32,6 +32,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -188,17 +189,41 @@ def _port_in_use(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
+_SIGNALS = {"starting": False, "pending": 0}
+
+
 def _exit_cleanly_on_signals() -> None:
     """SIGTERM/SIGHUP (a closed terminal, `kill`) end the demo through its `finally`, so the
-    server, the desktop and the demo keyring never outlive it (Ctrl+C already does)."""
+    server, the desktop and the demo keyring never outlive it (Ctrl+C already does). While a
+    child is being started (`_starting`) the exit waits until its handle is kept: raised inside
+    `Popen`, it left a desktop that nobody stopped."""
 
     def stop(signum: int, _frame: object) -> None:
+        if _SIGNALS["starting"]:
+            _SIGNALS["pending"] = signum
+            return
         raise SystemExit(128 + signum)
 
     for name in ("SIGTERM", "SIGHUP"):
         sig = getattr(signal, name, None)
         if sig is not None:
             signal.signal(sig, stop)
+
+
+@contextlib.contextmanager
+def _starting() -> Iterator[None]:
+    """Hold SIGTERM/SIGHUP back while a child starts (`_stop_if_asked` acts on them later,
+    inside the `try` whose `finally` stops what was started)."""
+    _SIGNALS["starting"] = True
+    try:
+        yield
+    finally:
+        _SIGNALS["starting"] = False
+
+
+def _stop_if_asked() -> None:
+    if _SIGNALS["pending"]:
+        raise SystemExit(128 + _SIGNALS["pending"])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -242,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
 
     url = f"http://127.0.0.1:{args.port}"
     log_path = DEMO_DIR / "server.log"
-    with log_path.open("ab") as log:
+    with _starting(), log_path.open("ab") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--host", "127.0.0.1",
              "--port", str(args.port)],
@@ -251,13 +276,16 @@ def main(argv: list[str] | None = None) -> int:
     keyring: SessionKeyring | None = None
     app: subprocess.Popen[bytes] | None = None
     try:
+        _stop_if_asked()
         _wait_healthy(url, process)
         print(f"Server demo berjalan di {url} (log: {log_path})")
         if accounts_file.exists():
             print(accounts_file.read_text(encoding="utf-8"), end="")
         app_env = dict(env, LOKET_SERVER_URL=url)
         if args.keyring == "demo":
-            keyring, why = start_session_keyring(DEMO_DIR)
+            with _starting():
+                keyring, why = start_session_keyring(DEMO_DIR)
+            _stop_if_asked()
             if keyring is not None:
                 app_env.update(keyring.env)
                 print(
@@ -273,7 +301,9 @@ def main(argv: list[str] | None = None) -> int:
         app_env.setdefault("LOKET_DATA_DIR", str(DEMO_DIR / "desktop" / "data"))
         # A child process, so that the server is stopped below even when Qt aborts the app
         # (a missing platform plugin ends in abort(), which skips Python's `finally`).
-        app = subprocess.Popen([sys.executable, "-m", "desktop"], cwd=REPO, env=app_env)
+        with _starting():
+            app = subprocess.Popen([sys.executable, "-m", "desktop"], cwd=REPO, env=app_env)
+        _stop_if_asked()
         return app.wait()
     except RuntimeError as exc:
         print(f"Server demo gagal: {exc}. Lihat {log_path}.", file=sys.stderr)
