@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
@@ -198,3 +198,30 @@ def click_nav(qtbot: QtBot, loket: LoketApp, text: str) -> None:
         Qt.MouseButton.LeftButton,
         pos=window.nav.visualItemRect(item).center(),
     )
+
+
+# -- keys where a real keyboard sends them ------------------------------------------------------
+
+
+def focused() -> QWidget:
+    """The widget with the keyboard focus; a test fails when nothing has it (as a person's
+    keys would go nowhere)."""
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def key(
+    qtbot: QtBot,
+    k: Qt.Key,
+    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
+    delay: int = -1,
+) -> None:
+    """One key where a real keyboard sends it: an open popup, else the focused widget."""
+    qtbot.keyClick(QApplication.activePopupWidget() or focused(), k, modifier, delay)
+
+
+def type_slowly(qtbot: QtBot, text: str) -> None:
+    """A person: 60 ms or more between keys (a faster burst ending in Enter reads as a scan)."""
+    for ch in text:
+        qtbot.keyClick(focused(), ch, delay=60)

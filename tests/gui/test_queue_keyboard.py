@@ -27,9 +27,12 @@ from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
     activate,
+    focused,
+    key,
     running_app,
     search,
     sign_in,
+    type_slowly,
     wait_open,
     workbench,
 )
@@ -38,41 +41,11 @@ from tests.live_server import LiveServer
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
 
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    if widget is None:
-        # Offscreen, a window that lost activation (the workbench's action bar reparents a
-        # focused button to None when it changes its buttons) never gets it back by itself.
-        window = next((w for w in QApplication.topLevelWidgets() if w.isVisible()), None)
-        if window is not None:
-            window.activateWindow()
-            QApplication.processEvents()
-            widget = QApplication.focusWidget()
-    assert widget is not None, "nothing has the keyboard focus"
-    return widget
-
-
-def key(
-    qtbot: QtBot,
-    k: Qt.Key,
-    modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier,
-    delay: int = -1,
-) -> None:
-    """One key where a real keyboard sends it: an open popup, else the focused widget."""
-    qtbot.keyClick(QApplication.activePopupWidget() or focused(), k, modifier, delay)
-
-
 def scan(qtbot: QtBot, code: str) -> None:
     """A USB reader: the characters within a few ms of each other, then Enter."""
     for ch in code:
         qtbot.keyClick(focused(), ch)
     qtbot.keyClick(focused(), Qt.Key.Key_Return)
-
-
-def type_slowly(qtbot: QtBot, text: str) -> None:
-    """A person: 60 ms or more between keys."""
-    for ch in text:
-        qtbot.keyClick(focused(), ch, delay=60)
 
 
 def wrong_check_digit(number: str) -> str:

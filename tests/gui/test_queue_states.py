@@ -6,33 +6,28 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import TERMINAL_STATES
 from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
-from tests.gui.shell_helpers import WAIT, activate, click_nav, running_app, sign_in, wait_pulled
+from tests.gui.shell_helpers import (
+    WAIT,
+    activate,
+    click_nav,
+    focused,
+    key,
+    running_app,
+    sign_in,
+    type_slowly,
+    wait_pulled,
+)
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
 FINISHED = {s.label for s in TERMINAL_STATES}
-
-
-def focused() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None
-    return widget
-
-
-def type_slowly(qtbot: QtBot, text: str) -> None:
-    for ch in text:
-        qtbot.keyClick(focused(), ch, delay=60)
-
-
-def key(qtbot: QtBot, k: Qt.Key) -> None:
-    qtbot.keyClick(QApplication.activePopupWidget() or focused(), k, delay=30)
 
 
 def test_first_pull_shows_loading_then_a_filter_without_result_says_so(
