@@ -78,6 +78,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.domain.records import ApplicationSummary
 from desktop.domain.workflow import TERMINAL_STATES, State
+from desktop.models import changes
+from desktop.models.changes import Part, StoreChange
 from desktop.settings import private_dir, private_file
 
 log = logging.getLogger(__name__)
@@ -267,9 +269,7 @@ def _row_values(s: ApplicationSummary) -> dict[str, Any]:
         "submitted_at": _epoch(s.submitted_at),
         # A finished application has no deadline left: it sorts after all open work in
         # deadline order ("Semua" started with month-old Selesai rows).
-        "due_at": (
-            _epoch(s.due_at) if s.due_at and s.status_raw not in _TERMINAL else NO_DEADLINE
-        ),
+        "due_at": (_epoch(s.due_at) if s.due_at and s.status_raw not in _TERMINAL else NO_DEADLINE),
         "claim_user_id": claim.user_id if claim else None,
         "claim_full_name": claim.full_name if claim else None,
         "claim_expires_at": _epoch(claim.expires_at) if claim else None,
@@ -476,6 +476,8 @@ class Store:
         event.listen(self.engine, "connect", _on_connect)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loket-db-writer")
         self._writer_thread: threading.Thread | None = None
+        self._listeners: list[Callable[[StoreChange], None]] = []
+        self._listeners_lock = threading.Lock()
         self._closed = False
         self._write_sync(self._migrate)
         for suffix in ("-wal", "-shm"):  # SQLite copies the file's mode; make sure of it
@@ -510,25 +512,53 @@ class Store:
             index.create(conn, checkfirst=True)
         conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-    def _write_sync(self, fn: Callable[[Connection], T]) -> T:
+    def _write_sync(self, fn: Callable[[Connection], T], cause: str | None = None) -> T:
         with self.engine.begin() as conn:
-            return fn(conn)
+            changes.take(conn.info)  # nothing left over from an earlier, rolled-back write
+            result = fn(conn)
+            recorded = changes.take(conn.info)
+        if recorded is not None and not recorded.empty():  # committed: tell the subscribers
+            self._announce(recorded.change(cause))
+        return result
 
     def write(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` in one transaction on the writer thread and wait for it (worker threads)."""
         if threading.current_thread() is self._writer_thread:
-            return self._write_sync(fn)
+            return self._write_sync(fn, changes.caused_by.get())
         return self.write_async(fn).result()
 
     def write_async(self, fn: Callable[[Connection], T]) -> Future[T]:
         if self._closed:
             raise RuntimeError("store is closed")
+        cause = changes.caused_by.get()  # the op on the calling thread, not the writer's
 
         def job() -> T:
             self._writer_thread = threading.current_thread()
-            return self._write_sync(fn)
+            return self._write_sync(fn, cause)
 
         return self._writer.submit(job)
+
+    def subscribe(self, listener: Callable[[StoreChange], None]) -> Callable[[], None]:
+        """Call `listener` with every committed `StoreChange`, on the writer thread (keep it
+        short; `models.store_events.StoreEvents` re-delivers on the GUI thread). Returns the
+        function that unsubscribes."""
+        with self._listeners_lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._listeners_lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def _announce(self, change: StoreChange) -> None:
+        with self._listeners_lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(change)
+            except Exception:  # one broken subscriber must not fail the write
+                log.exception("store change listener failed")
 
     def read(self, fn: Callable[[Connection], T]) -> T:
         with self.engine.connect() as conn:
@@ -561,6 +591,7 @@ class Store:
         ]
         conn.exec_driver_sql(_UPSERT_SQL, rows)
         conn.exec_driver_sql(_UPSERT_RAW_SQL, raws)
+        changes.touch(conn.info, Part.QUEUE, (s.id for s, _raw in items))
         return len(rows)
 
     @staticmethod
@@ -572,6 +603,7 @@ class Store:
             index_elements=[sync_state.c.key], set_={"value": stmt.excluded.value}
         )
         conn.execute(stmt, [{"key": k, "value": v} for k, v in values.items()])
+        changes.touch(conn.info, Part.SYNC)
 
     def save_summaries(self, items: Sequence[tuple[ApplicationSummary, Any]]) -> int:
         return self.write(lambda conn: self.upsert_summaries(conn, items))
@@ -612,7 +644,10 @@ class Store:
                 params,
             )
         result = conn.exec_driver_sql(f"DELETE FROM applications WHERE {selection}", params)
-        return max(0, int(result.rowcount or 0))
+        deleted = max(0, int(result.rowcount or 0))
+        if deleted:
+            changes.touch(conn.info, Part.QUEUE, everything=True)
+        return deleted
 
     def purge_expired(self, retention_days: int | None = None, *, now: int | None = None) -> int:
         """`delete_expired` on the writer thread: run at open and after a pull.
@@ -635,6 +670,7 @@ class Store:
             conn.exec_driver_sql("DELETE FROM applications_raw")
             conn.exec_driver_sql("DELETE FROM application_details")
             conn.exec_driver_sql("DELETE FROM sync_state")
+            changes.touch(conn.info, Part.QUEUE, everything=True)
 
         self.write(wipe)
 
@@ -652,6 +688,7 @@ class Store:
             "WHERE excluded.seq >= application_details.seq",
             (summary.id, summary.seq, json.dumps(raw, ensure_ascii=False, separators=(",", ":"))),
         )
+        changes.touch(conn.info, Part.DETAIL, (summary.id,))
 
     @staticmethod
     def drop_claim(conn: Connection, app_id: str, user_id: str) -> bool:
@@ -671,6 +708,8 @@ class Store:
                 f"UPDATE {side} SET raw = json_set(raw, '$.claim', json('null')) WHERE id = ?",
                 (app_id,),
             )
+        changes.touch(conn.info, Part.QUEUE, (app_id,))
+        changes.touch(conn.info, Part.DETAIL, (app_id,))
         return True
 
     @staticmethod
@@ -681,10 +720,12 @@ class Store:
             "payload = excluded.payload",
             (app_id, saved_at, payload),
         )
+        changes.touch(conn.info, Part.MARKS, (app_id,))
 
     @staticmethod
     def delete_marks(conn: Connection, app_id: str) -> None:
         conn.exec_driver_sql("DELETE FROM checklist_marks WHERE id = ?", (app_id,))
+        changes.touch(conn.info, Part.MARKS, (app_id,))
 
     # -- reads: sync state -----------------------------------------------------------------
 

@@ -52,6 +52,8 @@ class Progress:
 class TaskHandle:
     """The caller's grip on a submitted op: name, cancel, state.
 
+    `name` is the Indonesian title shown to people; `kind` is a stable key (an `OpKind` value
+    from `services.operations`) that code counts by, never the translated title.
     `quiet` ops (e.g. page renders, frequent and short) show their progress where they are
     used and are left out of the busy indicator (`busy_changed`, `task_progress`, `busy`);
     `task_started`/`task_finished` and `active()` still include them.
@@ -61,14 +63,14 @@ class TaskHandle:
         self,
         task_id: int,
         name: str,
-        cancellable: bool,
         *,
+        kind: str = "",
         lane: str = DEFAULT_LANE,
         quiet: bool = False,
     ) -> None:
         self.id = task_id
         self.name = name
-        self.cancellable = cancellable
+        self.kind = kind
         self.lane = lane
         self.quiet = quiet
         self._cancel = threading.Event()
@@ -250,7 +252,7 @@ class TaskRunner(QObject):
         on_done: Callable[[T], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         on_progress: Callable[[Progress], None] | None = None,
-        cancellable: bool = False,
+        kind: str = "",
         lane: str = DEFAULT_LANE,
         quiet: bool = False,
     ) -> TaskHandle:
@@ -258,7 +260,7 @@ class TaskRunner(QObject):
         pool = self._pools.get(lane)
         if pool is None:
             raise KeyError(f"unknown lane {lane!r}; declare it with add_lane() first")
-        handle = TaskHandle(next(self._ids), name, cancellable, lane=lane, quiet=quiet)
+        handle = TaskHandle(next(self._ids), name, kind=kind, lane=lane, quiet=quiet)
         self._active[handle.id] = handle
         self.task_started.emit(handle)
         if not quiet:
@@ -287,6 +289,10 @@ class TaskRunner(QObject):
     def active(self) -> list[TaskHandle]:
         """Every op submitted and not yet finished, quiet ones included."""
         return list(self._active.values())
+
+    def count(self, kind: str) -> int:
+        """How many ops of `kind` are running (e.g. decisions still being sent)."""
+        return sum(1 for h in self._active.values() if h.kind == kind)
 
     @property
     def busy(self) -> bool:
@@ -328,7 +334,7 @@ class TaskGroup:
         on_done: Callable[[T], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
         on_progress: Callable[[Progress], None] | None = None,
-        cancellable: bool = False,
+        kind: str = "",
         lane: str = DEFAULT_LANE,
         quiet: bool = False,
     ) -> TaskHandle:
@@ -339,7 +345,7 @@ class TaskGroup:
             on_done=on_done,
             on_error=on_error,
             on_progress=on_progress,
-            cancellable=cancellable,
+            kind=kind,
             lane=lane,
             quiet=quiet,
         )

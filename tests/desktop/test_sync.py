@@ -52,7 +52,7 @@ def server_total(server: LiveServer) -> int:
 
 
 def context(on_progress: Any = None, handle: TaskHandle | None = None) -> TaskContext:
-    return TaskContext(handle or TaskHandle(1, "pull", True), on_progress or (lambda p: None))
+    return TaskContext(handle or TaskHandle(1, "pull"), on_progress or (lambda p: None))
 
 
 def test_full_pull_then_incremental(live_server: LiveServer, store: Store) -> None:
@@ -102,7 +102,7 @@ def test_server_down_mid_pull_keeps_pages_and_resumes(
 
 def test_cancel_between_pages(live_server: LiveServer, store: Store) -> None:
     sync = SyncService(signed_in(live_server.url), store, page_size=30)
-    handle = TaskHandle(1, "pull", True)
+    handle = TaskHandle(1, "pull")
     with pytest.raises(Cancelled):
         sync.pull(context(lambda p: handle.cancel(), handle))
     assert store.count() == 30

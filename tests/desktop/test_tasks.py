@@ -69,7 +69,6 @@ def test_cancel_suppresses_callbacks(qtbot: QtBot) -> None:
         op,
         on_done=lambda r: called.append("done"),
         on_error=lambda e: called.append("error"),
-        cancellable=True,
     )
     started.wait(5)
     handle.cancel()

@@ -681,7 +681,6 @@ class QueuePage(QWidget):
                 self.tr("Menghitung antrean"),
                 op,
                 on_done=lambda counts: self._show_counts(token, counts),
-                cancellable=True,
             )
         )
 
@@ -699,7 +698,6 @@ class QueuePage(QWidget):
                 op,
                 on_done=lambda rids: self._completed(completion, rids),
                 on_error=lambda exc: self._completion_failed(completion, exc),
-                cancellable=True,
             )
         )
 

@@ -156,7 +156,6 @@ class ShellController(QObject):
             self.sync.pull,
             on_done=self._pulled,
             on_error=self._pull_error,
-            cancellable=True,
         )
 
     def _pulled(self, result: PullResult) -> None:
