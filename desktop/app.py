@@ -51,7 +51,6 @@ from PySide6.QtCore import (
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from desktop.domain.catalogue import Catalogue, CatalogueError, load_catalogue
-from desktop.domain.formatting import zone_for_region
 from desktop.models.queue_model import QueueModel
 from desktop.models.store import Store, store_path
 from desktop.services.api.client import ApiClient
@@ -74,12 +73,11 @@ from desktop.settings import (
     save_settings,
 )
 from desktop.views.dialogs import notice_box
-from desktop.views.queue.queue_page import QueuePage, default_status_for
+from desktop.views.queue.queue_page import QueuePage
+from desktop.views.shell.assembly import Shell, build_shell
 from desktop.views.shell.controller import ShellController
 from desktop.views.shell.main_window import MainWindow, WindowGeometry
-from desktop.views.shell.placeholder import PlaceholderPage
-from desktop.views.shell.settings_page import SettingsPage
-from desktop.views.shell.workbench_host import WorkbenchController, WorkbenchHost
+from desktop.views.shell.workbench_host import WorkbenchController
 from desktop.views.signin.server_dialog import ServerDialog
 from desktop.views.signin.signin_dialog import SignInDialog
 
@@ -95,12 +93,12 @@ EXIT_BUDGET_SECONDS = 2.0
 CACHE_REBUILT_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
     "LoketApp",
     "Salinan lokal rusak dan dibuat ulang; data diambil lagi dari server. Pekerjaan di server "
-    "tidak terpengaruh."
+    "tidak terpengaruh.",
 )
 UNEXPECTED_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
     "LoketApp",
     "Terjadi kesalahan yang tidak terduga (sudah dicatat di log). Pekerjaan yang terbuka tidak "
-    "hilang; Anda dapat melanjutkan. Bila terjadi lagi, hubungi administrator."
+    "hilang; Anda dapat melanjutkan. Bila terjadi lagi, hubungi administrator.",
 )
 
 
@@ -441,11 +439,7 @@ class LoketApp(QObject):
         self.catalogue: Catalogue | None = None
         self.server_dialog: ServerDialog | None = None
         self.signin_dialog: SignInDialog | None = None
-        self.window: MainWindow | None = None
-        self.queue_page: QueuePage | None = None
-        self.queue_model: QueueModel | None = None
-        self.workbench: WorkbenchController | None = None
-        self.shell: ShellController | None = None
+        self.parts: Shell | None = None
         self.notice_box: QMessageBox | None = None
         self.error_box: QMessageBox | None = None
         self._closing = False
@@ -678,70 +672,26 @@ class LoketApp(QObject):
 
     def _build_shell(self, user: UserInfo) -> None:
         assert self.store and self.api and self.auth and self.sync and self.apps
-        service_names = (
-            {c: s.name for c, s in self.catalogue.services.items()} if self.catalogue else {}
-        )
-        self.queue_model = QueueModel(
-            self.store,
-            service_names=service_names,
-            user_id=user.id,
-            tz=zone_for_region(user.office.code),
-        )
-        self.queue_page = QueuePage(
-            self.queue_model,
-            self.runner,
-            service_names=service_names,
-            user_id=user.id,
-            default_status=default_status_for(user.roles),
-        )
-        host = WorkbenchHost(runner=self.runner)
-        pages = [
-            (self.tr("Antrean"), self.queue_page),
-            (self.tr("Loket"), host),
-            (
-                self.tr("Laporan"),
-                PlaceholderPage(
-                    self.tr("Laporan"),
-                    self.tr("Laporan harian, bulanan dan kinerja petugas segera hadir."),
-                ),
-            ),
-            (self.tr("Pengaturan"), SettingsPage(self.settings, self._settings_saved)),
-        ]
-        window = MainWindow(
-            self.runner,
-            user,
-            pages=pages,
-            idle_minutes=self.settings.idle_lock_minutes,
-            verify_local=self.auth.verify_password,
+        parts = build_shell(
+            user=user,
+            runner=self.runner,
+            settings=self.settings,
+            api=self.api,
+            auth=self.auth,
+            store=self.store,
+            sync=self.sync,
+            apps=self.apps,
+            catalogue=self.catalogue,
+            on_settings_saved=self._settings_saved,
             reauthenticate=self._reauthenticate_op(self.auth),
         )
-        self.window = window
-        model = self.queue_model
-        self.workbench = WorkbenchController(
-            host,
-            self.runner,
-            self.apps,
-            user,
-            self.catalogue,
-            neighbours=model.ids_around,
-            renew_minutes=self.settings.claim_renew_minutes,
-        )
-        self.shell = ShellController(
-            window,
-            self.queue_page,
-            self.workbench,
-            self.runner,
-            self.api,
-            self.sync,
-            self.apps,
-            self.store,
-            refresh_seconds=self.settings.refresh_interval_seconds,
-        )
+        self.parts = parts
+        window = parts.window
         window.sign_out_requested.connect(self.sign_out)
         window.closing.connect(self._window_closing)
         window.overlay.unlocked.connect(self._after_unlock)
         window.show_on_screen(WindowGeometry.parse(self.settings.window_geometry))
-        self.shell.start()
+        parts.start()
         apps = self.apps
         self.runner.submit(
             self.tr("Memuat daftar kantor"),
@@ -750,32 +700,46 @@ class LoketApp(QObject):
             on_error=lambda e: log.info("offices not loaded: %s", type(e).__name__),
         )
 
+    # The shell's parts, for tests and the lock/sign-out paths.
+    @property
+    def window(self) -> MainWindow | None:
+        return self.parts.window if self.parts is not None else None
+
+    @property
+    def queue_page(self) -> QueuePage | None:
+        return self.parts.queue_page if self.parts is not None else None
+
+    @property
+    def queue_model(self) -> QueueModel | None:
+        return self.parts.queue_model if self.parts is not None else None
+
+    @property
+    def workbench(self) -> WorkbenchController | None:
+        return self.parts.workbench if self.parts is not None else None
+
+    @property
+    def shell(self) -> ShellController | None:
+        return self.parts.controller if self.parts is not None else None
+
     def _offices_loaded(self, offices: dict[str, str]) -> None:
-        if self.queue_page is not None and self.queue_model is not None:
-            self.queue_page.set_names(self.queue_model.service_names, offices)
-            self.queue_page.reload()
+        if self.parts is not None:
+            self.parts.set_office_names(offices)
 
     def _settings_saved(self, settings: Settings) -> None:
         save_settings(settings)
         self.settings = settings
-        if self.window is not None:
-            self.window.idle.set_minutes(settings.idle_lock_minutes)
-        if self.shell is not None:
-            self.shell.pull_timer.setInterval(settings.refresh_interval_seconds * 1000)
+        if self.parts is not None:
+            self.parts.apply_settings(settings)
 
     # -- the server ended the session ---------------------------------------------------------
 
     def _on_session_ended(self, message: str, code: str) -> None:
         """Whatever op found out (pull, claim, offices, a document): lock with "sign in
         again". The shell's own handlers may get there too; locking twice is avoided."""
-        window, shell = self.window, self.shell
-        if window is None or shell is None:
+        if self.parts is None:
             return
         log.info("session ended by the server (%s): locking for sign-in", code)
-        overlay = window.overlay
-        if window.locked and overlay.mode == "reauth" and overlay.reason_label.text() == message:
-            return
-        shell.session_expired(message)
+        self.parts.session_expired(message)
 
     def _reauthenticate_op(self, auth: AuthService) -> Callable[[str], UserInfo]:
         """The lock overlay's "sign in again" (on a worker). An administrator may have moved the
@@ -840,15 +804,14 @@ class LoketApp(QObject):
         background) and let go of the API client. Otherwise (office changed) only the shell and
         the store go; the signed-in session stays.
         """
-        shell, workbench, window = self.shell, self.workbench, self.window
+        parts, window = self.parts, self.window
         apps, store = self.apps, self.store
         if window is not None:
             self._remember_geometry(window)
-        if shell is not None:
-            shell.stop()
-        claim_id = workbench.held_claim_id if workbench is not None else None
-        if workbench is not None:
-            workbench.pause()  # no more renewals
+        claim_id = None
+        if parts is not None:
+            parts.stop()  # no more pulls or renewals
+            claim_id = parts.held_claim_id
         auth = api = None
         if sign_out:
             auth, api = self.auth, self.api
@@ -860,7 +823,7 @@ class LoketApp(QObject):
             self._moved_user = None
         # Every op of this session: cancelled, so no callback pokes a closed window.
         self.runner.shutdown(0)
-        self.window = None
+        self.parts = None
         if window is not None:
             window.blockSignals(True)
             window.hide()
@@ -870,10 +833,6 @@ class LoketApp(QObject):
             with contextlib.suppress(RuntimeError):
                 self.notice_box.close()
             self.notice_box = None
-        self.shell = None
-        self.workbench = None
-        self.queue_page = None
-        self.queue_model = None
         self.store = None
         self.sync = None
         self.apps = None
