@@ -45,9 +45,9 @@ from desktop.domain.workflow import TERMINAL_STATES, Role, State
 from desktop.models.queue_model import Completion, QueueModel
 from desktop.models.store import RETENTION_DAYS, QueryCancelled, QueueQuery
 from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
+from desktop.views.flow_layout import FlowLayout
 from desktop.views.queue.empty_state import EmptyState
 from desktop.views.queue.entry import classify
-from desktop.views.queue.flow_layout import FlowLayout
 from desktop.views.queue.office_filter import OfficeCombo
 
 log = logging.getLogger(__name__)
