@@ -2,8 +2,9 @@
 
 The access token lives in memory only; the refresh token also goes to the OS keyring
 (`SecretStore`), which is cleared on sign-out. Refresh tokens rotate on the server and a reused
-one revokes the whole family, so refreshing is serialized behind one lock and a thread that
-finds the token already refreshed by another thread simply uses the new one.
+one revokes the whole family, so only one refresh is ever in flight: the other threads wait for
+its outcome (never for the state lock, which is not held across the network) and use the new
+token.
 
 For the idle lock the password is checked locally against a salted scrypt hash kept in memory
 for this session only (never written anywhere), so unlocking works without the network and never
@@ -25,6 +26,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -210,6 +212,8 @@ class AuthService:
         self._clock = clock
         self._lock = threading.RLock()
         self._tokens: _Tokens | None = None
+        self._refreshing: Future[str | None] | None = None
+        """The refresh in flight (single flight: the others wait for it, not for `_lock`)."""
         self._password_check: tuple[bytes, bytes] | None = None
         self._ended: SessionExpired | None = None
         self.user: UserInfo | None = None
@@ -370,7 +374,13 @@ class AuthService:
         return self.refresh_access(stale)
 
     def refresh_access(self, stale: str) -> str | None:
-        """Refresh once for all threads; raises `SessionExpired` when the server says no."""
+        """Refresh once for all threads; raises `SessionExpired` when the server says no.
+
+        Single flight: the first thread to find `stale` current posts the refresh token and
+        every other thread waits for that outcome (its `Future`), never for `_lock`. The lock
+        guards the token fields only and is never held across the network, so the GUI thread's
+        short reads (`verify_password`, `session_valid`, sign-out) never wait for a refresh
+        that hangs until the request timeout."""
         with self._lock:
             tokens = self._tokens
             if tokens is None:
@@ -381,17 +391,44 @@ class AuthService:
                 )
             if tokens.access != stale:
                 return tokens.access  # another thread already refreshed
-            refused: ApiError | None = None
-            try:
-                body = self.api.post_json(
-                    "/auth/refresh", {"refresh_token": tokens.refresh}, auth=False
-                )
-                fresh = self._parse_tokens(body)
-            except ApiError as exc:
-                if exc.code not in ("refresh_invalid", "token_invalid", "account_disabled"):
-                    raise
-                refused = exc
-            else:
+            flight = self._refreshing
+            leader = flight is None or flight.done()
+            if leader:
+                flight = self._refreshing = Future()
+        assert flight is not None
+        if not leader:
+            return flight.result()  # the leader's token, or its exception
+        try:
+            fresh = self._refresh(tokens)
+        except BaseException as exc:
+            flight.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                if self._refreshing is flight:
+                    self._refreshing = None
+        flight.set_result(fresh)
+        return fresh
+
+    def _refresh(self, tokens: _Tokens) -> str | None:
+        """The leader's half of `refresh_access`: the network call, then the hand-over."""
+        refused: ApiError | None = None
+        try:
+            body = self.api.post_json(
+                "/auth/refresh", {"refresh_token": tokens.refresh}, auth=False
+            )
+            fresh = self._parse_tokens(body)
+        except ApiError as exc:
+            if exc.code not in ("refresh_invalid", "token_invalid", "account_disabled"):
+                raise
+            refused = exc
+        with self._lock:
+            if self._tokens is not tokens:
+                # Signed out, or in again, while the refresh was on the wire: its outcome
+                # belongs to no session of ours; it neither ends nor revives the current one.
+                log.debug("refresh finished after the session it was for had gone")
+                return self._tokens.access if self._tokens is not None else None
+            if refused is None:
                 self._tokens = fresh
                 if isinstance(body, dict) and body.get("user") is not None:
                     with contextlib.suppress(BadResponse):

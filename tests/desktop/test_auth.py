@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 
 import pytest
 import requests
@@ -383,3 +387,152 @@ def test_revoked_session_ends_after_one_refresh_attempt(live_server: LiveServer)
     assert user.username == name and auth.api.get_json("/me")["username"] == name
     assert auth.verify_password("sandi-baru-123") and backend.entries
     auth.sign_out()
+
+
+# -- a refresh that hangs holds no lock (issue 9, item 5) -----------------------------------------
+
+
+class StallingProxy(TcpProxy):
+    """A `TcpProxy` whose traffic can be held: while `stall()`ed it accepts and reads but passes
+    nothing on, so a request through it waits for an answer that does not come (a server that
+    hangs) until `release()`."""
+
+    def __init__(self, target_port: int) -> None:
+        self._flowing = threading.Event()
+        self._flowing.set()
+        super().__init__(target_port)
+
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def release(self) -> None:
+        self._flowing.set()
+
+    def _pipe(self, src: socket.socket, dst: socket.socket) -> None:  # type: ignore[override]
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                self._flowing.wait()
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+
+def waiting_for_the_refresh(thread: threading.Thread) -> bool:
+    """True while `thread` waits in `Future.result` (the refresh in flight), read off its stack."""
+    frame = sys._current_frames().get(thread.ident or -1)
+    while frame is not None:
+        if frame.f_code is Future.result.__code__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def stalled_refresh(
+    clock_server: LiveServer,
+) -> Iterator[tuple[AuthService, StallingProxy, list[str], threading.Event]]:
+    """Signed in through a `StallingProxy`, the access token due (the desktop's clock moved),
+    and the proxy stalled: the next request's refresh hangs. Yields (auth, proxy, paths posted,
+    an event set when the refresh is on the wire). The request timeout is 10 s."""
+    port = int(clock_server.url.rsplit(":", 1)[1])
+    proxy = StallingProxy(port)
+    clock = ClientClock()
+    api = ApiClient(proxy.url, device_id=str(uuid.uuid4()), timeout=10)
+    auth = AuthService(api, SecretStore(MemoryKeyring()), clock=clock)  # type: ignore[arg-type]
+    auth.sign_in("verifier1", PASSWORD)
+    posted: list[str] = []
+    on_the_wire = threading.Event()
+    original = api.post_json
+
+    def counting(path: str, *a: object, **kw: object) -> object:
+        posted.append(path)
+        if path == "/auth/refresh":
+            on_the_wire.set()
+        return original(path, *a, **kw)  # type: ignore[arg-type]
+
+    api.post_json = counting  # type: ignore[method-assign]
+    clock.advance(PAST_EXPIRY)
+    proxy.stall()
+    yield auth, proxy, posted, on_the_wire
+    proxy.release()
+    proxy.close()
+
+
+def test_a_hanging_refresh_never_blocks_the_gui_threads_calls(
+    stalled_refresh: tuple[AuthService, StallingProxy, list[str], threading.Event],
+) -> None:
+    """The lock screen's password check and the shell's state reads return at once while a
+    refresh waits for a server that does not answer; a second request waits for that one
+    refresh (single flight) instead of presenting the same refresh token again."""
+    auth, proxy, posted, on_the_wire = stalled_refresh
+    results: dict[str, object] = {}
+
+    def call(name: str) -> None:
+        try:
+            results[name] = auth.api.get_json("/me")["username"]
+        except BaseException as exc:  # pragma: no cover - shown by the assertion below
+            results[name] = exc
+
+    first = threading.Thread(target=call, args=("first",), daemon=True)
+    first.start()
+    assert on_the_wire.wait(5)
+    started = time.monotonic()
+    assert auth.verify_password(PASSWORD)  # the idle lock's check (scrypt, a worker's lock read)
+    assert auth.session_valid and auth.ended is None and auth.signed_in
+    took = time.monotonic() - started
+    assert took < 2.0, f"waited {took:.1f} s for a refresh that hangs (timeout 10 s)"
+
+    second = threading.Thread(target=call, args=("second",), daemon=True)
+    second.start()
+    wait_for(lambda: waiting_for_the_refresh(second))
+    assert posted.count("/auth/refresh") == 1 and first.is_alive()
+    proxy.release()
+    first.join(15)
+    second.join(15)
+    assert results == {"first": "verifier1", "second": "verifier1"}
+    assert posted.count("/auth/refresh") == 1  # one refresh for both: the family survives
+    assert auth.api.get_json("/me")["username"] == "verifier1"
+
+
+def test_signing_out_during_a_hanging_refresh_is_instant_and_stays_signed_out(
+    stalled_refresh: tuple[AuthService, StallingProxy, list[str], threading.Event],
+) -> None:
+    auth, proxy, _posted, on_the_wire = stalled_refresh
+    backend = auth.secrets.backend
+    assert isinstance(backend, MemoryKeyring) and backend.entries
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(auth.api.get_json("/me"))
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    assert on_the_wire.wait(5)
+    started = time.monotonic()
+    refresh = auth.forget_session()  # the GUI thread's half of signing out
+    took = time.monotonic() - started
+    assert took < 2.0, f"sign-out waited {took:.1f} s for a refresh that hangs"
+    assert refresh is not None and not auth.signed_in
+    proxy.release()
+    worker.join(15)
+    # The refresh came back after the sign-out: the new tokens revive nothing.
+    assert not auth.session_valid and not auth.signed_in and auth.user is None
+    assert backend.entries == {}
+    assert len(outcome) == 1 and isinstance(outcome[0], Exception)
