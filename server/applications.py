@@ -21,7 +21,7 @@ from desktop.domain import authority
 from desktop.domain.catalogue import Service
 from desktop.domain.numbering import format_registration_number
 from desktop.domain.workflow import CLAIM_LEASE, Action, Refusal, RefusalCode, Role, State
-from server import audit, counters
+from server import audit, counters, idempotency
 from server.deps import Principal
 from server.models import Application, HistoryEntry, User
 from server.problems import ProblemError, not_found
@@ -102,6 +102,17 @@ def add_history(
     checklist: list[dict[str, Any]] | None = None,
     transaction_id: str | None = None,
 ) -> HistoryEntry:
+    """Append a history entry; `transaction_id` is the request's key, shown in the entry so a
+    client can find its own decision by id. A key already on another entry is 409
+    `idempotency_conflict`, never a 500 from the unique constraint (e.g. one UUID sent both as
+    a create's `Idempotency-Key` and as an action's `transaction_id`)."""
+    if (
+        transaction_id is not None
+        and session.execute(
+            select(HistoryEntry.id).where(HistoryEntry.transaction_id == transaction_id)
+        ).first()
+    ):
+        raise idempotency.conflict("transaction_id")
     entry = HistoryEntry(
         id=str(uuid.uuid4()),
         application_id=app.id,

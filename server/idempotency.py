@@ -1,8 +1,8 @@
 """Replay-safe requests: the first answer to a key is stored and returned again for the same
 key and body; the same key with another body is a 409 `idempotency_conflict`.
 
-Keys are namespaced by kind (`create`, `action`, `letter`, `reserve`) and bound to the user, so
-one person's key can never return another person's answer.
+Keys are namespaced by kind (`create`, `action`, `claim`, `release`, `letter`, `reserve`) and
+bound to the user, so one person's key can never return another person's answer.
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ def replay(session: Session, kind: str, key: str, rhash: str, what: str) -> Resp
         return None
     if record.request_hash != rhash:
         raise conflict(what)
+    if record.status_code == 204:  # a release: no body, then or now
+        return Response(status_code=204)
     return json_response(record.response, record.status_code)
 
 

@@ -353,6 +353,11 @@ class HistoryEntryOut(BaseModel):
     server_time: datetime
     reason: str | None
     checklist: list[ChecklistItem] | None
+    transaction_id: UUID | None = Field(
+        description="The id of the request that made this entry: an action's `transaction_id`, "
+        "a claim's or release's `Idempotency-Key`, a create's `Idempotency-Key` (on its "
+        "`create` entry). Null when the request carried none."
+    )
 
 
 class ApplicationDetail(ApplicationSummary):

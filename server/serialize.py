@@ -129,6 +129,7 @@ def history_dict(entry: HistoryEntry, actor: User) -> dict[str, Any]:
         "server_time": iso(entry.server_time),
         "reason": entry.reason,
         "checklist": entry.checklist,
+        "transaction_id": entry.transaction_id,
     }
 
 

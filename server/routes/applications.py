@@ -42,6 +42,15 @@ from server.state import ServerState
 
 router = APIRouter(tags=["applications"])
 
+IdempotencyKey = Annotated[
+    UUID | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Optional: the client's transaction id; a replay gets the first answer.",
+    ),
+]
+"""An optional key on claim and release (the outbox sends one; an interactive client may not)."""
+
 
 def _encode_cursor(created_at: datetime, app_id: str) -> str:
     raw = json.dumps([created_at.isoformat(), app_id]).encode()
@@ -319,6 +328,8 @@ def _create(
             from_status=from_status,
             to_status=to_status,
             device_time=body.device_time,
+            # The key names the request on its `create` entry (keys are unique across history).
+            transaction_id=key if action_name == "create" else None,
         )
     ops.touch(
         session, app, principal, now, "application_created", {"submit": body.submit}, new_seq=False
@@ -334,11 +345,33 @@ def _create(
     response_model=ClaimResult,
     responses=errors(*AUTHED, 404, 409),
 )
-def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: State) -> Response:
+def claim(
+    app_id: UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
     """Take or renew the lease; refused while someone else holds an unexpired one, and to
-    anyone who could not act on it (role, or the service decided at another office level)."""
+    anyone who could not act on it (role, or the service decided at another office level).
+    With an `Idempotency-Key`, a replay is answered as the first time and the new claim's
+    history entry carries the key."""
+    key = str(idempotency_key) if idempotency_key is not None else None
+    return idempotency.once_more_on_conflict(
+        session, lambda: _claim(str(app_id), principal, session, state, key)
+    )
+
+
+def _claim(
+    app_id: str, principal: Principal, session: Session, state: ServerState, key: str | None
+) -> Response:
     now = state.now()
-    app = ops.load_in_scope(session, principal, str(app_id), lock=True)
+    app = ops.load_in_scope(session, principal, app_id, lock=True)
+    rhash = idempotency.request_hash(principal.user.id, {"claim": app.id})
+    if key is not None:
+        replayed = idempotency.replay(session, "claim", key, rhash, "Idempotency-Key")
+        if replayed is not None:
+            return replayed
     current_state = WState(app.status)
     service = state.catalogue.services.get(app.service_code)
     refusal = authority.may_claim(principal.actor, app.office_code, service, current_state)
@@ -370,9 +403,12 @@ def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: 
             now=now,
             from_status=None,
             to_status=None,
+            transaction_id=key,
         )
     ops.touch(session, app, principal, now, "claim_renewed" if renewing else "claimed", {})
     body = {"claim": ops.claim_dict(session, app), "version": app.version}
+    if key is not None:
+        idempotency.remember(session, "claim", key, principal.user.id, rhash, 200, body, now)
     session.commit()
     return idempotency.json_response(body)
 
@@ -384,12 +420,35 @@ def claim(app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: 
     responses=errors(*AUTHED, 404, 409),
 )
 def release(
-    app_id: UUID, principal: CurrentPrincipal, session: DbSession, state: State
+    app_id: UUID,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """By the holder, or by a supervisor for anyone in scope; no claim is a no-op."""
+    """By the holder, or by a supervisor for anyone in scope; no claim is a no-op. With an
+    `Idempotency-Key`, a replay is answered 204 without touching a claim taken since (a
+    supervisor's lost release must never release the next person's claim)."""
+    key = str(idempotency_key) if idempotency_key is not None else None
+    return idempotency.once_more_on_conflict(
+        session, lambda: _release(str(app_id), principal, session, state, key)
+    )
+
+
+def _release(
+    app_id: str, principal: Principal, session: Session, state: ServerState, key: str | None
+) -> Response:
     now = state.now()
-    app = ops.load_in_scope(session, principal, str(app_id), lock=True)
+    app = ops.load_in_scope(session, principal, app_id, lock=True)
+    rhash = idempotency.request_hash(principal.user.id, {"release": app.id})
+    if key is not None:
+        replayed = idempotency.replay(session, "release", key, rhash, "Idempotency-Key")
+        if replayed is not None:
+            return replayed
     if not ops.active_claim(app, now):
+        if key is not None:
+            idempotency.remember(session, "release", key, principal.user.id, rhash, 204, {}, now)
+            session.commit()
         return Response(status_code=204)
     if app.claim_user_id != principal.user.id and not principal.has_any("supervisor"):
         raise ProblemError(
@@ -417,8 +476,11 @@ def release(
         now=now,
         from_status=None,
         to_status=None,
+        transaction_id=key,
     )
     ops.touch(session, app, principal, now, "released", {"holder": previous})
+    if key is not None:
+        idempotency.remember(session, "release", key, principal.user.id, rhash, 204, {}, now)
     session.commit()
     return Response(status_code=204)
 
