@@ -37,6 +37,9 @@ class Settings:
     timezone: str = "Asia/Jakarta"
     access_ttl: int = 900
     refresh_ttl: int = 8 * 3600
+    refresh_grace: int = 60
+    """Seconds after a refresh during which its token is accepted once more, answered with the
+    same pair (the first answer was lost on the way); 0 turns the retry off."""
     max_offline_days: int = 7
     max_upload_bytes: int = 20 * 1024 * 1024
     max_json_bytes: int = 1024 * 1024
@@ -74,6 +77,7 @@ class Settings:
             timezone=env.get("LOKET_SERVER_TZ") or base.timezone,
             access_ttl=_int_env("LOKET_SERVER_ACCESS_TTL", base.access_ttl),
             refresh_ttl=_int_env("LOKET_SERVER_REFRESH_TTL", base.refresh_ttl),
+            refresh_grace=_int_env("LOKET_SERVER_REFRESH_GRACE", base.refresh_grace),
             max_offline_days=_int_env("LOKET_SERVER_MAX_OFFLINE_DAYS", base.max_offline_days),
             max_upload_bytes=_int_env("LOKET_SERVER_MAX_UPLOAD_BYTES", base.max_upload_bytes),
             max_json_bytes=_int_env("LOKET_SERVER_MAX_JSON_BYTES", base.max_json_bytes),

@@ -129,6 +129,8 @@ class RefreshToken(Base):
     issued_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+    grace_used_at: Mapped[datetime | None]
+    """When this used token was accepted once more (a retried refresh, same answer)."""
 
 
 class AccessToken(Base):

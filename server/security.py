@@ -6,6 +6,7 @@ secret), so a copy of the database cannot be used to log in. Passwords use argon
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -45,6 +46,25 @@ def new_token() -> str:
 
 def token_hash(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), token.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
+
+
+def successor_tokens(secret: str, refresh_token: str) -> tuple[str, str]:
+    """The (access, refresh) pair a refresh with `refresh_token` issues, derived from it.
+
+    Deterministic, so a retried refresh whose answer was lost can be answered with the same pair
+    without keeping that pair anywhere: the database still holds only keyed hashes. Computing
+    it needs both the server secret and the presented token (a copy of the database has
+    neither). The key is derived from the secret under its own label, apart from `token_hash`'s.
+    """
+    key = hmac.new(secret.encode(), b"loket refresh successor v1", hashlib.sha256).digest()
+
+    def derive(label: bytes) -> str:
+        digest = hmac.new(
+            key, label + b"\0" + refresh_token.encode("utf-8", "replace"), hashlib.sha256
+        ).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+    return derive(b"access"), derive(b"refresh")
 
 
 # -- logging ----------------------------------------------------------------------------------

@@ -3,6 +3,13 @@
 A refresh token is single-use: each refresh returns a new one and marks the old one used.
 Presenting a used one means it was copied, so the whole family (the log-in session) is revoked
 and every access token of it dies with it.
+
+One exception keeps a counter PC signed in when a refresh's answer is lost on a bad line: the
+used token is accepted once more within `refresh_grace` seconds, from the session's device, as
+long as the pair it produced is still untouched (its refresh token unused), and answered with
+that same pair. The pair is derived from the presented token and the server secret
+(`security.successor_tokens`), so nothing but hashes is stored. Any other use of a used token
+is reuse, as before.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import uuid
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -24,9 +31,16 @@ from server.models import AccessToken, AuthSession, Device, Office, RefreshToken
 from server.problems import ProblemError
 from server.routes import errors
 from server.schemas import LoginRequest, Me, RefreshRequest, Tokens
-from server.security import burn_time, new_token, token_hash, verify_password
+from server.security import (
+    burn_time,
+    new_token,
+    successor_tokens,
+    token_hash,
+    verify_password,
+)
 from server.serialize import iso, office_dict
 from server.state import ServerState
+from server.text import strip_invisible
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
@@ -74,9 +88,14 @@ def _device(
 
 
 def _issue(
-    state: ServerState, session: Session, auth_session: AuthSession, now: datetime
+    state: ServerState,
+    session: Session,
+    auth_session: AuthSession,
+    now: datetime,
+    pair: tuple[str, str] | None = None,
 ) -> tuple[str, str]:
-    access, refresh = new_token(), new_token()
+    """Store the hashes of a new (access, refresh) pair: `pair`, or a random one."""
+    access, refresh = pair or (new_token(), new_token())
     session.add(
         AccessToken(
             token_hash=token_hash(state.secret, access),
@@ -235,8 +254,38 @@ def _revoke(session: Session, auth_session_id: str, now: datetime, reason: str) 
     )
 
 
+def _retry_answer(
+    state: ServerState,
+    session: Session,
+    token: RefreshToken,
+    presented: str,
+    auth_session: AuthSession,
+    device_header: str,
+    now: datetime,
+) -> tuple[str, str] | None:
+    """The pair a used refresh token produced, if this presentation is the one allowed retry of
+    it (see the module docstring); None means reuse."""
+    grace = timedelta(seconds=state.settings.refresh_grace)
+    if grace <= timedelta(0) or token.used_at is None or token.grace_used_at is not None:
+        return None
+    if not timedelta(0) <= now - token.used_at <= grace:
+        return None
+    if device_header and device_header != auth_session.device_id:
+        return None
+    access, refresh = successor_tokens(state.secret, presented)
+    successor = session.get(RefreshToken, token_hash(state.secret, refresh))
+    if successor is None or successor.session_id != auth_session.id or successor.used_at:
+        return None
+    access_row = session.get(AccessToken, token_hash(state.secret, access))
+    if access_row is None or access_row.session_id != auth_session.id:
+        return None
+    return access, refresh
+
+
 @router.post("/auth/refresh", response_model=Tokens, responses=errors(400, 401, 403, 413, 422))
-def refresh(body: RefreshRequest, session: DbSession, state: State) -> Response:
+def refresh(body: RefreshRequest, request: Request, session: DbSession, state: State) -> Response:
+    """A new pair for an unused refresh token; a used one revokes its session, except for one
+    retry of a refresh whose answer was lost (same pair, within `refresh_grace` seconds)."""
     now = state.now()
     invalid = ProblemError(
         401, "refresh_invalid", "Sesi berakhir atau tidak sah. Silakan masuk kembali."
@@ -262,6 +311,23 @@ def refresh(body: RefreshRequest, session: DbSession, state: State) -> Response:
     if auth_session.revoked_at is not None:
         raise invalid
     if token.used_at is not None:
+        device_header = strip_invisible(request.headers.get("x-loket-device") or "")[:64]
+        retried = _retry_answer(
+            state, session, token, body.refresh_token, auth_session, device_header, now
+        )
+        if retried is not None:
+            token.grace_used_at = now
+            audit.append(
+                session,
+                "refresh_retry",
+                at=now,
+                actor_id=auth_session.user_id,
+                details={"session": auth_session.id},
+            )
+            me = _me_of(state, session, user, auth_session)
+            session.commit()
+            log.info("refresh retried within the grace period; session %s", auth_session.id)
+            return json_response(_tokens(state, *retried, me))
         _revoke(session, auth_session.id, now, "refresh_reuse")
         audit.append(
             session,
@@ -276,13 +342,21 @@ def refresh(body: RefreshRequest, session: DbSession, state: State) -> Response:
     if token.expires_at <= now:
         raise invalid
     token.used_at = now
-    access, new_refresh = _issue(state, session, auth_session, now)
+    access, new_refresh = _issue(
+        state, session, auth_session, now, successor_tokens(state.secret, body.refresh_token)
+    )
+    me = _me_of(state, session, user, auth_session)
+    session.commit()
+    return json_response(_tokens(state, access, new_refresh, me))
+
+
+def _me_of(
+    state: ServerState, session: Session, user: User, auth_session: AuthSession
+) -> dict[str, Any]:
     office = session.get(Office, user.office_code)
     assert office is not None
     device = session.get(Device, auth_session.device_pk) if auth_session.device_pk else None
-    session.commit()
-    me = me_dict(state, user, office, device.code if device else None)
-    return json_response(_tokens(state, access, new_refresh, me))
+    return me_dict(state, user, office, device.code if device else None)
 
 
 @router.post(

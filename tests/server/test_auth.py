@@ -114,7 +114,21 @@ def test_refresh_rotates_and_reuse_revokes_the_family(live_server: LiveServer) -
     assert second["refresh_token"] != first["refresh_token"]
     assert second["access_token"] != first["access_token"]
     assert second["user"]["username"] == "operator1"
-    # The old refresh token presented again: stolen-token detection.
+    # The new pair was used, so its client got the answer: the old refresh token presented
+    # again is a copy, even within the retry grace period (test_refresh_retry.py).
+    r = requests.get(
+        live_server.api + "/me",
+        headers={"Authorization": "Bearer " + second["access_token"]},
+        timeout=30,
+    )
+    assert r.status_code == 200
+    third = requests.post(
+        live_server.api + "/auth/refresh",
+        json={"refresh_token": second["refresh_token"]},
+        timeout=30,
+    )
+    assert third.status_code == 200, third.text
+    second = third.json()
     r = requests.post(
         live_server.api + "/auth/refresh",
         json={"refresh_token": first["refresh_token"]},
