@@ -176,7 +176,9 @@ def reserve(
     body: ReserveRequest, principal: CurrentPrincipal, session: DbSession, state: State
 ) -> Response:
     """A block for letters issued offline. Unused numbers of a block stay unused (a visible
-    gap is better than a duplicate). The block expires with the offline policy or the year."""
+    gap is better than a duplicate). The block expires with the offline policy or the year.
+    Replay-safe per `transaction_id` and device: the same id from the same user and device is
+    the same block; from another device or user, 409 `idempotency_conflict`."""
     return idempotency.once_more_on_conflict(
         session, lambda: _reserve(body, principal, session, state)
     )
@@ -191,7 +193,9 @@ def _reserve(
     year = state.local_date(now).year
     name = counters.letter_counter(office.code, year)  # the same agenda as single numbers
     counters.allocate(session, name, 0)
-    payload = body.model_dump(mode="json")
+    # The block belongs to the device that asked: the same transaction id from another device
+    # (a copied outbox, a cloned PC) is a conflict, never the same block handed out twice.
+    payload = {**body.model_dump(mode="json"), "device_id": principal.device_id}
     rhash = idempotency.request_hash(principal.user.id, payload)
     key = str(body.transaction_id)
     replayed = idempotency.replay(session, "reserve", key, rhash, "transaction_id")
