@@ -69,6 +69,8 @@ def activate(qtbot: QtBot, loket: LoketApp) -> None:
 
 
 def wait_pulled(qtbot: QtBot, loket: LoketApp) -> None:
+    """A pull has ended and the queue shows what it brought (it refreshes itself from the
+    store's change events, a moment after the pull's last page)."""
     assert loket.shell is not None
     qtbot.waitUntil(
         lambda: (
@@ -78,6 +80,14 @@ def wait_pulled(qtbot: QtBot, loket: LoketApp) -> None:
         ),
         timeout=WAIT,
     )
+    wait_queue_current(qtbot, loket)
+
+
+def wait_queue_current(qtbot: QtBot, loket: LoketApp) -> None:
+    """No store change is waiting to be read by the queue page."""
+    page = loket.queue_page
+    assert page is not None
+    qtbot.waitUntil(lambda: not page.refresh_pending, timeout=WAIT)
 
 
 def pull_now(qtbot: QtBot, loket: LoketApp) -> None:
@@ -93,6 +103,7 @@ def pull_now(qtbot: QtBot, loket: LoketApp) -> None:
     loket.shell.pull_failed.connect(done.append)
     loket.window.refresh_action.trigger()
     qtbot.waitUntil(lambda: bool(done), timeout=WAIT)
+    wait_queue_current(qtbot, loket)
 
 
 def workbench(loket: LoketApp) -> WorkbenchWidget:

@@ -5,8 +5,13 @@ keystroke at 100,000 rows, see bench/queue.py). That query reads only the first 
 the visible rows are right at once, however many rows match. When typing pauses
 (`BACKGROUND_DELAY_MS`) two reads run on workers: the counts per status and, if more rows match
 than the window holds, the complete id list, which the model appends after the window. A new
-keystroke cancels both (the SQL is interrupted, so it stops competing for the CPU). A refresh
-after a pull keeps the selected application and the scroll position, by id, not by row number.
+keystroke cancels both (the SQL is interrupted, so it stops competing for the CPU).
+
+The page follows the store (`events`, the session's `StoreEvents`): whenever a committed write
+touches the queue (`Part.QUEUE`: a pull's page, a claim given back, a decision, an application
+opened and fetched again), it refreshes itself, whoever wrote. A burst of changes (a pull
+commits one per page) is read in one refresh, `REFRESH_DELAY_MS` after the first of them. A
+refresh keeps the selected application and the scroll position, by id, not by row number.
 
 Keyboard: in the search box Enter opens an exact registration number (a wrong or partial one is
 refused with the reason, see `entry.classify`) or the single result, and otherwise moves into the
@@ -42,8 +47,11 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.workflow import TERMINAL_STATES, Role, State
+from desktop.models.changes import Part, StoreChange
 from desktop.models.queue_model import Completion, QueueModel
 from desktop.models.store import RETENTION_DAYS, QueryCancelled, QueueQuery
+from desktop.models.store_events import StoreEvents
+from desktop.services.operations import Op, OpKind
 from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
 from desktop.views.flow_layout import FlowLayout
 from desktop.views.queue.empty_state import EmptyState
@@ -79,6 +87,9 @@ worker (~50-100 ms after typing pauses) well before anyone can scroll that far."
 BACKGROUND_DELAY_MS = 120
 """Counts and the complete id list start when typing pauses this long (a person types a key
 every 120-200 ms), so fast typing does not start work the next key would throw away."""
+REFRESH_DELAY_MS = 150
+"""A store change refreshes the page this long after it arrived, together with every change
+arriving meanwhile (a pull commits a page every few ms; a claim given back writes once)."""
 
 
 def default_status_for(roles: Iterable[Role]) -> State | None:
@@ -196,8 +207,11 @@ class QueuePage(QWidget):
         office_names: Mapping[str, str] | None = None,
         user_id: str | None = None,
         default_status: State | None = None,
+        events: StoreEvents | None = None,
         parent: QWidget | None = None,
     ) -> None:
+        """`events`: the session's store announcements, which the page refreshes from
+        (without them, only `reload` refreshes it)."""
         super().__init__(parent)
         self.model = model
         self._runner = runner
@@ -368,6 +382,12 @@ class QueuePage(QWidget):
         self._background_timer.timeout.connect(self._start_background)
         model.completed.connect(self._update_footer)
         self.destroyed.connect(_canceller(self._background))
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(self.reload)
+        if events is not None:
+            events.changed.connect(self._store_changed)
 
         initial = self.status_buttons.get(default_status.value if default_status else OPEN_KEY)
         (initial or self.status_buttons[OPEN_KEY]).setChecked(True)
@@ -476,8 +496,19 @@ class QueuePage(QWidget):
         self.table.scrollTo(index)
         return True
 
+    def _store_changed(self, change: StoreChange) -> None:
+        """Queue rows changed in the store: refresh soon, once for the whole burst."""
+        if change.touches(Part.QUEUE) and not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    @property
+    def refresh_pending(self) -> bool:
+        """A store change arrived and the page has not read it yet."""
+        return self._refresh_timer.isActive()
+
     def reload(self) -> None:
         """Re-query after new data arrived; keep selection and scroll position by id."""
+        self._refresh_timer.stop()  # this read includes whatever it waited for
         current, top = self._view_ids()
         self._cancel_background()
         self._counts_fresh = False  # the data changed: recounted below
@@ -589,10 +620,11 @@ class QueuePage(QWidget):
         self.office_combo.fill(offices, self._office_names)
 
     def _load_filter_values(self) -> None:
-        self._runner.submit(
-            self.tr("Memuat pilihan saringan"),
-            lambda _ctx: self.model.filter_values(),
-            on_done=lambda v: self._fill_combos(*v),
+        model = self.model
+        (
+            Op(OpKind.COUNT, self.tr("Memuat pilihan saringan"), lambda _ctx: model.filter_values())
+            .success(lambda values: self._fill_combos(*values))
+            .run(self._runner)
         )
 
     def query_from_controls(self) -> QueueQuery:
@@ -677,11 +709,9 @@ class QueuePage(QWidget):
                 raise
 
         self._background.append(
-            self._runner.submit(
-                self.tr("Menghitung antrean"),
-                op,
-                on_done=lambda counts: self._show_counts(token, counts),
-            )
+            Op(OpKind.COUNT, self.tr("Menghitung antrean"), op)
+            .success(lambda counts: self._show_counts(token, counts))
+            .run(self._runner)
         )
 
     def _start_completion(self, completion: Completion) -> None:
@@ -693,12 +723,10 @@ class QueuePage(QWidget):
                 raise
 
         self._background.append(
-            self._runner.submit(
-                self.tr("Memuat antrean"),
-                op,
-                on_done=lambda rids: self._completed(completion, rids),
-                on_error=lambda exc: self._completion_failed(completion, exc),
-            )
+            Op(OpKind.COUNT, self.tr("Memuat antrean"), op)
+            .success(lambda rids: self._completed(completion, rids))
+            .failure(lambda exc, _message: self._completion_failed(completion, exc))
+            .run(self._runner)
         )
 
     def _completed(self, completion: Completion, rids: array[int]) -> None:

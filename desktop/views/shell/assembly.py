@@ -3,6 +3,10 @@
 The composition root (`desktop.app`) calls `build_shell` once per signed-in session and then talks
 to the result only through `Shell`'s few methods (start, stop, settings, session expiry, the claim
 held at sign-out); what the window is made of, and how its parts are wired, stays here.
+
+Here, too, the session's background work is set up: `SyncController` (the one place a pull is
+scheduled), `ConnectionWatch` (the connection state, probes while offline) and the session's
+`StoreEvents`, from which the queue refreshes itself.
 """
 
 from __future__ import annotations
@@ -12,10 +16,14 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
+from desktop.controllers import workbench as workbench_logic
+from desktop.controllers.connection import ConnectionWatch
+from desktop.controllers.sync import SyncController
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.formatting import zone_for_region
 from desktop.models.queue_model import QueueModel
 from desktop.models.store import Store
+from desktop.models.store_events import StoreEvents
 from desktop.services.api.client import ApiClient
 from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService, UserInfo
@@ -27,7 +35,11 @@ from desktop.views.shell.controller import ShellController
 from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.placeholder import PlaceholderPage
 from desktop.views.shell.settings_page import SettingsPage
-from desktop.views.shell.workbench_host import WorkbenchController, WorkbenchHost
+from desktop.views.shell.workbench_host import (
+    WorkbenchBinding,
+    WorkbenchController,
+    WorkbenchHost,
+)
 
 
 def _tr(text: str) -> str:
@@ -44,15 +56,21 @@ class Shell:
     queue_page: QueuePage
     workbench: WorkbenchController
     controller: ShellController
+    sync: SyncController
+    connection: ConnectionWatch
+    events: StoreEvents
 
     def start(self) -> None:
         """First pull (or a refresh of what is cached), timers, connection probe."""
-        self.controller.start()
+        self.connection.start()
+        self.sync.start()
 
     def stop(self) -> None:
-        """No more pulls, probes or claim renewals (the session is ending)."""
-        self.controller.stop()
+        """No more pulls, probes, claim renewals or refreshes (the session is ending)."""
+        self.sync.stop()
+        self.connection.stop()
         self.workbench.pause()
+        self.events.close()
 
     @property
     def held_claim_id(self) -> str | None:
@@ -61,7 +79,7 @@ class Shell:
 
     def apply_settings(self, settings: Settings) -> None:
         self.window.idle.set_minutes(settings.idle_lock_minutes)
-        self.controller.pull_timer.setInterval(settings.refresh_interval_seconds * 1000)
+        self.sync.set_interval(settings.refresh_interval_seconds)
 
     def set_office_names(self, offices: dict[str, str]) -> None:
         self.queue_page.set_names(self.queue_model.service_names, offices)
@@ -92,21 +110,24 @@ def build_shell(
     catalogue: Catalogue | None,
     on_settings_saved: Callable[[Settings], None],
     reauthenticate: Callable[[str], UserInfo],
+    events: StoreEvents | None = None,
 ) -> Shell:
-    """The window for `user`'s session, wired and not yet shown or started."""
+    """The window for `user`'s session, wired and not yet shown or started.
+
+    `events`: the session's one `StoreEvents` on `store`, if the caller made it (else made
+    here); `Shell.stop` closes it."""
+    if events is None:
+        events = StoreEvents(store)
     service_names = {c: s.name for c, s in catalogue.services.items()} if catalogue else {}
-    queue_model = QueueModel(
-        store,
-        service_names=service_names,
-        user_id=user.id,
-        tz=zone_for_region(user.office.code),
-    )
+    tz = zone_for_region(user.office.code)
+    queue_model = QueueModel(store, service_names=service_names, user_id=user.id, tz=tz)
     queue_page = QueuePage(
         queue_model,
         runner,
         service_names=service_names,
         user_id=user.id,
         default_status=default_status_for(user.roles),
+        events=events,
     )
     host = WorkbenchHost(runner=runner)
     pages = [
@@ -129,24 +150,37 @@ def build_shell(
         verify_local=auth.verify_password,
         reauthenticate=reauthenticate,
     )
-    workbench = WorkbenchController(
+    workbench = WorkbenchBinding(
         host,
+        workbench_logic.WorkbenchController(
+            runner,
+            apps,
+            user,
+            catalogue,
+            neighbours=queue_model.ids_around,
+            renew_minutes=settings.claim_renew_minutes,
+        ),
+    )
+    connection = ConnectionWatch(api, sync.probe, runner)
+    sync_controller = SyncController(
+        sync,
+        store,
         runner,
-        apps,
-        user,
-        catalogue,
-        neighbours=queue_model.ids_around,
-        renew_minutes=settings.claim_renew_minutes,
+        connection,
+        refresh_seconds=settings.refresh_interval_seconds,
+        tz=tz,
+        paused=lambda: window.locked,
     )
     controller = ShellController(
+        window, queue_page, workbench, runner, apps, sync_controller, connection
+    )
+    return Shell(
         window,
+        queue_model,
         queue_page,
         workbench,
-        runner,
-        api,
-        sync,
-        apps,
-        store,
-        refresh_seconds=settings.refresh_interval_seconds,
+        controller,
+        sync_controller,
+        connection,
+        events,
     )
-    return Shell(window, queue_model, queue_page, workbench, controller)

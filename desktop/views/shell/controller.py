@@ -1,12 +1,14 @@
-"""Behaviour of the signed-in shell: background pull, connection state, scans, lock, open work.
+"""The signed-in shell's widget wiring: status bar, pages, scans, shortcuts, focus.
 
-Kept apart from `MainWindow` (layout) and from `app.py` (construction) so that each stays small:
-this is the glue between the window's signals, the queue page, the workbench controller and the
-services, always through the `TaskRunner`.
+Kept apart from `MainWindow` (layout) and from `assembly` (construction). What happens in the
+background is decided elsewhere and only shown here:
 
-- Pull on start, on F5 and every `refresh_seconds`. While the server cannot be reached, a short
-  health probe runs after capped, jittered backoff delays (`sync.Backoff`: 1, 2, 4, 8, 10 s …);
-  the first answer pulls at once, so the app is back within seconds of the server.
+- Pulls (on start, F5, every `refresh_seconds`, after the lock screen, after an outage) are
+  scheduled by `controllers.sync.SyncController`; the connection state and the probes while
+  the server cannot be reached by `controllers.connection.ConnectionWatch`. This class puts
+  what they say in the status bar and on the queue page.
+- The queue refreshes itself from the store's change events (`QueuePage`), so nothing here
+  tells it to reload after a pull, a claim or a decision.
 - Numbers (scanned, or typed in the search box and Enter) open exactly that application, from
   the cache or else from the server; anything else opens nothing and the page says why.
 - F1 shows every keyboard shortcut, wherever the focus is in the shell.
@@ -15,20 +17,18 @@ services, always through the `TaskRunner`.
 from __future__ import annotations
 
 import logging
-import time
-from datetime import datetime, tzinfo
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication
 
-from desktop.domain.formatting import format_time
-from desktop.models.store import Store
-from desktop.services.api.client import ApiClient
-from desktop.services.api.errors import ConnectionFailure, LoketError, SessionExpired
+from desktop.controllers.connection import ConnectionWatch
+from desktop.controllers.sync import SyncController
+from desktop.domain.records import ApplicationSummary
 from desktop.services.applications import ApplicationService
-from desktop.services.sync import Backoff, PullResult, SyncService
-from desktop.services.tasks import TaskHandle, TaskRunner
+from desktop.services.operations import Op, OpKind
+from desktop.services.sync import PullResult
+from desktop.services.tasks import TaskRunner
 from desktop.views.queue.queue_page import QueuePage
 from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow, remove_scanned_text
 from desktop.views.shell.placeholder import counter_page
@@ -38,19 +38,8 @@ from desktop.views.workbench.shortcuts import ShortcutHelpDialog
 log = logging.getLogger(__name__)
 
 
-def _local_time(iso: str, tz: tzinfo | None) -> str:
-    """The time of a stored ISO timestamp in the office's zone (None: the PC's)."""
-    try:
-        return format_time(datetime.fromisoformat(iso), tz)
-    except ValueError:
-        return iso
-
-
 class ShellController(QObject):
-    """Runs the signed-in session's background behaviour."""
-
-    pulled = Signal(object)  # PullResult
-    pull_failed = Signal(str)
+    """Connects the window, the queue page, the workbench and the sync controllers."""
 
     def __init__(
         self,
@@ -58,12 +47,10 @@ class ShellController(QObject):
         queue: QueuePage,
         workbench: WorkbenchController,
         runner: TaskRunner,
-        api: ApiClient,
-        sync: SyncService,
         apps: ApplicationService,
-        store: Store,
+        sync: SyncController,
+        connection: ConnectionWatch,
         *,
-        refresh_seconds: int = 60,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -71,29 +58,13 @@ class ShellController(QObject):
         self.queue = queue
         self.workbench = workbench
         self.runner = runner
-        self.api = api
-        self.sync = sync
         self.apps = apps
-        self.store = store
-        self._pull_handle: TaskHandle | None = None
-        self._probe_handle: TaskHandle | None = None
-        self.last_pull: PullResult | None = None
-        self.backoff = Backoff()
+        self.sync = sync
+        self.connection = connection
         self.help_dialog: ShortcutHelpDialog | None = None
-
-        self.pull_timer = QTimer(self)
-        self.pull_timer.setInterval(refresh_seconds * 1000)
-        self.pull_timer.timeout.connect(self.pull)
-        self.connection_timer = QTimer(self)
-        self.connection_timer.setInterval(1000)
-        self.connection_timer.timeout.connect(self._show_connection)
-        self._reload_timer = QTimer(self)
-        self._reload_timer.setSingleShot(True)
-        self._reload_timer.setInterval(150)
-        self._reload_timer.timeout.connect(self.queue.reload)
-        self.probe_timer = QTimer(self)
-        self.probe_timer.setSingleShot(True)
-        self.probe_timer.timeout.connect(self._probe)
+        # What the pulls say, for the person's F5 and for tests waiting on a pull.
+        self.pulled = sync.pulled
+        self.pull_failed = sync.pull_failed
 
         # The workbench continues the queue: "Antrean" stays highlighted while it is open.
         host = workbench.host
@@ -104,7 +75,13 @@ class ShellController(QObject):
         window.flow_back_requested.connect(self._flow_back)
         workbench.set_office_names(self._office_name)
 
-        window.refresh_requested.connect(self.pull)
+        sync.state_changed.connect(window.set_sync)
+        sync.loading_changed.connect(queue.set_loading)
+        sync.pulled.connect(self._pulled)
+        sync.session_expired.connect(self.session_expired)
+        connection.changed.connect(window.set_connection)
+
+        window.refresh_requested.connect(sync.pull)
         window.search_action.triggered.connect(self._focus_search)
         window.scanned.connect(self._scanned)
         window.wedge.rejected_code.connect(self._scan_rejected)
@@ -114,139 +91,33 @@ class ShellController(QObject):
         self.help_action.triggered.connect(self.show_shortcut_help)
         window.addAction(self.help_action)
         window.overlay.unlocked.connect(workbench.resume)
-        window.overlay.unlocked.connect(self.pull)  # no pull ran while locked
+        window.overlay.unlocked.connect(sync.resume)  # no pull ran while locked
         window.idle.idle.connect(workbench.pause)
         window.lock_action.triggered.connect(workbench.pause)
         queue.open_requested.connect(self.open_application)
         queue.number_requested.connect(self.open_number)
-        queue.refresh_requested.connect(self.pull)
+        queue.refresh_requested.connect(sync.pull)
         workbench.closed.connect(self._workbench_closed)
-        workbench.queue_changed.connect(self._reload_timer.start)
         workbench.session_expired.connect(self.session_expired)
         workbench.notice.connect(lambda text: self._tell(text, status_ms=30000))
 
-    def start(self) -> None:
-        self._show_sync_state()
-        if not self.store.sync_state().last_pull_at:
-            self.queue.set_loading(True)  # "Memuat antrean…", not "0 permohonan"
-        self.pull()
-        self.pull_timer.start()
-        self.connection_timer.start()
+    # -- pulls: scheduled by SyncController, shown here ----------------------------------------
 
-    def stop(self) -> None:
-        self.pull_timer.stop()
-        self.connection_timer.stop()
-        self.probe_timer.stop()
-        for handle in (self._pull_handle, self._probe_handle):
-            if handle is not None:
-                handle.cancel()
-
-    # -- pull --------------------------------------------------------------------------------
+    def pull(self) -> None:
+        """The person asked for fresh data (as F5 does)."""
+        self.sync.pull()
 
     @property
     def pulling(self) -> bool:
-        return self._pull_handle is not None and not self._pull_handle.finished
-
-    def pull(self) -> None:
-        if self.pulling or self.window.locked:
-            return
-        self.window.set_sync(self.tr("Memperbarui antrean…"))
-        self._pull_handle = self.runner.submit(
-            self.tr("Memperbarui antrean"),
-            self.sync.pull,
-            on_done=self._pulled,
-            on_error=self._pull_error,
-        )
-
-    def _pulled(self, result: PullResult) -> None:
-        self.last_pull = result
-        self._show_sync_state()
-        if result.skipped:
-            self.window.show_status_message(result.summary)
-        if result.pulled or self.queue.model.rowCount() == 0:
-            self.queue.reload()
-        self.queue.set_loading(False)
-        self.pulled.emit(result)
-
-    def _pull_error(self, exc: Exception) -> None:
-        if isinstance(exc, SessionExpired):
-            self.session_expired(exc.message)
-        message = exc.message if isinstance(exc, LoketError) else str(exc)
-        log.warning("pull failed: %s", message)
-        self._show_sync_state(error=message)
-        # Pages saved before the failure are shown; the next pull resumes after them.
-        self.queue.reload()
-        self.queue.set_loading(False, message)
-        self.pull_failed.emit(message)
-        if isinstance(exc, ConnectionFailure):
-            self._schedule_probe()
-
-    def _show_sync_state(self, error: str = "") -> None:
-        state = self.store.sync_state()
-        if state.last_pull_at:
-            text = self.tr("Antrean diperbarui pukul %1").replace(
-                "%1", _local_time(state.last_pull_at, self.workbench.tz)
-            )
-        else:
-            text = self.tr("Antrean belum pernah diperbarui")
-        sending = self.runner_pending()
-        if sending:
-            text += self.tr(" \u2022 %1 keputusan sedang dikirim").replace("%1", str(sending))
-        if error:
-            text += self.tr(" \u2022 pembaruan terakhir gagal")
-        self.window.set_sync(
-            text,
-            error
-            or self.tr(
-                "Antrean di komputer ini diperbarui dari server setiap %1 detik dan dengan F5."
-            ).replace("%1", str(self.pull_timer.interval() // 1000)),
-        )
-
-    def runner_pending(self) -> int:
-        """Decisions still on their way to the server."""
-        return sum(1 for h in self.runner.active() if h.name == self.tr("Menyimpan keputusan"))
-
-    def _show_connection(self) -> None:
-        state = self.api.connection
-        stale = state.at and time.time() - state.at > 300
-        self.window.set_connection(None if stale else state.online, state.message)
-        if state.online is False:
-            self._schedule_probe()
-
-    # -- reconnect ---------------------------------------------------------------------------
+        return self.sync.pulling
 
     @property
-    def probing(self) -> bool:
-        return self.probe_timer.isActive() or (
-            self._probe_handle is not None and not self._probe_handle.finished
-        )
+    def last_pull(self) -> PullResult | None:
+        return self.sync.last_pull
 
-    def _schedule_probe(self) -> None:
-        """Offline: ask again after the next backoff delay (one probe at a time)."""
-        if self.probing:
-            return
-        delay = self.backoff.next_delay()
-        log.info("server unreachable; next probe in %.1f s", delay)
-        self.probe_timer.start(max(1, round(delay * 1000)))
-
-    def _probe(self) -> None:
-        self._probe_handle = self.runner.submit(
-            self.tr("Memeriksa sambungan ke server"),
-            self.sync.probe,
-            on_done=self._probed,
-            on_error=lambda _exc: self._probed(False),
-            quiet=True,
-        )
-
-    def _probed(self, reachable: bool) -> None:
-        self._probe_handle = None
-        if not reachable:
-            self._schedule_probe()
-            return
-        log.info("server reachable again after %d probe(s)", self.backoff.attempts)
-        self.backoff.reset()
-        self._show_connection()
-        self.pull()
+    def _pulled(self, result: PullResult) -> None:
+        if result.skipped:
+            self.window.show_status_message(result.summary)
 
     # -- opening -----------------------------------------------------------------------------
 
@@ -267,12 +138,11 @@ class ShellController(QObject):
         )
         self._tell(searching, kind="info", status_ms=30000)
 
-        def found(summary: object) -> None:
+        def found(summary: ApplicationSummary | None) -> None:
             self._take_back(searching)
-            app = getattr(summary, "id", None)
-            if isinstance(app, str):
+            if summary is not None:
                 self.queue.clear_notice()
-                self.open_application(app)
+                self.open_application(summary.id)
             else:
                 self._tell(
                     self.tr(
@@ -281,9 +151,8 @@ class ShellController(QObject):
                     ).replace("%1", number)
                 )
 
-        def failed(exc: Exception) -> None:
+        def failed(_exc: Exception, message: str) -> None:
             self._take_back(searching)
-            message = exc.message if isinstance(exc, LoketError) else str(exc)
             self._tell(
                 self.tr("Nomor %1 tidak ada di komputer ini, dan server tidak dapat ditanya: %2")
                 .replace("%1", number)
@@ -291,11 +160,12 @@ class ShellController(QObject):
                 kind="error",
             )
 
-        self.runner.submit(
-            self.tr("Mencari permohonan"),
-            lambda _ctx: self.apps.find_by_number(number),
-            on_done=found,
-            on_error=failed,
+        apps = self.apps
+        (
+            Op(OpKind.FIND, self.tr("Mencari permohonan"), lambda _ctx: apps.find_by_number(number))
+            .success(found)
+            .failure(failed)
+            .run(self.runner)
         )
 
     def _scanned(self, number: str) -> None:
@@ -340,9 +210,9 @@ class ShellController(QObject):
         self.help_dialog.activateWindow()
 
     def _workbench_closed(self) -> None:
-        """Back to the list where the person left it: same selection, same scroll."""
+        """Back to the list where the person left it: same selection, same scroll (what the
+        workbench changed is already there: the queue follows the store)."""
         self.window.show_page(PAGE_QUEUE)
-        self.queue.reload()
         self.queue.table.setFocus()
 
     def _flow_back(self, page: object) -> None:

@@ -1,0 +1,186 @@
+"""Keeping the local queue up to date: the one place a pull is scheduled.
+
+A pull runs when the session starts, every `refresh_seconds`, when the person asks (F5, the
+queue's "Perbarui" button, `pull`), after the lock screen is left (`resume`: none ran while
+locked) and as soon as the server answers again after an outage (`ConnectionWatch.reconnected`).
+One pull at a time; none while `paused()` says so (the window is locked).
+
+What a pull brought is *not* pushed to the queue from here: the store announces each page it
+commits (`models.changes`), and the queue refreshes itself from those announcements. This
+controller only says how the sync stands, as one line for the status bar (`state_changed`):
+when the queue was last brought up to date, how many decisions are still on their way to the
+server (counted by op kind, `OpKind.DECIDE`, recounted whenever one starts or ends), and
+whether the last pull failed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, tzinfo
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.controllers.connection import ConnectionWatch
+from desktop.domain.formatting import format_time
+from desktop.models.store import Store
+from desktop.services.api.errors import ConnectionFailure, SessionExpired
+from desktop.services.operations import Op, OpKind
+from desktop.services.sync import PullResult, SyncService
+from desktop.services.tasks import TaskHandle, TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+def local_time(iso: str, tz: tzinfo | None) -> str:
+    """The time of a stored ISO timestamp in the office's zone (None: the PC's)."""
+    try:
+        return format_time(datetime.fromisoformat(iso), tz)
+    except ValueError:
+        return iso
+
+
+class SyncController(QObject):
+    """Schedules pulls and describes the sync state; the views only show what it says."""
+
+    pull_started = Signal()
+    pulled = Signal(object)
+    """A pull ended well (the `PullResult`)."""
+    pull_failed = Signal(str)
+    """A pull failed: the Indonesian sentence to show (pages saved before it stay)."""
+    loading_changed = Signal(bool, str)
+    """(the first pull of an empty cache is under way; why it failed, or "")."""
+    state_changed = Signal(str, str)
+    """(one line for the status bar, its tooltip)."""
+    session_expired = Signal(str)
+
+    def __init__(
+        self,
+        sync: SyncService,
+        store: Store,
+        runner: TaskRunner,
+        connection: ConnectionWatch,
+        *,
+        refresh_seconds: int = 60,
+        tz: tzinfo | None = None,
+        paused: Callable[[], bool] = lambda: False,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.sync = sync
+        self.store = store
+        self.runner = runner
+        self.connection = connection
+        self.tz = tz
+        self._paused = paused
+        self._handle: TaskHandle | None = None
+        self._running = False  # between start() and stop()
+        self._error = ""
+        self._last_pull_at = ""  # as stored (ISO, UTC); read again after each pull
+        self.last_pull: PullResult | None = None
+        self.pull_timer = QTimer(self)
+        self.pull_timer.setInterval(refresh_seconds * 1000)
+        self.pull_timer.timeout.connect(self.pull)
+        connection.reconnected.connect(self.pull)
+        runner.task_started.connect(self._task_changed)
+        runner.task_finished.connect(self._task_changed)
+
+    def start(self) -> None:
+        """Say how the cache stands, pull now, then every `refresh_seconds`."""
+        self._running = True
+        self._read_state()
+        if not self._last_pull_at:
+            self.loading_changed.emit(True, "")  # "Memuat antrean…", not "0 permohonan"
+        self.pull_timer.start()
+        self.pull()
+
+    def stop(self) -> None:
+        self._running = False
+        self.pull_timer.stop()
+        if self._handle is not None:
+            self._handle.cancel()
+
+    def set_interval(self, seconds: int) -> None:
+        self.pull_timer.setInterval(seconds * 1000)
+        self.show_state()
+
+    @property
+    def interval_seconds(self) -> int:
+        return self.pull_timer.interval() // 1000
+
+    # -- pull --------------------------------------------------------------------------------
+
+    @property
+    def pulling(self) -> bool:
+        return self._handle is not None and not self._handle.finished
+
+    def pull(self) -> None:
+        """Pull now, unless one is running, the window is locked or the session ended."""
+        if self.pulling or self._paused() or not self._running:
+            return
+        self._handle = (
+            Op(OpKind.PULL, self.tr("Memperbarui antrean"), self.sync.pull)
+            .success(self._pulled)
+            .failure(self._pull_failed)
+            .relevant_while(lambda: self._running)
+            .run(self.runner)
+        )
+        self.show_state()
+        self.pull_started.emit()
+
+    def resume(self) -> None:
+        """The lock screen was left: no pull ran while locked."""
+        self.pull()
+
+    def _pulled(self, result: PullResult) -> None:
+        self.last_pull = result
+        self._error = ""
+        self._read_state()
+        self.loading_changed.emit(False, "")
+        self.pulled.emit(result)
+
+    def _pull_failed(self, exc: Exception, message: str) -> None:
+        if isinstance(exc, SessionExpired):
+            self.session_expired.emit(message)
+        log.warning("pull failed: %s", message)
+        self._error = message
+        self._read_state()
+        self.loading_changed.emit(False, message)
+        self.pull_failed.emit(message)
+        if isinstance(exc, ConnectionFailure):
+            self.connection.offline()
+
+    # -- the status bar's line ---------------------------------------------------------------
+
+    def decisions_sending(self) -> int:
+        """Decisions still on their way to the server."""
+        return self.runner.count(OpKind.DECIDE)
+
+    def _task_changed(self, handle: TaskHandle) -> None:
+        if handle.kind == OpKind.DECIDE:
+            self.show_state()
+
+    def _read_state(self) -> None:
+        """When the cache was last brought up to date (the pull writes it with each page)."""
+        self._last_pull_at = self.store.sync_state().last_pull_at
+        self.show_state()
+
+    def show_state(self) -> None:
+        """Emit the status bar's line as things stand now."""
+        if self.pulling:
+            text = self.tr("Memperbarui antrean…")
+        elif self._last_pull_at:
+            text = self.tr("Antrean diperbarui pukul %1").replace(
+                "%1", local_time(self._last_pull_at, self.tz)
+            )
+        else:
+            text = self.tr("Antrean belum pernah diperbarui")
+        sending = self.decisions_sending()
+        if sending:
+            text += self.tr(" \u2022 %1 keputusan sedang dikirim").replace("%1", str(sending))
+        if self._error and not self.pulling:
+            text += self.tr(" \u2022 pembaruan terakhir gagal")
+        tooltip = self._error or self.tr(
+            "Antrean di komputer ini diperbarui dari server setiap %1 detik dan dengan F5."
+        ).replace("%1", str(self.interval_seconds))
+        self.state_changed.emit(text, tooltip)
