@@ -288,13 +288,17 @@ class AuthService:
         return user
 
     def verify_password(self, password: str) -> bool:
-        """Local check for the idle lock (no network); constant-time comparison."""
+        """Local check for the idle lock (no network; scrypt, so call it from a worker);
+        constant-time comparison. False when the session ended or was signed out while the
+        hash was being computed: the old password no longer unlocks anything."""
         with self._lock:
             check = self._password_check
         if check is None or not password:
             return False
         salt, digest = check
-        return hmac.compare_digest(_hash_password(password, salt), digest)
+        matches = hmac.compare_digest(_hash_password(password, salt), digest)
+        with self._lock:
+            return matches and self._password_check is check
 
     def sign_out(self, timeout: float = LOGOUT_TIMEOUT_SECONDS) -> None:
         """Revoke the refresh family on the server (best effort) and forget everything locally.

@@ -114,10 +114,12 @@ def test_idle_lock_keeps_open_work(
 
         qtbot.keyClicks(overlay.password_edit, "bukan-sandinya")
         qtbot.mouseClick(overlay.unlock_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not overlay.checking)  # the check runs on a worker
         assert overlay.locked and overlay.error_label.text() == "Kata sandi salah."
         qtbot.keyClicks(overlay.password_edit, PASSWORD)
         qtbot.keyClick(overlay.password_edit, Qt.Key.Key_Return)
-        assert not overlay.locked and window.stack.isEnabled()
+        qtbot.waitUntil(lambda: not overlay.locked)
+        assert window.stack.isEnabled()
         window.idle.set_minutes(10)
         assert wb.application is not None and wb.application.id == app["id"]
         assert wb.checklist.judgements() == ticks

@@ -260,7 +260,7 @@ def test_lock_parks_the_reason_dialog_and_brings_it_back(
         overlay = window.overlay
         qtbot.keyClicks(overlay.password_edit, PASSWORD)
         qtbot.keyClick(overlay.password_edit, Qt.Key.Key_Return)
-        assert not window.locked
+        qtbot.waitUntil(lambda: not window.locked)  # the check runs on a worker
         assert wb.reason_dialog is dialog and dialog.isVisible()
         assert dialog.editor.toPlainText() == "alamat di luar kota"
         dialog.reject()
@@ -377,6 +377,7 @@ def test_wrong_passwords_slow_down_then_end_the_session(qtbot: QtBot) -> None:
     def wrong() -> None:
         overlay.password_edit.setText("salah")
         overlay.submit()
+        qtbot.waitUntil(lambda: not overlay.checking)  # the check runs on a worker
 
     wrong()
     wrong()

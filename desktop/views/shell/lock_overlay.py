@@ -17,6 +17,11 @@ The card's height follows its text (`_fit`): word-wrapped messages are laid out 
 real width, so the whole message shows at 1366x768 and on smaller windows. Enter in the
 password field unlocks; while a wrong-password wait runs the field is disabled and the card
 itself keeps the focus, so keys typed on never reach "Keluar dan ganti pengguna".
+
+Both checks run on a worker (`Op` on the runner): the local one is scrypt, deliberately slow,
+and the GUI thread keeps painting and counting down meanwhile. While a check runs the button
+says "Memeriksa…" and a second Enter starts nothing; an outcome that arrives after the cover
+was locked again (the server ended the session meanwhile) or taken down is dropped.
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.auth import SignInError, UserInfo, sign_in_message
-from desktop.services.tasks import TaskContext, TaskRunner
+from desktop.services.auth import UserInfo
+from desktop.services.operations import Op, OpKind
+from desktop.services.tasks import TaskRunner
 
 COVER = QColor("#1b2a3a")
 CARD_WIDTH = 440
@@ -72,11 +78,14 @@ class LockOverlay(QWidget):
         user_label: str,
     ) -> None:
         super().__init__(parent)
-        self._runner = runner
+        self._tasks = runner.group(self)  # cancelled when the overlay goes (sign-out)
         self._verify_local = verify_local
         self._reauthenticate = reauthenticate
         self.mode = "local"
         self.failures = 0
+        self.checking = False
+        """A password check is on a worker; the card shows it and takes no second one."""
+        self._attempt = 0  # bumped whenever the cover is locked or taken down
         self._wait_left = 0
         self._wait_timer = QTimer(self)
         self._wait_timer.setInterval(1000)
@@ -116,7 +125,7 @@ class LockOverlay(QWidget):
         self.error_label.setTextFormat(Qt.TextFormat.PlainText)
         self.error_label.setStyleSheet("QLabel { color: #b3261e; }")
         self.error_label.hide()
-        self.unlock_button = QPushButton(self.tr("Buka kunci"), card)
+        self.unlock_button = QPushButton(self._unlock_text(), card)
         self.unlock_button.setDefault(True)
         self.unlock_button.clicked.connect(self.submit)
         sign_out = QPushButton(self.tr("Keluar dan ganti pengguna"), card)
@@ -167,6 +176,8 @@ class LockOverlay(QWidget):
             )
         )
         self.reason_label.setText(reason or default)
+        self._attempt += 1  # a check still running answers a question nobody asks now
+        self._set_checking(False)
         self.error_label.hide()
         self.password_edit.clear()
         self.show()
@@ -177,33 +188,50 @@ class LockOverlay(QWidget):
         else:
             self.card.setFocus()
 
+    def _unlock_text(self) -> str:
+        return self.tr("Buka kunci")
+
     def submit(self) -> None:
         password = self.password_edit.text()
-        if not password or self.progress.isVisible() or self._wait_left > 0:
+        if not password or self.checking or self._wait_left > 0:
             return
-        if self.mode == "local":
-            ok = self._verify_local(password)
-            self.password_edit.clear()
-            if ok:
-                self.failures = 0
-                self._done()
-            else:
-                self._wrong_password()
-            return
-        self.progress.show()
-        self.unlock_button.setEnabled(False)
         self.password_edit.clear()
+        self._set_checking(True)
+        attempt, mode = self._attempt, self.mode
+
+        def still_asked() -> bool:
+            return self._attempt == attempt and self.mode == mode and not self.isHidden()
+
+        if mode == "local":
+            verify = self._verify_local
+            Op(
+                OpKind.UNLOCK,
+                self.tr("Memeriksa kata sandi"),
+                lambda _ctx: verify(password),
+                quiet=True,
+            ).success(self._local_checked).failure(self._check_failed).relevant_while(
+                still_asked
+            ).run(self._tasks)
+            return
+        reauthenticate = self._reauthenticate
+        Op(OpKind.SIGN_IN, self.tr("Masuk ulang"), lambda _ctx: reauthenticate(password)).success(
+            lambda _user: self._done()
+        ).failure(self._check_failed).relevant_while(still_asked).run(self._tasks)
+
+    def _set_checking(self, checking: bool) -> None:
+        self.checking = checking
+        self.progress.setVisible(checking)
+        self.unlock_button.setEnabled(not checking and self._wait_left <= 0)
+        self.unlock_button.setText(self.tr("Memeriksa…") if checking else self._unlock_text())
         self._fit()
 
-        def op(_ctx: TaskContext) -> UserInfo:
-            return self._reauthenticate(password)
-
-        self._runner.submit(
-            self.tr("Masuk ulang"),
-            op,
-            on_done=lambda _u: self._done(),
-            on_error=self._reauth_failed,
-        )
+    def _local_checked(self, ok: bool) -> None:
+        self._set_checking(False)
+        if ok:
+            self.failures = 0
+            self._done()
+        else:
+            self._wrong_password()
 
     def _wrong_password(self) -> None:
         self.failures += 1
@@ -241,12 +269,10 @@ class LockOverlay(QWidget):
         self.unlock_button.setEnabled(True)
         self._fail(self.tr("Kata sandi salah. Silakan coba lagi."))
 
-    def _reauth_failed(self, exc: Exception) -> None:
-        self.progress.hide()
-        self.unlock_button.setEnabled(True)
-        self._fit()
-        error = exc if isinstance(exc, SignInError) else sign_in_message(exc)
-        self._fail(error.message)
+    def _check_failed(self, _exc: Exception, message: str) -> None:
+        """`message`: a refused sign-in's own (`SignInError`), else `user_message`'s."""
+        self._set_checking(False)
+        self._fail(message)
 
     def _fail(self, text: str) -> None:
         self.error_label.setText(text)
@@ -256,8 +282,8 @@ class LockOverlay(QWidget):
             self.password_edit.setFocus()
 
     def _done(self) -> None:
-        self.progress.hide()
-        self.unlock_button.setEnabled(True)
+        self._attempt += 1
+        self._set_checking(False)
         self.hide()
         self.unlocked.emit()
 
