@@ -9,12 +9,12 @@ STAMP := $(VENV)/.installed
 
 # What the tests and the app need from Debian: a virtual screen and the X libraries of Qt's xcb
 # platform plugin (`make run` opens a real window), poppler (pdftotext, pdfsig, pdftoppm) to
-# read back generated PDFs, SANE with its `test` backend and headers (python-sane is
-# compiled against them), and a D-Bus session bus with GNOME Keyring: `make run` starts a
+# read back generated PDFs, and a D-Bus session bus with GNOME Keyring: `make run` starts a
 # throwaway Secret Service so the demo keeps its session the way an office PC does
 # (desktop/commands/demo.py; Python `keyring` reaches it through SecretStorage/jeepney).
-DEBIAN_PACKAGES := python3-venv python3-dev gcc xvfb xauth poppler-utils sane-utils libsane1 \
-	libsane-dev libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+# (SANE comes back with scanning, when python-sane is declared again.)
+DEBIAN_PACKAGES := python3-venv python3-dev gcc xvfb xauth poppler-utils \
+	libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core \
 	dbus-daemon gnome-keyring
@@ -26,6 +26,7 @@ help:
 	@echo "make test  - set up and run the whole suite (ruff, import contracts, mypy --strict, pytest,"
 	@echo "            and the server suite again on PostgreSQL)"
 	@echo "make bench - run the benchmarks in bench/ and print them beside their budgets"
+	@echo "make check-server-install - install only loket[server] into a fresh venv and import it"
 
 deps-debian:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
@@ -41,7 +42,7 @@ $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory deps-debian
 	test -x $(PYTHON) || $(PYTHON_SYS) -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -e '.[test]'
+	$(PYTHON) -m pip install -q -e '.[dev]'  # desktop + server + postgres + test tools
 	touch $(STAMP)
 
 # deps-debian again (a quick dpkg check when nothing is missing): packages added to the list
