@@ -1,9 +1,11 @@
 """The status bar (issue 8, items 9 and 10): the connection state is never hidden by a message,
-messages are elided to the room left (whole in the tooltip) and always go away."""
+messages are elided to the room left (whole in the tooltip) and always go away; the decisions
+still being sent are counted by op kind as they start and end (issue 9, item 3)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -12,10 +14,14 @@ from PySide6.QtWidgets import QApplication, QLabel, QToolTip
 from pytestqt.qtbot import QtBot
 
 from desktop.services.auth import Office, UserInfo
-from desktop.services.tasks import TaskRunner
+from desktop.services.operations import OpKind
+from desktop.services.tasks import TaskContext, TaskRunner
 from desktop.views.shell import main_window
 from desktop.views.shell.main_window import MainWindow
+from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.shell_helpers import WAIT, running_app, sign_in
+from tests.live_server import LiveServer
 
 # The tooltip window: the offscreen platform cannot raise it (no effect on behaviour).
 pytestmark = pytest.mark.qt_log_ignore(
@@ -136,3 +142,38 @@ def test_keyring_note_is_one_quiet_line_with_why(qtbot: QtBot, window: MainWindo
     assert note.box is not None and "berkas biasa" in note.box.informativeText()
     qtbot.keyClick(note.box, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: note.box is None, timeout=3000)
+
+
+def test_decisions_being_sent_are_counted_by_kind_as_they_start_and_end(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """ "n keputusan sedang dikirim" follows the decisions (`OpKind.DECIDE`) as each starts and
+    ends, with no pull in between; an op that merely has a decision's title is not one."""
+    with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "verifier1")
+        window, shell = loket.window, loket.shell
+        assert window is not None and shell is not None
+        pulls = shell.last_pull
+        label = window.sync_label
+        assert "keputusan" not in label.text() and "pukul" in label.text()
+        gates = [threading.Event() for _ in range(3)]
+
+        def waiting(gate: threading.Event) -> Callable[[TaskContext], bool]:
+            return lambda _ctx: gate.wait(WAIT / 1000)
+
+        title = "Menyimpan keputusan"
+        try:
+            loket.runner.submit(title, waiting(gates[0]))  # same title, another kind
+            loket.runner.submit(title, waiting(gates[1]), kind=OpKind.DECIDE.value)
+            qtbot.waitUntil(lambda: "1 keputusan sedang dikirim" in label.text(), timeout=WAIT)
+            loket.runner.submit(title, waiting(gates[2]), kind=OpKind.DECIDE.value)
+            qtbot.waitUntil(lambda: "2 keputusan sedang dikirim" in label.text(), timeout=WAIT)
+            gates[1].set()
+            qtbot.waitUntil(lambda: "1 keputusan sedang dikirim" in label.text(), timeout=WAIT)
+            gates[2].set()
+            qtbot.waitUntil(lambda: "keputusan" not in label.text(), timeout=WAIT)
+            assert "pukul" in label.text()
+        finally:
+            for gate in gates:
+                gate.set()
+        assert shell.last_pull is pulls  # none of it waited for a pull
