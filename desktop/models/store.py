@@ -44,7 +44,6 @@ Personal data at rest (DESIGN §7): the cache holds names, NIKs and the applicat
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import re
@@ -445,14 +444,6 @@ class SyncState:
 
 
 # -- the store -----------------------------------------------------------------------------
-
-
-def store_path(data_dir: Path, server_url: str, username: str) -> Path:
-    """One file per server and user: ``cache/<server hash>-<username>-<hash>.sqlite3``."""
-    server = hashlib.sha256(server_url.encode("utf-8")).hexdigest()[:12]
-    user = hashlib.sha256(username.encode("utf-8")).hexdigest()[:6]
-    safe_user = re.sub(r"[^A-Za-z0-9_-]", "_", username)[:48] or "_"
-    return data_dir / "cache" / f"{server}-{safe_user}-{user}.sqlite3"
 
 
 class Store:
@@ -966,7 +957,6 @@ __all__ = [
     "checklist_marks",
     "fold",
     "search_terms",
-    "store_path",
     "sync_state",
     "utc_now_iso",
 ]

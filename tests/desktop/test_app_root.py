@@ -1,30 +1,23 @@
-"""The composition root's own logic, without windows: the per-office local store (stale caches
-of other offices removed, corrupt caches moved aside and rebuilt) and private log files."""
+"""The composition root's own logic, without windows: what a sign-in prepares for the session
+(the office's store, the region's catalogue) and hands to the GUI thread, and private log files.
+Where stores live and how they are checked: test_store_locator."""
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
 import os
-import sqlite3
 import stat
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from desktop.app import (
-    CACHE_REBUILT_MESSAGE,
-    other_office_stores,
-    prepare_store,
-    setup_logging,
-    user_store_path,
-)
-from desktop.domain.records import ApplicationSummary
-from desktop.models.store import store_path
+from desktop.logs import setup_logging
+from desktop.models.store_locator import store_location
+from desktop.services.api.errors import LoketError
 from desktop.services.auth import Office, UserInfo
 from desktop.services.logmask import install_log_masking
-from tests.desktop.support import summary_json
+from desktop.session import PreparedSlot, prepare, region_of
 
 SERVER = "https://loket.pekanbaru.go.id"
 
@@ -41,106 +34,50 @@ def user(username: str = "ana", office: str = "14.71.02") -> UserInfo:
     )
 
 
-def summary(i: int) -> tuple[ApplicationSummary, dict[str, Any]]:
-    raw = summary_json(
-        i, applicant={"nik": "1471015208900001", "name": f"Pemohon {i}", "address": "x" * 300}
-    )
-    return ApplicationSummary.from_json(raw), raw
+# -- what a sign-in prepares (on its worker), and its hand-over to the GUI thread ------------------
 
 
-def touch_store(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"")
-    path.with_name(path.name + "-wal").write_bytes(b"wal")
-    return path
-
-
-# -- one store per server, user and office (finding 2) --------------------------------------------
-
-
-def test_store_is_keyed_by_office_and_other_offices_caches_are_removed(tmp_path: Path) -> None:
-    here = user_store_path(tmp_path, SERVER, "ana", "14.71.02")
-    before = touch_store(user_store_path(tmp_path, SERVER, "ana", "14.71.01"))
-    legacy = touch_store(store_path(tmp_path, SERVER, "ana"))  # from before stores were per office
-    other_user = touch_store(user_store_path(tmp_path, SERVER, "ana_b", "14.71.01"))
-    tricky = touch_store(user_store_path(tmp_path, SERVER, "ana_14", "71.01"))
-    other_server = touch_store(user_store_path(tmp_path, "https://lain.go.id", "ana", "14.71.01"))
-    assert here != before and here.parent == before.parent
-
-    assert set(other_office_stores(tmp_path, SERVER, "ana", "14.71.02")) == {before, legacy}
-    prepared = prepare_store(tmp_path, SERVER, user("ana", "14.71.02"))
+def test_prepare_opens_the_office_store_and_loads_its_regions_catalogue(tmp_path: Path) -> None:
+    prepared = prepare(tmp_path, SERVER, user("ana", "14.71.02"))
     try:
-        assert prepared.store.path == here and prepared.notice == ""
-        for gone in (before, legacy):
-            assert not gone.exists() and not gone.with_name(gone.name + "-wal").exists()
-        for kept in (other_user, tricky, other_server):
-            assert kept.exists()
+        assert prepared.store.store.path == store_location(tmp_path, SERVER, "ana", "14.71.02")
+        assert prepared.catalogue is not None and prepared.catalogue.services
+        assert prepared.fits(SERVER, user("ana", "14.71.02"))
+        assert not prepared.fits(SERVER, user("ana", "14.71.01"))
+        assert not prepared.fits("https://lain.go.id", user("ana", "14.71.02"))
     finally:
-        prepared.store.close()
+        prepared.close()
+    assert region_of("14.71.02") == "1471" and region_of("14") is None
 
 
-def test_same_office_keeps_its_cache(tmp_path: Path) -> None:
-    first = prepare_store(tmp_path, SERVER, user())
-    first.store.save_summaries([summary(1)])
-    first.store.close()
-    again = prepare_store(tmp_path, SERVER, user())
+def test_a_store_that_cannot_be_made_is_an_indonesian_loket_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "stores"
+    blocker.write_text("not a folder")  # the data folder is unusable
+    with pytest.raises(LoketError) as caught:
+        prepare(tmp_path, SERVER, user())
+    assert "tidak dapat dibuat" in caught.value.message and "izin folder" in caught.value.message
+
+
+def test_the_slot_closes_what_it_replaces_and_what_does_not_fit(tmp_path: Path) -> None:
+    slot = PreparedSlot(tmp_path)
+    first = prepare(tmp_path, SERVER, user("ana", "14.71.02"))
+    second = prepare(tmp_path, SERVER, user("budi", "14.71.02"))
+    slot.put(first)
+    slot.put(second)  # a second sign-in (the first was cancelled): the first store closes
+    with pytest.raises(RuntimeError):
+        first.store.store.write_async(lambda c: None)
+    taken = slot.take(SERVER, user("ana", "14.71.02"))  # not what was prepared: made now
     try:
-        assert again.store.count() == 1 and again.notice == ""
+        assert taken is not second and taken.store.username == "ana"
+        with pytest.raises(RuntimeError):
+            second.store.store.write_async(lambda c: None)
     finally:
-        again.store.close()
-
-
-# -- a corrupt cache is moved aside and rebuilt (finding 6) ---------------------------------------
-
-
-def test_garbage_cache_is_moved_aside_and_rebuilt(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    path = user_store_path(tmp_path, SERVER, "ana", "14.71.02")
-    path.parent.mkdir(parents=True)
-    garbage = b"garbage after a power cut" * 100
-    path.write_bytes(garbage)
-    path.with_name(path.name + "-wal").write_bytes(b"half a wal")
-    with caplog.at_level(logging.ERROR):
-        prepared = prepare_store(tmp_path, SERVER, user())
-    try:
-        assert prepared.notice == CACHE_REBUILT_MESSAGE
-        assert "dibuat ulang" in prepared.notice and "server" in prepared.notice
-        moved = list(path.parent.glob(path.name + ".rusak-*"))
-        assert [m.read_bytes() for m in moved if not m.name.endswith("-wal")] == [garbage]
-        assert prepared.store.count() == 0 and prepared.store.sync_state().last_seq == 0
-        prepared.store.save_summaries([summary(1)])
-        assert prepared.store.count() == 1
-        assert any("corrupt" in r.getMessage() for r in caplog.records)
-    finally:
-        prepared.store.close()
-
-
-def test_damaged_pages_are_found_by_quick_check(tmp_path: Path) -> None:
-    path = user_store_path(tmp_path, SERVER, "ana", "14.71.02")
-    first = prepare_store(tmp_path, SERVER, user())
-    first.store.save_summaries([summary(i) for i in range(1, 400)])
-    first.store.close()
-    size = path.stat().st_size
-    assert size > 64 * 1024
-    with path.open("r+b") as fh:  # a power cut scribbled over pages after the first
-        fh.seek(4096)
-        fh.write(b"\xa5" * (32 * 1024))
-    with pytest.raises(sqlite3.DatabaseError):  # really damaged
-        conn = sqlite3.connect(path)
-        try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-            if rows != [("ok",)]:
-                raise sqlite3.DatabaseError(str(rows[:2]))
-        finally:
-            conn.close()
-    again = prepare_store(tmp_path, SERVER, user())
-    try:
-        assert again.notice == CACHE_REBUILT_MESSAGE
-        assert again.store.count() == 0
-        assert list(path.parent.glob(path.name + ".rusak-*"))
-    finally:
-        again.store.close()
+        taken.close()
+    moved = user("ana", "14.71.01")
+    slot.put(prepare(tmp_path, SERVER, moved, remove_stale=False), moved=moved)
+    assert slot.take_moved() is moved and slot.take_moved() is None
+    again = slot.take(SERVER, moved)
+    again.close()
 
 
 # -- private log files (finding 10) ----------------------------------------------------------------

@@ -12,7 +12,8 @@ import pytest
 
 from bench.fakedata import make_raw, summaries
 from desktop.domain.records import ApplicationSummary
-from desktop.models.store import QueueQuery, Store, search_terms, store_path
+from desktop.models.store import QueueQuery, Store, search_terms
+from desktop.models.store_locator import legacy_store_path as store_path
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 

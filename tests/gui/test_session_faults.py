@@ -18,9 +18,13 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from desktop.app import CACHE_REBUILT_MESSAGE, LoketApp, setup_logging, user_store_path
-from desktop.models.store import store_path
+from desktop.app import LoketApp
+from desktop.logs import setup_logging
+from desktop.models.store_locator import CACHE_REBUILT_MESSAGE, legacy_store_path, store_location
 from desktop.services.api.client import normalise_server_url
+from desktop.services.operations import OpKind
+from desktop.services.tasks import TaskHandle
+from desktop.session import TEARDOWN_LANE
 from tests.desktop.fixtures import LoketDirs
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
@@ -172,6 +176,9 @@ def test_moved_while_signed_in_the_sign_in_again_overlay_rebuilds_the_queue(
         loket.shell.pull()
         overlay = loket.window.overlay
         qtbot.waitUntil(lambda: overlay.locked and overlay.mode == "reauth", timeout=WAIT)
+        # The failed pull locks the overlay a second time (its own path); a re-lock drops a
+        # sign-in already under way, so type once that has happened (reported separately).
+        qtbot.waitUntil(lambda: not loket.shell.pulling, timeout=WAIT)  # type: ignore[union-attr]
         qtbot.keyClicks(overlay.password_edit, PASSWORD)
         qtbot.keyClick(overlay.password_edit, Qt.Key.Key_Return)
         qtbot.waitUntil(
@@ -300,11 +307,16 @@ def test_sign_out_releases_and_revokes_in_the_background(
         assert loket.auth is not None
         refresh = loket.auth._tokens.refresh  # type: ignore[union-attr]
         assert claim_holder(live_server, app_id) == account["username"]
+        started: list[TaskHandle] = []
+        loket.runner.task_started.connect(started.append)
         loket.sign_out()
         assert loket.signin_dialog is not None and memory_keyring.entries == {}
+        # on the runner's teardown lane, not a thread of its own
+        teardown = [h for h in started if h.kind == OpKind.SIGN_OUT and h.lane == TEARDOWN_LANE]
+        assert len(teardown) == 1, [(h.kind, h.lane) for h in started]
+        assert not [t for t in threading.enumerate() if t.name == "loket-sign-out"]
         qtbot.waitUntil(lambda: claim_holder(live_server, app_id) is None, timeout=WAIT)
-        for thread in loket._teardowns:  # release, then revocation, in the background
-            thread.join(WAIT / 1000)
+        assert loket.teardowns.wait(WAIT / 1000)  # release, then revocation, in the background
         # Asked once: refreshing a live token rotates it, and asking again with the old one
         # would revoke the session itself (a poll would make the check come true).
         r = requests.post(live_server.api + "/auth/refresh", json={"refresh_token": refresh})
@@ -319,11 +331,12 @@ def test_corrupt_local_cache_is_rebuilt_and_the_person_is_told(
 ) -> None:
     server = normalise_server_url(live_server.url)
     garbage = b"garbage after a power cut" * 100
-    paths = [
-        user_store_path(loket_dirs.data, server, "verifier1", "14.71"),
-        store_path(loket_dirs.data, server, "verifier1"),  # where older versions kept it
+    here = store_location(loket_dirs.data, server, "verifier1", "14.71")
+    older = [  # where older versions kept it: moved here first, then found corrupt
+        legacy_store_path(loket_dirs.data, server, "verifier1@14.71"),
+        legacy_store_path(loket_dirs.data, server, "verifier1"),
     ]
-    for path in paths:
+    for path in older:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(garbage)
     with running_app(live_server.url, memory_keyring) as loket:
@@ -333,8 +346,9 @@ def test_corrupt_local_cache_is_rebuilt_and_the_person_is_told(
         assert box is not None and box.isVisible() and box.text() == CACHE_REBUILT_MESSAGE
         assert "rusak" in loket.window.statusBar().currentMessage()
         assert loket.store is not None and loket.store.count() > 0  # pulled again
-        moved = list(paths[0].parent.glob(paths[0].name + ".rusak-*"))
+        moved = list(here.parent.glob(here.name + ".rusak-*"))
         assert moved and moved[0].read_bytes() == garbage
+        assert not any(path.exists() for path in older)
 
 
 # -- finding 8: an exception in a slot is logged (masked) and shown; the work stays ---------------
@@ -351,26 +365,26 @@ def test_unexpected_exception_is_logged_masked_and_shown_without_quitting(
         with running_app(live_server.url, memory_keyring) as loket:
             sign_in(qtbot, loket, "verifier1")
             opened = open_own_application(qtbot, live_server, loket)
-            loket.install_excepthook()
+            loket.errors.install()
             try:
 
                 def broken_slot() -> None:
                     raise ValueError("rusak untuk NIK 1471015208900001 token=rahasia-sekali-123")
 
-                with qtbot.waitSignal(loket.unexpected_error, timeout=WAIT):
+                with qtbot.waitSignal(loket.errors.unexpected_error, timeout=WAIT):
                     QTimer.singleShot(0, broken_slot)  # a slot raising inside the event loop
 
                 def broken_thread() -> None:
                     raise RuntimeError("di thread lain")
 
-                with qtbot.waitSignal(loket.unexpected_error, timeout=WAIT):
+                with qtbot.waitSignal(loket.errors.unexpected_error, timeout=WAIT):
                     threading.Thread(target=broken_thread, name="uji").start()
             finally:
-                loket.uninstall_excepthook()
+                loket.errors.uninstall()
             assert loket.window is not None and loket.window.isVisible()  # not quit
             wb = workbench(loket)
             assert wb.application is not None and wb.application.id == opened
-            box = loket.error_box
+            box = loket.errors.error_box
             assert isinstance(box, QMessageBox) and box.isVisible()
             assert "tidak terduga" in box.text() and "tidak hilang" in box.text()
             for h in root.handlers:
