@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+import requests
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
@@ -15,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
 from desktop.domain.workflow import Action
-from desktop.services.api.errors import ApiError, ConnectionFailure, FailureKind
+from desktop.services.api.errors import ConnectionFailure, FailureKind
 from desktop.services.applications import PendingDecision
 from desktop.services.tasks import default_runner
 from desktop.views.shell.lock_overlay import COVER, LockOverlay, delay_after
@@ -149,22 +150,113 @@ def test_supervisor_and_finished_applications_open_read_only(
         assert claims == []  # finished applications are never claimed
 
 
-def test_claim_refused_for_role_opens_read_only(
+class ServerRequests:
+    """The requests the real server answered from now on, as its access log lists them."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.start = len(server.log_text())
+
+    def answered(self, qtbot: QtBot) -> list[str]:
+        """Every access-log line since `__init__`. A request of our own is sent last and waited
+        for: every request answered before it has been logged by then."""
+        mark = "mark" + uuid.uuid4().hex  # in the path: the log redacts query strings
+        requests.get(f"{self.server.api}/{mark}", timeout=30)  # a 404, logged like any other
+        qtbot.waitUntil(lambda: mark in self.server.log_text()[self.start :], timeout=WAIT)
+        lines = self.server.log_text()[self.start :].splitlines()
+        return [line for line in lines if "uvicorn.access" in line and mark not in line]
+
+
+def _taken_in(api: str, service: str) -> dict[str, Any]:
+    """An application of `service` taken in at operator1's kelurahan (Jadirejo), submitted."""
+    return Remote(api, "operator1", PASSWORD).create(
+        "Wenang" + uuid.uuid4().hex[:6], service_code=service
+    )
+
+
+@pytest.mark.parametrize(
+    ("username", "service", "verified_first", "says"),
+    [
+        # The lurah verifies his kelurahan's letters, but Disdukcapil decides adminduk: before
+        # authority lived in the domain, this claim was tried and refused with a 403.
+        (
+            "lurah1",
+            "KK-KTPEL-WNI",
+            False,
+            "ditandatangani di tingkat dinas (Disdukcapil); kantor tingkat kelurahan tidak "
+            "berwenang",
+        ),
+        # Disdukcapil's verifier, on a kelurahan letter the lurah has verified already.
+        ("verifier1", "SK-DOMISILI", True, "peran Anda tidak memproses tahap ini"),
+    ],
+)
+def test_authority_opens_read_only_without_asking_the_server(
+    qtbot: QtBot,
+    live_server: LiveServer,
+    memory_keyring: MemoryKeyring,
+    username: str,
+    service: str,
+    verified_first: bool,
+    says: str,
+) -> None:
+    """Whether to claim is decided before any request (`domain.authority`): no claim is sent,
+    no 403 comes back, no action is offered, and the person reads why."""
+    app = _taken_in(live_server.api, service)
+    if verified_first:
+        Remote(live_server.api, "lurah1", PASSWORD).decide(app["id"], "verify")
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, username)
+        wb = workbench(loket)
+        seen = ServerRequests(live_server)
+        _open(loket, app["id"])
+        wait_open(qtbot, loket, app["id"])
+        qtbot.waitUntil(lambda: wb.message_label.text() != "", timeout=WAIT)
+        answered = seen.answered(qtbot)
+        assert not [line for line in answered if f"{app['id']}/claim" in line], answered
+        assert not [line for line in answered if '" 403' in line], answered
+        assert [line for line in answered if f"GET /api/v1/applications/{app['id']} " in line]
+        text = wb.message_label.text()
+        assert text.startswith("Hanya baca: ") and says in text, text
+        assert wb.message_kind == "info"
+        assert wb.read_only and wb.decision_actions == []
+        assert not any(b.isVisible() for b in wb.action_buttons.values())
+        assert wb.claim_line.claim_button.isHidden()  # no "Tangani" that cannot be done
+        assert wb.applicant_panel.isVisible()  # the data is shown
+        assert _claim_user(Remote(live_server.api, "operator1", PASSWORD), app["id"]) is None
+
+
+def test_a_claim_the_server_still_refuses_is_said_as_an_error(
     qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:
-    app = Remote(live_server.api, "operator1", PASSWORD).create("Peran" + uuid.uuid4().hex[:6])
+    """The roles changed on the server during the session: the desktop still judges with the
+    roles it signed in with, claims, and is refused (403). Not the normal path: an error over
+    a read-only view, never a crash nor an empty workbench."""
+    admin = Remote(live_server.api, "admin", PASSWORD)
+    name = "peran" + uuid.uuid4().hex[:8]
+    r = admin.http.post(
+        admin.api + "/users",
+        json={
+            "username": name,
+            "full_name": "Petugas Uji Peran",
+            "password": PASSWORD,
+            "roles": ["verifier"],
+            "office_code": "14.71",
+        },
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    app = _taken_in(live_server.api, "SK-DOMISILI")
     with running_app(live_server.url, memory_keyring) as loket:
-        sign_in(qtbot, loket, "verifier1")
-
-        def refuse(app_id: str, *args: Any, **kwargs: Any) -> Any:
-            raise ApiError(403, "role_not_allowed", "Role not allowed")
-
-        loket.apps.claim = refuse  # type: ignore[method-assign]
+        sign_in(qtbot, loket, name)
+        r = admin.http.patch(
+            f"{admin.api}/users/{r.json()['id']}", json={"roles": ["supervisor"]}, timeout=30
+        )
+        assert r.status_code == 200, r.text
         wb = workbench(loket)
         _open(loket, app["id"])
         wait_open(qtbot, loket, app["id"])
-        assert wb.message_label.text() == "Hanya baca: peran Anda tidak memproses tahap ini."
-        assert "tidak dapat dibuka" not in wb.message_label.text()
+        text = wait_message(qtbot, loket, "error")
+        assert text.startswith("Server menolak klaim: ") and "tidak dapat dibuka" not in text
         assert wb.read_only and wb.decision_actions == []
         assert wb.applicant_panel.isVisible()
 
@@ -198,7 +290,7 @@ def test_fast_switch_keeps_claims_apart(
         _open(loket, b["id"])
         wait_open(qtbot, loket, b["id"])
         qtbot.wait(1600)  # every late answer is in
-        assert wc.holds(b["id"]) and wc._renew.isActive()
+        assert wc.holds(b["id"]) and wc.controller.renew_timer.isActive()
         assert not wc.holds(a["id"])
         qtbot.waitUntil(lambda: _claim_user(op, a["id"]) is None, timeout=WAIT)
         assert _claim_user(op, b["id"]) is not None
@@ -219,11 +311,11 @@ def test_reject_ends_the_claim_and_its_renewal(
         search(qtbot, loket, tag.lower())
         open_row(qtbot, loket, 0)
         wc = loket.workbench
-        assert wc is not None and wc._held_claim and wc._renew.isActive()
+        assert wc is not None and wc.held_claim_id and wc.controller.renew_timer.isActive()
         decide(qtbot, loket, Action.REJECT, "bukan warga wilayah ini")
         wait_message(qtbot, loket, "success")
-        assert not wc._held_claim
-        assert not wc._renew.isActive()
+        assert wc.held_claim_id is None
+        assert not wc.controller.renew_timer.isActive()
 
 
 # -- 5. the lock over an open dialog ---------------------------------------------------------------
@@ -289,7 +381,7 @@ def test_next_after_verify_on_the_submitted_tab(
         decide(qtbot, loket, Action.VERIFY)
         wait_message(qtbot, loket, "success")
         qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=WAIT)
-        wb.nextRequested.emit()
+        wb.next_requested.emit()
         assert second is not None
         wait_open(qtbot, loket, second)
 

@@ -36,7 +36,7 @@ MESSAGE_STYLES = {
 class ActionBar(QFrame):
     """Message (left, wraps) · busy indicator · decision buttons (right)."""
 
-    actionClicked = Signal(object)
+    action_clicked = Signal(object)
     """The `Action` whose button was clicked."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -90,7 +90,7 @@ class ActionBar(QFrame):
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             button.setMinimumHeight(30)
             button.setStyleSheet(button_style(action))
-            button.clicked.connect(lambda _checked=False, a=action: self.actionClicked.emit(a))
+            button.clicked.connect(lambda _checked=False, a=action: self.action_clicked.emit(a))
             self._buttons_layout.addWidget(button)
             self.buttons[action] = button
         return self.buttons

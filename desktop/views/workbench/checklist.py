@@ -142,7 +142,7 @@ class ChecklistRow(QFrame):
     """One requirement: name, mandatory mark, its documents, OK / not OK, note."""
 
     activated = Signal(str)
-    documentClicked = Signal(object)
+    document_clicked = Signal(object)
     changed = Signal(str)
 
     def __init__(
@@ -339,7 +339,7 @@ class ChecklistRow(QFrame):
         except (ValueError, IndexError):
             return
         self.activated.emit(self.data.code)
-        self.documentClicked.emit(doc)
+        self.document_clicked.emit(doc)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         self.activated.emit(self.data.code)
@@ -354,9 +354,9 @@ class ChecklistRow(QFrame):
 class ChecklistWidget(QWidget):
     """All requirement rows, one selectable at a time."""
 
-    itemSelected = Signal(str)
+    item_selected = Signal(str)
     """A row was selected (requirement code; "" for the "other documents" row)."""
-    documentActivated = Signal(object)
+    document_activated = Signal(object)
     """A specific document (`DocumentInfo`) was clicked."""
     changed = Signal()
     """A judgement or note changed."""
@@ -416,7 +416,7 @@ class ChecklistWidget(QWidget):
                 ok, note = previous[data.code]
                 row.set_judgement(ok, note)
             row.activated.connect(self.select)
-            row.documentClicked.connect(self.documentActivated.emit)
+            row.document_clicked.connect(self.document_activated.emit)
             row.changed.connect(self._row_changed)
             self._rows_layout.insertWidget(self._rows_layout.count() - 1, row)
             self.rows.append(row)
@@ -491,7 +491,7 @@ class ChecklistWidget(QWidget):
             row.set_selected(row.data.code == code)
             if row.data.code == code:
                 self.scroll_area.ensureWidgetVisible(row, 0, 8)
-        self.itemSelected.emit(code)
+        self.item_selected.emit(code)
 
     def select_relative(self, step: int) -> None:
         """Next/previous row (wraps), for Ctrl+PgDown / Ctrl+PgUp."""

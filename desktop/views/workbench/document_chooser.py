@@ -89,8 +89,8 @@ class DocumentChooser(QObject):
         self.combo.setAccessibleName(self.tr("Pilih dokumen"))
         self.combo.currentIndexChanged.connect(self._combo_changed)
         viewer.set_leading_widget(self.combo)
-        checklist.itemSelected.connect(self._item_selected)
-        checklist.documentActivated.connect(self._document_clicked)
+        checklist.item_selected.connect(self._item_selected)
+        checklist.document_activated.connect(self._document_clicked)
         fetcher.fetched.connect(self._fetched)
         fetcher.failed.connect(self._failed)
 

@@ -47,8 +47,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.services.operations import Op, OpKind
 from desktop.services.rendering import DocumentKind, DocumentProbe, RenderError, probe, render_pages
-from desktop.services.tasks import TaskRunner, default_runner
+from desktop.services.tasks import TaskRunner
 from desktop.views.workbench import shortcuts
 
 PDF_RENDER_SCALE = 2.0
@@ -110,13 +111,13 @@ class _PageView(QGraphicsView):
     """Graphics view that reports resizes and turns Ctrl+wheel into zoom steps."""
 
     resized = Signal()
-    zoomStep = Signal(int)
+    zoom_step = Signal(int)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             delta = event.angleDelta().y()
             if delta:
-                self.zoomStep.emit(1 if delta > 0 else -1)
+                self.zoom_step.emit(1 if delta > 0 else -1)
             event.accept()
             return
         super().wheelEvent(event)
@@ -130,20 +131,20 @@ class DocumentViewer(QWidget):
     """Shows one document's pages. Feed it with `set_document(key, data, content_type)`, or
     `show_loading()` / `show_error()` while the bytes are not there."""
 
-    pageChanged = Signal(int, int)
+    page_changed = Signal(int, int)
     """(current page index, page count) after navigation or a new document."""
-    viewChanged = Signal()
+    view_changed = Signal()
     """Zoom, fit or rotation changed."""
 
     def __init__(
         self,
         parent: QWidget | None = None,
         *,
+        runner: TaskRunner,
         shortcut_host: QWidget | None = None,
-        runner: TaskRunner | None = None,
     ) -> None:
+        """`runner`: the app's (pages render in its own lane, and stop at sign-out)."""
         super().__init__(parent)
-        runner = runner or default_runner()
         runner.add_lane(RENDER_LANE, RENDER_THREADS)
         self._tasks = runner.group(self)
         self._gen = 0
@@ -273,7 +274,7 @@ class DocumentViewer(QWidget):
         self.view.setFrameShape(QFrame.Shape.NoFrame)
         self.view.setAccessibleName(self.tr("Halaman dokumen"))
         self.view.resized.connect(self._refit)
-        self.view.zoomStep.connect(self._zoom_step)
+        self.view.zoom_step.connect(self._zoom_step)
 
         self.message_label = QLabel(self)
         self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -465,18 +466,17 @@ class DocumentViewer(QWidget):
             self._job_finished()
             on_done(result)
 
-        def failed(error: object) -> None:
+        def failed(error: Exception, _message: str) -> None:
             self._job_finished()
             on_error(error)
 
-        self._tasks.submit(
+        Op(
+            OpKind.RENDER,
             self.tr("Menampilkan halaman"),
             lambda _ctx: fn(),
-            on_done=done,
-            on_error=failed,
             lane=RENDER_LANE,
             quiet=True,
-        )
+        ).success(done).failure(failed).run(self._tasks)
 
     def _job_finished(self) -> None:
         self._busy_jobs = max(0, self._busy_jobs - 1)
@@ -510,13 +510,13 @@ class DocumentViewer(QWidget):
             partial(self._thumbs_ready, gen),
             partial(self._thumbs_failed, gen),
         )
-        self.pageChanged.emit(self._current, self._page_count)
+        self.page_changed.emit(self._current, self._page_count)
 
     def _failed(self, gen: int, error: object) -> None:
         if gen != self._gen:
             return
         self.show_error(_error_text(error, self.tr))
-        self.pageChanged.emit(0, 0)
+        self.page_changed.emit(0, 0)
 
     def _thumbs_ready(self, gen: int, result: object) -> None:
         if gen != self._gen or not isinstance(result, list):
@@ -571,7 +571,7 @@ class DocumentViewer(QWidget):
                 partial(self._page_failed, gen, index),
             )
         self._update_controls()
-        self.pageChanged.emit(self._current, self._page_count)
+        self.page_changed.emit(self._current, self._page_count)
 
     def next_page(self) -> None:
         self.go_to_page(self._current + 1)
@@ -634,7 +634,7 @@ class DocumentViewer(QWidget):
         transform.scale(self._zoom, self._zoom)
         self.view.setTransform(transform)
         self._update_controls()
-        self.viewChanged.emit()
+        self.view_changed.emit()
 
     def _refit(self) -> None:
         if self._fit is not FitMode.NONE and self._shown_page is not None:

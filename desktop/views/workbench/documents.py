@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import QObject, Signal
 
 from desktop.domain.records import DocumentInfo
+from desktop.services.operations import Op, OpKind
 from desktop.services.rendering import MAX_BYTES
 from desktop.services.tasks import TaskRunner
 
@@ -109,13 +110,14 @@ class DocumentFetcher(QObject):
         self._failures.pop(doc.sha256, None)
         self._loading.add(doc.sha256)
         load = self.load
-        self._tasks.submit(
+        Op(
+            OpKind.DOCUMENT,
             self.tr("Mengambil dokumen"),
             lambda _ctx: fetch_bytes(load, doc),
-            on_done=lambda data: self._done(doc, data),
-            on_error=lambda exc: self._failed(doc, exc),
             lane=LANE,
-        )
+        ).success(lambda data: self._done(doc, data)).failure(
+            lambda exc, message: self._failed(doc, exc, message)
+        ).run(self._tasks)
 
     def prefetch(self, documents: Iterable[DocumentInfo]) -> None:
         """Fetch the next document not yet here, one at a time, so flipping is instant."""
@@ -141,7 +143,7 @@ class DocumentFetcher(QObject):
         self._cache.put(doc.sha256, data)
         self.fetched.emit(doc, data)
 
-    def _failed(self, doc: DocumentInfo, error: Exception) -> None:
+    def _failed(self, doc: DocumentInfo, error: Exception, message: str) -> None:
         self._loading.discard(doc.sha256)
         if isinstance(error, DocumentIntegrityError):
             text = self.tr(
@@ -150,7 +152,7 @@ class DocumentFetcher(QObject):
                 "berdasarkan berkas yang salah; coba buka lagi atau laporkan ke administrator."
             )
         else:
-            detail = str(error).strip()
+            detail = message.strip()
             text = self.tr("Dokumen gagal diambil. Klik dokumen ini lagi untuk mencoba ulang.")
             if detail:
                 text += "\n" + self.tr("Keterangan: {detail}").format(detail=detail[:300])

@@ -33,10 +33,10 @@ STATE_COLORS: dict[State | None, str] = {
 class WorkbenchHeader(QFrame):
     """Number · status · service · ‹ › Pintasan Tutup, then the `ClaimLine`."""
 
-    previousRequested = Signal()
-    nextRequested = Signal()
-    helpRequested = Signal()
-    closeRequested = Signal()
+    previous_requested = Signal()
+    next_requested = Signal()
+    help_requested = Signal()
+    close_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -59,13 +59,13 @@ class WorkbenchHeader(QFrame):
         self.service_label.setFont(service_font)
 
         self.previous_button = QPushButton(self.tr("‹ Sebelumnya"), self)
-        self.previous_button.clicked.connect(self.previousRequested.emit)
+        self.previous_button.clicked.connect(self.previous_requested.emit)
         self.next_button = QPushButton(self.tr("Berikutnya ›"), self)
-        self.next_button.clicked.connect(self.nextRequested.emit)
+        self.next_button.clicked.connect(self.next_requested.emit)
         self.help_button = QPushButton(self.tr("Pintasan"), self)
-        self.help_button.clicked.connect(self.helpRequested.emit)
+        self.help_button.clicked.connect(self.help_requested.emit)
         self.close_button = QPushButton(self.tr("Tutup"), self)
-        self.close_button.clicked.connect(self.closeRequested.emit)
+        self.close_button.clicked.connect(self.close_requested.emit)
         for button, sid, tip in (
             (self.previous_button, "previous_application", self.tr("Permohonan sebelumnya")),
             (self.next_button, "next_application", self.tr("Permohonan berikutnya")),

@@ -3,9 +3,10 @@
 This widget does no HTTP and no SQL. The shell gives it an `ApplicationDetail`, the catalogue
 entries, the user's roles and id, and a blocking `load_document` function; documents are
 fetched on the app's `TaskRunner` (`documents.py`) and decisions leave as signals
-(`actionRequested`, `claimRequested`, navigation). The decision buttons come from
-`desktop.domain.workflow.available_actions`, the same table the server decides with, and are
-enabled only while the user holds the claim (DESIGN section 4).
+(`action_requested`, `claim_requested`, navigation). The decision buttons are the actions the
+person may take, judged by the workbench controller with `desktop.domain.authority` (the rules
+the server decides with: workflow table, service roles, office level), and are enabled only
+while the user holds the claim (DESIGN section 4).
 
 `set_application(..., origin=)` says where the data comes from (`Origin`). A copy kept on this
 PC while the server is down never presents what it does not carry as a fact: with only the
@@ -21,7 +22,7 @@ puts them together and is the shell's API.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import partial
 
@@ -60,7 +61,7 @@ from desktop.domain.workflow import (
     available_actions,
 )
 from desktop.services.applications import KeptMark, KeptMarks, Origin
-from desktop.services.tasks import TaskRunner, default_runner
+from desktop.services.tasks import TaskRunner
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.action_bar import DESTRUCTIVE, ActionBar
 from desktop.views.workbench.applicant import ApplicantPanel
@@ -80,30 +81,29 @@ REFRESH_MS = 15_000
 class WorkbenchWidget(QWidget):
     """One application for verification / validation. See the module docstring."""
 
-    actionRequested = Signal(str, str, list)
+    action_requested = Signal(str, str, list)
     """(action value e.g. "verify", reason ("" when none is needed), list[ChecklistItem])."""
-    nextRequested = Signal()
-    previousRequested = Signal()
-    closeRequested = Signal()
-    claimRequested = Signal()
-    marksChanged = Signal()
+    next_requested = Signal()
+    previous_requested = Signal()
+    close_requested = Signal()
+    claim_requested = Signal()
+    marks_changed = Signal()
     """A checklist tick or note changed (the shell keeps unsent marks on this PC)."""
 
     def __init__(
         self,
         parent: QWidget | None = None,
         *,
+        runner: TaskRunner,
         clock: Callable[[], datetime] | None = None,
         tz: tzinfo | None = None,
-        runner: TaskRunner | None = None,
     ) -> None:
         """`runner`: the app's runner (downloads and page renders run there in their own
-        lanes); without one, the process-wide `default_runner()`. `tz`: display zone, None for
-        the PC's own."""
+        lanes, and stop with the session). `tz`: display zone, None for the PC's own."""
         super().__init__(parent)
         self._clock = clock or (lambda: datetime.now(UTC))
         self._tz = tz
-        self.runner = runner or default_runner()
+        self.runner = runner
         self._detail: ApplicationDetail | None = None
         self._service: Service | None = None
         self._document_types: Mapping[str, DocumentType] = {}
@@ -111,6 +111,7 @@ class WorkbenchWidget(QWidget):
         self._user_id = ""
         self._claim: ClaimInfo | None = None
         self._actions: list[Action] = []
+        self._offered: list[Action] | None = None
         self._busy = False
         self._read_only = False
         self._sent: dict[str, tuple[bool | None, str]] = {}
@@ -130,10 +131,10 @@ class WorkbenchWidget(QWidget):
     def _build(self) -> None:
         self.header = WorkbenchHeader(self)
         self.claim_line = self.header.claim_line
-        self.header.previousRequested.connect(self.previousRequested.emit)
-        self.header.nextRequested.connect(self.nextRequested.emit)
-        self.header.helpRequested.connect(self.show_shortcut_help)
-        self.header.closeRequested.connect(self.closeRequested.emit)
+        self.header.previous_requested.connect(self.previous_requested.emit)
+        self.header.next_requested.connect(self.next_requested.emit)
+        self.header.help_requested.connect(self.show_shortcut_help)
+        self.header.close_requested.connect(self.close_requested.emit)
         self.claim_line.claim_button.clicked.connect(self._claim_clicked)
 
         self.viewer = DocumentViewer(self, shortcut_host=self, runner=self.runner)
@@ -159,7 +160,7 @@ class WorkbenchWidget(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.checklist, self.tr("Persyaratan"))
         self.tabs.addTab(history_page, self.tr("Riwayat"))
-        self.checklist.changed.connect(self.marksChanged.emit)
+        self.checklist.changed.connect(self.marks_changed.emit)
         self.fetcher = DocumentFetcher(self.runner, self)
         self.documents = DocumentChooser(self.viewer, self.checklist, self.fetcher, self)
         self.document_combo = self.documents.combo
@@ -182,7 +183,7 @@ class WorkbenchWidget(QWidget):
         self.splitter.setSizes([800, 540])
 
         self.action_bar = ActionBar(self)
-        self.action_bar.actionClicked.connect(self.request_action)
+        self.action_bar.action_clicked.connect(self.request_action)
         self.decisions = Decisions(self)
 
         layout = QVBoxLayout(self)
@@ -197,9 +198,9 @@ class WorkbenchWidget(QWidget):
         Action keys are grouped by key: Ajukan and Ajukan ulang share one key and are never
         available together."""
         simple: dict[str, Callable[[], None]] = {
-            "next_application": self.nextRequested.emit,
-            "previous_application": self.previousRequested.emit,
-            "close": self.closeRequested.emit,
+            "next_application": self.next_requested.emit,
+            "previous_application": self.previous_requested.emit,
+            "close": self.close_requested.emit,
             "claim": self._claim_clicked,
             "shortcut_help": self.show_shortcut_help,
             "next_document": partial(self.checklist.select_relative, 1),
@@ -234,7 +235,7 @@ class WorkbenchWidget(QWidget):
         if isinstance(focus, QLineEdit | QTextEdit | QPlainTextEdit) and self.isAncestorOf(focus):
             self.checklist.setFocus(Qt.FocusReason.ShortcutFocusReason)
             return
-        self.closeRequested.emit()
+        self.close_requested.emit()
 
     # ==== public API ====
 
@@ -249,13 +250,17 @@ class WorkbenchWidget(QWidget):
         *,
         office_name: str | None = None,
         origin: Origin = Origin.SERVER,
+        actions: Sequence[Action] | None = None,
     ) -> None:
         """Show `detail`. Calling again with the same application (after a renewal, a 409
         reload or an action) keeps the verifier's checklist ticks for unchanged documents.
         `office_name`: the name of `detail.office_code`, when the shell knows it. `origin`:
         where `detail` comes from; a copy kept on this PC (server down) is shown for what it
         is (see the module docstring), and the same application shown again from the server
-        replaces a summary-only copy as if newly opened (its starting marks included)."""
+        replaces a summary-only copy as if newly opened (its starting marks included).
+        `actions`: the decisions this person may take (`domain.authority.actions_for`, judged
+        by the controller with the service and the office); without it, what the workflow
+        table gives `roles`."""
         same = (
             self._detail is not None
             and self._detail.id == detail.id
@@ -277,11 +282,8 @@ class WorkbenchWidget(QWidget):
         self._user_id = user_id
         self.fetcher.load = load_document
         self._claim = detail.claim
-        self._actions = (
-            available_actions(detail.status, self._roles)
-            if detail.status and not self._read_only
-            else []
-        )
+        self._offered = list(actions) if actions is not None else None
+        self._actions = self._allowed_actions() if not self._read_only else []
 
         self._office_name = office_name
         self.header.show_application(detail, service, office_name, self._tz)
@@ -320,15 +322,25 @@ class WorkbenchWidget(QWidget):
         self.documents.show_initial(previous_doc)
 
     def set_read_only(self, read_only: bool = True) -> None:
-        """Show the application without decisions (the server refused this role the claim);
+        """Show the application without decisions (this person may not decide it now);
         kept across reloads of the same application, reset when another one is shown."""
         self._read_only = read_only
         if read_only:
             self.decisions.dismiss()
             self._actions = []
-        elif self._detail is not None and self._detail.status:
-            self._actions = available_actions(self._detail.status, self._roles)
+        else:
+            self._actions = self._allowed_actions()
         self._rebuild_actions()
+
+    def _allowed_actions(self) -> list[Action]:
+        """The actions offered: the controller's judgement when it gave one, else the
+        workflow table's for the roles."""
+        detail = self._detail
+        if detail is None or detail.status is None:
+            return []
+        if self._offered is not None:
+            return list(self._offered)
+        return available_actions(detail.status, self._roles)
 
     @property
     def read_only(self) -> bool:
@@ -479,7 +491,7 @@ class WorkbenchWidget(QWidget):
 
     def request_action(self, action: Action) -> None:
         """What a decision button or its key does: explain if not possible, ask for a reason
-        or a confirmation where needed, then emit `actionRequested`."""
+        or a confirmation where needed, then emit `action_requested`."""
         refusal = self._refusal(action)
         if refusal is not None:
             self.show_message(refusal, "warning")
@@ -699,7 +711,7 @@ class WorkbenchWidget(QWidget):
     def _claim_clicked(self) -> None:
         button = self.claim_line.claim_button
         if not button.isHidden() and button.isEnabled():
-            self.claimRequested.emit()
+            self.claim_requested.emit()
 
     def _action_key(self, actions: tuple[Action, ...]) -> None:
         available = [a for a in actions if a in self._actions]
@@ -731,7 +743,7 @@ class WorkbenchWidget(QWidget):
         if refusal is not None:
             self.show_message(refusal, "warning")
             return
-        self.actionRequested.emit(action.value, reason, self.checklist.items())
+        self.action_requested.emit(action.value, reason, self.checklist.items())
 
 
 def _roles(roles: Iterable[Role | str]) -> tuple[Role, ...]:

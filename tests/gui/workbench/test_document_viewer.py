@@ -45,7 +45,7 @@ def test_multipage_pdf_pages_and_thumbnails(qtbot: QtBot, viewer: DocumentViewer
 def test_page_keys_inside_viewer(qtbot: QtBot, viewer: DocumentViewer) -> None:
     load(qtbot, viewer, factories.multipage_pdf(3, landscape_page=1), "application/pdf")
     viewer.view.setFocus()
-    with qtbot.waitSignal(viewer.pageChanged) as changed:
+    with qtbot.waitSignal(viewer.page_changed) as changed:
         qtbot.keyClick(viewer.view, Qt.Key.Key_PageDown)
     assert changed.args == [1, 3]
     settle_viewer(qtbot, viewer)

@@ -117,7 +117,7 @@ def test_verify_over_a_nik_mismatch_asks_and_names_it(make_workbench: Make, qtbo
     widget, _ = make_workbench(factories.detail(sex="L"))
     mismatch = next(p for p in widget.applicant_panel.problems if "jenis kelamin" in p)
     tick_all_by_keys(qtbot, widget)
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         press(qtbot, widget, Qt.Key.Key_Y, CTRL_SHIFT)
         box = widget.confirm_box
         assert box is not None and box.isVisible()
@@ -128,7 +128,7 @@ def test_verify_over_a_nik_mismatch_asks_and_names_it(make_workbench: Make, qtbo
     press(qtbot, widget, Qt.Key.Key_Y, CTRL_SHIFT)
     box = widget.confirm_box
     assert box is not None
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         accept_button(box).click()
     assert emitted.args[0] == "verify"
 
@@ -141,7 +141,7 @@ def test_validate_with_nothing_checked_asks_and_enter_does_not_validate(
 ) -> None:
     widget, _ = make_workbench(factories.detail(status="verified"), roles=(Role.VALIDATOR,))
     assert widget.checklist.items() == []
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         press(qtbot, widget, Qt.Key.Key_L, CTRL_SHIFT)
         box = widget.confirm_box
         assert box is not None and box.isVisible()
@@ -153,7 +153,7 @@ def test_validate_with_nothing_checked_asks_and_enter_does_not_validate(
 
 def test_verify_with_unchecked_requirements_asks(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench()
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         press(qtbot, widget, Qt.Key.Key_Y, CTRL_SHIFT)
     box = widget.confirm_box
     assert box is not None and "Belum diperiksa: 3 dari 3 persyaratan" in box.text()
@@ -162,7 +162,7 @@ def test_verify_with_unchecked_requirements_asks(make_workbench: Make, qtbot: Qt
 
 def test_deliver_asks_because_it_ends_the_application(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(status="signed"), roles=(Role.OPERATOR,))
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
         box = widget.confirm_box
         assert box is not None and box.isVisible()
@@ -172,14 +172,14 @@ def test_deliver_asks_because_it_ends_the_application(make_workbench: Make, qtbo
     press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
     box = widget.confirm_box
     assert box is not None
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         accept_button(box).click()
     assert emitted.args[0] == "deliver"
 
 
 def test_sign_says_what_it_records_and_asks(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(status="validated"), roles=(Role.VALIDATOR,))
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         press(qtbot, widget, Qt.Key.Key_E, CTRL_SHIFT)
         box = widget.confirm_box
         assert box is not None and box.isVisible()
@@ -192,7 +192,7 @@ def test_sign_says_what_it_records_and_asks(make_workbench: Make, qtbot: QtBot) 
     box = widget.confirm_box
     assert box is not None
     assert "Catat" in accept_button(box).text()
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         accept_button(box).click()
     assert emitted.args[0] == "sign"
 
@@ -274,7 +274,7 @@ def test_validator_starts_from_the_verifiers_marks(make_workbench: Make, qtbot: 
     source = widget.checklist.source_label
     assert source.isVisible() and "Andi Pratama" in source.text()
     assert not widget.has_unsent_marks()  # they are the server's, not unsent work
-    with qtbot.waitSignal(widget.actionRequested) as emitted:  # nothing to doubt: no question
+    with qtbot.waitSignal(widget.action_requested) as emitted:  # nothing to doubt: no question
         press(qtbot, widget, Qt.Key.Key_L, CTRL_SHIFT)
     assert emitted.args[0] == "validate"
 
@@ -395,7 +395,7 @@ def test_enter_on_batal_in_the_reason_dialog_does_not_reject(
     qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)  # a new line, not "send"
     assert dialog.isVisible() and dialog.editor.toPlainText().endswith("\n")
     assert not dialog.ok_button.isDefault()
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         for _ in range(4):  # Tab to "Batal"
             if QApplication.focusWidget() is dialog.cancel_button:
                 break
@@ -417,7 +417,7 @@ def test_confirmation_buttons_are_not_auto_default(make_workbench: Make, qtbot: 
     qtbot.waitUntil(box.isActiveWindow)
     yes = accept_button(box)
     assert [b.text() for b in box.buttons() if b.isDefault()] == ["Batal"]
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         yes.setFocus()
         press(qtbot, box, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: widget.confirm_box is None)

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo
 from desktop.domain.workflow import Action, Role
+from desktop.services.api.errors import ConnectionFailure, FailureKind
 from desktop.views.workbench import WorkbenchWidget
 from tests.gui.workbench import factories
 from tests.gui.workbench.conftest import settle_viewer
@@ -71,7 +72,7 @@ def test_buttons_disabled_without_claim(make_workbench: Make, qtbot: QtBot) -> N
     assert widget.action_buttons and not any(b.isEnabled() for b in widget.action_buttons.values())
     assert "ambil klaim" in widget.action_buttons[Action.VERIFY].toolTip()
     assert widget.claim_line.claim_button.isVisible() and widget.claim_line.claim_button.isEnabled()
-    with qtbot.waitSignal(widget.claimRequested):
+    with qtbot.waitSignal(widget.claim_requested):
         widget.claim_line.claim_button.click()
 
     widget.set_claim(claim())
@@ -94,7 +95,7 @@ def test_buttons_disabled_without_claim(make_workbench: Make, qtbot: QtBot) -> N
 
 def test_disabled_action_key_explains_instead_of_acting(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(claim=None))
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         widget.request_action(Action.VERIFY)
     assert widget.message_kind == "warning"
     assert "klaim" in widget.message_label.text().lower()
@@ -102,7 +103,7 @@ def test_disabled_action_key_explains_instead_of_acting(make_workbench: Make, qt
 
 def test_claim_key(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(claim=None))
-    with qtbot.waitSignal(widget.claimRequested):
+    with qtbot.waitSignal(widget.claim_requested):
         qtbot.keyClick(widget, Qt.Key.Key_K, CTRL_SHIFT)
 
 
@@ -112,7 +113,7 @@ def test_busy_blocks_decisions(make_workbench: Make, qtbot: QtBot) -> None:
     bar = widget.action_bar
     assert bar.busy_label.text() == "Mengirim verifikasi…" and bar.busy_bar.isVisible()
     assert not any(b.isEnabled() for b in widget.action_buttons.values())
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         qtbot.keyClick(widget, Qt.Key.Key_Y, CTRL_SHIFT)
     widget.set_busy(False)
     assert all(b.isEnabled() for b in widget.action_buttons.values())
@@ -159,7 +160,7 @@ def test_unknown_status_from_newer_server(make_workbench: Make, qtbot: QtBot) ->
     assert "archived" in widget.header.status_label.text()
     assert widget.action_buttons == {} and widget.decision_actions == []
     assert not widget.claim_line.claim_button.isVisible()
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         qtbot.keyClick(widget, Qt.Key.Key_Y, CTRL_SHIFT)
         widget.request_action(Action.VERIFY)
     assert widget.viewer.page_visible  # the documents can still be read
@@ -174,7 +175,7 @@ def test_verify_carries_the_checklist(make_workbench: Make, qtbot: QtBot) -> Non
         row = widget.checklist.row(code)
         assert row is not None
         row.ok_button.click()
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         widget.action_buttons[Action.VERIFY].click()
     action, reason, items = emitted.args
     assert action == "verify" and reason == ""
@@ -190,7 +191,7 @@ def test_verify_with_a_not_ok_item_asks_first(make_workbench: Make, qtbot: QtBot
     row = widget.checklist.row("KK")
     assert row is not None
     row.bad_button.click()
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         widget.action_buttons[Action.VERIFY].click()
         box = widget.confirm_box
         assert box is not None and "Kartu Keluarga" in box.text()
@@ -202,7 +203,7 @@ def test_verify_with_a_not_ok_item_asks_first(make_workbench: Make, qtbot: QtBot
     accept = next(
         b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole
     )
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         accept.click()
     assert emitted.args[0] == "verify"
     assert ChecklistItem("KK", False, None) in emitted.args[2]
@@ -228,7 +229,7 @@ def test_revision_reason_prefilled_from_not_ok_items(make_workbench: Make, qtbot
     assert dialog.ok_button.isEnabled()
     qtbot.keyClick(dialog.editor, Qt.Key.Key_Return)
     qtbot.keyClicks(dialog.editor, "Mohon unggah ulang.")
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         dialog.ok_button.click()
     action, reason, items = emitted.args
     assert action == "request_revision"
@@ -239,7 +240,7 @@ def test_revision_reason_prefilled_from_not_ok_items(make_workbench: Make, qtbot
 
 def test_reject_needs_a_reason_and_escape_cancels(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench()
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         widget.action_buttons[Action.REJECT].click()
         dialog = widget.reason_dialog
         assert dialog is not None
@@ -258,7 +259,7 @@ def test_reject_needs_a_reason_and_escape_cancels(make_workbench: Make, qtbot: Q
     qtbot.waitUntil(dialog.isActiveWindow)
     qtbot.keyClicks(dialog.editor, "Pemohon bukan penduduk Kota Pekanbaru.")
     assert dialog.ok_button.isEnabled()
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, CTRL)
     assert emitted.args[:2] == ["reject", "Pemohon bukan penduduk Kota Pekanbaru."]
 
@@ -272,11 +273,11 @@ def test_navigation_keys(make_workbench: Make, qtbot: QtBot) -> None:
     assert row is not None
     row.note_edit.setFocus()  # works while typing in a note, too
     for key, mods, signal in (
-        (Qt.Key.Key_Right, ALT, widget.nextRequested),
-        (Qt.Key.Key_Left, ALT, widget.previousRequested),
-        (Qt.Key.Key_Period, CTRL, widget.nextRequested),
-        (Qt.Key.Key_Comma, CTRL, widget.previousRequested),
-        (Qt.Key.Key_W, CTRL, widget.closeRequested),
+        (Qt.Key.Key_Right, ALT, widget.next_requested),
+        (Qt.Key.Key_Left, ALT, widget.previous_requested),
+        (Qt.Key.Key_Period, CTRL, widget.next_requested),
+        (Qt.Key.Key_Comma, CTRL, widget.previous_requested),
+        (Qt.Key.Key_W, CTRL, widget.close_requested),
     ):
         with qtbot.waitSignal(signal, timeout=1000):
             qtbot.keyClick(QApplication.focusWidget() or widget, key, mods)
@@ -285,7 +286,7 @@ def test_navigation_keys(make_workbench: Make, qtbot: QtBot) -> None:
 def test_decision_keys(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench()
     tick_all(widget)
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         qtbot.keyClick(widget, Qt.Key.Key_Y, CTRL_SHIFT)
     assert emitted.args[0] == "verify"
 
@@ -304,7 +305,7 @@ def test_decision_keys(make_workbench: Make, qtbot: QtBot) -> None:
     widget.activateWindow()
     qtbot.waitUntil(widget.isActiveWindow)
 
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         qtbot.keyClick(widget, Qt.Key.Key_L, CTRL_SHIFT)  # validate: not at this stage
     assert "Validasi" in widget.message_label.text()
 
@@ -314,7 +315,7 @@ def test_paste_as_plain_text_in_a_note_never_decides(make_workbench: Make, qtbot
     row = widget.checklist.row("KK")
     assert row is not None
     row.note_edit.setFocus()
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         qtbot.keyClick(row.note_edit, Qt.Key.Key_V, CTRL_SHIFT)
         qtbot.keyClicks(row.note_edit, "NIK tidak terbaca")
     assert row.note == "NIK tidak terbaca"
@@ -327,7 +328,7 @@ def test_decision_key_while_typing_a_note(make_workbench: Make, qtbot: QtBot) ->
     assert row is not None
     row.note_edit.setFocus()
     qtbot.keyClicks(row.note_edit, "jelas")
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         qtbot.keyClick(row.note_edit, Qt.Key.Key_Y, CTRL_SHIFT)
     assert emitted.args[0] == "verify" and row.note == "jelas"
 
@@ -335,13 +336,13 @@ def test_decision_key_while_typing_a_note(make_workbench: Make, qtbot: QtBot) ->
 def test_operator_keys(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(status="needs_revision"), roles=(Role.OPERATOR,))
     assert widget.decision_actions == [Action.RESUBMIT, Action.CANCEL]
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         qtbot.keyClick(widget, Qt.Key.Key_J, CTRL_SHIFT)
     assert emitted.args[0] == "resubmit"
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         qtbot.keyClick(widget, Qt.Key.Key_B, CTRL_SHIFT)  # cancel asks first
     assert widget.confirm_box is not None
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         next(
             b
             for b in widget.confirm_box.buttons()
@@ -353,15 +354,15 @@ def test_operator_keys(make_workbench: Make, qtbot: QtBot) -> None:
 def test_validator_keys(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(status="verified"), roles=(Role.VALIDATOR,))
     tick_all(widget)
-    with qtbot.waitSignal(widget.actionRequested) as emitted:
+    with qtbot.waitSignal(widget.action_requested) as emitted:
         qtbot.keyClick(widget, Qt.Key.Key_L, CTRL_SHIFT)
     assert emitted.args[0] == "validate"
     widget2, _ = make_workbench(factories.detail(status="validated"), roles=(Role.VALIDATOR,))
-    with qtbot.assertNotEmitted(widget2.actionRequested):
+    with qtbot.assertNotEmitted(widget2.action_requested):
         qtbot.keyClick(widget2, Qt.Key.Key_E, CTRL_SHIFT)  # asks: it cannot be undone
     box = widget2.confirm_box
     assert box is not None
-    with qtbot.waitSignal(widget2.actionRequested) as emitted:
+    with qtbot.waitSignal(widget2.action_requested) as emitted:
         next(
             b for b in box.buttons() if box.buttonRole(b) is QMessageBox.ButtonRole.AcceptRole
         ).click()
@@ -434,7 +435,7 @@ def test_blocking_loader_shows_busy_and_keeps_gui_responsive(
     loader.gate = threading.Event()
     widget, _ = make_workbench(loader=loader, settle=False)
     assert widget.viewer.is_busy and "Mengambil" in widget.viewer.message_label.text()
-    with qtbot.waitSignal(widget.nextRequested):
+    with qtbot.waitSignal(widget.next_requested):
         qtbot.keyClick(widget, Qt.Key.Key_Right, ALT)  # GUI answers while the load blocks
     loader.gate.set()
     settle_viewer(qtbot, widget.viewer)
@@ -457,14 +458,14 @@ def test_corrupt_document_does_not_break_the_workbench(make_workbench: Make, qtb
     settle_viewer(qtbot, widget.viewer)
     assert widget.viewer.error_text is None and widget.viewer.page_visible
     tick_all(widget)
-    with qtbot.waitSignal(widget.actionRequested):
+    with qtbot.waitSignal(widget.action_requested):
         qtbot.keyClick(widget, Qt.Key.Key_Y, CTRL_SHIFT)
 
 
 def test_failed_download_shows_reason_and_retries(make_workbench: Make, qtbot: QtBot) -> None:
     loader = factories.standard_loader()
     kk_id = factories.standard_documents()["KK"][0]["id"]
-    loader.errors[kk_id] = ConnectionError("Server tidak dapat dihubungi")
+    loader.errors[kk_id] = ConnectionFailure(FailureKind.REFUSED, "Server tidak dapat dihubungi.")
     widget, _ = make_workbench(loader=loader)
     text = widget.viewer.error_text
     assert text is not None and "gagal diambil" in text and "Server tidak dapat" in text
@@ -499,7 +500,7 @@ def test_missing_mandatory_document_is_highlighted(make_workbench: Make, qtbot: 
     qtbot.mouseClick(row, Qt.MouseButton.LeftButton)
     assert widget.viewer.stack.currentWidget() is widget.viewer.message_label
     assert "Belum ada dokumen" in widget.viewer.message_label.text()
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         widget.action_buttons[Action.VERIFY].click()
     assert widget.confirm_box is not None and "belum diunggah" in widget.confirm_box.text()
     widget.confirm_box.reject()
@@ -644,7 +645,7 @@ def test_reason_dialog_closed_when_the_application_changes(
     raw = factories.application_json()
     raw["id"] = "99999999-9999-4999-8999-999999999999"
     raw["registration_number"] = "1471-261124-0043-4"
-    with qtbot.assertNotEmitted(widget.actionRequested):
+    with qtbot.assertNotEmitted(widget.action_requested):
         widget.set_application(
             ApplicationDetail.from_json(raw),
             widget._service,
@@ -686,12 +687,12 @@ def test_escape_closes_but_first_leaves_a_note(make_workbench: Make, qtbot: QtBo
     assert row is not None
     row.note_edit.setFocus()
     qtbot.keyClicks(row.note_edit, "buram")
-    with qtbot.assertNotEmitted(widget.closeRequested):
+    with qtbot.assertNotEmitted(widget.close_requested):
         qtbot.keyClick(row.note_edit, Qt.Key.Key_Escape)  # out of the field, nothing lost
     assert not row.note_edit.hasFocus() and row.note == "buram"
     focus = QApplication.focusWidget()
     assert focus is not None and widget.isAncestorOf(focus)
-    with qtbot.waitSignal(widget.closeRequested, timeout=1000):
+    with qtbot.waitSignal(widget.close_requested, timeout=1000):
         qtbot.keyClick(focus, Qt.Key.Key_Escape)
 
 
@@ -700,8 +701,8 @@ def test_escape_cancels_an_open_dialog_first(make_workbench: Make, qtbot: QtBot)
     widget.action_buttons[Action.REJECT].click()
     assert widget.reason_dialog is not None
     with (
-        qtbot.assertNotEmitted(widget.closeRequested),
-        qtbot.assertNotEmitted(widget.actionRequested),
+        qtbot.assertNotEmitted(widget.close_requested),
+        qtbot.assertNotEmitted(widget.action_requested),
     ):
         qtbot.keyClick(widget, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: widget.reason_dialog is None)

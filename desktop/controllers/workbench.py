@@ -1,0 +1,819 @@
+"""The workbench's application logic: open, claim, renew, release, decide, reload, step.
+
+One application is open at a time (`current_id`). The controller runs every request as an
+`Op` on the runner and says what to show through signals; the widget
+(`desktop.views.workbench`) is connected to them by a thin binding in
+`desktop.views.shell.workbench_host`, which also shows the dialogs. Nothing here touches a
+widget, so it runs (and is tested) without a window.
+
+- open: the last copy and the kept marks are read, the detail fetched, and whether to claim is
+  decided up front with `desktop.domain.authority` (`may_claim`, `actions_for`: the rules the
+  server decides with), never by trying: finished applications, stages the person's roles do
+  not process, services or office levels they do not decide open read-only, calmly said, with
+  no claim sent. A 409 means someone else holds it (shown, saying who); a 403 the server still
+  sends (roles changed on the server mid-session) is an error message over a read-only view.
+- the claim: taken by the opening op (or "Tangani"), kept by `renew` every `renew_minutes`
+  while the application is open and the session not paused (idle lock), given back at close,
+  at the next open and when an answer arrives for an application already left
+  (`claims.ClaimReleaser`, which retries until the server has it).
+- decide: sent as `OpKind.DECIDE` with the version the person saw and a `PendingDecision`
+  (its transaction id is reused when the person retries after a lost answer); a 409 reloads
+  and explains; any other failure keeps everything the person did.
+- next / previous walk the queue's order (the neighbours remembered at opening, once a
+  decision took it out of the filtered list).
+- unsent ticks and notes are kept on this PC (the store) as they are made and at every way
+  out, restored at the next opening, forgotten once a decision carried them.
+- server down at opening: the last copy on this PC is shown read-only, and the application is
+  opened properly on its own once the server answers again.
+
+Every write goes through the store, which announces it (`StoreChange`): the queue refreshes
+from that, not from a signal of this controller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from desktop.controllers.claims import ClaimReleaser
+from desktop.domain.authority import Actor, actions_for, may_claim
+from desktop.domain.catalogue import Catalogue, DocumentType, Service
+from desktop.domain.formatting import format_datetime, zone_for_region
+from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo, DocumentInfo
+from desktop.domain.workflow import CLAIM_FREE, Action, available_actions, parse_action
+from desktop.services.api.errors import ApiError, ConnectionFailure, SessionExpired
+from desktop.services.applications import (
+    ActionResult,
+    ApplicationService,
+    ClaimResult,
+    ConflictError,
+    KeptMarks,
+    Origin,
+    PendingDecision,
+    retry_keeps_decision,
+)
+from desktop.services.auth import UserInfo
+from desktop.services.operations import Op, OpKind, user_message
+from desktop.services.tasks import TaskContext, TaskRunner
+
+log = logging.getLogger(__name__)
+
+MARKS_SAVE_MS = 400
+"""Unsent marks are written this long after the last tick or keystroke (and at once on leaving)."""
+OFFLINE_RETRY_MS = (2_000, 3_000, 5_000, 10_000)
+"""Delays between attempts to open an application properly while only its copy is shown."""
+
+
+def server_unreachable(exc: BaseException) -> bool:
+    """No answer, or the server itself failing: not a refusal about this application."""
+    if isinstance(exc, ConnectionFailure):
+        return True
+    return isinstance(exc, ApiError) and exc.status >= 500
+
+
+class Checklist(Protocol):
+    """What the controller reads back from the screen: the person's unsent marks."""
+
+    def marks_to_keep(self) -> KeptMarks | None:
+        """The marks not yet sent on the application shown, None when there are none."""
+        ...
+
+    def restore_marks(self, kept: KeptMarks) -> int:
+        """Put kept marks back on the application shown; how many requirements changed."""
+        ...
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One application to show, with everything the workbench needs to show it."""
+
+    detail: ApplicationDetail
+    service: Service | None
+    document_types: Mapping[str, DocumentType]
+    actions: tuple[Action, ...]
+    """What this person may do (`authority.actions_for`); empty for read-only."""
+    user_id: str
+    load_document: Callable[[DocumentInfo], bytes] = field(compare=False)
+    office_name: str | None = None
+    origin: Origin = Origin.SERVER
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """What the opening op found: the application and where it comes from, whether a claim
+    was taken, why it is read-only ("" when it is not), a note (someone else holds it, or a
+    refusal from the server) and the marks kept on this PC for it."""
+
+    detail: ApplicationDetail
+    origin: Origin = Origin.SERVER
+    claimed: bool = False
+    read_only: str = ""
+    note: str = ""
+    refused: str = ""
+    kept: KeptMarks | None = None
+
+
+NOT_PROCESSED = "not_processed"
+"""Read-only: the authority says this person takes no action on it now."""
+OFFLINE = "offline"
+"""Read-only because the server could not be reached: the last copy on this PC is shown."""
+REFUSED = "refused"
+"""Read-only because the server refused the claim (its authority differs from ours)."""
+
+
+class WorkbenchController(QObject):
+    """Claim/renew/release and decisions for the application open in the workbench."""
+
+    shown = Signal(object)
+    """A `Shown`: put this application on screen (again)."""
+    cleared = Signal()
+    """Nothing is open any more."""
+    read_only_changed = Signal(bool)
+    claim_changed = Signal(object)
+    """The claim as the server last said it (`ClaimInfo`), after a claim or renewal."""
+    busy_changed = Signal(bool, str)
+    message = Signal(str, str)
+    """(text, kind: info/success/warning/error); empty text hides the message."""
+    marks_sent = Signal()
+    """The checklist as it is went to the server with a decision."""
+    leave_asked = Signal(str)
+    """Unsent marks and no store to keep them: ask before opening this id (`open(confirmed=)`)."""
+    opened = Signal(str)
+    closed = Signal()
+    decided = Signal(str, str)  # application id, action value
+    session_expired = Signal(str)
+    notice = Signal(str)
+    """Something the person should read even after the workbench closed (a release that did
+    not reach the server, marks kept on this PC)."""
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        apps: ApplicationService,
+        user: UserInfo,
+        catalogue: Catalogue | None,
+        *,
+        neighbours: Callable[[str], tuple[str | None, str | None]],
+        renew_minutes: int = 5,
+        clock: Callable[[], datetime] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.apps = apps
+        self.user = user
+        self.catalogue = catalogue
+        self.actor = Actor.of(user.roles_raw, user.office.code, user.office.level)
+        self._neighbours = neighbours
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._office_names: Callable[[str], str | None] = lambda _code: None
+        self.checklist: Checklist | None = None
+        self.tz: tzinfo | None = zone_for_region(user.office.code)
+        """The office's zone for every time shown (None: the PC's, for an unknown region)."""
+        apps.display_tz = self.tz
+
+        self.current_id: str | None = None
+        self.detail: ApplicationDetail | None = None  # as shown now
+        self.origin = Origin.SERVER
+        self.read_only = False
+        self._claim: ClaimInfo | None = None  # as the server last said it
+        self._claims: set[str] = set()  # application ids whose claim this session holds
+        self._lease: dict[str, tuple[str, datetime | None]] = {}  # id -> (number, my lease end)
+        self._around: tuple[str | None, str | None] = (None, None)  # of current_id, remembered
+        self._pending: PendingDecision | None = None  # kept for a retry after a lost answer
+        self._paused = False
+        self._offline_attempt = 0
+
+        self.releaser = ClaimReleaser(runner, apps, tz=self.tz, parent=self)
+        self.releaser.notice.connect(self._tell)
+        self.renew_timer = QTimer(self)
+        self.renew_timer.setInterval(max(1, renew_minutes) * 60_000)
+        self.renew_timer.timeout.connect(self.renew)
+        self._marks_timer = QTimer(self)
+        self._marks_timer.setSingleShot(True)
+        self._marks_timer.setInterval(MARKS_SAVE_MS)
+        self._marks_timer.timeout.connect(self._marks_settled)
+        self._offline_timer = QTimer(self)
+        self._offline_timer.setSingleShot(True)
+        self._offline_timer.timeout.connect(self._retry_online)
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def attach_checklist(self, checklist: Checklist) -> None:
+        """Where unsent marks are read from and restored to (the workbench widget)."""
+        self.checklist = checklist
+
+    def set_office_names(self, lookup: Callable[[str], str | None]) -> None:
+        """Office code -> name (None when unknown), for the header; read at each show."""
+        self._office_names = lookup
+
+    def office_name(self, code: str) -> str | None:
+        name = self._office_names(code)
+        if not name and code == self.user.office.code:
+            name = self.user.office.name
+        return name if name and name != code else None
+
+    # -- claim bookkeeping (per application id) ------------------------------------------------
+
+    @property
+    def held_claim_id(self) -> str | None:
+        """The open application whose claim this session holds (released at sign-out)."""
+        return self.current_id if self.current_id in self._claims else None
+
+    def holds(self, app_id: str) -> bool:
+        return app_id in self._claims
+
+    def _set_held(self, app_id: str, held: bool) -> None:
+        if held:
+            self._claims.add(app_id)
+        else:
+            self._claims.discard(app_id)
+        if app_id == self.current_id:
+            if held and not self._paused:
+                self.renew_timer.start()
+            elif not held:
+                self.renew_timer.stop()
+
+    def holds_claim(self) -> bool:
+        """This user holds an unexpired claim on what is shown, as the server last said
+        (never for a copy kept on this PC: who holds it now is not known)."""
+        claim = self._claim
+        return (
+            self.origin is Origin.SERVER
+            and claim is not None
+            and claim.user_id == self.user.id
+            and self._clock() < claim.expires_at
+        )
+
+    def held_by_other(self) -> bool:
+        claim = self._claim
+        return (
+            self.origin is Origin.SERVER
+            and claim is not None
+            and claim.user_id != self.user.id
+            and self._clock() < claim.expires_at
+        )
+
+    def _release(self, app_id: str) -> None:
+        """Give the claim on `app_id` back, if this session holds it."""
+        if app_id not in self._claims:
+            return
+        self._claims.discard(app_id)
+        if app_id == self.current_id:
+            self.renew_timer.stop()
+        number, until = self._lease.get(app_id, (app_id[:8], None))
+        self.releaser.release(app_id, number, until)
+
+    def _give_back(self, app_id: str) -> None:
+        """A claim taken for an application the person has already left goes back at once."""
+        self._claims.add(app_id)
+        self._release(app_id)
+
+    # -- authority -----------------------------------------------------------------------------
+
+    def _service(self, detail: ApplicationDetail) -> Service | None:
+        return self.catalogue.services.get(detail.service_code) if self.catalogue else None
+
+    def actions_for(self, detail: ApplicationDetail) -> tuple[Action, ...]:
+        """What this person may do on `detail` now (service, office level and roles judged)."""
+        if detail.status is None:
+            return ()
+        return actions_for(self.actor, detail.office_code, self._service(detail), detail.status)
+
+    def needs_claim(self, detail: ApplicationDetail) -> bool:
+        """Whether opening `detail` claims it: the person may claim it, and some action they
+        may take needs the claim."""
+        if detail.status is None:
+            return False
+        refusal = may_claim(self.actor, detail.office_code, self._service(detail), detail.status)
+        return refusal is None and any(a not in CLAIM_FREE for a in self.actions_for(detail))
+
+    def read_only_text(self, detail: ApplicationDetail) -> str:
+        """Why this person only reads `detail` (the authority's own words for a service or an
+        office that is not theirs)."""
+        status = detail.status
+        if status is None:
+            return self.tr("Hanya baca: status permohonan ini tidak dikenal.")
+        if status.terminal:
+            return self.tr("Hanya baca: permohonan ini sudah berstatus %1.").replace(
+                "%1", status.label
+            )
+        refusal = may_claim(self.actor, detail.office_code, self._service(detail), status)
+        if refusal is not None and available_actions(status, self.actor.roles):
+            return self.tr("Hanya baca: %1").replace("%1", refusal.message)
+        return self.tr("Hanya baca: peran Anda tidak memproses tahap ini.")
+
+    # -- open / close --------------------------------------------------------------------------
+
+    def open(self, app_id: str, *, confirmed: bool = False) -> None:
+        """Show `app_id` (claiming it when the person may act on it; releasing the previous
+        one). Unsent ticks and notes of the one left are kept on this PC; without a store to
+        keep them, `leave_asked` asks first (then `open(app_id, confirmed=True)`)."""
+        if self.current_id and self.current_id != app_id and self._unsent() is not None:
+            if self.apps.store is None and not confirmed:
+                self.leave_asked.emit(app_id)
+                return
+            self._keep_on_leaving()
+        self._open(app_id)
+
+    def _open(self, app_id: str) -> None:
+        if self.current_id and self.current_id != app_id:
+            self._release(self.current_id)
+        if self.current_id != app_id:
+            self._pending = None
+            self._offline_attempt = 0
+        self._offline_timer.stop()
+        self.current_id = app_id
+        self.renew_timer.stop()
+        self._around = self._neighbours(app_id)
+        self.busy_changed.emit(True, self.tr("Membuka permohonan…"))
+        apps, needs_claim = self.apps, self.needs_claim
+        claimed: list[bool] = [False]
+
+        def fetch(ctx: TaskContext) -> _Opening:
+            try:
+                kept = apps.kept_marks(app_id)
+            except Exception:  # a closed or broken store never stops the opening
+                log.exception("kept checklist marks not read")
+                kept = None
+            try:
+                detail = apps.fetch_detail(app_id)
+            except (ConnectionFailure, ApiError) as exc:
+                cached = apps.cached_copy(app_id) if server_unreachable(exc) else None
+                if cached is None:
+                    raise
+                log.info(
+                    "server unreachable (%s): showing the cached copy (%s)",
+                    type(exc).__name__,
+                    cached.origin.value,
+                )
+                return _Opening(cached.detail, cached.origin, read_only=OFFLINE, kept=kept)
+            ctx.check_cancelled()
+            if not needs_claim(detail):  # decided up front: no claim is tried
+                return _Opening(detail, kept=kept)
+            note = refused = ""
+            try:
+                apps.claim(app_id)
+                claimed[0] = True
+            except ConflictError as exc:
+                note = exc.message
+            except ApiError as exc:
+                if exc.status != 403:
+                    raise
+                # The server judges otherwise (roles changed there mid-session): an error.
+                refused = user_message(exc)
+            if claimed[0] or note:
+                detail = apps.fetch_detail(app_id)  # with the claim (and who holds it)
+            return _Opening(
+                detail,
+                claimed=claimed[0],
+                read_only=REFUSED if refused else "",
+                note=note,
+                refused=refused,
+                kept=kept,
+            )
+
+        # Not `relevant_while`: a claim taken for an application left meanwhile must go back.
+        Op(OpKind.OPEN, self.tr("Membuka permohonan"), fetch).success(
+            lambda opening: self._opened(app_id, opening)
+        ).failure(lambda exc, message: self._open_failed(app_id, exc, message, claimed[0])).run(
+            self.runner
+        )
+
+    def _opened(self, app_id: str, opening: _Opening) -> None:
+        if app_id != self.current_id:
+            if opening.claimed:
+                self._give_back(app_id)
+            return
+        detail = opening.detail
+        self.busy_changed.emit(False, "")
+        offline = opening.read_only == OFFLINE
+        read_only = bool(opening.read_only) or not self.actions_for(detail)
+        self._show(detail, opening.origin, read_only=read_only)
+        # A claim in the copy on this PC proves nothing about the server: never renewed.
+        self._set_held(app_id, not offline and self.holds_claim())
+        restored = self._restore_marks(detail, opening.kept, opening.origin)
+        kind, text = "info", ""
+        if offline:
+            kind = "warning"
+            if opening.origin is Origin.KEPT_SUMMARY:
+                text = self.tr(
+                    "Server tidak tersambung — data dari salinan terakhir di komputer ini, hanya "
+                    "baca. Salinan ini hanya ringkasan dari antrean: dokumen dan riwayatnya "
+                    "tidak tersedia. Permohonan dibuka kembali dengan sendirinya begitu server "
+                    "tersambung."
+                )
+            else:
+                text = self.tr(
+                    "Server tidak tersambung — data dari salinan terakhir di komputer ini, hanya "
+                    "baca. Permohonan dibuka kembali dengan sendirinya begitu server tersambung."
+                )
+            self._offline_timer.start(OFFLINE_RETRY_MS[0])
+        elif opening.refused:
+            kind = "error"
+            text = self.tr("Server menolak klaim: %1").replace("%1", opening.refused)
+        elif opening.note and not self.held_by_other():
+            kind, text = "warning", opening.note
+        elif read_only:
+            text = self.read_only_text(detail)
+        if restored:
+            text = f"{text} {restored}".strip()
+        if text or not self.held_by_other():
+            self.message.emit(text, kind)
+        self.opened.emit(app_id)
+
+    def _open_failed(self, app_id: str, exc: Exception, message: str, claimed: bool) -> None:
+        if app_id != self.current_id:
+            if claimed:
+                self._give_back(app_id)
+            return
+        if claimed:
+            self._claims.add(app_id)  # released at close / next open
+        self.busy_changed.emit(False, "")
+        if isinstance(exc, SessionExpired):
+            self.session_expired.emit(exc.message)
+        if self.detail is None or self.detail.id != app_id:
+            self._clear()
+        self.message.emit(
+            self.tr("Permohonan tidak dapat dibuka: %1").replace("%1", message), "error"
+        )
+
+    def _retry_online(self) -> None:
+        """While only the copy is shown: ask the server again; open properly once it answers."""
+        app_id = self.current_id
+        if not app_id or not self._offline:
+            return
+        apps = self.apps
+
+        def still_down(exc: Exception, _message: str) -> None:
+            if isinstance(exc, SessionExpired):
+                self.session_expired.emit(exc.message)
+                return
+            self._offline_attempt = min(self._offline_attempt + 1, len(OFFLINE_RETRY_MS) - 1)
+            self._offline_timer.start(OFFLINE_RETRY_MS[self._offline_attempt])
+
+        def answered(_detail: ApplicationDetail) -> None:
+            log.info("server reachable again: opening %s properly", app_id)
+            self._open(app_id)
+
+        Op(
+            OpKind.PROBE,
+            self.tr("Memeriksa sambungan ke server"),
+            lambda _ctx: apps.fetch_detail(app_id),
+            quiet=True,
+        ).success(answered).failure(still_down).relevant_while(
+            lambda: app_id == self.current_id and self._offline
+        ).run(self.runner)
+
+    @property
+    def _offline(self) -> bool:
+        """The open application is only the copy on this PC."""
+        return self.detail is not None and self.origin is not Origin.SERVER
+
+    def _show(
+        self, detail: ApplicationDetail, origin: Origin = Origin.SERVER, *, read_only: bool
+    ) -> None:
+        """Put `detail` on screen, with the actions this person may take on it."""
+        app_id = detail.id
+        apps = self.apps
+        mine = detail.claim is not None and detail.claim.user_id == self.user.id
+        self._lease[app_id] = (
+            detail.number or app_id[:8],
+            detail.claim.expires_at if mine and detail.claim is not None else None,
+        )
+        self.detail, self.origin, self._claim = detail, origin, detail.claim
+
+        def load(doc: DocumentInfo) -> bytes:
+            return apps.fetch_document(app_id, doc.id)
+
+        self.shown.emit(
+            Shown(
+                detail,
+                self._service(detail),
+                self.catalogue.document_types if self.catalogue else {},
+                self.actions_for(detail),
+                self.user.id,
+                load,
+                office_name=self.office_name(detail.office_code),
+                origin=origin,
+            )
+        )
+        self._set_read_only(read_only)
+
+    def _set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
+        self.read_only_changed.emit(read_only)
+
+    def _clear(self) -> None:
+        self.detail, self._claim, self.origin, self.read_only = None, None, Origin.SERVER, False
+        self.cleared.emit()
+
+    def close(self) -> None:
+        """Every way out of an application (Tutup, Esc, Ctrl+W, Ctrl+F, "Antrean"): unsent
+        marks are kept on this PC, the claim is given back."""
+        if self.current_id:
+            self._keep_on_leaving()
+        app_id = self.current_id
+        self.current_id = None
+        self._pending = None
+        self._offline_timer.stop()
+        self.renew_timer.stop()
+        self._clear()
+        if app_id:
+            self._release(app_id)
+        self.closed.emit()
+
+    # -- unsent marks, kept on this PC ---------------------------------------------------------
+
+    def _unsent(self) -> KeptMarks | None:
+        """The unsent marks on the application open now, None when there are none."""
+        if self.checklist is None or self.current_id is None:
+            return None
+        marks = self.checklist.marks_to_keep()
+        return marks if marks is not None and marks.app_id == self.current_id else None
+
+    def marks_changed(self) -> None:
+        """A tick or a note changed: keep them soon (debounced)."""
+        self._marks_timer.start()
+
+    def keep_marks(self) -> bool:
+        """Write the open application's unsent marks now; True when there were any."""
+        self._marks_timer.stop()
+        marks = self._unsent()
+        if marks is None:
+            return False
+        try:
+            self.apps.keep_marks(marks)
+        except RuntimeError:  # the store closed under us (session ending)
+            log.warning("unsent checklist marks of %s could not be kept", marks.app_id)
+            return False
+        return True
+
+    def _marks_settled(self) -> None:
+        """Debounced after each tick or keystroke: keep them, or forget them when the
+        checklist is back to what the server has."""
+        if self.keep_marks():
+            return
+        detail = self.detail
+        if detail is not None and detail.id == self.current_id and not self.read_only:
+            with contextlib.suppress(RuntimeError):
+                self.apps.forget_marks(detail.id)
+
+    def _keep_on_leaving(self) -> None:
+        detail = self.detail
+        if detail is not None and self.keep_marks():
+            self._tell(
+                self.tr("Tanda pada %1 disimpan di komputer ini sampai dikirim.").replace(
+                    "%1", detail.number or detail.id[:8]
+                )
+            )
+
+    def _restore_marks(
+        self, detail: ApplicationDetail, kept: KeptMarks | None, origin: Origin
+    ) -> str:
+        """Put kept marks back on `detail`; the sentence to show ("" when nothing to say).
+        A copy on this PC never makes them forgotten: only the server's data may; a copy
+        without documents cannot take them back (nothing to match them to)."""
+        if kept is None:
+            return ""
+        if origin is Origin.KEPT_SUMMARY or (
+            origin is not Origin.SERVER and kept.status != detail.status_raw
+        ):
+            return self.tr(
+                "Tanda yang belum dikirim tetap tersimpan di komputer ini; dipulihkan saat "
+                "permohonan dibuka dengan server tersambung."
+            )
+        if kept.status != detail.status_raw:
+            with contextlib.suppress(RuntimeError):
+                self.apps.forget_marks(detail.id)
+            label = detail.status.label if detail.status else detail.status_raw
+            return self.tr(
+                "Tanda yang tersimpan di komputer ini untuk permohonan ini tidak dipulihkan: "
+                "statusnya sudah berubah menjadi %1."
+            ).replace("%1", label)
+        if self.checklist is None or not self.checklist.restore_marks(kept):
+            return ""
+        when = format_datetime(datetime.fromtimestamp(kept.saved_at, UTC), self.tz)
+        return self.tr(
+            "Tanda dan catatan yang belum dikirim dipulihkan dari komputer ini (disimpan %1)."
+        ).replace("%1", when)
+
+    def _tell(self, text: str) -> None:
+        log.info("notice: %s", text)
+        self.notice.emit(text)
+
+    # -- claim and its renewal -------------------------------------------------------------------
+
+    def claim(self) -> None:
+        """ "Tangani": claim the open application."""
+        if self.current_id:
+            self._claim_op(self.current_id, OpKind.CLAIM)
+
+    def renew(self) -> None:
+        """Every `renew_minutes` while the open application's claim is held: keep the lease."""
+        if self.current_id and self.current_id in self._claims and not self._paused:
+            self._claim_op(self.current_id, OpKind.RENEW)
+
+    def _claim_op(self, app_id: str, kind: OpKind) -> None:
+        quiet = kind is OpKind.RENEW
+
+        def done(result: ClaimResult) -> None:
+            if app_id != self.current_id:
+                self._give_back(app_id)  # left meanwhile (its release may even have run first)
+                return
+            self._set_held(app_id, True)
+            number, _until = self._lease.get(app_id, (app_id[:8], None))
+            self._lease[app_id] = (number, result.claim.expires_at)
+            self._claim = result.claim
+            self.claim_changed.emit(result.claim)
+            detail = self.detail
+            if detail is not None and result.version != detail.version:
+                self.reload(self.tr("Permohonan ini berubah sejak dibuka; data terbaru dimuat."))
+            elif not quiet:
+                self.message.emit(self.tr("Klaim diambil."), "success")
+
+        def failed(exc: Exception, message: str) -> None:
+            if app_id != self.current_id:
+                return
+            if isinstance(exc, SessionExpired):
+                self.session_expired.emit(exc.message)
+                return
+            if isinstance(exc, ConflictError):
+                self._set_held(app_id, False)
+                self.reload(exc.message)
+                return
+            if isinstance(exc, ApiError) and exc.status == 403:
+                # The server judges otherwise (roles changed there mid-session).
+                self._set_held(app_id, False)
+                self._set_read_only(True)
+                self.message.emit(
+                    self.tr("Server menolak klaim: %1").replace("%1", message), "error"
+                )
+                return
+            if not quiet:
+                self.message.emit(message, "error")
+
+        apps = self.apps
+        # Not `relevant_while`: a claim answered for an application left meanwhile goes back.
+        Op(kind, self.tr("Mengambil klaim"), lambda _ctx: apps.claim(app_id)).success(done).failure(
+            failed
+        ).run(self.runner)
+
+    def pause(self) -> None:
+        """Idle lock or the session ending: stop renewing (the lease may lapse; nothing on
+        screen is lost) and keep the unsent marks on this PC now."""
+        self._paused = True
+        self.renew_timer.stop()
+        self.keep_marks()
+
+    def resume(self) -> None:
+        self._paused = False
+        if self.current_id and self.current_id in self._claims:
+            self._claim_op(self.current_id, OpKind.RENEW)
+
+    # -- decisions -----------------------------------------------------------------------------
+
+    def decide(self, action_value: str, reason: str, checklist: Sequence[ChecklistItem]) -> None:
+        """Send the person's decision on the open application (kept for a retry)."""
+        detail = self.detail
+        if detail is None:
+            return
+        action = parse_action(action_value)
+        label = action.label if action else action_value
+        self.busy_changed.emit(
+            True, self.tr("Menyimpan keputusan \u201c%1\u201d…").replace("%1", label)
+        )
+        items = list(checklist)
+        app_id, version, seen = detail.id, detail.version, detail.status_raw
+        around = self._neighbours(app_id)
+        if around != (None, None):
+            self._around = around
+        pending = self._pending
+        if pending is None or not pending.matches(
+            app_id, action_value, expected_version=version, reason=reason or None, checklist=items
+        ):
+            pending = PendingDecision.create(
+                app_id,
+                action_value,
+                expected_version=version,
+                reason=reason or None,
+                checklist=items,
+                seen_status=seen,
+            )
+        self._pending = decision = pending
+        apps = self.apps
+        # Not `relevant_while`: the outcome matters (claim, kept marks) even once left.
+        Op(
+            OpKind.DECIDE, self.tr("Menyimpan keputusan"), lambda _ctx: apps.decide(decision)
+        ).success(lambda r: self._decided(app_id, action_value, r)).failure(
+            lambda exc, message: self._decide_failed(app_id, exc, message, decision)
+        ).run(self.runner)
+
+    def _decided(self, app_id: str, action_value: str, result: ActionResult) -> None:
+        with contextlib.suppress(RuntimeError):
+            self.apps.forget_marks(app_id)  # sent with the decision
+        self.decided.emit(app_id, action_value)
+        if self._pending is not None and self._pending.app_id == app_id:
+            self._pending = None
+        claim = result.application.claim
+        still_mine = claim is not None and claim.user_id == self.user.id
+        if app_id != self.current_id:
+            if still_mine:
+                self._give_back(app_id)
+            else:
+                self._claims.discard(app_id)
+            return
+        self.busy_changed.emit(False, "")
+        detail = result.application
+        self._show(detail, read_only=not self.actions_for(detail))
+        self.marks_sent.emit()
+        self._set_held(app_id, still_mine and self.holds_claim())
+        action = parse_action(action_value)
+        number = detail.number or app_id[:8]
+        self.message.emit(self._decided_text(action, action_value, number), "success")
+
+    def _decided_text(self, action: Action | None, action_value: str, number: str) -> str:
+        """What the decision recorded, and nothing more."""
+        if action is Action.SIGN:
+            return self.tr(
+                "Permohonan %1 dicatat berstatus Ditandatangani. Tanda tangan elektronik tidak "
+                "dibuat oleh Loket."
+            ).replace("%1", number)
+        word = action.done_label if action else action_value
+        return self.tr("Permohonan %1 berhasil %2.").replace("%1", number).replace("%2", word)
+
+    def _decide_failed(
+        self, app_id: str, exc: Exception, message: str, decision: PendingDecision
+    ) -> None:
+        if self._pending is decision and not retry_keeps_decision(exc):
+            self._pending = None  # a refusal: the next try is a new decision
+        if app_id != self.current_id:
+            return
+        self.busy_changed.emit(False, "")
+        if isinstance(exc, ConflictError):
+            self.reload(exc.message)
+            return
+        if isinstance(exc, SessionExpired):
+            self.session_expired.emit(exc.message)
+        self.message.emit(
+            self.tr("Keputusan belum tersimpan: %1 Pilihan Anda masih ada; coba lagi.").replace(
+                "%1", message
+            ),
+            "error",
+        )
+
+    def reload(self, message: str = "") -> None:
+        """Fetch the application again (after a 409) and show `message` over it."""
+        app_id = self.current_id
+        if not app_id:
+            return
+        apps = self.apps
+        self.busy_changed.emit(True, self.tr("Memuat data terbaru…"))
+
+        def done(detail: ApplicationDetail) -> None:
+            self.busy_changed.emit(False, "")
+            self._show(detail, read_only=self.read_only or not self.actions_for(detail))
+            self._set_held(app_id, self.holds_claim())
+            if message:
+                self.message.emit(message, "warning")
+
+        def failed(_exc: Exception, text: str) -> None:
+            self.busy_changed.emit(False, "")
+            self.message.emit(f"{message} {text}".strip(), "error")
+
+        Op(
+            OpKind.RELOAD,
+            self.tr("Memuat ulang permohonan"),
+            lambda _ctx: apps.fetch_detail(app_id),
+        ).success(done).failure(failed).relevant_while(lambda: app_id == self.current_id).run(
+            self.runner
+        )
+
+    # -- navigation ----------------------------------------------------------------------------
+
+    def step(self, delta: int) -> None:
+        """Next (+1) or previous (-1) in the queue's current order."""
+        if not self.current_id:
+            return
+        around = self._neighbours(self.current_id)
+        if around == (None, None):
+            # No longer in the filtered list (e.g. verified while "Diajukan" is shown): walk
+            # from where it was when it was opened / decided.
+            around = self._around
+        previous, following = around
+        target = following if delta > 0 else previous
+        if target:
+            self.open(target)
+        else:
+            self.message.emit(
+                self.tr("Tidak ada permohonan berikutnya di antrean.")
+                if delta > 0
+                else self.tr("Ini permohonan pertama di antrean."),
+                "info",
+            )
