@@ -13,10 +13,11 @@ state ``unreadable_ids``, in the same transaction as the page) because ``last_se
 them: the first pull of each run (so after an upgrade) fetches them again one by one with
 ``GET /applications/{id}`` and keeps those it can now read.
 
-While the server cannot be reached, the shell probes ``/health`` (`SyncService.probe`) after
-delays from `Backoff`: 1, 2, 4, 8, then every 10 s at most, each shortened by a random part so
-that the counters of a whole city do not knock at the same moment after an outage. The first
-answer ends the wait and a pull follows, so the app is back within seconds of the server.
+While the server cannot be reached, `controllers.connection.ConnectionWatch` probes ``/health``
+(`SyncService.probe`) after delays from `Backoff`: 1, 2, 4, 8, then every 10 s at most, each
+shortened by a random part so that the counters of a whole city do not knock at the same moment
+after an outage. The first answer ends the wait and `controllers.sync.SyncController` pulls, so
+the app is back within seconds of the server. When to pull is decided there, not here.
 """
 
 from __future__ import annotations
