@@ -75,7 +75,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from desktop.domain.records import ApplicationSummary
+from desktop.domain.records import ApplicationSummary, ClaimInfo
 from desktop.domain.workflow import TERMINAL_STATES, State
 from desktop.models import changes
 from desktop.models.changes import Part, StoreChange
@@ -698,6 +698,31 @@ class Store:
             conn.exec_driver_sql(
                 f"UPDATE {side} SET raw = json_set(raw, '$.claim', json('null')) WHERE id = ?",
                 (app_id,),
+            )
+        changes.touch(conn.info, Part.QUEUE, (app_id,))
+        changes.touch(conn.info, Part.DETAIL, (app_id,))
+        return True
+
+    @staticmethod
+    def put_claim(
+        conn: Connection, app_id: str, version: int, claim: ClaimInfo, raw: Mapping[str, Any]
+    ) -> bool:
+        """A claim (or its renewal) this person took on `app_id`: write who holds it and until
+        when into the queue row and the cached JSON now ("Ditangani oleh: Saya" without waiting
+        for a pull). Only onto the same `version` the server answered with (an older row waits
+        for the server's own next version); the row keeps its ``seq``. False when not written."""
+        result = conn.exec_driver_sql(
+            "UPDATE applications SET claim_user_id = ?, claim_full_name = ?, "
+            "claim_expires_at = ? WHERE id = ? AND version = ?",
+            (claim.user_id, claim.full_name, _epoch(claim.expires_at), app_id, version),
+        )
+        if not result.rowcount:
+            return False
+        text = json.dumps(dict(raw), ensure_ascii=False, separators=(",", ":"))
+        for side in ("applications_raw", "application_details"):
+            conn.exec_driver_sql(
+                f"UPDATE {side} SET raw = json_set(raw, '$.claim', json(?)) WHERE id = ?",
+                (text, app_id),
             )
         changes.touch(conn.info, Part.QUEUE, (app_id,))
         changes.touch(conn.info, Part.DETAIL, (app_id,))

@@ -552,27 +552,21 @@ class ApplicationService:
             result = ClaimResult(ClaimInfo.from_json(body.get("claim")), version)
         except RecordError as exc:
             raise BadResponse(f"Jawaban klaim dari server tidak valid: {exc}") from exc
-        self._remember_claim(app_id, body.get("claim"), version)
+        self._remember_claim(app_id, result, body.get("claim"))
         return result
 
-    def _remember_claim(self, app_id: str, claim: Any, version: int) -> None:
-        """Write a claim (or its renewal) into the cached copy, so the queue says who handles
-        it now without waiting for a pull (the store announces the change). Only onto the
-        same version: an older copy is left for the next pull or opening to replace."""
+    def _remember_claim(self, app_id: str, result: ClaimResult, raw: Any) -> None:
+        """Write a claim (or its renewal) into the cache, so the queue says who handles it now
+        without waiting for a pull (the store announces the change)."""
         store = self.store
-        if store is None:
+        if store is None or not isinstance(raw, dict):
             return
         try:
-            raw = store.cached_raw(app_id)
-            if not isinstance(raw, dict) or raw.get("version") != version:
-                return
-            raw = {**raw, "claim": claim}
-            whole = isinstance(raw.get("documents"), list) and isinstance(raw.get("history"), list)
-            summary = (ApplicationDetail if whole else ApplicationSummary).from_json(raw)
-        except (RecordError, ValueError, RuntimeError) as exc:
-            log.info("claim of %s not written to the cache: %s", app_id, type(exc).__name__)
-            return
-        self._remember(summary, raw)
+            store.write(
+                lambda conn: Store.put_claim(conn, app_id, result.version, result.claim, raw)
+            )
+        except Exception:
+            log.exception("could not update local cache")
 
     def release(self, app_id: str, *, timeout: float | None = None) -> None:
         """Give the claim back; a claim already gone (404/409) is fine."""

@@ -10,6 +10,7 @@ import pytest
 
 from desktop.domain.records import ChecklistItem
 from desktop.domain.workflow import State
+from desktop.models.changes import Part, StoreChange, caused_by
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import ApiError, ConnectionFailure, FailureKind
@@ -22,6 +23,7 @@ from desktop.services.applications import (
     retry_keeps_decision,
 )
 from desktop.services.auth import AuthService
+from desktop.services.operations import OpKind
 from desktop.services.secrets import SecretStore
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.live_server import LiveServer
@@ -241,6 +243,34 @@ def test_detail_is_kept_for_offline_reading_and_a_release_clears_the_row(
     assert [h.id for h in cached.history] == [h.id for h in detail.history]
     assert cached.claim is None
     assert apps.cached_detail(str(uuid.uuid4())) is None
+
+
+def test_a_claim_and_its_renewal_are_written_to_the_store_and_announced(
+    live_server: LiveServer, store: Store
+) -> None:
+    """The queue refreshes from the store's change events: a claim (and a renewal, with its new
+    lease end) must reach the store like every other write, not only the server."""
+    created = Remote(live_server.api, "operator1", PASSWORD).create("Layanan Uji Klaim")
+    apps = service_for(live_server, "verifier1", store)
+    apps.fetch_detail(created["id"])  # in the cache, unclaimed (as a pull would bring it)
+    rid = store.rid_of(created["id"])
+    assert rid is not None and store.rows([rid])[rid].claim_user_id is None
+    changes: list[StoreChange] = []
+    store.subscribe(changes.append)
+    apps.claim(created["id"])
+    assert store.rows([rid])[rid].claim_user_id == apps.my_user_id
+    assert changes and all(c.about(created["id"]) and c.touches(Part.QUEUE) for c in changes)
+    token = caused_by.set(OpKind.RENEW.value)  # what an Op of that kind sets on its worker
+    try:
+        renewed = apps.claim(created["id"])
+    finally:
+        caused_by.reset(token)
+    assert changes[-1].cause == OpKind.RENEW.value
+    cached = apps.cached_detail(created["id"])
+    assert cached is not None and cached.claim is not None
+    assert cached.claim.expires_at == renewed.claim.expires_at
+    apps.release(created["id"])
+    assert store.rows([rid])[rid].claim_user_id is None
 
 
 def test_unsent_marks_are_kept_and_forgotten(store: Store) -> None:
