@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 import pytest
-import requests
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QVBoxLayout, QWidget
@@ -21,6 +20,7 @@ from desktop.services.applications import PendingDecision
 from desktop.services.tasks import default_runner
 from desktop.views.shell.lock_overlay import COVER, LockOverlay, delay_after
 from desktop.views.shell.main_window import remove_scanned_text
+from tests.access_log import ServerRequests
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
@@ -150,23 +150,6 @@ def test_supervisor_and_finished_applications_open_read_only(
         assert claims == []  # finished applications are never claimed
 
 
-class ServerRequests:
-    """The requests the real server answered from now on, as its access log lists them."""
-
-    def __init__(self, server: LiveServer) -> None:
-        self.server = server
-        self.start = len(server.log_text())
-
-    def answered(self, qtbot: QtBot) -> list[str]:
-        """Every access-log line since `__init__`. A request of our own is sent last and waited
-        for: every request answered before it has been logged by then."""
-        mark = "mark" + uuid.uuid4().hex  # in the path: the log redacts query strings
-        requests.get(f"{self.server.api}/{mark}", timeout=30)  # a 404, logged like any other
-        qtbot.waitUntil(lambda: mark in self.server.log_text()[self.start :], timeout=WAIT)
-        lines = self.server.log_text()[self.start :].splitlines()
-        return [line for line in lines if "uvicorn.access" in line and mark not in line]
-
-
 def _taken_in(api: str, service: str) -> dict[str, Any]:
     """An application of `service` taken in at operator1's kelurahan (Jadirejo), submitted."""
     return Remote(api, "operator1", PASSWORD).create(
@@ -211,10 +194,9 @@ def test_authority_opens_read_only_without_asking_the_server(
         _open(loket, app["id"])
         wait_open(qtbot, loket, app["id"])
         qtbot.waitUntil(lambda: wb.message_label.text() != "", timeout=WAIT)
-        answered = seen.answered(qtbot)
-        assert not [line for line in answered if f"{app['id']}/claim" in line], answered
-        assert not [line for line in answered if '" 403' in line], answered
-        assert [line for line in answered if f"GET /api/v1/applications/{app['id']} " in line]
+        asked = seen.about(app["id"], lambda ok: qtbot.waitUntil(ok, timeout=WAIT))
+        assert f"GET /api/v1/applications/{app['id']} 200" in asked, asked
+        assert not [r for r in asked if r.startswith("POST") or r.endswith(" 403")], asked
         text = wb.message_label.text()
         assert text.startswith("Hanya baca: ") and says in text, text
         assert wb.message_kind == "info"

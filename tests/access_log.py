@@ -1,0 +1,41 @@
+"""The requests a real test server answered, read from its access log (uvicorn's, in the
+server log `tests/live_server.py` keeps): to show that something was NOT asked, e.g. that a
+read-only opening sent no claim and got no 403."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+import requests
+
+from tests.live_server import LiveServer
+
+
+class ServerRequests:
+    """The requests `server` answered from the moment this object is made."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.start = len(server.log_text())
+
+    def answered(self, wait_until: Callable[[Callable[[], bool]], None]) -> list[str]:
+        """Every access-log line since `__init__`. A request of our own is sent last and waited
+        for (`wait_until(condition)`, e.g. `qtbot.waitUntil`): every request answered before it
+        has been logged by then."""
+        mark = "mark" + uuid.uuid4().hex  # in the path: the log redacts query strings
+        requests.get(f"{self.server.api}/{mark}", timeout=30)  # a 404, logged like any other
+        wait_until(lambda: mark in self.server.log_text()[self.start :])
+        lines = self.server.log_text()[self.start :].splitlines()
+        return [line for line in lines if "uvicorn.access" in line and mark not in line]
+
+    def about(self, app_id: str, wait_until: Callable[[Callable[[], bool]], None]) -> list[str]:
+        """The answered requests whose path names `app_id`, as "METHOD path STATUS"."""
+        out = []
+        for line in self.answered(wait_until):
+            if f"/applications/{app_id}" not in line:
+                continue
+            request = line.split('"')[1].rsplit(" ", 1)[0]  # "POST /api/v1/... HTTP/1.1"
+            status = line.rsplit('"', 1)[1].strip().split(" ")[0]
+            out.append(f"{request} {status}")
+        return out
