@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from functools import partial
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
@@ -23,12 +22,12 @@ from PySide6.QtWidgets import QMessageBox
 
 from desktop.error_hooks import ErrorReporter
 from desktop.models.store import Store
-from desktop.services.api.diagnose import probe_server
+from desktop.services.api.diagnose import ConnectionReport, probe_server
 from desktop.services.api.errors import ConnectionFailure
 from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService, UserInfo
 from desktop.services.logmask import install_log_masking
-from desktop.services.operations import Op, OpKind, user_message
+from desktop.services.operations import user_message
 from desktop.services.secrets import SecretStore
 from desktop.services.tasks import TaskRunner
 from desktop.session import (
@@ -40,7 +39,6 @@ from desktop.session import (
     Session,
     Teardowns,
     abandon_op,
-    end_in_background,
     reauthenticate_op,
     sign_in_op,
 )
@@ -143,9 +141,11 @@ class LoketApp(QObject):
 
     def show_server_dialog(self, first_run: bool = False) -> None:
         s = self.settings
-        probe = partial(
-            probe_server, device_id=s.device_id, timeout=min(s.request_timeout_seconds, 10)
-        )
+        device, timeout = s.device_id, min(s.request_timeout_seconds, 10)
+
+        def probe(url: str, ca: str | None) -> ConnectionReport:
+            return probe_server(url, ca_bundle=ca, device_id=device, timeout=timeout)
+
         dialog = ServerDialog(self.runner, probe, server_url=s.server_url, ca_bundle=s.ca_bundle)
         self.server_dialog = dialog
         dialog.accepted.connect(lambda: self._server_chosen(dialog))
@@ -183,10 +183,7 @@ class LoketApp(QObject):
             return
         auth, name = connection.auth, self.settings.last_username
         if name:
-            title = self.tr("Membersihkan sesi lama")
-            Op(OpKind.SIGN_OUT, title, lambda _c: auth.discard_leftover_session(name)).run(
-                self.runner
-            )
+            connection.discard_leftover(self.runner, name)
         dialog = SignInDialog(
             self.runner,
             sign_in_op(auth, self._prepared),
@@ -321,10 +318,7 @@ class LoketApp(QObject):
             connection, self.connection = self.connection, None
             self._prepared.put(None)
             if connection is not None and session is None:  # signed in not yet, or no more
-                connection.auth.detach()
-                self.teardowns.add(
-                    end_in_background(self.runner, timeout=timeout, connection=connection)
-                )
+                self.teardowns.add(connection.end(self.runner, timeout))
         if self.notice_box is not None:
             with contextlib.suppress(RuntimeError):  # already deleted with its window
                 self.notice_box.close()

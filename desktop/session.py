@@ -84,6 +84,18 @@ class Connection:
         auth.session_listeners.append(on_ended)
         return cls(api, auth)
 
+    def discard_leftover(self, runner: TaskRunner, username: str) -> None:
+        """Revoke what a crash may have left of `username`'s last session (in the background)."""
+        title = _tr("Membersihkan sesi lama")
+        auth = self.auth
+        Op(OpKind.SIGN_OUT, title, lambda _c: auth.discard_leftover_session(username)).run(runner)
+
+    def end(self, runner: TaskRunner, timeout: float) -> threading.Event:
+        """Sign out without a session (a sign-in under way, or a session that did not open):
+        forgotten locally now, revoked and closed in the background."""
+        self.auth.detach()
+        return end_in_background(runner, timeout=timeout, connection=self)
+
 
 # -- what a sign-in prepares on its worker ---------------------------------------------------
 

@@ -323,6 +323,24 @@ def test_sign_out_releases_and_revokes_in_the_background(
         assert r.status_code == 401, r.text
 
 
+def test_exit_right_after_sign_out_still_releases_and_revokes(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """Exit cancels every op but the teardowns, and waits for them (within its budget)."""
+    admin = Admin(live_server)
+    account = admin.new_user()
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, account["username"])
+        app_id = open_own_application(qtbot, live_server, loket)
+        assert loket.auth is not None
+        refresh = loket.auth._tokens.refresh  # type: ignore[union-attr]
+        loket.sign_out()
+        assert loket.shutdown() is True  # no waiting in between: exit at once
+        assert claim_holder(live_server, app_id) is None  # released before shutdown returned
+        r = requests.post(live_server.api + "/auth/refresh", json={"refresh_token": refresh})
+        assert r.status_code == 401, r.text
+
+
 # -- finding 6: a corrupt cache is rebuilt, never an invisible process ----------------------------
 
 
