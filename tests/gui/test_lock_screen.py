@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.services.api.client import ApiClient
+from desktop.services.api.errors import ApiError
 from desktop.services.auth import AuthService, UserInfo
 from desktop.services.secrets import SecretStore
 from desktop.services.tasks import TaskRunner
@@ -200,6 +201,53 @@ def test_an_unlock_that_comes_back_after_the_session_ended_does_nothing(
     assert events == [] and overlay.locked and overlay.mode == "reauth"
     assert overlay.unlock_button.isEnabled() and not overlay.error_label.isVisible()
     assert QApplication.focusWidget() is overlay.password_edit
+
+
+def test_being_told_again_keeps_a_sign_in_under_way(qtbot: QtBot, runner: TaskRunner) -> None:
+    """A failed pull after the one that locked says "session ended" again while the person's
+    sign-in is being checked: the check still answers, nothing is cleared or started twice."""
+    page = QWidget()
+    qtbot.addWidget(page)
+    page.resize(1216, 690)
+    answer, calls = threading.Event(), []
+
+    def reauthenticate(password: str) -> UserInfo:
+        calls.append(password)
+        answer.wait(5)
+        raise ApiError(401, "invalid_credentials", "Nama pengguna atau kata sandi salah.")
+
+    overlay = LockOverlay(
+        page,
+        runner,
+        verify_local=lambda p: False,
+        reauthenticate=reauthenticate,
+        user_label="Siti (verifier1)",
+    )
+    page.show()
+    qtbot.waitExposed(page)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    reason = "Sesi Anda di server telah berakhir."
+    overlay.lock("reauth", reason)
+    field = QApplication.focusWidget()
+    assert field is overlay.password_edit
+    qtbot.keyClicks(field, "sandi-dike")
+    overlay.lock("reauth", reason)  # told again while typing: the typing stays
+    assert overlay.password_edit.text() == "sandi-dike"
+    qtbot.keyClicks(field, "tik")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: calls == ["sandi-diketik"])
+    overlay.lock("reauth", reason)  # and again while the sign-in is checked
+    assert overlay.checking and not overlay.unlock_button.isEnabled()
+    longer = reason + " Akun Anda dipindahkan ke kantor lain."
+    overlay.lock("reauth", longer)  # a new reason is shown, the check still runs
+    assert overlay.reason_label.text() == longer and overlay.checking
+    handles = [h for h in runner.active() if h.kind == "unlock"]
+    answer.set()
+    qtbot.waitUntil(lambda: all(h.finished for h in handles))
+    qtbot.waitUntil(lambda: not overlay.checking)
+    assert calls == ["sandi-diketik"]  # one check, and its answer arrived:
+    assert "kata sandi salah" in overlay.error_label.text() and overlay.error_label.isVisible()
 
 
 @pytest.fixture(scope="module")

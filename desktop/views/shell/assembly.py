@@ -35,11 +35,7 @@ from desktop.views.shell.controller import ShellController
 from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.placeholder import PlaceholderPage
 from desktop.views.shell.settings_page import SettingsPage
-from desktop.views.shell.workbench_host import (
-    WorkbenchBinding,
-    WorkbenchController,
-    WorkbenchHost,
-)
+from desktop.views.shell.workbench_host import WorkbenchBinding, WorkbenchHost
 
 
 def _tr(text: str) -> str:
@@ -54,7 +50,7 @@ class Shell:
     window: MainWindow
     queue_model: QueueModel
     queue_page: QueuePage
-    workbench: WorkbenchController
+    workbench: WorkbenchBinding
     controller: ShellController
     sync: SyncController
     connection: ConnectionWatch
@@ -86,14 +82,8 @@ class Shell:
         self.queue_page.reload()
 
     def session_expired(self, message: str) -> None:
-        """The server ended the session: lock with "sign in again" (only once)."""
-        overlay = self.window.overlay
-        if (
-            self.window.locked
-            and overlay.mode == "reauth"
-            and overlay.reason_label.text() == message
-        ):
-            return
+        """The server ended the session: lock with "sign in again". Being told again while
+        locked keeps what the person typed and a sign-in under way (`LockOverlay.lock`)."""
         self.controller.session_expired(message)
 
 

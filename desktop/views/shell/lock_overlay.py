@@ -164,6 +164,13 @@ class LockOverlay(QWidget):
         """Show the cover. `mode` "reauth" when the server ended the session."""
         if self.locked and self.mode == "reauth" and mode == "local":
             return
+        if self.locked and mode == self.mode:
+            # Told again (a failed pull after the one that locked): what the person typed and
+            # a check already under way still answer the same question; only the text may change.
+            if reason and reason != self.reason_label.text():
+                self.reason_label.setText(reason)
+                self._fit()
+            return
         self.mode = mode
         default = (
             self.tr(
