@@ -47,7 +47,7 @@ from desktop.views.dialogs import notice_box
 from desktop.views.queue.queue_page import QueuePage
 from desktop.views.shell.controller import ShellController
 from desktop.views.shell.main_window import MainWindow, WindowGeometry
-from desktop.views.shell.workbench_host import WorkbenchController
+from desktop.views.shell.workbench_host import WorkbenchBinding
 from desktop.views.signin.server_dialog import ServerDialog
 from desktop.views.signin.signin_dialog import SignInDialog
 
@@ -103,7 +103,7 @@ class LoketApp(QObject):
         return self.session.shell.controller if self.session else None
 
     @property
-    def workbench(self) -> WorkbenchController | None:
+    def workbench(self) -> WorkbenchBinding | None:
         return self.session.shell.workbench if self.session else None
 
     @property

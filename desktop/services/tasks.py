@@ -366,15 +366,3 @@ class TaskGroup:
 
     def _prune(self) -> None:
         self._handles = [h for h in self._handles if not h.finished and not h.cancelled]
-
-
-_default: TaskRunner | None = None
-
-
-def default_runner() -> TaskRunner:
-    """A process-wide runner for widgets built without one (tests, tools). The app hands its
-    own runner to the views it builds. First call must be on the GUI thread."""
-    global _default
-    if _default is None:
-        _default = TaskRunner()
-    return _default

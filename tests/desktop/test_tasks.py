@@ -10,7 +10,7 @@ import shiboken6
 from PySide6.QtCore import QObject
 from pytestqt.qtbot import QtBot
 
-from desktop.services.tasks import Progress, TaskContext, TaskRunner, default_runner
+from desktop.services.tasks import Progress, TaskContext, TaskRunner
 
 
 def test_result_and_progress_arrive_on_the_gui_thread(qtbot: QtBot) -> None:
@@ -201,9 +201,3 @@ def test_wait_idle_waits_for_every_lane(qtbot: QtBot) -> None:
     gate.set()
     assert runner.wait_idle(5000)
     qtbot.waitUntil(lambda: not runner.active())
-
-
-def test_default_runner_is_shared(qtbot: QtBot) -> None:
-    del qtbot
-    assert default_runner() is default_runner()
-    assert isinstance(default_runner(), TaskRunner)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from desktop.app import LoketApp
 from desktop.domain.workflow import Action
 from desktop.services.api.errors import ConnectionFailure, FailureKind
 from desktop.services.applications import PendingDecision
-from desktop.services.tasks import default_runner
+from desktop.services.tasks import TaskRunner
 from desktop.views.shell.lock_overlay import COVER, LockOverlay, delay_after
 from desktop.views.shell.main_window import remove_scanned_text
 from tests.access_log import ServerRequests
@@ -74,7 +75,15 @@ def _claim_user(remote: Remote, app_id: str) -> str | None:
 # -- 1. the lock hides what is under it ----------------------------------------------------------
 
 
-def test_lock_cover_paints_over_the_page(qtbot: QtBot) -> None:
+@pytest.fixture
+def overlay_runner() -> Iterator[TaskRunner]:
+    """The lock overlay's own runner (its password check runs there)."""
+    runner = TaskRunner()
+    yield runner
+    runner.shutdown()
+
+
+def test_lock_cover_paints_over_the_page(qtbot: QtBot, overlay_runner: TaskRunner) -> None:
     page = QWidget()
     qtbot.addWidget(page)
     page.resize(900, 600)
@@ -87,7 +96,7 @@ def test_lock_cover_paints_over_the_page(qtbot: QtBot) -> None:
     layout.addWidget(secret)
     overlay = LockOverlay(
         page,
-        default_runner(),
+        overlay_runner,
         verify_local=lambda p: p == PASSWORD,
         reauthenticate=lambda p: None,  # type: ignore[arg-type,return-value]
         user_label="Siti",
@@ -432,13 +441,15 @@ def test_remove_scanned_text_only_takes_the_scan() -> None:
 # -- 8. unlock attempts and the manual lock's words ------------------------------------------------
 
 
-def test_wrong_passwords_slow_down_then_end_the_session(qtbot: QtBot) -> None:
+def test_wrong_passwords_slow_down_then_end_the_session(
+    qtbot: QtBot, overlay_runner: TaskRunner
+) -> None:
     assert [delay_after(n) for n in range(1, 11)] == [0, 0, 2, 4, 8, 16, 32, 60, 60, 60]
     page = QWidget()
     qtbot.addWidget(page)
     overlay = LockOverlay(
         page,
-        default_runner(),
+        overlay_runner,
         verify_local=lambda p: p == PASSWORD,
         reauthenticate=lambda p: None,  # type: ignore[arg-type,return-value]
         user_label="Siti",

@@ -32,7 +32,7 @@ from desktop.services.tasks import TaskRunner
 from desktop.views.queue.queue_page import QueuePage
 from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow, remove_scanned_text
 from desktop.views.shell.placeholder import counter_page
-from desktop.views.shell.workbench_host import WorkbenchController
+from desktop.views.shell.workbench_host import WorkbenchBinding
 from desktop.views.workbench.shortcuts import ShortcutHelpDialog
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class ShellController(QObject):
         self,
         window: MainWindow,
         queue: QueuePage,
-        workbench: WorkbenchController,
+        workbench: WorkbenchBinding,
         runner: TaskRunner,
         apps: ApplicationService,
         sync: SyncController,

@@ -173,7 +173,3 @@ class WorkbenchBinding(QObject):
         self.leave_box = box
         box.open()
 
-
-WorkbenchController = WorkbenchBinding
-"""The name `desktop.views.shell.controller` and `desktop.app` still import (what the shell
-holds is the binding); they move to `WorkbenchBinding` at integration."""
