@@ -29,10 +29,29 @@ class ServerRequests:
         lines = self.server.log_text()[self.start :].splitlines()
         return [line for line in lines if "uvicorn.access" in line and mark not in line]
 
-    def about(self, app_id: str, wait_until: Callable[[Callable[[], bool]], None]) -> list[str]:
-        """The answered requests whose path names `app_id`, as "METHOD path STATUS"."""
+    def about(
+        self,
+        app_id: str,
+        wait_until: Callable[[Callable[[], bool]], None],
+        *,
+        expect: str | None = None,
+    ) -> list[str]:
+        """The answered requests whose path names `app_id`, as "METHOD path STATUS". With
+        `expect` (e.g. "GET /api/v1/applications/<id> 200"), first wait until that request is
+        in the log: a full CI run once read the log after the marker but before that line (the
+        answer had reached the desktop; the access line had not reached the file yet)."""
+        if expect is not None:
+            wait_until(lambda: expect in self._about(app_id, self._lines()))
+        return self._about(app_id, self.answered(wait_until))
+
+    def _lines(self) -> list[str]:
+        lines = self.server.log_text()[self.start :].splitlines()
+        return [line for line in lines if "uvicorn.access" in line]
+
+    @staticmethod
+    def _about(app_id: str, lines: list[str]) -> list[str]:
         out = []
-        for line in self.answered(wait_until):
+        for line in lines:
             if f"/applications/{app_id}" not in line:
                 continue
             request = line.split('"')[1].rsplit(" ", 1)[0]  # "POST /api/v1/... HTTP/1.1"

@@ -203,8 +203,9 @@ def test_authority_opens_read_only_without_asking_the_server(
         _open(loket, app["id"])
         wait_open(qtbot, loket, app["id"])
         qtbot.waitUntil(lambda: wb.message_label.text() != "", timeout=WAIT)
-        asked = seen.about(app["id"], lambda ok: qtbot.waitUntil(ok, timeout=WAIT))
-        assert f"GET /api/v1/applications/{app['id']} 200" in asked, asked
+        fetched = f"GET /api/v1/applications/{app['id']} 200"
+        asked = seen.about(app["id"], lambda ok: qtbot.waitUntil(ok, timeout=WAIT), expect=fetched)
+        assert fetched in asked, asked
         assert not [r for r in asked if r.startswith("POST") or r.endswith(" 403")], asked
         text = wb.message_label.text()
         assert text.startswith("Hanya baca: ") and says in text, text
