@@ -141,10 +141,10 @@ class LoketApp(QObject):
 
     def show_server_dialog(self, first_run: bool = False) -> None:
         s = self.settings
-        device, timeout = s.device_id, min(s.request_timeout_seconds, 10)
+        device, timeout, proxy = s.device_id, min(s.request_timeout_seconds, 10), s.proxy
 
         def probe(url: str, ca: str | None) -> ConnectionReport:
-            return probe_server(url, ca_bundle=ca, device_id=device, timeout=timeout)
+            return probe_server(url, ca_bundle=ca, device_id=device, timeout=timeout, proxy=proxy)
 
         dialog = ServerDialog(self.runner, probe, server_url=s.server_url, ca_bundle=s.ca_bundle)
         self.server_dialog = dialog
@@ -175,6 +175,7 @@ class LoketApp(QObject):
             self.connection = connection = Connection.open(
                 self.settings, self.secrets, lambda e: self.session_ended.emit(e.message, e.code)
             )
+            connection.api.set_proxy(self.settings.proxy)  # setting, else environment, else Windows
         except ConnectionFailure as exc:  # plain http to another computer, a bad CA bundle
             self.connection = None
             self.show_server_dialog(first_run=True)
@@ -263,6 +264,8 @@ class LoketApp(QObject):
     def _settings_saved(self, settings: Settings) -> None:
         save_settings(settings)
         self.settings = settings
+        if self.connection is not None:  # the proxy: from the next request on
+            self.connection.api.set_proxy(settings.proxy)
         if self.session is not None:
             self.session.shell.apply_settings(settings)
 

@@ -30,6 +30,8 @@ from typing import Any
 
 import platformdirs
 
+from desktop.services.api.proxy import normalise_proxy_setting
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Loket"
@@ -110,6 +112,8 @@ class Option:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
+    normalise: Callable[[str], str] | None = None
+    """For text with a form (a proxy URL): the value as kept; ValueError (Indonesian) if bad."""
 
     def coerce(self, value: Any) -> Any:
         """Return `value` as this option's type, or raise ValueError saying why not."""
@@ -132,6 +136,8 @@ class Option:
             raise ValueError(f"maksimal {self.maximum:g}")
         if self.choices is not None and value not in self.choices:
             raise ValueError("harus salah satu dari " + ", ".join(self.choices))
+        if self.normalise is not None:
+            value = self.normalise(value)
         return value
 
 
@@ -152,6 +158,18 @@ OPTIONS: tuple[Option, ...] = (
         "certificate store, macOS Keychain, the system CAs on Linux) plus the CAs in this "
         "file; the file adds to the trust store, it never replaces it. Used for https:// only. "
         "TLS verification is never switched off.",
+    ),
+    Option(
+        "proxy",
+        str,
+        "",
+        "HTTP(S) proxy to the server, e.g. http://proxy.kantor.go.id:8080 (user name and "
+        "password may be written in it: http://name:password@proxy:8080; they are never "
+        "logged). Empty: automatic, the environment (HTTPS_PROXY, NO_PROXY) and else the "
+        "Windows system proxy (fixed proxies; not PAC scripts). 'langsung': never a proxy. "
+        "A server on this computer never goes through a proxy; TLS stays verified "
+        "(https goes through CONNECT). Applied to the next request.",
+        normalise=normalise_proxy_setting,
     ),
     Option("last_username", str, "", "Username prefilled in the sign-in dialog."),
     Option(
@@ -216,6 +234,7 @@ class Settings:
 
     server_url: str = ""
     ca_bundle: str = ""
+    proxy: str = ""
     last_username: str = ""
     idle_lock_minutes: int = 10
     refresh_interval_seconds: int = 60

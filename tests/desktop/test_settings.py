@@ -129,3 +129,23 @@ def test_private_dir_creates_and_tightens(tmp_path: Path) -> None:
 def test_ca_bundle_documentation_says_it_adds_to_the_os_trust_store() -> None:
     doc = next(o.doc for o in S.OPTIONS if o.name == "ca_bundle")
     assert "adds to the trust store" in doc and "never switched off" in doc
+
+
+def test_proxy_setting_is_normalised_and_a_bad_one_falls_back_with_a_reason(
+    loket_dirs: LoketDirs,
+) -> None:
+    """Issue 10: the proxy is one option of the schema; a bad value is named in Indonesian and
+    replaced by automatic (""), without repeating the value (it may hold a password)."""
+    s = S.Settings().with_changes(proxy=" proxy.kantor.go.id:8080 ")
+    assert s.proxy == "http://proxy.kantor.go.id:8080"
+    assert S.Settings().with_changes(proxy="LANGSUNG").proxy == "langsung"
+    with pytest.raises(ValueError, match="port proxy belum ditulis"):
+        S.Settings().with_changes(proxy="proxy.kantor.go.id")
+    S.save_settings(s)
+    assert S.load_settings().proxy == "http://proxy.kantor.go.id:8080"
+    S.settings_path().write_text(json.dumps({"proxy": "socks5://u:rahasia99@p:1080"}))
+    loaded = S.load_settings()
+    assert loaded.proxy == ""
+    joined = " ".join(loaded.warnings)
+    assert "'proxy' tidak valid" in joined and "http://" in joined
+    assert "rahasia99" not in joined

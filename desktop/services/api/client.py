@@ -6,6 +6,11 @@ Every call goes through `ApiClient.request`, so the rules hold everywhere:
   certificate store, where IT installs government internal CAs; macOS Keychain; OpenSSL's
   system CAs on Linux) plus the optional CA bundle, which *adds* CAs; there is no switch to turn
   verification off. Plain ``http://`` is refused except to this computer (loopback);
+- an HTTP(S) proxy is used when the setting, the environment or Windows names one
+  (`desktop.services.api.proxy`; never for loopback); https:// goes through ``CONNECT``, so TLS
+  is still verified end to end against the same trust store. A proxy that cannot be reached or
+  wants a password (407) is a `ConnectionFailure` of its own kind (``proxy``, ``proxy_auth``),
+  told apart from the server being down;
 - ``Authorization: Bearer`` comes from a `TokenProvider`; on 401 ``token_expired`` or
   ``token_invalid`` the client asks the provider for a fresh token once and retries once,
   transparently. A session the server ended (``token_invalid``/``refresh_invalid`` after that
@@ -20,14 +25,14 @@ Requests are made from worker threads, never the GUI thread; each thread gets it
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
+import os
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -45,6 +50,15 @@ from desktop.services.api.errors import (
     FailureKind,
     SessionExpired,
 )
+from desktop.services.api.proxy import (
+    ProxyRoute,
+    SystemProxy,
+    is_loopback_host,
+    proxy_password,
+    resolve_proxy,
+    system_proxy,
+)
+from desktop.services.logmask import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -74,24 +88,6 @@ class TokenProvider(Protocol):
 
 SESSION_ENDED_CODES = frozenset({"token_invalid", "refresh_invalid"})
 """401 codes that mean the session is over once a refresh has been tried."""
-
-LOOPBACK_NAMES = frozenset({"localhost"})
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """127.0.0.0/8, ::1 (also IPv4-mapped) and ``localhost``: this computer only."""
-    if not host:
-        return False
-    name = host.strip("[]").rstrip(".").lower()
-    if name in LOOPBACK_NAMES:
-        return True
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def normalise_server_url(text: str) -> str:
@@ -151,10 +147,59 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def describe_transport_error(exc: BaseException, host: str) -> ConnectionFailure:
-    """Turn a requests/urllib3/socket exception into a kind and an Indonesian explanation."""
+def describe_proxy_error(chain: list[BaseException], host: str, proxy: str) -> ConnectionFailure:
+    """The proxy answered the tunnel with an error, or could not be reached at all."""
+    text = " ".join(str(e) for e in chain).lower()
+    status = _tunnel_status(text)
+    if status == 407:
+        return ConnectionFailure(
+            FailureKind.PROXY_AUTH,
+            f"Proxy {proxy} meminta nama pengguna dan kata sandi (HTTP 407), atau menolak yang "
+            "diberikan. Tulis alamat proxy lengkap dengan nama pengguna dan kata sandinya di "
+            "Pengaturan (http://nama:sandi@proxy:port), atau minta administrator jaringan "
+            "mengizinkan komputer ini. Server Loket belum dihubungi.",
+        )
+    if status in (502, 503, 504):
+        return ConnectionFailure(
+            FailureKind.REFUSED,
+            f"Server {host} tidak dapat dihubungi melalui proxy {proxy} (proxy menjawab HTTP "
+            f"{status}): server mati atau tidak terjangkau dari proxy. Coba lagi nanti.",
+        )
+    if status is not None:
+        return ConnectionFailure(
+            FailureKind.PROXY,
+            f"Proxy {proxy} menolak sambungan ke server {host} (HTTP {status}). Minta "
+            f"administrator jaringan mengizinkan alamat {host} pada proxy.",
+        )
+    return ConnectionFailure(
+        FailureKind.PROXY,
+        f"Proxy {proxy} tidak dapat dihubungi (mati, alamat/port salah, atau jaringan kantor "
+        "terputus). Server Loket belum dihubungi. Periksa alamat proxy di Pengaturan atau "
+        "hubungi administrator jaringan.",
+    )
+
+
+def _tunnel_status(text: str) -> int | None:
+    """The status in urllib3's "Tunnel connection failed: 407 Proxy Authentication Required"."""
+    marker = "tunnel connection failed:"
+    at = text.find(marker)
+    if at < 0:
+        return None
+    word = text[at + len(marker) :].split(maxsplit=1)
+    return int(word[0]) if word and word[0].isdigit() else None
+
+
+def describe_transport_error(exc: BaseException, host: str, proxy: str = "") -> ConnectionFailure:
+    """Turn a requests/urllib3/socket exception into a kind and an Indonesian explanation.
+
+    `proxy`: the proxy the request went through (masked), if any."""
     chain = _chain(exc)
     text = " ".join(str(e) for e in chain).lower()
+    if proxy and (
+        isinstance(exc, requests.exceptions.ProxyError)
+        or any(type(e).__name__ == "ProxyError" for e in chain)
+    ):
+        return describe_proxy_error(chain, host, proxy)
     if isinstance(exc, requests.exceptions.SSLError) or any(
         isinstance(e, ssl.SSLError | ssl.CertificateError) for e in chain
     ):
@@ -275,6 +320,12 @@ class TrustStoreAdapter(HTTPAdapter):
         kwargs["ssl_context"] = self._context
         super().init_poolmanager(*args, **kwargs)
 
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        # The tunnelled connection to the server is verified with the same context; requests
+        # would otherwise give proxied pools its default CAs.
+        proxy_kwargs["ssl_context"] = self._context
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         # Verification stays on whatever `verify` says; the CAs are the context's own.
         conn.cert_reqs = "CERT_REQUIRED"
@@ -336,7 +387,13 @@ class ApiClient:
         ca_bundle: str | None = None,
         timeout: float = 15.0,
         tokens: TokenProvider | None = None,
+        proxy: str = "",
+        environ: Mapping[str, str] | None = None,
+        system_proxy_reader: Callable[[], SystemProxy | None] = system_proxy,
     ) -> None:
+        """`proxy`: the setting (`normalise_proxy_setting`: "" automatic, ``langsung``, a
+        URL); `environ` and `system_proxy_reader` replace the process environment and the
+        Windows registry (tests)."""
         self.server_url = normalise_server_url(server_url)
         self.base_url = self.server_url + API_PREFIX
         self.host = urlsplit(self.server_url).netloc
@@ -352,6 +409,27 @@ class ApiClient:
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
         self.connection = ConnectionState()
+        self._environ = environ
+        self._system_proxy = system_proxy_reader
+        self.route = ProxyRoute(None, "none")
+        self.set_proxy(proxy)
+
+    def set_proxy(self, setting: str) -> None:
+        """Use the proxy `setting` (or the environment, or Windows) from the next request on;
+        connections already open to the old proxy are not reused for the new one."""
+        route = resolve_proxy(
+            setting,
+            self.server_url,
+            environ=os.environ if self._environ is None else self._environ,
+            system=self._system_proxy,
+        )
+        if route.url:
+            password = proxy_password(route.url)
+            if password:
+                register_secret(password)
+        if route != self.route:
+            log.info("server %s: proxy %s (%s)", self.host, route.shown or "-", route.source)
+        self.route = route
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -359,7 +437,8 @@ class ApiClient:
             session = requests.Session()
             session.headers["User-Agent"] = USER_AGENT
             session.headers["X-Loket-Device"] = self.device_id
-            session.trust_env = False  # proxies from env are an admin decision, not ambient
+            # The environment is read once, by `resolve_proxy`, with the setting first.
+            session.trust_env = False
             if self._tls is not None:
                 session.mount("https://", TrustStoreAdapter(self._tls))
             self._local.session = session
@@ -432,6 +511,7 @@ class ApiClient:
             hdrs["Content-Type"] = "application/json"
         hdrs.setdefault("Accept", "application/json, application/problem+json")
         url = self.base_url + path
+        route = self.route  # one route for this request, even if the setting changes meanwhile
         try:
             resp = self._session().request(
                 method,
@@ -442,6 +522,7 @@ class ApiClient:
                 timeout=timeout or self.timeout,
                 verify=self.verify,
                 allow_redirects=False,
+                proxies=route.proxies(),
             )
             # Read the whole body here so truncation surfaces as a transport error.
             _ = resp.content
@@ -452,7 +533,7 @@ class ApiClient:
         except requests.exceptions.ContentDecodingError as exc:
             raise BadResponse("Jawaban server rusak dan tidak dapat dibaca.") from exc
         except requests.exceptions.RequestException as exc:
-            failure = describe_transport_error(exc, self.host)
+            failure = describe_transport_error(exc, self.host, route.shown)
             self.connection = ConnectionState(False, failure.message, time.time())
             raise failure from exc
         except OSError as exc:

@@ -3,11 +3,14 @@
 The first-run dialog and the connectivity probe call `probe_server`; it never raises. The
 distinctions matter on site: a DNS failure is a typo or a dead office network, a refused
 connection is a stopped server, a TLS problem is a certificate or missing internal CA, and an
-answer that is not ``/health`` of API v1 is the wrong address (or a server too new/old).
+answer that is not ``/health`` of API v1 is the wrong address (or a server too new/old). Behind
+an office proxy, a proxy that cannot be reached (``proxy``) or wants a password (``proxy_auth``,
+HTTP 407) is said as such: the server itself was not asked, so it is not called down.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,9 +38,18 @@ class ConnectionReport:
 
 
 def probe_server(
-    server_url: str, *, ca_bundle: str | None = None, device_id: str = "", timeout: float = 8.0
+    server_url: str,
+    *,
+    ca_bundle: str | None = None,
+    device_id: str = "",
+    timeout: float = 8.0,
+    proxy: str = "",
+    environ: Mapping[str, str] | None = None,
 ) -> ConnectionReport:
-    """Probe ``GET /api/v1/health`` and explain the result; never raises."""
+    """Probe ``GET /api/v1/health`` and explain the result; never raises.
+
+    `proxy`: the proxy setting ("" automatic: environment, then Windows; `environ` replaces
+    the process environment in tests)."""
     try:
         url = normalise_server_url(server_url)
     except ConnectionFailure as exc:
@@ -45,7 +57,12 @@ def probe_server(
     try:
         # A missing/unreadable CA bundle is a `CaBundleError` naming the file (https only).
         client = ApiClient(
-            url, device_id=device_id or "uji-koneksi", ca_bundle=ca_bundle, timeout=timeout
+            url,
+            device_id=device_id or "uji-koneksi",
+            ca_bundle=ca_bundle,
+            timeout=timeout,
+            proxy=proxy,
+            environ=environ,
         )
     except ConnectionFailure as exc:
         return ConnectionReport(False, exc.kind.value, exc.message, url)
@@ -64,10 +81,10 @@ def probe_server(
         )
     finally:
         client.close()
-    return _judge(body, url)
+    return _judge(body, url, client.route.shown)
 
 
-def _judge(body: Any, url: str) -> ConnectionReport:
+def _judge(body: Any, url: str, proxy: str = "") -> ConnectionReport:
     host = urlsplit(url).netloc
     if not isinstance(body, dict) or body.get("status") != "ok" or "api_version" not in body:
         return ConnectionReport(
@@ -91,10 +108,11 @@ def _judge(body: Any, url: str) -> ConnectionReport:
         )
     # http:// to anything but this computer never gets here (normalise_server_url refuses it).
     warning = ""
+    via = f" melalui proxy {proxy}" if proxy else ""
     return ConnectionReport(
         True,
         "ok",
-        f"Tersambung ke server Loket {host} "
+        f"Tersambung ke server Loket {host}{via} "
         f"(versi server {server_version or '?'}, API v{version}).",
         url,
         server_version,

@@ -44,6 +44,10 @@ class FailureKind(StrEnum):
     TIMEOUT = "timeout"
     TLS = "tls"
     NETWORK = "network"
+    PROXY = "proxy"
+    """The HTTP(S) proxy itself cannot be reached, or refuses this destination."""
+    PROXY_AUTH = "proxy_auth"
+    """The proxy wants a (different) user name and password (HTTP 407)."""
 
 
 class ConnectionFailure(LoketError):

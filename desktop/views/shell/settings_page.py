@@ -1,4 +1,10 @@
-"""Pengaturan: the few settings a counter officer may change, from the one settings schema."""
+"""Pengaturan: the few settings a counter officer may change, from the one settings schema.
+
+The proxy is checked by the schema (`Settings.with_changes`): a bad one is refused with the
+schema's Indonesian reason and nothing is saved. A proxy password is never shown again once
+saved: the field shows ``http://***@proxy:8080`` and saving that unchanged keeps the password.
+Enter in a field is "Simpan" (the page's one action; nothing here closes).
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,14 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.services.api.proxy import mask_proxy_url
 from desktop.settings import Settings, settings_path
 
 
@@ -51,10 +59,24 @@ class SettingsPage(QWidget):
         self.language_combo.addItem("Bahasa Indonesia", "id")
         self.language_combo.addItem("English", "en")
         self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.language)))
+        self.proxy_edit = QLineEdit(self)
+        self.proxy_edit.setPlaceholderText(self.tr("otomatis (HTTPS_PROXY atau proxy Windows)"))
+        self.proxy_edit.setToolTip(
+            self.tr(
+                "Alamat proxy kantor, mis. http://proxy.kantor.go.id:8080 (boleh dengan nama "
+                "dan sandi: http://nama:sandi@proxy:8080). Kosong: otomatis, dari HTTPS_PROXY "
+                "atau pengaturan proxy Windows. Tulis 'langsung' untuk tanpa proxy. Server di "
+                "komputer ini tidak pernah melalui proxy. Berlaku untuk permintaan berikutnya."
+            )
+        )
+        self.proxy_edit.setAccessibleName(self.tr("Proxy"))
+        self._show_proxy(settings.proxy)
+        self.proxy_edit.returnPressed.connect(self.apply)
 
         form = QFormLayout()
         form.addRow(self.tr("Server"), self.server_label)
         form.addRow(self.tr("Sertifikat CA"), self.ca_label)
+        form.addRow(self.tr("Proxy"), self.proxy_edit)
         form.addRow(self.tr("Kunci layar setelah tidak aktif"), self.idle_spin)
         form.addRow(self.tr("Perbarui antrean setiap"), self.refresh_spin)
         form.addRow(self.tr("Bahasa (berlaku setelah dibuka ulang)"), self.language_combo)
@@ -62,7 +84,9 @@ class SettingsPage(QWidget):
         self.status_label = QLabel(self)
         self.status_label.setStyleSheet("QLabel { color: #0e700e; }")
         save_button = QPushButton(self.tr("Simpan"), self)
+        save_button.setAutoDefault(False)
         save_button.clicked.connect(self.apply)
+        self.save_button = save_button
         row = QHBoxLayout()
         row.addWidget(save_button)
         row.addWidget(self.status_label, 1)
@@ -78,19 +102,40 @@ class SettingsPage(QWidget):
         layout.addStretch(1)
         layout.addWidget(path)
 
+    def _show_proxy(self, value: str) -> None:
+        self._proxy_shown = mask_proxy_url(value)
+        self.proxy_edit.setText(self._proxy_shown)
+
+    def _proxy_value(self) -> str:
+        """What the field means: unchanged masked text keeps the saved value (its password)."""
+        text = self.proxy_edit.text().strip()
+        if text == self._proxy_shown:
+            return self._settings.proxy
+        return text
+
+    def _fail(self, text: str) -> None:
+        self.status_label.setStyleSheet("QLabel { color: #b3261e; }")
+        self.status_label.setText(text)
+
     def apply(self) -> None:
-        new = self._settings.with_changes(
-            idle_lock_minutes=self.idle_spin.value(),
-            refresh_interval_seconds=self.refresh_spin.value(),
-            language=str(self.language_combo.currentData()),
-        )
+        try:
+            new = self._settings.with_changes(
+                idle_lock_minutes=self.idle_spin.value(),
+                refresh_interval_seconds=self.refresh_spin.value(),
+                language=str(self.language_combo.currentData()),
+                proxy=self._proxy_value(),
+            )
+        except ValueError as exc:
+            self._fail(self.tr("Proxy tidak disimpan: %1.").replace("%1", str(exc)))
+            self.proxy_edit.setFocus()
+            return
         try:
             self._save(new)
         except OSError as exc:
-            self.status_label.setStyleSheet("QLabel { color: #b3261e; }")
-            self.status_label.setText(self.tr("Gagal menyimpan: %1").replace("%1", str(exc)))
+            self._fail(self.tr("Gagal menyimpan: %1").replace("%1", str(exc)))
             return
         self._settings = new
+        self._show_proxy(new.proxy)
         self.status_label.setStyleSheet("QLabel { color: #0e700e; }")
         self.status_label.setText(self.tr("Tersimpan."))
         self.saved.emit(new)
