@@ -30,7 +30,7 @@ from desktop.models.store_locator import (
     PreparedStore,
     StoreUnavailable,
     prepare_store,
-    remove_store_files,
+    remove_unless_unsent,
 )
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import LoketError, SessionExpired
@@ -298,8 +298,8 @@ def _close_store(store: Store, discard: bool) -> None:
         log.exception("local store not closed cleanly")
     if discard:
         try:
-            remove_store_files(store.path)
-            log.info("removed the local cache of the previous office (%s)", store.path.name)
+            if remove_unless_unsent(store.path):  # unsent work is never deleted
+                log.info("removed the local cache of the previous office (%s)", store.path.name)
         except OSError as exc:  # removed at the next sign-in instead
             log.warning("could not remove old local cache %s: %s", store.path.name, exc)
 

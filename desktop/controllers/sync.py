@@ -11,6 +11,14 @@ controller only says how the sync stands, as one line for the status bar (`state
 when the queue was last brought up to date, how many decisions are still on their way to the
 server (counted by op kind, `OpKind.DECIDE`, recounted whenever one starts or ends), and
 whether the last pull failed.
+
+It also drives the outbox (`services.outbox.OutboxSender`): a round of sending runs as an
+`Op(OpKind.OUTBOX_SEND)` on its own lane (`OUTBOX_LANE`, one thread: a hung send never holds
+up a pull, and rounds never overlap) when the session starts, after every successful pull (so
+after the server came back: `ConnectionWatch.reconnected` pulls first), when the next *coba
+lagi* entry is due (`outbox_timer`), and on "coba sekarang" (`retry_outbox_now`). The outbox's
+counts ("3 menunggu · 1 konflik", `outbox_changed`) are recounted when the store announces a
+change to `Part.OUTBOX`, never by polling.
 """
 
 from __future__ import annotations
@@ -23,13 +31,22 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.controllers.connection import ConnectionWatch
 from desktop.domain.formatting import format_time
+from desktop.models.changes import Part, StoreChange
+from desktop.models.outbox import EntryState, summary_text
 from desktop.models.store import Store
+from desktop.models.store_events import StoreEvents
 from desktop.services.api.errors import ConnectionFailure, SessionExpired
 from desktop.services.operations import Op, OpKind
+from desktop.services.outbox import OutboxSender, RoundReport
 from desktop.services.sync import PullResult, SyncService
 from desktop.services.tasks import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
+
+OUTBOX_LANE = "outbox"
+OUTBOX_IDLE_CHECK_MS = 60_000
+"""With nothing due at a known time, the outbox is still looked at this often (an entry
+written while a round ran)."""
 
 
 def local_time(iso: str, tz: tzinfo | None) -> str:
@@ -53,6 +70,10 @@ class SyncController(QObject):
     state_changed = Signal(str, str)
     """(one line for the status bar, its tooltip)."""
     session_expired = Signal(str)
+    outbox_changed = Signal(str, str)
+    """(the outbox's counts for the status bar, "" when nothing waits; its tooltip)."""
+    outbox_sent = Signal(object)
+    """A round of sending ended (the `RoundReport`)."""
 
     def __init__(
         self,
@@ -64,6 +85,8 @@ class SyncController(QObject):
         refresh_seconds: int = 60,
         tz: tzinfo | None = None,
         paused: Callable[[], bool] = lambda: False,
+        outbox: OutboxSender | None = None,
+        events: StoreEvents | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -84,6 +107,19 @@ class SyncController(QObject):
         connection.reconnected.connect(self.pull)
         runner.task_started.connect(self._task_changed)
         runner.task_finished.connect(self._task_changed)
+        self.outbox = outbox
+        self._send_handle: TaskHandle | None = None
+        self._send_again = False
+        self._count_handle: TaskHandle | None = None
+        self._count_again = False
+        self.outbox_counts: dict[EntryState, int] = {}
+        self.outbox_timer = QTimer(self)
+        self.outbox_timer.setSingleShot(True)
+        self.outbox_timer.timeout.connect(self.send_outbox)
+        if outbox is not None:
+            runner.add_lane(OUTBOX_LANE, 1)
+        if events is not None:
+            events.changed.connect(self._store_changed)
 
     def start(self) -> None:
         """Say how the cache stands, pull now, then every `refresh_seconds`."""
@@ -93,12 +129,17 @@ class SyncController(QObject):
             self.loading_changed.emit(True, "")  # "Memuat antrean…", not "0 permohonan"
         self.pull_timer.start()
         self.pull()
+        self.count_outbox()
+        self.send_outbox()
 
     def stop(self) -> None:
         self._running = False
         self.pull_timer.stop()
+        self.outbox_timer.stop()
         if self._handle is not None:
             self._handle.cancel()
+        if self._send_handle is not None:
+            self._send_handle.cancel()
 
     def set_interval(self, seconds: int) -> None:
         self.pull_timer.setInterval(seconds * 1000)
@@ -138,6 +179,7 @@ class SyncController(QObject):
         self._read_state()
         self.loading_changed.emit(False, "")
         self.pulled.emit(result)
+        self.send_outbox()  # the server answers: whatever waits on this PC goes now
 
     def _pull_failed(self, exc: Exception, message: str) -> None:
         if isinstance(exc, SessionExpired):
@@ -149,6 +191,118 @@ class SyncController(QObject):
         self.pull_failed.emit(message)
         if isinstance(exc, ConnectionFailure):
             self.connection.offline()
+
+    # -- the outbox ---------------------------------------------------------------------------
+
+    @property
+    def sending(self) -> bool:
+        return self._send_handle is not None and not self._send_handle.finished
+
+    def send_outbox(self) -> None:
+        """One round of sending what is due (after a running round, when one runs)."""
+        if self.outbox is None or not self._running:
+            return
+        if self.sending:
+            self._send_again = True
+            return
+        self._send_again = False
+        self.outbox_timer.stop()
+        outbox = self.outbox
+        self._send_handle = (
+            Op(
+                OpKind.OUTBOX_SEND,
+                self.tr("Mengirim pekerjaan yang tersimpan di komputer ini"),
+                outbox.send_due,
+                lane=OUTBOX_LANE,
+                quiet=True,
+            )
+            .success(self._outbox_round_ended)
+            .failure(self._outbox_round_failed)
+            .relevant_while(lambda: self._running)
+            .run(self.runner)
+        )
+
+    def retry_outbox_now(self) -> None:
+        """ "Coba sekarang": every coba lagi entry is due at once, then a round runs."""
+        outbox = self.outbox
+        if outbox is None or not self._running:
+            return
+        Op(
+            OpKind.OUTBOX_SEND,
+            self.tr("Menjadwalkan pengiriman ulang"),
+            lambda _ctx: outbox.retry_now(),
+            lane=OUTBOX_LANE,
+            quiet=True,
+        ).success(lambda _n: self.send_outbox()).relevant_while(lambda: self._running).run(
+            self.runner
+        )
+
+    def _outbox_round_ended(self, report: RoundReport) -> None:
+        self.outbox_sent.emit(report)
+        if report.session_expired:
+            self.session_expired.emit(report.session_expired)
+            return
+        if report.retry and not report.sent:
+            self.connection.offline()  # the server did not take anything: probe, with backoff
+        if self._send_again:
+            self.send_outbox()
+            return
+        self._schedule_outbox(report.next_due_at)
+
+    def _outbox_round_failed(self, _exc: Exception, message: str) -> None:
+        log.warning("outbox round failed: %s", message)
+        self._schedule_outbox(None)
+
+    def _schedule_outbox(self, due_at: int | None) -> None:
+        """The next round: when the next coba lagi entry is due, else after a while."""
+        delay = OUTBOX_IDLE_CHECK_MS
+        if due_at is not None and self.outbox is not None:
+            wait = (due_at - self.outbox.clock()) * 1000
+            delay = int(min(OUTBOX_IDLE_CHECK_MS, max(0.0, wait)))
+        self.outbox_timer.start(delay)
+
+    def _store_changed(self, change: StoreChange) -> None:
+        if change.touches(Part.OUTBOX):
+            self.count_outbox()
+
+    def count_outbox(self) -> None:
+        """Recount the outbox on a worker (one count at a time; another after it if asked)."""
+        if self.outbox is None or not self._running:
+            return
+        if self._count_handle is not None and not self._count_handle.finished:
+            self._count_again = True
+            return
+        self._count_again = False
+        store = self.store
+        self._count_handle = (
+            Op(
+                OpKind.COUNT,
+                self.tr("Menghitung antrean kirim"),
+                lambda _ctx: store.outbox_counts(),
+                quiet=True,
+            )
+            .success(self._outbox_counted)
+            .relevant_while(lambda: self._running)
+            .run(self.runner)
+        )
+
+    def _outbox_counted(self, found: dict[EntryState, int]) -> None:
+        self.outbox_counts = found
+        text = summary_text(found)
+        tooltip = (
+            self.tr(
+                "Pekerjaan yang tersimpan di komputer ini dan belum diterima server. Dikirim "
+                "otomatis saat server tersambung; konflik dan yang ditolak server menunggu "
+                "diperiksa."
+            )
+            if text
+            else ""
+        )
+        self.outbox_changed.emit(text, tooltip)
+        if self._count_again:
+            self.count_outbox()
+        if found.get(EntryState.WAITING) and not self.sending and not self.outbox_timer.isActive():
+            self._schedule_outbox(None)
 
     # -- the status bar's line ---------------------------------------------------------------
 

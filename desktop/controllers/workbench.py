@@ -42,7 +42,8 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.controllers.claims import ClaimReleaser
-from desktop.domain.authority import Actor, actions_for, may_claim
+from desktop.domain.authority import Actor, Decision, actions_for, may_claim
+from desktop.domain.authority import decide as judge
 from desktop.domain.catalogue import Catalogue, DocumentType, Service
 from desktop.domain.formatting import format_datetime, zone_for_region
 from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo, DocumentInfo
@@ -60,6 +61,7 @@ from desktop.services.applications import (
 )
 from desktop.services.auth import UserInfo
 from desktop.services.operations import Op, OpKind, user_message
+from desktop.services.outbox import is_transient
 from desktop.services.tasks import TaskContext, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -149,6 +151,8 @@ class WorkbenchController(QObject):
     decided = Signal(str, str)  # application id, action value
     session_expired = Signal(str)
     notice = Signal(str)
+    kept_offline = Signal(str)
+    """The decision on this application id waits in the outbox (saved on this PC)."""
     """Something the person should read even after the workbench closed (a release that did
     not reach the server, marks kept on this PC)."""
 
@@ -187,6 +191,9 @@ class WorkbenchController(QObject):
         self._lease: dict[str, tuple[str, datetime | None]] = {}  # id -> (number, my lease end)
         self._around: tuple[str | None, str | None] = (None, None)  # of current_id, remembered
         self._pending: PendingDecision | None = None  # kept for a retry after a lost answer
+        self._kept_offline: set[str] = set()
+        """Applications whose decision waits in the outbox: their claim is not given back on
+        leaving (the decision needs it when it is sent; the lease runs out by itself)."""
         self._paused = False
         self._offline_attempt = 0
 
@@ -261,8 +268,15 @@ class WorkbenchController(QObject):
         )
 
     def _release(self, app_id: str) -> None:
-        """Give the claim on `app_id` back, if this session holds it."""
+        """Give the claim on `app_id` back, if this session holds it (not while its decision
+        waits in the outbox: sent after a release, it would come back as a conflict)."""
         if app_id not in self._claims:
+            return
+        if app_id in self._kept_offline:
+            self._claims.discard(app_id)
+            if app_id == self.current_id:
+                self.renew_timer.stop()
+            log.info("claim on %s kept for its decision in the outbox", app_id)
             return
         self._claims.discard(app_id)
         if app_id == self.current_id:
@@ -707,13 +721,35 @@ class WorkbenchController(QObject):
                 seen_status=seen,
             )
         self._pending = decision = pending
+        keepable = self.may_keep_offline(detail, action_value, reason)
+        label = f"{label} {detail.number or app_id[:8]}"
         apps = self.apps
         # Not `relevant_while`: the outcome matters (claim, kept marks) even once left.
         Op(
             OpKind.DECIDE, self.tr("Menyimpan keputusan"), lambda _ctx: apps.decide(decision)
         ).success(lambda r: self._decided(app_id, action_value, r)).failure(
-            lambda exc, message: self._decide_failed(app_id, exc, message, decision)
+            lambda exc, message: self._decide_failed(
+                app_id, exc, message, decision, label if keepable else None
+            )
         ).run(self.runner)
+
+    def may_keep_offline(self, detail: ApplicationDetail, action_value: str, reason: str) -> bool:
+        """Whether this decision may wait on this PC when the server cannot take it now: the
+        person holds the claim (taken before the outage) and the authority allows it, judged as
+        the server will judge it when the outbox sends it."""
+        action = parse_action(action_value)
+        if action is None or detail.status is None or detail.id not in self._claims:
+            return False
+        judged = judge(
+            self.actor,
+            detail.office_code,
+            self._service(detail),
+            detail.status,
+            action,
+            reason=reason or None,
+            holds_claim=True,
+        )
+        return isinstance(judged, Decision)
 
     def _decided(self, app_id: str, action_value: str, result: ActionResult) -> None:
         with contextlib.suppress(RuntimeError):
@@ -749,8 +785,16 @@ class WorkbenchController(QObject):
         return self.tr("Permohonan %1 berhasil %2.").replace("%1", number).replace("%2", word)
 
     def _decide_failed(
-        self, app_id: str, exc: Exception, message: str, decision: PendingDecision
+        self,
+        app_id: str,
+        exc: Exception,
+        message: str,
+        decision: PendingDecision,
+        keep_as: str | None = None,
     ) -> None:
+        if keep_as is not None and is_transient(exc):
+            self._keep_offline(decision, keep_as, message)  # even when already left
+            return
         if self._pending is decision and not retry_keeps_decision(exc):
             self._pending = None  # a refusal: the next try is a new decision
         if app_id != self.current_id:
@@ -767,6 +811,60 @@ class WorkbenchController(QObject):
             ),
             "error",
         )
+
+    def _keep_offline(self, decision: PendingDecision, label: str, why: str) -> None:
+        """The server cannot take the decision now: write it to the outbox (the same
+        transaction id, so one that reached the server before the line dropped is recognised,
+        never doubled), then say so. Shown as saved only once it is on disk."""
+        app_id, apps = decision.app_id, self.apps
+        _number, until = self._lease.get(app_id, (app_id[:8], None))
+
+        def saved(_added: bool) -> None:
+            self._kept_offline.add(app_id)
+            if self._pending is decision:
+                self._pending = None
+            text = self.tr(
+                "Keputusan disimpan di komputer ini dan akan dikirim otomatis saat server "
+                "tersambung."
+            )
+            if until is not None:
+                text += " " + self.tr("Klaim Anda atas permohonan ini berlaku sampai %1.").replace(
+                    "%1", format_datetime(until, self.tz)
+                )
+                if until <= self._clock():
+                    text += " " + self.tr(
+                        "Klaim itu sudah berakhir: bila orang lain mengambilnya, keputusan ini "
+                        "menjadi konflik yang harus diperiksa."
+                    )
+            log.info("decision on %s kept in the outbox (%s)", app_id, why)
+            if app_id != self.current_id:
+                self._tell(f"{label}: {text}")
+                return
+            self.busy_changed.emit(False, "")
+            self.marks_sent.emit()  # the checklist is carried by the outbox entry now
+            self._set_read_only(True)  # decided: nothing more to decide on this version
+            self.message.emit(text, "info")
+            self.kept_offline.emit(app_id)
+
+        def not_saved(_exc: Exception, message: str) -> None:
+            if app_id != self.current_id:
+                self._tell(self.tr("Keputusan %1 belum tersimpan: %2").replace("%1", label)
+                           .replace("%2", message))  # fmt: skip
+                return
+            self.busy_changed.emit(False, "")
+            self.message.emit(
+                self.tr(
+                    "Keputusan belum tersimpan: server tidak tersambung dan komputer ini tidak "
+                    "dapat menyimpannya (%1). Pilihan Anda masih ada; coba lagi."
+                ).replace("%1", message),
+                "error",
+            )
+
+        Op(
+            OpKind.OUTBOX_KEEP,
+            self.tr("Menyimpan keputusan di komputer ini"),
+            lambda _ctx: apps.keep_decision(decision, label=label),
+        ).success(saved).failure(not_saved).run(self.runner)
 
     def reload(self, message: str = "") -> None:
         """Fetch the application again (after a 409) and show `message` over it."""

@@ -25,6 +25,7 @@ class Part(StrEnum):
     DETAIL = "detail"  # the full detail kept for reading an application offline
     MARKS = "marks"  # the person's unsent checklist marks
     SYNC = "sync"  # sync state: last pull, cursor, last error
+    OUTBOX = "outbox"  # work kept on this PC until the server has it (`models.outbox`)
 
 
 caused_by: ContextVar[str | None] = ContextVar("loket_caused_by", default=None)

@@ -78,7 +78,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from desktop.domain.records import ApplicationSummary, ClaimInfo
 from desktop.domain.workflow import TERMINAL_STATES, State
 from desktop.models import changes
+from desktop.models import outbox as outbox_table
 from desktop.models.changes import Part, StoreChange
+from desktop.models.outbox import EntryState, OutboxEntry
 from desktop.settings import private_dir, private_file
 
 log = logging.getLogger(__name__)
@@ -471,6 +473,11 @@ class Store:
         self._listeners_lock = threading.Lock()
         self._closed = False
         self._write_sync(self._migrate)
+        interrupted = self._write_sync(
+            lambda conn: outbox_table.requeue_interrupted(conn, int(time.time()))
+        )
+        if interrupted:
+            log.info("%d outbox entr(y/ies) left mid-send are queued again", interrupted)
         for suffix in ("-wal", "-shm"):  # SQLite copies the file's mode; make sure of it
             side = path.with_name(path.name + suffix)
             if side.exists():
@@ -499,6 +506,8 @@ class Store:
             ):  # never checklist_marks: the person's unsent work
                 conn.exec_driver_sql(stmt)
         metadata.create_all(conn)
+        # The outbox is unsent work, never cache: created when missing, never dropped here.
+        outbox_table.outbox_metadata.create_all(conn)
         for index in applications.indexes:  # an index added since the cache was made
             index.create(conn, checkfirst=True)
         conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -654,7 +663,8 @@ class Store:
         )
 
     def clear(self) -> None:
-        """Forget the cache (queue, details, sync state); unsent checklist marks stay."""
+        """Forget the cache (queue, details, sync state); unsent checklist marks and the
+        outbox stay (they are the person's work, not cache)."""
 
         def wipe(conn: Connection) -> None:
             conn.exec_driver_sql("DELETE FROM applications")
@@ -742,6 +752,23 @@ class Store:
     def delete_marks(conn: Connection, app_id: str) -> None:
         conn.exec_driver_sql("DELETE FROM checklist_marks WHERE id = ?", (app_id,))
         changes.touch(conn.info, Part.MARKS, (app_id,))
+
+    # -- the outbox (`models.outbox`): unsent work, in the same transactions as the cache ----
+
+    add_outbox_entry = staticmethod(outbox_table.add_entry)
+    take_due_entries = staticmethod(outbox_table.take_due)
+    finish_outbox_entry = staticmethod(outbox_table.finish)
+    retry_outbox_now = staticmethod(outbox_table.retry_now)
+    put_back_outbox_entry = staticmethod(outbox_table.put_back)
+
+    def outbox_counts(self) -> dict[EntryState, int]:
+        return self.read(outbox_table.counts)
+
+    def outbox_entries(self, app_id: str | None = None) -> list[OutboxEntry]:
+        return self.read(lambda conn: outbox_table.entries(conn, app_id))
+
+    def outbox_next_due(self) -> int | None:
+        return self.read(outbox_table.next_due_at)
 
     # -- reads: sync state -----------------------------------------------------------------
 

@@ -12,7 +12,8 @@ folder. Folders are 0700 and files 0600 (`desktop.settings.private_dir`/`private
 
 - A user moved to another office starts a fresh cache; the caches of the same user's other
   offices are deleted at sign-in (personal data of an office the user no longer serves must not
-  linger).
+  linger) — except a store that holds unsent outbox entries (`models.outbox.has_unsent`):
+  unsent work is never deleted by the program (DESIGN section 6); it stays until sent.
 - A corrupt cache (power cut) is moved aside as ``*.rusak-<time>`` and rebuilt from the server.
 - Caches of older versions (``<data>/cache/<hash>-<user>@<office>-<hash>.sqlite3``) are moved
   into this layout on first use, with their WAL: they may hold unsent checklist marks.
@@ -35,6 +36,7 @@ from urllib.parse import urlsplit
 import sqlalchemy.exc
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
+from desktop.models.outbox import has_unsent
 from desktop.models.store import Store
 from desktop.settings import private_dir, private_file
 
@@ -119,6 +121,16 @@ def remove_store_files(path: Path) -> None:
     for suffix in ("", *COMPANIONS):
         with contextlib.suppress(FileNotFoundError):
             path.with_name(path.name + suffix).unlink()
+
+
+def remove_unless_unsent(path: Path) -> bool:
+    """Delete the store at `path` (with its companions) unless it holds unsent outbox entries
+    (or cannot be read to tell). True when it was deleted."""
+    if has_unsent(path):
+        log.warning("kept the local store %s: it holds work not yet sent to the server", path.name)
+        return False
+    remove_store_files(path)
+    return True
 
 
 def _move_with_companions(source: Path, target: Path) -> None:
@@ -325,8 +337,8 @@ def prepare_store(
     )
     for stale in stale_stores:
         try:
-            remove_store_files(stale)
-            log.info("removed the local cache of another office (%s)", stale.name)
+            if remove_unless_unsent(stale):
+                log.info("removed the local cache of another office (%s)", stale.name)
         except OSError as exc:
             log.warning("could not remove old local cache %s: %s", stale.name, exc)
     path = store_location(data_path, server_url, username, office_code)

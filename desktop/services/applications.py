@@ -35,6 +35,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import quote
 
+from sqlalchemy import Connection
+
 from desktop.domain.records import (
     ApplicationDetail,
     ApplicationSummary,
@@ -44,6 +46,7 @@ from desktop.domain.records import (
     RecordError,
 )
 from desktop.domain.workflow import Action, Role, parse_action, parse_state
+from desktop.models.outbox import EntryKind
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient, expect_mapping
 from desktop.services.api.errors import (
@@ -130,6 +133,39 @@ class PendingDecision:
             and self.reason == _clean_reason(reason)
             and self.checklist == (tuple(checklist) if checklist is not None else None)
         )
+
+    def payload(self) -> dict[str, Any]:
+        """Everything needed to send it again later, as JSON (the outbox entry's payload)."""
+        return {"v": 1, "app_id": self.app_id, "seen_status": self.seen_status, **self.body()}
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> PendingDecision:
+        """The decision kept in an outbox entry; `ValueError` when it cannot be read."""
+        if not isinstance(payload, dict):
+            raise ValueError("decision payload")
+        try:
+            raw_checklist = payload.get("checklist")
+            checklist = (
+                tuple(ChecklistItem.from_json(c) for c in raw_checklist)
+                if isinstance(raw_checklist, list)
+                else None
+            )
+            version = payload["expected_version"]
+            if not isinstance(version, int):
+                raise ValueError("expected_version")
+            reason, seen = payload.get("reason"), payload.get("seen_status")
+            return cls(
+                app_id=str(payload["app_id"]),
+                action=str(payload["action"]),
+                expected_version=version,
+                reason=reason if isinstance(reason, str) else None,
+                checklist=checklist,
+                transaction_id=str(payload["transaction_id"]),
+                device_time=str(payload["device_time"]),
+                seen_status=seen if isinstance(seen, str) else None,
+            )
+        except (KeyError, RecordError) as exc:
+            raise ValueError(f"decision payload: {exc}") from exc
 
     def body(self) -> dict[str, Any]:
         return {
@@ -529,6 +565,35 @@ class ApplicationService:
         except ValueError:  # json.JSONDecodeError is one
             log.warning("kept checklist marks of %s unreadable; ignored", app_id)
             return None
+
+    # -- the outbox: decisions kept on this PC until the server has them -------------------
+
+    def keep_decision(self, pending: PendingDecision, *, label: str) -> bool:
+        """Write `pending` to the outbox (same transaction id: a decision that reached the
+        server before the line dropped is recognised when it is sent again), and forget the
+        kept checklist marks it carries, in ONE transaction. Waits for the writer (call from
+        a worker); True once it is on disk, False when it was there already."""
+        store = self.store
+        if store is None:
+            raise LoketError("Keputusan tidak dapat disimpan di komputer ini (tanpa penyimpanan).")
+        user_id = self.my_user_id or ""
+        now = int(time.time())
+
+        def write(conn: Connection) -> bool:
+            added = Store.add_outbox_entry(
+                conn,
+                transaction_id=pending.transaction_id,
+                app_id=pending.app_id,
+                kind=EntryKind.DECISION,
+                payload=pending.payload(),
+                label=label,
+                user_id=user_id,
+                now=now,
+            )
+            Store.delete_marks(conn, pending.app_id)  # carried by the entry now
+            return added
+
+        return store.write(write)
 
     def fetch_detail(self, app_id: str) -> ApplicationDetail:
         raw = self.api.get_json(self._path(app_id))

@@ -65,6 +65,8 @@ class OpKind(StrEnum):
     DOCUMENT = "document"
     RENDER = "render"
     COUNT = "count"
+    OUTBOX_KEEP = "outbox_keep"  # a decision written to the outbox (server unreachable)
+    OUTBOX_SEND = "outbox_send"  # the outbox's due entries sent to the server
 
 
 UNEXPECTED_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]

@@ -27,6 +27,7 @@ from desktop.models.store_events import StoreEvents
 from desktop.services.api.client import ApiClient
 from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService, UserInfo
+from desktop.services.outbox import OutboxSender
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
@@ -160,6 +161,8 @@ def build_shell(
         refresh_seconds=settings.refresh_interval_seconds,
         tz=tz,
         paused=lambda: window.locked,
+        outbox=OutboxSender(apps, store),
+        events=events,
     )
     controller = ShellController(
         window, queue_page, workbench, runner, apps, sync_controller, connection

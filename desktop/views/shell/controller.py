@@ -20,7 +20,7 @@ import logging
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.sync import SyncController
@@ -76,6 +76,14 @@ class ShellController(QObject):
         workbench.set_office_names(self._office_name)
 
         sync.state_changed.connect(window.set_sync)
+        # The outbox's counts ("3 menunggu · 1 konflik"), always in the status bar; empty
+        # (and hidden) when nothing waits.
+        self.outbox_label = QLabel("", window)
+        self.outbox_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.outbox_label.setObjectName("outbox_label")
+        self.outbox_label.hide()
+        window.statusBar().insertPermanentWidget(1, self.outbox_label)
+        sync.outbox_changed.connect(self._outbox_changed)
         sync.loading_changed.connect(queue.set_loading)
         sync.pulled.connect(self._pulled)
         sync.session_expired.connect(self.session_expired)
@@ -100,6 +108,11 @@ class ShellController(QObject):
         workbench.closed.connect(self._workbench_closed)
         workbench.session_expired.connect(self.session_expired)
         workbench.notice.connect(lambda text: self._tell(text, status_ms=30000))
+
+    def _outbox_changed(self, text: str, tooltip: str) -> None:
+        self.outbox_label.setText(text)
+        self.outbox_label.setToolTip(tooltip)
+        self.outbox_label.setVisible(bool(text))
 
     # -- pulls: scheduled by SyncController, shown here ----------------------------------------
 

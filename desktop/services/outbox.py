@@ -1,0 +1,232 @@
+"""Sending the outbox (`models.outbox`) to the server: nothing lost, nothing doubled, every
+conflict seen (DESIGN section 6). Qt-free: the sync controller runs `OutboxSender.send_due`
+as an `Op(OpKind.OUTBOX_SEND)` on its own runner lane.
+
+One round (`send_due`):
+
+- takes the due entries, marked *mengirim* in the same transaction (`take_due`): per
+  application only its oldest unfinished one, so an application's entries go one at a time
+  and in order; the next one of that application is taken in the same round once the first
+  is sent;
+- sends each with its own transaction id (the idempotency key end to end): the server
+  answers a replay with its first answer, so an entry whose answer was lost is sent again
+  safely;
+- records the outcome:
+  success -> *terkirim* (the returned detail is written to the store by the service);
+  no usable answer (`ConnectionFailure`, a broken answer, 5xx, 408, 429) -> *coba lagi* after
+  a capped exponential backoff with FULL jitter (AWS's "full jitter": uniform between 0 and
+  the capped exponential), never before the server's ``Retry-After``;
+  409 -> applied when the server's history holds this transaction id (the service checks),
+  otherwise *konflik* with the server's current state kept for a person;
+  any other 4xx -> *ditolak server* with the server's reason: kept, shown, never retried;
+- one entry's refusal never blocks another application: only the later entries of the same
+  application wait behind it.
+
+The clock and the random source are injected, so tests can pin the backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from desktop.models.outbox import EntryKind, EntryState, OutboxEntry
+from desktop.models.store import Store
+from desktop.services.api.errors import (
+    ApiError,
+    BadResponse,
+    ConnectionFailure,
+    LoketError,
+    SessionExpired,
+)
+from desktop.services.applications import ApplicationService, ConflictError, PendingDecision
+from desktop.services.tasks import TaskContext
+
+log = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 5.0
+BACKOFF_CAP_SECONDS = 600.0
+"""Retry after uniform(0, min(cap, base * 2**attempts)) seconds: a city's counters coming back
+together after an outage do not all knock at once, and nobody waits more than 10 minutes."""
+RETRYABLE_STATUS = frozenset({408, 425, 429})
+"""4xx answers that say "later", not "no"."""
+
+
+def retry_after_seconds(exc: BaseException) -> float | None:
+    """The server's ``Retry-After`` for this error, when it said one (seconds).
+
+    Read from the problem's extras (`retry_after`): the API client keeps the body's fields.
+    """
+    if not isinstance(exc, ApiError):
+        return None
+    for key in ("retry_after", "Retry-After"):
+        value = exc.extras.get(key)
+        if isinstance(value, int | float) and value >= 0:
+            return float(value)
+        if isinstance(value, str) and value.strip().isdigit():
+            return float(value.strip())
+    return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """No usable answer, or the server saying "later": keep it and send it again."""
+    if isinstance(exc, ConnectionFailure | BadResponse):
+        return True
+    return isinstance(exc, ApiError) and (exc.status >= 500 or exc.status in RETRYABLE_STATUS)
+
+
+@dataclass
+class RoundReport:
+    """What one round did (for logs, tests and the controller's next timer)."""
+
+    sent: list[str] = field(default_factory=list)  # transaction ids
+    retry: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    session_expired: str = ""
+    next_due_at: int | None = None
+
+
+class OutboxSender:
+    """Sends due outbox entries. Call `send_due` from a worker (one round at a time)."""
+
+    def __init__(
+        self,
+        apps: ApplicationService,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+        base_seconds: float = BACKOFF_BASE_SECONDS,
+        cap_seconds: float = BACKOFF_CAP_SECONDS,
+    ) -> None:
+        self.apps = apps
+        self.store = store
+        self.clock = clock
+        self.rng = rng
+        self.base_seconds = base_seconds
+        self.cap_seconds = cap_seconds
+
+    def backoff(self, attempts: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after the `attempts`-th failed attempt (1 = the first)."""
+        exponential: float = self.base_seconds * 2.0 ** max(0, attempts - 1)
+        delay = self.rng() * min(self.cap_seconds, exponential)
+        if retry_after is not None:
+            delay = max(delay, retry_after)
+        return delay
+
+    def retry_now(self) -> int:
+        """ "Coba sekarang": every coba lagi entry is due at once (returns how many)."""
+        now = int(self.clock())
+        return self.store.write(lambda conn: Store.retry_outbox_now(conn, now))
+
+    def send_due(self, ctx: TaskContext | None = None) -> RoundReport:
+        """Send everything due now, application by application, in order."""
+        report = RoundReport()
+        tried: set[str] = set()
+        while True:
+            due = self._take(int(self.clock()), frozenset(tried))
+            if not due:
+                break
+            for entry in due:
+                tried.add(entry.transaction_id)
+                if ctx is not None and ctx.cancelled:
+                    self._put_back(entry, "Pengiriman dihentikan; dicoba lagi.")
+                    continue
+                if report.session_expired:  # nothing more goes out until signed in again
+                    self._put_back(entry, report.session_expired)
+                    continue
+                self._send(entry, report)
+        report.next_due_at = self.store.outbox_next_due()
+        return report
+
+    def _take(self, now: int, skip: frozenset[str]) -> list[OutboxEntry]:
+        return self.store.write(lambda conn: Store.take_due_entries(conn, now, skip=skip))
+
+    # -- one entry ---------------------------------------------------------------------------
+
+    def _send(self, entry: OutboxEntry, report: RoundReport) -> None:
+        tx = entry.transaction_id
+        try:
+            if entry.kind != EntryKind.DECISION.value:
+                raise ValueError(f"unknown outbox entry kind {entry.kind!r}")
+            pending = PendingDecision.from_payload(entry.payload)
+        except ValueError as exc:
+            log.error("outbox entry %s unreadable: %s", tx, exc)
+            self._finish(entry, EntryState.REFUSED, "Entri tidak dapat dibaca oleh versi ini.")
+            report.refused.append(tx)
+            return
+        try:
+            self.apps.decide(pending)
+        except SessionExpired as exc:
+            report.session_expired = exc.message
+            self._put_back(entry, exc.message)
+            return
+        except ConflictError as exc:
+            current = exc.extras.get("current")
+            log.info("outbox entry %s: conflict (%s)", tx, exc.code)
+            self._finish(entry, EntryState.CONFLICT, exc.message, server_state=current)
+            report.conflicts.append(tx)
+            return
+        except Exception as exc:
+            if is_transient(exc) or not isinstance(exc, LoketError):
+                self._retry_later(entry, exc)
+                report.retry.append(tx)
+                return
+            if isinstance(exc, ApiError) and exc.status == 409:
+                current = exc.extras.get("current")
+                self._finish(entry, EntryState.CONFLICT, exc.message, server_state=current)
+                report.conflicts.append(tx)
+                return
+            log.warning("outbox entry %s refused by the server: %r", tx, exc)
+            self._finish(entry, EntryState.REFUSED, exc.message)
+            report.refused.append(tx)
+            return
+        log.info("outbox entry %s sent (%s)", tx, entry.label or entry.kind)
+        self._finish(entry, EntryState.SENT, "")
+        report.sent.append(tx)
+
+    def _retry_later(self, entry: OutboxEntry, exc: Exception) -> None:
+        attempts = entry.attempts + 1
+        wait = self.backoff(attempts, retry_after_seconds(exc))
+        at = int(self.clock() + wait + 0.999)  # never earlier than asked
+        reason = exc.message if isinstance(exc, LoketError) else "Kesalahan tak terduga (dicatat)."
+        if not isinstance(exc, LoketError):
+            log.error("outbox entry %s failed unexpectedly", entry.transaction_id, exc_info=exc)
+        else:
+            log.info("outbox entry %s: retry in %.0f s (%s)", entry.transaction_id, wait, type(exc))
+        self._finish(entry, EntryState.RETRY, reason, next_attempt_at=at)
+
+    def _put_back(self, entry: OutboxEntry, reason: str) -> None:
+        """Not attempted (the session ended, the round was stopped): waiting again, uncounted."""
+        now = int(self.clock())
+        tx = entry.transaction_id
+
+        self.store.write(lambda conn: Store.put_back_outbox_entry(conn, tx, reason, now=now))
+
+    def _finish(
+        self,
+        entry: OutboxEntry,
+        state: EntryState,
+        reason: str,
+        *,
+        next_attempt_at: int | None = None,
+        server_state: Any = None,
+    ) -> None:
+        now = int(self.clock())
+        tx = entry.transaction_id
+        self.store.write(
+            lambda conn: Store.finish_outbox_entry(
+                conn,
+                tx,
+                state,
+                now=now,
+                reason=reason,
+                next_attempt_at=next_attempt_at,
+                server_state=server_state,
+            )
+        )
