@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.controllers.connection import ConnectionWatch
+from desktop.controllers.connection import ConnectionWatch, ProbeBackoff
 from desktop.controllers.sync import SyncController
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
+from desktop.services.api.errors import ConnectionFailure
 from desktop.services.auth import AuthService
 from desktop.services.secrets import SecretStore
-from desktop.services.sync import Backoff, PullResult, SyncService
+from desktop.services.sync import PullResult, SyncService
 from desktop.services.tasks import TaskRunner
 from tests.desktop.support import MemoryKeyring, TcpProxy
 from tests.gui.shell_helpers import PASSWORD, WAIT
@@ -31,7 +32,7 @@ class Parts:
         self.locked = False
         self.service = SyncService(self.api, store)
         self.connection = ConnectionWatch(
-            self.api, self.service.probe, runner, backoff=Backoff(0.05, 0.2)
+            self.api, self.service.probe, runner, backoff=ProbeBackoff(0.05, 0.2)
         )
         self.sync = SyncController(
             self.service,
@@ -126,5 +127,75 @@ def test_an_outage_is_probed_with_backoff_and_ends_in_a_pull(
         assert online[-1] is True and parts.connection.backoff.attempts == 0
         assert "gagal" not in parts.states[-1]
         parts.stop()
+    finally:
+        proxy.close()
+
+
+# -- probe backoff: capped exponential, full jitter (issue 10, Connectivity) ---------------------
+
+
+def test_probe_backoff_is_full_jitter_under_a_capped_exponential_step() -> None:
+    draws = iter([0.0, 0.5, 0.999, 0.25, 0.5, 0.5, 0.5, 0.5])
+    backoff = ProbeBackoff(1.0, 10.0, rng=lambda: next(draws))
+    delays = [backoff.next_delay() for _ in range(7)]
+    # ceilings 1, 2, 4, 8, 10, 10, 10; each wait is rng() times its ceiling (0 allowed)
+    assert delays == pytest.approx([0.0, 1.0, 3.996, 2.0, 5.0, 5.0, 5.0])
+    assert [backoff.step(n) for n in range(6)] == [1, 2, 4, 8, 10, 10]
+    assert backoff.attempts == 7
+    backoff.reset()
+    assert backoff.attempts == 0 and backoff.next_delay() == pytest.approx(0.5)  # short again
+    with pytest.raises(ValueError):
+        ProbeBackoff(20, 10)
+
+
+def test_the_watch_waits_the_drawn_delays_and_comes_back_when_any_request_gets_through(
+    qtbot: QtBot, live_server: LiveServer, runner: TaskRunner
+) -> None:
+    """The delays the watch schedules are the backoff's draws (random source injected); a
+    request that reaches the server meanwhile ends the outage at the next one-second check,
+    without waiting for the pending probe; "Coba sekarang" probes at once."""
+    proxy = TcpProxy(int(live_server.url.rsplit(":", 1)[1]))
+    try:
+        api = ApiClient(proxy.url, device_id=str(uuid.uuid4()), timeout=3)
+        probes: list[bool] = []
+
+        def probe(ctx: object) -> bool:
+            try:
+                api.request("GET", "/health", auth=False, timeout=3)
+            except ConnectionFailure:
+                probes.append(False)
+                return False
+            probes.append(True)
+            return True
+
+        draws = [0.9, 0.9, 0.9, 0.9, 0.9]
+        backoff = ProbeBackoff(30.0, 60.0, rng=lambda: draws.pop(0) if draws else 0.9)
+        watch = ConnectionWatch(api, probe, runner, backoff=backoff, clock=lambda: 1_000.0)
+        offline: list[tuple[object, str]] = []
+        watch.offline_changed.connect(lambda since, why: offline.append((since, why)))
+        reconnected: list[bool] = []
+        watch.reconnected.connect(lambda: reconnected.append(True))
+        watch.start()
+        proxy.down()
+        with pytest.raises(ConnectionFailure):
+            api.get_json("/health", auth=False)
+        watch.check()
+        assert watch.offline_since is not None and offline[-1][0] == watch.offline_since
+        assert "menolak sambungan" in offline[-1][1]
+        assert watch.last_delay == pytest.approx(27.0)  # 0.9 x the first 30 s step
+        assert watch.probe_timer.isActive() and probes == []
+
+        watch.probe_now()  # "Coba sekarang": at once, then the next drawn wait
+        qtbot.waitUntil(lambda: probes == [False], timeout=WAIT)
+        qtbot.waitUntil(lambda: watch.probe_timer.isActive(), timeout=WAIT)
+        assert watch.last_delay == pytest.approx(54.0)  # 0.9 x 60 (the capped second step)
+
+        proxy.up()
+        api.get_json("/health", auth=False)  # some other request gets through
+        qtbot.waitUntil(lambda: reconnected == [True], timeout=3 * 1000)  # the 1 s check
+        assert offline[-1] == (None, "") and watch.offline_since is None
+        assert not watch.probe_timer.isActive() and backoff.attempts == 0
+        assert probes == [False]  # no probe was needed
+        watch.stop()
     finally:
         proxy.close()
