@@ -1,0 +1,110 @@
+"""Issue 10, the outbox seen by a person: a decision taken with real keys while the server is
+stopped is saved on this PC (said so, counted in the status bar), and once the server runs
+again it is sent without a click: the count goes, the queue row shows the new status, and the
+server has the decision once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.workflow import Action, State
+from tests.desktop.support import MemoryKeyring, Remote
+from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.shell_helpers import (
+    PASSWORD,
+    WAIT,
+    activate,
+    key,
+    open_row,
+    running_app,
+    search,
+    sign_in,
+    tick_all,
+    workbench,
+)
+from tests.gui.test_reconnect import start_again, stop
+from tests.live_server import LiveServer, start_server
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
+
+
+@pytest.fixture
+def restartable_server() -> Iterator[LiveServer]:
+    with start_server(applications=0) as server:
+        yield server
+
+
+def test_decision_while_server_stopped_is_saved_here_then_sent_by_itself(
+    qtbot: QtBot, restartable_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    server = restartable_server
+    tag = "Luring" + uuid.uuid4().hex[:6]
+    operator = Remote(server.api, "operator1", PASSWORD)
+    app_id = operator.create(f"{tag} Sari")["id"]
+    with running_app(server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "verifier1")
+        window, shell, store = loket.window, loket.shell, loket.store
+        assert window is not None and shell is not None and store is not None
+        outbox_label = shell.outbox_label
+        assert outbox_label.text() == "" and not outbox_label.isVisible()  # nothing waits
+        search(qtbot, loket, tag)
+        page = loket.queue_page
+        assert page is not None
+        qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
+        assert open_row(qtbot, loket) == app_id
+        wb = workbench(loket)
+        tick_all(loket)
+
+        stop(server)  # the outage begins after the application was claimed
+        activate(qtbot, loket)  # window shortcuts fire only in the active window
+        wb.setFocus()
+        ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        key(qtbot, Qt.Key.Key_Y, ctrl_shift)  # "Verifikasi"
+        # No documents were uploaded: "verify anyway?" is asked; the person confirms it.
+        qtbot.waitUntil(lambda: wb.confirm_box is not None and wb.confirm_box.isVisible(), timeout=WAIT)  # fmt: skip
+        box = wb.confirm_box
+        assert box is not None
+        yes = next(
+            b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
+        )
+        yes.setFocus()
+        qtbot.keyClick(yes, Qt.Key.Key_Space)
+        try:
+            qtbot.waitUntil(
+                lambda: "Keputusan disimpan di komputer ini" in wb.message_label.text(),
+                timeout=WAIT,
+            )
+        except Exception:
+            print("DEBUG", wb.message_label.text(), wb.confirm_box, store.outbox_entries())
+            raise
+        assert "dikirim otomatis saat server tersambung" in wb.message_label.text()
+        assert "berlaku sampai" in wb.message_label.text()  # until when the claim holds
+        qtbot.waitUntil(lambda: outbox_label.text() == "1 menunggu", timeout=WAIT)
+        assert outbox_label.isVisible()
+        (entry,) = store.outbox_entries(app_id)
+
+        start_again(server)  # no click, no F5: the probe finds it, the pull, then the outbox
+        qtbot.waitUntil(lambda: outbox_label.text() == "", timeout=30_000)
+        assert not outbox_label.isVisible()
+
+        def row_shows_verified() -> bool:
+            model = page.model
+            for row in range(model.rowCount()):
+                if model.id_at(row) == app_id:
+                    texts = [
+                        str(model.index(row, col).data() or "")
+                        for col in range(model.columnCount())
+                    ]
+                    return State.VERIFIED.label in texts
+            return False
+
+        qtbot.waitUntil(row_shows_verified, timeout=WAIT)
+        history = operator.get(app_id)["history"]
+        assert [h.get("transaction_id") for h in history].count(entry.transaction_id) == 1
+        assert [h["action"] for h in history].count(Action.VERIFY.value) == 1
