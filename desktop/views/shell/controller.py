@@ -88,6 +88,8 @@ class ShellController(QObject):
         sync.pulled.connect(self._pulled)
         sync.session_expired.connect(self.session_expired)
         connection.changed.connect(window.set_connection)
+        connection.offline_changed.connect(window.set_offline)  # the "Mode luring" banner
+        window.offline_banner.retry_requested.connect(connection.probe_now)
 
         window.refresh_requested.connect(sync.pull)
         window.search_action.triggered.connect(self._focus_search)

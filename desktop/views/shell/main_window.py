@@ -12,6 +12,11 @@ The status bar's states (connection, last pull, running work, a session kept in 
 the user and "Keluar") are *permanent* widgets: a temporary message never covers them. Messages
 always time out, are elided to the space left, and show in full in a tooltip.
 
+While the server cannot be reached, `OfflineBanner` runs across the top: "Mode luring sejak
+09.12 WIB — …" (the office's zone), the reason behind "Rincian" (and in its tooltip), and
+"Coba sekarang" (`retry_requested`, a probe at once). It takes its height from the pages, never
+from the screen, and goes by itself when the server answers.
+
 Geometry: the window opens maximised, or as it was last closed (`WindowGeometry`, saved in the
 settings by the app), always clamped to the screen's available area (`fit_rect`); its minimum
 size never exceeds that area either, so the status bar is never below the taskbar.
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -38,6 +44,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -46,6 +53,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPlainTextEdit,
     QProgressBar,
+    QPushButton,
     QStackedWidget,
     QStatusBar,
     QStyle,
@@ -53,9 +61,11 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QToolButton,
     QToolTip,
+    QVBoxLayout,
     QWidget,
 )
 
+from desktop.domain.formatting import format_clock, local, zone_for_region, zone_name
 from desktop.services.auth import UserInfo
 from desktop.services.tasks import TaskRunner
 from desktop.views.queue.barcode import BarcodeWedge
@@ -222,6 +232,76 @@ class StatusBar(QStatusBar):
         return super().event(event)
 
 
+class OfflineBanner(QFrame):
+    """The unmistakable line while the server cannot be reached (hidden otherwise). The
+    reason is its tooltip, and unfolds under it with "Rincian" (keyboard: a tooltip needs a
+    mouse)."""
+
+    retry_requested = Signal()
+
+    def __init__(self, tz: tzinfo | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._tz = tz
+        self.reason = ""
+        self.setObjectName("offlineBanner")
+        self.setStyleSheet(
+            "#offlineBanner { background: #fff4ce; border-bottom: 2px solid #c19c00; }"
+            "#offlineBanner QLabel { color: #3b2f00; }"
+        )
+        self.text_label = QLabel(self)
+        self.text_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.text_label.setWordWrap(True)
+        font = self.text_label.font()
+        font.setBold(True)
+        self.text_label.setFont(font)
+        self.reason_label = QLabel(self)
+        self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.reason_label.setWordWrap(True)
+        self.reason_label.hide()
+        self.details = QToolButton(self)
+        self.details.setText(self.tr("Rincian"))
+        self.details.setCheckable(True)
+        self.details.setAutoRaise(True)
+        self.details.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.details.toggled.connect(self.reason_label.setVisible)
+        self.retry_button = QPushButton(self.tr("Coba sekarang"), self)
+        self.retry_button.setAutoDefault(False)
+        self.retry_button.clicked.connect(self.retry_requested.emit)
+        row = QHBoxLayout()
+        row.setSpacing(12)
+        row.addWidget(self.text_label, 1)
+        row.addWidget(self.details)
+        row.addWidget(self.retry_button)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(12, 6, 12, 6)
+        column.setSpacing(4)
+        column.addLayout(row)
+        column.addWidget(self.reason_label)
+        self.hide()
+
+    def set_offline(self, since: float | None, reason: str = "") -> None:
+        """`since` (epoch seconds) None: the server is back, the banner goes."""
+        if since is None:
+            self.hide()
+            return
+        start = datetime.fromtimestamp(since, UTC)
+        tz = self._tz
+        when = f"{format_clock(start, datetime.now(UTC), tz)} {zone_name(local(start, tz))}"
+        self.text_label.setText(
+            self.tr(
+                "Mode luring sejak %1 — pekerjaan disimpan di komputer ini dan dikirim otomatis"
+            ).replace("%1", when)
+        )
+        self.reason = reason
+        tip = self.tr("Server tidak dapat dihubungi. %1").replace("%1", reason).strip()
+        self.reason_label.setText(tip)
+        for w in (self.text_label, self.details):
+            w.setToolTip(tip)
+        if not self.isVisible():
+            self.details.setChecked(False)  # a new outage starts folded
+        self.show()
+
+
 class MainWindow(QMainWindow):
     refresh_requested = Signal()
     scanned = Signal(str)
@@ -274,11 +354,17 @@ class MainWindow(QMainWindow):
         self.nav.itemClicked.connect(self._nav_clicked)
         self.nav.setCurrentRow(0)
         self._entered_row = None
-        layout = QHBoxLayout(central)
+        self.offline_banner = OfflineBanner(zone_for_region(user.office.code), central)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.nav)
+        body.addWidget(self.stack, 1)
+        layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.nav)
-        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.offline_banner)
+        layout.addLayout(body, 1)
         self.setCentralWidget(central)
 
         self._build_status_bar(user)
@@ -367,6 +453,10 @@ class MainWindow(QMainWindow):
         self.connection_label.setText(text)
         self.connection_label.setStyleSheet(f"QLabel {{ color: {color}; }}")
         self.connection_label.setToolTip(message)
+
+    def set_offline(self, since: float | None, reason: str = "") -> None:
+        """The banner: shown from the first failure (`since`), gone when the server is back."""
+        self.offline_banner.set_offline(since, reason)
 
     def set_sync(self, text: str, tooltip: str = "") -> None:
         self.sync_label.setText(text)

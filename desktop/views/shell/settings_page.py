@@ -76,10 +76,10 @@ class SettingsPage(QWidget):
         form = QFormLayout()
         form.addRow(self.tr("Server"), self.server_label)
         form.addRow(self.tr("Sertifikat CA"), self.ca_label)
-        form.addRow(self.tr("Proxy"), self.proxy_edit)
         form.addRow(self.tr("Kunci layar setelah tidak aktif"), self.idle_spin)
         form.addRow(self.tr("Perbarui antrean setiap"), self.refresh_spin)
         form.addRow(self.tr("Bahasa (berlaku setelah dibuka ulang)"), self.language_combo)
+        form.addRow(self.tr("Proxy ke server"), self.proxy_edit)
 
         self.status_label = QLabel(self)
         self.status_label.setStyleSheet("QLabel { color: #0e700e; }")
