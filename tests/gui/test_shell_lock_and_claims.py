@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
 from desktop.domain.workflow import Action
+from desktop.models.outbox import summary_text
 from desktop.services.api.errors import ConnectionFailure, FailureKind
 from desktop.services.applications import PendingDecision
 from desktop.services.tasks import TaskRunner
@@ -523,7 +524,12 @@ def test_retry_after_lost_answer_reuses_the_transaction_id(
         loket.apps.decide = decide_once_lost  # type: ignore[method-assign]
         tick_all(loket)
         decide(qtbot, loket, Action.VERIFY)
-        assert "belum tersimpan" in wait_message(qtbot, loket, "error")
-        decide(qtbot, loket, Action.VERIFY)
-        wait_message(qtbot, loket, "success")
+        # No answer: kept in the outbox (issue 10) with the same transaction id, and the
+        # outbox's next round sends it again, which the server answers as the first time.
+        assert "disimpan di komputer ini" in wait_message(qtbot, loket, "info")
+        assert loket.shell is not None and loket.store is not None
+        loket.shell.sync.send_outbox()
+        qtbot.waitUntil(lambda: len(seen) == 2, timeout=WAIT)
+        store = loket.store
+        qtbot.waitUntil(lambda: summary_text(store.outbox_counts()) == "", timeout=WAIT)
         assert len(seen) == 2 and seen[0] == seen[1]
