@@ -67,7 +67,9 @@ def test_decision_while_server_stopped_is_saved_here_then_sent_by_itself(
         ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
         key(qtbot, Qt.Key.Key_Y, ctrl_shift)  # "Verifikasi"
         # No documents were uploaded: "verify anyway?" is asked; the person confirms it.
-        qtbot.waitUntil(lambda: wb.confirm_box is not None and wb.confirm_box.isVisible(), timeout=WAIT)  # fmt: skip
+        qtbot.waitUntil(
+            lambda: wb.confirm_box is not None and wb.confirm_box.isVisible(), timeout=WAIT
+        )
         box = wb.confirm_box
         assert box is not None
         yes = next(
@@ -81,7 +83,7 @@ def test_decision_while_server_stopped_is_saved_here_then_sent_by_itself(
                 timeout=WAIT,
             )
         except Exception:
-            print("DEBUG", wb.message_label.text(), wb.confirm_box, store.outbox_entries())
+            print("workbench says:", wb.message_label.text(), store.outbox_entries())
             raise
         assert "dikirim otomatis saat server tersambung" in wb.message_label.text()
         assert "berlaku sampai" in wb.message_label.text()  # until when the claim holds
