@@ -86,7 +86,7 @@ def _pump(a: socket.socket, b: socket.socket) -> None:
                 if not data:
                     return
                 (b if s is a else a).sendall(data)
-    except OSError:
+    except (OSError, ValueError):  # closed meanwhile (`close()`: fd -1 in select)
         return
     finally:
         for s in socks:
