@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from tests.desktop.support import MemoryKeyring, Remote
@@ -124,3 +124,46 @@ def test_idle_lock_keeps_open_work(
         assert wb.application is not None and wb.application.id == app["id"]
         assert wb.checklist.judgements() == ticks
         qtbot.waitUntil(wb.holds_claim, timeout=WAIT)  # the claim is renewed after unlock
+
+
+@pytest.mark.parametrize("where", ["table", "note"])
+def test_unlock_gives_the_focus_back_where_it_was(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring, where: str
+) -> None:
+    """Ctrl+L, the password, Enter: the keys go on where they went before the lock (the queue
+    row, the note being typed), not to whatever Qt finds next (it picked a status tab, seen in
+    a walkthrough under Xvfb)."""
+    tag = "Fokus" + uuid.uuid4().hex[:6]
+    app = Remote(live_server.api, "operator1", PASSWORD).create(f"{tag} Lina")
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "verifier1")
+        window, page = loket.window, loket.queue_page
+        assert window is not None and page is not None
+        activate(qtbot, loket)
+        search(qtbot, loket, tag.lower())
+        if where == "table":
+            page.table.setFocus()
+            page.table.selectRow(0)
+            before = page.table
+        else:
+            assert open_row(qtbot, loket, 0) == app["id"]
+            note = workbench(loket).findChild(QLineEdit)
+            assert note is not None
+            note.setFocus()
+            qtbot.keyClicks(note, "difoto ulang")
+            before = note
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is before, timeout=WAIT)
+
+        qtbot.keyClick(
+            QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier
+        )
+        overlay = window.overlay
+        qtbot.waitUntil(lambda: overlay.locked, timeout=WAIT)
+        assert QApplication.focusWidget() is overlay.password_edit
+        qtbot.keyClicks(overlay.password_edit, PASSWORD)
+        qtbot.keyClick(overlay.password_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not overlay.locked, timeout=WAIT)
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is before, timeout=WAIT)
+        if where == "note":
+            qtbot.keyClicks(QApplication.focusWidget(), " lagi")
+            assert before.text() == "difoto ulang lagi"  # type: ignore[attr-defined]

@@ -380,6 +380,7 @@ class MainWindow(QMainWindow):
         self.overlay.sign_out_requested.connect(self.sign_out_requested.emit)
         self.overlay.attempts_exhausted.connect(self.sign_out_requested.emit)
         self._parked: list[QDialog] = []  # dialogs hidden while locked, shown again after
+        self._focus_before_lock: QWidget | None = None
         self.idle = IdleWatcher(idle_minutes, self)
         self.idle.idle.connect(lambda: self.lock("local"))
         self.wedge = BarcodeWedge(self)
@@ -591,6 +592,10 @@ class MainWindow(QMainWindow):
                 continue
 
     def lock(self, mode: str = "local", reason: str = "") -> None:
+        if not self.locked:  # where the person was; disabling the pages moves the focus away
+            focus = QApplication.focusWidget()
+            inside = focus is not None and self.isAncestorOf(focus)
+            self._focus_before_lock = focus if inside and focus is not self.overlay else None
         self._park_dialogs()
         self.stack.setEnabled(False)
         self.nav.setEnabled(False)
@@ -611,6 +616,21 @@ class MainWindow(QMainWindow):
             action.setEnabled(True)
         self.idle.restart()
         self._restore_dialogs()
+        self._restore_focus()
+
+    def _restore_focus(self) -> None:
+        """Back where the person was before the lock (the queue row, the note being typed);
+        Qt alone would hand the focus to whatever comes next in the chain (a status tab)."""
+        focus, self._focus_before_lock = self._focus_before_lock, None
+        try:
+            if focus is not None and focus.isVisible() and focus.isEnabled():
+                focus.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+        except RuntimeError:  # deleted while locked (the workbench closed, a page rebuilt)
+            pass
+        page = self.stack.currentWidget()
+        if page is not None:
+            page.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- geometry ------------------------------------------------------------------------------
 
