@@ -83,6 +83,9 @@ def test_banner_while_the_server_is_down_and_gone_when_it_is_back(
         )
         assert window.statusBar().isVisible() and window.statusBar().geometry().bottom() < 768
         assert banner.retry_button.width() >= banner.retry_button.sizeHint().width()
+        state = window.connection_label  # "● Tidak tersambung", never cut to "Tidak tersan"
+        assert "Tidak tersambung" in state.text()
+        qtbot.waitUntil(lambda: state.width() >= state.sizeHint().width(), timeout=WAIT)
         window.grab().save(str(SHOTS / "banner.png"))
         window.resize(1024, 600)  # the smallest window: still one readable banner
         qtbot.waitUntil(lambda: window.width() == 1024, timeout=WAIT)
