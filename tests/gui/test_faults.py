@@ -73,15 +73,20 @@ def test_server_down_mid_session_keeps_open_work(
                 lambda: "Tidak tersambung" in window.connection_label.text(), timeout=WAIT
             )
             decide(qtbot, loket, Action.VERIFY)
-            message = wait_message(qtbot, loket, "error")
-            assert "Keputusan belum tersimpan" in message and "menolak sambungan" in message
+            # Issue 10: the decision is kept on this PC (outbox), not refused with an error.
+            message = wait_message(qtbot, loket, "info")
+            assert "Keputusan disimpan di komputer ini" in message, message
             assert wb.application is not None and wb.application.id == app["id"]
             assert wb.checklist.judgements() == ticks  # nothing the person did is lost
+            assert wb.read_only  # decided: not decided twice
             assert loket.queue_page is not None and loket.queue_page.model.rowCount() >= 1
+            remote = Remote(live_server.api, "verifier2", PASSWORD)
+            assert remote.get(app["id"])["status"] == "submitted"  # not sent yet
 
-            proxy.up()
-            decide(qtbot, loket, Action.VERIFY)
-            assert "berhasil diverifikasi" in wait_message(qtbot, loket, "success")
+            proxy.up()  # sent by itself once the server answers again: once
+            qtbot.waitUntil(lambda: remote.get(app["id"])["status"] == "verified", timeout=30_000)
+            history = remote.get(app["id"])["history"]
+            assert [h["action"] for h in history].count("verify") == 1
             pull_now(qtbot, loket)
             assert "gagal" not in window.sync_label.text()
             qtbot.waitUntil(
