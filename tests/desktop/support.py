@@ -219,10 +219,13 @@ def send(
     ctype: str = "application/json",
     *,
     declared_length: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> None:
     """Answer; `declared_length` larger than the body makes a truncated response."""
     handler.send_response(status)
     handler.send_header("Content-Type", ctype)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
     handler.send_header("Content-Length", str(declared_length or len(body)))
     if declared_length:
         handler.send_header("Connection", "close")

@@ -4,6 +4,7 @@ silent sockets, a self-signed TLS server, and scripted servers that answer garba
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import json
 import os
 import socket
@@ -389,3 +390,17 @@ def test_ca_bundle_adds_to_the_system_trust_store(
         for c in (client_a, client_b, client_c, client_d):
             c.close()
         assert diagnose.probe_server(url_a, ca_bundle=str(cert_b), timeout=3).ok
+
+
+def test_retry_after_header_in_seconds_or_as_a_date() -> None:
+    """RFC 9110 allows both forms; a date in the past means "now"; garbage means "not said"."""
+    from desktop.services.api.client import retry_after_header
+
+    now = 1_790_000_000.0
+    assert retry_after_header("120", now) == 120.0
+    date = email.utils.formatdate(now + 90, usegmt=True)
+    assert retry_after_header(date, now) == pytest.approx(90.0)
+    assert retry_after_header(email.utils.formatdate(now - 60, usegmt=True), now) == 0.0
+    assert retry_after_header("soon", now) is None
+    assert retry_after_header("", now) is None
+    assert retry_after_header(None, now) is None

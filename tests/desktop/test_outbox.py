@@ -237,15 +237,17 @@ def test_503_and_429_wait_for_retry_after_and_a_400_is_refused(store: Store) -> 
     """The reference server never answers a decision with 503, 429 or 400 (it has no rate
     limit on actions, no maintenance mode, and FastAPI turns a bad decision into 422), so these
     three come from a tiny stdlib HTTP stub: the only fake in this file."""
-    answers: list[tuple[int, bytes, str]] = [
-        (503, problem(503, "maintenance", retry_after=120), "120"),
-        (429, problem(429, "rate_limited", retry_after=30), "30"),
-        (400, problem(400, "malformed_json"), ""),
+    # The 503 is a proxy's or a load balancer's (HTML, no problem body): only its Retry-After
+    # header says how long to wait. The 429 says it in the header too.
+    answers: list[tuple[int, bytes, str, str]] = [
+        (503, b"<html><body>503 Service Unavailable</body></html>", "text/html", "120"),
+        (429, problem(429, "rate_limited"), "application/problem+json", "30"),
+        (400, problem(400, "malformed_json"), "application/problem+json", ""),
     ]
 
     def respond(handler: BaseHTTPRequestHandler) -> None:
-        status, body, _after = answers[0]
-        send(handler, status, body, "application/problem+json")
+        status, body, ctype, after = answers[0]
+        send(handler, status, body, ctype, headers={"Retry-After": after} if after else None)
 
     clock = Clock()
     with ScriptedHttpServer() as srv:

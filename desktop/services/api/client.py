@@ -25,6 +25,7 @@ Requests are made from worker threads, never the GUI thread; each thread gets it
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import os
@@ -334,7 +335,38 @@ class TrustStoreAdapter(HTTPAdapter):
 
 
 def problem_from_response(resp: requests.Response) -> ApiError:
-    """Read a problem+json body; anything else becomes a generic error naming the status."""
+    """Read a problem+json body; anything else becomes a generic error naming the status.
+
+    A ``Retry-After`` header (seconds, or an HTTP date) lands in ``extras["retry_after"]`` as
+    seconds, unless the body said it already: a 503 from a proxy or a load balancer has no
+    problem body, and the outbox must still wait as long as it was told."""
+    error = _problem(resp)
+    if "retry_after" not in error.extras:
+        wait = retry_after_header(resp.headers.get("Retry-After"))
+        if wait is not None:
+            error.extras["retry_after"] = wait
+    return error
+
+
+def retry_after_header(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header value (RFC 9110: delay-seconds or an
+    HTTP-date); None when absent or unreadable. A date in the past means "now" (0)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def _problem(resp: requests.Response) -> ApiError:
     body: Any = None
     try:
         body = resp.json()
