@@ -64,7 +64,6 @@ CONFLICT_CODES = frozenset(
 )
 APPLIED_CHECK_CODES = frozenset({"version_conflict", "wrong_state", "claim_required"})
 """409s after which the history may show that our own decision was applied already."""
-_NOT_DECISIONS = frozenset({"create", "claim", "release"})
 
 
 def _utc_now_text() -> str:
@@ -417,49 +416,18 @@ class ActionResult:
     entry: HistoryEntry | None
 
 
-def _applied_entry(
-    history: list[Any], pending: PendingDecision, my_user_id: str | None, device_id: str | None
-) -> int | None:
+def _applied_entry(history: list[Any], pending: PendingDecision) -> int | None:
     """Index of the history entry that is `pending`, applied; None when it is not there.
 
-    The same transaction id (when the server lists it) is proof. Otherwise the decision that took
-    the application from `expected_version` to the next one (version 1 is the creation; every
-    decision adds one) must be this user's, from this device (when recorded), with this action,
-    from the status the person saw and with the same reason: then it is this decision, whose
-    answer was lost, and not someone else's.
+    Every history entry names the transaction that made it (`transaction_id`), so the desktop
+    recognises its own decision in a 409 by that id alone. The guess by position (this user's
+    same action right after the version decided on) is gone: it could take someone else's
+    replayed or identical decision for ours.
     """
     for i, item in enumerate(history):
         if isinstance(item, dict) and item.get("transaction_id") == pending.transaction_id:
             return i
-    if my_user_id is None:
-        return None
-    decisions = [
-        i
-        for i, item in enumerate(history)
-        if isinstance(item, dict)
-        and item.get("action") not in _NOT_DECISIONS
-        and item.get("from_status") is not None
-        and item.get("to_status") is not None
-    ]
-    position = pending.expected_version - 1  # the decision taken on `expected_version`
-    if not 0 <= position < len(decisions):
-        return None
-    index = decisions[position]
-    item = history[index]
-    actor = item.get("actor")
-    if not isinstance(actor, dict) or actor.get("user_id") != my_user_id:
-        return None
-    if item.get("action") != pending.action:
-        return None
-    if pending.seen_status is not None and item.get("from_status") != pending.seen_status:
-        return None
-    recorded_device = item.get("device_id")
-    if device_id and isinstance(recorded_device, str) and recorded_device != device_id:
-        return None
-    reason = item.get("reason")
-    if _clean_reason(reason if isinstance(reason, str) else None) != pending.reason:
-        return None
-    return index
+    return None
 
 
 class ApplicationService:
@@ -718,7 +686,7 @@ class ApplicationService:
         if not isinstance(raw, dict) or not isinstance(raw.get("history"), list):
             return None
         history: list[Any] = raw["history"]
-        index = _applied_entry(history, pending, self.my_user_id, self.api.device_id)
+        index = _applied_entry(history, pending)
         if index is None:
             return None
         try:

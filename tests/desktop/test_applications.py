@@ -186,25 +186,28 @@ def test_retrying_a_decision_reuses_its_transaction(live_server: LiveServer, sto
     assert cached is not None and cached.status is State.VERIFIED
 
 
-def test_own_decision_found_in_the_conflict_is_success(
+def test_a_new_transaction_is_not_taken_for_the_lost_one(
     live_server: LiveServer, store: Store
 ) -> None:
-    """Even with a new transaction id (a caller that did not keep the decision), a 409 whose
-    history shows this user's same action, from this device, right after the version decided
-    on, is the lost answer of this decision: success, not "already verified by you"."""
+    """Recognised by transaction id only (issue 10): a caller that sends the same choice as a
+    NEW transaction after losing the answer gets the conflict, naming the person's own earlier
+    decision — never a guess by position that could take someone else's decision for ours."""
     operator = Remote(live_server.api, "operator1", PASSWORD)
     created = operator.create("Layanan Uji Ulang Dua")
     apps = service_for(live_server, "verifier1", store)
     apps.claim(created["id"])
     detail = apps.fetch_detail(created["id"])
-    lose_action_answers(apps, times=2)
+    sent = lose_action_answers(apps, times=2)
     with pytest.raises(ConnectionFailure):
         apps.act(detail.id, "verify", expected_version=detail.version, seen_status="submitted")
-    result = apps.act(
-        detail.id, "verify", expected_version=detail.version, seen_status="submitted"
-    )  # a new transaction id: version_conflict on the server, recognised as ours
-    assert result.application.status is State.VERIFIED
-    assert result.entry is not None and result.entry.action_raw == "verify"
+    with pytest.raises(ConflictError) as info:
+        apps.act(detail.id, "verify", expected_version=detail.version, seen_status="submitted")
+    assert "verifier1" in info.value.message or "Anda" in info.value.message
+    first = sent[0]["transaction_id"]
+    assert [b["transaction_id"] for b in sent] == [first, first]  # the lost one, replayed once
+    history = operator.get(detail.id)["history"]
+    assert [h.get("transaction_id") for h in history].count(first) == 1  # applied once, by id
+    assert [h["action"] for h in history].count("verify") == 1
 
 
 def test_someone_elses_decision_is_still_a_conflict(live_server: LiveServer, store: Store) -> None:
