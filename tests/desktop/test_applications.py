@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -29,13 +27,6 @@ from tests.desktop.support import MemoryKeyring, Remote
 from tests.live_server import LiveServer
 
 PASSWORD = "loket-demo"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "cache.sqlite3")
-    yield s
-    s.close()
 
 
 def service_for(server: LiveServer, username: str, store: Store) -> ApplicationService:

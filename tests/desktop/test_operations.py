@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,6 @@ from desktop.models.store import Store
 from desktop.services.api.errors import ApiError, ConnectionFailure, FailureKind
 from desktop.services.operations import UNEXPECTED_MESSAGE, Op, OpKind, user_message
 from desktop.services.tasks import Progress, TaskContext, TaskRunner
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.shutdown(5000)
 
 
 def test_success_runs_on_the_gui_thread_with_the_result(runner: TaskRunner, qtbot: QtBot) -> None:

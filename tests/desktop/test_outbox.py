@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.controllers.workbench import WorkbenchController
-from desktop.domain.catalogue import Catalogue, load_catalogue
+from desktop.domain.catalogue import Catalogue
 from desktop.domain.records import ChecklistItem
 from desktop.domain.workflow import Action
 from desktop.models import store as store_module
@@ -37,25 +36,6 @@ from tests.live_server import LiveServer
 
 PASSWORD = "loket-demo"
 WAIT = 20_000
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue("1471")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "cache.sqlite3")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.shutdown()
 
 
 class Clock:

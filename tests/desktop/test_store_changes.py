@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,13 +20,6 @@ from desktop.models.store import Store
 from desktop.models.store_events import StoreEvents
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "cache" / "t.sqlite3")
-    yield s
-    s.close()
 
 
 def raw(n: int, **changes: Any) -> dict[str, Any]:

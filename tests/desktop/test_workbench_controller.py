@@ -4,15 +4,12 @@ real server. No widget is made; what it would show is what its signals say."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.controllers.workbench import Shown, WorkbenchController
-from desktop.domain.catalogue import Catalogue, load_catalogue
+from desktop.domain.catalogue import Catalogue
 from desktop.domain.records import ChecklistItem
 from desktop.domain.workflow import Action, State
 from desktop.models.store import Store
@@ -28,25 +25,6 @@ from tests.live_server import LiveServer
 
 PASSWORD = "loket-demo"
 WAIT = 20_000
-
-
-@pytest.fixture(scope="module")
-def catalogue() -> Catalogue:
-    return load_catalogue("1471")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "cache.sqlite3")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def runner(qtbot: QtBot) -> Iterator[TaskRunner]:
-    r = TaskRunner()
-    yield r
-    r.shutdown()
 
 
 class Seen:
