@@ -26,41 +26,19 @@ import contextlib
 import select
 import socket
 import ssl
-import subprocess
 import threading
 from pathlib import Path
 from types import TracebackType
 from urllib.parse import urlsplit
+
+from tests.desktop.support import self_signed_cert
 
 CHUNK = 65536
 
 
 def make_host_cert(directory: Path, host: str) -> tuple[Path, Path]:
     """A self-signed certificate (its own CA) for DNS name `host`, as PEM files."""
-    cert, key = directory / f"{host}.pem", directory / f"{host}-key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            f"/CN={host}",
-            "-addext",
-            f"subjectAltName=DNS:{host}",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed_cert(directory, host, cn=host, san=f"DNS:{host}")
 
 
 def _listen() -> socket.socket:

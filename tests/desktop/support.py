@@ -17,6 +17,7 @@ import itertools
 import logging
 import random
 import socket
+import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterable
@@ -400,3 +401,17 @@ def summary_json(i: int, *, name: str | None = None, **changes: Any) -> dict[str
     }
     raw.update(changes)
     return raw
+
+
+def self_signed_cert(directory: Path, stem: str, *, cn: str, san: str) -> tuple[Path, Path]:
+    """A self-signed certificate (its own CA) as PEM files `<stem>.pem` and `<stem>-key.pem`;
+    `san` is the subjectAltName, e.g. ``IP:127.0.0.1`` or ``DNS:loket.test``."""
+    cert, key = directory / f"{stem}.pem", directory / f"{stem}-key.pem"
+    args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN={cn}"]
+    args += ["-addext", f"subjectAltName={san}", "-keyout", str(key), "-out", str(cert)]
+    subprocess.run(
+        ["openssl", *args],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key

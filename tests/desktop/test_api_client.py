@@ -19,7 +19,7 @@ import pytest
 from desktop.services.api import diagnose
 from desktop.services.api.client import ApiClient, normalise_server_url
 from desktop.services.api.errors import ApiError, BadResponse, ConnectionFailure, FailureKind
-from tests.desktop.support import ScriptedHttpServer, send
+from tests.desktop.support import ScriptedHttpServer, self_signed_cert, send
 from tests.live_server import LiveServer
 
 
@@ -114,30 +114,7 @@ def test_probe_not_loket_and_wrong_version() -> None:
 
 def make_cert(directory: Path, name: str = "cert") -> tuple[Path, Path]:
     """A self-signed certificate for IP 127.0.0.1 (its own CA), as PEM files."""
-    cert, key = directory / f"{name}.pem", directory / f"{name}-key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            f"/CN=127.0.0.1 {name}",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed_cert(directory, name, cn=f"127.0.0.1 {name}", san="IP:127.0.0.1")
 
 
 @contextlib.contextmanager
