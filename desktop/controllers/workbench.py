@@ -191,7 +191,6 @@ class WorkbenchController(QObject):
         self._lease: dict[str, tuple[str, datetime | None]] = {}  # id -> (number, my lease end)
         self._around: tuple[str | None, str | None] = (None, None)  # of current_id, remembered
         self._pending: PendingDecision | None = None  # kept for a retry after a lost answer
-        self._kept_offline: set[str] = set()
         """Applications whose decision waits in the outbox: their claim is not given back on
         leaving (the decision needs it when it is sent; the lease runs out by itself)."""
         self._paused = False
@@ -268,15 +267,9 @@ class WorkbenchController(QObject):
         )
 
     def _release(self, app_id: str) -> None:
-        """Give the claim on `app_id` back, if this session holds it (not while its decision
-        waits in the outbox: sent after a release, it would come back as a conflict)."""
+        """Give the claim on `app_id` back, if this session holds it (`ApplicationService.release`
+        keeps it while a decision on it waits in the outbox)."""
         if app_id not in self._claims:
-            return
-        if app_id in self._kept_offline:
-            self._claims.discard(app_id)
-            if app_id == self.current_id:
-                self.renew_timer.stop()
-            log.info("claim on %s kept for its decision in the outbox", app_id)
             return
         self._claims.discard(app_id)
         if app_id == self.current_id:
@@ -820,7 +813,6 @@ class WorkbenchController(QObject):
         _number, until = self._lease.get(app_id, (app_id[:8], None))
 
         def saved(_added: bool) -> None:
-            self._kept_offline.add(app_id)
             if self._pending is decision:
                 self._pending = None
             text = self.tr(

@@ -278,6 +278,21 @@ def entries(conn: Connection, app_id: str | None = None) -> list[OutboxEntry]:
     return [_entry(r) for r in rows]
 
 
+TO_SEND = (EntryState.WAITING.value, EntryState.SENDING.value, EntryState.RETRY.value)
+"""States of an entry that will still be sent by itself (konflik and ditolak wait for a person)."""
+
+
+def will_send(conn: Connection, app_id: str) -> bool:
+    """Whether an entry of `app_id` will still be sent by itself: its claim must be kept
+    until then (a decision sent after the claim was given back comes back as a conflict)."""
+    marks = ",".join("?" * len(TO_SEND))
+    found = conn.exec_driver_sql(
+        f"SELECT 1 FROM outbox WHERE app_id = ? AND state IN ({marks}) LIMIT 1",
+        (app_id, *TO_SEND),
+    ).first()
+    return found is not None
+
+
 def next_due_at(conn: Connection) -> int | None:
     """The earliest time a coba lagi entry is due (None: none waits for a time)."""
     value = conn.exec_driver_sql(

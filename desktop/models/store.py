@@ -767,6 +767,9 @@ class Store:
     def outbox_entries(self, app_id: str | None = None) -> list[OutboxEntry]:
         return self.read(lambda conn: outbox_table.entries(conn, app_id))
 
+    def outbox_will_send(self, app_id: str) -> bool:
+        return self.read(lambda conn: outbox_table.will_send(conn, app_id))
+
     def outbox_next_due(self) -> int | None:
         return self.read(outbox_table.next_due_at)
 

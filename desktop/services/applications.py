@@ -602,7 +602,12 @@ class ApplicationService:
             log.exception("could not update local cache")
 
     def release(self, app_id: str, *, timeout: float | None = None) -> None:
-        """Give the claim back; a claim already gone (404/409) is fine."""
+        """Give the claim back; a claim already gone (404/409) is fine. Not while a decision
+        on it waits in the outbox (whoever asks: leaving it, sign-out, exit): sent after the
+        release, it would come back as a conflict; the outbox sends it under this claim."""
+        if self.store is not None and self.store.outbox_will_send(app_id):
+            log.info("claim on %s kept: its decision waits in the outbox", app_id)
+            return
         try:
             self.api.request("DELETE", self._path(app_id, "/claim"), expect="none", timeout=timeout)
         except ApiError as exc:

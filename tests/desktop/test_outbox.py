@@ -171,7 +171,9 @@ def test_someone_else_decided_meanwhile_is_a_visible_conflict(
     apps = service_for(live_server.url, "verifier1", store)
     apps.claim(app_id)
     tx = keep(apps, app_id, "verify")
-    apps.release(app_id)  # the lease ended during the outage; a colleague took it
+    # The lease ended during the outage (given back on the server, not by this PC, which keeps
+    # a claim whose decision waits); a colleague took it.
+    Remote(live_server.api, "verifier1", PASSWORD).release(app_id)
     colleague = Remote(live_server.api, "verifier2", PASSWORD)
     colleague.decide(app_id, "reject", "Berkas tidak lengkap (diputuskan di PC lain)")
     report = OutboxSender(apps, store).send_due()
@@ -363,3 +365,27 @@ def test_stale_office_removal_keeps_a_store_with_unsent_entries(tmp_path: Path) 
     moved.store.close()
     assert old_path.exists()  # unsent work: never deleted by the program
     assert not sent_path.exists()  # everything sent: only cache, removed as before
+
+
+def test_the_claim_is_kept_while_its_decision_waits_then_given_back(
+    live_server: LiveServer, store: Store
+) -> None:
+    """Leaving the application, signing out or quitting all release through
+    `ApplicationService.release`: while a decision on it waits in the outbox the claim stays
+    (sent after a release, the decision would come back as a conflict); once sent, it goes."""
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Luring Klaim " + uuid.uuid4().hex[:6])["id"]
+    apps = service_for(live_server.url, "verifier1", store)
+    apps.claim(app_id)
+    tx = keep(apps, app_id)
+
+    def holder() -> str | None:
+        claim = operator.get(app_id).get("claim") or {}
+        return claim.get("username")
+
+    apps.release(app_id)  # e.g. the person opened the next application
+    assert holder() == "verifier1"
+    assert OutboxSender(apps, store).send_due().sent == [tx]
+    assert operator.get(app_id)["status"] == "verified"
+    apps.release(app_id)
+    assert holder() is None
