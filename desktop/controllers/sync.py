@@ -60,7 +60,6 @@ def local_time(iso: str, tz: tzinfo | None) -> str:
 class SyncController(QObject):
     """Schedules pulls and describes the sync state; the views only show what it says."""
 
-    pull_started = Signal()
     pulled = Signal(object)
     """A pull ended well (the `PullResult`)."""
     pull_failed = Signal(str)
@@ -72,8 +71,6 @@ class SyncController(QObject):
     session_expired = Signal(str)
     outbox_changed = Signal(str, str)
     """(the outbox's counts for the status bar, "" when nothing waits; its tooltip)."""
-    outbox_sent = Signal(object)
-    """A round of sending ended (the `RoundReport`)."""
 
     def __init__(
         self,
@@ -105,6 +102,9 @@ class SyncController(QObject):
         self.pull_timer.setInterval(refresh_seconds * 1000)
         self.pull_timer.timeout.connect(self.pull)
         connection.reconnected.connect(self.pull)
+        # Back after an outage (or "Coba sekarang" found it back): what waits for its next
+        # attempt goes now, not up to ten minutes later.
+        connection.reconnected.connect(self.retry_outbox_now)
         runner.task_started.connect(self._task_changed)
         runner.task_finished.connect(self._task_changed)
         self.outbox = outbox
@@ -112,7 +112,6 @@ class SyncController(QObject):
         self._send_again = False
         self._count_handle: TaskHandle | None = None
         self._count_again = False
-        self.outbox_counts: dict[EntryState, int] = {}
         self.outbox_timer = QTimer(self)
         self.outbox_timer.setSingleShot(True)
         self.outbox_timer.timeout.connect(self.send_outbox)
@@ -167,7 +166,6 @@ class SyncController(QObject):
             .run(self.runner)
         )
         self.show_state()
-        self.pull_started.emit()
 
     def resume(self) -> None:
         """The lock screen was left: no pull ran while locked."""
@@ -238,7 +236,6 @@ class SyncController(QObject):
         )
 
     def _outbox_round_ended(self, report: RoundReport) -> None:
-        self.outbox_sent.emit(report)
         if report.session_expired:
             self.session_expired.emit(report.session_expired)
             return
@@ -287,7 +284,6 @@ class SyncController(QObject):
         )
 
     def _outbox_counted(self, found: dict[EntryState, int]) -> None:
-        self.outbox_counts = found
         text = summary_text(found)
         tooltip = (
             self.tr(

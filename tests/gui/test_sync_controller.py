@@ -4,6 +4,7 @@ to take the server away; the backoff is shortened so the test does not wait 1-10
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,20 +14,25 @@ from pytestqt.qtbot import QtBot
 
 from desktop.controllers.connection import ConnectionWatch, ProbeBackoff
 from desktop.controllers.sync import SyncController
+from desktop.models.outbox import EntryState
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import ConnectionFailure
+from desktop.services.applications import ApplicationService, PendingDecision
 from desktop.services.auth import AuthService
+from desktop.services.outbox import OutboxSender
 from desktop.services.secrets import SecretStore
 from desktop.services.sync import PullResult, SyncService
 from desktop.services.tasks import TaskRunner
-from tests.desktop.support import MemoryKeyring, TcpProxy
+from tests.desktop.support import MemoryKeyring, Remote, TcpProxy
 from tests.gui.shell_helpers import PASSWORD, WAIT
 from tests.live_server import LiveServer
 
 
 class Parts:
-    def __init__(self, url: str, store: Store, runner: TaskRunner) -> None:
+    def __init__(
+        self, url: str, store: Store, runner: TaskRunner, outbox: OutboxSender | None = None
+    ) -> None:
         self.api = ApiClient(url, device_id=str(uuid.uuid4()), timeout=5)
         AuthService(self.api, SecretStore(MemoryKeyring())).sign_in("verifier1", PASSWORD)
         self.locked = False
@@ -41,6 +47,7 @@ class Parts:
             self.connection,
             refresh_seconds=3600,
             paused=lambda: self.locked,
+            outbox=outbox,
         )
         self.states: list[str] = []
         self.loading: list[tuple[bool, str]] = []
@@ -126,6 +133,47 @@ def test_an_outage_is_probed_with_backoff_and_ends_in_a_pull(
         qtbot.waitUntil(lambda: len(parts.pulls) == 2, timeout=WAIT)  # at once, no F5
         assert online[-1] is True and parts.connection.backoff.attempts == 0
         assert "gagal" not in parts.states[-1]
+        parts.stop()
+    finally:
+        proxy.close()
+
+
+def test_back_after_an_outage_what_waits_in_the_outbox_goes_at_once(
+    qtbot: QtBot, live_server: LiveServer, store: Store, runner: TaskRunner
+) -> None:
+    """An entry whose next attempt is ten minutes away is sent as soon as the connection
+    watch says the server is back (`reconnected`), not when its backoff runs out; a pull
+    alone does not make it due."""
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Luring Kembali " + uuid.uuid4().hex[:6])["id"]
+    proxy = TcpProxy(int(live_server.url.rsplit(":", 1)[1]))
+    try:
+        api = ApiClient(proxy.url, device_id=str(uuid.uuid4()), timeout=5)
+        user = AuthService(api, SecretStore(MemoryKeyring())).sign_in("verifier1", PASSWORD)
+        apps = ApplicationService(api, store)
+        apps.my_user_id = user.id
+        apps.claim(app_id)
+        detail = apps.fetch_detail(app_id)
+        pending = PendingDecision.create(
+            app_id, "verify", expected_version=detail.version, seen_status=detail.status_raw
+        )
+        assert apps.keep_decision(pending, label="verify")
+        sender = OutboxSender(apps, store, rng=lambda: 1.0, base_seconds=600)
+        proxy.down()
+        sender.send_due()  # fails: coba lagi, its next attempt ten minutes away
+        proxy.up()
+        (entry,) = store.outbox_entries(app_id)
+        assert entry.state is EntryState.RETRY and entry.next_attempt_at is not None
+        assert entry.next_attempt_at - time.time() > 500
+
+        parts = Parts(live_server.url, store, runner, outbox=sender)
+        parts.start()
+        qtbot.waitUntil(lambda: len(parts.pulls) == 1, timeout=WAIT)
+        qtbot.waitUntil(lambda: not parts.sync.sending, timeout=WAIT)  # the round after it
+        assert store.outbox_entries(app_id)[0].state is EntryState.RETRY  # not due yet
+        parts.connection.reconnected.emit()  # what ConnectionWatch says when it is back
+        qtbot.waitUntil(lambda: operator.get(app_id)["status"] == "verified", timeout=WAIT)
+        assert store.outbox_entries(app_id)[0].state is EntryState.SENT
         parts.stop()
     finally:
         proxy.close()
