@@ -54,11 +54,6 @@ class ClaimReleaser(QObject):
         self._timer.setInterval(RELEASE_RETRY_MS)
         self._timer.timeout.connect(self._retry)
 
-    @property
-    def pending(self) -> dict[str, tuple[str, datetime | None]]:
-        """Releases not yet done on the server: id -> (number shown, end of the lease)."""
-        return dict(self._unreleased)
-
     def release(self, app_id: str, number: str, until: datetime | None) -> None:
         """Give `app_id`'s claim back (`number` and the lease end `until` are for the notice
         should it not reach the server)."""
