@@ -65,11 +65,12 @@ Index("ix_outbox_state", outbox.c.state)
 
 
 class EntryKind(StrEnum):
-    """What an entry carries. Only decisions are written yet; the others are designed for."""
+    """What an entry carries; `services.outbox.OutboxSender` has one sender per kind."""
 
     DECISION = "decision"
-    RELEASE = "release"  # planned: a claim release made offline
-    APPLICATION = "application"  # planned: a new application with its client UUID
+    RELEASE = "release"  # a claim release that could not reach the server
+    APPLICATION = "application"  # a new application with its client UUID
+    DOCUMENT = "document"  # one document upload (local file path, doc id, sha256, media type)
 
 
 class EntryState(StrEnum):
@@ -81,6 +82,9 @@ class EntryState(StrEnum):
     RETRY = "coba_lagi"
     CONFLICT = "konflik"
     REFUSED = "ditolak"
+    DISCARDED = "dibuang"
+    """A person discarded it, with a reason (a conflict or refusal resolved by hand): never
+    sent, never due, not unsent work any more, kept for the record."""
 
     @property
     def label(self) -> str:
@@ -94,9 +98,13 @@ _LABELS = {
     EntryState.RETRY: "coba lagi",
     EntryState.CONFLICT: "konflik",
     EntryState.REFUSED: "ditolak server",
+    EntryState.DISCARDED: "dibuang",
 }
-UNSENT = tuple(s.value for s in EntryState if s is not EntryState.SENT)
-"""Every state but terkirim: what the program may never delete."""
+DONE = (EntryState.SENT.value, EntryState.DISCARDED.value)
+"""Finished: sent, or discarded by a person. Neither is due, neither holds up the entries after
+it, neither is counted."""
+UNSENT = tuple(s.value for s in EntryState if s.value not in DONE)
+"""Every state but terkirim and dibuang: what the program may never delete."""
 
 
 @dataclass(frozen=True)
@@ -181,13 +189,12 @@ def take_due(
     it is menunggu, or coba lagi whose time has come. `skip`: transaction ids already tried in
     this round (a zero backoff never loops)."""
     rows = conn.exec_driver_sql(
-        f"SELECT {_COLUMNS} FROM outbox o WHERE o.state != ? AND o.seq = ("
-        "  SELECT MIN(seq) FROM outbox h WHERE h.app_id = o.app_id AND h.state != ?"
+        f"SELECT {_COLUMNS} FROM outbox o WHERE o.state NOT IN (?, ?) AND o.seq = ("
+        "  SELECT MIN(seq) FROM outbox h WHERE h.app_id = o.app_id AND h.state NOT IN (?, ?)"
         ") AND (o.state = ? OR (o.state = ? AND COALESCE(o.next_attempt_at, 0) <= ?)) "
         "ORDER BY o.seq",
-        (EntryState.SENT.value, EntryState.SENT.value, EntryState.WAITING.value,
-         EntryState.RETRY.value, now),
-    ).all()  # fmt: skip
+        (*DONE, *DONE, EntryState.WAITING.value, EntryState.RETRY.value, now),
+    ).all()
     due = [e for e in (_entry(r) for r in rows) if e.transaction_id not in skip]
     for entry in due:
         conn.exec_driver_sql(
@@ -259,10 +266,9 @@ def retry_now(conn: Connection, now: int) -> int:
 
 
 def counts(conn: Connection) -> dict[EntryState, int]:
-    """Entries per state, terkirim left out (only what is not done is counted)."""
+    """Entries per state, terkirim and dibuang left out (only what is not done is counted)."""
     rows = conn.exec_driver_sql(
-        "SELECT state, COUNT(*) FROM outbox WHERE state != ? GROUP BY state",
-        (EntryState.SENT.value,),
+        "SELECT state, COUNT(*) FROM outbox WHERE state NOT IN (?, ?) GROUP BY state", DONE
     ).all()
     return {EntryState(str(s)): int(n) for s, n in rows}
 
@@ -341,6 +347,7 @@ def summary_text(found: Mapping[EntryState, int]) -> str:
 
 
 __all__ = [
+    "DONE",
     "UNSENT",
     "EntryKind",
     "EntryState",

@@ -608,8 +608,23 @@ class ApplicationService:
         if self.store is not None and self.store.outbox_will_send(app_id):
             log.info("claim on %s kept: its decision waits in the outbox", app_id)
             return
+        self.release_now(app_id, timeout=timeout)
+
+    def release_now(
+        self, app_id: str, *, transaction_id: str | None = None, timeout: float | None = None
+    ) -> None:
+        """The release itself (the outbox's RELEASE sender), `transaction_id` as its
+        Idempotency-Key: a replay never releases a claim taken since. Gone already (404/409,
+        someone else holds it now) is done."""
+        headers = {"Idempotency-Key": transaction_id} if transaction_id else None
         try:
-            self.api.request("DELETE", self._path(app_id, "/claim"), expect="none", timeout=timeout)
+            self.api.request(
+                "DELETE",
+                self._path(app_id, "/claim"),
+                expect="none",
+                timeout=timeout,
+                headers=headers,
+            )
         except ApiError as exc:
             if exc.status not in (404, 409):
                 raise

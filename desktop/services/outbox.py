@@ -22,6 +22,13 @@ One round (`send_due`):
 - one entry's refusal never blocks another application: only the later entries of the same
   application wait behind it.
 
+Each entry kind has its sender (`EntrySender`): DECISION and RELEASE are built in; other
+kinds (a new application, a document: the intake service's) come in through
+``OutboxSender(apps, store, senders={...})``. A sender raises the API client's errors exactly
+like `ApplicationService.decide` (`ConflictError`/`ApiError`/`ConnectionFailure`/
+`SessionExpired`/`BadResponse`), and `ValueError` for a payload it cannot read; a kind with no
+sender is refused as unreadable ("Entri tidak dapat dibaca oleh versi ini.").
+
 The clock and the random source are injected, so tests can pin the backoff.
 """
 
@@ -30,7 +37,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +86,14 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, ApiError) and (exc.status >= 500 or exc.status in RETRYABLE_STATUS)
 
 
+EntrySender = Callable[[OutboxEntry], None]
+"""Sends one entry (same transaction id every time). Returns when the server has it; raises
+the API client's errors like `ApplicationService.decide`, `ValueError` for an unreadable
+payload (-> ditolak, never retried)."""
+
+UNREADABLE = "Entri tidak dapat dibaca oleh versi ini."
+
+
 @dataclass
 class RoundReport:
     """What one round did (for logs, tests and the controller's next timer)."""
@@ -99,6 +114,7 @@ class OutboxSender:
         apps: ApplicationService,
         store: Store,
         *,
+        senders: Mapping[str, EntrySender] | None = None,
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         base_seconds: float = BACKOFF_BASE_SECONDS,
@@ -106,6 +122,12 @@ class OutboxSender:
     ) -> None:
         self.apps = apps
         self.store = store
+        self.senders: dict[str, EntrySender] = {
+            EntryKind.DECISION.value: self._send_decision,
+            EntryKind.RELEASE.value: self._send_release,
+            **(senders or {}),
+        }
+        """Entry kind -> its sender: the built-in ones, with `senders` merged over them."""
         self.clock = clock
         self.rng = rng
         self.base_seconds = base_seconds
@@ -151,17 +173,16 @@ class OutboxSender:
 
     def _send(self, entry: OutboxEntry, report: RoundReport) -> None:
         tx = entry.transaction_id
+        sender = self.senders.get(entry.kind)
         try:
-            if entry.kind != EntryKind.DECISION.value:
+            if sender is None:
                 raise ValueError(f"unknown outbox entry kind {entry.kind!r}")
-            pending = PendingDecision.from_payload(entry.payload)
+            sender(entry)
         except ValueError as exc:
             log.error("outbox entry %s unreadable: %s", tx, exc)
-            self._finish(entry, EntryState.REFUSED, "Entri tidak dapat dibaca oleh versi ini.")
+            self._finish(entry, EntryState.REFUSED, UNREADABLE)
             report.refused.append(tx)
             return
-        try:
-            self.apps.decide(pending)
         except SessionExpired as exc:
             report.session_expired = exc.message
             self._put_back(entry, exc.message)
@@ -189,6 +210,17 @@ class OutboxSender:
         log.info("outbox entry %s sent (%s)", tx, entry.label or entry.kind)
         self._finish(entry, EntryState.SENT, "")
         report.sent.append(tx)
+
+    # -- the built-in senders -------------------------------------------------------------------
+
+    def _send_decision(self, entry: OutboxEntry) -> None:
+        self.apps.decide(PendingDecision.from_payload(entry.payload))
+
+    def _send_release(self, entry: OutboxEntry) -> None:
+        payload = entry.payload
+        if not isinstance(payload, dict) or not isinstance(payload.get("app_id"), str):
+            raise ValueError("release payload")
+        self.apps.release_now(payload["app_id"], transaction_id=entry.transaction_id)
 
     def _retry_later(self, entry: OutboxEntry, exc: Exception) -> None:
         attempts = entry.attempts + 1
