@@ -77,7 +77,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.domain.records import ApplicationSummary, ClaimInfo
 from desktop.domain.workflow import TERMINAL_STATES, State
-from desktop.models import changes
+from desktop.models import changes, local_apps
 from desktop.models import outbox as outbox_table
 from desktop.models.changes import Part, StoreChange
 from desktop.models.outbox import EntryState, OutboxEntry
@@ -508,6 +508,7 @@ class Store:
         metadata.create_all(conn)
         # The outbox is unsent work, never cache: created when missing, never dropped here.
         outbox_table.outbox_metadata.create_all(conn)
+        local_apps.local_metadata.create_all(conn)  # intake and letter blocks: not cache
         for index in applications.indexes:  # an index added since the cache was made
             index.create(conn, checkfirst=True)
         conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
