@@ -19,10 +19,10 @@ Why it looks like this:
   (`Store.write`), while readers (the queue model on the GUI thread, counts on workers) read
   concurrently thanks to WAL.
 - Pull is idempotent: an upsert only replaces a row when the incoming ``seq`` is newer.
-- It is a cache of what the server already has: on a schema change it is rebuilt by a full pull.
-  Two side tables: the last full detail fetched per application (`application_details`, read
-  while the server is unreachable), and the person's unsent checklist marks per application
-  (`checklist_marks`), which are not cache and survive a rebuild until the decision is sent.
+- The cache (`CACHE_TABLES`) is what the server already has: on a schema change it is rebuilt
+  by a full pull. The last full detail fetched per application (`application_details`) is
+  cache too. The work tables (outbox, the person's unsent checklist marks, the audit log:
+  `models.work_schema`) are not: migrated in steps, never dropped, never cleared.
 
 One store file per server and user, so a second user on a shared PC never sees the first one's
 scope.
@@ -77,7 +77,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.domain.records import ApplicationSummary, ClaimInfo
 from desktop.domain.workflow import TERMINAL_STATES, State
-from desktop.models import changes, local_apps
+from desktop.models import changes, work_schema
 from desktop.models import outbox as outbox_table
 from desktop.models.changes import Part, StoreChange
 from desktop.models.outbox import EntryState, OutboxEntry
@@ -195,6 +195,11 @@ checklist_marks = Table(
 application (JSON written by `desktop.services.applications`). Not a cache: kept across a
 schema rebuild and `clear`, deleted when the decision is sent, and with the application when a
 finished one leaves the cache after the retention period."""
+
+CACHE_TABLES = ("applications", "applications_raw", "application_details", "sync_state")
+"""What a cache rebuild drops and `Store.clear` empties: only what a pull refills. Never a
+work table (`work_schema.WORK_TABLES`: outbox, checklist marks, audit log)."""
+assert not set(CACHE_TABLES) & set(work_schema.WORK_TABLES)
 
 # -- normalisation -------------------------------------------------------------------------
 
@@ -494,21 +499,16 @@ class Store:
     # -- plumbing --------------------------------------------------------------------------
 
     def _migrate(self, conn: Connection) -> None:
+        """Work tables first (migrated in steps, never dropped: `models.work_schema`), then the
+        cache: rebuilt on a cache schema change (a full pull refills it)."""
+        work_schema.migrate(conn)
         version = conn.exec_driver_sql("PRAGMA user_version").scalar() or 0
         if version != SCHEMA_VERSION:
             if version:
                 log.info("local cache schema %s -> %s: rebuilding", version, SCHEMA_VERSION)
-            for stmt in (
-                "DROP TABLE IF EXISTS applications",
-                "DROP TABLE IF EXISTS applications_raw",
-                "DROP TABLE IF EXISTS application_details",
-                "DROP TABLE IF EXISTS sync_state",
-            ):  # never checklist_marks: the person's unsent work
-                conn.exec_driver_sql(stmt)
+            for table in CACHE_TABLES:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}")
         metadata.create_all(conn)
-        # The outbox is unsent work, never cache: created when missing, never dropped here.
-        outbox_table.outbox_metadata.create_all(conn)
-        local_apps.local_metadata.create_all(conn)  # intake and letter blocks: not cache
         for index in applications.indexes:  # an index added since the cache was made
             index.create(conn, checkfirst=True)
         conn.exec_driver_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -664,14 +664,12 @@ class Store:
         )
 
     def clear(self) -> None:
-        """Forget the cache (queue, details, sync state); unsent checklist marks and the
-        outbox stay (they are the person's work, not cache)."""
+        """Forget the cache (queue, details, sync state); the work tables (outbox, unsent
+        checklist marks, audit log: `work_schema.WORK_TABLES`) stay: the person's work."""
 
         def wipe(conn: Connection) -> None:
-            conn.exec_driver_sql("DELETE FROM applications")
-            conn.exec_driver_sql("DELETE FROM applications_raw")
-            conn.exec_driver_sql("DELETE FROM application_details")
-            conn.exec_driver_sql("DELETE FROM sync_state")
+            for table in CACHE_TABLES:
+                conn.exec_driver_sql(f"DELETE FROM {table}")
             changes.touch(conn.info, Part.QUEUE, everything=True)
 
         self.write(wipe)
