@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
@@ -243,6 +243,17 @@ def _create(
         if existing.create_hash == rhash and in_scope(principal.office.code, existing.office_code):
             return idempotency.json_response(detail_dict(session, existing, now), 200)
         raise idempotency.conflict("Id permohonan")
+    if body.provisional_number is not None:
+        # A provisional number is printed on a receipt: two applications must never share one.
+        holder = session.execute(
+            select(Application.id).where(Application.provisional_number == body.provisional_number)
+        ).first()
+        if holder is not None:
+            raise ProblemError(
+                409,
+                "provisional_number_taken",
+                f"Nomor sementara {body.provisional_number} sudah dipakai permohonan lain.",
+            )
     service = state.catalogue.services.get(body.service_code)
     if service is None:
         raise ProblemError(

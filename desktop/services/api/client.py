@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import IO, Any, Literal, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -494,12 +494,13 @@ class ApiClient:
         json_body: Any = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-        data: bytes | None = None,
+        data: bytes | IO[bytes] | None = None,
         auth: bool = True,
         expect: Expect = "json",
         timeout: float | None = None,
     ) -> Any:
-        """Send one request; returns parsed JSON, ``(bytes, content_type)`` or None."""
+        """Send one request; returns parsed JSON, ``(bytes, content_type)`` or None. `data` may
+        be an open binary file: streamed, never read whole into memory (document uploads)."""
         tokens = self.tokens if auth else None
         token = tokens.access_token() if tokens is not None else None
         resp = self._send(method, path, json_body, params, headers, data, token, timeout)
@@ -510,6 +511,8 @@ class ApiClient:
                     # One refresh attempt; a refused refresh raises SessionExpired itself.
                     fresh = tokens.refresh_access(token)
                     if fresh:
+                        if not isinstance(data, bytes | None):
+                            data.seek(0)  # a streamed body (a file) is sent again whole
                         resp = self._send(
                             method, path, json_body, params, headers, data, fresh, timeout
                         )
@@ -530,14 +533,14 @@ class ApiClient:
         json_body: Any,
         params: Mapping[str, Any] | None,
         headers: Mapping[str, str] | None,
-        data: bytes | None,
+        data: bytes | IO[bytes] | None,
         token: str | None,
         timeout: float | None,
     ) -> requests.Response:
         hdrs: dict[str, str] = dict(headers or {})
         if token:
             hdrs["Authorization"] = f"Bearer {token}"
-        body: bytes | None = data
+        body: bytes | IO[bytes] | None = data
         if json_body is not None:
             body = json.dumps(json_body, ensure_ascii=False).encode("utf-8")
             hdrs["Content-Type"] = "application/json"
