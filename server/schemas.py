@@ -439,6 +439,9 @@ class Reservation(BaseModel):
     start: int
     end: int
     expires_at: datetime
+    pattern: str = Field(description="The office's letter pattern, to format numbers offline")
+    unit: str
+    klasifikasi: str | None = Field(description="The letter type's default klasifikasi")
 
 
 # -- audit ------------------------------------------------------------------------------------

@@ -43,6 +43,10 @@ from desktop.services.tasks import TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
 
+OutboxOutcome = Callable[[EntryState | None, str], None]
+"""(what the round did with the entry, None: not attempted yet (waiting behind another entry,
+put back); the reason kept with it)."""
+
 OUTBOX_LANE = "outbox"
 OUTBOX_IDLE_CHECK_MS = 60_000
 """With nothing due at a known time, the outbox is still looked at this often (an entry
@@ -110,6 +114,8 @@ class SyncController(QObject):
         self.outbox = outbox
         self._send_handle: TaskHandle | None = None
         self._send_again = False
+        self._rounds = 0  # rounds started
+        self._waiters: list[tuple[str, int, OutboxOutcome]] = []  # (tx, from round, done)
         self._count_handle: TaskHandle | None = None
         self._count_again = False
         self.outbox_timer = QTimer(self)
@@ -196,6 +202,26 @@ class SyncController(QObject):
     def sending(self) -> bool:
         return self._send_handle is not None and not self._send_handle.finished
 
+    def send_now(self, transaction_id: str, done: OutboxOutcome) -> None:
+        """A round now for an entry just written (the workbench's decision); `done` gets its
+        outcome from the first round that starts after this call (`None` at once when no
+        round can run: no outbox, or the session is ending)."""
+        if self.outbox is None or not self._running:
+            done(None, "")
+            return
+        self._waiters.append((transaction_id, self._rounds + 1, done))
+        self.send_outbox()
+
+    def _answer_waiters(self, number: int, report: RoundReport | None, why: str = "") -> None:
+        waiting, self._waiters = self._waiters, []
+        for tx, first, done in waiting:
+            if number < first:  # this round may have started before the entry was written
+                self._waiters.append((tx, first, done))
+                continue
+            state = report.outcome(tx) if report is not None else None
+            reason = report.reasons.get(tx, "") if report is not None else ""
+            done(state, reason or why)
+
     def send_outbox(self) -> None:
         """One round of sending what is due (after a running round, when one runs)."""
         if self.outbox is None or not self._running:
@@ -206,6 +232,8 @@ class SyncController(QObject):
         self._send_again = False
         self.outbox_timer.stop()
         outbox = self.outbox
+        self._rounds += 1
+        number = self._rounds
         self._send_handle = (
             Op(
                 OpKind.OUTBOX_SEND,
@@ -214,8 +242,8 @@ class SyncController(QObject):
                 lane=OUTBOX_LANE,
                 quiet=True,
             )
-            .success(self._outbox_round_ended)
-            .failure(self._outbox_round_failed)
+            .success(lambda report: self._outbox_round_ended(report, number))
+            .failure(lambda exc, message: self._outbox_round_failed(exc, message, number))
             .relevant_while(lambda: self._running)
             .run(self.runner)
         )
@@ -235,7 +263,8 @@ class SyncController(QObject):
             self.runner
         )
 
-    def _outbox_round_ended(self, report: RoundReport) -> None:
+    def _outbox_round_ended(self, report: RoundReport, number: int = 0) -> None:
+        self._answer_waiters(number, report, report.session_expired)
         if report.session_expired:
             self.session_expired.emit(report.session_expired)
             return
@@ -246,8 +275,9 @@ class SyncController(QObject):
             return
         self._schedule_outbox(report.next_due_at)
 
-    def _outbox_round_failed(self, _exc: Exception, message: str) -> None:
+    def _outbox_round_failed(self, _exc: Exception, message: str, number: int = 0) -> None:
         log.warning("outbox round failed: %s", message)
+        self._answer_waiters(number, None, message)
         self._schedule_outbox(None)
 
     def _schedule_outbox(self, due_at: int | None) -> None:

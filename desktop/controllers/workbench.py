@@ -48,20 +48,19 @@ from desktop.domain.catalogue import Catalogue, DocumentType, Service
 from desktop.domain.formatting import format_datetime, zone_for_region
 from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo, DocumentInfo
 from desktop.domain.workflow import CLAIM_FREE, Action, available_actions, parse_action
+from desktop.models.outbox import EntryState
 from desktop.services.api.errors import ApiError, ConnectionFailure, SessionExpired
 from desktop.services.applications import (
-    ActionResult,
     ApplicationService,
     ClaimResult,
     ConflictError,
     KeptMarks,
     Origin,
     PendingDecision,
-    retry_keeps_decision,
 )
 from desktop.services.auth import UserInfo
 from desktop.services.operations import Op, OpKind, user_message
-from desktop.services.outbox import is_transient
+from desktop.services.outbox import OutboxSender
 from desktop.services.tasks import TaskContext, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -77,6 +76,42 @@ def server_unreachable(exc: BaseException) -> bool:
     if isinstance(exc, ConnectionFailure):
         return True
     return isinstance(exc, ApiError) and exc.status >= 500
+
+
+Outcome = Callable[[EntryState | None, str], None]
+
+
+class OutboxLink(Protocol):
+    """Who sends the outbox (`controllers.sync.SyncController`): a round now for one entry,
+    and what it did with it (None: not attempted yet)."""
+
+    def send_now(self, transaction_id: str, done: Outcome) -> None: ...
+
+
+class _OwnRounds:
+    """Until the session's sync controller is attached (`attach_outbox`; a controller made
+    alone in a test): a round of the same `OutboxSender` on the runner."""
+
+    def __init__(self, runner: TaskRunner, apps: ApplicationService) -> None:
+        self.runner = runner
+        self.apps = apps
+
+    def send_now(self, transaction_id: str, done: Outcome) -> None:
+        store = self.apps.store
+        if store is None:
+            done(None, "")
+            return
+        sender = OutboxSender(self.apps, store)
+        Op(
+            OpKind.OUTBOX_SEND,
+            "Mengirim keputusan",
+            sender.send_due,
+            quiet=True,
+        ).success(
+            lambda report: done(
+                report.outcome(transaction_id), report.reasons.get(transaction_id, "")
+            )
+        ).failure(lambda _exc, message: done(None, message)).run(self.runner)
 
 
 class Checklist(Protocol):
@@ -196,6 +231,7 @@ class WorkbenchController(QObject):
         self._paused = False
         self._offline_attempt = 0
 
+        self.outbox: OutboxLink = _OwnRounds(runner, apps)
         self.releaser = ClaimReleaser(runner, apps, tz=self.tz, parent=self)
         self.releaser.notice.connect(self._tell)
         self.renew_timer = QTimer(self)
@@ -214,6 +250,10 @@ class WorkbenchController(QObject):
     def attach_checklist(self, checklist: Checklist) -> None:
         """Where unsent marks are read from and restored to (the workbench widget)."""
         self.checklist = checklist
+
+    def attach_outbox(self, outbox: OutboxLink) -> None:
+        """The session's one sender of the outbox (the sync controller's lane)."""
+        self.outbox = outbox
 
     def set_office_names(self, lookup: Callable[[str], str | None]) -> None:
         """Office code -> name (None when unknown), for the header; read at each show."""
@@ -687,7 +727,10 @@ class WorkbenchController(QObject):
     # -- decisions -----------------------------------------------------------------------------
 
     def decide(self, action_value: str, reason: str, checklist: Sequence[ChecklistItem]) -> None:
-        """Send the person's decision on the open application (kept for a retry)."""
+        """The person's decision on the open application: written to the outbox first (with
+        the marks it carries, in one store write), then a round is asked for now; what the
+        outbox did with it is shown (`_outcome`). Nothing is sent by anyone else, so nothing
+        decided is ever only in memory when the session ends."""
         detail = self.detail
         if detail is None:
             return
@@ -713,23 +756,22 @@ class WorkbenchController(QObject):
                 checklist=items,
                 seen_status=seen,
             )
-        self._pending = decision = pending
-        keepable = self.may_keep_offline(detail, action_value, reason)
+        self._pending = decision = pending  # the same transaction id if this write fails
         label = f"{label} {detail.number or app_id[:8]}"
         apps = self.apps
         # Not `relevant_while`: the outcome matters (claim, kept marks) even once left.
         Op(
-            OpKind.DECIDE, self.tr("Menyimpan keputusan"), lambda _ctx: apps.decide(decision)
-        ).success(lambda r: self._decided(app_id, action_value, r)).failure(
-            lambda exc, message: self._decide_failed(
-                app_id, exc, message, decision, label if keepable else None
-            )
+            OpKind.DECIDE,
+            self.tr("Menyimpan keputusan"),
+            lambda _ctx: apps.keep_decision(decision, label=label),
+        ).success(lambda _added: self._queued(decision, action_value, label)).failure(
+            lambda _exc, message: self._not_saved(app_id, label, message)
         ).run(self.runner)
 
     def may_keep_offline(self, detail: ApplicationDetail, action_value: str, reason: str) -> bool:
-        """Whether this decision may wait on this PC when the server cannot take it now: the
-        person holds the claim (taken before the outage) and the authority allows it, judged as
-        the server will judge it when the outbox sends it."""
+        """Whether a decision kept on this PC will be accepted when it is sent: the person
+        holds the claim (taken before the outage) and the authority allows it, judged as the
+        server will judge it."""
         action = parse_action(action_value)
         if action is None or detail.status is None or detail.id not in self._claims:
             return False
@@ -744,13 +786,118 @@ class WorkbenchController(QObject):
         )
         return isinstance(judged, Decision)
 
-    def _decided(self, app_id: str, action_value: str, result: ActionResult) -> None:
-        with contextlib.suppress(RuntimeError):
-            self.apps.forget_marks(app_id)  # sent with the decision
-        self.decided.emit(app_id, action_value)
-        if self._pending is not None and self._pending.app_id == app_id:
+    def _queued(self, decision: PendingDecision, action_value: str, label: str) -> None:
+        """On disk: the marks are carried by the entry; ask for a round now."""
+        if self._pending is decision:
             self._pending = None
-        claim = result.application.claim
+        if decision.app_id == self.current_id:
+            self.marks_sent.emit()
+        self.outbox.send_now(
+            decision.transaction_id,
+            lambda state, why: self._outcome(decision, action_value, label, state, why),
+        )
+
+    def _outcome(
+        self,
+        decision: PendingDecision,
+        action_value: str,
+        label: str,
+        state: EntryState | None,
+        why: str,
+    ) -> None:
+        """What the outbox did with the decision just made."""
+        app_id, tx = decision.app_id, decision.transaction_id
+        if state is EntryState.SENT:
+            apps = self.apps
+            Op(
+                OpKind.RELOAD,
+                self.tr("Memuat hasil keputusan"),
+                lambda _ctx: apps.cached_detail(app_id) or apps.fetch_detail(app_id),
+            ).success(lambda detail: self._decided(app_id, action_value, detail)).failure(
+                lambda _exc, _message: self._decided(app_id, action_value, None)
+            ).run(self.runner)
+            return
+        if state in (EntryState.CONFLICT, EntryState.REFUSED):
+            if app_id != self.current_id:  # left: it waits on the Sinkronisasi page
+                self._tell(
+                    self.tr("Keputusan %1 tidak diterima server (%2): %3")
+                    .replace("%1", label)
+                    .replace("%2", state.label if state else "")
+                    .replace("%3", why)
+                )
+                return
+            self._seen(tx, why)
+            self.busy_changed.emit(False, "")
+            if state is EntryState.CONFLICT:
+                self.reload(why)
+                return
+            self.message.emit(
+                self.tr("Keputusan ditolak server: %1 Pilihan Anda masih ada; coba lagi.").replace(
+                    "%1", why
+                ),
+                "error",
+            )
+            return
+        self._kept(app_id, label, why)
+
+    def _seen(self, transaction_id: str, why: str) -> None:
+        """A konflik or refusal shown to the person where they decided (the workbench reloads
+        and they decide again on fresh data) is done with: dibuang, with the reason."""
+        apps = self.apps
+        reason = self.tr("Ditampilkan kepada petugas saat memutuskan: %1").replace("%1", why)
+        Op(
+            OpKind.OUTBOX_KEEP,
+            self.tr("Mencatat konflik yang sudah dilihat"),
+            lambda _ctx: apps.discard_seen(transaction_id, reason),
+            quiet=True,
+        ).run(self.runner)
+
+    def _kept(self, app_id: str, label: str, why: str) -> None:
+        """Not sent yet (the server cannot be reached, or it said "later"): it waits on this
+        PC and goes by itself."""
+        _number, until = self._lease.get(app_id, (app_id[:8], None))
+        text = self.tr(
+            "Keputusan disimpan di komputer ini dan akan dikirim otomatis saat server tersambung."
+        )
+        if until is not None:
+            text += " " + self.tr("Klaim Anda atas permohonan ini berlaku sampai %1.").replace(
+                "%1", format_datetime(until, self.tz)
+            )
+            if until <= self._clock():
+                text += " " + self.tr(
+                    "Klaim itu sudah berakhir: bila orang lain mengambilnya, keputusan ini "
+                    "menjadi konflik yang harus diperiksa."
+                )
+        log.info("decision on %s kept in the outbox (%s)", app_id, why or "not sent yet")
+        if app_id != self.current_id:
+            self._tell(f"{label}: {text}")
+            return
+        self.busy_changed.emit(False, "")
+        self._set_read_only(True)  # decided: nothing more to decide on this version
+        self.message.emit(text, "info")
+        self.kept_offline.emit(app_id)
+
+    def _not_saved(self, app_id: str, label: str, message: str) -> None:
+        """The store could not take the decision (disk full, locked): nothing was sent either;
+        said plainly, the person's choices stay on screen."""
+        if app_id != self.current_id:
+            self._tell(
+                self.tr("Keputusan %1 belum tersimpan: %2")
+                .replace("%1", label)
+                .replace("%2", message)
+            )
+            return
+        self.busy_changed.emit(False, "")
+        self.message.emit(
+            self.tr(
+                "Keputusan belum tersimpan di komputer ini: %1 Pilihan Anda masih ada; coba lagi."
+            ).replace("%1", message),
+            "error",
+        )
+
+    def _decided(self, app_id: str, action_value: str, detail: ApplicationDetail | None) -> None:
+        self.decided.emit(app_id, action_value)
+        claim = detail.claim if detail is not None else None
         still_mine = claim is not None and claim.user_id == self.user.id
         if app_id != self.current_id:
             if still_mine:
@@ -759,12 +906,13 @@ class WorkbenchController(QObject):
                 self._claims.discard(app_id)
             return
         self.busy_changed.emit(False, "")
-        detail = result.application
-        self._show(detail, read_only=not self.actions_for(detail))
-        self.marks_sent.emit()
-        self._set_held(app_id, still_mine and self.holds_claim())
+        if detail is None:
+            self.reload()
+        else:
+            self._show(detail, read_only=not self.actions_for(detail))
+            self._set_held(app_id, still_mine and self.holds_claim())
         action = parse_action(action_value)
-        number = detail.number or app_id[:8]
+        number = (detail.number if detail is not None else None) or app_id[:8]
         self.message.emit(self._decided_text(action, action_value, number), "success")
 
     def _decided_text(self, action: Action | None, action_value: str, number: str) -> str:
@@ -776,87 +924,6 @@ class WorkbenchController(QObject):
             ).replace("%1", number)
         word = action.done_label if action else action_value
         return self.tr("Permohonan %1 berhasil %2.").replace("%1", number).replace("%2", word)
-
-    def _decide_failed(
-        self,
-        app_id: str,
-        exc: Exception,
-        message: str,
-        decision: PendingDecision,
-        keep_as: str | None = None,
-    ) -> None:
-        if keep_as is not None and is_transient(exc):
-            self._keep_offline(decision, keep_as, message)  # even when already left
-            return
-        if self._pending is decision and not retry_keeps_decision(exc):
-            self._pending = None  # a refusal: the next try is a new decision
-        if app_id != self.current_id:
-            return
-        self.busy_changed.emit(False, "")
-        if isinstance(exc, ConflictError):
-            self.reload(exc.message)
-            return
-        if isinstance(exc, SessionExpired):
-            self.session_expired.emit(exc.message)
-        self.message.emit(
-            self.tr("Keputusan belum tersimpan: %1 Pilihan Anda masih ada; coba lagi.").replace(
-                "%1", message
-            ),
-            "error",
-        )
-
-    def _keep_offline(self, decision: PendingDecision, label: str, why: str) -> None:
-        """The server cannot take the decision now: write it to the outbox (the same
-        transaction id, so one that reached the server before the line dropped is recognised,
-        never doubled), then say so. Shown as saved only once it is on disk."""
-        app_id, apps = decision.app_id, self.apps
-        _number, until = self._lease.get(app_id, (app_id[:8], None))
-
-        def saved(_added: bool) -> None:
-            if self._pending is decision:
-                self._pending = None
-            text = self.tr(
-                "Keputusan disimpan di komputer ini dan akan dikirim otomatis saat server "
-                "tersambung."
-            )
-            if until is not None:
-                text += " " + self.tr("Klaim Anda atas permohonan ini berlaku sampai %1.").replace(
-                    "%1", format_datetime(until, self.tz)
-                )
-                if until <= self._clock():
-                    text += " " + self.tr(
-                        "Klaim itu sudah berakhir: bila orang lain mengambilnya, keputusan ini "
-                        "menjadi konflik yang harus diperiksa."
-                    )
-            log.info("decision on %s kept in the outbox (%s)", app_id, why)
-            if app_id != self.current_id:
-                self._tell(f"{label}: {text}")
-                return
-            self.busy_changed.emit(False, "")
-            self.marks_sent.emit()  # the checklist is carried by the outbox entry now
-            self._set_read_only(True)  # decided: nothing more to decide on this version
-            self.message.emit(text, "info")
-            self.kept_offline.emit(app_id)
-
-        def not_saved(_exc: Exception, message: str) -> None:
-            if app_id != self.current_id:
-                self._tell(self.tr("Keputusan %1 belum tersimpan: %2").replace("%1", label)
-                           .replace("%2", message))  # fmt: skip
-                return
-            self.busy_changed.emit(False, "")
-            self.message.emit(
-                self.tr(
-                    "Keputusan belum tersimpan: server tidak tersambung dan komputer ini tidak "
-                    "dapat menyimpannya (%1). Pilihan Anda masih ada; coba lagi."
-                ).replace("%1", message),
-                "error",
-            )
-
-        Op(
-            OpKind.OUTBOX_KEEP,
-            self.tr("Menyimpan keputusan di komputer ini"),
-            lambda _ctx: apps.keep_decision(decision, label=label),
-        ).success(saved).failure(not_saved).run(self.runner)
 
     def reload(self, message: str = "") -> None:
         """Fetch the application again (after a 409) and show `message` over it."""

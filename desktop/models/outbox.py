@@ -237,6 +237,21 @@ def put_back(conn: Connection, transaction_id: str, reason: str, *, now: int) ->
     changes.touch(conn.info, Part.OUTBOX, (str(row[0]),) if row is not None else ())
 
 
+def discard(conn: Connection, transaction_id: str, reason: str, *, now: int) -> bool:
+    """A konflik or ditolak entry a person has dealt with: *dibuang*, with the reason (kept,
+    never sent). False when it is in another state (sent meanwhile, or still to be sent)."""
+    row = conn.exec_driver_sql(
+        "UPDATE outbox SET state = ?, reason = ?, updated_at = ? WHERE transaction_id = ? "
+        "AND state IN (?, ?) RETURNING app_id",
+        (EntryState.DISCARDED.value, reason, now, transaction_id, EntryState.CONFLICT.value,
+         EntryState.REFUSED.value),
+    ).first()  # fmt: skip
+    if row is None:
+        return False
+    changes.touch(conn.info, Part.OUTBOX, (str(row[0]),))
+    return True
+
+
 def requeue_interrupted(conn: Connection, now: int) -> int:
     """Entries left in *mengirim* (the app was killed or closed mid-send) are *menunggu* again:
     sent once more with the same transaction id, which the server answers as the first time."""
@@ -354,6 +369,7 @@ __all__ = [
     "OutboxEntry",
     "add_entry",
     "counts",
+    "discard",
     "entries",
     "finish",
     "has_unsent",

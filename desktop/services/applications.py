@@ -46,6 +46,7 @@ from desktop.domain.records import (
     RecordError,
 )
 from desktop.domain.workflow import Action, Role, parse_action, parse_state
+from desktop.models import outbox as outbox_table
 from desktop.models.outbox import EntryKind
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient, expect_mapping
@@ -562,6 +563,16 @@ class ApplicationService:
             return added
 
         return store.write(write)
+
+    def discard_seen(self, transaction_id: str, reason: str) -> bool:
+        """A konflik or ditolak entry shown to the person where they decided (they decide
+        again on fresh data): dibuang, with `reason`. Waits for the writer (call from a
+        worker)."""
+        store = self.store
+        if store is None:
+            return False
+        now = int(time.time())
+        return store.write(lambda conn: outbox_table.discard(conn, transaction_id, reason, now=now))
 
     def fetch_detail(self, app_id: str) -> ApplicationDetail:
         raw = self.api.get_json(self._path(app_id))

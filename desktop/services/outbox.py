@@ -104,6 +104,21 @@ class RoundReport:
     refused: list[str] = field(default_factory=list)
     session_expired: str = ""
     next_due_at: int | None = None
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Transaction id -> why it is coba lagi / konflik / ditolak (the words kept with it)."""
+
+    def outcome(self, transaction_id: str) -> EntryState | None:
+        """What this round did with one entry; None when it was not attempted in it (not
+        due, waiting behind another entry of its application, or put back)."""
+        for state, found in (
+            (EntryState.SENT, self.sent),
+            (EntryState.CONFLICT, self.conflicts),
+            (EntryState.REFUSED, self.refused),
+            (EntryState.RETRY, self.retry),
+        ):
+            if transaction_id in found:
+                return state
+        return None
 
 
 class OutboxSender:
@@ -182,6 +197,7 @@ class OutboxSender:
             log.error("outbox entry %s unreadable: %s", tx, exc)
             self._finish(entry, EntryState.REFUSED, UNREADABLE)
             report.refused.append(tx)
+            report.reasons[tx] = UNREADABLE
             return
         except SessionExpired as exc:
             report.session_expired = exc.message
@@ -192,12 +208,14 @@ class OutboxSender:
             log.info("outbox entry %s: conflict (%s)", tx, exc.code)
             self._finish(entry, EntryState.CONFLICT, exc.message, server_state=current)
             report.conflicts.append(tx)
+            report.reasons[tx] = exc.message
             return
         except Exception as exc:
             if is_transient(exc) or not isinstance(exc, LoketError):
-                self._retry_later(entry, exc)
+                report.reasons[tx] = self._retry_later(entry, exc)
                 report.retry.append(tx)
                 return
+            report.reasons[tx] = exc.message
             if isinstance(exc, ApiError) and exc.status == 409:
                 current = exc.extras.get("current")
                 self._finish(entry, EntryState.CONFLICT, exc.message, server_state=current)
@@ -222,7 +240,7 @@ class OutboxSender:
             raise ValueError("release payload")
         self.apps.release_now(payload["app_id"], transaction_id=entry.transaction_id)
 
-    def _retry_later(self, entry: OutboxEntry, exc: Exception) -> None:
+    def _retry_later(self, entry: OutboxEntry, exc: Exception) -> str:
         attempts = entry.attempts + 1
         wait = self.backoff(attempts, retry_after_seconds(exc))
         at = int(self.clock() + wait + 0.999)  # never earlier than asked
@@ -232,6 +250,7 @@ class OutboxSender:
         else:
             log.info("outbox entry %s: retry in %.0f s (%s)", entry.transaction_id, wait, type(exc))
         self._finish(entry, EntryState.RETRY, reason, next_attempt_at=at)
+        return reason
 
     def _put_back(self, entry: OutboxEntry, reason: str) -> None:
         """Not attempted (the session ended, the round was stopped): waiting again, uncounted."""

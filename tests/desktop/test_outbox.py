@@ -108,7 +108,8 @@ def test_decision_while_server_unreachable_is_kept_then_sent_once(
         )
         assert "berlaku sampai" in text  # until when the claim holds
         (entry,) = store.outbox_entries(app_id)
-        assert entry.state is EntryState.WAITING and entry.kind == EntryKind.DECISION.value
+        # Written first, then tried once by the outbox: coba lagi, its next attempt later.
+        assert entry.state is EntryState.RETRY and entry.kind == EntryKind.DECISION.value
         assert entry.payload["expected_version"] == version
         assert operator.get(app_id)["status"] == "submitted"  # nothing reached the server
         # Leaving keeps the claim for the decision (a release first would make it a conflict).
@@ -117,7 +118,9 @@ def test_decision_while_server_unreachable_is_kept_then_sent_once(
         assert (operator.get(app_id).get("claim") or {}).get("username") == "verifier1"
 
         proxy.up()
-        report = OutboxSender(apps, store).send_due()
+        sender = OutboxSender(apps, store)
+        assert sender.retry_now() == 1  # what "Coba sekarang" / back online does
+        report = sender.send_due()
         assert report.sent == [entry.transaction_id]
         assert state_of(store, entry.transaction_id) is EntryState.SENT
         assert tx_count(operator, app_id, entry.transaction_id) == 1
@@ -149,7 +152,9 @@ def test_answer_reset_after_the_server_committed_is_recognised_not_doubled(
         (entry,) = store.outbox_entries(app_id)
         assert tx_count(operator, app_id, entry.transaction_id) == 1  # it did reach the server
         proxy.pass_through()
-        report = OutboxSender(apps, store).send_due()
+        sender = OutboxSender(apps, store)
+        sender.retry_now()
+        report = sender.send_due()
         assert report.sent == [entry.transaction_id] and not report.conflicts
         seen = operator.get(app_id)
         assert seen["version"] == before + 1  # applied once

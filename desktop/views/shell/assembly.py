@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import tzinfo
 
 from PySide6.QtCore import QCoreApplication
 
 from desktop.controllers import workbench as workbench_logic
 from desktop.controllers.connection import ConnectionWatch
+from desktop.controllers.outbox_page import OutboxPageController
 from desktop.controllers.sync import SyncController
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.formatting import zone_for_region
@@ -33,10 +35,11 @@ from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
 from desktop.views.queue.queue_page import QueuePage, default_status_for
 from desktop.views.shell.controller import ShellController
-from desktop.views.shell.main_window import MainWindow
+from desktop.views.shell.main_window import PAGE_QUEUE, PAGE_SYNC, MainWindow
 from desktop.views.shell.placeholder import PlaceholderPage
 from desktop.views.shell.settings_page import SettingsPage
 from desktop.views.shell.workbench_host import WorkbenchBinding, WorkbenchHost
+from desktop.views.sync_page import SyncPage
 
 
 def _tr(text: str) -> str:
@@ -56,15 +59,21 @@ class Shell:
     sync: SyncController
     connection: ConnectionWatch
     events: StoreEvents
+    sync_page: SyncPage | None = None
+    outbox_page: OutboxPageController | None = None
 
     def start(self) -> None:
         """First pull (or a refresh of what is cached), timers, connection probe."""
         self.connection.start()
         self.sync.start()
+        if self.outbox_page is not None:
+            self.outbox_page.start()
 
     def stop(self) -> None:
         """No more pulls, probes, claim renewals or refreshes (the session is ending)."""
         self.sync.stop()
+        if self.outbox_page is not None:
+            self.outbox_page.stop()
         self.connection.stop()
         self.workbench.pause()
         self.events.close()
@@ -121,6 +130,7 @@ def build_shell(
         events=events,
     )
     host = WorkbenchHost(runner=runner)
+    sync_page = SyncPage()
     pages = [
         (_tr("Antrean"), queue_page),
         (_tr("Loket"), host),
@@ -132,6 +142,7 @@ def build_shell(
             ),
         ),
         (_tr("Pengaturan"), SettingsPage(settings, on_settings_saved)),
+        (_tr("Sinkronisasi"), sync_page),  # PAGE_SYNC: after the others, their indexes stay
     ]
     window = MainWindow(
         runner,
@@ -164,8 +175,12 @@ def build_shell(
         outbox=OutboxSender(apps, store),
         events=events,
     )
+    workbench.controller.attach_outbox(sync_controller)  # one sender of the outbox
     controller = ShellController(
         window, queue_page, workbench, runner, apps, sync_controller, connection
+    )
+    outbox_page = _wire_sync_page(
+        window, sync_page, controller, store, runner, user, tz, events, sync_controller
     )
     return Shell(
         window,
@@ -176,4 +191,37 @@ def build_shell(
         sync_controller,
         connection,
         events,
+        sync_page,
+        outbox_page,
     )
+
+
+def _wire_sync_page(
+    window: MainWindow,
+    page: SyncPage,
+    controller: ShellController,
+    store: Store,
+    runner: TaskRunner,
+    user: UserInfo,
+    tz: tzinfo | None,
+    events: StoreEvents,
+    sync: SyncController,
+) -> OutboxPageController:
+    """The Sinkronisasi page: reached from the status bar's counts (click, Enter) and F9;
+    Esc or "Kembali ke antrean" goes back to where the person was in Antrean (the open
+    application, if any); "Ulangi pada versi terbaru" opens the application in the
+    workbench."""
+    logic = OutboxPageController(
+        store, runner, user_id=user.id, tz=tz, events=events, retry_now=sync.retry_outbox_now
+    )
+    page.bind(logic)
+
+    def show() -> None:
+        if not window.locked:
+            window.show_page(PAGE_SYNC)
+
+    window.sync_action.triggered.connect(show)
+    controller.outbox_label.clicked.connect(show)
+    page.back_requested.connect(lambda: window.nav.setCurrentRow(PAGE_QUEUE))
+    logic.redo_ready.connect(controller.open_application)
+    return logic

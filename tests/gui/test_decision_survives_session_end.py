@@ -1,0 +1,105 @@
+"""Issue 10, one send path: a decision is on disk (the outbox) before any request leaves.
+Deciding while the server does not answer (a black hole) and signing out at once used to
+lose it: the decision lived only in the request under way, and the session's end dropped
+its failure. Now the store holds it, and the next session sends it, exactly once."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.workflow import Action
+from tests.desktop.support import MemoryKeyring, Remote
+from tests.faultproxy import FaultProxy
+from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.shell_helpers import (
+    PASSWORD,
+    WAIT,
+    activate,
+    key,
+    open_row,
+    running_app,
+    search,
+    sign_in,
+    tick_all,
+    workbench,
+)
+from tests.live_server import LiveServer
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
+
+
+def entries_on_disk(path: Path, app_id: str) -> list[tuple[str, str, str]]:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute(
+            "SELECT transaction_id, kind, state FROM outbox WHERE app_id = ? ORDER BY seq",
+            (app_id,),
+        ).fetchall()
+    finally:
+        conn.close()
+    return [(str(t), str(k), str(s)) for t, k, s in rows]
+
+
+def test_signing_out_right_after_deciding_loses_nothing_and_the_next_session_sends_it(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    tag = "Pamit" + uuid.uuid4().hex[:6]
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create(f"{tag} Rini")["id"]
+    with (
+        FaultProxy(live_server.url) as proxy,
+        running_app(
+            proxy.url, memory_keyring, refresh_interval_seconds=3600, request_timeout_seconds=3
+        ) as loket,
+    ):
+        sign_in(qtbot, loket, "verifier1")
+        store = loket.store
+        assert store is not None
+        path = store.path
+        search(qtbot, loket, tag)
+        page = loket.queue_page
+        assert page is not None
+        qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
+        assert open_row(qtbot, loket) == app_id
+        wb = workbench(loket)
+        tick_all(loket)
+
+        proxy.black_hole()  # from now on no request is answered
+        before = proxy.accepted
+        activate(qtbot, loket)
+        wb.setFocus()
+        ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        key(qtbot, Qt.Key.Key_Y, ctrl_shift)  # "Verifikasi"
+        qtbot.waitUntil(
+            lambda: wb.confirm_box is not None and wb.confirm_box.isVisible(), timeout=WAIT
+        )
+        box = wb.confirm_box
+        assert box is not None
+        yes = next(
+            b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
+        )
+        yes.setFocus()
+        qtbot.keyClick(yes, Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: proxy.accepted > before, timeout=WAIT)  # on its way, unanswered
+        loket.sign_out()  # at once: the person leaves the counter
+
+        (kept,) = entries_on_disk(path, app_id)
+        tx, kind, state = kept
+        assert kind == "decision" and state in ("menunggu", "mengirim", "coba_lagi")
+        assert operator.get(app_id)["status"] == "submitted"
+
+        proxy.pass_through()
+        sign_in(qtbot, loket, "verifier1")  # a new session on the same store file
+        qtbot.waitUntil(
+            lambda: entries_on_disk(path, app_id) == [(tx, "decision", "terkirim")], timeout=WAIT
+        )
+        history = operator.get(app_id)["history"]
+        assert [h.get("transaction_id") for h in history].count(tx) == 1
+        assert [h["action"] for h in history].count(Action.VERIFY.value) == 1
