@@ -189,7 +189,7 @@ def _reserve(
 ) -> Response:
     now = state.now()
     office = _office(session, principal, body.office_code)
-    _letter_type(state, body.letter_type, office)
+    default_klasifikasi = _letter_type(state, body.letter_type, office)
     year = state.local_date(now).year
     name = counters.letter_counter(office.code, year)  # the same agenda as single numbers
     counters.allocate(session, name, 0)
@@ -220,7 +220,16 @@ def _reserve(
             expires_at=expires,
         )
     )
-    response = {"year": year, "start": start, "end": end, "expires_at": iso(expires)}
+    # What the device needs to print these numbers offline exactly as `/numbers/letter` would.
+    response = {
+        "year": year,
+        "start": start,
+        "end": end,
+        "expires_at": iso(expires),
+        "pattern": office.letter_pattern or DEFAULT_LETTER_PATTERN,
+        "unit": office.unit,
+        "klasifikasi": default_klasifikasi,
+    }
     audit.append(
         session,
         "letter_block",
