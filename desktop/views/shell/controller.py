@@ -20,7 +20,7 @@ import logging
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication
 
 from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.sync import SyncController
@@ -33,6 +33,7 @@ from desktop.views.queue.queue_page import QueuePage
 from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow, remove_scanned_text
 from desktop.views.shell.placeholder import counter_page
 from desktop.views.shell.workbench_host import WorkbenchBinding
+from desktop.views.sync_page.count_button import OutboxCountButton
 from desktop.views.workbench.shortcuts import ShortcutHelpDialog
 
 log = logging.getLogger(__name__)
@@ -77,11 +78,8 @@ class ShellController(QObject):
 
         sync.state_changed.connect(window.set_sync)
         # The outbox's counts ("3 menunggu · 1 konflik"), always in the status bar; empty
-        # (and hidden) when nothing waits.
-        self.outbox_label = QLabel("", window)
-        self.outbox_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.outbox_label.setObjectName("outbox_label")
-        self.outbox_label.hide()
+        # (and hidden) when nothing waits. A click or Enter opens the Sinkronisasi page.
+        self.outbox_label = OutboxCountButton(window)
         window.statusBar().insertPermanentWidget(1, self.outbox_label)
         sync.outbox_changed.connect(self._outbox_changed)
         sync.loading_changed.connect(queue.set_loading)
@@ -112,9 +110,7 @@ class ShellController(QObject):
         workbench.notice.connect(lambda text: self._tell(text, status_ms=30000))
 
     def _outbox_changed(self, text: str, tooltip: str) -> None:
-        self.outbox_label.setText(text)
-        self.outbox_label.setToolTip(tooltip)
-        self.outbox_label.setVisible(bool(text))
+        self.outbox_label.set_counts(text, tooltip)
 
     # -- pulls: scheduled by SyncController, shown here ----------------------------------------
 

@@ -73,7 +73,7 @@ from desktop.views.shell.idle import IdleWatcher
 from desktop.views.shell.lock_overlay import LockOverlay
 from desktop.views.signin.keyring_note import KeyringNote
 
-PAGE_QUEUE, PAGE_COUNTER, PAGE_REPORTS, PAGE_SETTINGS = range(4)
+PAGE_QUEUE, PAGE_COUNTER, PAGE_REPORTS, PAGE_SETTINGS, PAGE_SYNC = range(5)
 
 MINIMUM_SIZE = QSize(1024, 600)
 """The smallest window that still works (never more than the screen's available area)."""
@@ -396,7 +396,10 @@ class MainWindow(QMainWindow):
         self.lock_action = QAction(self.tr("Kunci layar"), self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(lambda: self.lock("local", self.tr("Loket dikunci.")))
-        for action in (self.refresh_action, self.search_action, self.lock_action):
+        # F9: the Sinkronisasi page (Outlook's "send/receive" key); wired by the assembly.
+        self.sync_action = QAction(self.tr("Sinkronisasi"), self)
+        self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F9))
+        for action in (self.refresh_action, self.search_action, self.lock_action, self.sync_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -600,7 +603,7 @@ class MainWindow(QMainWindow):
         self.stack.setEnabled(False)
         self.nav.setEnabled(False)
         self.wedge.enabled = False
-        for action in (self.refresh_action, self.search_action, self.lock_action):
+        for action in (self.refresh_action, self.search_action, self.lock_action, self.sync_action):
             action.setEnabled(False)
         self.overlay.lock(mode, reason)
 
@@ -612,7 +615,7 @@ class MainWindow(QMainWindow):
         self.stack.setEnabled(True)
         self.nav.setEnabled(True)
         self.wedge.enabled = True
-        for action in (self.refresh_action, self.search_action, self.lock_action):
+        for action in (self.refresh_action, self.search_action, self.lock_action, self.sync_action):
             action.setEnabled(True)
         self.idle.restart()
         self._restore_dialogs()

@@ -119,6 +119,7 @@ SHELL_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("refresh", ("F5",), "Perbarui antrean dari server", SCOPE_SHELL),
     Shortcut("find", ("Ctrl+F",), "Cari permohonan (permohonan yang terbuka ditutup)", SCOPE_SHELL),
     Shortcut("lock", ("Ctrl+L",), "Kunci layar", SCOPE_SHELL),
+    Shortcut("sync_page", ("F9",), "Halaman Sinkronisasi (Esc: kembali ke antrean)", SCOPE_SHELL),
     Shortcut(
         "queue_open",
         ("Enter",),
