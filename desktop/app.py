@@ -30,6 +30,7 @@ from desktop.services.logmask import install_log_masking
 from desktop.services.operations import user_message
 from desktop.services.secrets import SecretStore
 from desktop.services.tasks import TaskRunner
+from desktop.services.vault import KdfParams
 from desktop.session import (
     SIGN_OUT_TIMEOUT_SECONDS,
     TEARDOWN_LANE,
@@ -39,6 +40,7 @@ from desktop.session import (
     Session,
     Teardowns,
     abandon_op,
+    offline_sign_in_op,
     reauthenticate_op,
     sign_in_op,
 )
@@ -73,9 +75,13 @@ class LoketApp(QObject):
         keyring_backend: KeyringBackend | None = None,
         data_path: Path | None = None,
         runner: TaskRunner | None = None,
+        kdf_params: KdfParams | None = None,
         parent: QObject | None = None,
     ) -> None:
+        """`kdf_params` None: this PC's calibrated argon2id cost for the store keys and the
+        offline sign-in (measured once per PC); tests pass cheap ones explicitly."""
         super().__init__(parent)
+        self.kdf_params = kdf_params
         install_log_masking()
         self.settings = settings or load_settings()
         self.data_path = data_path or data_dir()
@@ -173,7 +179,11 @@ class LoketApp(QObject):
             self.connection.api.close()
         try:
             self.connection = connection = Connection.open(
-                self.settings, self.secrets, lambda e: self.session_ended.emit(e.message, e.code)
+                self.settings,
+                self.secrets,
+                lambda e: self.session_ended.emit(e.message, e.code),
+                data_path=self.data_path,
+                kdf_params=self.kdf_params,
             )
             connection.api.set_proxy(self.settings.proxy)  # setting, else environment, else Windows
         except ConnectionFailure as exc:  # plain http to another computer, a bad CA bundle
@@ -193,6 +203,7 @@ class LoketApp(QObject):
             notice=notice,
             keyring_problem=self.secrets.problem() or "",
             abandon=abandon_op(auth, self._prepared),
+            offline=offline_sign_in_op(auth, self._prepared),
         )
         self.signin_dialog = dialog
         dialog.signed_in.connect(self._signed_in)
@@ -218,6 +229,8 @@ class LoketApp(QObject):
             self.signin_dialog.deleteLater()
             self.signin_dialog = None
         if self._open_session(user):
+            if self.connection is not None and self.connection.auth.offline:
+                self.show_offline_signin_note()
             self.signed_in.emit(user)
 
     # -- signed in ------------------------------------------------------------------------------
@@ -231,7 +244,9 @@ class LoketApp(QObject):
             session = Session(
                 user=user,
                 connection=connection,
-                prepared=self._prepared.take(connection.api.server_url, user),
+                prepared=self._prepared.take(
+                    connection.api.server_url, user, connection.auth.store_keys
+                ),
                 runner=self.runner,
                 settings=self.settings,
                 on_settings_saved=self._settings_saved,
@@ -252,6 +267,13 @@ class LoketApp(QObject):
         if session.notice:
             self.show_notice(QCoreApplication.translate("StoreLocator", session.notice))
         return True
+
+    def show_offline_signin_note(self) -> None:
+        """Signed in offline: said in the status bar (the offline banner tells the rest)."""
+        if self.window is not None:
+            self.window.show_status_message(
+                self.tr("Masuk luring — pekerjaan dikirim saat server tersambung"), 30000
+            )
 
     def show_notice(self, text: str) -> None:
         """A non-modal note over the window (the person keeps working)."""

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +40,7 @@ from desktop.services.operations import Op, OpKind, user_message
 from desktop.services.secrets import SecretStore
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
+from desktop.services.vault import KdfParams, StoreKeys, Vault
 from desktop.settings import Settings
 from desktop.views.shell.assembly import Shell, build_shell
 from desktop.views.shell.main_window import WindowGeometry
@@ -71,16 +72,21 @@ class Connection:
         settings: Settings,
         secrets: SecretStore,
         on_ended: Callable[[SessionExpired], None],
+        *,
+        data_path: Path | None = None,
+        kdf_params: KdfParams | None = None,
     ) -> Connection:
         """Raises `ConnectionFailure` for an address that may not be used (plain http to
-        another computer) or an unusable CA bundle."""
+        another computer) or an unusable CA bundle. `kdf_params` None: this PC's calibrated
+        argon2id cost (`services.vault.pc_params`); tests pass cheap ones explicitly."""
         api = ApiClient(
             settings.server_url,
             device_id=settings.device_id,
             ca_bundle=settings.ca_bundle_path,
             timeout=settings.request_timeout_seconds,
         )
-        auth = AuthService(api, secrets)
+        vault = Vault(secrets, api.server_url, params=kdf_params, data_path=data_path)
+        auth = AuthService(api, secrets, vault=vault)
         auth.session_listeners.append(on_ended)
         return cls(api, auth)
 
@@ -132,13 +138,27 @@ class Prepared:
 
 
 def prepare(
-    data_path: Path, server_url: str, user: UserInfo, *, remove_stale: bool = True
+    data_path: Path,
+    server_url: str,
+    user: UserInfo,
+    *,
+    remove_stale: bool = True,
+    keys: StoreKeys | None = None,
 ) -> Prepared:
     """Open (checked, migrated, stale offices removed) `user`'s store and load the catalogue.
-    Raises `LoketError` (Indonesian) when no usable store can be made."""
+    With `keys` (unlocked at sign-in) the store is encrypted. Raises `LoketError` (Indonesian)
+    when no usable store can be made, or the key does not open it (`StoreKeyError`)."""
+    office = user.office.code
     try:
         store = prepare_store(
-            data_path, server_url, user.username, user.office.code, remove_stale=remove_stale
+            data_path,
+            server_url,
+            user.username,
+            office,
+            remove_stale=remove_stale,
+            key=keys.for_office(office) if keys is not None else None,
+            key_is_new=keys is not None and keys.is_new(office),
+            other_keys=keys.others(office) if keys is not None else (),
         )
     except StoreUnavailable as exc:
         raise LoketError(exc.message) from exc
@@ -168,7 +188,7 @@ class PreparedSlot:
             moved, self._moved = self._moved, None
         return moved
 
-    def take(self, server_url: str, user: UserInfo) -> Prepared:
+    def take(self, server_url: str, user: UserInfo, keys: StoreKeys | None = None) -> Prepared:
         """What was prepared for this user, or (rarely: it was dropped) prepared now."""
         with self._lock:
             prepared, self._prepared = self._prepared, None
@@ -176,7 +196,7 @@ class PreparedSlot:
             return prepared
         if prepared is not None:
             prepared.close()
-        return prepare(self.data_path, server_url, user)
+        return prepare(self.data_path, server_url, user, keys=keys)
 
 
 def sign_in_op(auth: AuthService, slot: PreparedSlot) -> Callable[[str, str], UserInfo]:
@@ -185,14 +205,33 @@ def sign_in_op(auth: AuthService, slot: PreparedSlot) -> Callable[[str, str], Us
 
     def op(username: str, password: str) -> UserInfo:
         user = auth.sign_in(username, password)
-        try:
-            slot.put(prepare(slot.data_path, auth.api.server_url, user))
-        except Exception as exc:
-            auth.sign_out()  # no session without a place for its data
-            raise SignInError("local_store", user_message(exc)) from exc
+        _prepare_or_sign_out(auth, slot, user)
         return user
 
     return op
+
+
+def offline_sign_in_op(auth: AuthService, slot: PreparedSlot) -> Callable[[str, str], UserInfo]:
+    """The sign-in dialog's "Masuk luring": the password checked against this PC's record
+    (no network), then the session prepared with the unlocked store keys."""
+
+    def op(username: str, password: str) -> UserInfo:
+        user = auth.sign_in_offline(username, password)
+        _prepare_or_sign_out(auth, slot, user)
+        return user
+
+    return op
+
+
+def _prepare_or_sign_out(auth: AuthService, slot: PreparedSlot, user: UserInfo) -> None:
+    try:
+        slot.put(prepare(slot.data_path, auth.api.server_url, user, keys=auth.store_keys))
+    except Exception as exc:
+        if auth.offline:
+            auth.forget_session()  # nothing to revoke on a server we cannot reach
+        else:
+            auth.sign_out()  # no session without a place for its data
+        raise SignInError("local_store", user_message(exc)) from exc
 
 
 def abandon_op(auth: AuthService, slot: PreparedSlot) -> Callable[[], None]:
@@ -219,7 +258,10 @@ def reauthenticate_op(auth: AuthService, slot: PreparedSlot) -> Callable[[str], 
         user = auth.reauthenticate(password)
         if before is not None and user.office.code != before.office.code:
             server = auth.api.server_url
-            slot.put(prepare(slot.data_path, server, user, remove_stale=False), moved=user)
+            prepared = prepare(
+                slot.data_path, server, user, remove_stale=False, keys=auth.store_keys
+            )
+            slot.put(prepared, moved=user)
         return user
 
     return op
@@ -255,10 +297,12 @@ def end_in_background(
     connection: Connection | None = None,
     store: Store | None = None,
     discard_store: bool = False,
+    store_keys: Sequence[bytes] = (),
 ) -> threading.Event:
     """Release the claim, sign out (revoke) and close the client, close the store (and delete
     its files with `discard_store`: the user no longer works for that office), as one op on
-    `TEARDOWN_LANE`. Each step is best effort. The event is set when it is over."""
+    `TEARDOWN_LANE`. Each step is best effort. The event is set when it is over. `store_keys`
+    read an encrypted store to tell whether it holds unsent work (then it is never deleted)."""
     finished = threading.Event()
 
     def work(_ctx: TaskContext) -> None:
@@ -278,7 +322,7 @@ def end_in_background(
                 except Exception as exc:
                     log.info("sign-out not confirmed: %s", type(exc).__name__)
             if store is not None:
-                _close_store(store, discard_store)
+                _close_store(store, discard_store, store_keys)
             if connection is not None:
                 connection.api.close()
         finally:
@@ -291,14 +335,14 @@ def end_in_background(
     return finished
 
 
-def _close_store(store: Store, discard: bool) -> None:
+def _close_store(store: Store, discard: bool, keys: Sequence[bytes] = ()) -> None:
     try:
         store.close()
     except Exception:
         log.exception("local store not closed cleanly")
     if discard:
         try:
-            if remove_unless_unsent(store.path):  # unsent work is never deleted
+            if remove_unless_unsent(store.path, keys):  # unsent work is never deleted
                 log.info("removed the local cache of the previous office (%s)", store.path.name)
         except OSError as exc:  # removed at the next sign-in instead
             log.warning("could not remove old local cache %s: %s", store.path.name, exc)
@@ -424,6 +468,7 @@ class Session:
         window.close()
         window.deleteLater()
         self.events.close()
+        keys = self.auth.store_keys
         self._finished = end_in_background(
             self.runner,
             timeout=timeout,
@@ -432,5 +477,6 @@ class Session:
             connection=self.connection if sign_out else None,
             store=self.store,
             discard_store=discard_store,
+            store_keys=list(keys.keys.values()) if keys is not None else (),
         )
         return self._finished

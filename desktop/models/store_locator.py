@@ -17,6 +17,13 @@ folder. Folders are 0700 and files 0600 (`desktop.settings.private_dir`/`private
 - A corrupt cache (power cut) is moved aside as ``*.rusak-<time>`` and rebuilt from the server.
 - Caches of older versions (``<data>/cache/<hash>-<user>@<office>-<hash>.sqlite3``) are moved
   into this layout on first use, with their WAL: they may hold unsent checklist marks.
+- Encrypted stores (`models.cipher`, the keys from `services.vault`): a plain store is converted
+  on its first keyed open; an encrypted one the user's key (proven right by the vault) does not
+  open fails closed (`StoreKeyError`: file untouched, the sign-in says why). One that only a
+  key the vault no longer has could open (the key was made new at this sign-in: keyring
+  cleared, password changed) is set aside like a corrupt one, kept, and the person is told.
+  Another office's encrypted store is read with that office's key to tell whether it holds
+  unsent work; one no key opens counts as holding some and stays.
 """
 
 from __future__ import annotations
@@ -29,14 +36,17 @@ import re
 import sqlite3
 import time
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy.exc
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from desktop.models.outbox import has_unsent
+from desktop.models import cipher
+from desktop.models.outbox import UNSENT, has_unsent
 from desktop.models.store import Store
 from desktop.settings import private_dir, private_file
 
@@ -45,6 +55,13 @@ log = logging.getLogger(__name__)
 STORE_SUFFIX = ".sqlite3"
 COMPANIONS = ("-wal", "-shm", "-journal")
 """SQLite's files beside a database; they move and go with it."""
+STORE_SET_ASIDE_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
+    "StoreLocator",
+    "Salinan lokal lama di komputer ini tidak dapat dibuka dengan kunci Anda yang sekarang "
+    "(rusak, atau dikunci dengan kunci yang tidak tersedia lagi, misalnya setelah kata sandi "
+    "diganti). Berkas itu disimpan terpisah dan tidak dihapus; data diambil lagi dari server. "
+    "Bila ada pekerjaan yang belum terkirim di dalamnya, hubungi administrator.",
+)
 CACHE_REBUILT_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
     "StoreLocator",
     "Salinan lokal rusak dan dibuat ulang; data diambil lagi dari server. Pekerjaan di server "
@@ -123,13 +140,41 @@ def remove_store_files(path: Path) -> None:
             path.with_name(path.name + suffix).unlink()
 
 
-def remove_unless_unsent(path: Path) -> bool:
+def remove_unless_unsent(path: Path, keys: Sequence[bytes] = ()) -> bool:
     """Delete the store at `path` (with its companions) unless it holds unsent outbox entries
-    (or cannot be read to tell). True when it was deleted."""
-    if has_unsent(path):
+    (or cannot be read to tell: an encrypted one none of `keys` opens). True when deleted."""
+    if _holds_unsent(path, keys):
         log.warning("kept the local store %s: it holds work not yet sent to the server", path.name)
         return False
     remove_store_files(path)
+    return True
+
+
+def _holds_unsent(path: Path, keys: Sequence[bytes]) -> bool:
+    if cipher.is_plain(path) is not False:
+        return has_unsent(path)
+    for key in keys:
+        try:
+            conn = cipher.connect(path, key, timeout=5)
+        except cipher.StoreKeyError:
+            continue
+        except Exception:
+            return True
+        try:
+            found = conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+            ).fetchone()
+            if found is None:
+                return False
+            marks = ",".join("?" * len(UNSENT))
+            row = conn.execute(
+                f"SELECT 1 FROM outbox WHERE state IN ({marks}) LIMIT 1", UNSENT
+            ).fetchone()
+            return row is not None
+        except Exception:
+            return True
+        finally:
+            conn.close()
     return True
 
 
@@ -203,21 +248,25 @@ def migrate_legacy_stores(data_path: Path, server_url: str, username: str) -> li
 # -- opening, checked ------------------------------------------------------------------------
 
 
-def cache_problem(path: Path) -> str | None:
+def cache_problem(path: Path, key: bytes | None = None) -> str | None:
     """Why the SQLite file at `path` is unusable (corrupt, not a database), else None.
 
     "Busy" or "cannot open" are not corruption: they raise `StoreUnavailable` instead, so a
-    cache that is merely in use (a second Loket) is never thrown away.
+    cache that is merely in use (a second Loket) is never thrown away. With `key`, an
+    encrypted file is checked through SQLCipher (a plain one is checked as it is).
     """
     if not path.exists() or path.stat().st_size == 0:
         return None
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=5)
+        if key is not None and cipher.is_plain(path) is False:
+            conn: Any = cipher.connect(path, key, timeout=5, check=False)
+        else:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=5)
         try:
             row = conn.execute("PRAGMA quick_check(1)").fetchone()
         finally:
             conn.close()
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, cipher.dbapi.DatabaseError) as exc:
         code = getattr(exc, "sqlite_errorcode", None)
         primary = code & 0xFF if isinstance(code, int) else None
         if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB) or (
@@ -257,11 +306,15 @@ def move_aside(path: Path) -> Path:
     return target
 
 
-def open_checked_store(path: Path) -> tuple[Store, str]:
-    """Open the cache at `path`; a corrupt one is moved aside and rebuilt.
+def open_checked_store(
+    path: Path, key: bytes | None = None, *, key_is_new: bool = False
+) -> tuple[Store, str]:
+    """Open the cache at `path` (encrypted with `key`, if given); a corrupt one is moved aside
+    and rebuilt.
 
     Returns the store and a notice for the person ("" when nothing happened). Raises
-    `StoreUnavailable` when no usable store can be made at all.
+    `StoreUnavailable` when no usable store can be made at all, `cipher.StoreKeyError` when
+    `key` (not `key_is_new`: the vault proved it is this store's) does not open the file.
     """
     notice = ""
     try:
@@ -272,7 +325,13 @@ def open_checked_store(path: Path) -> tuple[Store, str]:
             f"({exc.strerror or exc.__class__.__name__}). Periksa ruang disk dan izin folder "
             "data Loket."
         ) from exc
-    problem = cache_problem(path)
+    if key is not None and cipher.is_plain(path) is False and not cipher.opens_with(path, key):
+        if not key_is_new:
+            raise cipher.StoreKeyError(path)  # fail closed: the file stays as it is
+        moved = move_aside(path)
+        log.error("local store %s not opened by a new key; kept as %s", path.name, moved.name)
+        notice = STORE_SET_ASIDE_MESSAGE
+    problem = cache_problem(path, key)
     if problem is not None:
         moved = move_aside(path)
         log.error("local cache %s is corrupt (%s); moved to %s", path.name, problem, moved.name)
@@ -280,8 +339,10 @@ def open_checked_store(path: Path) -> tuple[Store, str]:
     for attempt in (1, 2):
         try:
             private_file(path)
-            return Store(path), notice
-        except (sqlite3.DatabaseError, sqlalchemy.exc.DatabaseError) as exc:
+            return Store(path, key=key), notice
+        except cipher.StoreKeyError:
+            raise
+        except (sqlite3.DatabaseError, sqlalchemy.exc.DatabaseError, cipher.dbapi.Error) as exc:
             if attempt == 2:
                 raise StoreUnavailable(
                     f"Salinan lokal di {path.parent} tidak dapat dibuat ({exc.__class__.__name__})."
@@ -324,12 +385,16 @@ def prepare_store(
     office_code: str,
     *,
     remove_stale: bool = True,
+    key: bytes | None = None,
+    key_is_new: bool = False,
+    other_keys: Sequence[bytes] = (),
 ) -> PreparedStore:
     """Bring old-layout caches over, delete this user's caches of other offices, then open (or
     rebuild) this office's. Slow on a big cache (the check): call it on a worker.
 
     `remove_stale` False while the old office's store is still open (it is deleted once closed,
-    by the session's teardown)."""
+    by the session's teardown). `key`: this office's store key (None: plain); `other_keys`:
+    the user's keys of other offices, to read whether their stores hold unsent work."""
     private_dir(data_path)
     migrate_legacy_stores(data_path, server_url, username)
     stale_stores = (
@@ -337,10 +402,10 @@ def prepare_store(
     )
     for stale in stale_stores:
         try:
-            if remove_unless_unsent(stale):
+            if remove_unless_unsent(stale, other_keys):
                 log.info("removed the local cache of another office (%s)", stale.name)
         except OSError as exc:
             log.warning("could not remove old local cache %s: %s", stale.name, exc)
     path = store_location(data_path, server_url, username, office_code)
-    store, notice = open_checked_store(path)
+    store, notice = open_checked_store(path, key, key_is_new=key_is_new)
     return PreparedStore(server_url, username, office_code, store, notice)

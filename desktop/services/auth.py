@@ -14,6 +14,14 @@ When the server ends the session (refresh refused, session revoked because an ad
 changed the password or office, account disabled) `session_ended` forgets the tokens, the keyring
 entry and the unlock hash at once, and tells its listeners (the shell locks with "sign in again");
 every later request raises `SessionExpired` until `reauthenticate` succeeds.
+
+Keys and offline sign-in (`desktop.services.vault`): each online sign-in refreshes the user's
+record (offline verifier + wrapped store keys) and leaves the unlocked store keys in
+`store_keys` for the session's store. `sign_in_offline` checks the password against that record
+while the server cannot be reached; the session then adopts a still-valid refresh token left in
+the keyring (sending resumes by itself once the server answers), or, without one, ends itself
+with `OFFLINE_REAUTH_MESSAGE` the first time the server answers, so the lock asks for the
+password once. An account the server calls disabled loses its offline verifier at once.
 """
 
 from __future__ import annotations
@@ -44,6 +52,12 @@ from desktop.services.api.errors import (
 )
 from desktop.services.logmask import register_secret
 from desktop.services.secrets import SecretStore, StoredSession
+from desktop.services.vault import (
+    NEVER_ONLINE_MESSAGE,
+    OfflineSignInError,
+    StoreKeys,
+    Vault,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +70,11 @@ SESSION_ENDED_MESSAGE = (
     "Sesi Anda di server telah berakhir (kedaluwarsa, atau diakhiri oleh administrator). "
     "Masukkan kata sandi untuk melanjutkan; pekerjaan yang terbuka tidak hilang."
 )
+OFFLINE_REAUTH_MESSAGE = (
+    "Server tersambung kembali. Masukkan kata sandi sekali lagi agar pekerjaan yang tersimpan "
+    "di komputer ini dikirim; pekerjaan yang terbuka tidak hilang."
+)
+OFFLINE_SIGNIN_CODE = "offline_signin"
 ACCOUNT_DISABLED_MESSAGE = (
     "Akun Anda dinonaktifkan oleh administrator, sehingga sesi diakhiri dan kredensial masuk di "
     "komputer ini dihapus. Hubungi administrator Disdukcapil/Diskominfo bila ini keliru."
@@ -67,9 +86,11 @@ SessionListener = Callable[["SessionExpired"], None]
 class SignInError(LoketError):
     """Sign-in failed; `code` is the server's code or a local one (unreachable, bad_response)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, offline_possible: bool = False) -> None:
         super().__init__(message)
         self.code = code
+        self.offline_possible = offline_possible
+        """The server could not be reached and this user may sign in offline on this PC."""
 
 
 @dataclass(frozen=True)
@@ -115,6 +136,24 @@ class UserInfo:
     @property
     def role_labels(self) -> str:
         return ", ".join(r.label for r in self.roles) or "-"
+
+    def to_json(self) -> dict[str, Any]:
+        """The `/me` shape again (what the offline record keeps of the last online sign-in)."""
+        office = self.office
+        return {
+            "id": self.id,
+            "username": self.username,
+            "full_name": self.full_name,
+            "roles": list(self.roles_raw),
+            "office": {
+                "code": office.code,
+                "name": office.name,
+                "level": office.level,
+                "parent_code": office.parent_code,
+            },
+            "device_code": self.device_code,
+            "offline_policy": {"max_offline_days": self.max_offline_days},
+        }
 
     @classmethod
     def from_json(cls, raw: Any) -> UserInfo:
@@ -205,10 +244,24 @@ class AuthService:
     """Holds the signed-in session and supplies tokens to `ApiClient` (`TokenProvider`)."""
 
     def __init__(
-        self, api: ApiClient, secrets: SecretStore, *, clock: Callable[[], float] = time.time
+        self,
+        api: ApiClient,
+        secrets: SecretStore,
+        *,
+        vault: Vault | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        """`vault` None: no store keys and no offline sign-in (plain stores; tests, tools)."""
         self.api = api
         self.secrets = secrets
+        self.vault = vault
+        self.store_keys: StoreKeys | None = None
+        """The store keys unlocked at the last sign-in (None: plain stores)."""
+        self._awaiting_server = False
+        """Signed in offline without a refresh token: the first answer from the server ends
+        this session so that the password is asked once (`OFFLINE_REAUTH_MESSAGE`)."""
+        self.offline = False
+        """Signed in offline and not yet confirmed by the server."""
         self._clock = clock
         self._lock = threading.RLock()
         self._tokens: _Tokens | None = None
@@ -265,18 +318,85 @@ class AuthService:
             tokens = self._parse_tokens(body)
             user = UserInfo.from_json(expect_mapping(body, "masuk").get("user"))
         except Exception as exc:
-            raise sign_in_message(exc, now=self._clock()) from exc
+            if isinstance(exc, ApiError) and exc.code == "account_disabled":
+                self._forget_offline(username)
+            error = sign_in_message(exc, now=self._clock())
+            if error.code == "unreachable" and self.can_sign_in_offline(username):
+                error.offline_possible = True
+            raise error from exc
+        keys = self._remember(username, password, user)
         self._start(tokens, user, password)
+        if keys is not None:
+            self.store_keys = keys
         return user
 
-    def _start(self, tokens: _Tokens, user: UserInfo, password: str) -> None:
+    def _remember(self, username: str, password: str, user: UserInfo) -> StoreKeys | None:
+        """Refresh the offline verifier and unlock the store keys (argon2id: 0.2-0.5 s)."""
+        if self.vault is None:
+            return None
+        try:
+            return self.vault.remember(username, password, user.to_json())
+        except InsecureKeyringError as exc:
+            log.warning("keyring refused: no offline sign-in, local store not encrypted")
+            self.keyring_warning = exc.message
+            return None
+
+    def _start(self, tokens: _Tokens | None, user: UserInfo, password: str) -> None:
         salt = os.urandom(16)
         with self._lock:
             self._tokens = tokens
             self.user = user
             self._ended = None
+            self._awaiting_server = False
+            self.offline = False
             self._password_check = (salt, _hash_password(password, salt))
-        self._persist(tokens)
+        if tokens is not None:
+            self._persist(tokens)
+
+    # -- offline ---------------------------------------------------------------------------
+
+    def can_sign_in_offline(self, username: str) -> bool:
+        return self.vault is not None and self.vault.knows(username.strip())
+
+    def sign_in_offline(self, username: str, password: str) -> UserInfo:
+        """Sign in with the password checked against this PC's record (no network; argon2id,
+        so call it from a worker). Raises `SignInError` with the Indonesian reason."""
+        username = username.strip()
+        if not username or not password:
+            raise SignInError("empty", "Isi nama pengguna dan kata sandi.")
+        if self.vault is None:
+            raise SignInError("never_online", NEVER_ONLINE_MESSAGE)
+        try:
+            unlocked = self.vault.unlock(username, password)
+            user = UserInfo.from_json(unlocked.user)
+        except OfflineSignInError as exc:
+            raise SignInError(exc.code, exc.message) from None
+        except BadResponse:
+            raise SignInError("never_online", NEVER_ONLINE_MESSAGE) from None
+        stored = self.secrets.load(self.api.server_url, username)
+        tokens: _Tokens | None = None
+        if stored is not None and stored.refresh_expires_at > self._clock():
+            register_secret(stored.refresh_token)
+            tokens = _Tokens("", stored.refresh_token, 0.0, stored.refresh_expires_at)
+        self._start(None, user, password)
+        with self._lock:
+            self._tokens = tokens  # not persisted again: it is the keyring's own
+            self._awaiting_server = tokens is None
+            self.offline = True
+        self.store_keys = unlocked.keys
+        log.info(
+            "signed in offline as %s (%s)",
+            user.username,
+            "refresh token kept" if tokens else "password needed once the server answers",
+        )
+        return user
+
+    def _forget_offline(self, username: str) -> None:
+        if self.vault is not None:
+            try:
+                self.vault.forget(username)
+            except Exception:
+                log.exception("offline sign-in record not wiped")
 
     def reauthenticate(self, password: str) -> UserInfo:
         """Sign in again as the same user after the session expired (lock overlay)."""
@@ -331,6 +451,9 @@ class AuthService:
             self.user = None
             self._password_check = None
             self._ended = None
+            self._awaiting_server = False
+            self.offline = False
+            self.store_keys = None
         if user is not None and not self._keyring_off:
             self.secrets.delete(self.api.server_url, user.username)
         log.info("signed out")
@@ -353,25 +476,45 @@ class AuthService:
         return True
 
     def discard_leftover_session(self, username: str) -> None:
-        """A refresh token left in the keyring by a crash is revoked and removed at start."""
+        """A refresh token left in the keyring by a crash is revoked and removed at start.
+
+        While the server cannot be reached it stays: an offline sign-in adopts it, so that
+        sending resumes by itself when the server is back (`sign_in_offline`)."""
         stored = self.secrets.load(self.api.server_url, username)
         if stored is None:
             return
-        self.secrets.delete(self.api.server_url, username)
-        with contextlib.suppress(LoketError):
+        try:
             self.api.post_json(
                 "/auth/logout", {"refresh_token": stored.refresh_token}, auth=False, expect="none"
             )
+        except ConnectionFailure:
+            log.info("leftover session kept: the server cannot be reached")
+            return
+        except LoketError:
+            pass
+        with self._lock:
+            adopted = self._tokens is not None and self._tokens.refresh == stored.refresh_token
+        if not adopted:
+            self.secrets.delete(self.api.server_url, username)
 
     # -- TokenProvider ---------------------------------------------------------------------
 
     def access_token(self) -> str | None:
         with self._lock:
             tokens = self._tokens
+            awaiting = self._awaiting_server
             if tokens is None:
                 if self._ended is not None:
                     raise SessionExpired(self._ended.message, self._ended.code)
-                return None
+                if not awaiting:
+                    return None
+        if tokens is None:
+            # Signed in offline without a refresh token: while the server cannot be reached
+            # the request fails as offline (ConnectionFailure); once it answers, the session
+            # asks for the password once.
+            self.api.request("GET", "/health", auth=False, expect="none", timeout=5.0)
+            raise self.session_ended(OFFLINE_SIGNIN_CODE)
+        with self._lock:
             if tokens.access_expires_at - self._clock() > tokens.margin:
                 return tokens.access
             stale = tokens.access
@@ -434,6 +577,7 @@ class AuthService:
                 return self._tokens.access if self._tokens is not None else None
             if refused is None:
                 self._tokens = fresh
+                self.offline = False  # the server knows us again
                 if isinstance(body, dict) and body.get("user") is not None:
                     with contextlib.suppress(BadResponse):
                         self.user = UserInfo.from_json(body["user"])
@@ -450,18 +594,26 @@ class AuthService:
         DESIGN section 7 requires); anything else asks for the password again. Listeners hear
         about it once per ending. Returns the `SessionExpired` for the caller to raise.
         """
-        message = ACCOUNT_DISABLED_MESSAGE if code == "account_disabled" else SESSION_ENDED_MESSAGE
+        message = {
+            "account_disabled": ACCOUNT_DISABLED_MESSAGE,
+            OFFLINE_SIGNIN_CODE: OFFLINE_REAUTH_MESSAGE,
+        }.get(code, SESSION_ENDED_MESSAGE)
         error = SessionExpired(message, code)
         with self._lock:
             first = self._ended is None or (error.disabled and not self._ended.disabled)
-            had_session = self._tokens is not None or self._ended is not None
+            had_session = (
+                self._tokens is not None or self._ended is not None or self._awaiting_server
+            )
             self._tokens = None
+            self._awaiting_server = False
             self._password_check = None
             if had_session and first:
                 self._ended = error
             user = self.user
         if not had_session:  # signed out meanwhile: nothing to end
             return error
+        if user is not None and error.disabled:
+            self._forget_offline(user.username)  # DESIGN 7: wiped; the stores stay
         if user is not None and not self._keyring_off:
             self.secrets.delete(self.api.server_url, user.username)
         if first:

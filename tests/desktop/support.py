@@ -44,6 +44,16 @@ class MemoryKeyring(KeyringBackend):
         super().__init__()
         self.entries: dict[tuple[str, str], str] = {}
 
+    @property
+    def sessions(self) -> dict[tuple[str, str], str]:
+        """The sign-in sessions (refresh tokens), without the offline records (`vault`), which
+        outlive a sign-out by design."""
+        return {k: v for k, v in self.entries.items() if not k[0].endswith(" luring")}
+
+    @property
+    def offline_records(self) -> dict[tuple[str, str], str]:
+        return {k: v for k, v in self.entries.items() if k[0].endswith(" luring")}
+
     def get_password(self, service: str, username: str) -> str | None:
         return self.entries.get((service, username))
 

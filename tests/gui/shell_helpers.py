@@ -12,11 +12,14 @@ from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
 from desktop.domain.workflow import Action
+from desktop.services.vault import KdfParams
 from desktop.settings import load_settings
 from desktop.views.shell.main_window import PAGE_QUEUE
 from desktop.views.workbench import WorkbenchWidget
 
 PASSWORD = "loket-demo"
+TEST_KDF = KdfParams(time_cost=1, memory_kib=1024)
+"""Cheap argon2id for tests, passed explicitly (the app's default is this PC's calibration)."""
 WAIT = 20_000
 
 
@@ -25,7 +28,7 @@ def running_app(
     server_url: str, keyring_backend: KeyringBackend | None = None, **changes: object
 ) -> Iterator[LoketApp]:
     settings = load_settings().with_changes(server_url=server_url, **changes)
-    loket = LoketApp(settings, keyring_backend=keyring_backend)
+    loket = LoketApp(settings, keyring_backend=keyring_backend, kdf_params=TEST_KDF)
     try:
         yield loket
     finally:

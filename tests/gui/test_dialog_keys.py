@@ -182,7 +182,7 @@ def test_enter_and_escape_while_signing_in_never_close_loket(
         assert loket.runner.wait_idle(WAIT)
         qtbot.wait(100)  # callbacks of the finished op
         assert revoked(live_server, gate.refresh_tokens[0])
-        assert loket.window is None and memory_keyring.entries == {}
+        assert loket.window is None and memory_keyring.sessions == {}
 
         dialog.password_edit.selectAll()
         type_text(qtbot, PASSWORD)
@@ -218,7 +218,7 @@ def test_closing_loket_while_signing_in_leaves_no_session_open(
         assert loket.runner.wait_idle(WAIT)
         assert len(gate.refresh_tokens) == 1
         assert revoked(live_server, gate.refresh_tokens[0])
-        assert memory_keyring.entries == {}
+        assert memory_keyring.sessions == {}
 
 
 # -- the first-run server dialog -----------------------------------------------------------------

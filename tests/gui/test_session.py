@@ -101,7 +101,7 @@ def test_sign_out_closes_everything_once_on_the_teardown_lane(
     session.start(None)
     qtbot.waitExposed(window)
     refresh = session.auth._tokens.refresh  # type: ignore[union-attr]
-    assert memory_keyring.entries
+    assert memory_keyring.sessions
 
     gate = threading.Event()
 
@@ -116,7 +116,7 @@ def test_sign_out_closes_everything_once_on_the_teardown_lane(
 
     assert session.close(sign_out=True, timeout=2.0) is ended  # idempotent: nothing twice
     assert own.cancelled  # the session's op: its callback never comes
-    assert not window.isVisible() and memory_keyring.entries == {}  # at once
+    assert not window.isVisible() and memory_keyring.sessions == {}  # at once
     assert [(h.kind, h.lane) for h in started] == [(OpKind.SIGN_OUT.value, TEARDOWN_LANE)]
     assert not [t for t in threading.enumerate() if t.name == "loket-sign-out"]
     gate.set()
@@ -148,6 +148,6 @@ def test_moving_office_closes_the_store_and_deletes_it_but_keeps_the_connection(
     assert ended.wait(WAIT / 1000)
     assert len(store.closed_on) == 1 and not store.path.exists()  # the old office's data
     assert api.closes == 0 and session.auth.session_valid  # the next session's connection
-    assert memory_keyring.entries
+    assert memory_keyring.sessions
     session.auth.sign_out()
     api.close()

@@ -20,7 +20,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
 from desktop.logs import setup_logging
-from desktop.models.store_locator import CACHE_REBUILT_MESSAGE, legacy_store_path, store_location
+from desktop.models.store_locator import (
+    STORE_SET_ASIDE_MESSAGE,
+    legacy_store_path,
+    store_location,
+)
 from desktop.services.api.client import normalise_server_url
 from desktop.services.operations import OpKind
 from desktop.services.tasks import TaskHandle
@@ -112,7 +116,7 @@ def test_disabled_account_locks_with_its_own_message_and_the_old_password_fails(
         sign_in(qtbot, loket, account["username"])
         opened = open_own_application(qtbot, live_server, loket)
         assert loket.window is not None and loket.auth is not None
-        assert memory_keyring.entries and loket.auth.verify_password(PASSWORD)
+        assert memory_keyring.sessions and loket.auth.verify_password(PASSWORD)
         admin.patch(account["id"], {"disabled": True})
         assert loket.workbench is not None
         loket.workbench.claim()  # the next request of any kind
@@ -120,7 +124,9 @@ def test_disabled_account_locks_with_its_own_message_and_the_old_password_fails(
         qtbot.waitUntil(lambda: overlay.locked and overlay.mode == "reauth", timeout=WAIT)
         assert "dinonaktifkan" in overlay.reason_label.text()
         assert not loket.window.stack.isEnabled()  # the open application is covered
-        assert memory_keyring.entries == {}  # the local credential is wiped
+        assert memory_keyring.sessions == {}  # the local credential is wiped
+        (record,) = memory_keyring.offline_records.values()  # the offline verifier too:
+        assert '"off":1' in record and '"c":' not in record and '"u":' not in record
         assert not loket.auth.verify_password(PASSWORD)  # so is the unlock hash
         qtbot.keyClicks(overlay.password_edit, PASSWORD)
         qtbot.keyClick(overlay.password_edit, Qt.Key.Key_Return)
@@ -133,7 +139,7 @@ def test_disabled_account_locks_with_its_own_message_and_the_old_password_fails(
         qtbot.keyClicks(overlay.password_edit, PASSWORD)
         qtbot.keyClick(overlay.password_edit, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: not overlay.locked, timeout=WAIT)
-        assert loket.auth.verify_password(PASSWORD) and memory_keyring.entries
+        assert loket.auth.verify_password(PASSWORD) and memory_keyring.sessions
 
 
 # -- finding 2: the local cache belongs to one office ---------------------------------------------
@@ -279,7 +285,7 @@ def test_sign_out_and_exit_do_not_freeze_on_a_hanging_server(
             assert took < 0.5, f"sign-out blocked the window for {took:.1f} s"
             assert loket.window is None
             assert loket.signin_dialog is not None and loket.signin_dialog.isVisible()
-            assert memory_keyring.entries == {}  # forgotten at once, not after the timeouts
+            assert memory_keyring.sessions == {}  # forgotten at once, not after the timeouts
             started = time.monotonic()
             loket.shutdown()  # the app exits: at most ~2 s in all, best effort
             took = time.monotonic() - started
@@ -310,7 +316,7 @@ def test_sign_out_releases_and_revokes_in_the_background(
         started: list[TaskHandle] = []
         loket.runner.task_started.connect(started.append)
         loket.sign_out()
-        assert loket.signin_dialog is not None and memory_keyring.entries == {}
+        assert loket.signin_dialog is not None and memory_keyring.sessions == {}
         # on the runner's teardown lane, not a thread of its own
         teardown = [h for h in started if h.kind == OpKind.SIGN_OUT and h.lane == TEARDOWN_LANE]
         assert len(teardown) == 1, [(h.kind, h.lane) for h in started]
@@ -361,7 +367,9 @@ def test_corrupt_local_cache_is_rebuilt_and_the_person_is_told(
         sign_in(qtbot, loket, "verifier1")
         assert loket.window is not None and loket.window.isVisible()
         box = loket.notice_box
-        assert box is not None and box.isVisible() and box.text() == CACHE_REBUILT_MESSAGE
+        # The store is encrypted and its key new: a file it does not open is set aside (kept),
+        # saying it may be damaged or locked with a key no longer here.
+        assert box is not None and box.isVisible() and box.text() == STORE_SET_ASIDE_MESSAGE
         assert "rusak" in loket.window.statusBar().currentMessage()
         assert loket.store is not None and loket.store.count() > 0  # pulled again
         moved = list(here.parent.glob(here.name + ".rusak-*"))

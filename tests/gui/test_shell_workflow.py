@@ -80,7 +80,7 @@ def test_verifier_and_validator_work_the_queue(
         # -- sign in and pull ------------------------------------------------------------------
         sign_in(qtbot, loket, "verifier1")
         secrets += capture_secrets(loket)
-        assert memory_keyring.entries  # the refresh token went to the keyring
+        assert memory_keyring.sessions  # the refresh token went to the keyring
         window, page = loket.window, loket.queue_page
         assert window is not None and page is not None
         assert "Siti Nurhaliza Lubis" in window.user_label.text()
@@ -184,7 +184,7 @@ def test_verifier_and_validator_work_the_queue(
 
         # -- sign out: keyring cleared; the validator validates ------------------------------------
         window.sign_out_requested.emit()
-        assert memory_keyring.entries == {}
+        assert memory_keyring.sessions == {}
         qtbot.waitUntil(lambda: loket.signin_dialog is not None, timeout=WAIT)
         assert loket.signin_dialog.username_edit.text() == "verifier1"  # type: ignore[union-attr]
         sign_in(qtbot, loket, "validator1")
@@ -199,7 +199,7 @@ def test_verifier_and_validator_work_the_queue(
         assert "berhasil divalidasi" in wait_message(qtbot, loket, "success")
         assert operator.get(app_a)["status"] == "validated"
 
-    assert memory_keyring.entries == {}
+    assert memory_keyring.sessions == {}
     assert_no_secrets(loket_dirs, caplog, secrets)
 
 

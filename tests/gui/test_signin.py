@@ -90,8 +90,8 @@ def test_sign_in_failures_then_success(
             "salah-sandi",
         ]
         assert load_settings().last_username == "verifier1"
-        assert len(memory_keyring.entries) == 1
-    assert memory_keyring.entries == {}  # exit signs out and clears the keyring
+        assert len(memory_keyring.sessions) == 1
+    assert memory_keyring.sessions == {}  # exit signs out and clears the keyring
     assert files_containing(loket_dirs.roots, secrets) == []
     assert records_containing(caplog.records, caplog.text, secrets) == []
 

@@ -9,6 +9,12 @@ signs in ("Masuk" is the only default button); while the request is in flight En
 nothing and Esc cancels the sign-in, not Loket. A sign-in cancelled (Esc, or Loket closing)
 whose answer still arrives is signed out again at once (`abandon`), so no session stays open
 on the server; attempts run one after another, so a late answer never touches the next one.
+
+Offline sign-in: when the server cannot be reached and this user has signed in online on this
+PC before (`SignInError.offline_possible`), the dialog offers it in place: the main button
+becomes "Masuk luring" with the line "Masuk luring — pekerjaan dikirim saat server tersambung",
+and Enter signs in with the password checked on this PC (`offline`). Changing the name goes
+back to the ordinary sign-in.
 """
 
 from __future__ import annotations
@@ -74,11 +80,15 @@ class SignInDialog(QDialog):
         notice: str = "",
         keyring_problem: str = "",
         abandon: Abandon | None = None,
+        offline: SignIn | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._runner = runner
         self._sign_in = sign_in
+        self._offline = offline
+        self.offline_mode = False
+        """The main button signs in offline (offered after the server could not be reached)."""
         self._abandon = abandon
         self._attempt: _Attempt | None = None
         self._serial = threading.Lock()  # one sign-in request at a time
@@ -128,6 +138,16 @@ class SignInDialog(QDialog):
         self.message_label.setStyleSheet("QLabel { color: #b3261e; }")
         self.message_label.setVisible(bool(notice))
         self.keyring_note = KeyringNote(keyring_problem, self)
+        self.offline_label = QLabel(
+            self.tr("Masuk luring — pekerjaan dikirim saat server tersambung"), self
+        )
+        self.offline_label.setWordWrap(True)
+        self.offline_label.setStyleSheet(
+            "QLabel { background: #fff4ce; color: #3b2f00; border: 1px solid #c19c00; "
+            "border-radius: 3px; padding: 6px; }"
+        )
+        self.offline_label.hide()
+        self.username_edit.textEdited.connect(lambda _text: self.set_offline_mode(False))
 
         self.sign_in_button = QPushButton(self.tr("Masuk"), self)
         self.sign_in_button.clicked.connect(self.submit)
@@ -147,6 +167,7 @@ class SignInDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.progress)
         layout.addWidget(self.message_label)
+        layout.addWidget(self.offline_label)
         layout.addWidget(self.keyring_note)
         layout.addStretch(1)
         layout.addLayout(buttons)
@@ -157,6 +178,17 @@ class SignInDialog(QDialog):
     @property
     def busy(self) -> bool:
         return self.progress.isVisible()
+
+    def set_offline_mode(self, on: bool) -> None:
+        """"Masuk luring" as the main action (on), or the ordinary sign-in (off)."""
+        on = on and self._offline is not None
+        if on == self.offline_mode:
+            return
+        self.offline_mode = on
+        self.offline_label.setVisible(on)
+        self.sign_in_button.setText(self.tr("Masuk luring") if on else self.tr("Masuk"))
+        if not on:
+            self.show_message("")
 
     def show_message(self, text: str, error: bool = True, *, neutral: bool = False) -> None:
         color = "#605e5c" if neutral else "#b3261e" if error else "#8a5a00"
@@ -187,9 +219,14 @@ class SignInDialog(QDialog):
             (self.password_edit if username else self.username_edit).setFocus()
             return
         self._set_busy(True)
-        self.show_message(self.tr("Menghubungi server… (Esc membatalkan)"), neutral=True)
+        offline = self.offline_mode and self._offline is not None
+        if offline:
+            self.show_message(self.tr("Memeriksa kata sandi di komputer ini…"), neutral=True)
+        else:
+            self.show_message(self.tr("Menghubungi server… (Esc membatalkan)"), neutral=True)
         attempt = self._attempt = _Attempt()
-        sign_in, abandon, serial = self._sign_in, self._abandon, self._serial
+        sign_in = self._offline if offline and self._offline is not None else self._sign_in
+        abandon, serial = self._abandon, self._serial
 
         def op(ctx: TaskContext) -> UserInfo:
             with serial:  # a cancelled attempt finishes (and signs out) before the next starts
@@ -263,6 +300,8 @@ class SignInDialog(QDialog):
         self._attempt = None
         self._set_busy(False)
         error = exc if isinstance(exc, SignInError) else sign_in_message(exc)
+        retry_offline = self.offline_mode and error.code == "wrong_password"
+        self.set_offline_mode(error.offline_possible or retry_offline)
         self.show_message(error.message)
         self.password_edit.selectAll()
         self.password_edit.setFocus()
