@@ -77,7 +77,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desktop.domain.records import ApplicationSummary, ClaimInfo
 from desktop.domain.workflow import TERMINAL_STATES, State
-from desktop.models import changes, work_schema
+from desktop.models import changes, cipher, work_schema
 from desktop.models import outbox as outbox_table
 from desktop.models.changes import Part, StoreChange
 from desktop.models.outbox import EntryState, OutboxEntry
@@ -456,21 +456,49 @@ class SyncState:
 class Store:
     """The local SQLite database. Reads from any thread; writes via the single writer thread."""
 
-    def __init__(self, path: Path, *, retention_days: int | None = RETENTION_DAYS) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        key: bytes | None = None,
+        retention_days: int | None = RETENTION_DAYS,
+    ) -> None:
         """Open (or create) the cache at `path`, owner-only, and purge expired finished rows.
 
-        `retention_days` None keeps everything (tools and benchmarks that load old data).
+        `key` (32 bytes) opens it encrypted with SQLCipher (`desktop.models.cipher`): a plain
+        store of an earlier version is converted first, unsent work included; a key that does
+        not open the file raises `cipher.StoreKeyError` and leaves the file as it is. None keeps
+        plain SQLite (tests, tools). `retention_days` None keeps everything (tools and
+        benchmarks that load old data).
         """
         self.path = path
         self.retention_days = retention_days
+        self.encrypted = key is not None
         private_dir(path.parent)
+        if key is not None:
+            if cipher.is_plain(path):
+                cipher.encrypt_in_place(path, key)
+            elif cipher.is_plain(path) is False:
+                cipher.connect(path, key).close()  # a wrong key fails here, before any write
+        elif cipher.is_plain(path) is False:
+            raise cipher.StoreKeyError(path)  # encrypted (or not SQLite): never opened plain
         private_file(path)
-        self.engine: Engine = create_engine(
-            f"sqlite:///{path}",
-            connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=8,
-            max_overflow=8,
-        )
+        if key is None:
+            self.engine: Engine = create_engine(
+                f"sqlite:///{path}",
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=8,
+                max_overflow=8,
+            )
+        else:
+            store_key = key
+            self.engine = create_engine(
+                f"sqlite:///{path}",
+                module=cipher.dbapi,
+                creator=lambda: cipher.connect(path, store_key, check=False),
+                pool_size=8,
+                max_overflow=8,
+            )
         event.listen(self.engine, "connect", _on_connect)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="loket-db-writer")
         self._writer_thread: threading.Thread | None = None
@@ -956,7 +984,7 @@ def _interruptible(
 ) -> Iterator[sqlite3.Connection]:
     """The DB-API connection under `conn`, with `should_stop` polled while a statement runs."""
     raw = conn.connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
+    assert isinstance(raw, sqlite3.Connection | cipher.dbapi.Connection)
     if should_stop is None:
         yield raw
         return
@@ -964,7 +992,7 @@ def _interruptible(
     raw.set_progress_handler(lambda: 1 if stop() else 0, _PROGRESS_OPS)
     try:
         yield raw
-    except sqlite3.OperationalError as exc:
+    except (sqlite3.OperationalError, cipher.dbapi.OperationalError) as exc:
         if stop():
             raise QueryCancelled() from exc
         raise
