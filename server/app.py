@@ -16,7 +16,17 @@ from server.config import API_PREFIX, SERVER_VERSION, Settings
 from server.db import Database
 from server.limits import BodyLimitMiddleware
 from server.problems import PROBLEM_MEDIA_TYPE
-from server.routes import admin, applications, audit, auth, documents, meta, numbers, reports
+from server.routes import (
+    admin,
+    applications,
+    audit,
+    auth,
+    documents,
+    meta,
+    numbers,
+    reports,
+    transfer,
+)
 from server.state import ServerState
 
 log = logging.getLogger(__name__)
@@ -65,7 +75,7 @@ def create_app(
     )
     app.state.loket = state
     problems.install(app)
-    for module in (meta, auth, applications, documents, numbers, audit, admin, reports):
+    for module in (meta, auth, applications, documents, numbers, audit, admin, reports, transfer):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(
         BodyLimitMiddleware,

@@ -207,6 +207,7 @@ def touch(
             "status": app.status,
             "version": app.version,
             **({"reported_device": principal.reported_device} if principal.reported_device else {}),
+            **({"carried_by": principal.carrier} if principal.carrier else {}),
         },
     )
 

@@ -1,7 +1,9 @@
 """The server's tamper-evident audit log: a hash chain over canonical JSON.
 
 Each row's hash covers its content and the previous row's hash, so editing, deleting or
-reordering any row breaks every hash after it. Rows are numbered by the `audit` counter, whose
+reordering any row breaks every hash after it. The desktops' own chains (client audit events,
+`desktop.domain.audit_chain`, the same genesis) are checked as they arrive (`routes/audit.py`)
+and walked again by `verify_client_chains`. Rows are numbered by the `audit` counter, whose
 row lock (PostgreSQL) or the write lock (SQLite) makes the chain strictly sequential even under
 concurrent requests. Always append last in a transaction: the lock is held until commit.
 """
@@ -16,10 +18,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop.domain.audit_chain import GENESIS, ChainEvent
 from server import counters
-from server.models import AuditLog
-
-GENESIS = "0" * 64
+from server.models import AuditLog, ClientAuditChain, ClientAuditEvent
 
 
 def canonical(data: Any) -> bytes:
@@ -111,3 +112,69 @@ def verify(session: Session, batch: int = 5000) -> tuple[bool, int, int | None, 
             head = row.hash
             last = row.idx
         session.expunge_all()
+
+
+# -- the desktops' chains ---------------------------------------------------------------------
+
+
+def client_event_hash(row: ClientAuditEvent) -> str:
+    """Recompute a stored client event's hash with the desktop's own formula."""
+    return ChainEvent(
+        id=row.id,
+        chain_id=row.chain_id or "",
+        device_id=row.device_id or "",
+        user_id=row.user_ref or row.user_id,
+        kind=row.kind,
+        application_id=row.application_ref,
+        device_time=row.device_time,
+        details=row.details,
+    ).hash(row.prev_hash or GENESIS)
+
+
+def verify_client_chains(session: Session, batch: int = 5000) -> list[dict[str, Any]]:
+    """Each client chain walked in order: every event continues the previous one and hashes as
+    sent, and the chain's recorded head is its last event. Events from before the chain check
+    (no `chain_id`) are not part of any chain."""
+    reports: list[dict[str, Any]] = []
+    heads = session.execute(select(ClientAuditChain).order_by(ClientAuditChain.chain_id)).scalars()
+    for chain in list(heads):
+        prev, count, first_bad, last = GENESIS, 0, None, 0
+        while first_bad is None:
+            rows = (
+                session.execute(
+                    select(ClientAuditEvent)
+                    .where(
+                        ClientAuditEvent.chain_id == chain.chain_id,
+                        ClientAuditEvent.chain_idx > last,
+                    )
+                    .order_by(ClientAuditEvent.chain_idx)
+                    .limit(batch)
+                )
+                .scalars()
+                .all()
+            )
+            if not rows:
+                break
+            for row in rows:
+                idx = row.chain_idx or 0
+                if (
+                    idx != last + 1
+                    or (row.prev_hash or GENESIS) != prev
+                    or (client_event_hash(row) != row.hash)
+                ):
+                    first_bad = row.id
+                    break
+                prev, last, count = row.hash, idx, count + 1
+        if first_bad is None and (count != chain.length or prev != chain.head_hash):
+            first_bad = chain.head_event_id  # events missing at the end
+        reports.append(
+            {
+                "chain_id": chain.chain_id,
+                "device_id": chain.device_id,
+                "events": count,
+                "ok": first_bad is None,
+                "first_bad": first_bad,
+                "head": chain.head_hash,
+            }
+        )
+    return reports

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from desktop.domain.authority import Actor
+from server import origin
 from server.models import AccessToken, AuthSession, Device, Office, User
 from server.problems import ProblemError
 from server.security import token_hash
@@ -56,6 +57,9 @@ class Principal:
     device_code: str | None
     reported_device: str | None = None
     """An `X-Loket-Device` header that differs from the session's device (recorded, not used)."""
+    carrier: str | None = None
+    """A request carried for another device (USB transfer, `server.origin`): the signed-in
+    user and device that sent it ("username/D03"); `user` and `device_*` are the origin's."""
 
     @property
     def roles(self) -> list[str]:
@@ -77,8 +81,12 @@ def _invalid(detail: str = "Sesi tidak sah. Silakan masuk kembali.") -> ProblemE
 def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    carried_digest: Annotated[str | None, Depends(origin.body_digest)],
 ) -> Principal:
     """Authenticate in a short read transaction of its own.
+
+    A request carrying origin headers (USB transfer) is then checked by `server.origin` and
+    handled as the origin user and device, the carrier recorded (`Principal.carrier`).
 
     Never in the request's write session: on SQLite that would take the write lock here and
     hold it across a thread hop to the endpoint, and with every worker thread waiting for the
@@ -91,7 +99,15 @@ def current_principal(
         raise _invalid()
     state = get_state(request)
     with state.db.session(write=False) as session:
-        return _authenticate(request, state, session, token)
+        principal = _authenticate(request, state, session, token)
+        if carried_digest is None:
+            return principal
+        user, device = origin.verify(request, session, principal.office.code, carried_digest)
+        carrier = f"{principal.user.username}/{principal.device_code or principal.device_id}"
+        return Principal(
+            user, principal.office, principal.session_id, device.device_id, device.code,
+            carrier=carrier,
+        )  # fmt: skip
 
 
 def _authenticate(request: Request, state: ServerState, session: Session, token: str) -> Principal:

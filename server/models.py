@@ -297,13 +297,19 @@ class ClientAuditEvent(Base):
 
     `application_ref` is the application id as sent (the client's chain covers it);
     `application_id` links the event to the application only when the sender could see it,
-    so no one can attach events to another office's application."""
+    so no one can attach events to another office's application. `user_id` is who delivered
+    it; `user_ref` and `device_id` are the user and device as hashed in the client's chain
+    (`chain_id`, position `chain_idx` from 1; both None for events from before the check)."""
 
     __tablename__ = "client_audit_events"
+    __table_args__ = (UniqueConstraint("chain_id", "chain_idx"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
     device_id: Mapped[str | None] = mapped_column(String(64))
+    chain_id: Mapped[str | None] = mapped_column(String(80))
+    chain_idx: Mapped[int | None] = mapped_column(BigInteger)
+    user_ref: Mapped[str | None] = mapped_column(String(36))
     kind: Mapped[str] = mapped_column(String(64))
     application_id: Mapped[str | None] = mapped_column(String(36))
     application_ref: Mapped[str | None] = mapped_column(String(36))
@@ -312,3 +318,17 @@ class ClientAuditEvent(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(128))
     hash: Mapped[str] = mapped_column(String(128))
     received_at: Mapped[datetime]
+
+
+class ClientAuditChain(Base):
+    """The last accepted event of each client chain (one local log: a device's store for one
+    user and office): the next batch must continue from `head_hash` (`routes/audit.py`)."""
+
+    __tablename__ = "client_audit_chains"
+
+    chain_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    device_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    length: Mapped[int] = mapped_column(BigInteger)
+    head_event_id: Mapped[str] = mapped_column(String(36))
+    head_hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]

@@ -448,7 +448,14 @@ class Reservation(BaseModel):
 
 
 class AuditEventIn(Strict):
+    """One event of a desktop's hash-chained log (`desktop.domain.audit_chain`). `chain_id`,
+    `device_id` and `user_id` are as hashed; left out, they are the sender's device (its chain)
+    and user. Each chain must continue from its last accepted event."""
+
     id: Id
+    chain_id: Id | None = None
+    device_id: Annotated[str | None, Field(default=None, max_length=64)] = None
+    user_id: Id | None = None
     kind: Annotated[str, Field(min_length=1, max_length=64)]
     application_id: Id | None = None
     device_time: Moment | None = None
@@ -468,11 +475,24 @@ class AuditBatchResult(BaseModel):
     duplicates: int
 
 
+class ClientChainReport(BaseModel):
+    chain_id: str
+    device_id: str | None
+    events: int
+    ok: bool
+    first_bad: str | None = Field(description="Id of the first event that does not verify")
+    head: str | None
+
+
 class AuditVerify(BaseModel):
+    """The server's own chain (`ok`, `entries`, `first_bad`, `head`) and each client chain."""
+
     ok: bool
     entries: int
     first_bad: int | None
     head: str | None
+    chains: list[ClientChainReport] = Field(default_factory=list)
+    chains_ok: bool = True
 
 
 # -- admin ------------------------------------------------------------------------------------

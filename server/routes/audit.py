@@ -1,38 +1,112 @@
-"""Client audit events in (idempotent batches) and the server chain's integrity check."""
+"""Client audit events in (idempotent batches, each desktop chain checked) and the chains'
+integrity check.
+
+A desktop keeps a hash-chained log of what its people did (`desktop.models.audit_log`, one
+chain per local store) and pushes it in order. Each event must continue its chain exactly from
+the last event the server accepted of that chain (`ClientAuditChain.head_hash`; `GENESIS` for
+a chain the server has never seen), and its hash must recompute with the shared formula
+(`desktop.domain.audit_chain`). A break is refused as a whole batch (409
+``audit_chain_broken``, naming the chain, the event and why) and written to the server's own
+audit log: a removed, edited or reordered event on the PC is seen, never silently stored.
+An event the server already has (same id) is a no-op, so a batch whose answer was lost is
+simply sent again.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from desktop.domain.audit_chain import GENESIS, ChainEvent
 from server import audit
 from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.idempotency import json_response, once_more_on_conflict
-from server.models import Application, ClientAuditEvent
+from server.models import Application, ClientAuditChain, ClientAuditEvent
+from server.problems import ProblemError
 from server.routes import AUTHED, errors
-from server.schemas import AuditBatch, AuditBatchResult, AuditVerify
+from server.schemas import AuditBatch, AuditBatchResult, AuditEventIn, AuditVerify
 from server.scope import in_scope
 
 router = APIRouter(tags=["audit"])
 
+BROKEN_DETAIL = (
+    "Rantai log audit perangkat ini tidak bersambung dengan yang sudah diterima server; "
+    "kiriman ditolak dan dicatat. Hubungi administrator."
+)
 
-@router.post("/audit", response_model=AuditBatchResult, responses=errors(*AUTHED))
+
+@dataclass
+class _Head:
+    row: ClientAuditChain | None
+    device_id: str | None
+    length: int
+    hash: str
+    event_id: str
+
+
+@router.post("/audit", response_model=AuditBatchResult, responses=errors(*AUTHED, 409))
 def post_events(
     body: AuditBatch, principal: CurrentPrincipal, session: DbSession, state: State
 ) -> Response:
-    """Store a desktop's events as sent (its own chain is kept for later verification).
+    """Store a desktop's events, each chain checked to continue from its last accepted event.
 
     An event is linked to its application only when the sender can see that application; an
-    unknown or other office's id is kept as sent (`application_ref`) but not linked. Never a
-    refusal: an event about an offline application that never reached the server (discarded
-    after a conflict) must still be delivered."""
+    unknown or other office's id is kept as sent (`application_ref`) but not linked: an event
+    about an offline application that never reached the server (discarded after a conflict)
+    must still be delivered. A chain that does not continue is refused (409
+    `audit_chain_broken`, with `chain_id`, `event_id`, `position` in the batch and `reason`)."""
     return once_more_on_conflict(
         session, lambda: _post_events(body, principal, session, state.now())
     )
+
+
+def _chain_of(event: AuditEventIn, principal: Principal) -> tuple[str, str | None, str]:
+    """(chain key, device id, user id) as the event was hashed: what it names, else the
+    sender's device (its chain when the client names none) and user."""
+    device = event.device_id if event.device_id is not None else principal.device_id
+    user = str(event.user_id) if event.user_id is not None else principal.user.id
+    if event.chain_id is not None:
+        return str(event.chain_id), device, user
+    return device or f"user:{principal.user.id}", device, user
+
+
+def _refuse(
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    *,
+    chain_id: str,
+    device_id: str | None,
+    event_id: str,
+    position: int,
+    reason: str,
+    expected_prev_hash: str,
+) -> ProblemError:
+    """Nothing of the batch is kept; the break is recorded in the server's own chain."""
+    session.rollback()
+    where: dict[str, Any] = {
+        "chain_id": chain_id,
+        "device_id": device_id,
+        "event_id": event_id,
+        "position": position,
+        "reason": reason,
+        "expected_prev_hash": expected_prev_hash,
+    }
+    audit.append(
+        session,
+        "client_audit_chain_broken",
+        at=now,
+        actor_id=principal.user.id,
+        details={**where, "sent_by_device": principal.device_id},
+    )
+    session.commit()
+    return ProblemError(409, "audit_chain_broken", BROKEN_DETAIL, **where)
 
 
 def _post_events(
@@ -52,32 +126,96 @@ def _post_events(
         )
         if in_scope(principal.office.code, office_code)
     }
+    heads: dict[str, _Head] = {}
     accepted = duplicates = unlinked = 0
-    for event in body.events:
+    for position, event in enumerate(body.events):
         event_id = str(event.id)
         if event_id in known:
             duplicates += 1
             continue
         known.add(event_id)
+        chain_id, device_id, user_id = _chain_of(event, principal)
+        head = heads.get(chain_id)
+        if head is None:
+            row = session.get(ClientAuditChain, chain_id)
+            head = (
+                _Head(row, device_id, row.length, row.head_hash, row.head_event_id)
+                if row is not None
+                else _Head(None, device_id, 0, GENESIS, "")
+            )
+            heads[chain_id] = head
+        prev_hash = event.prev_hash or GENESIS
         ref = str(event.application_id) if event.application_id else None
+        reason = ""
+        if prev_hash != head.hash:
+            reason = "prev_hash"
+        elif (
+            ChainEvent(
+                id=event_id,
+                chain_id=chain_id,
+                device_id=device_id or "",
+                user_id=user_id,
+                kind=event.kind,
+                application_id=ref,
+                device_time=event.device_time,
+                details=event.details,
+            ).hash(prev_hash)
+            != event.hash
+        ):
+            reason = "hash"
+        if reason:
+            raise _refuse(
+                session,
+                principal,
+                now,
+                chain_id=chain_id,
+                device_id=device_id,
+                event_id=event_id,
+                position=position,
+                reason=reason,
+                expected_prev_hash=head.hash,
+            )
         if ref is not None and ref not in visible:
             unlinked += 1
+        head.length += 1
+        head.hash, head.event_id = event.hash, event_id
         session.add(
             ClientAuditEvent(
                 id=event_id,
                 user_id=principal.user.id,
-                device_id=principal.device_id,
+                device_id=device_id,
+                chain_id=chain_id,
+                chain_idx=head.length,
+                user_ref=user_id,
                 kind=event.kind,
                 application_id=ref if ref in visible else None,
                 application_ref=ref,
                 device_time=event.device_time,
                 details=event.details,
-                prev_hash=event.prev_hash,
+                prev_hash=prev_hash,
                 hash=event.hash,
                 received_at=now,
             )
         )
         accepted += 1
+    for chain_id, head in heads.items():
+        if head.row is None:
+            if head.length:
+                session.add(
+                    ClientAuditChain(
+                        chain_id=chain_id,
+                        device_id=head.device_id,
+                        length=head.length,
+                        head_event_id=head.event_id,
+                        head_hash=head.hash,
+                        updated_at=now,
+                    )
+                )
+        elif head.length != head.row.length:
+            head.row.length = head.length
+            head.row.head_hash = head.hash
+            head.row.head_event_id = head.event_id
+            head.row.updated_at = now
     if accepted:
         audit.append(
             session,
@@ -87,6 +225,7 @@ def _post_events(
             details={
                 "accepted": accepted,
                 "device_id": principal.device_id,
+                "chains": sorted(heads),
                 **({"unlinked": unlinked} if unlinked else {}),
             },
         )
@@ -96,6 +235,17 @@ def _post_events(
 
 @router.get("/audit/verify", response_model=AuditVerify, responses=errors(*AUTHED))
 def verify(principal: CurrentPrincipal, session: DbSession) -> Response:
+    """The server's own chain, and every desktop chain walked from its first event."""
     require_roles(principal, "admin")
     ok, entries, first_bad, head = audit.verify(session)
-    return json_response({"ok": ok, "entries": entries, "first_bad": first_bad, "head": head})
+    chains = audit.verify_client_chains(session)
+    return json_response(
+        {
+            "ok": ok,
+            "entries": entries,
+            "first_bad": first_bad,
+            "head": head,
+            "chains": chains,
+            "chains_ok": all(c["ok"] for c in chains),
+        }
+    )

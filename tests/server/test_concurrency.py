@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.live_server import LiveServer
+from tests.server.audit_chains import Chain
 
 
 def _token(server: LiveServer, role: str) -> str:
@@ -196,7 +197,7 @@ def test_parallel_duplicates_get_replays_or_409_never_500(
         assert [h["action"] for h in detail["history"]] == ["create", "submit"]
 
     def same_audit_event() -> None:
-        event = {"id": str(uuid.uuid4()), "kind": "print_receipt", "hash": "ab" * 32}
+        event = Chain(operator.me["id"]).event()
         results = _burst(4, lambda h, _i: post(h, operator, "/audit", {"events": [event]}), api)
         assert all(r.status_code == 200 for r in results), [r.text for r in results][:2]
         assert sum(r.json()["accepted"] for r in results) == 1

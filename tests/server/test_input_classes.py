@@ -25,6 +25,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ import requests
 from PIL import Image
 
 from tests.live_server import LiveServer, start_server
+from tests.server.audit_chains import Chain
 from tests.server.conftest import application_body, run_sql
 
 Loc = tuple[str | int, ...]
@@ -358,15 +360,13 @@ def _reserve(w: Walker) -> Request:
 
 
 def _audit(_w: Walker) -> Request:
-    event = {
-        "id": str(uuid.uuid4()),
-        "kind": "print_receipt",
-        "application_id": str(uuid.uuid4()),
-        "device_time": "2026-11-24T08:15:00Z",
-        "details": {"copies": 1},
-        "prev_hash": "00" * 32,
-        "hash": "ab" * 32,
-    }
+    """The first event of a new chain (the user as hashed is named, so the sender's own user
+    need not be known here)."""
+    event = Chain(str(uuid.uuid4())).event(
+        application_id=str(uuid.uuid4()),
+        device_time=datetime(2026, 11, 24, 8, 15, tzinfo=UTC),
+        details={"copies": 1},
+    )
     return Request("operator", body={"events": [event]})
 
 

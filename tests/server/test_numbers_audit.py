@@ -9,6 +9,7 @@ from typing import Any
 
 from desktop.domain.numbering import roman_month
 from tests.live_server import LiveServer
+from tests.server.audit_chains import Chain
 from tests.server.conftest import Api, run_sql
 
 
@@ -91,16 +92,13 @@ def test_only_the_offices_operator_and_lurah_number_its_letters(login: Any) -> N
 
 def test_audit_events_link_only_visible_applications(live_server: LiveServer, login: Any) -> None:
     mine, theirs = login("operator").create(), login("operator2").create()
+    op = login("operator")
+    chain = Chain(op.me["id"])
     events = [
-        {
-            "id": str(uuid.uuid4()),
-            "kind": "print_receipt",
-            "application_id": app_id,
-            "hash": "ab" * 32,
-        }
+        chain.event(application_id=app_id)
         for app_id in (mine["id"], theirs["id"], str(uuid.uuid4()))
     ]
-    r = login("operator").post("/audit", json={"events": events})
+    r = op.post("/audit", json={"events": events})
     assert r.status_code == 200 and r.json() == {"accepted": 3, "duplicates": 0}
     rows = {
         event_id: (linked, ref)
@@ -118,18 +116,7 @@ def test_audit_events_link_only_visible_applications(live_server: LiveServer, lo
 
 def test_client_audit_batches_are_idempotent(login: Any) -> None:
     op = login("operator")
-    events = [
-        {
-            "id": str(uuid.uuid4()),
-            "kind": "print_receipt",
-            "application_id": None,
-            "device_time": "2026-01-05T08:00:00+07:00",
-            "details": {"copies": 1},
-            "prev_hash": None,
-            "hash": "ab" * 32,
-        }
-        for _ in range(3)
-    ]
+    events = Chain(op.me["id"]).events(3, details={"copies": 1})
     r = op.post("/audit", json={"events": events})
     assert r.json() == {"accepted": 3, "duplicates": 0}
     r = op.post("/audit", json={"events": [*events, {**events[0]}]})
