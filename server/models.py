@@ -70,6 +70,9 @@ class Office(Base):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("offices.code"), index=True)
     unit: Mapped[str] = mapped_column(String(60), default="")
     letter_pattern: Mapped[str | None] = mapped_column(String(200))
+    transfer_key: Mapped[str | None] = mapped_column(String(64))
+    """Base64 AES-256 key of the office's USB transfer files (`routes/transfer.py`), made the
+    first time one of its staff asks; None until then."""
 
 
 class User(Base):
@@ -105,6 +108,10 @@ class Device(Base):
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     last_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    public_key: Mapped[str | None] = mapped_column(String(64))
+    """Base64 Ed25519 public key the device signs carried requests with (`server.origin`);
+    the first registration wins, a different key later is refused and audited."""
+    key_registered_at: Mapped[datetime | None]
 
 
 class AuthSession(Base):
