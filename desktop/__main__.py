@@ -11,6 +11,13 @@ USAGE = """Pemakaian:
   loket                 membuka aplikasi desktop Loket
   loket nik NIK [...]   memeriksa dan menguraikan NIK (atau --kk untuk nomor KK)
   loket demo            menjalankan server contoh dan membuka aplikasi (make run)
+  loket outbox status   jumlah pekerjaan yang belum terkirim, per penyimpanan
+  loket outbox export BERKAS
+                        tulis pekerjaan yang belum terkirim ke satu berkas (flashdisk)
+  loket outbox import BERKAS [--user NAMA] [--password-stdin]
+                        kirim isi berkas itu dari komputer lain di kantor yang sama
+  loket sync --once [--user NAMA] [--password-stdin]
+                        tarik dan kirim sekali tanpa jendela (tugas terjadwal)
 """
 
 
@@ -72,6 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.commands import nik
 
         return nik.main(args[1:])
+    if args and args[0] == "outbox":
+        from desktop.commands import outbox
+
+        return outbox.main(args[1:])
+    if args and args[0] == "sync":
+        from desktop.commands import sync
+
+        return sync.main(args[1:])
     if args and args[0] == "demo":
         from desktop.commands import demo
 
