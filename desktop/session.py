@@ -31,6 +31,7 @@ from desktop.models.store_locator import (
     StoreUnavailable,
     prepare_store,
     remove_unless_unsent,
+    store_location,
 )
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import LoketError, SessionExpired
@@ -40,6 +41,7 @@ from desktop.services.operations import Op, OpKind, user_message
 from desktop.services.secrets import SecretStore
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
+from desktop.services.transfer_keys import prepare_offline_transfer
 from desktop.services.vault import KdfParams, StoreKeys, Vault
 from desktop.settings import Settings
 from desktop.views.shell.assembly import Shell, build_shell
@@ -206,6 +208,11 @@ def sign_in_op(auth: AuthService, slot: PreparedSlot) -> Callable[[str, str], Us
     def op(username: str, password: str) -> UserInfo:
         user = auth.sign_in(username, password)
         _prepare_or_sign_out(auth, slot, user)
+        # Keys for a USB transfer file, kept now so one can be written while offline later.
+        where = store_location(slot.data_path, auth.api.server_url, user.username, user.office.code)
+        prepare_offline_transfer(
+            auth.api, auth.secrets, slot.data_path, where, username=user.username, user_id=user.id
+        )
         return user
 
     return op

@@ -46,9 +46,13 @@ class MemoryKeyring(KeyringBackend):
 
     @property
     def sessions(self) -> dict[tuple[str, str], str]:
-        """The sign-in sessions (refresh tokens), without the offline records (`vault`), which
-        outlive a sign-out by design."""
-        return {k: v for k, v in self.entries.items() if not k[0].endswith(" luring")}
+        """The sign-in sessions (refresh tokens), without the offline records (`vault`) and the
+        USB transfer keys (`transfer_keys`, "Loket kunci-…"), which outlive a sign-out by design."""
+        return {
+            k: v
+            for k, v in self.entries.items()
+            if not k[0].endswith(" luring") and not k[0].startswith("Loket kunci-")
+        }
 
     @property
     def offline_records(self) -> dict[tuple[str, str], str]:
