@@ -287,6 +287,17 @@ class SignInDialog(QDialog):
         for w in (self.username_edit, self.password_edit, self.sign_in_button, self.change_button):
             w.setEnabled(not busy)
 
+    def _fit_height(self) -> None:
+        """Grow to show a long message and the offline line whole (wrapped labels ask for
+        their height only once the layout knows the width)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        needed = self.heightForWidth(self.width()) if self.hasHeightForWidth() else -1
+        height = max(needed, self.sizeHint().height())
+        if height > self.height():
+            self.resize(self.width(), height)
+
     def _done(self, user: UserInfo) -> None:
         self._attempt = None
         self._set_busy(False)
@@ -303,6 +314,7 @@ class SignInDialog(QDialog):
         retry_offline = self.offline_mode and error.code == "wrong_password"
         self.set_offline_mode(error.offline_possible or retry_offline)
         self.show_message(error.message)
+        self._fit_height()
         self.password_edit.selectAll()
         self.password_edit.setFocus()
         self.failed.emit(error.code)
