@@ -18,18 +18,16 @@ the queue shows them). Qt-free, like the rest of `models` below the Qt models.
 
 from __future__ import annotations
 
-import importlib
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 
-from desktop.models import changes
+from desktop.models import audit_log, changes
 from desktop.models import outbox as outbox_table
 from desktop.models.changes import Part
-from desktop.models.outbox import EntryState, OutboxEntry
+from desktop.models.outbox import EntryKind, EntryState, OutboxEntry
 
 REDO_REASON = "diulang pada versi terbaru"
 """The reason of an entry closed because the person decides again on the current version."""
@@ -37,8 +35,6 @@ MAX_REASON = 2000
 RESOLVABLE = (EntryState.CONFLICT, EntryState.REFUSED)
 REDOABLE = (EntryState.CONFLICT,)
 """A refusal is about the entry itself (the server will never take it): only discarded."""
-
-log = logging.getLogger(__name__)
 
 AUDIT_DISCARDED = "outbox_discarded"
 AUDIT_REDONE = "outbox_redone"
@@ -125,13 +121,23 @@ def redo(conn: Connection, transaction_id: str, *, user_id: str, now: int) -> Ou
     decides again in the workbench (a new entry, a new transaction id)."""
     entry = _resolvable(conn, transaction_id, REDOABLE)
     _close(conn, entry, REDO_REASON, now)
+    # A claim release queued after the old decision (the application was closed while the
+    # server was out of reach) belongs to that decision: sent now, it would give back the
+    # claim the person takes to decide again. It goes with it.
+    superseded = [
+        e
+        for e in outbox_table.entries(conn, entry.app_id)
+        if e.seq > entry.seq
+        and e.kind == EntryKind.RELEASE.value
+        and e.state.value in outbox_table.UNSENT
+        and e.state is not EntryState.SENDING
+    ]
+    for later in superseded:
+        _close(conn, later, REDO_REASON, now)
+    details = _details(entry, REDO_REASON)
+    details["releases_dropped"] = [e.transaction_id for e in superseded]
     record_resolution(
-        conn,
-        kind=AUDIT_REDONE,
-        user_id=user_id,
-        app_id=entry.app_id,
-        details=_details(entry, REDO_REASON),
-        now=now,
+        conn, kind=AUDIT_REDONE, user_id=user_id, app_id=entry.app_id, details=details, now=now
     )
     return entry
 
@@ -160,15 +166,7 @@ def record_resolution(
     now: int,
 ) -> None:
     """THE one call site of the local audit log for a settled entry, inside the same write
-    (engineer D's `desktop.models.audit_log.append`).
-
-    Until that module is in this tree the record is only logged (a warning): the state change
-    is not held back, because an unsettled conflict blocks the application's later entries."""
-    try:
-        audit_log = importlib.import_module("desktop.models.audit_log")
-    except ModuleNotFoundError:
-        log.warning("audit log not available: %s on %s not recorded", kind, app_id)
-        return
+    (`models.audit_log.append`): no discarded entry without its record."""
     audit_log.append(conn, kind=kind, user_id=user_id, app_id=app_id, details=details, now=now)
 
 
