@@ -19,6 +19,11 @@ Measures, offscreen, with the real `Store`, `QueueModel` and `QueuePage`:
 - scrolling: render one screen at many scroll positions; data() cost per row from cold blocks,
 - RSS after all of it (from /proc/self/status).
 
+Run twice, in child processes of their own (so RSS is each one's): on a plain SQLite store and on
+the same data in an encrypted one (SQLCipher with a raw 32-byte key, as the app opens it after
+sign-in: DESIGN section 9, "encryption at rest keeps every queue budget"). ``--mode plain`` or
+``--mode encrypted`` runs one.
+
 Numbers are printed beside their budgets; a benchmark is a report, never a test. The machine's
 load average is printed too: other processes on a 2-core machine move these numbers.
 """
@@ -81,7 +86,15 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", help="directory for the store (default: a temp dir)")
     parser.add_argument("--fill-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", choices=("plain", "encrypted", "both"), default="both")
     args = parser.parse_args()
+    if args.mode == "both":
+        directory = Path(args.keep or tempfile.mkdtemp(prefix="loket-bench-"))
+        for mode in ("plain", "encrypted"):
+            print(f"== {mode} store ==", flush=True)
+            child = [sys.executable, __file__, "--mode", mode, "--rows", str(args.rows)]
+            subprocess.run([*child, "--keep", str(directory)], check=True)
+        return 0
 
     from PySide6.QtCore import QEventLoop, Qt
     from PySide6.QtTest import QTest
@@ -94,15 +107,21 @@ def main() -> int:
     from desktop.views.queue.queue_page import BACKGROUND_DELAY_MS, ID_WINDOW, QueuePage
 
     directory = Path(args.keep or tempfile.mkdtemp(prefix="loket-bench-"))
+    encrypted = args.mode == "encrypted"
+    name = "queue-encrypted.sqlite3" if encrypted else "queue.sqlite3"
+    key_file = directory / "queue.key"  # the bench's own throwaway key
+    if encrypted and not key_file.exists():
+        key_file.write_bytes(os.urandom(32))
+    key = key_file.read_bytes() if encrypted else None
     if args.fill_only:
-        store = Store(directory / "queue.sqlite3", retention_days=None)
+        store = Store(directory / name, key=key, retention_days=None)
         store.clear()
         store.bulk_insert(summaries(args.rows, seed=1, user_id="bench-user"), batch=10_000)
         store.close()
         return 0
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    store = Store(directory / "queue.sqlite3", retention_days=None)
-    print(f"store: {store.path}")
+    store = Store(directory / name, key=key, retention_days=None)
+    print(f"store: {store.path} ({'encrypted, SQLCipher' if encrypted else 'plain SQLite'})")
     if store.count() != args.rows:
         # Fill in a child process, so the RSS measured here is the queue's, not the generator's.
         store.close()
@@ -114,6 +133,8 @@ def main() -> int:
                 "--fill-only",
                 "--rows",
                 str(args.rows),
+                "--mode",
+                args.mode,
                 "--keep",
                 str(directory),
             ],
@@ -123,9 +144,9 @@ def main() -> int:
         print(
             f"bulk insert of {args.rows:,} applications (incl. generating them): {insert_s:.2f} s"
         )
-        store = Store(directory / "queue.sqlite3", retention_days=None)
+        store = Store(directory / name, key=key, retention_days=None)
     print(f"rows in store: {store.count():,}")
-    size_mb = sum(p.stat().st_size for p in directory.iterdir()) / 2**20
+    size_mb = sum(p.stat().st_size for p in directory.glob(name + "*")) / 2**20
     print(f"store size on disk: {size_mb:.1f} MB")
     runner = TaskRunner()
     names = {code: code.replace("-", " ").title() for code in SERVICES}
