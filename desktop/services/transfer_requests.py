@@ -65,30 +65,43 @@ def plan(entry: OutboxEntry) -> PlannedRequest:
     payload = entry.payload if isinstance(entry.payload, dict) else {}
     kind = entry.kind
     if kind == EntryKind.DECISION.value:
-        try:
-            pending = PendingDecision.from_payload(entry.payload)
-        except ValueError as exc:
-            raise NotTransferable("Entri keputusan tidak dapat dibaca.") from exc
-        return PlannedRequest(
-            "POST", _app_path(pending.app_id, "/actions"), "", "application/json",
-            _json(pending.body()),
-        )  # fmt: skip
+        return _decision(entry.payload)
     if kind == EntryKind.RELEASE.value:
         app_id = _text(payload, "app_id")
         return PlannedRequest("DELETE", _app_path(app_id, "/claim"), entry.transaction_id, "", b"")
     if kind == EntryKind.APPLICATION.value:
-        body = payload.get("body", {k: v for k, v in payload.items() if k != "v"})
-        if not isinstance(body, dict) or not body:
-            raise NotTransferable("Entri permohonan baru tidak dapat dibaca.")
-        return PlannedRequest(
-            "POST", "/applications", entry.transaction_id, "application/json", _json(body)
-        )
+        return _application(entry, payload)
     if kind == "document":  # EntryKind.DOCUMENT (the intake's uploads)
-        return _document(payload)
+        return _document(entry, payload)
     raise NotTransferable(f"Jenis entri '{kind}' belum dapat dibawa lewat berkas.")
 
 
-def _document(payload: dict[str, Any]) -> PlannedRequest:
+def _decision(raw: Any) -> PlannedRequest:
+    try:
+        pending = PendingDecision.from_payload(raw)
+    except ValueError as exc:
+        raise NotTransferable("Entri keputusan tidak dapat dibaca.") from exc
+    return PlannedRequest(
+        "POST", _app_path(pending.app_id, "/actions"), "", "application/json",
+        _json(pending.body()),
+    )  # fmt: skip
+
+
+def _application(entry: OutboxEntry, payload: dict[str, Any]) -> PlannedRequest:
+    """The intake's two steps (`services.intake_sender`): ``create`` posts the body with the
+    entry's transaction id as Idempotency-Key; ``submit`` is the decision it carries."""
+    step = payload.get("step")
+    if step == "submit":
+        return _decision(payload.get("decision"))
+    body = payload.get("body")
+    if step != "create" or not isinstance(body, dict) or not isinstance(body.get("id"), str):
+        raise NotTransferable("Entri permohonan baru tidak dapat dibaca.")
+    return PlannedRequest(
+        "POST", "/applications", entry.transaction_id, "application/json", _json(body)
+    )
+
+
+def _document(entry: OutboxEntry, payload: dict[str, Any]) -> PlannedRequest:
     app_id = _text(payload, "app_id")
     doc_id = _text(payload, "doc_id")
     sha = _text(payload, "sha256").lower()
@@ -102,12 +115,11 @@ def _document(payload: dict[str, Any]) -> PlannedRequest:
         ) from exc
     if hashlib.sha256(data).hexdigest() != sha:
         raise NotTransferable("Berkas dokumen berubah sejak disimpan (SHA-256 tidak cocok).")
-    query = {
-        k: str(payload[k])
-        for k in ("requirement_code", "filename")
-        if isinstance(payload.get(k), str) and payload[k]
-    }
+    # The same query and headers as `intake_sender.send_document` sends.
+    query = {"filename": str(payload.get("filename") or local.name)}
+    if isinstance(payload.get("requirement_code"), str):
+        query["requirement_code"] = payload["requirement_code"]
     path = _app_path(app_id, f"/documents/{quote(doc_id, safe='')}")
     if query:
         path += "?" + urlencode(query, quote_via=quote)
-    return PlannedRequest("PUT", path, "", media, data, document_id=doc_id)
+    return PlannedRequest("PUT", path, entry.transaction_id, media, data, document_id=doc_id)

@@ -337,3 +337,43 @@ def test_commands_import_no_qt() -> None:
         env={"PATH": "/usr/bin:/bin", "LOKET_DATA_DIR": "/nonexistent-loket", "HOME": "/tmp"},
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def entry_of(kind: str, payload: dict[str, Any]) -> OutboxEntry:
+    return OutboxEntry(
+        1, str(uuid.uuid4()), str(uuid.uuid4()), kind, payload, "x", "u",
+        EntryState.WAITING, 0, None, "", None, 0, 0,
+    )  # fmt: skip
+
+
+def test_intake_entries_become_the_requests_the_intake_sender_sends(tmp_path: Path) -> None:
+    from desktop.services.transfer_requests import NotTransferable, plan
+
+    app_id, doc_id = str(uuid.uuid4()), str(uuid.uuid4())
+    scan = tmp_path / "ktp scan.pdf"
+    scan.write_bytes(b"%PDF-1.4 test")
+    sha = hashlib.sha256(scan.read_bytes()).hexdigest()
+    doc = entry_of(
+        "document",
+        {"app_id": app_id, "doc_id": doc_id, "sha256": sha, "media_type": "application/pdf",
+         "path": str(scan), "requirement_code": "KTP"},
+    )  # fmt: skip
+    put = plan(doc)
+    assert (put.method, put.content_type, put.body, put.document_id) == (
+        "PUT", "application/pdf", b"%PDF-1.4 test", doc_id,
+    )  # fmt: skip
+    assert put.path == (
+        f"/applications/{app_id}/documents/{doc_id}?filename=ktp%20scan.pdf&requirement_code=KTP"
+    )
+    assert put.idempotency_key == doc.transaction_id and put.body_sha256 == sha
+    create = plan(entry_of("application", {"step": "create", "body": {"id": app_id, "x": 1}}))
+    assert (create.method, create.path, json.loads(create.body)) == (
+        "POST", "/applications", {"id": app_id, "x": 1},
+    )  # fmt: skip
+    decision = PendingDecision.create(app_id, "submit", expected_version=1)
+    submit = plan(entry_of("application", {"step": "submit", "decision": decision.payload()}))
+    assert submit.path == f"/applications/{app_id}/actions"
+    assert json.loads(submit.body)["transaction_id"] == decision.transaction_id
+    scan.write_bytes(b"%PDF-1.4 changed")  # changed since it was kept: not carried
+    with pytest.raises(NotTransferable):
+        plan(doc)
