@@ -36,6 +36,7 @@ from desktop.models.outbox import EntryState, summary_text
 from desktop.models.store import Store
 from desktop.models.store_events import StoreEvents
 from desktop.services.api.errors import ConnectionFailure, SessionExpired
+from desktop.services.audit_push import AuditPusher, after_round
 from desktop.services.operations import Op, OpKind
 from desktop.services.outbox import OutboxSender, RoundReport
 from desktop.services.sync import PullResult, SyncService
@@ -112,6 +113,7 @@ class SyncController(QObject):
         runner.task_started.connect(self._task_changed)
         runner.task_finished.connect(self._task_changed)
         self.outbox = outbox
+        self.audit = AuditPusher(outbox.apps.api, outbox.store) if outbox is not None else None
         self._send_handle: TaskHandle | None = None
         self._send_again = False
         self._rounds = 0  # rounds started
@@ -238,7 +240,7 @@ class SyncController(QObject):
             Op(
                 OpKind.OUTBOX_SEND,
                 self.tr("Mengirim pekerjaan yang tersimpan di komputer ini"),
-                outbox.send_due,
+                after_round(outbox.send_due, self.audit),  # then the audit log's push
                 lane=OUTBOX_LANE,
                 quiet=True,
             )

@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 import sqlalchemy.exc
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from desktop.models import cipher
+from desktop.models import cipher, salvage
 from desktop.models.outbox import UNSENT, has_unsent
 from desktop.models.store import Store
 from desktop.settings import private_dir, private_file
@@ -317,6 +317,7 @@ def open_checked_store(
     `key` (not `key_is_new`: the vault proved it is this store's) does not open the file.
     """
     notice = ""
+    damaged: Path | None = None  # a corrupt file moved aside: its unsent work is salvaged
     try:
         private_dir(path.parent)
     except OSError as exc:
@@ -335,11 +336,11 @@ def open_checked_store(
     if problem is not None:
         moved = move_aside(path)
         log.error("local cache %s is corrupt (%s); moved to %s", path.name, problem, moved.name)
-        notice = CACHE_REBUILT_MESSAGE
+        notice, damaged = CACHE_REBUILT_MESSAGE, moved
     for attempt in (1, 2):
         try:
             private_file(path)
-            return Store(path, key=key), notice
+            return salvage.after_rebuild(Store(path, key=key), damaged, notice, key)
         except cipher.StoreKeyError:
             raise
         except (sqlite3.DatabaseError, sqlalchemy.exc.DatabaseError, cipher.dbapi.Error) as exc:
@@ -350,7 +351,7 @@ def open_checked_store(
                 ) from exc
             moved = move_aside(path)
             log.error("local cache %s unusable (%s); moved to %s", path.name, exc, moved.name)
-            notice = CACHE_REBUILT_MESSAGE
+            notice, damaged = CACHE_REBUILT_MESSAGE, moved
         except OSError as exc:
             raise StoreUnavailable(
                 f"Salinan lokal di {path.parent} tidak dapat dibuat "

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
@@ -114,8 +114,29 @@ class AuditPusher:
         return report
 
 
+R = TypeVar("R")
+
+
+def after_round(
+    send: Callable[[TaskContext | None], R], pusher: AuditPusher | None
+) -> Callable[[TaskContext | None], R]:
+    """`send` (an outbox round), then the audit log's push on the same worker and lane: the
+    round's report is returned whatever the push met (a push problem only waits)."""
+
+    def round_then_push(ctx: TaskContext | None = None) -> R:
+        report = send(ctx)
+        if pusher is not None:
+            try:
+                pusher.push(ctx)
+            except Exception:
+                log.exception("audit push failed; tried again after the next round")
+        return report
+
+    return round_then_push
+
+
 def _mark(conn: Connection, *, ids: list[str], now: int) -> int:
     return audit_log.mark_pushed(conn, ids, now)
 
 
-__all__ = ["BATCH", "AuditPusher", "PushReport"]
+__all__ = ["BATCH", "AuditPusher", "PushReport", "after_round"]

@@ -17,7 +17,6 @@ import pytest
 from desktop.domain.records import ApplicationSummary
 from desktop.models.store import Store
 from desktop.models.store_locator import (
-    CACHE_REBUILT_MESSAGE,
     legacy_store_path,
     other_office_stores,
     prepare_store,
@@ -259,8 +258,9 @@ def test_garbage_cache_is_moved_aside_and_rebuilt(
     with caplog.at_level(logging.ERROR):
         prepared = prepare_store(tmp_path, SERVER, "ana", "14.71.02")
     try:
-        assert prepared.notice == CACHE_REBUILT_MESSAGE
-        assert "dibuat ulang" in prepared.notice and "server" in prepared.notice
+        # nothing readable: the person is told unsent work may be in the kept file (salvage)
+        assert "tidak dapat dibaca sama sekali" in prepared.notice
+        assert "diambil lagi dari server" in prepared.notice
         moved = list(path.parent.glob(path.name + ".rusak-*"))
         assert [m.read_bytes() for m in moved if not m.name.endswith("-wal")] == [garbage]
         assert prepared.store.count() == 0 and prepared.store.sync_state().last_seq == 0
@@ -291,7 +291,7 @@ def test_damaged_pages_are_found_by_quick_check(tmp_path: Path) -> None:
             conn.close()
     again = prepare_store(tmp_path, SERVER, "ana", "14.71.02")
     try:
-        assert again.notice == CACHE_REBUILT_MESSAGE
+        assert again.notice.startswith("Salinan lokal rusak")  # and what salvage kept
         assert again.store.count() == 0
         assert list(path.parent.glob(path.name + ".rusak-*"))
     finally:
