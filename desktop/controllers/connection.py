@@ -3,7 +3,7 @@
 The API client records what its last request taught (`ApiClient.connection`); this watch turns
 that into the status bar's state once a second (`changed`) and into the offline banner
 (`offline_changed`: since when, and why). While the server cannot be reached it asks
-``/health`` after `ProbeBackoff` delays: capped exponential with *full* jitter (anywhere
+``/health`` after `services.retry.Backoff` delays: capped exponential with *full* jitter (anywhere
 between 0 and 1, 2, 4, 8, then 10 s), so the counters of a city do not knock together when
 the server returns, and the first probe comes within a second of the failure. One probe at a
 time; "Coba sekarang" (`probe_now`) asks at once. The first answer — a probe's, or any other
@@ -14,15 +14,14 @@ pulls at once: the app is back within seconds of the server, without F5.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Callable
-from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.services.api.client import ApiClient
 from desktop.services.operations import Op, OpKind
+from desktop.services.retry import Backoff
 from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -30,50 +29,6 @@ log = logging.getLogger(__name__)
 STALE_SECONDS = 300
 """What the last request said is not shown as the state any more after this long."""
 CHECK_MS = 1000
-
-
-class Delays(Protocol):
-    """A retry schedule: `next_delay()` counts an attempt, `reset()` after success."""
-
-    attempts: int
-
-    def next_delay(self) -> float: ...
-
-    def reset(self) -> None: ...
-
-
-class ProbeBackoff:
-    """Capped exponential backoff with full jitter: attempt n waits ``rng() * min(cap,
-    initial * factor**n)`` seconds (AWS's "full jitter": spreads many clients best, and the
-    first wait is short). `rng` returns [0, 1) (injected in tests)."""
-
-    def __init__(
-        self,
-        initial: float = 1.0,
-        cap: float = 10.0,
-        *,
-        factor: float = 2.0,
-        rng: Callable[[], float] = random.random,
-    ) -> None:
-        if not (0 < initial <= cap and factor >= 1):
-            raise ValueError("invalid backoff")
-        self.initial = initial
-        self.cap = cap
-        self.factor = factor
-        self._rng = rng
-        self.attempts = 0
-
-    def step(self, attempt: int) -> float:
-        """The ceiling of attempt `attempt`'s wait (0-based)."""
-        return min(self.cap, self.initial * self.factor ** min(attempt, 64))
-
-    def next_delay(self) -> float:
-        ceiling = self.step(self.attempts)
-        self.attempts += 1
-        return ceiling * self._rng()
-
-    def reset(self) -> None:
-        self.attempts = 0
 
 
 class ConnectionWatch(QObject):
@@ -92,7 +47,7 @@ class ConnectionWatch(QObject):
         probe: Callable[[TaskContext], bool],
         runner: TaskRunner,
         *,
-        backoff: Delays | None = None,
+        backoff: Backoff | None = None,
         clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
     ) -> None:
@@ -102,7 +57,7 @@ class ConnectionWatch(QObject):
         self.api = api
         self._probe_fn = probe
         self.runner = runner
-        self.backoff: Delays = backoff or ProbeBackoff()
+        self.backoff = backoff or Backoff(1.0, 10.0)
         self.clock = clock
         self._probe_handle: TaskHandle | None = None
         self._shown: tuple[bool | None, str] | None = None

@@ -61,6 +61,7 @@ from desktop.services.applications import (
 from desktop.services.auth import UserInfo
 from desktop.services.operations import Op, OpKind, user_message
 from desktop.services.outbox import OutboxSender
+from desktop.services.retry import is_transient
 from desktop.services.tasks import TaskContext, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -69,13 +70,6 @@ MARKS_SAVE_MS = 400
 """Unsent marks are written this long after the last tick or keystroke (and at once on leaving)."""
 OFFLINE_RETRY_MS = (2_000, 3_000, 5_000, 10_000)
 """Delays between attempts to open an application properly while only its copy is shown."""
-
-
-def server_unreachable(exc: BaseException) -> bool:
-    """No answer, or the server itself failing: not a refusal about this application."""
-    if isinstance(exc, ConnectionFailure):
-        return True
-    return isinstance(exc, ApiError) and exc.status >= 500
 
 
 Outcome = Callable[[EntryState | None, str], None]
@@ -392,7 +386,7 @@ class WorkbenchController(QObject):
             try:
                 detail = apps.fetch_detail(app_id)
             except (ConnectionFailure, ApiError) as exc:
-                cached = apps.cached_copy(app_id) if server_unreachable(exc) else None
+                cached = apps.cached_copy(app_id) if is_transient(exc) else None
                 if cached is None:
                     raise
                 log.info(

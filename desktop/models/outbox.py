@@ -181,6 +181,45 @@ def add_entry(
     return bool(result.rowcount)
 
 
+def add_release(
+    conn: Connection, *, transaction_id: str, app_id: str, user_id: str, now: int
+) -> bool:
+    """Queue a claim release (after any entry of the application waiting before it); one
+    waiting release per application is enough: False when one waits already."""
+    marks = ",".join("?" * len(TO_SEND))
+    waiting = conn.exec_driver_sql(
+        f"SELECT 1 FROM outbox WHERE app_id = ? AND kind = ? AND state IN ({marks}) LIMIT 1",
+        (app_id, EntryKind.RELEASE.value, *TO_SEND),
+    ).first()
+    if waiting is not None:
+        return False
+    return add_entry(
+        conn,
+        transaction_id=transaction_id,
+        app_id=app_id,
+        kind=EntryKind.RELEASE,
+        payload={"v": 1, "app_id": app_id},
+        label=f"Lepas klaim {app_id[:8]}",
+        user_id=user_id,
+        now=now,
+    )
+
+
+def drop_releases(conn: Connection, app_id: str, *, now: int) -> int:
+    """The person claims `app_id` again: a release of it still waiting would give the new
+    claim back, so it is dibuang (not mengirim: that one is under way already)."""
+    result = conn.exec_driver_sql(
+        "UPDATE outbox SET state = ?, reason = ?, updated_at = ? WHERE app_id = ? AND kind = ? "
+        "AND state IN (?, ?)",
+        (EntryState.DISCARDED.value, "Klaim diambil lagi; pelepasan tidak diperlukan.", now,
+         app_id, EntryKind.RELEASE.value, EntryState.WAITING.value, EntryState.RETRY.value),
+    )  # fmt: skip
+    count = max(0, int(result.rowcount or 0))
+    if count:
+        changes.touch(conn.info, Part.OUTBOX, (app_id,))
+    return count
+
+
 def take_due(
     conn: Connection, now: int, *, skip: frozenset[str] = frozenset()
 ) -> list[OutboxEntry]:
@@ -368,8 +407,10 @@ __all__ = [
     "EntryState",
     "OutboxEntry",
     "add_entry",
+    "add_release",
     "counts",
     "discard",
+    "drop_releases",
     "entries",
     "finish",
     "has_unsent",

@@ -45,45 +45,20 @@ from desktop.models.outbox import EntryKind, EntryState, OutboxEntry
 from desktop.models.store import Store
 from desktop.services.api.errors import (
     ApiError,
-    BadResponse,
-    ConnectionFailure,
     LoketError,
     SessionExpired,
 )
 from desktop.services.applications import ApplicationService, ConflictError, PendingDecision
+from desktop.services.retry import Backoff, is_transient, retry_after_seconds
 from desktop.services.tasks import TaskContext
 
 log = logging.getLogger(__name__)
 
 BACKOFF_BASE_SECONDS = 5.0
 BACKOFF_CAP_SECONDS = 600.0
-"""Retry after uniform(0, min(cap, base * 2**attempts)) seconds: a city's counters coming back
-together after an outage do not all knock at once, and nobody waits more than 10 minutes."""
-RETRYABLE_STATUS = frozenset({408, 425, 429})
-"""4xx answers that say "later", not "no"."""
-
-
-def retry_after_seconds(exc: BaseException) -> float | None:
-    """The server's ``Retry-After`` for this error, when it said one (seconds).
-
-    Read from the problem's extras (`retry_after`): the API client keeps the body's fields.
-    """
-    if not isinstance(exc, ApiError):
-        return None
-    for key in ("retry_after", "Retry-After"):
-        value = exc.extras.get(key)
-        if isinstance(value, int | float) and value >= 0:
-            return float(value)
-        if isinstance(value, str) and value.strip().isdigit():
-            return float(value.strip())
-    return None
-
-
-def is_transient(exc: BaseException) -> bool:
-    """No usable answer, or the server saying "later": keep it and send it again."""
-    if isinstance(exc, ConnectionFailure | BadResponse):
-        return True
-    return isinstance(exc, ApiError) and (exc.status >= 500 or exc.status in RETRYABLE_STATUS)
+"""Retry after uniform(0, min(cap, base * 2**attempts)) seconds (`services.retry.Backoff`): a
+city's counters coming back together after an outage do not all knock at once, and nobody
+waits more than 10 minutes."""
 
 
 EntrySender = Callable[[OutboxEntry], None]
@@ -144,17 +119,11 @@ class OutboxSender:
         }
         """Entry kind -> its sender: the built-in ones, with `senders` merged over them."""
         self.clock = clock
-        self.rng = rng
-        self.base_seconds = base_seconds
-        self.cap_seconds = cap_seconds
+        self._backoff = Backoff(base_seconds, cap_seconds, rng=rng)
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
         """Seconds to wait after the `attempts`-th failed attempt (1 = the first)."""
-        exponential: float = self.base_seconds * 2.0 ** max(0, attempts - 1)
-        delay = self.rng() * min(self.cap_seconds, exponential)
-        if retry_after is not None:
-            delay = max(delay, retry_after)
-        return delay
+        return self._backoff.delay(attempts - 1, retry_after)
 
     def retry_now(self) -> int:
         """ "Coba sekarang": every coba lagi entry is due at once (returns how many)."""

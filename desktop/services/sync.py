@@ -14,19 +14,18 @@ them: the first pull of each run (so after an upgrade) fetches them again one by
 ``GET /applications/{id}`` and keeps those it can now read.
 
 While the server cannot be reached, `controllers.connection.ConnectionWatch` probes ``/health``
-(`SyncService.probe`) after delays from `Backoff`: 1, 2, 4, 8, then every 10 s at most, each
-shortened by a random part so that the counters of a whole city do not knock at the same moment
-after an outage. The first answer ends the wait and `controllers.sync.SyncController` pulls, so
-the app is back within seconds of the server. When to pull is decided there, not here.
+(`SyncService.probe`) after delays from `services.retry.Backoff`: up to 1, 2, 4, 8, then 10 s,
+each a random part of that (full jitter) so that the counters of a whole city do not knock at
+the same moment after an outage. The first answer ends the wait and
+`controllers.sync.SyncController` pulls, so the app is back within seconds of the server. When
+to pull is decided there, not here.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import random
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -49,38 +48,6 @@ MAX_REFETCH_PER_PULL = 200
 
 
 PROBE_TIMEOUT_SECONDS = 3.0
-
-
-class Backoff:
-    """Capped exponential delays with jitter: ``initial * factor**n``, at most `cap`, each
-    shortened by up to `jitter` of itself (so never above the cap). `reset()` after success."""
-
-    def __init__(
-        self,
-        initial: float = 1.0,
-        cap: float = 10.0,
-        *,
-        factor: float = 2.0,
-        jitter: float = 0.2,
-        rng: Callable[[], float] = random.random,
-    ) -> None:
-        if not (0 < initial <= cap and factor >= 1 and 0 <= jitter < 1):
-            raise ValueError("invalid backoff")
-        self.initial = initial
-        self.cap = cap
-        self.factor = factor
-        self.jitter = jitter
-        self._rng = rng
-        self.attempts = 0
-
-    def next_delay(self) -> float:
-        """Seconds to wait before the next attempt (and count this attempt)."""
-        base = min(self.cap, self.initial * self.factor ** min(self.attempts, 32))
-        self.attempts += 1
-        return base * (1 - self.jitter * self._rng())
-
-    def reset(self) -> None:
-        self.attempts = 0
 
 
 def _load_ids(text: str | None) -> list[str]:

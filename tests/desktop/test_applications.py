@@ -18,10 +18,10 @@ from desktop.services.applications import (
     KeptMark,
     KeptMarks,
     PendingDecision,
-    retry_keeps_decision,
 )
 from desktop.services.auth import AuthService
 from desktop.services.operations import OpKind
+from desktop.services.retry import is_transient
 from desktop.services.secrets import SecretStore
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.live_server import LiveServer
@@ -159,7 +159,7 @@ def test_retrying_a_decision_reuses_its_transaction(live_server: LiveServer, sto
     )
     with pytest.raises(ConnectionFailure) as lost:
         apps.decide(pending)
-    assert retry_keeps_decision(lost.value)
+    assert is_transient(lost.value)
     assert operator.get(detail.id)["status"] == "verified"  # applied, answer lost twice
     # "Coba lagi": the workbench finds the person's choice unchanged and reuses the decision.
     assert pending.matches(
@@ -214,7 +214,7 @@ def test_someone_elses_decision_is_still_a_conflict(live_server: LiveServer, sto
     with pytest.raises(ConflictError) as info:
         apps.decide(pending)
     assert "verifier2" in info.value.message
-    assert not retry_keeps_decision(info.value)  # decide again on fresh data
+    assert not is_transient(info.value)  # decide again on fresh data
 
 
 # -- the local side of one application: detail for offline reading, released claim, marks ----

@@ -121,7 +121,10 @@ def test_decision_while_server_unreachable_is_kept_then_sent_once(
         sender = OutboxSender(apps, store)
         assert sender.retry_now() == 1  # what "Coba sekarang" / back online does
         report = sender.send_due()
-        assert report.sent == [entry.transaction_id]
+        # the decision, then the release queued behind it when the person left
+        _decision, release = store.outbox_entries(app_id)
+        assert release.kind == EntryKind.RELEASE.value
+        assert report.sent == [entry.transaction_id, release.transaction_id]
         assert state_of(store, entry.transaction_id) is EntryState.SENT
         assert tx_count(operator, app_id, entry.transaction_id) == 1
         assert operator.get(app_id)["status"] == "verified"
@@ -376,8 +379,8 @@ def test_the_claim_is_kept_while_its_decision_waits_then_given_back(
     live_server: LiveServer, store: Store
 ) -> None:
     """Leaving the application, signing out or quitting all release through
-    `ApplicationService.release`: while a decision on it waits in the outbox the claim stays
-    (sent after a release, the decision would come back as a conflict); once sent, it goes."""
+    `ApplicationService.release`: while a decision on it waits in the outbox the release waits
+    behind it in the outbox (sent before it, the decision would come back as a conflict)."""
     operator = Remote(live_server.api, "operator1", PASSWORD)
     app_id = operator.create("Luring Klaim " + uuid.uuid4().hex[:6])["id"]
     apps = service_for(live_server.url, "verifier1", store)
@@ -388,9 +391,9 @@ def test_the_claim_is_kept_while_its_decision_waits_then_given_back(
         claim = operator.get(app_id).get("claim") or {}
         return claim.get("username")
 
-    apps.release(app_id)  # e.g. the person opened the next application
-    assert holder() == "verifier1"
-    assert OutboxSender(apps, store).send_due().sent == [tx]
+    assert apps.release(app_id) is False  # e.g. the person opened the next application
+    assert holder() == "verifier1"  # queued behind the decision, not sent before it
+    sent = OutboxSender(apps, store).send_due().sent
+    assert sent[0] == tx and len(sent) == 2  # the decision, then the release
     assert operator.get(app_id)["status"] == "verified"
-    apps.release(app_id)
     assert holder() is None

@@ -4,15 +4,29 @@ finished work: never due, never counted, never holding up the entries after it."
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
+
+import pytest
 
 from desktop.models import outbox as outbox_table
 from desktop.models.outbox import UNSENT, EntryKind, EntryState, OutboxEntry, has_unsent
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
-from desktop.services.api.errors import ConnectionFailure, FailureKind
-from desktop.services.applications import ApplicationService
+from desktop.services.api.errors import (
+    ApiError,
+    BadResponse,
+    ConnectionFailure,
+    FailureKind,
+    SessionExpired,
+)
+from desktop.services.applications import ApplicationService, PendingDecision
 from desktop.services.outbox import UNREADABLE, OutboxSender
+from desktop.services.retry import Backoff, is_transient, retry_after_seconds
+from tests.desktop.support import Remote
+from tests.desktop.test_outbox import PASSWORD, service_for
+from tests.faultproxy import FaultProxy
+from tests.live_server import LiveServer
 
 
 def _add(store: Store, tx: str, app_id: str, kind: str, payload: object = None) -> None:
@@ -73,3 +87,94 @@ def test_a_discarded_entry_is_done_and_holds_nothing_up(store: Store, tmp_path: 
     store.write(lambda conn: outbox_table.finish(conn, "t-2", EntryState.DISCARDED, now=3))
     assert store.outbox_counts() == {}
     assert not has_unsent(store.path)
+
+
+# -- one backoff, one verdict (services.retry) --------------------------------------------------
+
+
+def test_one_backoff_capped_exponential_with_full_jitter() -> None:
+    top = Backoff(5, 600, rng=lambda: 1.0)
+    assert [top.delay(n) for n in (0, 1, 2, 7, 19)] == [5, 10, 20, 600, 600]
+    assert Backoff(5, 600, rng=lambda: 0.0).delay(4) == 0  # full jitter: from 0
+    assert top.delay(0, retry_after=42) == 42  # never before the server's Retry-After
+    counting = Backoff(1, 10, rng=lambda: 0.5)
+    assert [counting.next_delay() for _ in range(5)] == [0.5, 1, 2, 4, 5]
+    counting.reset()
+    assert counting.next_delay() == 0.5
+    with pytest.raises(ValueError):
+        Backoff(20, 10)
+
+
+def test_one_transient_verdict() -> None:
+    assert is_transient(ConnectionFailure(FailureKind.NETWORK, "putus"))
+    assert is_transient(BadResponse("rusak"))
+    assert all(is_transient(ApiError(s, "x", "x")) for s in (500, 503, 408, 425, 429))
+    assert not any(is_transient(ApiError(s, "x", "x")) for s in (400, 403, 404, 409, 422))
+    assert not is_transient(SessionExpired("habis"))
+    assert retry_after_seconds(ApiError(503, "x", "x", {"retry_after": 120})) == 120
+    assert retry_after_seconds(ApiError(429, "x", "x", {"retry_after": "30"})) == 30
+    assert retry_after_seconds(ConnectionFailure(FailureKind.NETWORK, "putus")) is None
+
+
+# -- claim releases through the outbox ----------------------------------------------------------
+
+
+def holder(operator: Remote, app_id: str) -> str | None:
+    claim = operator.get(app_id).get("claim") or {}
+    return claim.get("username")
+
+
+def test_a_release_that_cannot_reach_the_server_waits_in_the_outbox_then_goes(
+    live_server: LiveServer, store: Store
+) -> None:
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Lepas Luring " + uuid.uuid4().hex[:6])["id"]
+    with FaultProxy(live_server.url) as proxy:
+        apps = service_for(proxy.url, "verifier1", store)
+        apps.claim(app_id)
+        proxy.reset_after_request()  # the release reaches no answer (nor, maybe, the server)
+        assert apps.release(app_id) is False
+        (entry,) = store.outbox_entries(app_id)
+        assert entry.kind == EntryKind.RELEASE.value and entry.state is EntryState.WAITING
+        proxy.pass_through()
+        assert OutboxSender(apps, store).send_due().sent == [entry.transaction_id]
+        assert holder(operator, app_id) is None
+
+
+def test_a_release_goes_after_the_decision_waiting_before_it(
+    live_server: LiveServer, store: Store
+) -> None:
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Lepas Urut " + uuid.uuid4().hex[:6])["id"]
+    apps = service_for(live_server.url, "verifier1", store)
+    apps.claim(app_id)
+    detail = apps.fetch_detail(app_id)
+    pending = PendingDecision.create(
+        app_id, "verify", expected_version=detail.version, seen_status=detail.status_raw
+    )
+    apps.keep_decision(pending, label="verify")
+    assert apps.release(app_id) is False  # queued behind the decision, not sent first
+    assert holder(operator, app_id) == "verifier1"
+    kinds = [e.kind for e in store.outbox_entries(app_id)]
+    assert kinds == [EntryKind.DECISION.value, EntryKind.RELEASE.value]
+    report = OutboxSender(apps, store).send_due()
+    assert len(report.sent) == 2 and not report.conflicts
+    assert operator.get(app_id)["status"] == "verified" and holder(operator, app_id) is None
+
+
+def test_claiming_again_drops_a_release_still_waiting(
+    live_server: LiveServer, store: Store
+) -> None:
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Lepas Ambil " + uuid.uuid4().hex[:6])["id"]
+    with FaultProxy(live_server.url) as proxy:
+        apps = service_for(proxy.url, "verifier1", store)
+        apps.claim(app_id)
+        proxy.reset_after_request()
+        apps.release(app_id)
+        proxy.pass_through()
+        apps.claim(app_id)  # the person took it again before the outbox sent the release
+        (entry,) = store.outbox_entries(app_id)
+        assert entry.state is EntryState.DISCARDED
+        assert OutboxSender(apps, store).send_due().sent == []
+        assert holder(operator, app_id) == "verifier1"

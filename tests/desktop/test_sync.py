@@ -16,7 +16,7 @@ from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import BadResponse, ConnectionFailure
 from desktop.services.auth import AuthService
 from desktop.services.secrets import SecretStore
-from desktop.services.sync import Backoff, SyncService
+from desktop.services.sync import SyncService
 from desktop.services.tasks import Cancelled, Progress, TaskContext, TaskHandle
 from tests.desktop.support import (
     MemoryKeyring,
@@ -290,19 +290,6 @@ def test_pull_leaves_out_finished_applications_past_retention(
 
 
 # -- reconnect: backoff and probe (issue 8 item 9) ---------------------------------------------
-
-
-def test_backoff_doubles_to_a_cap_with_jitter_below_it() -> None:
-    highest = Backoff(rng=lambda: 0.0)  # no jitter drawn: the plain schedule
-    assert [highest.next_delay() for _ in range(7)] == [1, 2, 4, 8, 10, 10, 10]
-    lowest = Backoff(rng=lambda: 0.999999)
-    for base in (1, 2, 4, 8, 10, 10):
-        delay = lowest.next_delay()
-        assert base * 0.8 <= delay < base  # jitter only shortens: never above the cap
-    lowest.reset()
-    assert lowest.attempts == 0 and lowest.next_delay() == pytest.approx(0.8, abs=1e-5)
-    with pytest.raises(ValueError):
-        Backoff(initial=20, cap=10)
 
 
 def test_probe_tells_down_from_up_without_signing_in(live_server: LiveServer, store: Store) -> None:

@@ -1,13 +1,12 @@
 """Issue 10, one send path: a decision is on disk (the outbox) before any request leaves.
 Deciding while the server does not answer (a black hole) and signing out at once used to
 lose it: the decision lived only in the request under way, and the session's end dropped
-its failure. Now the store holds it, and the next session sends it, exactly once."""
+its failure. Now the store holds it, and the next session sends it, exactly once (nothing
+else could: the first session and its requests are gone)."""
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import Action
+from desktop.models.outbox import EntryState
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.faultproxy import FaultProxy
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
@@ -33,18 +33,6 @@ from tests.gui.shell_helpers import (
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
-
-
-def entries_on_disk(path: Path, app_id: str) -> list[tuple[str, str, str]]:
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute(
-            "SELECT transaction_id, kind, state FROM outbox WHERE app_id = ? ORDER BY seq",
-            (app_id,),
-        ).fetchall()
-    finally:
-        conn.close()
-    return [(str(t), str(k), str(s)) for t, k, s in rows]
 
 
 def test_signing_out_right_after_deciding_loses_nothing_and_the_next_session_sends_it(
@@ -90,16 +78,20 @@ def test_signing_out_right_after_deciding_loses_nothing_and_the_next_session_sen
         qtbot.waitUntil(lambda: proxy.accepted > before, timeout=WAIT)  # on its way, unanswered
         loket.sign_out()  # at once: the person leaves the counter
 
-        (kept,) = entries_on_disk(path, app_id)
-        tx, kind, state = kept
-        assert kind == "decision" and state in ("menunggu", "mengirim", "coba_lagi")
         assert operator.get(app_id)["status"] == "submitted"
 
         proxy.pass_through()
-        sign_in(qtbot, loket, "verifier1")  # a new session on the same store file
-        qtbot.waitUntil(
-            lambda: entries_on_disk(path, app_id) == [(tx, "decision", "terkirim")], timeout=WAIT
-        )
+        sign_in(qtbot, loket, "verifier1")  # a new session on the same (encrypted) store file
+        again = loket.store
+        assert again is not None and again.path == path
+
+        def decisions() -> list[tuple[str, EntryState]]:
+            assert again is not None
+            entries = again.outbox_entries(app_id)
+            return [(e.transaction_id, e.state) for e in entries if e.kind == "decision"]
+
+        qtbot.waitUntil(lambda: [s for _t, s in decisions()] == [EntryState.SENT], timeout=WAIT)
+        ((tx, _state),) = decisions()
         history = operator.get(app_id)["history"]
         assert [h.get("transaction_id") for h in history].count(tx) == 1
         assert [h["action"] for h in history].count(Action.VERIFY.value) == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.controllers.connection import ConnectionWatch, ProbeBackoff
+from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.sync import SyncController
 from desktop.models.outbox import EntryState
 from desktop.models.store import Store
@@ -21,6 +21,7 @@ from desktop.services.api.errors import ConnectionFailure
 from desktop.services.applications import ApplicationService, PendingDecision
 from desktop.services.auth import AuthService
 from desktop.services.outbox import OutboxSender
+from desktop.services.retry import Backoff
 from desktop.services.secrets import SecretStore
 from desktop.services.sync import PullResult, SyncService
 from desktop.services.tasks import TaskRunner
@@ -38,7 +39,7 @@ class Parts:
         self.locked = False
         self.service = SyncService(self.api, store)
         self.connection = ConnectionWatch(
-            self.api, self.service.probe, runner, backoff=ProbeBackoff(0.05, 0.2)
+            self.api, self.service.probe, runner, backoff=Backoff(0.05, 0.2)
         )
         self.sync = SyncController(
             self.service,
@@ -184,7 +185,7 @@ def test_back_after_an_outage_what_waits_in_the_outbox_goes_at_once(
 
 def test_probe_backoff_is_full_jitter_under_a_capped_exponential_step() -> None:
     draws = iter([0.0, 0.5, 0.999, 0.25, 0.5, 0.5, 0.5, 0.5])
-    backoff = ProbeBackoff(1.0, 10.0, rng=lambda: next(draws))
+    backoff = Backoff(1.0, 10.0, rng=lambda: next(draws))
     delays = [backoff.next_delay() for _ in range(7)]
     # ceilings 1, 2, 4, 8, 10, 10, 10; each wait is rng() times its ceiling (0 allowed)
     assert delays == pytest.approx([0.0, 1.0, 3.996, 2.0, 5.0, 5.0, 5.0])
@@ -193,7 +194,7 @@ def test_probe_backoff_is_full_jitter_under_a_capped_exponential_step() -> None:
     backoff.reset()
     assert backoff.attempts == 0 and backoff.next_delay() == pytest.approx(0.5)  # short again
     with pytest.raises(ValueError):
-        ProbeBackoff(20, 10)
+        Backoff(20, 10)
 
 
 def test_the_watch_waits_the_drawn_delays_and_comes_back_when_any_request_gets_through(
@@ -217,7 +218,7 @@ def test_the_watch_waits_the_drawn_delays_and_comes_back_when_any_request_gets_t
             return True
 
         draws = [0.9, 0.9, 0.9, 0.9, 0.9]
-        backoff = ProbeBackoff(30.0, 60.0, rng=lambda: draws.pop(0) if draws else 0.9)
+        backoff = Backoff(30.0, 60.0, rng=lambda: draws.pop(0) if draws else 0.9)
         watch = ConnectionWatch(api, probe, runner, backoff=backoff, clock=lambda: 1_000.0)
         offline: list[tuple[object, str]] = []
         watch.offline_changed.connect(lambda since, why: offline.append((since, why)))
