@@ -48,7 +48,7 @@ from sqlalchemy import Connection
 from desktop.domain.numbering import format_provisional_number
 from desktop.domain.records import Applicant, ApplicationSummary
 from desktop.domain.workflow import Action
-from desktop.models import local_apps
+from desktop.models import audit_log, local_apps
 from desktop.models.outbox import EntryKind
 from desktop.models.store import Store, search_terms
 from desktop.services.api.errors import LoketError
@@ -395,6 +395,7 @@ class IntakeService:
                 (office, self.device_code, day, sequence),
             )
             put_queue_row(conn, raw)
+            audit_log.append(conn, kind="application_created", user_id=user, app_id=app_id, details={"service_code": service_code, "provisional_number": provisional, "documents": len(kept)}, now=now)  # noqa: E501
             Store.add_outbox_entry(
                 conn,
                 transaction_id=create_tx,
@@ -418,6 +419,7 @@ class IntakeService:
                         path=str(doc.path),
                     )
                 )
+                audit_log.append(conn, kind="document_added", user_id=user, app_id=app_id, details={"doc_id": doc.id, "requirement_code": doc.requirement_code, "sha256": doc.sha256, "size": doc.size}, now=now)  # noqa: E501
                 Store.add_outbox_entry(
                     conn,
                     transaction_id=str(uuid.uuid4()),

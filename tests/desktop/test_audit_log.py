@@ -101,3 +101,22 @@ def test_pushed_marks_only_what_was_accepted(store: Store) -> None:
     assert store.write(lambda conn: audit_log.mark_pushed(conn, [first.id], 5)) == 1
     left = store.read(lambda conn: audit_log.unpushed(conn, 10))
     assert [e.seq for e in left] == [2, 3]
+
+
+def test_a_queued_decision_is_recorded_in_the_same_write(store: Store) -> None:
+    from desktop.domain.workflow import Action
+    from desktop.services.api.client import ApiClient
+    from desktop.services.applications import ApplicationService, PendingDecision
+
+    apps = ApplicationService(ApiClient("http://127.0.0.1:9", device_id="pc-1"), store)
+    apps.my_user_id = "user-1"
+    pending = PendingDecision.create("app-7", Action.VERIFY, expected_version=3)
+    assert apps.keep_decision(pending, label="Verifikasi")
+    (event,) = store.read(audit_log.events)
+    assert (event.kind, event.app_id, event.user_id) == ("decision_queued", "app-7", "user-1")
+    assert event.details == {
+        "action": "verify",
+        "transaction_id": pending.transaction_id,
+        "expected_version": 3,
+    }
+    apps.api.close()
