@@ -58,6 +58,7 @@ from desktop.services.api.errors import (
     LoketError,
     SessionExpired,
 )
+from desktop.services.retry import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -179,18 +180,6 @@ class PendingDecision:
             if self.checklist is not None
             else None,
         }
-
-
-def retry_keeps_decision(exc: BaseException) -> bool:
-    """After this failure, a retry should reuse the same `PendingDecision`.
-
-    True for "no (usable) answer" (network, garbage, 5xx, 429, session ended): the server may
-    have applied it. False for a refusal that needs a new look (409 conflicts, 4xx): the person
-    decides again on fresh data, with a new decision.
-    """
-    if isinstance(exc, ApiError):
-        return exc.status >= 500 or exc.status == 429
-    return isinstance(exc, LoketError)
 
 
 def _when(when: datetime, tz: tzinfo | None = None) -> str:
@@ -587,6 +576,10 @@ class ApplicationService:
 
     def claim(self, app_id: str) -> ClaimResult:
         """Claim (or renew one's own claim). 409 `claimed_by_other` -> `ConflictError`."""
+        store = self.store
+        if store is not None:  # a release still waiting would give this new claim back
+            now = int(time.time())
+            store.write(lambda conn: outbox_table.drop_releases(conn, app_id, now=now))
         try:
             body = expect_mapping(self.api.post_json(self._path(app_id, "/claim"), {}), "klaim")
         except ApiError as exc:
@@ -614,14 +607,37 @@ class ApplicationService:
         except Exception:
             log.exception("could not update local cache")
 
-    def release(self, app_id: str, *, timeout: float | None = None) -> None:
-        """Give the claim back; a claim already gone (404/409) is fine. Not while a decision
-        on it waits in the outbox (whoever asks: leaving it, sign-out, exit): sent after the
-        release, it would come back as a conflict; the outbox sends it under this claim."""
-        if self.store is not None and self.store.outbox_will_send(app_id):
-            log.info("claim on %s kept: its decision waits in the outbox", app_id)
+    def release(self, app_id: str, *, timeout: float | None = None) -> bool:
+        """Give the claim back: True when the server has it now, False when it waits in the
+        outbox (a RELEASE entry, its transaction id the Idempotency-Key), sent by the outbox in
+        order after that application's decision, if one waits (sent after a release, the
+        decision would come back as a conflict). Whoever asks: leaving, sign-out, exit."""
+        store = self.store
+        tx = str(uuid.uuid4())
+        if store is not None and store.outbox_will_send(app_id):
+            log.info("release of %s queued behind its decision in the outbox", app_id)
+            self._queue_release(app_id, tx)
+            return False
+        try:
+            self.release_now(app_id, transaction_id=tx, timeout=timeout)
+        except LoketError as exc:
+            if store is None or not is_transient(exc):
+                raise
+            log.info("release of %s did not reach the server; queued", app_id)
+            self._queue_release(app_id, tx)  # the same key: it may have arrived after all
+            return False
+        return True
+
+    def _queue_release(self, app_id: str, transaction_id: str) -> None:
+        store = self.store
+        if store is None:
             return
-        self.release_now(app_id, timeout=timeout)
+        user_id, now = self.my_user_id or "", int(time.time())
+        store.write(
+            lambda conn: outbox_table.add_release(
+                conn, transaction_id=transaction_id, app_id=app_id, user_id=user_id, now=now
+            )
+        )
 
     def release_now(
         self, app_id: str, *, transaction_id: str | None = None, timeout: float | None = None
