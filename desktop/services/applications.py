@@ -550,7 +550,18 @@ class ApplicationService:
                 now=now,
             )
             Store.delete_marks(conn, pending.app_id)  # carried by the entry now
-            audit_log.append(conn, kind="decision_queued", user_id=user_id, app_id=pending.app_id, details={"action": pending.action, "transaction_id": pending.transaction_id, "expected_version": pending.expected_version}, now=now)  # noqa: E501
+            audit_log.append(
+                conn,
+                kind="decision_queued",
+                user_id=user_id,
+                app_id=pending.app_id,
+                details={
+                    "action": pending.action,
+                    "transaction_id": pending.transaction_id,
+                    "expected_version": pending.expected_version,
+                },
+                now=now,
+            )
             return added
 
         return store.write(write)
@@ -574,10 +585,12 @@ class ApplicationService:
         self._remember(detail, raw)
         return detail
 
-    def claim(self, app_id: str) -> ClaimResult:
-        """Claim (or renew one's own claim). 409 `claimed_by_other` -> `ConflictError`."""
+    def claim(self, app_id: str, *, keep_releases: bool = False) -> ClaimResult:
+        """Claim (or renew one's own claim). 409 `claimed_by_other` -> `ConflictError`.
+        `keep_releases`: the outbox re-claims for a decision whose lease lapsed; the release
+        queued behind that decision must still go after it."""
         store = self.store
-        if store is not None:  # a release still waiting would give this new claim back
+        if store is not None and not keep_releases:  # a waiting release would give it back
             now = int(time.time())
             store.write(lambda conn: outbox_table.drop_releases(conn, app_id, now=now))
         try:

@@ -201,7 +201,32 @@ class OutboxSender:
     # -- the built-in senders -------------------------------------------------------------------
 
     def _send_decision(self, entry: OutboxEntry) -> None:
-        self.apps.decide(PendingDecision.from_payload(entry.payload))
+        pending = PendingDecision.from_payload(entry.payload)
+        try:
+            self.apps.decide(pending)
+        except ConflictError as exc:
+            if not self._lease_lapsed(exc, entry):
+                raise
+            # Kept through an outage longer than the lease: nobody decided (same version) and
+            # nobody holds it, so this person takes it again and the same decision goes (same
+            # transaction id). Someone else faster at the claim -> claimed_by_other: konflik.
+            log.info("outbox entry %s: claim lapsed; claiming again", entry.transaction_id)
+            self.apps.claim(pending.app_id, keep_releases=True)
+            self.apps.decide(pending)
+
+    def _lease_lapsed(self, exc: ConflictError, entry: OutboxEntry) -> bool:
+        """The server refused only because this person's claim ran out: no one else holds it
+        and no one decided since (a decision would have moved the version first)."""
+        me = self.apps.my_user_id
+        if exc.code != "claim_required" or exc.extras.get("claim"):
+            return False
+        if me is None or entry.user_id not in ("", me):
+            return False
+        current = exc.extras.get("current")
+        version = current.get("version") if isinstance(current, dict) else None
+        payload = entry.payload if isinstance(entry.payload, dict) else {}
+        expected = payload.get("expected_version")
+        return version is None or version == expected
 
     def _send_release(self, entry: OutboxEntry) -> None:
         payload = entry.payload
