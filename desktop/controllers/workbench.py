@@ -35,7 +35,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
@@ -45,10 +45,17 @@ from desktop.controllers.claims import ClaimReleaser
 from desktop.domain.authority import Actor, Decision, actions_for, may_claim
 from desktop.domain.authority import decide as judge
 from desktop.domain.catalogue import Catalogue, DocumentType, Service
-from desktop.domain.formatting import format_datetime, zone_for_region
+from desktop.domain.formatting import (
+    format_clock,
+    format_datetime,
+    format_time,
+    local,
+    zone_for_region,
+    zone_name,
+)
 from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo, DocumentInfo
 from desktop.domain.workflow import CLAIM_FREE, Action, available_actions, parse_action
-from desktop.models.outbox import EntryState
+from desktop.models.outbox import EntryState, OutboxEntry
 from desktop.services.api.errors import ApiError, ConnectionFailure, SessionExpired
 from desktop.services.applications import (
     ApplicationService,
@@ -148,6 +155,8 @@ class _Opening:
     note: str = ""
     refused: str = ""
     kept: KeptMarks | None = None
+    pending: OutboxEntry | None = None
+    """A decision on it still in the outbox (not sent, not resolved): shown, no second one."""
 
 
 NOT_PROCESSED = "not_processed"
@@ -374,57 +383,66 @@ class WorkbenchController(QObject):
         self.renew_timer.stop()
         self._around = self._neighbours(app_id)
         self.busy_changed.emit(True, self.tr("Membuka permohonan…"))
-        apps, needs_claim = self.apps, self.needs_claim
+        apps = self.apps
         claimed: list[bool] = [False]
 
         def fetch(ctx: TaskContext) -> _Opening:
             try:
                 kept = apps.kept_marks(app_id)
+                pending = apps.pending_decision(app_id)
             except Exception:  # a closed or broken store never stops the opening
                 log.exception("kept checklist marks not read")
-                kept = None
-            try:
-                detail = apps.fetch_detail(app_id)
-            except (ConnectionFailure, ApiError) as exc:
-                cached = apps.cached_copy(app_id) if is_transient(exc) else None
-                if cached is None:
-                    raise
-                log.info(
-                    "server unreachable (%s): showing the cached copy (%s)",
-                    type(exc).__name__,
-                    cached.origin.value,
-                )
-                return _Opening(cached.detail, cached.origin, read_only=OFFLINE, kept=kept)
-            ctx.check_cancelled()
-            if not needs_claim(detail):  # decided up front: no claim is tried
-                return _Opening(detail, kept=kept)
-            note = refused = ""
-            try:
-                apps.claim(app_id)
-                claimed[0] = True
-            except ConflictError as exc:
-                note = exc.message
-            except ApiError as exc:
-                if exc.status != 403:
-                    raise
-                # The server judges otherwise (roles changed there mid-session): an error.
-                refused = user_message(exc)
-            if claimed[0] or note:
-                detail = apps.fetch_detail(app_id)  # with the claim (and who holds it)
-            return _Opening(
-                detail,
-                claimed=claimed[0],
-                read_only=REFUSED if refused else "",
-                note=note,
-                refused=refused,
-                kept=kept,
-            )
+                kept, pending = None, None
+            opening = self._fetch(ctx, app_id, kept, claimed)
+            return replace(opening, pending=pending) if pending is not None else opening
 
         # Not `relevant_while`: a claim taken for an application left meanwhile must go back.
         Op(OpKind.OPEN, self.tr("Membuka permohonan"), fetch).success(
             lambda opening: self._opened(app_id, opening)
         ).failure(lambda exc, message: self._open_failed(app_id, exc, message, claimed[0])).run(
             self.runner
+        )
+
+    def _fetch(
+        self, ctx: TaskContext, app_id: str, kept: KeptMarks | None, claimed: list[bool]
+    ) -> _Opening:
+        """The opening's work on the worker: the detail, and the claim when one is needed."""
+        apps, needs_claim = self.apps, self.needs_claim
+        try:
+            detail = apps.fetch_detail(app_id)
+        except (ConnectionFailure, ApiError) as exc:
+            cached = apps.cached_copy(app_id) if is_transient(exc) else None
+            if cached is None:
+                raise
+            log.info(
+                "server unreachable (%s): showing the cached copy (%s)",
+                type(exc).__name__,
+                cached.origin.value,
+            )
+            return _Opening(cached.detail, cached.origin, read_only=OFFLINE, kept=kept)
+        ctx.check_cancelled()
+        if not needs_claim(detail):  # decided up front: no claim is tried
+            return _Opening(detail, kept=kept)
+        note = refused = ""
+        try:
+            apps.claim(app_id)
+            claimed[0] = True
+        except ConflictError as exc:
+            note = exc.message
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+            # The server judges otherwise (roles changed there mid-session): an error.
+            refused = user_message(exc)
+        if claimed[0] or note:
+            detail = apps.fetch_detail(app_id)  # with the claim (and who holds it)
+        return _Opening(
+            detail,
+            claimed=claimed[0],
+            read_only=REFUSED if refused else "",
+            note=note,
+            refused=refused,
+            kept=kept,
         )
 
     def _opened(self, app_id: str, opening: _Opening) -> None:
@@ -435,7 +453,8 @@ class WorkbenchController(QObject):
         detail = opening.detail
         self.busy_changed.emit(False, "")
         offline = opening.read_only == OFFLINE
-        read_only = bool(opening.read_only) or not self.actions_for(detail)
+        pending = opening.pending
+        read_only = bool(opening.read_only) or not self.actions_for(detail) or pending is not None
         self._show(detail, opening.origin, read_only=read_only)
         # A claim in the copy on this PC proves nothing about the server: never renewed.
         self._set_held(app_id, not offline and self.holds_claim())
@@ -456,6 +475,9 @@ class WorkbenchController(QObject):
                     "baca. Permohonan dibuka kembali dengan sendirinya begitu server tersambung."
                 )
             self._offline_timer.start(OFFLINE_RETRY_MS[0])
+        if pending is not None:  # no second decision until this one is sent or resolved
+            kind = "warning" if pending.state is EntryState.CONFLICT else "info"
+            text = f"{self.pending_text(pending)} {text}".strip()
         elif opening.refused:
             kind = "error"
             text = self.tr("Server menolak klaim: %1").replace("%1", opening.refused)
@@ -845,6 +867,38 @@ class WorkbenchController(QObject):
             lambda _ctx: apps.discard_seen(transaction_id, reason),
             quiet=True,
         ).run(self.runner)
+
+    def pending_text(self, entry: OutboxEntry) -> str:
+        """The read-only line of a decision still in the outbox: what, its state, and until
+        when this person's claim holds."""
+        what = entry.label or self.tr("Keputusan")
+        if entry.state is EntryState.CONFLICT:
+            state = self.tr("konflik — %1 Selesaikan di halaman Sinkronisasi (F9).").replace(
+                "%1", entry.reason
+            )
+        elif entry.state is EntryState.REFUSED:
+            state = self.tr("ditolak server — %1 Lihat halaman Sinkronisasi (F9).").replace(
+                "%1", entry.reason
+            )
+        elif entry.state is EntryState.RETRY and entry.next_attempt_at is not None:
+            at = datetime.fromtimestamp(entry.next_attempt_at, UTC)
+            state = self.tr("coba lagi pukul %1").replace(
+                "%1", f"{format_time(at, self.tz)} {zone_name(local(at, self.tz))}"
+            )
+            if entry.reason:
+                state += f" ({entry.reason})"
+        else:
+            state = entry.state.label
+        text = self.tr("Keputusan belum terkirim: %1 — %2.").replace("%1", what)
+        text = text.replace("%2", state.rstrip("."))
+        claim = self._claim
+        if claim is not None and claim.user_id == self.user.id:
+            until = claim.expires_at
+            when = (
+                f"{format_clock(until, self._clock(), self.tz)} {zone_name(local(until, self.tz))}"
+            )
+            text += " " + self.tr("Diklaim sampai %1.").replace("%1", when)
+        return text + " " + self.tr("Keputusan lain dapat diambil setelah terkirim.")
 
     def _kept(self, app_id: str, label: str, why: str) -> None:
         """Not sent yet (the server cannot be reached, or it said "later"): it waits on this

@@ -254,8 +254,9 @@ def finish(
     reason: str = "",
     next_attempt_at: int | None = None,
     server_state: Any = None,
-) -> None:
-    """Record the outcome of one attempt (counted in `attempts`)."""
+) -> str | None:
+    """Record the outcome of one attempt (counted in `attempts`); returns its application's
+    id (None: no such entry)."""
     row = conn.exec_driver_sql(
         "UPDATE outbox SET state = ?, attempts = attempts + 1, reason = ?, next_attempt_at = ?, "
         "server_state = ?, updated_at = ? WHERE transaction_id = ? RETURNING app_id",
@@ -263,6 +264,7 @@ def finish(
          _dumps(server_state) if server_state is not None else None, now, transaction_id),
     ).first()  # fmt: skip
     changes.touch(conn.info, Part.OUTBOX, (str(row[0]),) if row is not None else ())
+    return str(row[0]) if row is not None else None
 
 
 def put_back(conn: Connection, transaction_id: str, reason: str, *, now: int) -> None:
@@ -353,6 +355,17 @@ def will_send(conn: Connection, app_id: str) -> bool:
     return found is not None
 
 
+def changing_app_ids(conn: Connection) -> set[str]:
+    """Applications with unsent changes (every kind but a claim release, which changes no
+    data): their local queue row is kept over the server's ("belum terkirim")."""
+    marks = ",".join("?" * len(UNSENT))
+    rows = conn.exec_driver_sql(
+        f"SELECT DISTINCT app_id FROM outbox WHERE kind != ? AND state IN ({marks})",
+        (EntryKind.RELEASE.value, *UNSENT),
+    ).all()
+    return {str(r[0]) for r in rows}
+
+
 def next_due_at(conn: Connection) -> int | None:
     """The earliest time a coba lagi entry is due (None: none waits for a time)."""
     value = conn.exec_driver_sql(
@@ -408,6 +421,7 @@ __all__ = [
     "OutboxEntry",
     "add_entry",
     "add_release",
+    "changing_app_ids",
     "counts",
     "discard",
     "drop_releases",

@@ -368,6 +368,11 @@ class QueueModel(QAbstractTableModel):
         if role == _FOREGROUND:
             return self._foreground(entry[0], self.COLUMNS[index.column()])
         col = self.COLUMNS[index.column()]
+        if col == "status" and entry[0].unsent:
+            return self.tr(
+                "Perubahan yang dibuat di komputer ini belum diterima server; yang tampil adalah "
+                "keadaan di komputer ini. Dikirim otomatis (lihat Sinkronisasi, F9)."
+            )
         if col == "service":
             return f"{entry[1][3]} ({entry[0].service_code})"
         if col == "office":
@@ -387,6 +392,8 @@ class QueueModel(QAbstractTableModel):
                 return _OVERDUE_BRUSH
             if left < DEADLINE_SOON_SECONDS:
                 return _SOON_BRUSH
+        if col == "status" and row.unsent:
+            return _SOON_BRUSH
         if col == "claim" and self.user_id and row.claim_user_id == self.user_id:
             return _CLAIMED_BRUSH
         return None
@@ -422,6 +429,8 @@ class QueueModel(QAbstractTableModel):
     def _display(self, row: QueueRow, now: float) -> Entry:
         state = parse_state(row.status)
         status = state.label if state else unknown_status_label(row.status)
+        if row.unsent:  # the local state over the server's: changes made here wait to go
+            status = self.tr("%1 · belum terkirim").replace("%1", status)
         claim = ""
         if row.claim_full_name and row.claim_expires_at and row.claim_expires_at > now:
             claim = (

@@ -75,7 +75,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from desktop.domain.records import ApplicationSummary, ClaimInfo
+from desktop.domain.records import ApplicationSummary, ClaimInfo, RecordError
 from desktop.domain.workflow import TERMINAL_STATES, State
 from desktop.models import changes, cipher, work_schema
 from desktop.models import outbox as outbox_table
@@ -196,7 +196,26 @@ application (JSON written by `desktop.services.applications`). Not a cache: kept
 schema rebuild and `clear`, deleted when the decision is sent, and with the application when a
 finished one leaves the cache after the retention period."""
 
-CACHE_TABLES = ("applications", "applications_raw", "application_details", "sync_state")
+held_rows = Table(
+    "held_rows",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("whole", Integer, nullable=False, default=0),  # 1: a detail (documents, history)
+)
+"""The server's newest version of an application whose local row is kept because it has
+unsent changes in the outbox ("pull never overwrites unsent local changes"): applied by
+`Store.apply_held` once nothing is unsent for it. A cache like the rest (a rebuild drops it;
+the next full pull holds it again)."""
+
+CACHE_TABLES = (
+    "applications",
+    "applications_raw",
+    "application_details",
+    "sync_state",
+    "held_rows",
+)
 """What a cache rebuild drops and `Store.clear` empties: only what a pull refills. Never a
 work table (`work_schema.WORK_TABLES`: outbox, checklist marks, audit log)."""
 assert not set(CACHE_TABLES) & set(work_schema.WORK_TABLES)
@@ -297,6 +316,10 @@ _UPSERT_RAW_SQL = (
     "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, raw = excluded.raw "
     "WHERE excluded.seq > applications_raw.seq"
 )
+
+
+def _json(raw: Any) -> str:
+    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
 
 
 def _row_tuple(s: ApplicationSummary) -> tuple[Any, ...]:
@@ -436,6 +459,9 @@ class QueueRow:
     version: int
     updated_at: int
     channel: str
+    unsent: bool = False
+    """Changes made on this PC wait in the outbox: the row is the local state, not the
+    server's ("belum terkirim")."""
 
     @property
     def has_deadline(self) -> bool:
@@ -605,14 +631,38 @@ class Store:
     # -- writes ----------------------------------------------------------------------------
 
     @staticmethod
-    def upsert_summaries(conn: Connection, items: Sequence[tuple[ApplicationSummary, Any]]) -> int:
+    def upsert_summaries(
+        conn: Connection,
+        items: Sequence[tuple[ApplicationSummary, Any]],
+        *,
+        answer: bool = False,
+    ) -> int:
         """Insert, or replace rows whose incoming ``seq`` is newer (replays are no-ops).
+
+        A row whose application has unsent changes in the outbox (`outbox.CHANGING`) keeps its
+        local state: the server's version waits in `held_rows` until nothing is unsent for it
+        (`apply_held`, run here after every pull page and when an entry is finished).
+        `answer`: the server's answer to this PC's own request (its decision, sent): written
+        through, replacing what was held before it.
 
         Plain DB-API ``executemany`` with one prepared statement: the ORM-free path keeps a
         pull of thousands of rows within its budget.
         """
         if not items:
             return 0
+        if answer:
+            Store._forget_held(conn, items)
+        else:
+            items = Store._hold_unsent(conn, items, whole=False)
+        Store._upsert(conn, items)
+        if not answer:
+            Store.apply_held(conn)
+        return len(items)
+
+    @staticmethod
+    def _upsert(conn: Connection, items: Sequence[tuple[ApplicationSummary, Any]]) -> None:
+        if not items:
+            return
         rows = [_row_tuple(s) for s, _raw in items]
         raws = [
             (s.id, s.seq, json.dumps(raw, ensure_ascii=False, separators=(",", ":")))
@@ -621,6 +671,68 @@ class Store:
         conn.exec_driver_sql(_UPSERT_SQL, rows)
         conn.exec_driver_sql(_UPSERT_RAW_SQL, raws)
         changes.touch(conn.info, Part.QUEUE, (s.id for s, _raw in items))
+
+    @staticmethod
+    def _hold_unsent(
+        conn: Connection, items: Sequence[tuple[ApplicationSummary, Any]], *, whole: bool
+    ) -> list[tuple[ApplicationSummary, Any]]:
+        """Keep the server's version of rows with unsent changes aside; return the rest. A
+        row not cached yet is written (there is no local state to keep)."""
+        unsent = outbox_table.changing_app_ids(conn)
+        if not unsent:
+            return list(items)
+        candidates = [s.id for s, _raw in items if s.id in unsent]
+        if not candidates:
+            return list(items)
+        marks = ",".join("?" * len(candidates))
+        present = {
+            str(r[0])
+            for r in conn.exec_driver_sql(
+                f"SELECT id FROM applications WHERE id IN ({marks})", tuple(candidates)
+            )
+        }
+        held = [(s, raw) for s, raw in items if s.id in present]
+        if held:
+            conn.exec_driver_sql(
+                "INSERT INTO held_rows (id, seq, raw, whole) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, raw = excluded.raw, "
+                "whole = excluded.whole WHERE excluded.seq > held_rows.seq",
+                [(s.id, s.seq, _json(raw), int(whole)) for s, raw in held],
+            )
+            log.info("%d row(s) with unsent changes kept; the server's version held", len(held))
+        return [(s, raw) for s, raw in items if s.id not in present]
+
+    @staticmethod
+    def _forget_held(conn: Connection, items: Sequence[tuple[ApplicationSummary, Any]]) -> None:
+        conn.exec_driver_sql(
+            "DELETE FROM held_rows WHERE id = ? AND seq <= ?", [(s.id, s.seq) for s, _ in items]
+        )
+
+    @staticmethod
+    def apply_held(conn: Connection, app_id: str | None = None) -> int:
+        """Write the server's versions held for applications with nothing unsent any more
+        (all of them, or only `app_id`). Returns how many were written."""
+        marks = ",".join("?" * len(outbox_table.UNSENT))
+        where = "" if app_id is None else "h.id = ? AND "
+        params: tuple[Any, ...] = () if app_id is None else (app_id,)
+        rows = conn.exec_driver_sql(
+            f"SELECT h.id, h.raw, h.whole FROM held_rows h WHERE {where}NOT EXISTS ("
+            "SELECT 1 FROM outbox o WHERE o.app_id = h.id AND o.kind != ? "
+            f"AND o.state IN ({marks}))",
+            (*params, outbox_table.EntryKind.RELEASE.value, *outbox_table.UNSENT),
+        ).all()
+        for held_id, raw_text, whole in rows:
+            conn.exec_driver_sql("DELETE FROM held_rows WHERE id = ?", (held_id,))
+            raw = json.loads(raw_text)
+            try:
+                summary = ApplicationSummary.from_json(raw)
+            except RecordError:
+                log.warning("held server row of %s unreadable; dropped", held_id)
+                continue
+            if whole:
+                Store.put_detail(conn, summary, raw, answer=True)
+            else:
+                Store.upsert_summaries(conn, [(summary, raw)], answer=True)
         return len(rows)
 
     @staticmethod
@@ -705,11 +817,20 @@ class Store:
     # -- writes: one application's detail, claim and unsent marks ------------------------------
 
     @staticmethod
-    def put_detail(conn: Connection, summary: ApplicationSummary, raw: Mapping[str, Any]) -> None:
+    def put_detail(
+        conn: Connection,
+        summary: ApplicationSummary,
+        raw: Mapping[str, Any],
+        *,
+        answer: bool = False,
+    ) -> None:
         """Keep a fetched detail: the queue row and its JSON without documents and history
-        (the same upsert rule as a pull), and the whole detail for reading it offline."""
+        (the same upsert rule as a pull, unsent local changes kept: held whole), and the whole
+        detail for reading it offline. `answer`: see `upsert_summaries`."""
+        if not answer and not Store._hold_unsent(conn, [(summary, raw)], whole=True):
+            return
         narrow = {k: v for k, v in raw.items() if k not in ("documents", "history")}
-        Store.upsert_summaries(conn, [(summary, narrow)])
+        Store.upsert_summaries(conn, [(summary, narrow)], answer=True)
         conn.exec_driver_sql(
             "INSERT INTO application_details (id, seq, raw) VALUES (?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, raw = excluded.raw "
@@ -784,7 +905,32 @@ class Store:
 
     add_outbox_entry = staticmethod(outbox_table.add_entry)
     take_due_entries = staticmethod(outbox_table.take_due)
-    finish_outbox_entry = staticmethod(outbox_table.finish)
+
+    @staticmethod
+    def finish_outbox_entry(
+        conn: Connection,
+        transaction_id: str,
+        state: EntryState,
+        *,
+        now: int,
+        reason: str = "",
+        next_attempt_at: int | None = None,
+        server_state: Any = None,
+    ) -> None:
+        """`outbox.finish`, then the server's version held for its application is written
+        when nothing is unsent for it any more (same transaction)."""
+        app_id = outbox_table.finish(
+            conn,
+            transaction_id,
+            state,
+            now=now,
+            reason=reason,
+            next_attempt_at=next_attempt_at,
+            server_state=server_state,
+        )
+        if app_id is not None and state.value in outbox_table.DONE:
+            Store.apply_held(conn, app_id)
+
     retry_outbox_now = staticmethod(outbox_table.retry_now)
     put_back_outbox_entry = staticmethod(outbox_table.put_back)
 
@@ -883,12 +1029,15 @@ class Store:
         """Rows for a block of handles (lazy fetch by the model)."""
         if not rids:
             return {}
+        unsent = ",".join("?" * len(outbox_table.UNSENT))
         sql = (
-            f"SELECT {', '.join(ROW_COLUMNS)} FROM applications WHERE rid IN "
-            f"({','.join('?' * len(rids))})"
+            f"SELECT {', '.join(ROW_COLUMNS)}, EXISTS (SELECT 1 FROM outbox o WHERE "
+            f"o.app_id = applications.id AND o.kind != ? AND o.state IN ({unsent})) "
+            f"FROM applications WHERE rid IN ({','.join('?' * len(rids))})"
         )
-        rows = self.read(lambda c: c.exec_driver_sql(sql, tuple(rids)).all())
-        return {int(r[0]): QueueRow(*r) for r in rows}
+        params = (outbox_table.EntryKind.RELEASE.value, *outbox_table.UNSENT, *rids)
+        rows = self.read(lambda c: c.exec_driver_sql(sql, params).all())
+        return {int(r[0]): QueueRow(*r) for r in rows}  # the last: unsent (0/1)
 
     def rid_of(self, app_id: str) -> int | None:
         value = self.read(

@@ -48,7 +48,7 @@ from desktop.domain.records import (
 from desktop.domain.workflow import Action, Role, parse_action, parse_state
 from desktop.models import audit_log
 from desktop.models import outbox as outbox_table
-from desktop.models.outbox import EntryKind
+from desktop.models.outbox import EntryKind, OutboxEntry
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient, expect_mapping
 from desktop.services.api.errors import (
@@ -457,18 +457,23 @@ class ApplicationService:
             self._remember(conflict.current, exc.extras["current"])
         return conflict
 
-    def _remember(self, summary: ApplicationSummary, raw: Any) -> None:
-        """Write what the server said to the cache; a detail is also kept whole (offline)."""
+    def _remember(self, summary: ApplicationSummary, raw: Any, *, answer: bool = False) -> None:
+        """Write what the server said to the cache; a detail is also kept whole (offline).
+        A row with unsent changes keeps its local state (the store holds the server's
+        version), except for `answer`: the server's answer to this PC's own decision."""
         store = self.store
         if store is None:
             return
         try:
             if isinstance(summary, ApplicationDetail) and isinstance(raw, dict):
-                store.write(lambda conn: Store.put_detail(conn, summary, raw))
+                store.write(lambda conn: Store.put_detail(conn, summary, raw, answer=answer))
             else:
                 if isinstance(raw, dict):
                     raw = {k: v for k, v in raw.items() if k not in ("documents", "history")}
-                store.save_summary(summary, raw)
+                narrow = raw
+                store.write(
+                    lambda conn: Store.upsert_summaries(conn, [(summary, narrow)], answer=answer)
+                )
         except Exception:
             log.exception("could not update local cache")
 
@@ -565,6 +570,18 @@ class ApplicationService:
             return added
 
         return store.write(write)
+
+    def pending_decision(self, app_id: str) -> OutboxEntry | None:
+        """The newest decision on `app_id` still in the outbox (menunggu, mengirim, coba
+        lagi, konflik, ditolak): reopened, it is shown and no second one is offered."""
+        if self.store is None:
+            return None
+        found = [
+            e
+            for e in self.store.outbox_entries(app_id)
+            if e.kind == EntryKind.DECISION.value and e.state.value in outbox_table.UNSENT
+        ]
+        return found[-1] if found else None
 
     def discard_seen(self, transaction_id: str, reason: str) -> bool:
         """A konflik or ditolak entry shown to the person where they decided (they decide
@@ -733,7 +750,7 @@ class ApplicationService:
             entry = HistoryEntry.from_json(entry_raw) if entry_raw else None
         except RecordError as exc:
             raise BadResponse(f"Jawaban keputusan dari server tidak dapat dibaca: {exc}") from exc
-        self._remember(detail, obj.get("application"))
+        self._remember(detail, obj.get("application"), answer=True)
         log.info(
             "application %s: %s -> %s",
             app_id,
@@ -756,7 +773,7 @@ class ApplicationService:
             entry = HistoryEntry.from_json(history[index])
         except RecordError:
             return None
-        self._remember(detail, raw)
+        self._remember(detail, raw, answer=True)
         return ActionResult(detail, entry)
 
     def fetch_document(self, app_id: str, doc_id: str) -> bytes:

@@ -76,7 +76,8 @@ OPEN_KEY = "open"
 OPEN_STATUSES: tuple[str, ...] = tuple(s.value for s in STATUS_TABS if s not in TERMINAL_STATES)
 FINISHED_STATUSES = frozenset(s.value for s in TERMINAL_STATES)
 # 0 = stretch; Tenggat fits "sisa 18 jam 49 menit" / "lewat 10 hari 23 jam"
-DEFAULT_COLUMN_WIDTHS = (135, 160, 130, 0, 105, 130, 118, 145, 100)
+DEFAULT_COLUMN_WIDTHS = (135, 160, 130, 0, 190, 130, 118, 145, 100)
+"""Status is wide enough for "Terverifikasi \u00b7 belum terkirim" (unsent changes on this PC)."""
 SCAN_SECONDS = 3.0
 """A barcode scan ends well within this after its first key; see `after_scan`."""
 BURST_GAP_SECONDS = 0.04
@@ -497,8 +498,10 @@ class QueuePage(QWidget):
         return True
 
     def _store_changed(self, change: StoreChange) -> None:
-        """Queue rows changed in the store: refresh soon, once for the whole burst."""
-        if change.touches(Part.QUEUE) and not self._refresh_timer.isActive():
+        """Queue rows changed in the store: refresh soon, once for the whole burst. The
+        outbox too: a row's "belum terkirim" follows its unsent entries."""
+        touched = change.touches(Part.QUEUE) or change.touches(Part.OUTBOX)
+        if touched and not self._refresh_timer.isActive():
             self._refresh_timer.start()
 
     @property
