@@ -40,7 +40,7 @@ from desktop.services.audit_push import AuditPusher, after_round
 from desktop.services.operations import Op, OpKind
 from desktop.services.outbox import OutboxSender, RoundReport
 from desktop.services.sync import PullResult, SyncService
-from desktop.services.tasks import TaskHandle, TaskRunner
+from desktop.services.tasks import TaskContext, TaskHandle, TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -131,9 +131,7 @@ class SyncController(QObject):
     def start(self) -> None:
         """Say how the cache stands, pull now, then every `refresh_seconds`."""
         self._running = True
-        self._read_state()
-        if not self._last_pull_at:
-            self.loading_changed.emit(True, "")  # "Memuat antrean…", not "0 permohonan"
+        self._read_state(first=True)
         self.pull_timer.start()
         self.pull()
         self.count_outbox()
@@ -166,9 +164,15 @@ class SyncController(QObject):
         """Pull now, unless one is running, the window is locked or the session ended."""
         if self.pulling or self._paused() or not self._running:
             return
+        sync, store = self.sync, self.store
+
+        def pull(ctx: TaskContext) -> tuple[PullResult, str]:
+            """The pull, then when the cache was brought up to date (on the worker)."""
+            return sync.pull(ctx), store.sync_state().last_pull_at
+
         self._handle = (
-            Op(OpKind.PULL, self.tr("Memperbarui antrean"), self.sync.pull)
-            .success(self._pulled)
+            Op(OpKind.PULL, self.tr("Memperbarui antrean"), pull)
+            .success(lambda answer: self._pulled(*answer))
             .failure(self._pull_failed)
             .relevant_while(lambda: self._running)
             .run(self.runner)
@@ -179,10 +183,11 @@ class SyncController(QObject):
         """The lock screen was left: no pull ran while locked."""
         self.pull()
 
-    def _pulled(self, result: PullResult) -> None:
+    def _pulled(self, result: PullResult, last_pull_at: str) -> None:
         self.last_pull = result
         self._error = ""
-        self._read_state()
+        self._last_pull_at = last_pull_at
+        self.show_state()
         self.loading_changed.emit(False, "")
         self.pulled.emit(result)
         self.send_outbox()  # the server answers: whatever waits on this PC goes now
@@ -192,7 +197,8 @@ class SyncController(QObject):
             self.session_expired.emit(message)
         log.warning("pull failed: %s", message)
         self._error = message
-        self._read_state()
+        self.show_state()
+        self._read_state()  # pages saved before the failure moved "diperbarui pukul"
         self.loading_changed.emit(False, message)
         self.pull_failed.emit(message)
         if isinstance(exc, ConnectionFailure):
@@ -342,9 +348,24 @@ class SyncController(QObject):
         if handle.kind == OpKind.DECIDE:
             self.show_state()
 
-    def _read_state(self) -> None:
-        """When the cache was last brought up to date (the pull writes it with each page)."""
-        self._last_pull_at = self.store.sync_state().last_pull_at
+    def _read_state(self, *, first: bool = False) -> None:
+        """When the cache was last brought up to date (the pull writes it with each page),
+        read on a worker (never SQL on the GUI thread). `first`: at start, an empty cache says
+        "Memuat antrean…" (`loading_changed`), not "0 permohonan", until the first pull ends."""
+        store = self.store
+        Op(
+            OpKind.COUNT,
+            self.tr("Membaca keadaan antrean"),
+            lambda _ctx: store.sync_state().last_pull_at,
+            quiet=True,
+        ).success(lambda at: self._state_read(at, first)).relevant_while(lambda: self._running).run(
+            self.runner
+        )
+
+    def _state_read(self, last_pull_at: str, first: bool) -> None:
+        self._last_pull_at = last_pull_at
+        if first and not last_pull_at and self.last_pull is None and not self._error:
+            self.loading_changed.emit(True, "")
         self.show_state()
 
     def show_state(self) -> None:

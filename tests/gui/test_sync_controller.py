@@ -4,6 +4,7 @@ to take the server away; the backoff is shortened so the test does not wait 1-10
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.sync import SyncController
 from desktop.models.outbox import EntryState
-from desktop.models.store import Store
+from desktop.models.store import Store, SyncState
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import ConnectionFailure
 from desktop.services.applications import ApplicationService, PendingDecision
@@ -88,7 +89,9 @@ def test_first_pull_loads_then_pulls_only_when_unlocked_and_running(
     parts = Parts(live_server.url, store, runner)
     sync = parts.sync
     parts.start()
-    assert sync.pulling and parts.loading == [(True, "")]  # an empty cache: "Memuat antrean…"
+    assert sync.pulling
+    # an empty cache: "Memuat antrean…" (read on a worker, never on the GUI thread)
+    qtbot.waitUntil(lambda: parts.loading[:1] == [(True, "")], timeout=WAIT)
     assert parts.states[-1] == "Memperbarui antrean…"
     qtbot.waitUntil(lambda: len(parts.pulls) == 1, timeout=WAIT)
     assert parts.loading[-1] == (False, "")
@@ -248,3 +251,36 @@ def test_the_watch_waits_the_drawn_delays_and_comes_back_when_any_request_gets_t
         watch.stop()
     finally:
         proxy.close()
+
+
+class ThreadNotingStore(Store):
+    """A real store that notes which thread asked for the sync state."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.gui_reads = 0
+        self.reads = 0
+
+    def sync_state(self) -> SyncState:
+        self.reads += 1
+        if threading.current_thread() is threading.main_thread():
+            self.gui_reads += 1
+        return super().sync_state()
+
+
+def test_the_sync_state_is_read_on_a_worker_never_on_the_gui_thread(
+    qtbot: QtBot, live_server: LiveServer, tmp_path: Path, runner: TaskRunner
+) -> None:
+    store = ThreadNotingStore(tmp_path / "cache.sqlite3")
+    try:
+        parts = Parts(live_server.url, store, runner)
+        parts.start()
+        qtbot.waitUntil(lambda: len(parts.pulls) == 1, timeout=WAIT)
+        qtbot.waitUntil(lambda: parts.states[-1].startswith("Antrean diperbarui"), timeout=WAIT)
+        parts.sync.pull()
+        qtbot.waitUntil(lambda: len(parts.pulls) == 2, timeout=WAIT)
+        parts.stop()
+        assert runner.wait_idle(10_000)
+        assert store.reads >= 2 and store.gui_reads == 0
+    finally:
+        store.close()
