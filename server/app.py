@@ -22,6 +22,7 @@ from server.routes import (
     audit,
     auth,
     documents,
+    escrow,
     meta,
     numbers,
     reports,
@@ -75,7 +76,9 @@ def create_app(
     )
     app.state.loket = state
     problems.install(app)
-    for module in (meta, auth, applications, documents, numbers, audit, admin, reports, transfer):
+    for module in (
+        meta, auth, applications, documents, numbers, audit, admin, reports, transfer, escrow
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(
         BodyLimitMiddleware,

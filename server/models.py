@@ -89,6 +89,9 @@ class User(Base):
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_window_start: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
+    escrow_secret: Mapped[str | None] = mapped_column(String(64))
+    """Base64 of 32 random bytes, made on first use (`server/routes/escrow.py`): half of what
+    unwraps this user's local store keys; the PC keeps the other half (a wrap under it)."""
 
 
 class Device(Base):

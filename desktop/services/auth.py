@@ -22,10 +22,13 @@ while the server cannot be reached; the session then adopts a still-valid refres
 the keyring (sending resumes by itself once the server answers), or, without one, ends itself
 with `OFFLINE_REAUTH_MESSAGE` the first time the server answers, so the lock asks for the
 password once. An account the server calls disabled loses its offline verifier at once.
+Each online sign-in also fetches the user's escrow secret (`fetch_escrow`, after the tokens
+are in place) so the vault can open keys a password reset locked and wrap them again.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -53,6 +56,7 @@ from desktop.services.api.errors import (
 from desktop.services.logmask import register_secret
 from desktop.services.secrets import SecretStore, StoredSession
 from desktop.services.vault import (
+    ESCROW_BYTES,
     NEVER_ONLINE_MESSAGE,
     OfflineSignInError,
     StoreKeys,
@@ -324,18 +328,47 @@ class AuthService:
             if error.code == "unreachable" and self.can_sign_in_offline(username):
                 error.offline_possible = True
             raise error from exc
-        keys = self._remember(username, password, user)
         self._start(tokens, user, password)
+        try:
+            keys = self._remember(username, password, user)
+        except BaseException:
+            self.forget_session()
+            raise
         if keys is not None:
             self.store_keys = keys
         return user
 
+    def fetch_escrow(self) -> bytes | None:
+        """The signed-in user's escrow secret from the server (``POST /me/escrow``; network),
+        or None when the server does not give one (older server, a failed request): the
+        store keys are then wrapped under the password only, as before. Held in memory for
+        the wrap only; never written anywhere (`desktop.services.vault`)."""
+        try:
+            body = expect_mapping(self.api.post_json("/me/escrow", {}), "kunci cadangan")
+            secret = base64.b64decode(str(body["escrow_secret"]), validate=True)
+        except (LoketError, KeyError, ValueError) as exc:
+            log.warning("escrow secret not received (%s): keys wrapped by password only",
+                        type(exc).__name__)  # fmt: skip
+            return None
+        if len(secret) != ESCROW_BYTES:
+            log.warning("escrow secret of the wrong size ignored")
+            return None
+        return secret
+
     def _remember(self, username: str, password: str, user: UserInfo) -> StoreKeys | None:
-        """Refresh the offline verifier and unlock the store keys (argon2id: 0.2-0.5 s)."""
+        """Refresh the offline verifier and unlock the store keys (argon2id: 0.2-0.5 s), with
+        the server's escrow secret (a password reset by an administrator keeps the stores)."""
         if self.vault is None:
             return None
         try:
-            return self.vault.remember(username, password, user.to_json())
+            self.vault.secrets.check()  # no escrow fetched for a record that cannot be kept
+        except InsecureKeyringError as exc:
+            log.warning("keyring refused: no offline sign-in, local store not encrypted")
+            self.keyring_warning = exc.message
+            return None
+        escrow = self.fetch_escrow()
+        try:
+            return self.vault.remember(username, password, user.to_json(), escrow)
         except InsecureKeyringError as exc:
             log.warning("keyring refused: no offline sign-in, local store not encrypted")
             self.keyring_warning = exc.message

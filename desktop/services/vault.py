@@ -12,10 +12,19 @@ user in which nothing is usable without that user's password:
   when they last signed in online and how many days that stays valid (`max_offline_days` from the
   server's `/me`). A wrong password fails the tag; an edited date or user fails it too.
 
+- each store key is ALSO wrapped under a key derived (HKDF-SHA256) from the user's escrow
+  secret, 32 random bytes the server keeps per user (``POST /me/escrow``) and hands to the
+  signed-in user over TLS at each online sign-in. The secret is never written on the PC: only
+  the wrap under it is. It lets an online sign-in after an administrator reset the password
+  open the store keys and wrap them under the new password (`remember`), and lets an
+  administrator, signed in online on this PC, fetch a user's secret through an audited
+  endpoint to export that user's unsent work (`recover`), also for a disabled account.
+
 The record is made or refreshed at each ONLINE sign-in (and password re-entry), read at offline
-sign-in, and wiped of the verifier when the server says the account is disabled. The wrapped
-store keys stay then (they open nothing without the password): unsent work in that user's store
-is never made unreadable by the program. The password itself is never stored or logged.
+sign-in (password only: the escrow secret is not on the PC), and wiped of the verifier when the
+server says the account is disabled. The wrapped store keys stay then (they open nothing without
+the password or the server's escrow secret): unsent work in that user's store is never made
+unreadable by the program. The password itself is never stored or logged.
 
 Records stay far below Windows Credential Manager's 2,560-byte limit (`RECORD_LIMIT`).
 """
@@ -36,7 +45,9 @@ from typing import Any
 import keyring.errors
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.models.cipher import KEY_BYTES
 from desktop.services.api.errors import InsecureKeyringError, LoketError
@@ -49,6 +60,8 @@ RECORD_VERSION = 1
 RECORD_LIMIT = 2560
 """Windows Credential Manager's cap on one secret blob, in bytes."""
 SALT_BYTES = 16
+ESCROW_BYTES = 32
+"""The server's per-user escrow secret (`server/routes/escrow.py`)."""
 NONCE_BYTES = 12
 TARGET_SECONDS = 0.3
 """Calibration aims here, inside DESIGN's 0.2-0.5 s for the offline sign-in check."""
@@ -283,6 +296,49 @@ class Vault:
     def _wrap_ad(self, username: str, office: str) -> bytes:
         return f"loket-kunci-toko|{self.server_url}|{username}|{office}".encode()
 
+    def _escrow_ad(self, username: str, office: str) -> bytes:
+        return f"loket-kunci-toko-cadangan|{self.server_url}|{username}|{office}".encode()
+
+    def _escrow_kek(self, username: str, escrow: bytes, salt: bytes) -> bytes:
+        if len(escrow) != ESCROW_BYTES:
+            raise ValueError("an escrow secret is 32 bytes")
+        return HKDF(
+            algorithm=hashes.SHA256(),
+            length=KEY_BYTES,
+            salt=salt,
+            info=f"loket-escrow|{self.server_url}|{username}".encode(),
+        ).derive(escrow)
+
+    def _escrow_unwrap(self, username: str, escrow: bytes, part: Any) -> dict[str, bytes]:
+        """office -> key for what the escrow wrap ``e`` of a record opens with `escrow`."""
+        if not isinstance(part, dict) or "s" not in part:
+            return {}
+        try:
+            aead = AESGCM(self._escrow_kek(username, escrow, _unb64(part["s"])))
+        except ValueError:
+            return {}
+        opened: dict[str, bytes] = {}
+        for office, blob in (part.get("k") or {}).items():
+            try:
+                raw = _unb64(blob)
+                opened[office] = aead.decrypt(
+                    raw[:NONCE_BYTES], raw[NONCE_BYTES:], self._escrow_ad(username, office)
+                )
+            except (InvalidTag, ValueError):
+                continue
+        return opened
+
+    def _escrow_wrap(
+        self, username: str, escrow: bytes, keys: Mapping[str, bytes]
+    ) -> dict[str, Any]:
+        salt = os.urandom(SALT_BYTES)
+        aead = AESGCM(self._escrow_kek(username, escrow, salt))
+        wrapped = {}
+        for code, key in keys.items():
+            nonce = os.urandom(NONCE_BYTES)
+            wrapped[code] = _b64(nonce + aead.encrypt(nonce, key, self._escrow_ad(username, code)))
+        return {"s": _b64(salt), "k": wrapped}
+
     def _verifier_ad(self, username: str, record: Mapping[str, Any]) -> bytes:
         signed = {k: record.get(k) for k in ("s", "p", "u", "at", "d")}
         signed["server"], signed["username"] = self.server_url, username
@@ -307,12 +363,21 @@ class Vault:
 
     # -- online sign-in --------------------------------------------------------------------
 
-    def remember(self, username: str, password: str, user: Mapping[str, Any]) -> StoreKeys:
+    def remember(
+        self,
+        username: str,
+        password: str,
+        user: Mapping[str, Any],
+        escrow: bytes | None = None,
+    ) -> StoreKeys:
         """After an ONLINE sign-in (worker thread: one or two derivations): refresh the offline
         verifier (valid `user`'s ``max_offline_days`` from now) and return the store keys, a
-        new one for the user's office when there is none. Keys the password no longer opens
-        (it was changed) are kept aside in the record under ``old`` with their salt, for
-        recovery with the old password; they are never silently dropped.
+        new one for the user's office when there is none.
+
+        `escrow` (the server's secret for this user, None when it could not be fetched): keys
+        the password no longer opens (an administrator reset it) are opened with it, and every
+        key is wrapped under it again. Keys neither opens are kept aside in the record under
+        ``old`` with their salt, for recovery with the old password; never silently dropped.
 
         Raises `InsecureKeyringError` when the keyring cannot hold the record."""
         self.secrets.check()
@@ -327,6 +392,12 @@ class Vault:
                 old_salt = _unb64(record["s"])
                 old_kek = old_params.derive(password, old_salt)
                 keys, closed = self._unwrap_all(old_kek, username, record.get("k") or {})
+                if escrow is not None:
+                    for code, key in self._escrow_unwrap(username, escrow, record.get("e")).items():
+                        if code not in keys:
+                            keys[code] = key
+                            log.info("store key opened with the escrow secret (password reset)")
+                        closed.pop(code, None)
                 if old_params == params and not closed:
                     kek, salt = old_kek, old_salt
             except (ValueError, TypeError):
@@ -355,6 +426,10 @@ class Vault:
             nonce = os.urandom(NONCE_BYTES)
             wrapped[code] = _b64(nonce + aead.encrypt(nonce, key, self._wrap_ad(username, code)))
         fresh["k"] = wrapped
+        if escrow is not None:
+            fresh["e"] = self._escrow_wrap(username, escrow, keys)
+        elif "e" in record:  # the server did not answer it: the earlier wraps still hold
+            fresh["e"] = record["e"]
         nonce = os.urandom(NONCE_BYTES)
         fresh["c"] = _b64(nonce + aead.encrypt(nonce, b"", self._verifier_ad(username, fresh)))
         if closed:  # the password changed: the old keys wait for the old password
@@ -416,7 +491,9 @@ class Vault:
         record = self._load(username)
         if record is None:
             return
-        kept: dict[str, Any] = {k: record[k] for k in ("v", "s", "p", "k", "old") if k in record}
+        kept: dict[str, Any] = {
+            k: record[k] for k in ("v", "s", "p", "k", "e", "old") if k in record
+        }
         kept["off"] = 1
         try:
             self._save(username, kept)
@@ -430,3 +507,30 @@ class Vault:
     def offices(self, username: str) -> Iterable[str]:
         record = self._load(username) or {}
         return tuple((record.get("k") or {}).keys())
+
+    # -- tools: a store key without signing in -------------------------------------------
+
+    def recover(self, username: str, escrow: bytes) -> dict[str, bytes]:
+        """office -> store key of `username`, opened with the escrow secret an administrator
+        fetched from the server (audited there). Works for a disabled account too: `forget`
+        keeps the wraps. Empty when nothing here is wrapped under that secret."""
+        record = self._load(username) or {}
+        return self._escrow_unwrap(username, escrow, record.get("e"))
+
+    def open_with_password(self, username: str, password: str) -> dict[str, bytes]:
+        """office -> store key of `username` that `password` opens: the current wraps, and
+        the keys kept aside under an earlier password (``old``). For the IT commands
+        (`loket outbox`, `loket sync`); no expiry or disabled check (those guard signing in,
+        not reading one's own unsent work). Empty when the password opens nothing."""
+        record = self._load(username) or {}
+        opened: dict[str, bytes] = {}
+        for part in (record.get("old"), record):
+            if not isinstance(part, dict) or "s" not in part or "p" not in part:
+                continue
+            try:
+                kek = KdfParams.from_list(part["p"]).derive(password, _unb64(part["s"]))
+            except (ValueError, TypeError):
+                continue
+            found, _closed = self._unwrap_all(kek, username, part.get("k") or {})
+            opened.update(found)
+        return opened
