@@ -5,7 +5,14 @@
 - ``export FILE``: the unsent entries of one store, with their documents, into one file,
   encrypted for the office and signed by this PC (`desktop.services.transfer`). Works without
   the server: the keys were kept at the last online sign-in. Which store: ``--store PATH``, the
-  only one holding unsent work, or the one picked from a numbered list.
+  only one holding unsent work, or the one picked from a numbered list. A store set aside as
+  ``*.rusak-<time>`` (damaged, or left by an old key) is exported from what can still be read
+  of it (read-only, row by row: `desktop.models.salvage`), never changed.
+- Encrypted stores are opened with the owner's password (asked on the terminal, or one line
+  of stdin per owner with ``--password-stdin``). ``export --recover-user NAMA``: an
+  administrator, signed in online here with their own password (``--user``), exports that
+  user's unsent work (a disabled account too) with the escrow secret the server hands over
+  (and records in its audit log); the user's password is not needed.
 - ``import FILE``: on another PC of the same office, signed in online (``--user``, password
   from the terminal or ``--password-stdin``): the file is checked whole, then each entry is
   sent as its original device and user. Importing the same file again sends nothing.
@@ -25,15 +32,23 @@ from desktop.commands.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    CommandSession,
     Parser,
+    Passwords,
     StoreInfo,
     add_sign_in_options,
     age_text,
+    is_aside,
+    key_that_opens,
     known_stores,
+    original_path,
+    owner_of,
     read_counts,
     sign_in,
+    unlock_store,
 )
-from desktop.models.outbox import EntryState
+from desktop.models import cipher
+from desktop.models.outbox import EntryState, OutboxEntry
 from desktop.services.api.errors import LoketError
 from desktop.services.secrets import SecretStore
 from desktop.services.transfer_keys import TransferKeys, fetch_office_key, write_atomically
@@ -52,9 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
     status = sub.add_parser("status", help="jumlah entri per keadaan, per penyimpanan")
     status.add_argument("--store", type=Path, metavar="BERKAS", help="satu penyimpanan saja")
+    add_sign_in_options(status)
     export = sub.add_parser("export", help="tulis pekerjaan yang belum terkirim ke satu berkas")
     export.add_argument("file", type=Path, metavar="BERKAS", help="mis. E:\\kiriman.loket")
     export.add_argument("--store", type=Path, metavar="BERKAS", help="penyimpanan yang diekspor")
+    export.add_argument(
+        "--recover-user",
+        metavar="NAMA",
+        help="administrator: ekspor pekerjaan pengguna ini (juga yang dinonaktifkan); "
+        "--user adalah administrator, kata sandinya diminta",
+    )
+    add_sign_in_options(export)
     imp = sub.add_parser("import", help="kirim isi berkas ke server sebagai perangkat asalnya")
     imp.add_argument("file", type=Path, metavar="BERKAS")
     add_sign_in_options(imp)
@@ -69,9 +92,9 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     try:
         if args.command == "status":
-            return status(args.store)
+            return status(args, stdin=stdin)
         if args.command == "export":
-            return export(args.file, args.store, stdin=stdin)
+            return export(args, stdin=stdin)
         return import_file(args, stdin=stdin)
     except LoketError as exc:
         print(f"loket outbox: {exc.message}", file=sys.stderr)
@@ -81,9 +104,11 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None) -> i
 # -- status ----------------------------------------------------------------------------------
 
 
-def _line(info: StoreInfo) -> str:
+def _line(info: StoreInfo, locked: str = "") -> str:
+    if locked:
+        return f"{info.title}: {locked}"
     if not info.readable:
-        return f"{info.title}: tidak dapat dibaca (terkunci, rusak, atau terenkripsi)"
+        return f"{info.title}: tidak dapat dibaca (terkunci atau rusak)"
     order = [s for s in EntryState if info.counts.get(s.value)]
     if not order:
         return f"{info.title}: kosong"
@@ -92,25 +117,50 @@ def _line(info: StoreInfo) -> str:
     return f"{info.title}: {parts}{oldest}"
 
 
-def status(store: Path | None) -> int:
-    paths = [store] if store is not None else known_stores()
+def _info(path: Path, passwords: Passwords, only_user: str | None) -> tuple[StoreInfo, str]:
+    """The store's counts, an encrypted one opened with its owner's password; else why not."""
+    if cipher.is_plain(path) is False:
+        key, why = unlock_store(path, passwords, only_user=only_user)
+        if key is None:
+            return read_counts(path, None), why
+        return read_counts(path, key), ""
+    return read_counts(path), ""
+
+
+def status(args: argparse.Namespace, *, stdin: TextIO | None = None) -> int:
+    paths = [args.store] if args.store is not None else known_stores()
     if not paths:
         print("Tidak ada penyimpanan Loket di komputer ini.")
         return EXIT_OK
+    passwords = Passwords(args.password_stdin, stdin)
     for path in paths:
-        print(_line(read_counts(path)))
+        print(_line(*_info(path, passwords, args.user)))
     return EXIT_OK
 
 
 # -- export ----------------------------------------------------------------------------------
 
 
-def _choose(store: Path | None, stdin: TextIO | None) -> Path:
+def _choose(
+    store: Path | None,
+    stdin: TextIO | None,
+    passwords: Passwords,
+    candidates: list[Path] | None = None,
+    keys: dict[str, bytes] | None = None,
+) -> Path:
     if store is not None:
         if not store.is_file():
             raise LoketError(f"Penyimpanan {store} tidak ada.")
         return store
-    holding = [i for i in (read_counts(p) for p in known_stores()) if i.unsent]
+    infos = []
+    for path in known_stores() if candidates is None else candidates:
+        if keys is not None and cipher.is_plain(path) is False:
+            infos.append(read_counts(path, key_that_opens(path, keys)))
+        elif keys is None:
+            infos.append(_info(path, passwords, None)[0])
+        else:
+            infos.append(read_counts(path))
+    holding = [i for i in infos if i.unsent]
     if not holding:
         raise LoketError("Tidak ada pekerjaan yang belum terkirim di komputer ini.")
     if len(holding) == 1:
@@ -128,13 +178,105 @@ def _choose(store: Path | None, stdin: TextIO | None) -> Path:
     return holding[int(answer) - 1].path
 
 
-def export(file: Path, store: Path | None, *, stdin: TextIO | None = None) -> int:
+def _recovered_keys(args: argparse.Namespace, stdin: TextIO | None) -> tuple[str, dict[str, bytes]]:
+    """An administrator signs in online (own password) and takes the user's escrow secret
+    (audited on the server) to open that user's store keys kept in this PC's keyring."""
+    from desktop.services.transfer_keys import unb64
+    from desktop.services.vault import Vault
+
+    target = args.recover_user
+    session: CommandSession = sign_in(args, stdin)
+    try:
+        users = session.api.get_json("/users")
+        items = users.get("items", []) if isinstance(users, dict) else []
+        user_id = next((u.get("id") for u in items if u.get("username") == target), None)
+        if user_id is None:
+            raise LoketError(
+                f"Pengguna {target} tidak dikenal server atau di luar wilayah Anda "
+                "(hanya administrator yang dapat memulihkan)."
+            )
+        body = session.api.post_json(
+            f"/users/{user_id}/escrow",
+            {"reason": "ekspor pekerjaan yang belum terkirim (loket outbox export)"},
+        )
+        escrow = unb64(str(body["escrow_secret"])) if isinstance(body, dict) else b""
+        server = session.api.server_url
+    finally:
+        session.close()
+    keys = Vault(SecretStore(), server).recover(target, escrow)
+    if not keys:
+        raise LoketError(
+            f"Di komputer ini tidak ada kunci penyimpanan {target} yang dicadangkan (pengguna "
+            "itu belum pernah masuk secara daring di sini dengan Loket versi ini)."
+        )
+    return server, keys
+
+
+def _read_unsent(path: Path, key: bytes | None) -> list[OutboxEntry]:
+    """The unsent entries of the store at `path`. One set aside (``.rusak-``, maybe damaged)
+    is never opened as a store: its work rows are read row by row, read-only, into a
+    temporary store (encrypted with the same key) that is deleted afterwards."""
+    import shutil
+    import tempfile
+
     from desktop.models.store import Store
-    from desktop.services.transfer import Origin, build, unsent_entries
+    from desktop.services.transfer import unsent_entries
+
+    if not is_aside(path):
+        opened = Store(path, key=key)
+        try:
+            return unsent_entries(opened)
+        finally:
+            opened.close()
+    from desktop.models import salvage
+
+    folder = Path(tempfile.mkdtemp(prefix="loket-ekspor-"))  # 0700
+    try:
+        copy = Store(folder / "salinan.sqlite3", key=key)
+        try:
+            connect = salvage.plain_readonly if key is None else salvage.encrypted_readonly(key)
+            report = salvage.recover(path, copy, connect=connect)
+            if not report.opened:
+                raise LoketError(
+                    f"Berkas {path.name} tidak dapat dibaca sama sekali"
+                    + (" dengan kunci ini." if key is not None else ".")
+                )
+            if report.unreadable:
+                failed = sum(report.unreadable.values())
+                print(f"Sebagian berkas rusak: {failed} bacaan gagal; yang terbaca diekspor.")
+            return unsent_entries(copy)
+        finally:
+            copy.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def export(args: argparse.Namespace, *, stdin: TextIO | None = None) -> int:
+    from desktop.services.transfer import Origin, build
     from desktop.services.transfer_keys import profile_for
 
-    path = _choose(store, stdin)
-    profile = profile_for(data_dir(), path)
+    file: Path = args.file
+    passwords = Passwords(args.password_stdin, stdin)
+    key: bytes | None = None
+    if args.recover_user:
+        server, store_keys = _recovered_keys(args, stdin)
+        from desktop.models.store_locator import user_folder
+
+        folder = user_folder(data_dir(), server, args.recover_user)
+        candidates = [p for p in known_stores() if p.parent == folder]
+        path = _choose(args.store, stdin, passwords, candidates, store_keys)
+        if cipher.is_plain(path) is False:
+            owner = owner_of(path)
+            key = key_that_opens(path, store_keys, owner.office_code if owner else "")
+            if key is None:
+                raise LoketError(f"Kunci {args.recover_user} tidak membuka {path.name}.")
+    else:
+        path = _choose(args.store, stdin, passwords)
+        if cipher.is_plain(path) is False:
+            key, why = unlock_store(path, passwords, only_user=args.user)
+            if key is None:
+                raise LoketError(f"{path.name}: {why}.")
+    profile = profile_for(data_dir(), original_path(path))
     if profile is None:
         raise LoketError(
             f"Penyimpanan {path} belum dikenal untuk kiriman: pemiliknya harus masuk sekali "
@@ -148,11 +290,7 @@ def export(file: Path, store: Path | None, *, stdin: TextIO | None = None) -> in
             "Kunci kiriman belum tersimpan di komputer ini: masuk sekali secara daring, lalu "
             "ekspor lagi."
         )
-    opened = Store(path)
-    try:
-        entries = unsent_entries(opened)
-    finally:
-        opened.close()
+    entries = _read_unsent(path, key)
     if not entries:
         print("Tidak ada pekerjaan yang belum terkirim; tidak ada berkas yang ditulis.")
         return EXIT_OK

@@ -2,7 +2,9 @@
 
 Signs in as ``--user`` (password from the terminal, or the first line of stdin with
 ``--password-stdin``), opens that user's store for the office (the one the desktop uses),
-pulls the server's changes, sends what is due, signs out.
+pulls the server's changes, sends what is due, signs out. An encrypted store is opened with
+the user's store key, unwrapped from this PC's keyring record by the same password (or, after
+an administrator reset the password, by the escrow secret the server gives the signed-in user).
 
 Exit status: 0 when nothing is left that could still be sent (conflicts and refusals wait for
 a person and are listed, not counted as failure); 1 when entries are still waiting (the server
@@ -23,8 +25,10 @@ from desktop.commands.common import (
     EXIT_USAGE,
     Parser,
     add_sign_in_options,
+    key_that_opens,
     sign_in,
 )
+from desktop.models import cipher
 from desktop.services.api.errors import LoketError
 from desktop.services.transfer_keys import load_profiles
 from desktop.settings import data_dir
@@ -69,11 +73,20 @@ def run_once(args: argparse.Namespace, stdin: TextIO | None) -> int:
     from desktop.services.outbox import OutboxSender
     from desktop.services.sync import SyncService
 
-    session = sign_in(args, stdin)
+    session = sign_in(args, stdin, unlock=True)
     try:
         user = session.user
         path = _store_path(args.store, session.api.server_url, user.username, user.office.code)
-        store = Store(path)
+        key: bytes | None = None
+        if cipher.is_plain(path) is False:
+            key = key_that_opens(path, session.keys, user.office.code)
+            if key is None:
+                raise LoketError(
+                    f"Penyimpanan {path.name} terenkripsi dan kunci {user.username} di komputer "
+                    "ini tidak membukanya. Hubungi administrator (loket outbox export "
+                    "--recover-user)."
+                )
+        store = Store(path, key=key)
         try:
             pulled = SyncService(session.api, store).pull()
             apps = ApplicationService(session.api, store)
