@@ -141,6 +141,7 @@ class SyncController(QObject):
         self._running = False
         self.pull_timer.stop()
         self.outbox_timer.stop()
+        self._answer_all("")  # no round will answer them now: kept, not lost
         if self._handle is not None:
             self._handle.cancel()
         if self._send_handle is not None:
@@ -230,6 +231,13 @@ class SyncController(QObject):
             reason = report.reasons.get(tx, "") if report is not None else ""
             done(state, reason or why)
 
+    def _answer_all(self, why: str) -> None:
+        """No more rounds in this session (it ended or expired): every waiter hears that its
+        entry was not attempted (None: it stays kept on this PC and goes later)."""
+        waiting, self._waiters = self._waiters, []
+        for _tx, _first, done in waiting:
+            done(None, why)
+
     def send_outbox(self) -> None:
         """One round of sending what is due (after a running round, when one runs)."""
         if self.outbox is None or not self._running:
@@ -274,6 +282,7 @@ class SyncController(QObject):
     def _outbox_round_ended(self, report: RoundReport, number: int = 0) -> None:
         self._answer_waiters(number, report, report.session_expired)
         if report.session_expired:
+            self._answer_all(report.session_expired)  # no round runs until signed in again
             self.session_expired.emit(report.session_expired)
             return
         if report.retry and not report.sent:

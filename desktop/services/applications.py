@@ -46,7 +46,7 @@ from desktop.domain.records import (
     RecordError,
 )
 from desktop.domain.workflow import Action, Role, parse_action, parse_state
-from desktop.models import audit_log
+from desktop.models import audit_log, outbox_resolution
 from desktop.models import outbox as outbox_table
 from desktop.models.outbox import EntryKind, OutboxEntry
 from desktop.models.store import Store
@@ -590,8 +590,36 @@ class ApplicationService:
         store = self.store
         if store is None:
             return False
-        now = int(time.time())
-        return store.write(lambda conn: outbox_table.discard(conn, transaction_id, reason, now=now))
+        now, user_id = int(time.time()), self.my_user_id or ""
+
+        def write(conn: Connection) -> bool:
+            found = [e for e in outbox_table.entries(conn) if e.transaction_id == transaction_id]
+            if not found or not outbox_table.discard(conn, transaction_id, reason, now=now):
+                return False
+            entry = found[0]
+            server = entry.server_state if isinstance(entry.server_state, dict) else {}
+            # Audited like the Sinkronisasi page's "Buang", in the same write.
+            outbox_resolution.record_resolution(
+                conn,
+                kind=outbox_resolution.AUDIT_DISCARDED,
+                user_id=user_id,
+                app_id=entry.app_id,
+                details={
+                    "transaction_id": entry.transaction_id,
+                    "entry_kind": entry.kind,
+                    "label": entry.label,
+                    "was": entry.state.value,
+                    "server_reason": entry.reason,
+                    "reason": reason,
+                    "server_status": server.get("status"),
+                    "server_version": server.get("version"),
+                    "seen_where_decided": True,
+                },
+                now=now,
+            )
+            return True
+
+        return store.write(write)
 
     def fetch_detail(self, app_id: str) -> ApplicationDetail:
         raw = self.api.get_json(self._path(app_id))

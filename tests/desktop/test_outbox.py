@@ -19,9 +19,11 @@ from desktop.controllers.workbench import WorkbenchController
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.records import ChecklistItem
 from desktop.domain.workflow import Action
+from desktop.models import audit_log
 from desktop.models import store as store_module
 from desktop.models.changes import Part, StoreChange
 from desktop.models.outbox import EntryKind, EntryState, summary_text
+from desktop.models.outbox_resolution import AUDIT_DISCARDED
 from desktop.models.store import Store
 from desktop.models.store_locator import prepare_store, store_location
 from desktop.services.api.client import ApiClient
@@ -397,3 +399,23 @@ def test_the_claim_is_kept_while_its_decision_waits_then_given_back(
     assert sent[0] == tx and len(sent) == 2  # the decision, then the release
     assert operator.get(app_id)["status"] == "verified"
     assert holder() is None
+
+
+def test_a_conflict_seen_where_it_was_decided_is_discarded_with_its_audit_record(
+    live_server: LiveServer, store: Store
+) -> None:
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Dilihat " + uuid.uuid4().hex[:6])["id"]
+    apps = service_for(live_server.url, "verifier1", store)
+    apps.claim(app_id)
+    tx = keep(apps, app_id, "verify")
+    Remote(live_server.api, "verifier1", PASSWORD).release(app_id)
+    Remote(live_server.api, "verifier2", PASSWORD).decide(app_id, "reject", "Tidak lengkap")
+    assert OutboxSender(apps, store).send_due().conflicts == [tx]
+    assert apps.discard_seen(tx, "Ditampilkan kepada petugas saat memutuskan")
+    assert state_of(store, tx) is EntryState.DISCARDED
+    (record,) = [e for e in store.read(audit_log.events) if e.kind == AUDIT_DISCARDED]
+    assert record.app_id == app_id and record.details["transaction_id"] == tx
+    assert record.details["server_status"] == "rejected"
+    assert not apps.discard_seen(tx, "lagi")  # once
+    assert len([e for e in store.read(audit_log.events) if e.kind == AUDIT_DISCARDED]) == 1

@@ -15,10 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.sync import SyncController
-from desktop.models.outbox import EntryState
+from desktop.models import outbox as outbox_table
+from desktop.models.outbox import EntryKind, EntryState, OutboxEntry
 from desktop.models.store import Store, SyncState
 from desktop.services.api.client import ApiClient
-from desktop.services.api.errors import ConnectionFailure
+from desktop.services.api.errors import ConnectionFailure, SessionExpired
 from desktop.services.applications import ApplicationService, PendingDecision
 from desktop.services.auth import AuthService
 from desktop.services.outbox import OutboxSender
@@ -284,3 +285,41 @@ def test_the_sync_state_is_read_on_a_worker_never_on_the_gui_thread(
         assert store.reads >= 2 and store.gui_reads == 0
     finally:
         store.close()
+
+
+def test_a_decision_waiting_for_a_round_hears_back_when_the_session_expires_or_ends(
+    qtbot: QtBot, live_server: LiveServer, store: Store, runner: TaskRunner
+) -> None:
+    """`send_now` callbacks are always answered: the round that found the session expired
+    runs no other, and a session that ends runs none (the entry stays kept: None)."""
+
+    def expired(_entry: OutboxEntry) -> None:
+        raise SessionExpired("Sesi Anda berakhir; masuk lagi.")
+
+    for tx in ("t-expire", "t-mine"):
+        store.write(
+            lambda conn, tx=tx: outbox_table.add_entry(
+                conn,
+                transaction_id=tx,
+                app_id="a-" + tx,
+                kind=EntryKind.DOCUMENT,
+                payload={"v": 1},
+                label=tx,
+                user_id="u",
+                now=1,
+            )
+        )
+    apps = ApplicationService(ApiClient(live_server.url, device_id="d"), store)
+    outbox = OutboxSender(apps, store, senders={EntryKind.DOCUMENT: expired})
+    parts = Parts(live_server.url, store, runner, outbox)
+    heard: list[tuple[EntryState | None, str]] = []
+    parts.start()  # the first round starts now
+    parts.sync.send_now("t-mine", lambda state, why: heard.append((state, why)))  # the next
+    qtbot.waitUntil(lambda: len(heard) == 1, timeout=WAIT)
+    assert heard == [(None, "Sesi Anda berakhir; masuk lagi.")]
+    assert {e.state for e in store.outbox_entries()} == {EntryState.WAITING}  # kept
+
+    parts.sync.send_now("t-mine", lambda state, why: heard.append((state, why)))
+    parts.stop()  # the session ends before any round answers it
+    assert heard[1:] == [(None, "")]
+    assert runner.wait_idle(10_000)
