@@ -182,10 +182,17 @@ def add_entry(
 
 
 def add_release(
-    conn: Connection, *, transaction_id: str, app_id: str, user_id: str, now: int
+    conn: Connection,
+    *,
+    transaction_id: str,
+    app_id: str,
+    user_id: str,
+    now: int,
+    queued_at: float | None = None,
 ) -> bool:
     """Queue a claim release (after any entry of the application waiting before it); one
-    waiting release per application is enough: False when one waits already."""
+    waiting release per application is enough: False when one waits already. `queued_at`
+    (epoch seconds, precise): a claim taken after it is not the claim this release meant."""
     marks = ",".join("?" * len(TO_SEND))
     waiting = conn.exec_driver_sql(
         f"SELECT 1 FROM outbox WHERE app_id = ? AND kind = ? AND state IN ({marks}) LIMIT 1",
@@ -198,7 +205,7 @@ def add_release(
         transaction_id=transaction_id,
         app_id=app_id,
         kind=EntryKind.RELEASE,
-        payload={"v": 1, "app_id": app_id},
+        payload={"v": 1, "app_id": app_id, "queued_at": now if queued_at is None else queued_at},
         label=f"Lepas klaim {app_id[:8]}",
         user_id=user_id,
         now=now,

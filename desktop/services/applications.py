@@ -430,6 +430,9 @@ class ApplicationService:
         self.my_user_id: str | None = None
         self.display_tz: tzinfo | None = None
         """Zone for times in messages (the office's); None: the PC's."""
+        self._claimed_at: dict[str, float] = {}
+        """App id -> when this session last asked for its claim (a release queued before
+        that meant an older claim: `claimed_since`)."""
 
     def _path(self, app_id: str, suffix: str = "") -> str:
         return f"/applications/{quote(app_id, safe='')}{suffix}"
@@ -634,6 +637,7 @@ class ApplicationService:
         """Claim (or renew one's own claim). 409 `claimed_by_other` -> `ConflictError`.
         `keep_releases`: the outbox re-claims for a decision whose lease lapsed; the release
         queued behind that decision must still go after it."""
+        self._claimed_at[app_id] = time.time()  # before the request: a release racing it
         store = self.store
         if store is not None and not keep_releases:  # a waiting release would give it back
             now = int(time.time())
@@ -686,14 +690,23 @@ class ApplicationService:
             return False
         return True
 
+    def claimed_since(self, app_id: str, when: float) -> bool:
+        """Whether this session asked for `app_id`'s claim at or after `when` (epoch s)."""
+        return self._claimed_at.get(app_id, float("-inf")) >= when
+
     def _queue_release(self, app_id: str, transaction_id: str) -> None:
         store = self.store
         if store is None:
             return
-        user_id, now = self.my_user_id or "", int(time.time())
+        user_id, queued_at = self.my_user_id or "", time.time()
         store.write(
             lambda conn: outbox_table.add_release(
-                conn, transaction_id=transaction_id, app_id=app_id, user_id=user_id, now=now
+                conn,
+                transaction_id=transaction_id,
+                app_id=app_id,
+                user_id=user_id,
+                now=int(queued_at),
+                queued_at=queued_at,
             )
         )
 

@@ -232,7 +232,19 @@ class OutboxSender:
         payload = entry.payload
         if not isinstance(payload, dict) or not isinstance(payload.get("app_id"), str):
             raise ValueError("release payload")
-        self.apps.release_now(payload["app_id"], transaction_id=entry.transaction_id)
+        app_id = payload["app_id"]
+        queued_at = payload.get("queued_at", entry.created_at)
+        self.apps.release_now(app_id, transaction_id=entry.transaction_id)
+        if isinstance(queued_at, int | float) and self.apps.claimed_since(app_id, queued_at):
+            # The person took it again while this release was on its way (it was mengirim,
+            # so claiming did not drop it): the release may have given that new claim back.
+            log.info("release of %s raced a new claim; claiming again", app_id)
+            try:
+                self.apps.claim(app_id, keep_releases=True)
+            except SessionExpired:
+                raise  # put back: the release (a replay then) and this claim go again
+            except LoketError as exc:  # someone else was faster: the workbench says so
+                log.info("claim of %s after its release refused: %s", app_id, type(exc).__name__)
 
     def _retry_later(self, entry: OutboxEntry, exc: Exception) -> str:
         attempts = entry.attempts + 1

@@ -178,3 +178,40 @@ def test_claiming_again_drops_a_release_still_waiting(
         assert entry.state is EntryState.DISCARDED
         assert OutboxSender(apps, store).send_due().sent == []
         assert holder(operator, app_id) == "verifier1"
+
+
+def test_a_release_on_its_way_when_the_person_claims_again_leaves_them_the_claim(
+    live_server: LiveServer, store: Store
+) -> None:
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Lepas Balapan " + uuid.uuid4().hex[:6])["id"]
+    with FaultProxy(live_server.url) as proxy:
+        apps = service_for(proxy.url, "verifier1", store)
+        apps.claim(app_id)
+        proxy.black_hole()  # the release never reaches the server
+        assert apps.release(app_id, timeout=0.5) is False  # queued
+        proxy.pass_through()
+        # A round takes it (mengirim) ...
+        (taken,) = store.write(lambda conn: outbox_table.take_due(conn, 10**10))
+        apps.claim(app_id)  # ... the person claims again meanwhile (not dropped: under way)
+        assert holder(operator, app_id) == "verifier1"
+        # ... and the release reaches the server only after that new claim.
+        tx = taken.transaction_id
+        store.write(lambda conn: outbox_table.put_back(conn, tx, "", now=1))
+        assert OutboxSender(apps, store).send_due().sent == [tx]
+        assert holder(operator, app_id) == "verifier1"  # the new claim is theirs again
+
+
+def test_a_release_queued_after_the_last_claim_does_not_claim_again(
+    live_server: LiveServer, store: Store
+) -> None:
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Lepas Biasa " + uuid.uuid4().hex[:6])["id"]
+    with FaultProxy(live_server.url) as proxy:
+        apps = service_for(proxy.url, "verifier1", store)
+        apps.claim(app_id)
+        proxy.black_hole()
+        assert apps.release(app_id, timeout=0.5) is False
+        proxy.pass_through()
+        assert len(OutboxSender(apps, store).send_due().sent) == 1
+        assert holder(operator, app_id) is None
