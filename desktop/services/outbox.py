@@ -39,7 +39,7 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.models.outbox import EntryKind, EntryState, OutboxEntry
 from desktop.models.store import Store
@@ -50,7 +50,9 @@ from desktop.services.api.errors import (
 )
 from desktop.services.applications import ApplicationService, ConflictError, PendingDecision
 from desktop.services.retry import Backoff, is_transient, retry_after_seconds
-from desktop.services.tasks import TaskContext
+
+if TYPE_CHECKING:  # QtCore stays out of the headless `loket sync --once`
+    from desktop.services.tasks import TaskContext
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ import json
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from desktop.domain.identity import mask_niks_in_text
@@ -35,7 +35,9 @@ from desktop.domain.records import ApplicationSummary, RecordError
 from desktop.models.store import Store, utc_now_iso
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import ApiError, BadResponse, ConnectionFailure, LoketError
-from desktop.services.tasks import TaskContext
+
+if TYPE_CHECKING:  # QtCore stays out of the headless `loket sync --once`
+    from desktop.services.tasks import TaskContext
 
 log = logging.getLogger(__name__)
 

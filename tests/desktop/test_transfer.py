@@ -330,6 +330,8 @@ def test_commands_import_no_qt() -> None:
     code = (
         "import sys, desktop.commands.outbox, desktop.commands.sync, desktop.commands.common;"
         "from desktop.commands import outbox; outbox.main(['status']);"
+        # what `loket sync --once` loads in run_once (the sender, the pull, the store)
+        "import desktop.services.outbox, desktop.services.sync, desktop.models.store;"
         "sys.exit(1 if any(m.startswith('PySide6') for m in sys.modules) else 0)"
     )
     done = subprocess.run(
