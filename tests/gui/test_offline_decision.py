@@ -107,7 +107,15 @@ def test_decision_while_server_stopped_is_saved_here_then_sent_by_itself(
                     return State.VERIFIED.label in texts
             return False
 
-        qtbot.waitUntil(row_shows_verified, timeout=WAIT)
+        try:
+            qtbot.waitUntil(row_shows_verified, timeout=WAIT)
+        except Exception:  # seen once under heavy load: say what the queue and store held
+            row = page.model.row_of_id(app_id)
+            cells = [page.model.index(row, c).data() for c in range(page.model.columnCount())]
+            print("queue row:", cells, "cached:", store.summary(app_id))
+            print("outbox:", store.outbox_entries(app_id))
+            print("held:", store.read(lambda c: c.exec_driver_sql("SELECT * FROM held_rows").all()))
+            raise
         history = operator.get(app_id)["history"]
         assert [h.get("transaction_id") for h in history].count(entry.transaction_id) == 1
         assert [h["action"] for h in history].count(Action.VERIFY.value) == 1
