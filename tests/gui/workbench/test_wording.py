@@ -31,9 +31,10 @@ from tests.gui.workbench import factories
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 Make = Callable[..., tuple[WorkbenchWidget, factories.Loader]]
 
-RETIRED = ("registrasi", "Email", "(TTE)", "luring", "TERLAMBAT", "Batas layanan", "Status baru")
-"""Retired wording: "nomor pendaftaran", "Surel", "Tandatangani", "saat tidak tersambung",
-"lewat tenggat", "Tenggat layanan", "… (status tidak dikenal)"."""
+RETIRED = ("registrasi", "Email", "(TTE)", "TERLAMBAT", "Batas layanan", "Status baru")
+"""Retired wording: "nomor pendaftaran", "Surel", "Tandatangani", "lewat tenggat",
+"Tenggat layanan", "… (status tidak dikenal)". "luring" is back: issue 10 names the offline
+mode "Mode luring" / "Masuk luring" (layanan luring, the regulations' word)."""
 COLON_TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
 """Times are written with a dot (10.45)."""
 
