@@ -181,6 +181,7 @@ def _choose(
 def _recovered_keys(args: argparse.Namespace, stdin: TextIO | None) -> tuple[str, dict[str, bytes]]:
     """An administrator signs in online (own password) and takes the user's escrow secret
     (audited on the server) to open that user's store keys kept in this PC's keyring."""
+    from desktop.services.logmask import register_secret
     from desktop.services.transfer_keys import unb64
     from desktop.services.vault import Vault
 
@@ -199,7 +200,10 @@ def _recovered_keys(args: argparse.Namespace, stdin: TextIO | None) -> tuple[str
             f"/users/{user_id}/escrow",
             {"reason": "ekspor pekerjaan yang belum terkirim (loket outbox export)"},
         )
-        escrow = unb64(str(body["escrow_secret"])) if isinstance(body, dict) else b""
+        if not isinstance(body, dict) or "escrow_secret" not in body:
+            raise LoketError("Jawaban server tentang kunci cadangan tidak dapat dibaca.")
+        register_secret(str(body["escrow_secret"]))  # never in a log line
+        escrow = unb64(str(body["escrow_secret"]))
         server = session.api.server_url
     finally:
         session.close()

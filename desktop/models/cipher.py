@@ -75,6 +75,11 @@ def connect(path: Path, key: bytes, *, timeout: float = 30.0, check: bool = True
     conn = sqlcipher.connect(str(path), timeout=timeout, check_same_thread=False)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # its own stderr lines, with page numbers
+        # The default since SQLCipher 4.5, said explicitly: ON would lock and wipe every
+        # allocation SQLite makes (a large cost on each page read) to keep decrypted data out of
+        # freed memory, which the Python objects holding the same rows defeat anyway (pages on
+        # disk are encrypted either way: docs/architecture/desktop.md, "Keys and offline sign-in").
+        conn.execute("PRAGMA cipher_memory_security = OFF")
         conn.execute(key_pragma(key))
         if check:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

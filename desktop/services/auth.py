@@ -58,6 +58,7 @@ from desktop.services.secrets import SecretStore, StoredSession
 from desktop.services.vault import (
     ESCROW_BYTES,
     NEVER_ONLINE_MESSAGE,
+    EscrowNeeded,
     OfflineSignInError,
     StoreKeys,
     Vault,
@@ -331,6 +332,9 @@ class AuthService:
         self._start(tokens, user, password)
         try:
             keys = self._remember(username, password, user)
+        except EscrowNeeded as exc:  # nothing changed on this PC; signing in again will do
+            self.sign_out()
+            raise SignInError("escrow_unavailable", exc.message) from None
         except BaseException:
             self.forget_session()
             raise
@@ -345,6 +349,7 @@ class AuthService:
         the wrap only; never written anywhere (`desktop.services.vault`)."""
         try:
             body = expect_mapping(self.api.post_json("/me/escrow", {}), "kunci cadangan")
+            register_secret(str(body["escrow_secret"]))  # never in a log line
             secret = base64.b64decode(str(body["escrow_secret"]), validate=True)
         except (LoketError, KeyError, ValueError) as exc:
             log.warning("escrow secret not received (%s): keys wrapped by password only",

@@ -91,6 +91,19 @@ CLOCK_MESSAGE = (
 )
 
 
+ESCROW_NEEDED_MESSAGE = (
+    "Kata sandi Anda telah diganti. Kunci salinan lokal di komputer ini perlu dibuka dengan kunci "
+    "cadangan dari server, tetapi server belum memberikannya. Coba masuk lagi sebentar lagi; "
+    "salinan lokal dan pekerjaan yang belum terkirim tidak diubah."
+)
+
+
+class EscrowNeeded(LoketError):
+    """The password no longer opens store keys that the escrow secret would open, and the
+    secret did not come: refused rather than making new keys (which would set the store aside
+    and, at the next sign-in, drop the escrow wrap of the old key)."""
+
+
 class OfflineSignInError(LoketError):
     """Offline sign-in refused; `code`: never_online, wrong_password, expired, disabled, clock,
     keyring."""
@@ -398,6 +411,9 @@ class Vault:
                             keys[code] = key
                             log.info("store key opened with the escrow secret (password reset)")
                         closed.pop(code, None)
+                escrowed = ((record.get("e") or {}).get("k") or {}).keys()
+                if escrow is None and set(closed) & set(escrowed):
+                    raise EscrowNeeded(ESCROW_NEEDED_MESSAGE)
                 if old_params == params and not closed:
                     kek, salt = old_kek, old_salt
             except (ValueError, TypeError):

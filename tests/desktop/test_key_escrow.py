@@ -31,7 +31,7 @@ from desktop.services.applications import ApplicationService, PendingDecision
 from desktop.services.auth import AuthService, SignInError, UserInfo
 from desktop.services.secrets import SecretStore
 from desktop.services.transfer_keys import prepare_offline_transfer
-from desktop.services.vault import RECORD_LIMIT, KdfParams, Vault
+from desktop.services.vault import RECORD_LIMIT, EscrowNeeded, KdfParams, Vault
 from desktop.settings import load_settings
 from tests.desktop.support import Remote
 from tests.desktop.test_auth import admin_create_user, admin_disable, admin_patch
@@ -126,18 +126,28 @@ def test_escrow_wrap_opens_the_keys_a_new_password_does_not_and_records_stay_sma
     assert escrow.hex() not in record and PASSWORD not in record  # neither half is kept
     assert vault.recover("op", escrow) == {"14.71.01": key}
     assert vault.recover("op", bytes(32)) == {}  # another secret opens nothing
+    # The password was reset but the secret did not come (a failed request): refused, nothing
+    # changed (new keys would set the store aside and lose the escrow wrap of the old one).
+    before = dict(backend.entries)
+    with pytest.raises(EscrowNeeded):
+        vault.remember("op", NEW_PASSWORD, user, None)
+    assert backend.entries == before
     # The password was reset: the escrow secret opens the key, the new password wraps it.
     again = vault.remember("op", NEW_PASSWORD, user, escrow)
     assert again.for_office("14.71.01") == key and not again.is_new("14.71.01")
     assert vault.open_with_password("op", NEW_PASSWORD) == {"14.71.01": key}
     assert vault.unlock("op", NEW_PASSWORD).keys.keys == {"14.71.01": key}  # offline: password
-    # Without the secret a reset still loses the key for the session (kept aside, as before).
-    lost = vault.remember("op", "sandi-ketiga", user, None)
-    assert lost.is_new("14.71.01") and lost.for_office("14.71.01") != key
-    # Many offices, each wrapped twice, plus keys kept aside: still under the keyring's limit.
+    # A record without escrow wraps (made before escrow): a reset gives a new key, the old one
+    # kept aside under the old password, as before.
+    bare = Vault(SecretStore(MemoryKeyring()), "https://loket.example", params=CHEAP)
+    old_key = bare.remember("op", PASSWORD, user, None).for_office("14.71.01")
+    lost = bare.remember("op", NEW_PASSWORD, user, None)
+    assert lost.is_new("14.71.01") and lost.for_office("14.71.01") != old_key
+    assert bare.open_with_password("op", PASSWORD) == {"14.71.01": old_key}
+    # Many offices, each wrapped twice: still under the keyring's limit.
     for n in range(4):
         office = f"14.71.1{n}"
-        vault.remember("op", "sandi-ketiga", {**user, "office": {"code": office}}, escrow)
+        vault.remember("op", NEW_PASSWORD, {**user, "office": {"code": office}}, escrow)
     assert len(vault.offices("op")) == 5
     assert vault.record_size("op") < RECORD_LIMIT
     print(f"keyring record with 5 offices, escrow wraps and old keys: {vault.record_size('op')} B")
@@ -374,3 +384,48 @@ def test_a_damaged_store_set_aside_is_exported_from_what_can_be_read(
     assert "1 entri (1 keputusan)" in out and "dari verifier1" in out
     assert aside.read_bytes() == before  # read, never written
     assert store_location(pc1.data, live_server.url, "verifier1", "14.71") == path
+
+
+def test_a_damaged_plain_store_set_aside_is_exported_without_a_password(
+    live_server: LiveServer,
+    pcs: tuple[Pc, Pc],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A PC whose keyring could not hold keys keeps a plain store; damaged, set aside."""
+    pc1, _pc2 = pcs
+    pc1.use(monkeypatch)
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    path, key, _app, _tx, _user = decided_offline(pc1, operator, "verifier1")
+    aside = path.with_name(path.name + ".rusak-20261203-111500")
+    conn = cipher.connect(path, key)
+    try:
+        conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(aside),))
+        conn.execute("SELECT sqlcipher_export('plain')")
+        conn.execute("DETACH DATABASE plain")
+    finally:
+        conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    with sqlite3.connect(aside) as raw:
+        size = int(raw.execute("PRAGMA page_size").fetchone()[0])
+        cache = [
+            int(r[0])
+            for r in raw.execute(
+                "SELECT rootpage FROM sqlite_master WHERE name LIKE 'applications%' "
+                "AND rootpage > 1"
+            )
+        ]
+    assert cache
+    with aside.open("r+b") as fh:
+        for page in cache:
+            fh.seek((page - 1) * size)
+            fh.write(b"\x5a" * size)
+    assert cipher.is_plain(aside) and cache_problem(aside) is not None
+    before = aside.read_bytes()
+    bundle = pc1.root / "dari-rusak-polos.loket"
+    code, out = run(outbox_command.main, ["export", str(bundle), "--store", str(aside)], capsys)
+    assert code == 0, out
+    assert "1 entri (1 keputusan)" in out and "dari verifier1" in out
+    assert aside.read_bytes() == before  # kept as it was: never opened as a store
+    assert not aside.with_name(aside.name + "-wal").exists()
