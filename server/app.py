@@ -77,7 +77,16 @@ def create_app(
     app.state.loket = state
     problems.install(app)
     for module in (
-        meta, auth, applications, documents, numbers, audit, admin, reports, transfer, escrow
+        meta,
+        auth,
+        applications,
+        documents,
+        numbers,
+        audit,
+        admin,
+        reports,
+        transfer,
+        escrow,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.add_middleware(
