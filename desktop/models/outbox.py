@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -285,6 +285,27 @@ def put_back(conn: Connection, transaction_id: str, reason: str, *, now: int) ->
     changes.touch(conn.info, Part.OUTBOX, (str(row[0]),) if row is not None else ())
 
 
+def put_back_taken(
+    conn: Connection, transaction_ids: Collection[str], reason: str, *, now: int
+) -> int:
+    """Entries a round took (*mengirim*) whose outcome could not be written (the disk full,
+    the database locked): *menunggu* again, attempts not counted, so they are sent again in
+    this session rather than staying *mengirim* until the store is reopened. Only entries
+    still *mengirim* are touched; returns how many."""
+    if not transaction_ids:
+        return 0
+    ids = sorted(transaction_ids)
+    marks = ",".join("?" * len(ids))
+    rows = conn.exec_driver_sql(
+        f"UPDATE outbox SET state = ?, reason = ?, updated_at = ? WHERE state = ? "
+        f"AND transaction_id IN ({marks}) RETURNING app_id",
+        (EntryState.WAITING.value, reason, now, EntryState.SENDING.value, *ids),
+    ).all()
+    if rows:
+        changes.touch(conn.info, Part.OUTBOX, (str(r[0]) for r in rows))
+    return len(rows)
+
+
 def discard(conn: Connection, transaction_id: str, reason: str, *, now: int) -> bool:
     """A konflik or ditolak entry a person has dealt with: *dibuang*, with the reason (kept,
     never sent). False when it is in another state (sent meanwhile, or still to be sent)."""
@@ -439,6 +460,7 @@ __all__ = [
     "outbox",
     "outbox_metadata",
     "put_back",
+    "put_back_taken",
     "requeue_interrupted",
     "retry_now",
     "summary_text",

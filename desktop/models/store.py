@@ -933,6 +933,7 @@ class Store:
 
     retry_outbox_now = staticmethod(outbox_table.retry_now)
     put_back_outbox_entry = staticmethod(outbox_table.put_back)
+    put_back_taken_entries = staticmethod(outbox_table.put_back_taken)
 
     def outbox_counts(self) -> dict[EntryState, int]:
         return self.read(outbox_table.counts)

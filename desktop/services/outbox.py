@@ -34,6 +34,7 @@ The clock and the random source are injected, so tests can pin the backoff.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 
 from desktop.models.outbox import EntryKind, EntryState, OutboxEntry
 from desktop.models.store import Store
+from desktop.models.store_errors import store_problem
 from desktop.services.api.errors import (
     ApiError,
     LoketError,
@@ -69,6 +71,7 @@ the API client's errors like `ApplicationService.decide`, `ValueError` for an un
 payload (-> ditolak, never retried)."""
 
 UNREADABLE = "Entri tidak dapat dibaca oleh versi ini."
+NOT_RECORDED = "Hasil pengiriman belum tersimpan di komputer ini; dikirim lagi."
 
 
 @dataclass
@@ -121,6 +124,8 @@ class OutboxSender:
         }
         """Entry kind -> its sender: the built-in ones, with `senders` merged over them."""
         self.clock = clock
+        self.stranded: set[str] = set()
+        """Transaction ids taken (mengirim) by a round whose outcome could not be written."""
         self._backoff = Backoff(base_seconds, cap_seconds, rng=rng)
 
     def backoff(self, attempts: int, retry_after: float | None = None) -> float:
@@ -133,24 +138,52 @@ class OutboxSender:
         return self.store.write(lambda conn: Store.retry_outbox_now(conn, now))
 
     def send_due(self, ctx: TaskContext | None = None) -> RoundReport:
-        """Send everything due now, application by application, in order."""
+        """Send everything due now, application by application, in order.
+
+        An outcome that cannot be written (the disk full, the database locked: the store's
+        write raises) ends the round with that error, after the entries it had taken and not
+        finished are put back to *menunggu* in one write; when even that fails they are kept
+        here (`stranded`) and put back first thing in the next round. Never *mengirim* for the
+        rest of the session (OpenCRVS #12292: an outbox stuck on "Sending")."""
+        self._put_back_stranded()  # raises when the store still cannot be written: none taken
         report = RoundReport()
         tried: set[str] = set()
-        while True:
-            due = self._take(int(self.clock()), frozenset(tried))
-            if not due:
-                break
-            for entry in due:
-                tried.add(entry.transaction_id)
-                if ctx is not None and ctx.cancelled:
-                    self._put_back(entry, "Pengiriman dihentikan; dicoba lagi.")
-                    continue
-                if report.session_expired:  # nothing more goes out until signed in again
-                    self._put_back(entry, report.session_expired)
-                    continue
-                self._send(entry, report)
+        taken: set[str] = set()  # taken in this round, outcome not written yet
+        try:
+            while True:
+                due = self._take(int(self.clock()), frozenset(tried))
+                if not due:
+                    break
+                taken.update(e.transaction_id for e in due)
+                for entry in due:
+                    tried.add(entry.transaction_id)
+                    if ctx is not None and ctx.cancelled:
+                        self._put_back(entry, "Pengiriman dihentikan; dicoba lagi.")
+                    elif report.session_expired:  # nothing more goes out until signed in again
+                        self._put_back(entry, report.session_expired)
+                    else:
+                        self._send(entry, report)
+                    taken.discard(entry.transaction_id)
+        except Exception:
+            log.exception("outbox round ended: %d taken entr(y/ies) not recorded", len(taken))
+            self.stranded |= taken
+            with contextlib.suppress(Exception):  # tried once now; else at the next round
+                self._put_back_stranded()
+            raise
         report.next_due_at = self.store.outbox_next_due()
         return report
+
+    def _put_back_stranded(self) -> None:
+        """The entries of an earlier round whose outcome could not be written: menunggu again
+        (only those still mengirim), in one write."""
+        if not self.stranded:
+            return
+        now = int(self.clock())
+        ids = frozenset(self.stranded)
+        self.store.write(
+            lambda conn: Store.put_back_taken_entries(conn, ids, NOT_RECORDED, now=now)
+        )
+        self.stranded -= ids
 
     def _take(self, now: int, skip: frozenset[str]) -> list[OutboxEntry]:
         return self.store.write(lambda conn: Store.take_due_entries(conn, now, skip=skip))
@@ -182,6 +215,8 @@ class OutboxSender:
             report.reasons[tx] = exc.message
             return
         except Exception as exc:
+            if store_problem(exc) is not None:
+                raise  # the store cannot be written: nothing to record now (send_due)
             if is_transient(exc) or not isinstance(exc, LoketError):
                 report.reasons[tx] = self._retry_later(entry, exc)
                 report.retry.append(tx)

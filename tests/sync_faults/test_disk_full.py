@@ -105,12 +105,6 @@ def test_intake_on_a_full_disk_keeps_nothing_half_and_loses_nothing_before(
     desk.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="defect: services/outbox.py send_due lets a failed outcome write (disk full, "
-    "locked) escape; the entry (and the batch's other taken entries) stay 'mengirim' until "
-    "the store is reopened, never due in this session",
-)
 def test_a_full_disk_while_recording_a_conflict_leaves_nothing_stuck_in_the_session(
     live_server: LiveServer, store: Store
 ) -> None:
