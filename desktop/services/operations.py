@@ -30,6 +30,7 @@ from typing import Generic, TypeVar
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 from desktop.models.changes import caused_by
+from desktop.models.store_errors import StoreProblem, store_problem
 from desktop.services.api.errors import LoketError
 from desktop.services.tasks import (
     DEFAULT_LANE,
@@ -76,15 +77,34 @@ UNEXPECTED_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
 )
 
 
+DISK_FULL_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
+    "Operations",
+    "Disk komputer ini penuh: belum tersimpan. Kosongkan ruang disk (misalnya hapus berkas "
+    "yang tidak diperlukan), lalu coba lagi; pekerjaan yang sudah tersimpan tidak hilang.",
+)
+DATABASE_LOCKED_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
+    "Operations",
+    "Basis data lokal sedang dipakai: belum tersimpan; coba lagi. Bila terjadi terus, tutup "
+    "Loket lain atau program lain yang membuka data Loket di komputer ini.",
+)
+
+
 def user_message(exc: BaseException) -> str:
     """The Indonesian sentence to show a person for `exc`.
 
     `LoketError`s carry their own (server problems, unreachable server, bad answers, session
-    ended). Anything else is a defect: it is logged with its traceback and the person reads
-    the one fixed sentence, never Python's English text.
+    ended). A write the local store refused because the disk is full or the database is
+    locked says so (`models.store_errors`): the person must know it was NOT saved, and why.
+    Anything else is a defect: it is logged with its traceback and the person reads the one
+    fixed sentence, never Python's English text.
     """
     if isinstance(exc, LoketError) and exc.message:
         return exc.message
+    problem = store_problem(exc)
+    if problem is not None:
+        log.warning("local store not written (%s): %s", problem.value, type(exc).__name__)
+        text = DISK_FULL_MESSAGE if problem is StoreProblem.FULL else DATABASE_LOCKED_MESSAGE
+        return QCoreApplication.translate("Operations", text)
     log.error("unexpected error", exc_info=(type(exc), exc, exc.__traceback__))
     return QCoreApplication.translate("Operations", UNEXPECTED_MESSAGE)
 

@@ -4,6 +4,7 @@ callbacks skipped once the person moved on, and the op's kind carried into store
 from __future__ import annotations
 
 import random
+import sqlite3
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
+from sqlalchemy import event
 
 from bench.fakedata import make_raw
 from desktop.domain.records import ApplicationSummary
@@ -156,4 +158,80 @@ def test_writes_made_by_an_op_carry_its_kind(
         store.save_summary(summary, raw)  # outside any op
         assert [c.cause for c in changes] == ["claim", None]
     finally:
+        store.close()
+
+
+# -- the local store refused a write: said so, in Indonesian ----------------------------------
+
+
+def _limit_pages(dbapi_conn: Any, _record: Any) -> None:
+    """No page more than the file has now (SQLite: 'database or disk is full')."""
+    pages = dbapi_conn.execute("PRAGMA page_count").fetchone()[0]
+    dbapi_conn.execute(f"PRAGMA max_page_count = {int(pages)}")
+
+
+def _write_until_full(store: Store) -> Exception:
+    for n in range(10_000):
+        try:
+            store.write(
+                lambda conn, n=n: conn.exec_driver_sql(
+                    "INSERT INTO checklist_marks (id, saved_at, payload) VALUES (?, 0, ?)",
+                    (f"isi-{n}", "x" * 2000),
+                )
+            )
+        except Exception as exc:  # the store's own error, as an op would see it
+            return exc
+    raise AssertionError("the disk never filled")
+
+
+def test_a_full_disk_reads_not_saved_through_a_real_store(
+    runner: TaskRunner, qtbot: QtBot, tmp_path: Path
+) -> None:
+    store = Store(tmp_path / "penuh.sqlite3")
+    store.engine.dispose()
+    event.listen(store.engine, "connect", _limit_pages)
+    try:
+        got: list[str] = []
+        Op(OpKind.DECIDE, "Menyimpan keputusan", lambda _ctx: _write_until_full(store)).success(
+            lambda exc: got.append(user_message(exc))
+        ).run(runner)
+        qtbot.waitUntil(lambda: len(got) == 1)
+        assert got[0].startswith("Disk komputer ini penuh: belum tersimpan.")
+        assert "full" not in got[0]  # never SQLite's English
+
+        def save(_ctx: TaskContext) -> None:
+            store.write(lambda conn: Store.put_marks(conn, "baru", "y" * 4000, saved_at=1))
+
+        failed: list[str] = []
+        Op(OpKind.MARKS, "Menyimpan tanda", save).failure(lambda _e, m: failed.append(m)).run(
+            runner
+        )
+        qtbot.waitUntil(lambda: len(failed) == 1)
+        assert failed[0] == got[0]
+    finally:
+        store.close()
+
+
+def test_a_locked_database_reads_not_saved_try_again(
+    runner: TaskRunner, qtbot: QtBot, tmp_path: Path
+) -> None:
+    store = Store(tmp_path / "dipakai.sqlite3")
+    store.engine.dispose()
+    event.listen(store.engine, "connect", lambda c, _r: c.execute("PRAGMA busy_timeout = 50"))
+    other = sqlite3.connect(store.path, isolation_level=None)  # another program writing
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        failed: list[str] = []
+
+        def save(_ctx: TaskContext) -> None:
+            store.write(lambda conn: Store.put_marks(conn, "a", "{}", saved_at=1))
+
+        Op(OpKind.MARKS, "Menyimpan tanda", save).failure(lambda _e, m: failed.append(m)).run(
+            runner
+        )
+        qtbot.waitUntil(lambda: len(failed) == 1)
+        assert failed[0].startswith("Basis data lokal sedang dipakai: belum tersimpan; coba lagi.")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
         store.close()
