@@ -140,6 +140,9 @@ class Shown:
     load_document: Callable[[DocumentInfo], bytes] = field(compare=False)
     office_name: str | None = None
     origin: Origin = Origin.SERVER
+    claim_held_here: bool = False
+    """A copy kept on this PC (server unreachable) whose claim this person holds, as this PC
+    records it: decisions are offered and wait in the outbox."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,9 @@ class _Opening:
     kept: KeptMarks | None = None
     pending: OutboxEntry | None = None
     """A decision on it still in the outbox (not sent, not resolved): shown, no second one."""
+    held_here: bool = False
+    """Server unreachable, and this PC records that this person holds the claim (a release of
+    it never reached the server, or none was asked): the claim is used offline."""
 
 
 NOT_PROCESSED = "not_processed"
@@ -393,7 +399,7 @@ class WorkbenchController(QObject):
             except Exception:  # a closed or broken store never stops the opening
                 log.exception("kept checklist marks not read")
                 kept, pending = None, None
-            opening = self._fetch(ctx, app_id, kept, claimed)
+            opening = self._fetch(ctx, app_id, kept, claimed, pending)
             return replace(opening, pending=pending) if pending is not None else opening
 
         # Not `relevant_while`: a claim taken for an application left meanwhile must go back.
@@ -404,7 +410,12 @@ class WorkbenchController(QObject):
         )
 
     def _fetch(
-        self, ctx: TaskContext, app_id: str, kept: KeptMarks | None, claimed: list[bool]
+        self,
+        ctx: TaskContext,
+        app_id: str,
+        kept: KeptMarks | None,
+        claimed: list[bool],
+        pending: OutboxEntry | None = None,
     ) -> _Opening:
         """The opening's work on the worker: the detail, and the claim when one is needed."""
         apps, needs_claim = self.apps, self.needs_claim
@@ -419,6 +430,10 @@ class WorkbenchController(QObject):
                 type(exc).__name__,
                 cached.origin.value,
             )
+            if self._may_use_claim_offline(cached.detail, pending):
+                dropped = apps.use_claim_offline(app_id)
+                log.info("claim on %s used offline (%d release(s) dropped)", app_id, len(dropped))
+                return _Opening(cached.detail, cached.origin, kept=kept, held_here=True)
             return _Opening(cached.detail, cached.origin, read_only=OFFLINE, kept=kept)
         ctx.check_cancelled()
         if not needs_claim(detail):  # decided up front: no claim is tried
@@ -445,6 +460,18 @@ class WorkbenchController(QObject):
             kept=kept,
         )
 
+    def _may_use_claim_offline(
+        self, detail: ApplicationDetail, pending: OutboxEntry | None
+    ) -> bool:
+        """Server unreachable: whether this person may decide on the copy kept here. Only on
+        a claim this PC records as theirs (the server keeps it until its lease ends: a release
+        of it never reached the server, or none was asked), with no decision of theirs still
+        in the outbox (a release queued behind that one must still go), and where the
+        authority lets them act on it. Never claimed by them: read-only."""
+        claim = detail.claim
+        mine = claim is not None and claim.user_id == self.user.id
+        return mine and pending is None and self.needs_claim(detail)
+
     def _opened(self, app_id: str, opening: _Opening) -> None:
         if app_id != self.current_id:
             if opening.claimed:
@@ -453,14 +480,28 @@ class WorkbenchController(QObject):
         detail = opening.detail
         self.busy_changed.emit(False, "")
         offline = opening.read_only == OFFLINE
+        held_here = opening.held_here
         pending = opening.pending
         read_only = bool(opening.read_only) or not self.actions_for(detail) or pending is not None
-        self._show(detail, opening.origin, read_only=read_only)
-        # A claim in the copy on this PC proves nothing about the server: never renewed.
-        self._set_held(app_id, not offline and self.holds_claim())
+        self._show(detail, opening.origin, read_only=read_only, held_here=held_here)
+        # A claim in the copy on this PC proves nothing about the server: never renewed,
+        # except the one this PC records as this person's, used offline (`held_here`).
+        self._set_held(app_id, held_here or (not offline and self.holds_claim()))
         restored = self._restore_marks(detail, opening.kept, opening.origin)
         kind, text = "info", ""
-        if offline:
+        if held_here:
+            kind, text = "warning", self.held_here_text(detail)
+            self._offline_timer.start(OFFLINE_RETRY_MS[0])
+        elif offline and self.needs_claim(detail):
+            kind = "warning"
+            text = self.tr(
+                "Server tidak tersambung — hanya baca: permohonan ini tidak Anda klaim sebelum "
+                "server terputus, jadi belum dapat diputuskan di komputer ini. Data dari salinan "
+                "terakhir di komputer ini; permohonan dibuka kembali dengan sendirinya begitu "
+                "server tersambung."
+            )
+            self._offline_timer.start(OFFLINE_RETRY_MS[0])
+        elif offline:
             kind = "warning"
             if opening.origin is Origin.KEPT_SUMMARY:
                 text = self.tr(
@@ -483,13 +524,37 @@ class WorkbenchController(QObject):
             text = self.tr("Server menolak klaim: %1").replace("%1", opening.refused)
         elif opening.note and not self.held_by_other():
             kind, text = "warning", opening.note
-        elif read_only:
+        elif read_only and not offline:  # offline: the line above says why (not the roles)
             text = self.read_only_text(detail)
         if restored:
             text = f"{text} {restored}".strip()
         if text or not self.held_by_other():
             self.message.emit(text, kind)
         self.opened.emit(app_id)
+
+    def held_here_text(self, detail: ApplicationDetail) -> str:
+        """The line over a copy whose claim is used offline: until when it is claimed, and
+        what happens to a decision."""
+        text = self.tr(
+            "Server tidak tersambung — data dari salinan terakhir di komputer ini. Anda masih "
+            "memegang klaimnya"
+        )
+        claim = detail.claim
+        if claim is not None:
+            until = claim.expires_at
+            when = (
+                f"{format_clock(until, self._clock(), self.tz)} {zone_name(local(until, self.tz))}"
+            )
+            text += " " + self.tr("(diklaim sampai %1)").replace("%1", when.strip())
+        text += self.tr(
+            ": keputusan disimpan di komputer ini dan dikirim otomatis saat server tersambung."
+        )
+        if claim is not None and claim.expires_at <= self._clock():
+            text += " " + self.tr(
+                "Masa klaim itu sudah lewat: saat dikirim, klaim diambil lagi; bila orang lain "
+                "mengambilnya lebih dulu, keputusan menjadi konflik yang harus diperiksa."
+            )
+        return text
 
     def _open_failed(self, app_id: str, exc: Exception, message: str, claimed: bool) -> None:
         if app_id != self.current_id:
@@ -523,6 +588,7 @@ class WorkbenchController(QObject):
 
         def answered(_detail: ApplicationDetail) -> None:
             log.info("server reachable again: opening %s properly", app_id)
+            self.keep_marks()  # ticks made on the copy come back from the store
             self._open(app_id)
 
         Op(
@@ -540,7 +606,12 @@ class WorkbenchController(QObject):
         return self.detail is not None and self.origin is not Origin.SERVER
 
     def _show(
-        self, detail: ApplicationDetail, origin: Origin = Origin.SERVER, *, read_only: bool
+        self,
+        detail: ApplicationDetail,
+        origin: Origin = Origin.SERVER,
+        *,
+        read_only: bool,
+        held_here: bool = False,
     ) -> None:
         """Put `detail` on screen, with the actions this person may take on it."""
         app_id = detail.id
@@ -565,6 +636,7 @@ class WorkbenchController(QObject):
                 load,
                 office_name=self.office_name(detail.office_code),
                 origin=origin,
+                claim_held_here=held_here,
             )
         )
         self._set_read_only(read_only)
@@ -724,9 +796,10 @@ class WorkbenchController(QObject):
 
         apps = self.apps
         # Not `relevant_while`: a claim answered for an application left meanwhile goes back.
-        Op(kind, self.tr("Mengambil klaim"), lambda _ctx: apps.claim(app_id)).success(done).failure(
-            failed
-        ).run(self.runner)
+        renewal = kind is OpKind.RENEW
+        Op(
+            kind, self.tr("Mengambil klaim"), lambda _ctx: apps.claim(app_id, renewal=renewal)
+        ).success(done).failure(failed).run(self.runner)
 
     def pause(self) -> None:
         """Idle lock or the session ending: stop renewing (the lease may lapse; nothing on

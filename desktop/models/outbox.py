@@ -212,19 +212,26 @@ def add_release(
     )
 
 
-def drop_releases(conn: Connection, app_id: str, *, now: int) -> int:
-    """The person claims `app_id` again: a release of it still waiting would give the new
-    claim back, so it is dibuang (not mengirim: that one is under way already)."""
-    result = conn.exec_driver_sql(
+RECLAIMED = "Klaim diambil lagi; pelepasan tidak diperlukan."
+CLAIM_USED_AGAIN = "klaim dipakai lagi"
+"""Why a release still waiting was dropped when the person opened the application offline:
+the server still counts the claim as theirs (the release never reached it)."""
+
+
+def drop_releases(conn: Connection, app_id: str, *, now: int, reason: str = RECLAIMED) -> list[str]:
+    """The person claims `app_id` again (or uses the claim the server still has for them,
+    offline): a release of it still waiting would give the claim back, so it is dibuang with
+    `reason` (not mengirim: that one is under way already). Returns the dropped transaction
+    ids."""
+    rows = conn.exec_driver_sql(
         "UPDATE outbox SET state = ?, reason = ?, updated_at = ? WHERE app_id = ? AND kind = ? "
-        "AND state IN (?, ?)",
-        (EntryState.DISCARDED.value, "Klaim diambil lagi; pelepasan tidak diperlukan.", now,
-         app_id, EntryKind.RELEASE.value, EntryState.WAITING.value, EntryState.RETRY.value),
-    )  # fmt: skip
-    count = max(0, int(result.rowcount or 0))
-    if count:
+        "AND state IN (?, ?) RETURNING transaction_id",
+        (EntryState.DISCARDED.value, reason, now, app_id, EntryKind.RELEASE.value,
+         EntryState.WAITING.value, EntryState.RETRY.value),
+    ).all()  # fmt: skip
+    if rows:
         changes.touch(conn.info, Part.OUTBOX, (app_id,))
-    return count
+    return sorted(str(r[0]) for r in rows)
 
 
 def take_due(

@@ -633,15 +633,17 @@ class ApplicationService:
         self._remember(detail, raw)
         return detail
 
-    def claim(self, app_id: str, *, keep_releases: bool = False) -> ClaimResult:
+    def claim(
+        self, app_id: str, *, keep_releases: bool = False, renewal: bool = False
+    ) -> ClaimResult:
         """Claim (or renew one's own claim). 409 `claimed_by_other` -> `ConflictError`.
         `keep_releases`: the outbox re-claims for a decision whose lease lapsed; the release
-        queued behind that decision must still go after it."""
+        queued behind that decision must still go after it. Every claim but a `renewal` (the
+        timer keeping the lease) is audited with its local claim record (one write)."""
         self._claimed_at[app_id] = time.time()  # before the request: a release racing it
         store = self.store
         if store is not None and not keep_releases:  # a waiting release would give it back
-            now = int(time.time())
-            store.write(lambda conn: outbox_table.drop_releases(conn, app_id, now=now))
+            self._drop_releases(app_id, outbox_table.RECLAIMED)
         try:
             body = expect_mapping(self.api.post_json(self._path(app_id, "/claim"), {}), "klaim")
         except ApiError as exc:
@@ -653,21 +655,82 @@ class ApplicationService:
             result = ClaimResult(ClaimInfo.from_json(body.get("claim")), version)
         except RecordError as exc:
             raise BadResponse(f"Jawaban klaim dari server tidak valid: {exc}") from exc
-        self._remember_claim(app_id, result, body.get("claim"))
+        self._remember_claim(
+            app_id, result, body.get("claim"), audited=not renewal, by_outbox=keep_releases
+        )
         return result
 
-    def _remember_claim(self, app_id: str, result: ClaimResult, raw: Any) -> None:
+    def _remember_claim(
+        self,
+        app_id: str,
+        result: ClaimResult,
+        raw: Any,
+        *,
+        audited: bool = False,
+        by_outbox: bool = False,
+    ) -> None:
         """Write a claim (or its renewal) into the cache, so the queue says who handles it now
-        without waiting for a pull (the store announces the change)."""
+        without waiting for a pull (the store announces the change); `audited`: with its audit
+        record in the same write."""
         store = self.store
         if store is None or not isinstance(raw, dict):
             return
+        user_id, now = self.my_user_id or "", int(time.time())
+        until = int(result.claim.expires_at.timestamp())
+
+        def write(conn: Connection) -> None:
+            Store.put_claim(conn, app_id, result.version, result.claim, raw)
+            if audited:
+                details = {"version": result.version, "expires_at": until, "by_outbox": by_outbox}
+                audit_log.append(
+                    conn, kind="claim", user_id=user_id, app_id=app_id, details=details, now=now
+                )
+
         try:
-            store.write(
-                lambda conn: Store.put_claim(conn, app_id, result.version, result.claim, raw)
-            )
+            store.write(write)
         except Exception:
             log.exception("could not update local cache")
+
+    def _drop_releases(self, app_id: str, reason: str) -> list[str]:
+        """Drop the releases of `app_id` still waiting (dibuang with `reason`), audited in the
+        same write; the dropped transaction ids."""
+        store = self.store
+        if store is None:
+            return []
+        user_id, now = self.my_user_id or "", int(time.time())
+
+        def write(conn: Connection) -> list[str]:
+            dropped = outbox_table.drop_releases(conn, app_id, now=now, reason=reason)
+            if dropped:
+                audit_log.append(
+                    conn,
+                    kind="claim_release_dropped",
+                    user_id=user_id,
+                    app_id=app_id,
+                    details={"transaction_ids": dropped, "reason": reason},
+                    now=now,
+                )
+            return dropped
+
+        return store.write(write)
+
+    def use_claim_offline(self, app_id: str) -> list[str]:
+        """The server cannot be reached and this PC records that this person holds `app_id`'s
+        claim (a release of it never reached the server, or none was asked for): the claim is
+        used again, so a release still waiting is dibuang ("klaim dipakai lagi", audited in the
+        same write). A decision then waits in the outbox; a lease that ends before it is sent
+        is taken again there (`OutboxSender`: lapsed lease). Waits for the writer (worker).
+        Returns the dropped releases' transaction ids."""
+        self._claimed_at[app_id] = time.time()  # a release under way is followed by a claim
+        return self._drop_releases(app_id, outbox_table.CLAIM_USED_AGAIN)
+
+    def claim_recorded(self, app_id: str) -> ClaimInfo | None:
+        """This person's claim on `app_id` as this PC last recorded it (None: none, or
+        someone else's): what an offline opening may use."""
+        copy = self.cached_copy(app_id)
+        claim = copy.detail.claim if copy is not None else None
+        me = self.my_user_id
+        return claim if claim is not None and me is not None and claim.user_id == me else None
 
     def release(self, app_id: str, *, timeout: float | None = None) -> bool:
         """Give the claim back: True when the server has it now, False when it waits in the
@@ -681,7 +744,7 @@ class ApplicationService:
             self._queue_release(app_id, tx)
             return False
         try:
-            self.release_now(app_id, transaction_id=tx, timeout=timeout)
+            self.release_now(app_id, transaction_id=tx, timeout=timeout, audited=True)
         except LoketError as exc:
             if store is None or not is_transient(exc):
                 raise
@@ -699,8 +762,9 @@ class ApplicationService:
         if store is None:
             return
         user_id, queued_at = self.my_user_id or "", time.time()
-        store.write(
-            lambda conn: outbox_table.add_release(
+
+        def write(conn: Connection) -> None:
+            added = outbox_table.add_release(
                 conn,
                 transaction_id=transaction_id,
                 app_id=app_id,
@@ -708,14 +772,31 @@ class ApplicationService:
                 now=int(queued_at),
                 queued_at=queued_at,
             )
-        )
+            details = {"transaction_id": transaction_id, "queued": True, "added": added}
+            audit_log.append(
+                conn,
+                kind="claim_release",
+                user_id=user_id,
+                app_id=app_id,
+                details=details,
+                now=int(queued_at),
+            )
+
+        store.write(write)
 
     def release_now(
-        self, app_id: str, *, transaction_id: str | None = None, timeout: float | None = None
+        self,
+        app_id: str,
+        *,
+        transaction_id: str | None = None,
+        timeout: float | None = None,
+        audited: bool = False,
     ) -> None:
         """The release itself (the outbox's RELEASE sender), `transaction_id` as its
         Idempotency-Key: a replay never releases a claim taken since. Gone already (404/409,
-        someone else holds it now) is done."""
+        someone else holds it now) is done. `audited`: the person's own release (not the
+        outbox sending one already audited when it was queued), recorded with the local
+        claim record's removal in one write."""
         headers = {"Idempotency-Key": transaction_id} if transaction_id else None
         try:
             self.api.request(
@@ -730,8 +811,23 @@ class ApplicationService:
                 raise
         store, me = self.store, self.my_user_id
         if store is not None and me is not None:
+            now = int(time.time())
+
+            def write(conn: Connection) -> None:
+                Store.drop_claim(conn, app_id, me)
+                if audited:
+                    details = {"transaction_id": transaction_id or "", "queued": False}
+                    audit_log.append(
+                        conn,
+                        kind="claim_release",
+                        user_id=me,
+                        app_id=app_id,
+                        details=details,
+                        now=now,
+                    )
+
             try:
-                store.write(lambda conn: Store.drop_claim(conn, app_id, me))
+                store.write(write)
             except Exception:
                 log.exception("could not update local cache")
 

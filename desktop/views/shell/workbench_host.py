@@ -131,6 +131,7 @@ class WorkbenchBinding(QObject):
             office_name=shown.office_name,
             origin=shown.origin,
             actions=shown.actions,
+            claim_held_here=shown.claim_held_here,
         )
 
     def _cleared(self) -> None:

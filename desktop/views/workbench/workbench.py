@@ -118,6 +118,7 @@ class WorkbenchWidget(QWidget):
         self._office_name: str | None = None
         self._held_note = ""  # the message this widget shows about someone else's claim
         self._origin = Origin.SERVER
+        self._held_here = False
         self.help_dialog: QDialog | None = None
         self._build()
         self._install_shortcuts()
@@ -251,6 +252,7 @@ class WorkbenchWidget(QWidget):
         office_name: str | None = None,
         origin: Origin = Origin.SERVER,
         actions: Sequence[Action] | None = None,
+        claim_held_here: bool = False,
     ) -> None:
         """Show `detail`. Calling again with the same application (after a renewal, a 409
         reload or an action) keeps the verifier's checklist ticks for unchanged documents.
@@ -260,13 +262,16 @@ class WorkbenchWidget(QWidget):
         replaces a summary-only copy as if newly opened (its starting marks included).
         `actions`: the decisions this person may take (`domain.authority.actions_for`, judged
         by the controller with the service and the office); without it, what the workflow
-        table gives `roles`."""
+        table gives `roles`. `claim_held_here`: a copy kept on this PC whose claim this PC
+        records as this person's (server unreachable): they may decide; it waits in the
+        outbox."""
         same = (
             self._detail is not None
             and self._detail.id == detail.id
             and self._origin is not Origin.KEPT_SUMMARY
         )
         self._origin = origin
+        self._held_here = claim_held_here
         listed = origin is not Origin.KEPT_SUMMARY
         previous = self._carry_over(detail) if same else None
         previous_doc = self.documents.current if same else None
@@ -413,6 +418,7 @@ class WorkbenchWidget(QWidget):
         self._claim = None
         self._read_only = False
         self._origin = Origin.SERVER
+        self._held_here = False
         self._sent = {}
         self._timer.stop()
         self.header.clear()
@@ -478,11 +484,13 @@ class WorkbenchWidget(QWidget):
         """This user holds an unexpired claim, as far as the server last said (never for a
         copy kept on this PC: who holds it now is not known)."""
         claim = self._claim
+        mine = claim is not None and bool(self._user_id) and claim.user_id == self._user_id
+        if self._held_here:  # used offline: its lease is taken again when it is sent
+            return mine
         return (
             self._origin is Origin.SERVER
             and claim is not None
-            and bool(self._user_id)
-            and claim.user_id == self._user_id
+            and mine
             and self._clock() < claim.expires_at
         )
 
@@ -612,7 +620,7 @@ class WorkbenchWidget(QWidget):
             self._user_id,
             self._clock(),
             self._tz,
-            claim_known=self._origin is Origin.SERVER,
+            claim_known=self._origin is Origin.SERVER or self._held_here,
         )
         self._update_enabled()
 
