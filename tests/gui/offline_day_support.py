@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
@@ -20,11 +21,12 @@ from desktop.models import outbox as outbox_table
 from desktop.models.store import Store
 from desktop.services.tasks import TaskContext
 from tests.desktop.support import Remote
-from tests.gui.shell_helpers import PASSWORD, WAIT
+from tests.gui.shell_helpers import PASSWORD, WAIT, activate, key, workbench
 
 T = TypeVar("T")
 
 PDF_SIZE = 2048
+KEPT = "Keputusan disimpan di komputer ini"
 
 
 def small_pdf(folder: Path, name: str) -> Path:
@@ -120,7 +122,35 @@ def chain_of(store: Store) -> tuple[str, int]:
 
 
 def server_search(remote: Remote, text: str) -> list[dict[str, Any]]:
-    r = remote.http.get(remote.api + "/applications", params={"q": text, "limit": 50}, timeout=30)
+    r = remote.http.get(remote.api + "/applications", params={"q": text, "limit": 200}, timeout=30)
     assert r.status_code == 200, r.text
     items: list[dict[str, Any]] = r.json()["items"]
     return items
+
+
+def verify_by_keyboard(qtbot: QtBot, loket: LoketApp) -> None:
+    """Ctrl+Shift+Y ("Verifikasi") in the workbench; a confirmation, if asked, answered with
+    Space on its accept button; then the workbench says it is kept on this PC."""
+    wb = workbench(loket)
+    assert KEPT not in wb.message_label.text()  # the previous one's line is gone
+    activate(qtbot, loket)  # window shortcuts fire only in the active window
+    wb.setFocus()
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    key(qtbot, Qt.Key.Key_Y, ctrl_shift)
+
+    def asked() -> bool:
+        return wb.confirm_box is not None and wb.confirm_box.isVisible()
+
+    qtbot.waitUntil(lambda: asked() or KEPT in wb.message_label.text(), timeout=WAIT)
+    box = wb.confirm_box
+    if asked() and box is not None:  # "verify although ...?": yes, by keyboard
+        yes = next(
+            b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
+        )
+        yes.setFocus()
+        qtbot.keyClick(yes, Qt.Key.Key_Space)
+    try:
+        qtbot.waitUntil(lambda: KEPT in wb.message_label.text(), timeout=WAIT)
+    except Exception:
+        print("workbench says:", wb.message_label.text())
+        raise

@@ -1,15 +1,21 @@
 """The offline day (issue 10, acceptance): one kelurahan counter PC shared by two staff, the
-server down for the whole working day.
+server stopped for the whole working day.
 
-Before the outage each of them signs in online once on this PC (that makes their offline
-sign-in), the operator's PC reserves a block of letter numbers. Then the server is stopped.
-The operator signs in through the real sign-in dialog ("Masuk luring", by keyboard), takes in
-50 applications with two small PDF scans each (IntakeService, on a worker) and hands out letter
-numbers from the block; signs out. The server comes back: nothing is clicked — the operator
-signs in again and the outbox sends everything by itself. On the server: every application
-once, every document's SHA-256 equal, the provisional number mapped to the official one and
-both found on this PC, the letter numbers unique and inside the block, and the audit chain of
-each store on this PC verifies end to end (`GET /audit/verify`, as an administrator).
+Morning, online: each signs in once on this PC (that makes their offline sign-in); the
+verifier (lurah1) claims yesterday's 20 applications (ApplicationService.claim, what the
+workbench's opening calls: the workbench itself holds one claim at a time); the operator's PC
+reserves a block of letter numbers. Then the server is stopped. The operator signs in through
+the real sign-in dialog ("Masuk luring", by keyboard), takes in 50 applications with two 2 KB
+PDF scans each (IntakeService, on a worker) and hands out 20 letter numbers from the block;
+signs out. The verifier signs in offline on the same PC, opens each claimed application from
+the queue (Enter) and verifies it (Ctrl+Shift+Y): each waits in the outbox. The server comes
+back: no sync button, no F5 — the lock asks the verifier's password once, the outbox sends by
+itself; the operator's work goes at the operator's next sign-in, by itself. On the server:
+every application once with every document's SHA-256 equal, the provisional number mapped to
+the official one and both found on this PC (typed in the queue's search, scanned), each
+decision once with its offline transaction id on the morning's claim (never released before
+it, never taken again), the letter numbers unique and inside the block, and both stores' audit
+chains verify end to end (`GET /audit/verify`, as an administrator).
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from pytestqt.qtbot import QtBot
 from desktop.app import LoketApp
 from desktop.domain.records import Applicant
 from desktop.models import local_apps
-from desktop.models.store import QueueQuery
+from desktop.models.outbox import EntryKind
+from desktop.models.store import QueueQuery, Store
 from desktop.services.intake import (
     IntakeService,
     LocalApplication,
@@ -46,16 +53,20 @@ from tests.gui.offline_day_support import (
     sign_in_offline,
     small_pdf,
     unsent,
+    verify_by_keyboard,
 )
 from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
     focused,
+    open_row,
     running_app,
     search,
     sign_in,
+    tick_all,
     type_slowly,
     wait_open,
+    wait_pulled,
 )
 from tests.gui.test_reconnect import start_again, stop
 from tests.live_server import LiveServer, start_server
@@ -69,6 +80,8 @@ REQUIREMENTS = ("SURAT-PENGANTAR-RT-RW", "KTP-EL")
 APPLICATIONS = 50
 LETTERS = 20
 SYNC_WAIT = 60_000
+VERIFIER = "lurah1"  # the same kelurahan: verifier (and validator)
+DECISIONS = 20
 
 
 @pytest.fixture
@@ -76,6 +89,15 @@ def server() -> Iterator[LiveServer]:
     """Its own server: it is stopped and started again, and everything on it is counted."""
     with start_server(applications=0) as server:
         yield server
+
+
+def wait_sent(qtbot: QtBot, store: Store) -> None:
+    """Everything in `store`'s outbox sent and its audit events accepted, by themselves."""
+    try:
+        qtbot.waitUntil(lambda: unsent(store) == 0, timeout=SYNC_WAIT)
+    except Exception:
+        print("left:", describe_unsent(store))
+        raise
 
 
 def intake_for(loket: LoketApp) -> IntakeService:
@@ -124,6 +146,21 @@ def take_in(
     return made
 
 
+def decide_offline(qtbot: QtBot, loket: LoketApp, ids: list[str], tag: str) -> None:
+    """The verifier's day: each application claimed this morning opened from the queue (Enter
+    on its row) and verified by keyboard; each waits in the outbox."""
+    search(qtbot, loket, tag)
+    page = loket.queue_page
+    assert page is not None
+    qtbot.waitUntil(lambda: page.model.rowCount() == len(ids), timeout=WAIT)
+    for app_id in ids:
+        row = page.model.row_of_id(app_id)
+        assert row >= 0
+        assert open_row(qtbot, loket, row) == app_id
+        tick_all(loket)
+        verify_by_keyboard(qtbot, loket)
+
+
 def test_offline_day(
     qtbot: QtBot, server: LiveServer, memory_keyring: MemoryKeyring, tmp_path: Path
 ) -> None:
@@ -131,8 +168,18 @@ def test_offline_day(
     tag = "Harian" + uuid.uuid4().hex[:6]
     scans = tmp_path / "pindaian"
     scans.mkdir()
+    counter = Remote(server.api, OPERATOR, PASSWORD)  # yesterday's applications, online
+    waiting = [counter.create(f"{tag} Kemarin {i:02d}")["id"] for i in range(DECISIONS)]
     with running_app(server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
-        # -- the morning, online: the operator signs in once, the PC reserves letter numbers
+        # -- the morning, online: each signs in once on this PC ----------------------------
+        sign_in(qtbot, loket, VERIFIER)
+        apps = loket.apps
+        assert apps is not None and loket.store is not None
+        verifier_store_path = loket.store.path
+        # The verifier takes yesterday's applications (the claim the workbench's opening
+        # takes, ApplicationService.claim; the workbench itself holds one at a time).
+        on_worker(qtbot, loket, "klaim", lambda: [apps.claim(i) for i in waiting], WAIT)
+        loket.sign_out()
         sign_in(qtbot, loket, OPERATOR)
         assert loket.store is not None and loket.store.encrypted
         operator_store_path = loket.store.path
@@ -162,19 +209,38 @@ def test_offline_day(
         shell = loket.shell
         assert shell is not None
         qtbot.waitUntil(lambda: "menunggu" in shell.outbox_label.text(), timeout=WAIT)
-        chain_id, events = chain_of(store)
-        assert events == APPLICATIONS * (1 + len(REQUIREMENTS))  # created + each document
+        loket.sign_out()  # the verifier's turn at the shared PC
+
+        sign_in_offline(qtbot, loket, VERIFIER)
+        vstore = loket.store
+        assert vstore is not None and vstore.path == verifier_store_path
+        decide_offline(qtbot, loket, waiting, tag)
+        vshell = loket.shell
+        assert vshell is not None
+        qtbot.waitUntil(lambda: "menunggu" in vshell.outbox_label.text(), timeout=WAIT)
+        decisions = {
+            e.app_id: e.transaction_id
+            for e in vstore.outbox_entries()
+            if e.kind == EntryKind.DECISION.value
+        }
+        assert sorted(decisions) == sorted(waiting)
         offline_done = time.monotonic()
 
         # -- the server is back: nothing is clicked ----------------------------------------
         start_again(server)
         password_once_when_back(qtbot, loket, SYNC_WAIT)
-        try:
-            qtbot.waitUntil(lambda: unsent(store) == 0, timeout=SYNC_WAIT)
-        except Exception:
-            print("left:", describe_unsent(store))
-            raise
+        wait_sent(qtbot, vstore)
+        qtbot.waitUntil(lambda: vshell.outbox_label.text() == "", timeout=WAIT)
+        verifier_chain = chain_of(vstore)
+        loket.sign_out()
+        sign_in(qtbot, loket, OPERATOR, wait_pull=False)  # the operator's next sign-in
+        store = loket.store
+        assert store is not None and store.path == operator_store_path
+        intake, shell = intake_for(loket), loket.shell
+        assert shell is not None
+        wait_sent(qtbot, store)
         qtbot.waitUntil(lambda: shell.outbox_label.text() == "", timeout=WAIT)
+        operator_chain = chain_of(store)
         synced = time.monotonic()
 
         # Provisional numbers mapped to official ones, both found on this PC.
@@ -190,6 +256,7 @@ def test_offline_day(
         assert last is not None and last.official_number
         # ... and by a person: the official number typed into the queue's search finds its
         # row; the provisional number on the receipt, scanned, opens it.
+        wait_pulled(qtbot, loket)
         page = loket.queue_page
         assert page is not None
         search(qtbot, loket, "")
@@ -221,7 +288,17 @@ def test_offline_day(
         assert sorted(d["sha256"] for d in seen["documents"]) == sorted(hashes)
         assert [h["action"] for h in seen["history"]].count("create") == 1
         assert [h["action"] for h in seen["history"]].count("submit") == 1
-    assert len(server_search(remote, tag)) == APPLICATIONS  # each once, none more
+    assert len(server_search(remote, tag)) == APPLICATIONS + DECISIONS  # each once, none more
+    # The decisions: each once, with the transaction id it got offline, on the claim taken
+    # this morning: not taken again, never given back before the decision.
+    for app_id in waiting:
+        seen = remote.get(app_id)
+        assert seen["status"] == "verified", seen["status"]
+        actions = [h["action"] for h in seen["history"]]
+        assert actions.count("verify") == 1 and actions.count("claim") == 1, actions
+        assert [h.get("transaction_id") for h in seen["history"]].count(decisions[app_id]) == 1
+        between = actions[actions.index("claim") : actions.index("verify")]
+        assert "release" not in between, actions
     # Letter numbers: unique, inside the block the server gave this device, and the server's
     # next number (a colleague online now) comes after the block.
     got = [t.number for t in taken]
@@ -235,14 +312,15 @@ def test_offline_day(
     )
     assert r.status_code == 200, r.text
     assert r.json()["number"] > block[1]
-    # The audit chain of this PC's store, end to end on the server.
+    # The audit chains of this PC's two stores, end to end on the server.
     admin = Remote(server.api, "admin", PASSWORD)
     r = admin.http.get(admin.api + "/audit/verify", timeout=60)
     assert r.status_code == 200, r.text
     report = r.json()
     assert report["ok"] and report["chains_ok"], report
-    (chain,) = [c for c in report["chains"] if c["chain_id"] == chain_id]
-    assert chain["ok"] and chain["events"] == events, chain
+    for chain_id, events in (operator_chain, verifier_chain):
+        (chain,) = [c for c in report["chains"] if c["chain_id"] == chain_id]
+        assert chain["ok"] and chain["events"] == events, chain
     print(
         f"offline part {offline_done - started:.1f} s, sync {synced - offline_done:.1f} s, "
         f"total {time.monotonic() - started:.1f} s"
