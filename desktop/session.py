@@ -37,6 +37,7 @@ from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import LoketError, SessionExpired
 from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService, SignInError, UserInfo
+from desktop.services.letter_numbers import LetterNumbers, issues_letters, letter_types_for
 from desktop.services.operations import Op, OpKind, user_message
 from desktop.services.secrets import SecretStore
 from desktop.services.sync import SyncService
@@ -402,11 +403,25 @@ class Session:
                 reauthenticate=reauthenticate,
                 events=self.events,
             )
+            self.letters = self._letters(user)
         except BaseException:
             self._untrack()
             self.events.close()
             self.store.close()
             raise
+
+    def _letters(self, user: UserInfo) -> LetterNumbers | None:
+        """This device's letter numbers for the office (for letters printed offline), when the
+        person numbers letters: refilled on the sync lane after each successful pull. None for
+        a role the server would refuse, or an office whose services issue no letter."""
+        types = letter_types_for(self.catalogue, user.office.level)
+        if not types or not issues_letters(user.roles_raw):
+            return None
+        letters = LetterNumbers(
+            self.connection.api, self.store, office_code=user.office.code, user_id=user.id
+        )
+        self.shell.sync.attach_letters(letters, types)
+        return letters
 
     @property
     def api(self) -> ApiClient:

@@ -19,6 +19,11 @@ after the server came back: `ConnectionWatch.reconnected` pulls first), when the
 lagi* entry is due (`outbox_timer`), and on "coba sekarang" (`retry_outbox_now`). The outbox's
 counts ("3 menunggu · 1 konflik", `outbox_changed`) are recounted when the store announces a
 change to `Part.OUTBOX`, never by polling.
+
+After every successful pull (the server answers) the session's `LetterNumbers` get a refill
+pass on the same lane (`attach_letters`): a block is reserved for each letter type the office
+issues that has none or runs low, so letters printed during the next outage have numbers.
+Nothing is tried while the pulls fail.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from desktop.models.store import Store
 from desktop.models.store_events import StoreEvents
 from desktop.services.api.errors import ConnectionFailure, SessionExpired
 from desktop.services.audit_push import AuditPusher, after_round
+from desktop.services.letter_numbers import LetterNumbers
 from desktop.services.operations import Op, OpKind
 from desktop.services.outbox import OutboxSender, RoundReport
 from desktop.services.sync import PullResult, SyncService
@@ -123,8 +129,11 @@ class SyncController(QObject):
         self.outbox_timer = QTimer(self)
         self.outbox_timer.setSingleShot(True)
         self.outbox_timer.timeout.connect(self.send_outbox)
-        if outbox is not None:
-            runner.add_lane(OUTBOX_LANE, 1)
+        self.letters: LetterNumbers | None = None
+        self.letter_types: tuple[str, ...] = ()
+        self._letters_handle: TaskHandle | None = None
+        self.refill_passes = 0  # refill passes started (what a test can count)
+        runner.add_lane(OUTBOX_LANE, 1)
         if events is not None:
             events.changed.connect(self._store_changed)
 
@@ -146,6 +155,8 @@ class SyncController(QObject):
             self._handle.cancel()
         if self._send_handle is not None:
             self._send_handle.cancel()
+        if self._letters_handle is not None:
+            self._letters_handle.cancel()
 
     def set_interval(self, seconds: int) -> None:
         self.pull_timer.setInterval(seconds * 1000)
@@ -192,6 +203,7 @@ class SyncController(QObject):
         self.loading_changed.emit(False, "")
         self.pulled.emit(result)
         self.send_outbox()  # the server answers: whatever waits on this PC goes now
+        self.refill_letters()  # and the letter numbers for the next outage
 
     def _pull_failed(self, exc: Exception, message: str) -> None:
         if isinstance(exc, SessionExpired):
@@ -204,6 +216,43 @@ class SyncController(QObject):
         self.pull_failed.emit(message)
         if isinstance(exc, ConnectionFailure):
             self.connection.offline()
+
+    # -- letter numbers ----------------------------------------------------------------------
+
+    def attach_letters(self, letters: LetterNumbers, letter_types: tuple[str, ...]) -> None:
+        """The session's letter numbers, refilled after each successful pull."""
+        self.letters = letters
+        self.letter_types = letter_types
+
+    @property
+    def refilling(self) -> bool:
+        return self._letters_handle is not None and not self._letters_handle.finished
+
+    def refill_letters(self) -> None:
+        """A refill pass on the sync lane (after the outbox round queued before it); one at a
+        time: a pass still running covers the pull that asked for another."""
+        letters, types = self.letters, self.letter_types
+        if letters is None or not types or not self._running or self.refilling:
+            return
+        self.refill_passes += 1
+        self._letters_handle = (
+            Op(
+                OpKind.LETTER_NUMBERS,
+                self.tr("Mencadangkan nomor surat"),
+                lambda _ctx: letters.refill_all(types),
+                lane=OUTBOX_LANE,
+                quiet=True,
+            )
+            .success(self._letters_refilled)
+            .failure(lambda exc, _m: log.warning("letter refill failed: %s", type(exc).__name__))
+            .relevant_while(lambda: self._running)
+            .run(self.runner)
+        )
+
+    @staticmethod
+    def _letters_refilled(got: list[str]) -> None:
+        if got:
+            log.info("letter numbers reserved for %s", ", ".join(got))
 
     # -- the outbox ---------------------------------------------------------------------------
 

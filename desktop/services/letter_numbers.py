@@ -26,17 +26,18 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from desktop.domain.catalogue import Catalogue
 from desktop.domain.numbering import DEFAULT_LETTER_PATTERN, format_letter_number
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient, expect_mapping
-from desktop.services.api.errors import ApiError, BadResponse, LoketError
+from desktop.services.api.errors import ApiError, BadResponse, ConnectionFailure, LoketError
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,27 @@ LOW_WATER = 5
 REQUEST_TIMEOUT = 10.0
 ASKED = "diminta"
 READY = "siap"
+ISSUING_ROLES = frozenset({"operator", "validator"})
+"""Who the server lets number an office's letters (`server/routes/numbers.py`): its counter
+operators and its signing official. Nobody else reserves blocks (the server would refuse)."""
+
+
+def issues_letters(roles: Iterable[str]) -> bool:
+    """Whether someone with `roles` numbers letters (the server's `ISSUING_ROLES`)."""
+    return not ISSUING_ROLES.isdisjoint(roles)
+
+
+def letter_types_for(catalogue: Catalogue | None, office_level: str) -> tuple[str, ...]:
+    """The letter types an office at `office_level` issues, as `/numbers/reserve` names them:
+    the `jenis_surat` of each service taken in at that level (the server refuses the others)."""
+    if catalogue is None:
+        return ()
+    found = {
+        service.letter_type
+        for service in catalogue.services.values()
+        if service.letter_type and office_level in service.intake_levels
+    }
+    return tuple(sorted(found))
 
 
 class LetterNumbersExhausted(LoketError):
@@ -182,6 +204,30 @@ class LetterNumbers:
             return False
         return True
 
+    def refill_all(self, letter_types: Iterable[str]) -> list[str]:
+        """One refill pass over `letter_types` (after a pull, on the sync lane): a block is
+        reserved for each type with none, or with fewer than `low_water` left. A lost
+        connection ends the pass (the next pull asks again, with the same transaction id for
+        a request whose answer was lost); another refusal is logged and the next type goes
+        on. Returns the types that
+        got a block. Never raises for the server's answers."""
+        got: list[str] = []
+        if self.api is None:
+            return got
+        for letter_type in letter_types:
+            if self.available(letter_type) >= max(1, self.low_water):
+                continue
+            try:
+                self.reserve(letter_type)
+            except ConnectionFailure as exc:
+                log.info("letter numbers not refilled (%s): next time", type(exc).__name__)
+                break
+            except LoketError as exc:
+                log.warning("letter numbers for %s not refilled: %s", letter_type, exc.message)
+                continue
+            got.append(letter_type)
+        return got
+
     # -- offline: taking --------------------------------------------------------------------
 
     def take(
@@ -273,7 +319,10 @@ def _block(answer: dict[str, Any]) -> dict[str, Any]:
 
 __all__ = [
     "EMPTY_MESSAGE",
+    "ISSUING_ROLES",
     "LetterNumbers",
     "LetterNumbersExhausted",
     "TakenNumber",
+    "issues_letters",
+    "letter_types_for",
 ]

@@ -68,6 +68,7 @@ class OpKind(StrEnum):
     COUNT = "count"
     OUTBOX_KEEP = "outbox_keep"  # a decision written to the outbox (server unreachable)
     OUTBOX_SEND = "outbox_send"  # the outbox's due entries sent to the server
+    LETTER_NUMBERS = "letter_numbers"  # letter-number blocks refilled after a pull
 
 
 UNEXPECTED_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]

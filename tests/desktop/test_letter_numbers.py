@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from desktop.domain.catalogue import load_catalogue
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
 from desktop.services.auth import AuthService, UserInfo
 from desktop.services.letter_numbers import (
+    ASKED,
     EMPTY_MESSAGE,
     LetterNumbers,
     LetterNumbersExhausted,
+    issues_letters,
+    letter_types_for,
 )
 from desktop.services.secrets import SecretStore
 from tests.desktop.support import MemoryKeyring, TcpProxy
@@ -135,3 +139,38 @@ def test_a_reservation_whose_answer_was_lost_is_the_same_block(
         )
         assert nxt["number"] == blocks[0][1] + 5
         api.close()
+
+
+def test_the_letter_types_an_office_issues_and_who_numbers_them() -> None:
+    catalogue = load_catalogue()
+    kelurahan = letter_types_for(catalogue, "kelurahan")
+    assert {"sktm", "sk_domisili", "sk_usaha"} <= set(kelurahan)
+    assert kelurahan == tuple(sorted(set(kelurahan)))  # each once, in a stable order
+    assert letter_types_for(catalogue, "dinas") == ()  # Disdukcapil issues no kelurahan letter
+    assert letter_types_for(None, "kelurahan") == ()
+    assert issues_letters(["operator"]) and issues_letters(["verifier", "validator"])
+    assert not issues_letters(["verifier"]) and not issues_letters(["supervisor", "admin"])
+
+
+def test_a_refill_pass_reserves_the_types_without_a_block_and_stops_when_offline(
+    proxied: TcpProxy, store: Store
+) -> None:
+    api, user = signed_in(proxied.url)
+    letters = numbers_for(api, store, user, block_size=3, low_water=2)
+    assert letters.refill_all(["sktm", "sk_usaha"]) == ["sktm", "sk_usaha"]
+    assert letters.refill_all(["sktm", "sk_usaha"]) == []  # enough of both: nothing asked
+    letters.take("sktm", refill=False)
+    letters.take("sktm", refill=False)
+    proxied.down()
+    # Offline: the first request fails and the pass ends (no second type is tried).
+    assert letters.refill_all(["sktm", "sk_domisili"]) == []
+    asked = store.read(
+        lambda conn: conn.exec_driver_sql(
+            "SELECT letter_type FROM letter_blocks WHERE state = ?", (ASKED,)
+        ).all()
+    )
+    assert [r[0] for r in asked] == ["sktm"]  # kept: asked again with the same id
+    proxied.up()
+    assert letters.refill_all(["sktm", "sk_domisili"]) == ["sktm", "sk_domisili"]
+    assert letters.available("sktm") == 4
+    api.close()
