@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import Action, State
+from desktop.views.shell.main_window import PAGE_QUEUE
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
@@ -107,6 +108,15 @@ def test_decision_while_server_stopped_is_saved_here_then_sent_by_itself(
                     return State.VERIFIED.label in texts
             return False
 
+        # The verifier's queue opens on "Diajukan": once the queue has read the verified row
+        # it leaves that tab (it showed "Terverifikasi" there only until the page's debounced
+        # re-query, which made this wait pass or time out by timing); it is under
+        # "Terverifikasi".
+        qtbot.waitUntil(
+            lambda: not page.refresh_pending and page.model.row_of_id(app_id) < 0, timeout=WAIT
+        )
+        window.show_page(PAGE_QUEUE)
+        qtbot.mouseClick(page.status_buttons[State.VERIFIED.value], Qt.MouseButton.LeftButton)
         try:
             qtbot.waitUntil(row_shows_verified, timeout=WAIT)
         except Exception:  # seen once under heavy load: say what the queue and store held
