@@ -55,7 +55,9 @@ from desktop.domain.formatting import (
 )
 from desktop.domain.records import ApplicationDetail, ChecklistItem, ClaimInfo, DocumentInfo
 from desktop.domain.workflow import CLAIM_FREE, Action, available_actions, parse_action
+from desktop.models.changes import Part, StoreChange
 from desktop.models.outbox import EntryState, OutboxEntry
+from desktop.models.store_events import StoreEvents
 from desktop.services.api.errors import ApiError, ConnectionFailure, SessionExpired
 from desktop.services.applications import (
     ApplicationService,
@@ -239,6 +241,11 @@ class WorkbenchController(QObject):
         leaving (the decision needs it when it is sent; the lease runs out by itself)."""
         self._paused = False
         self._offline_attempt = 0
+        self._watching: str | None = None
+        """The transaction id of the unsent decision shown read-only on `current_id`: the
+        workbench follows its outbox entry (`follow_outbox`)."""
+        self._watch_busy = False
+        self._watch_again = False
 
         self.outbox: OutboxLink = _OwnRounds(runner, apps)
         self.releaser = ClaimReleaser(runner, apps, tz=self.tz, parent=self)
@@ -259,6 +266,11 @@ class WorkbenchController(QObject):
     def attach_checklist(self, checklist: Checklist) -> None:
         """Where unsent marks are read from and restored to (the workbench widget)."""
         self.checklist = checklist
+
+    def follow_outbox(self, events: StoreEvents) -> None:
+        """The session's store events: a decision shown as unsent follows its outbox entry
+        (sent: the server's version; konflik or ditolak: that line; dibuang: opened again)."""
+        events.changed.connect(self._store_changed)
 
     def attach_outbox(self, outbox: OutboxLink) -> None:
         """The session's one sender of the outbox (the sync controller's lane)."""
@@ -384,6 +396,7 @@ class WorkbenchController(QObject):
         if self.current_id != app_id:
             self._pending = None
             self._offline_attempt = 0
+        self._watching = None  # the opening says again what waits in the outbox
         self._offline_timer.stop()
         self.current_id = app_id
         self.renew_timer.stop()
@@ -517,6 +530,7 @@ class WorkbenchController(QObject):
                 )
             self._offline_timer.start(OFFLINE_RETRY_MS[0])
         if pending is not None:  # no second decision until this one is sent or resolved
+            self._watching = pending.transaction_id
             kind = "warning" if pending.state is EntryState.CONFLICT else "info"
             text = f"{self.pending_text(pending)} {text}".strip()
         elif opening.refused:
@@ -657,6 +671,7 @@ class WorkbenchController(QObject):
         app_id = self.current_id
         self.current_id = None
         self._pending = None
+        self._watching = None
         self._offline_timer.stop()
         self.renew_timer.stop()
         self._clear()
@@ -916,6 +931,7 @@ class WorkbenchController(QObject):
                 )
                 return
             self._seen(tx, why)
+            self._watching = None  # seen here: dibuang, decided again on fresh data
             self.busy_changed.emit(False, "")
             if state is EntryState.CONFLICT:
                 self.reload(why)
@@ -927,7 +943,80 @@ class WorkbenchController(QObject):
                 "error",
             )
             return
+        if app_id == self.current_id:
+            self._watching = tx  # shown as kept: follows the entry from now on
         self._kept(app_id, label, why)
+
+    # -- an unsent decision on screen follows its outbox entry ----------------------------------
+
+    def _store_changed(self, change: StoreChange) -> None:
+        app_id = self.current_id
+        if self._watching is None or app_id is None or not change.touches(Part.OUTBOX):
+            return
+        if change.about(app_id) or not change.app_ids:  # unlisted: retry_now, requeue
+            self._look_at_entry()
+
+    def _look_at_entry(self) -> None:
+        """Read the watched entry (and, once it is done, the detail its answer wrote) on a
+        worker; one read at a time, another after it when changes came meanwhile."""
+        app_id, tx = self.current_id, self._watching
+        if app_id is None or tx is None:
+            return
+        if self._watch_busy:
+            self._watch_again = True
+            return
+        self._watch_busy, self._watch_again = True, False
+        apps = self.apps
+
+        def read(_ctx: TaskContext) -> tuple[OutboxEntry | None, ApplicationDetail | None]:
+            store = apps.store
+            found = (
+                [e for e in store.outbox_entries(app_id) if e.transaction_id == tx] if store else []
+            )
+            entry = found[0] if found else None
+            done = entry is None or entry.state in (EntryState.SENT, EntryState.DISCARDED)
+            return entry, apps.cached_detail(app_id) if done else None
+
+        def finished() -> None:
+            self._watch_busy = False
+            if self._watch_again:
+                self._look_at_entry()
+
+        def read_failed(exc: Exception, _message: str) -> None:
+            log.warning("outbox entry of the open application not read: %s", type(exc).__name__)
+            finished()
+
+        def read_done(found: tuple[OutboxEntry | None, ApplicationDetail | None]) -> None:
+            self._entry_read(app_id, tx, *found)
+            finished()
+
+        Op(OpKind.RELOAD, self.tr("Membaca keadaan keputusan yang belum terkirim"), read).success(
+            read_done
+        ).failure(read_failed).run(self.runner)
+
+    def _entry_read(
+        self,
+        app_id: str,
+        tx: str,
+        entry: OutboxEntry | None,
+        detail: ApplicationDetail | None,
+    ) -> None:
+        """What became of the watched entry, shown if the person is still on it."""
+        if app_id != self.current_id or tx != self._watching:
+            return  # left, or another opening watches another entry
+        if entry is not None and entry.state is EntryState.SENT:
+            self._watching = None
+            action = str(entry.payload.get("action") or "")
+            log.info("the unsent decision on %s was sent: the server's version shown", app_id)
+            self._decided(app_id, action, detail)
+            return
+        if entry is None or entry.state is EntryState.DISCARDED:
+            self._watching = None  # resolved on the Sinkronisasi page: as it is now
+            self._open(app_id)
+            return
+        if entry.state in (EntryState.CONFLICT, EntryState.REFUSED):
+            self.message.emit(self.pending_text(entry), "warning")
+        # Still on its way (menunggu, mengirim, coba lagi): the line shown stays true.
 
     def _seen(self, transaction_id: str, why: str) -> None:
         """A konflik or refusal shown to the person where they decided (the workbench reloads

@@ -177,6 +177,7 @@ def build_shell(
         events=events,
     )
     workbench.controller.attach_outbox(sync_controller)  # one sender of the outbox
+    workbench.controller.follow_outbox(events)  # an unsent decision on screen follows its entry
     controller = ShellController(
         window, queue_page, workbench, runner, apps, sync_controller, connection
     )
