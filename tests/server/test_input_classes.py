@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import unicodedata
 import uuid
@@ -300,11 +301,16 @@ def _token_body(_w: Walker) -> Request:
     return Request(None, body={"refresh_token": "t" * 43})
 
 
+_PROVISIONAL = itertools.count(1)
+"""The server refuses a provisional number already used (409 provisional_number_taken): each
+baseline create gets its own, whichever tests ran before on the shared server."""
+
+
 def _create(w: Walker) -> Request:
     body = application_body(w.OFFICE, submit=True, birth_date="1990-03-04", sex="P")
     body.update(
         device_time="2026-11-24T08:15:00Z",
-        provisional_number="SEM-1471011002-D01-261124-0001",
+        provisional_number=f"SEM-1471011002-D09-261124-{next(_PROVISIONAL):04d}",
     )
     body["applicant"].update(kk_number=None, email="siti@example.id")
     return Request("operator", body=body, headers={"Idempotency-Key": str(uuid.uuid4())})
