@@ -3,10 +3,12 @@ server stopped for the whole working day.
 
 Morning, online: each signs in once on this PC (that makes their offline sign-in); the
 verifier (lurah1) claims yesterday's 20 applications (ApplicationService.claim, what the
-workbench's opening calls: the workbench itself holds one claim at a time); the operator's PC
-reserves a block of letter numbers. Then the server is stopped. The operator signs in through
+workbench's opening calls: the workbench itself holds one claim at a time); at the operator's
+sign-in the session reserves a block of letter numbers for each letter type by itself, after its
+first pull (`Session.letters`). Then the server is stopped. The operator signs in through
 the real sign-in dialog ("Masuk luring", by keyboard), takes in 50 applications with two 2 KB
-PDF scans each (IntakeService, on a worker) and hands out 20 letter numbers from the block;
+PDF scans each (IntakeService, on a worker) and hands out 20 letter numbers from that block
+(the session's own `LetterNumbers`, as a printed letter takes them);
 signs out. The verifier signs in offline on the same PC, opens each claimed application from
 the queue (Enter) and verifies it (Ctrl+Shift+Y): each waits in the outbox. The server comes
 back: no sync button, no F5 — the lock asks the verifier's password once, the outbox sends by
@@ -40,7 +42,8 @@ from desktop.services.intake import (
     NewDocument,
     device_sequence_file,
 )
-from desktop.services.letter_numbers import READY, LetterNumbers, TakenNumber
+from desktop.services.letter_numbers import BLOCK_SIZE, READY, LetterNumbers, TakenNumber
+from desktop.session import Session
 from tests.desktop.support import MemoryKeyring, Remote, new_nik
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.offline_day_support import (
@@ -78,7 +81,7 @@ SERVICE = "SK-DOMISILI"
 LETTER = "sk_domisili"  # the service's letter type
 REQUIREMENTS = ("SURAT-PENGANTAR-RT-RW", "KTP-EL")
 APPLICATIONS = 50
-LETTERS = 20
+LETTERS = BLOCK_SIZE  # the whole block reserved this morning
 SYNC_WAIT = 60_000
 VERIFIER = "lurah1"  # the same kelurahan: verifier (and validator)
 DECISIONS = 20
@@ -114,13 +117,36 @@ def intake_for(loket: LoketApp) -> IntakeService:
     )
 
 
-def letters_for(loket: LoketApp) -> LetterNumbers:
-    session, store, connection = loket.session, loket.store, loket.connection
-    assert session is not None and store is not None and connection is not None
-    user = session.user
-    return LetterNumbers(
-        connection.api, store, office_code=user.office.code, user_id=user.id, block_size=LETTERS
+def letters_of(loket: LoketApp) -> LetterNumbers:
+    """The signed-in session's own letter numbers (what a printed letter takes from)."""
+    session = loket.session
+    assert isinstance(session, Session)
+    assert session.letters is not None  # an operator of a kelurahan numbers its letters
+    return session.letters
+
+
+def ready_blocks(store: Store) -> list[tuple[str, int, int]]:
+    """(transaction id, start, end) of each usable block for LETTER, lowest first: the
+    morning's block, and after the outage possibly a refill's."""
+    rows = store.read(
+        lambda conn: conn.exec_driver_sql(
+            'SELECT transaction_id, start, "end" FROM letter_blocks '
+            "WHERE letter_type = ? AND state = ? ORDER BY start",
+            (LETTER, READY),
+        ).all()
     )
+    return [(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+
+
+def taken_from(store: Store) -> list[str]:
+    """The block (transaction id) each LETTER number handed out on this PC came from."""
+    rows = store.read(
+        lambda conn: conn.exec_driver_sql(
+            "SELECT block_tx FROM letter_numbers_taken WHERE letter_type = ? ORDER BY seq",
+            (LETTER,),
+        ).all()
+    )
+    return [str(r[0]) for r in rows]
 
 
 def take_in(
@@ -183,8 +209,13 @@ def test_offline_day(
         sign_in(qtbot, loket, OPERATOR)
         assert loket.store is not None and loket.store.encrypted
         operator_store_path = loket.store.path
-        letters = letters_for(loket)
-        assert on_worker(qtbot, loket, "cadangan", lambda: letters.reserve(LETTER), WAIT) == LETTERS
+        # No reservation asked for by hand: the session's first pull brings a block.
+        letters = letters_of(loket)
+        qtbot.waitUntil(lambda: letters.available(LETTER) == BLOCK_SIZE, timeout=WAIT)
+        morning = ready_blocks(letters.store)
+        assert len(morning) == 1, morning
+        (morning_tx, block_start, block_end) = morning[0]
+        assert block_end - block_start + 1 == LETTERS
         loket.sign_out()
 
         # -- the outage: the server is stopped for the whole day ---------------------------
@@ -197,7 +228,8 @@ def test_offline_day(
         numbers = [a.provisional_number for a, _ in made]
         assert len(set(numbers)) == APPLICATIONS and all(n.startswith("SEM-") for n in numbers)
         # Letters printed during the day take their numbers from the reserved block.
-        letters = letters_for(loket)
+        letters = letters_of(loket)
+        assert letters.available(LETTER) == LETTERS
         taken: list[TakenNumber] = on_worker(
             qtbot,
             loket,
@@ -239,6 +271,8 @@ def test_offline_day(
         intake, shell = intake_for(loket), loket.shell
         assert shell is not None
         wait_sent(qtbot, store)
+        # The emptied block is refilled by itself after the reconnect's pull.
+        qtbot.waitUntil(lambda: letters_of(loket).available(LETTER) == BLOCK_SIZE, timeout=WAIT)
         qtbot.waitUntil(lambda: shell.outbox_label.text() == "", timeout=WAIT)
         operator_chain = chain_of(store)
         synced = time.monotonic()
@@ -271,12 +305,8 @@ def test_offline_day(
         qtbot.keyClick(focused(), Qt.Key.Key_Return)
         wait_open(qtbot, loket, last.id)
         officials = {a.id: (intake.get(a.id) or a).official_number for a, _ in made}
-        block = store.read(
-            lambda conn: conn.exec_driver_sql(
-                'SELECT start, "end" FROM letter_blocks WHERE letter_type = ? AND state = ?',
-                (LETTER, READY),
-            ).one()
-        )
+        blocks = ready_blocks(store)
+        sources = taken_from(store)
 
     # -- on the server ----------------------------------------------------------------------
     remote = Remote(server.api, OPERATOR, PASSWORD)
@@ -299,10 +329,13 @@ def test_offline_day(
         assert [h.get("transaction_id") for h in seen["history"]].count(decisions[app_id]) == 1
         between = actions[actions.index("claim") : actions.index("verify")]
         assert "release" not in between, actions
-    # Letter numbers: unique, inside the block the server gave this device, and the server's
-    # next number (a colleague online now) comes after the block.
+    # Letter numbers: unique, from the block the server gave this device this morning (still
+    # recorded here, besides the refill's), and the server's next number (a colleague online
+    # now) comes after every block of this device.
     got = [t.number for t in taken]
-    assert len(set(got)) == LETTERS and all(block[0] <= n <= block[1] for n in got)
+    assert (morning_tx, block_start, block_end) in blocks, blocks
+    assert sources == [morning_tx] * LETTERS, sources
+    assert len(set(got)) == LETTERS and all(block_start <= n <= block_end for n in got)
     assert len({t.formatted for t in taken}) == LETTERS
     office = remote.me["office"]["code"]
     r = remote.http.post(
@@ -311,7 +344,7 @@ def test_offline_day(
         timeout=30,
     )
     assert r.status_code == 200, r.text
-    assert r.json()["number"] > block[1]
+    assert r.json()["number"] > max(end for _tx, _start, end in blocks)
     # The audit chains of this PC's two stores, end to end on the server.
     admin = Remote(server.api, "admin", PASSWORD)
     r = admin.http.get(admin.api + "/audit/verify", timeout=60)
