@@ -29,11 +29,12 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from sqlalchemy import Connection
 
 from desktop.domain.formatting import format_clock, format_datetime, local, zone_name
 from desktop.domain.records import ApplicationDetail, ApplicationSummary, RecordError
 from desktop.domain.workflow import parse_action, parse_state
-from desktop.models import outbox_resolution
+from desktop.models import audit_log, outbox_resolution
 from desktop.models.changes import Part, StoreChange
 from desktop.models.outbox import EntryKind, EntryState, OutboxEntry
 from desktop.models.outbox_resolution import NotResolvable, PageRow
@@ -83,6 +84,7 @@ class Group:
 class PageState:
     groups: tuple[Group, ...]  # only states with entries, in `GROUP_ORDER`
     total: int
+    audit: str = ""  # the server refused this PC's audit log (`audit_line`); "" otherwise
 
     def find(self, transaction_id: str) -> EntryView | None:
         for group in self.groups:
@@ -226,14 +228,48 @@ def view_of(row: PageRow, *, user_id: str, now: float, tz: tzinfo | None) -> Ent
     )
 
 
-def page_state(rows: list[PageRow], *, user_id: str, now: float, tz: tzinfo | None) -> PageState:
+def audit_line(refusal: audit_log.Refusal, now: float, tz: tzinfo | None) -> str:
+    """The server's refusal of this PC's audit log, for people: when, where the chain breaks,
+    how many records wait, that the work itself still goes, and whom to call."""
+    where = (
+        f"rantai terputus pada catatan ke-{refusal.number}"
+        if refusal.number is not None
+        else "rantai terputus"
+    )
+    if refusal.reason == "hash":
+        where += " (isinya berubah setelah dicatat)"
+    waiting = (
+        f"{refusal.unaccepted} catatan audit belum diterima server; tetap tersimpan di "
+        "komputer ini dan dicoba kirim lagi setiap jam"
+        if refusal.unaccepted
+        else "Catatan audit tetap tersimpan di komputer ini"
+    )
+    return (
+        f"Catatan audit komputer ini ditolak server (pukul {_at(refusal.at, now, tz)}): "
+        f"{where}. {waiting}. Pekerjaan tetap terkirim; hubungi administrator."
+    )
+
+
+def page_state(
+    rows: list[PageRow],
+    *,
+    user_id: str,
+    now: float,
+    tz: tzinfo | None,
+    refusal: audit_log.Refusal | None = None,
+) -> PageState:
     views = [view_of(r, user_id=user_id, now=now, tz=tz) for r in rows]
     groups = []
     for state in GROUP_ORDER:
         members = tuple(v for v in views if v.state is state)
         if members:
             groups.append(Group(state, f"{state.label.capitalize()} ({len(members)})", members))
-    return PageState(tuple(groups), len(views))
+    audit = audit_line(refusal, now, tz) if refusal is not None else ""
+    return PageState(tuple(groups), len(views), audit)
+
+
+def _unsent_and_refusal(conn: Connection) -> tuple[list[PageRow], audit_log.Refusal | None]:
+    return outbox_resolution.unsent_rows(conn), audit_log.refusal(conn)
 
 
 # -- the controller ------------------------------------------------------------------------------
@@ -306,8 +342,8 @@ class OutboxPageController(QObject):
         store, user_id, tz, clock = self.store, self.user_id, self.tz, self.clock
 
         def read(_ctx: object) -> PageState:
-            rows = store.read(outbox_resolution.unsent_rows)
-            return page_state(rows, user_id=user_id, now=clock(), tz=tz)
+            rows, refusal = store.read(_unsent_and_refusal)
+            return page_state(rows, user_id=user_id, now=clock(), tz=tz, refusal=refusal)
 
         self._read_handle = (
             Op(OpKind.COUNT, self.tr("Membaca antrean kirim"), read, quiet=True)

@@ -36,6 +36,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.controllers.connection import ConnectionWatch
 from desktop.domain.formatting import format_time
+from desktop.models import audit_log
 from desktop.models.changes import Part, StoreChange
 from desktop.models.outbox import EntryState, summary_text
 from desktop.models.store import Store
@@ -371,15 +372,17 @@ class SyncController(QObject):
             Op(
                 OpKind.COUNT,
                 self.tr("Menghitung antrean kirim"),
-                lambda _ctx: store.outbox_counts(),
+                lambda _ctx: (store.outbox_counts(), store.read(audit_log.refusal)),
                 quiet=True,
             )
-            .success(self._outbox_counted)
+            .success(lambda found: self._outbox_counted(*found))
             .relevant_while(lambda: self._running)
             .run(self.runner)
         )
 
-    def _outbox_counted(self, found: dict[EntryState, int]) -> None:
+    def _outbox_counted(
+        self, found: dict[EntryState, int], refused: audit_log.Refusal | None = None
+    ) -> None:
         text = summary_text(found)
         tooltip = (
             self.tr(
@@ -390,6 +393,13 @@ class SyncController(QObject):
             if text
             else ""
         )
+        if refused is not None:  # the server refused the audit log: counted, never hidden
+            text = " \u00b7 ".join(t for t in (text, self.tr("audit ditolak")) if t)
+            line = self.tr(
+                "Catatan audit ditolak server: %1 catatan audit belum diterima (tetap "
+                "tersimpan, dicoba lagi setiap jam). Hubungi administrator."
+            ).replace("%1", str(refused.unaccepted))
+            tooltip = f"{tooltip}\n{line}" if tooltip else line
         self.outbox_changed.emit(text, tooltip)
         if self._count_again:
             self.count_outbox()

@@ -19,6 +19,11 @@ Why it looks like this:
   starts its sync; an event appended before that carries ``""`` (and still chains).
 - **Pushed marker** (`pushed_at`): set only when the server accepted the event
   (`services.audit_push`); events are never deleted by the program.
+- **The server's refusal** (`record_refusal`, `refusal`, `clear_refusal`): a 409
+  ``audit_chain_broken`` is kept in `audit_state` (key ``refused``, JSON), so the Sinkronisasi
+  page and the status bar show it after a restart too; it is removed in the same write that
+  marks a later accepted batch. Its writes announce `Part.OUTBOX` (the page and the status
+  bar's counts read it with the outbox).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from typing import Any
 from sqlalchemy import Column, Connection, Index, Integer, MetaData, String, Table, Text
 
 from desktop.domain.audit_chain import GENESIS, ChainEvent, check_details
+from desktop.models import changes
+from desktop.models.changes import Part
 
 audit_metadata = MetaData()
 
@@ -60,7 +67,25 @@ audit_state = Table(
     Column("key", String, primary_key=True),
     Column("value", String, nullable=False),
 )
-"""Small settings of the log: the device id its events carry."""
+"""Small settings of the log: the device id its events carry; the server's last refusal."""
+
+_REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The server refused this log's chain (409 ``audit_chain_broken``), as last said.
+
+    `number`: the refused event's place in this PC's log (1 = the first event), None when the
+    event is not in the log any more; `unaccepted`: events the server has not accepted yet."""
+
+    at: int  # epoch seconds of the latest refusal
+    since: int  # epoch seconds of the first refusal of this run
+    reason: str  # the server's: "prev_hash" (does not continue) or "hash" (altered)
+    event_id: str
+    number: int | None
+    chain_id: str
+    unaccepted: int
 
 
 @dataclass(frozen=True)
@@ -180,6 +205,43 @@ def append(
     )  # fmt: skip
 
 
+def record_refusal(conn: Connection, extras: Mapping[str, Any], now: int) -> Refusal:
+    """Keep the server's refusal (its 409 extras: ``event_id``, ``reason``, ``chain_id``);
+    a refusal already kept keeps its `since`."""
+    event_id = str(extras.get("event_id") or "")
+    number = conn.exec_driver_sql(
+        "SELECT COUNT(*) FROM audit_log WHERE seq <= (SELECT seq FROM audit_log WHERE id = ?)",
+        (event_id,),
+    ).scalar()
+    before = refusal(conn)
+    kept = {
+        "at": now,
+        "since": before.since if before is not None else now,
+        "reason": str(extras.get("reason") or ""),
+        "event_id": event_id,
+        "number": int(number) if number else None,
+        "chain_id": str(extras.get("chain_id") or ""),
+    }
+    conn.exec_driver_sql(
+        "INSERT INTO audit_state (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (_REFUSED, json.dumps(kept)),
+    )
+    changes.touch(conn.info, Part.OUTBOX)
+    found = refusal(conn)
+    assert found is not None
+    return found
+
+
+def clear_refusal(conn: Connection) -> bool:
+    """The server accepted a batch: the refusal no longer holds (True when one was kept)."""
+    result = conn.exec_driver_sql("DELETE FROM audit_state WHERE key = ?", (_REFUSED,))
+    if not result.rowcount:
+        return False
+    changes.touch(conn.info, Part.OUTBOX)
+    return True
+
+
 def mark_pushed(conn: Connection, ids: Sequence[str], now: int) -> int:
     """The server accepted these events (or had them already)."""
     done = 0
@@ -216,6 +278,27 @@ def count_unpushed(conn: Connection) -> int:
     )
 
 
+def refusal(conn: Connection) -> Refusal | None:
+    """The server's kept refusal with today's count of unaccepted events (None: none kept)."""
+    raw = conn.exec_driver_sql("SELECT value FROM audit_state WHERE key = ?", (_REFUSED,)).scalar()
+    if raw is None:
+        return None
+    try:
+        kept = json.loads(str(raw))
+        number = kept.get("number")
+        return Refusal(
+            at=int(kept["at"]),
+            since=int(kept.get("since", kept["at"])),
+            reason=str(kept.get("reason", "")),
+            event_id=str(kept.get("event_id", "")),
+            number=int(number) if number is not None else None,
+            chain_id=str(kept.get("chain_id", "")),
+            unaccepted=count_unpushed(conn),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None  # unreadable: the next refusal writes it again
+
+
 def first_break(conn: Connection) -> int | None:
     """The seq of the first event that does not continue the chain (None: intact)."""
     prev = GENESIS
@@ -234,14 +317,18 @@ def first_break(conn: Connection) -> int | None:
 
 __all__ = [
     "AuditEvent",
+    "Refusal",
     "append",
     "audit_log",
     "audit_metadata",
     "audit_state",
+    "clear_refusal",
     "count_unpushed",
     "events",
     "first_break",
     "mark_pushed",
+    "record_refusal",
+    "refusal",
     "unpushed",
     "use_device",
 ]

@@ -11,9 +11,15 @@ the entries the person is waiting for. Why it looks like this:
 - **Transient errors wait for the next round** (no connection, a broken answer, 5xx, 408,
   429): nothing is marked, nothing is lost.
 - **A broken chain** (409 ``audit_chain_broken``: the server holds a head this log does not
-  continue, e.g. a store salvaged with events lost) cannot be mended by sending again: it is
-  logged with where it broke, kept, and tried again only after `BROKEN_PAUSE_SECONDS`; an
-  administrator sees it in ``GET /audit/verify`` and in the server's audit.
+  continue, e.g. a store salvaged with events lost, or an event altered on the PC) cannot be
+  mended by sending again. The refusal is kept in the store (`audit_log.record_refusal`: when,
+  the server's reason, which event), so the Sinkronisasi page and the status bar say so, also
+  after a restart; the events stay, unmarked, never dropped. Pushing pauses for
+  `BROKEN_PAUSE_SECONDS` (an hour: each refused batch also writes an entry in the server's
+  audit) and is then tried again, once an hour, and once at the start of each session (the
+  pause is per session: a restart after an administrator mended the log tries at once). The
+  first batch the server accepts removes the refusal in the same write that marks it. An
+  administrator sees the break in ``GET /audit/verify`` and in the server's audit.
 - **The device**: `AuditPusher` records the API client's device id (``settings.device_id``,
   the one sent at sign-in and as ``X-Loket-Device``) in the store when it is made, so every
   event appended from then on carries it.
@@ -92,7 +98,11 @@ class AuditPusher:
                 report.waiting = exc.code
                 if exc.code == "audit_chain_broken":
                     report.broken = dict(exc.extras)
-                    self.paused_until = self.clock() + BROKEN_PAUSE_SECONDS
+                    now = self.clock()
+                    self.paused_until = now + BROKEN_PAUSE_SECONDS
+                    self.store.write(
+                        functools.partial(_refused, extras=report.broken, now=int(now))
+                    )
                     log.error(
                         "the server refused this PC's audit log: the chain breaks at event %s "
                         "(%s); kept, tried again in %d s",
@@ -136,7 +146,15 @@ def after_round(
 
 
 def _mark(conn: Connection, *, ids: list[str], now: int) -> int:
-    return audit_log.mark_pushed(conn, ids, now)
+    """Accepted: marked, and a kept refusal no longer holds (one write)."""
+    done = audit_log.mark_pushed(conn, ids, now)
+    if audit_log.clear_refusal(conn):
+        log.info("the server accepted this PC's audit log again")
+    return done
+
+
+def _refused(conn: Connection, *, extras: dict[str, Any], now: int) -> None:
+    audit_log.record_refusal(conn, extras, now)
 
 
 __all__ = ["BATCH", "AuditPusher", "PushReport", "after_round"]

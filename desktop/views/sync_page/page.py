@@ -4,6 +4,10 @@ what it is, its age and why it waits; beside the list, the selected entry in ful
 konflik, the decision taken here beside the server's current state — and the ways to settle
 it: "Ulangi pada versi terbaru" (asked first) and "Buang" (with a typed reason).
 
+When the server refused this PC's audit log (409 ``audit_chain_broken``, kept in the store),
+one more line under the counts says so, when, where the chain breaks and how many records
+wait (`PageState.audit`).
+
 Only shows and asks: the content comes from `controllers.outbox_page.OutboxPageController`
 (read on a worker, following the store's change events), which also does what is asked.
 
@@ -227,6 +231,16 @@ class SyncPage(QWidget):
         top.addWidget(self.retry_button)
         top.addWidget(self.back_button)
 
+        # The server refused this PC's audit log: its own line, apart from the work's counts
+        # (the work still goes; the person only needs to call an administrator).
+        self.audit_line = _wrapped(self)
+        self.audit_line.setObjectName("audit_refused")
+        self.audit_line.setStyleSheet(
+            "QLabel { color: #6b3b00; background: #fff4ce; border: 1px solid #e0b020;"
+            " border-radius: 3px; padding: 6px; }"
+        )
+        self.audit_line.setAccessibleName(self.tr("Catatan audit ditolak server"))
+        self.audit_line.hide()
         self.notice = _wrapped(self)
         self.notice.hide()
         self.empty = _wrapped(self)
@@ -275,6 +289,7 @@ class SyncPage(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(top)
         layout.addWidget(self.summary)
+        layout.addWidget(self.audit_line)
         layout.addWidget(self.notice)
         layout.addWidget(self.empty)
         layout.addLayout(body, 1)
@@ -310,6 +325,8 @@ class SyncPage(QWidget):
             if text
             else self.tr("Semua pekerjaan di komputer ini sudah diterima server.")
         )
+        self.audit_line.setText(state.audit)
+        self.audit_line.setVisible(bool(state.audit))
         self.empty.setVisible(state.total == 0)
         self.tree.setVisible(state.total > 0)
         self.side.setVisible(state.total > 0)
