@@ -312,11 +312,13 @@ class FaultProxy:
     def black_hole(self) -> None:
         self.set(Setting(Mode.BLACK_HOLE))
 
-    def set(self, setting: Setting) -> None:
-        """Apply `setting` to every connection from now on; open ones are closed first."""
+    def set(self, setting: Setting, *, close_open: bool = True) -> None:
+        """Apply `setting` to every connection from now on; open ones are closed first, or
+        with `close_open=False` keep the setting they were opened with (one slow request on
+        its way while the next ones pass)."""
         with self._lock:
             self._setting = setting
-            open_now = list(self._connections)
+            open_now = list(self._connections) if close_open else []
         for conn in open_now:
             conn.shut()
         for conn in open_now:

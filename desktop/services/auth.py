@@ -551,7 +551,10 @@ class AuthService:
             # the request fails as offline (ConnectionFailure); once it answers, the session
             # asks for the password once.
             self.api.request("GET", "/health", auth=False, expect="none", timeout=5.0)
-            raise self.session_ended(OFFLINE_SIGNIN_CODE)
+            ended = self._end_session(OFFLINE_SIGNIN_CODE, unless_signed_in=True)
+            if ended is None:  # the password was given while /health was out: a new session
+                return self.access_token()
+            raise ended
         with self._lock:
             if tokens.access_expires_at - self._clock() > tokens.margin:
                 return tokens.access
@@ -632,12 +635,22 @@ class AuthService:
         DESIGN section 7 requires); anything else asks for the password again. Listeners hear
         about it once per ending. Returns the `SessionExpired` for the caller to raise.
         """
+        ended = self._end_session(code)
+        assert ended is not None
+        return ended
+
+    def _end_session(self, code: str, *, unless_signed_in: bool = False) -> SessionExpired | None:
+        """`session_ended`; with `unless_signed_in`, None (nothing ended) when a session with
+        tokens is in place: an offline session's late probe must not end the one signed in
+        again meanwhile (the lock screen's password, then the password asked again)."""
         message = {
             "account_disabled": ACCOUNT_DISABLED_MESSAGE,
             OFFLINE_SIGNIN_CODE: OFFLINE_REAUTH_MESSAGE,
         }.get(code, SESSION_ENDED_MESSAGE)
         error = SessionExpired(message, code)
         with self._lock:
+            if unless_signed_in and self._tokens is not None:
+                return None
             first = self._ended is None or (error.disabled and not self._ended.disabled)
             had_session = (
                 self._tokens is not None or self._ended is not None or self._awaiting_server
