@@ -59,8 +59,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy --strict desktop server
 
+# pytest-xdist workers: one per CPU, at most 4 (the suite's servers, GUI tests and timing
+# waits stay reliable there; more adds load, not speed). `make test PYTEST_WORKERS=0` runs
+# serially (debugging a test's order).
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
+
 pytest: deps-debian $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PYTHON) -m pytest
+	QT_QPA_PLATFORM=offscreen $(PYTHON) -m pytest -n $(PYTEST_WORKERS)
 
 # The server suite runs twice: on SQLite inside `pytest`, then on a throwaway PostgreSQL cluster
 # (test-postgres in server/Makefile.inc, which installs Debian's postgresql when missing), so
