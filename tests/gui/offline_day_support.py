@@ -90,7 +90,16 @@ def password_once_when_back(qtbot: QtBot, loket: LoketApp, timeout: int) -> None
     overlay.password_edit.setFocus()
     qtbot.keyClicks(overlay.password_edit, PASSWORD)
     qtbot.keyClick(overlay.password_edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not overlay.locked, timeout=WAIT)
+    try:
+        qtbot.waitUntil(lambda: not overlay.locked, timeout=WAIT)
+    except Exception:
+        auth = loket.auth
+        print(
+            "still locked:", overlay.mode, repr(overlay.reason_label.text()),
+            "error:", repr(overlay.error_label.text()), "checking:", overlay.checking,
+            "session valid:", auth is not None and auth.session_valid,
+        )  # fmt: skip
+        raise
     assert loket.auth is not None and not loket.auth.offline and loket.auth.session_valid
 
 
