@@ -8,8 +8,8 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QHelpEvent
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QHelpEvent, QPaintEvent, QRegion
 from PySide6.QtWidgets import QApplication, QLabel, QToolTip
 from pytestqt.qtbot import QtBot
 
@@ -177,3 +177,37 @@ def test_decisions_being_sent_are_counted_by_kind_as_they_start_and_end(
             for gate in gates:
                 gate.set()
         assert shell.last_pull is pulls  # none of it waited for a pull
+
+
+class _PaintedRects(QObject):
+    """Records the rectangles the status bar is asked to paint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.region = QRegion()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            assert isinstance(event, QPaintEvent)
+            self.region = self.region.united(event.region())
+        return False
+
+
+def test_a_message_that_goes_leaves_nothing_behind_in_the_message_room(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    """Qt repaints only its own message rectangle (left of the first permanent widget) when a
+    message changes or times out; ours is painted into `message_room` too, so that part must
+    be repainted as well: in a real window the tail of an expired message stayed on screen."""
+    bar = window.status_bar
+    window.show_status_message(LONG, 60_000)
+    qtbot.waitExposed(window)
+    room = bar.message_room.geometry()
+    painted = _PaintedRects()
+    bar.installEventFilter(painted)
+    try:
+        bar.clearMessage()
+        qtbot.waitUntil(lambda: painted.region.contains(room), timeout=WAIT)
+    finally:
+        bar.removeEventFilter(painted)
+    assert bar.currentMessage() == ""

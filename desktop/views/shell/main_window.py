@@ -195,6 +195,10 @@ class StatusBar(QStatusBar):
         self.message_room = QWidget(self)
         self.message_room.setMinimumWidth(self.MESSAGE_ROOM)
         self.addPermanentWidget(self.message_room)
+        # Qt repaints only its own message rectangle (left of the first permanent widget) when
+        # the message changes or times out; ours reaches into `message_room`, whose stale
+        # pixels ("…at server tersambung") stayed on screen in a real window. Repaint it all.
+        self.messageChanged.connect(lambda _message: self.update())
 
     def message_rect(self) -> QRect:
         room = self.message_room.geometry()
