@@ -420,20 +420,24 @@ def has_unsent(path: Path) -> bool:
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            found = conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
-            ).fetchone()
-            if found is None:
-                return False
-            marks = ",".join("?" * len(UNSENT))
-            row = conn.execute(
-                f"SELECT 1 FROM outbox WHERE state IN ({marks}) LIMIT 1", UNSENT
-            ).fetchone()
-            return row is not None
+            return holds_unsent(conn)
         finally:
             conn.close()
     except sqlite3.Error:
         return True
+
+
+def holds_unsent(conn: Any) -> bool:
+    """Whether a raw DB-API connection (`sqlite3`, or SQLCipher's with its key applied) to a
+    store file sees unsent entries; a file without an outbox table holds none."""
+    found = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
+    ).fetchone()
+    if found is None:
+        return False
+    marks = ",".join("?" * len(UNSENT))
+    row = conn.execute(f"SELECT 1 FROM outbox WHERE state IN ({marks}) LIMIT 1", UNSENT).fetchone()
+    return row is not None
 
 
 def summary_text(found: Mapping[EntryState, int]) -> str:
@@ -463,6 +467,7 @@ __all__ = [
     "entries",
     "finish",
     "has_unsent",
+    "holds_unsent",
     "next_due_at",
     "outbox",
     "outbox_metadata",

@@ -46,7 +46,7 @@ import sqlalchemy.exc
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from desktop.models import cipher, salvage
-from desktop.models.outbox import UNSENT, has_unsent
+from desktop.models.outbox import has_unsent, holds_unsent
 from desktop.models.store import Store
 from desktop.settings import private_dir, private_file
 
@@ -161,16 +161,7 @@ def _holds_unsent(path: Path, keys: Sequence[bytes]) -> bool:
         except Exception:
             return True
         try:
-            found = conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'outbox'"
-            ).fetchone()
-            if found is None:
-                return False
-            marks = ",".join("?" * len(UNSENT))
-            row = conn.execute(
-                f"SELECT 1 FROM outbox WHERE state IN ({marks}) LIMIT 1", UNSENT
-            ).fetchone()
-            return row is not None
+            return holds_unsent(conn)
         except Exception:
             return True
         finally:
