@@ -110,7 +110,7 @@ def discard(
         kind=AUDIT_DISCARDED,
         user_id=user_id,
         app_id=entry.app_id,
-        details=_details(entry, text),
+        details=resolution_details(entry, text),
         now=now,
     )
     return entry
@@ -134,7 +134,7 @@ def redo(conn: Connection, transaction_id: str, *, user_id: str, now: int) -> Ou
     ]
     for later in superseded:
         _close(conn, later, REDO_REASON, now)
-    details = _details(entry, REDO_REASON)
+    details = resolution_details(entry, REDO_REASON)
     details["releases_dropped"] = [e.transaction_id for e in superseded]
     record_resolution(
         conn, kind=AUDIT_REDONE, user_id=user_id, app_id=entry.app_id, details=details, now=now
@@ -142,7 +142,9 @@ def redo(conn: Connection, transaction_id: str, *, user_id: str, now: int) -> Ou
     return entry
 
 
-def _details(entry: OutboxEntry, reason: str) -> dict[str, Any]:
+def resolution_details(entry: OutboxEntry, reason: str) -> dict[str, Any]:
+    """What the audit log keeps about a discarded or redone entry: the same fields wherever
+    it was resolved (the Sinkronisasi page or the workbench), so the log reads alike."""
     server = entry.server_state if isinstance(entry.server_state, Mapping) else {}
     return {
         "transaction_id": entry.transaction_id,
@@ -181,5 +183,6 @@ __all__ = [
     "discard",
     "record_resolution",
     "redo",
+    "resolution_details",
     "unsent_rows",
 ]

@@ -600,7 +600,6 @@ class ApplicationService:
             if not found or not outbox_table.discard(conn, transaction_id, reason, now=now):
                 return False
             entry = found[0]
-            server = entry.server_state if isinstance(entry.server_state, dict) else {}
             # Audited like the Sinkronisasi page's "Buang", in the same write.
             outbox_resolution.record_resolution(
                 conn,
@@ -608,14 +607,7 @@ class ApplicationService:
                 user_id=user_id,
                 app_id=entry.app_id,
                 details={
-                    "transaction_id": entry.transaction_id,
-                    "entry_kind": entry.kind,
-                    "label": entry.label,
-                    "was": entry.state.value,
-                    "server_reason": entry.reason,
-                    "reason": reason,
-                    "server_status": server.get("status"),
-                    "server_version": server.get("version"),
+                    **outbox_resolution.resolution_details(entry, reason),
                     "seen_where_decided": True,
                 },
                 now=now,
