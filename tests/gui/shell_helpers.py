@@ -189,6 +189,34 @@ def decide(qtbot: QtBot, loket: LoketApp, action: Action, reason: str = "") -> N
             qtbot.mouseClick(yes, Qt.MouseButton.LeftButton)
 
 
+def press_verify(qtbot: QtBot, loket: LoketApp) -> None:
+    """Ctrl+Shift+Y ("Verifikasi") on the open application, the window active first (window
+    shortcuts fire only in the active window)."""
+    wb = workbench(loket)
+    activate(qtbot, loket)
+    wb.setFocus()
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    key(qtbot, Qt.Key.Key_Y, ctrl_shift)
+
+
+def answer_yes(qtbot: QtBot, box: QMessageBox) -> None:
+    """The box's accepting button, by keys: focus it and press Space (Enter is never a
+    decision's default)."""
+    yes = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
+    yes.setFocus()
+    qtbot.keyClick(yes, Qt.Key.Key_Space)
+
+
+def verify_by_keys(qtbot: QtBot, loket: LoketApp) -> None:
+    """`press_verify`, then "verify anyway?" (no documents were uploaded) answered yes."""
+    wb = workbench(loket)
+    press_verify(qtbot, loket)
+    qtbot.waitUntil(lambda: wb.confirm_box is not None and wb.confirm_box.isVisible(), timeout=WAIT)
+    box = wb.confirm_box
+    assert box is not None
+    answer_yes(qtbot, box)
+
+
 def wait_message(qtbot: QtBot, loket: LoketApp, kind: str) -> str:
     wb = workbench(loket)
     qtbot.waitUntil(lambda: not wb.busy and getattr(wb, "message_kind", "") == kind, timeout=WAIT)

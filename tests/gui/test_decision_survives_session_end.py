@@ -9,8 +9,6 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import Action
@@ -21,14 +19,12 @@ from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
-    activate,
-    key,
     open_row,
     running_app,
     search,
     sign_in,
     tick_all,
-    workbench,
+    verify_by_keys,
 )
 from tests.live_server import LiveServer
 
@@ -56,25 +52,11 @@ def test_signing_out_right_after_deciding_loses_nothing_and_the_next_session_sen
         assert page is not None
         qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=WAIT)
         assert open_row(qtbot, loket) == app_id
-        wb = workbench(loket)
         tick_all(loket)
 
         proxy.black_hole()  # from now on no request is answered
         before = proxy.accepted
-        activate(qtbot, loket)
-        wb.setFocus()
-        ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-        key(qtbot, Qt.Key.Key_Y, ctrl_shift)  # "Verifikasi"
-        qtbot.waitUntil(
-            lambda: wb.confirm_box is not None and wb.confirm_box.isVisible(), timeout=WAIT
-        )
-        box = wb.confirm_box
-        assert box is not None
-        yes = next(
-            b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
-        )
-        yes.setFocus()
-        qtbot.keyClick(yes, Qt.Key.Key_Space)
+        verify_by_keys(qtbot, loket)  # "no documents: verify anyway?" answered yes
         qtbot.waitUntil(lambda: proxy.accepted > before, timeout=WAIT)  # on its way, unanswered
         loket.sign_out()  # at once: the person leaves the counter
 

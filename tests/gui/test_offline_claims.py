@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
@@ -24,8 +23,8 @@ from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
-    activate,
-    key,
+    answer_yes,
+    press_verify,
     running_app,
     search,
     sign_in,
@@ -63,11 +62,7 @@ def verify_by_keys(qtbot: QtBot, loket: LoketApp) -> None:
     """Ctrl+Shift+Y ("Verifikasi") on the open application, confirming "no documents"."""
     wb = workbench(loket)
     tick_all(loket)
-    activate(qtbot, loket)
-    wb.setFocus()
-    key(
-        qtbot, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-    )
+    press_verify(qtbot, loket)
     saved = "Keputusan disimpan di komputer ini"
 
     def asked_or_saved() -> bool:
@@ -81,11 +76,7 @@ def verify_by_keys(qtbot: QtBot, loket: LoketApp) -> None:
         raise
     box = wb.confirm_box
     if box is not None and box.isVisible():  # "no documents uploaded: verify anyway?"
-        yes = next(
-            b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
-        )
-        yes.setFocus()
-        qtbot.keyClick(yes, Qt.Key.Key_Space)
+        answer_yes(qtbot, box)
     qtbot.waitUntil(lambda: saved in wb.message_label.text(), timeout=WAIT)
 
 

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import Action, State
@@ -20,13 +19,12 @@ from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
-    activate,
-    key,
     open_row,
     running_app,
     search,
     sign_in,
     tick_all,
+    verify_by_keys,
     workbench,
 )
 from tests.gui.test_reconnect import start_again, stop
@@ -63,21 +61,8 @@ def test_decision_while_server_stopped_is_saved_here_then_sent_by_itself(
         tick_all(loket)
 
         stop(server)  # the outage begins after the application was claimed
-        activate(qtbot, loket)  # window shortcuts fire only in the active window
-        wb.setFocus()
-        ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-        key(qtbot, Qt.Key.Key_Y, ctrl_shift)  # "Verifikasi"
         # No documents were uploaded: "verify anyway?" is asked; the person confirms it.
-        qtbot.waitUntil(
-            lambda: wb.confirm_box is not None and wb.confirm_box.isVisible(), timeout=WAIT
-        )
-        box = wb.confirm_box
-        assert box is not None
-        yes = next(
-            b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
-        )
-        yes.setFocus()
-        qtbot.keyClick(yes, Qt.Key.Key_Space)
+        verify_by_keys(qtbot, loket)
         try:
             qtbot.waitUntil(
                 lambda: "Keputusan disimpan di komputer ini" in wb.message_label.text(),

@@ -19,8 +19,16 @@ from desktop.models.outbox import EntryState
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.faultproxy import FaultProxy
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
-from tests.gui.shell_helpers import PASSWORD, WAIT, running_app, sign_in, tick_all, workbench
-from tests.gui.test_sync_page_conflicts import open_app, verify_with_keys
+from tests.gui.shell_helpers import (
+    PASSWORD,
+    WAIT,
+    running_app,
+    sign_in,
+    tick_all,
+    verify_by_keys,
+    workbench,
+)
+from tests.gui.test_sync_page_conflicts import open_app
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
@@ -55,7 +63,7 @@ def test_the_unsent_decision_on_screen_follows_its_entry_sent_or_konflik(
         open_app(qtbot, loket, tag, sent_id)
         tick_all(loket)
         proxy.black_hole()
-        verify_with_keys(qtbot, loket)
+        verify_by_keys(qtbot, loket)
         qtbot.waitUntil(lambda: KEPT in wb.message_label.text(), timeout=WAIT)
         assert wb.read_only
         (entry,) = store.outbox_entries(sent_id)
@@ -77,7 +85,7 @@ def test_the_unsent_decision_on_screen_follows_its_entry_sent_or_konflik(
         open_app(qtbot, loket, tag, conflict_id)
         tick_all(loket)
         proxy.black_hole()
-        verify_with_keys(qtbot, loket)
+        verify_by_keys(qtbot, loket)
         qtbot.waitUntil(lambda: KEPT in wb.message_label.text(), timeout=WAIT)
         mine.release(conflict_id)  # the lease ended (as at another PC, or by time)
         colleague.decide(conflict_id, "reject", "Alamat di luar wilayah (diputuskan di PC lain).")

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
@@ -31,32 +31,19 @@ from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
     activate,
+    answer_yes,
     key,
     open_row,
     running_app,
     search,
     sign_in,
     tick_all,
+    verify_by_keys,
     workbench,
 )
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
-CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
-
-
-def verify_with_keys(qtbot: QtBot, loket: LoketApp) -> None:
-    """Ctrl+Shift+Y, and "verify anyway?" answered yes (no documents were uploaded)."""
-    wb = workbench(loket)
-    activate(qtbot, loket)
-    wb.setFocus()
-    key(qtbot, Qt.Key.Key_Y, CTRL_SHIFT)
-    qtbot.waitUntil(lambda: wb.confirm_box is not None and wb.confirm_box.isVisible(), timeout=WAIT)
-    box = wb.confirm_box
-    assert box is not None
-    yes = next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole)
-    yes.setFocus()
-    qtbot.keyClick(yes, Qt.Key.Key_Space)
 
 
 def open_app(qtbot: QtBot, loket: LoketApp, tag: str, app_id: str) -> None:
@@ -85,7 +72,7 @@ def decide_offline_then_conflict(
     open_app(qtbot, loket, tag, app_id)
     tick_all(loket)
     proxy.down()
-    verify_with_keys(qtbot, loket)
+    verify_by_keys(qtbot, loket)
     qtbot.waitUntil(lambda: bool(store.outbox_entries(app_id)), timeout=WAIT)
     (entry,) = [e for e in store.outbox_entries(app_id) if e.state is not EntryState.DISCARDED]
     qtbot.waitUntil(lambda: not workbench(loket).busy, timeout=WAIT)
@@ -212,11 +199,7 @@ def test_conflicts_are_seen_and_settled_on_the_sinkronisasi_page(
             qtbot.waitUntil(lambda: page.confirm_box is not None, timeout=WAIT)
             box = page.confirm_box
             assert box is not None
-            go = next(
-                b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.AcceptRole
-            )
-            go.setFocus()
-            qtbot.keyClick(go, Qt.Key.Key_Space)
+            answer_yes(qtbot, box)
             wb = workbench(loket)
             qtbot.waitUntil(
                 lambda: wb.application is not None and wb.application.id == redo_id,
@@ -229,7 +212,7 @@ def test_conflicts_are_seen_and_settled_on_the_sinkronisasi_page(
             qtbot.waitUntil(lambda: not wb.busy, timeout=WAIT)
             assert wb.application.version == current["version"]  # the server's current one
             tick_all(loket)
-            verify_with_keys(qtbot, loket)
+            verify_by_keys(qtbot, loket)
             qtbot.waitUntil(lambda: operator.get(redo_id)["status"] == "verified", timeout=WAIT)
             txs = [h.get("transaction_id") for h in operator.get(redo_id)["history"]]
             assert old_tx not in txs  # the conflicting decision never applied
