@@ -5,8 +5,6 @@ the pulls fail; numbers are still taken from the block offline. Real server, rea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pytestqt.qtbot import QtBot
 
@@ -16,17 +14,11 @@ from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import WAIT, pull_now, running_app, sign_in
 from tests.gui.test_reconnect import start_again, stop
-from tests.live_server import LiveServer, start_server
+from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
 LETTER = "sktm"
-
-
-@pytest.fixture
-def restartable_server() -> Iterator[LiveServer]:
-    with start_server(applications=0) as server:
-        yield server
 
 
 def blocks(letters: LetterNumbers) -> list[tuple[str, str]]:
@@ -40,9 +32,9 @@ def blocks(letters: LetterNumbers) -> list[tuple[str, str]]:
 
 
 def test_blocks_reserved_after_a_pull_refilled_when_low_never_asked_offline(
-    qtbot: QtBot, restartable_server: LiveServer, memory_keyring: MemoryKeyring
+    qtbot: QtBot, empty_restartable_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:
-    server = restartable_server
+    server = empty_restartable_server
     with running_app(server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
         sign_in(qtbot, loket, "operator1")
         session = loket.session

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -33,15 +32,9 @@ from tests.gui.shell_helpers import (
     workbench,
 )
 from tests.gui.test_reconnect import start_again, stop
-from tests.live_server import LiveServer, start_server
+from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
-
-
-@pytest.fixture
-def restartable_server() -> Iterator[LiveServer]:
-    with start_server(applications=0) as server:
-        yield server
 
 
 def open_in_workbench(qtbot: QtBot, loket: LoketApp, app_id: str, tag: str) -> None:
@@ -95,9 +88,9 @@ def sign_in_offline(qtbot: QtBot, loket: LoketApp) -> None:
 
 
 def test_claims_held_at_an_offline_exit_are_used_after_an_offline_sign_in(
-    qtbot: QtBot, restartable_server: LiveServer, memory_keyring: MemoryKeyring
+    qtbot: QtBot, empty_restartable_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:
-    server = restartable_server
+    server = empty_restartable_server
     tag = "KlaimLuring" + uuid.uuid4().hex[:6]
     operator = Remote(server.api, "operator1", PASSWORD)
     first, second, never = (operator.create(f"{tag} {n}")["id"] for n in ("Satu", "Dua", "Tiga"))

@@ -6,7 +6,6 @@ server has the decision once."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -28,21 +27,15 @@ from tests.gui.shell_helpers import (
     workbench,
 )
 from tests.gui.test_reconnect import start_again, stop
-from tests.live_server import LiveServer, start_server
+from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
 
-@pytest.fixture
-def restartable_server() -> Iterator[LiveServer]:
-    with start_server(applications=0) as server:
-        yield server
-
-
 def test_decision_while_server_stopped_is_saved_here_then_sent_by_itself(
-    qtbot: QtBot, restartable_server: LiveServer, memory_keyring: MemoryKeyring
+    qtbot: QtBot, empty_restartable_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:
-    server = restartable_server
+    server = empty_restartable_server
     tag = "Luring" + uuid.uuid4().hex[:6]
     operator = Remote(server.api, "operator1", PASSWORD)
     app_id = operator.create(f"{tag} Sari")["id"]
