@@ -372,49 +372,29 @@ class OutboxPageController(QObject):
         except ValueError:
             self.message.emit(self.tr("Tulis alasan membuang entri ini."), "error")
             return
-        store, user_id, clock = self.store, self.user_id, self.clock
+        user_id = self.user_id
 
-        def write(_ctx: object) -> OutboxEntry | None:
-            try:
-                return store.write(
-                    lambda conn: outbox_resolution.discard(
-                        conn, transaction_id, reason=text, user_id=user_id, now=int(clock())
-                    )
-                )
-            except NotResolvable:
-                return None
+        def change(conn: Connection, now: int) -> OutboxEntry:
+            return outbox_resolution.discard(
+                conn, transaction_id, reason=text, user_id=user_id, now=now
+            )
 
-        def done(entry: OutboxEntry | None) -> None:
-            if entry is None:
-                self._not_resolvable()
-                return
+        def done(entry: OutboxEntry) -> None:
             self.message.emit(
                 self.tr("Dibuang: %1. Alasan: %2").replace("%1", entry.label).replace("%2", text),
                 "info",
             )
 
-        Op(OpKind.OUTBOX_KEEP, self.tr("Membuang entri"), write).success(done).failure(
-            self._failed
-        ).run(self.runner)
+        self._resolve(self.tr("Membuang entri"), change, done)
 
     def redo(self, transaction_id: str) -> None:
         """Close the konflik entry ("diulang pada versi terbaru") and ask for the workbench."""
-        store, user_id, clock = self.store, self.user_id, self.clock
+        user_id = self.user_id
 
-        def write(_ctx: object) -> OutboxEntry | None:
-            try:
-                return store.write(
-                    lambda conn: outbox_resolution.redo(
-                        conn, transaction_id, user_id=user_id, now=int(clock())
-                    )
-                )
-            except NotResolvable:
-                return None
+        def change(conn: Connection, now: int) -> OutboxEntry:
+            return outbox_resolution.redo(conn, transaction_id, user_id=user_id, now=now)
 
-        def done(entry: OutboxEntry | None) -> None:
-            if entry is None:
-                self._not_resolvable()
-                return
+        def done(entry: OutboxEntry) -> None:
             self.message.emit(
                 self.tr(
                     "Keputusan lama ditandai dibuang (diulang pada versi terbaru). Permohonan "
@@ -424,9 +404,34 @@ class OutboxPageController(QObject):
             )
             self.redo_ready.emit(entry.app_id)
 
-        Op(OpKind.OUTBOX_KEEP, self.tr("Mengulang keputusan"), write).success(done).failure(
-            self._failed
-        ).run(self.runner)
+        self._resolve(self.tr("Mengulang keputusan"), change, done)
+
+    def _resolve(
+        self,
+        title: str,
+        change: Callable[[Connection, int], OutboxEntry],
+        done: Callable[[OutboxEntry], None],
+    ) -> None:
+        """`change` (at the clock's now) in one store write on the outbox lane, then `done`;
+        an entry that no longer waits for a resolution (sent or settled meanwhile) is said so
+        instead."""
+        store, clock = self.store, self.clock
+
+        def write(_ctx: object) -> OutboxEntry | None:
+            try:
+                return store.write(lambda conn: change(conn, int(clock())))
+            except NotResolvable:
+                return None
+
+        def finished(entry: OutboxEntry | None) -> None:
+            if entry is None:
+                self._not_resolvable()
+            else:
+                done(entry)
+
+        Op(OpKind.OUTBOX_KEEP, title, write).success(finished).failure(self._failed).run(
+            self.runner
+        )
 
     def _failed(self, _exc: Exception, text: str) -> None:
         self.message.emit(text, "error")

@@ -332,6 +332,35 @@ def test_discard_needs_a_typed_reason_enter_never_discards_esc_cancels(
     assert event.details["transaction_id"] == tx
 
 
+def test_an_entry_that_no_longer_waits_is_said_so_and_left_alone(
+    qtbot: QtBot,
+    store: Store,
+    filled: dict[EntryState, str],
+    page: tuple[SyncPage, OutboxPageController],
+) -> None:
+    """Buang or Ulangi on an entry the sender settled meanwhile (here: still menunggu): the
+    page says so, the entry stays as it was, nothing is audited, the workbench is not asked."""
+    widget, logic = page
+    wait_total(qtbot, widget, 5)
+    tx = filled[EntryState.WAITING]
+    redone: list[str] = []
+    logic.redo_ready.connect(redone.append)
+
+    def said_so(text: str, kind: str) -> bool:
+        return "sudah tidak menunggu penyelesaian" in text and kind == "error"
+
+    with qtbot.waitSignal(logic.message, timeout=WAIT, check_params_cb=said_so):
+        logic.discard(tx, "Sudah diputuskan di PC lain.")
+    with qtbot.waitSignal(logic.message, timeout=WAIT, check_params_cb=said_so):
+        logic.redo(tx)
+    (entry,) = [e for e in store.outbox_entries() if e.transaction_id == tx]
+    assert entry.state is EntryState.WAITING and entry.reason == ""
+    from desktop.models import audit_log
+
+    assert [e.kind for e in store.read(audit_log.events) if e.kind.startswith("outbox_")] == []
+    assert redone == []
+
+
 def test_esc_asks_to_go_back(
     qtbot: QtBot, filled: dict[EntryState, str], page: tuple[SyncPage, OutboxPageController]
 ) -> None:
