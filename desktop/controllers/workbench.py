@@ -42,8 +42,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.controllers.claims import ClaimReleaser
-from desktop.domain.authority import Actor, Decision, actions_for, may_claim
-from desktop.domain.authority import decide as judge
+from desktop.domain.authority import Actor, actions_for, may_claim
 from desktop.domain.catalogue import Catalogue, DocumentType, Service
 from desktop.domain.formatting import (
     format_clock,
@@ -871,24 +870,6 @@ class WorkbenchController(QObject):
         ).success(lambda _added: self._queued(decision, action_value, label)).failure(
             lambda _exc, message: self._not_saved(app_id, label, message)
         ).run(self.runner)
-
-    def may_keep_offline(self, detail: ApplicationDetail, action_value: str, reason: str) -> bool:
-        """Whether a decision kept on this PC will be accepted when it is sent: the person
-        holds the claim (taken before the outage) and the authority allows it, judged as the
-        server will judge it."""
-        action = parse_action(action_value)
-        if action is None or detail.status is None or detail.id not in self._claims:
-            return False
-        judged = judge(
-            self.actor,
-            detail.office_code,
-            self._service(detail),
-            detail.status,
-            action,
-            reason=reason or None,
-            holds_claim=True,
-        )
-        return isinstance(judged, Decision)
 
     def _queued(self, decision: PendingDecision, action_value: str, label: str) -> None:
         """On disk: the marks are carried by the entry; ask for a round now."""

@@ -716,14 +716,6 @@ class ApplicationService:
         self._claimed_at[app_id] = time.time()  # a release under way is followed by a claim
         return self._drop_releases(app_id, outbox_table.CLAIM_USED_AGAIN)
 
-    def claim_recorded(self, app_id: str) -> ClaimInfo | None:
-        """This person's claim on `app_id` as this PC last recorded it (None: none, or
-        someone else's): what an offline opening may use."""
-        copy = self.cached_copy(app_id)
-        claim = copy.detail.claim if copy is not None else None
-        me = self.my_user_id
-        return claim if claim is not None and me is not None and claim.user_id == me else None
-
     def release(self, app_id: str, *, timeout: float | None = None) -> bool:
         """Give the claim back: True when the server has it now, False when it waits in the
         outbox (a RELEASE entry, its transaction id the Idempotency-Key), sent by the outbox in
