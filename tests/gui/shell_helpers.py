@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from keyring.backend import KeyringBackend
 from PySide6.QtCore import Qt
@@ -21,6 +23,15 @@ PASSWORD = "loket-demo"
 TEST_KDF = KdfParams(time_cost=1, memory_kib=1024)
 """Cheap argon2id for tests, passed explicitly (the app's default is this PC's calibration)."""
 WAIT = 20_000
+SHOTS = Path(os.environ.get("LOKET_SHOTS_DIR", "/tmp"))
+"""Where review screenshots go (`LOKET_SHOTS_DIR`, else /tmp): one place, not a path per test."""
+
+
+def shot(widget: QWidget, name: str) -> Path:
+    """Save `widget` as it is now to SHOTS/`name` for a reviewer's eye; asserts nothing."""
+    path = SHOTS / name
+    widget.grab().save(str(path))
+    return path
 
 
 @contextmanager

@@ -41,7 +41,7 @@ from desktop.services.tasks import TaskRunner
 from desktop.views.sync_page import SyncPage
 from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
-from tests.gui.shell_helpers import PASSWORD, WAIT
+from tests.gui.shell_helpers import PASSWORD, WAIT, shot
 from tests.gui.test_sync_page import LONG, put
 from tests.live_server import LiveServer
 
@@ -143,10 +143,10 @@ def test_a_refused_chain_is_shown_counted_kept_across_a_restart_and_cleared_once
         assert "2 catatan audit belum diterima server" in line
         assert line.endswith("Pekerjaan tetap terkirim; hubungi administrator.")
         assert _fits(widget.audit_line)
-        widget.grab().save("/tmp/h2_page.png")
+        shot(widget, "h2_page.png")
         widget.resize(1366 - 150, 768 - 60)  # the page area inside the window
         qtbot.waitUntil(lambda: _fits(widget.audit_line), timeout=WAIT)
-        widget.grab().save("/tmp/h2_page_area.png")
+        shot(widget, "h2_page_area.png")
 
         # The status bar's outbox counts: the sync controller of a session on this store.
         apps = ApplicationService(api, store)

@@ -7,10 +7,8 @@ itself when the server is back. Also the proxy field of Pengaturan (keyboard, En
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -28,6 +26,7 @@ from tests.gui.shell_helpers import (
     focused,
     pull_now,
     running_app,
+    shot,
     sign_in,
     type_slowly,
 )
@@ -37,7 +36,6 @@ from tests.live_server import LiveServer
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 __all__ = ["restartable_server"]  # the fixture, shared with the reconnect test
 
-SHOTS = Path(os.environ.get("LOKET_SHOTS_DIR", "/tmp"))
 BANNER = re.compile(
     r"^Mode luring sejak (\d{2}\.\d{2}) (WIB|WITA|WIT) — pekerjaan disimpan di komputer ini "
     r"dan dikirim otomatis$"
@@ -86,10 +84,10 @@ def test_banner_while_the_server_is_down_and_gone_when_it_is_back(
         state = window.connection_label  # "● Tidak tersambung", never cut to "Tidak tersan"
         assert "Tidak tersambung" in state.text()
         qtbot.waitUntil(lambda: state.width() >= state.sizeHint().width(), timeout=WAIT)
-        window.grab().save(str(SHOTS / "banner.png"))
+        shot(window, "banner.png")
         window.resize(1024, 600)  # the smallest window: still one readable banner
         qtbot.waitUntil(lambda: window.width() == 1024, timeout=WAIT)
-        window.grab().save(str(SHOTS / "banner_small.png"))
+        shot(window, "banner_small.png")
         assert banner.retry_button.width() >= banner.retry_button.sizeHint().width()
         window.resize(1366, 768)
 
@@ -101,7 +99,7 @@ def test_banner_while_the_server_is_down_and_gone_when_it_is_back(
         qtbot.keyClick(focused(), Qt.Key.Key_Space)  # "Rincian": the reason unfolds
         assert banner.reason_label.isVisible()
         assert "menolak sambungan" in banner.reason_label.text()
-        window.grab().save(str(SHOTS / "banner_details.png"))
+        shot(window, "banner_details.png")
         qtbot.keyClick(focused(), Qt.Key.Key_Tab)
         assert focused() is banner.retry_button
         qtbot.keyClick(banner.retry_button, Qt.Key.Key_Space)

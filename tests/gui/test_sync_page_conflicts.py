@@ -36,6 +36,7 @@ from tests.gui.shell_helpers import (
     open_row,
     running_app,
     search,
+    shot,
     sign_in,
     tick_all,
     verify_by_keys,
@@ -164,8 +165,7 @@ def test_conflicts_are_seen_and_settled_on_the_sinkronisasi_page(
             assert "Status di server: Ditolak" in panel.server_text.text()
             assert "Tolak oleh" in panel.server_text.text()
             assert "(verifier2)" in panel.server_text.text()
-            qtbot.wait(50)
-            window.grab().save("/tmp/e_conflict_window.png")
+            shot(window, "e_conflict_window.png")
             page.tree.setFocus()
             qtbot.keyClick(page.tree, Qt.Key.Key_Return)  # to the row's first action
             focus = QApplication.focusWidget()
