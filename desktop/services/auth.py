@@ -367,12 +367,7 @@ class AuthService:
             return None
         try:
             self.vault.secrets.check()  # no escrow fetched for a record that cannot be kept
-        except InsecureKeyringError as exc:
-            log.warning("keyring refused: no offline sign-in, local store not encrypted")
-            self.keyring_warning = exc.message
-            return None
-        escrow = self.fetch_escrow()
-        try:
+            escrow = self.fetch_escrow()
             return self.vault.remember(username, password, user.to_json(), escrow)
         except InsecureKeyringError as exc:
             log.warning("keyring refused: no offline sign-in, local store not encrypted")
