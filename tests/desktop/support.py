@@ -31,6 +31,11 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from desktop.domain.identity import encode_nik
+from desktop.models.store import Store
+from desktop.services.api.client import ApiClient
+from desktop.services.applications import ApplicationService, PendingDecision
+from desktop.services.secrets import SecretStore
+from desktop.services.transfer_keys import prepare_offline_transfer
 
 # -- keyring -----------------------------------------------------------------------------------
 
@@ -173,6 +178,29 @@ class Remote:
         self.release(app_id)
         data: dict[str, Any] = r.json()["application"]
         return data
+
+
+def keep_verify_for_transfer(
+    api: ApiClient, store: Store, data: Path, *, username: str, user_id: str, app_id: str
+) -> str:
+    """Signed in online as `username`: keep this PC's USB transfer keys, claim `app_id` and
+    keep a Verifikasi on its current version in `store`'s outbox (sent by nobody: the test
+    decides what carries it). Returns the decision's transaction id."""
+    assert (
+        prepare_offline_transfer(
+            api, SecretStore(), data, store.path, username=username, user_id=user_id
+        )
+        == ""
+    )
+    apps = ApplicationService(api, store)
+    apps.my_user_id = user_id
+    apps.claim(app_id)
+    detail = apps.fetch_detail(app_id)
+    pending = PendingDecision.create(
+        app_id, "verify", expected_version=detail.version, seen_status=detail.status_raw
+    )
+    assert apps.keep_decision(pending, label=f"Verifikasi {detail.number}")
+    return pending.transaction_id
 
 
 # -- scripted HTTP server ------------------------------------------------------------------------

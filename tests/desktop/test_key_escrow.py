@@ -27,13 +27,11 @@ from desktop.models.outbox import EntryState
 from desktop.models.store import Store
 from desktop.models.store_locator import cache_problem, prepare_store, store_location
 from desktop.services.api.client import ApiClient
-from desktop.services.applications import ApplicationService, PendingDecision
 from desktop.services.auth import AuthService, SignInError, UserInfo
 from desktop.services.secrets import SecretStore
-from desktop.services.transfer_keys import prepare_offline_transfer
 from desktop.services.vault import RECORD_LIMIT, EscrowNeeded, KdfParams, Vault
 from desktop.settings import load_settings
-from tests.desktop.support import Remote
+from tests.desktop.support import Remote, keep_verify_for_transfer
 from tests.desktop.test_auth import admin_create_user, admin_disable, admin_patch
 from tests.desktop.test_transfer import Pc
 from tests.live_server import LiveServer
@@ -67,25 +65,14 @@ def decided_offline(
     prepared = prepare_store(pc.data, server, username, user.office.code, key=key, key_is_new=True)
     store = prepared.store
     try:
-        assert (
-            prepare_offline_transfer(
-                auth.api, SecretStore(), pc.data, store.path, username=username, user_id=user.id
-            )
-            == ""
+        tx = keep_verify_for_transfer(
+            auth.api, store, pc.data, username=username, user_id=user.id, app_id=app_id
         )
-        apps = ApplicationService(auth.api, store)
-        apps.my_user_id = user.id
-        apps.claim(app_id)
-        detail = apps.fetch_detail(app_id)
-        pending = PendingDecision.create(
-            app_id, "verify", expected_version=detail.version, seen_status=detail.status_raw
-        )
-        assert apps.keep_decision(pending, label=f"Verifikasi {detail.number}")
     finally:
         store.close()
         auth.sign_out()
     assert cipher.is_plain(store.path) is False
-    return store.path, key, app_id, pending.transaction_id, user
+    return store.path, key, app_id, tx, user
 
 
 def run(

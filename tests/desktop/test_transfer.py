@@ -36,7 +36,7 @@ from desktop.services.transfer_keys import (
     prepare_offline_transfer,
 )
 from desktop.settings import load_settings
-from tests.desktop.support import Remote
+from tests.desktop.support import Remote, keep_verify_for_transfer
 from tests.live_server import REPO, LiveServer
 
 PASSWORD = "loket-demo"
@@ -82,23 +82,12 @@ def offline_decision(pc: Pc, url: str, remote: Remote) -> tuple[str, str, UserIn
     store = Store(pc.store_path)
     try:
         api, user = sign_in(url, "verifier1")
-        assert (
-            prepare_offline_transfer(
-                api, SecretStore(), pc.data, pc.store_path, username="verifier1", user_id=user.id
-            )
-            == ""
+        tx = keep_verify_for_transfer(
+            api, store, pc.data, username="verifier1", user_id=user.id, app_id=app_id
         )
-        apps = ApplicationService(api, store)
-        apps.my_user_id = user.id
-        apps.claim(app_id)
-        detail = apps.fetch_detail(app_id)
-        pending = PendingDecision.create(
-            app_id, "verify", expected_version=detail.version, seen_status=detail.status_raw
-        )
-        assert apps.keep_decision(pending, label=f"Verifikasi {detail.number}")
     finally:
         store.close()
-    return app_id, pending.transaction_id, user
+    return app_id, tx, user
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str], stdin: str = "") -> tuple[int, str]:
