@@ -10,7 +10,7 @@ cancels. Used by the decision's reason dialog (workbench) and the outbox's "Buan
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -75,6 +75,10 @@ class RequiredReasonDialog(QDialog):
         self.editor.textChanged.connect(self._update)
         self._update()
         self.editor.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)  # the reason first, always
 
     def reason(self) -> str:
         return self.editor.toPlainText().strip()

@@ -7,7 +7,6 @@ button is the default (`RequiredReasonDialog`, shared with the decision's reason
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QLabel, QWidget
 
 from desktop.models.outbox_resolution import MAX_REASON
@@ -38,7 +37,3 @@ class DiscardDialog(RequiredReasonDialog):
             self.tr("Contoh: sudah diputuskan petugas lain dengan benar; tidak perlu diulang.")
         )
         self.lay_out(intro, height=300)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)  # the reason first, always
