@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
-from desktop.domain.audit_chain import GENESIS, ChainEvent
+from desktop.domain.audit_chain import GENESIS
 from server import audit
 from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.idempotency import json_response, once_more_on_conflict
@@ -146,22 +146,25 @@ def _post_events(
             heads[chain_id] = head
         prev_hash = event.prev_hash or GENESIS
         ref = str(event.application_id) if event.application_id else None
+        stored = ClientAuditEvent(
+            id=event_id,
+            user_id=principal.user.id,
+            device_id=device_id,
+            chain_id=chain_id,
+            user_ref=user_id,
+            kind=event.kind,
+            application_id=ref if ref in visible else None,
+            application_ref=ref,
+            device_time=event.device_time,
+            details=event.details,
+            prev_hash=prev_hash,
+            hash=event.hash,
+            received_at=now,
+        )
         reason = ""
         if prev_hash != head.hash:
             reason = "prev_hash"
-        elif (
-            ChainEvent(
-                id=event_id,
-                chain_id=chain_id,
-                device_id=device_id or "",
-                user_id=user_id,
-                kind=event.kind,
-                application_id=ref,
-                device_time=event.device_time,
-                details=event.details,
-            ).hash(prev_hash)
-            != event.hash
-        ):
+        elif audit.client_event_hash(stored) != event.hash:  # the formula `verify` walks with
             reason = "hash"
         if reason:
             raise _refuse(
@@ -179,24 +182,8 @@ def _post_events(
             unlinked += 1
         head.length += 1
         head.hash, head.event_id = event.hash, event_id
-        session.add(
-            ClientAuditEvent(
-                id=event_id,
-                user_id=principal.user.id,
-                device_id=device_id,
-                chain_id=chain_id,
-                chain_idx=head.length,
-                user_ref=user_id,
-                kind=event.kind,
-                application_id=ref if ref in visible else None,
-                application_ref=ref,
-                device_time=event.device_time,
-                details=event.details,
-                prev_hash=prev_hash,
-                hash=event.hash,
-                received_at=now,
-            )
-        )
+        stored.chain_idx = head.length
+        session.add(stored)
         accepted += 1
     for chain_id, head in heads.items():
         if head.row is None:
