@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from desktop.models import cipher
 from tests.desktop.support import MemoryKeyring, TcpProxy
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
-from tests.gui.shell_helpers import PASSWORD, WAIT, running_app, sign_in
+from tests.gui.shell_helpers import PASSWORD, WAIT, running_app, shot, sign_in
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
@@ -41,7 +41,7 @@ def test_offline_sign_in_by_keyboard_then_the_server_returns(
             assert dialog.sign_in_button.text() == "Masuk luring"
             assert "pekerjaan dikirim saat server tersambung" in dialog.offline_label.text()
             qtbot.waitUntil(lambda: dialog.offline_label.height() > 20, timeout=WAIT)
-            dialog.grab().save("/tmp/b_offline_signin_dialog.png")
+            shot(dialog, "b_offline_signin_dialog.png")
             qtbot.keyClick(dialog.password_edit, Qt.Key.Key_Return)  # Enter = Masuk luring
             qtbot.waitUntil(lambda: loket.window is not None, timeout=WAIT)
             window = loket.window
@@ -50,12 +50,12 @@ def test_offline_sign_in_by_keyboard_then_the_server_returns(
             assert "Masuk luring" in window.statusBar().currentMessage()
             assert loket.store is not None and loket.store.encrypted
             assert loket.store.path == store_path and loket.store.count() > 0  # the local copy
-            window.grab().save("/tmp/b_offline_signin_window.png")
+            shot(window, "b_offline_signin_window.png")
             proxy.up()  # signed out before: no refresh token, so the password once
             overlay = window.overlay
             qtbot.waitUntil(lambda: overlay.locked and overlay.mode == "reauth", timeout=WAIT)
             assert "Server tersambung kembali" in overlay.reason_label.text()
-            window.grab().save("/tmp/b_offline_reauth.png")
+            shot(window, "b_offline_reauth.png")
             qtbot.keyClicks(overlay.password_edit, PASSWORD)
             qtbot.keyClick(overlay.password_edit, Qt.Key.Key_Return)
             qtbot.waitUntil(lambda: not overlay.locked, timeout=WAIT)

@@ -27,6 +27,7 @@ from desktop.models.store_events import StoreEvents
 from desktop.services.tasks import TaskRunner
 from desktop.views.sync_page import SyncPage
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.shell_helpers import shot
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
@@ -252,12 +253,12 @@ def test_groups_counts_and_words(
     assert "Tolak oleh Bambang Sutrisno Wicaksono (verifier2)" in server
     assert "luar wilayah kelurahan" in server
     assert panel.redo_button.isVisible() and panel.discard_button.isVisible()
-    widget.grab().save("/tmp/e_page_states.png")
+    shot(widget, "e_page_states.png")
     # A ditolak entry: the server's reason, "Buang" only.
     assert widget.select(filled[EntryState.REFUSED])
     assert "Alasan dari server: Data yang dikirim tidak valid" in panel.state.text()
     assert not panel.redo_button.isVisible() and panel.discard_button.isVisible()
-    widget.grab().save("/tmp/e_page_refused.png")
+    shot(widget, "e_page_refused.png")
     # Nothing to settle on a waiting entry.
     assert widget.select(filled[EntryState.WAITING])
     assert not panel.redo_button.isVisible() and not panel.discard_button.isVisible()

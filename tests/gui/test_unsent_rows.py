@@ -24,7 +24,7 @@ from desktop.services.tasks import TaskRunner
 from desktop.views.queue.queue_page import QueuePage
 from tests.desktop.support import summary_json
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
-from tests.gui.shell_helpers import WAIT
+from tests.gui.shell_helpers import WAIT, shot
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
@@ -136,7 +136,7 @@ def test_the_queue_says_belum_terkirim_on_rows_with_unsent_changes(
         tx = queue(store, 1)  # the page follows the outbox's change by itself
         qtbot.waitUntil(lambda: status_text(1) == "Diajukan \u00b7 belum terkirim", timeout=WAIT)
         assert status_text(2) == "Diajukan"
-        page.grab().save("/tmp/a2_queue.png")
+        shot(page, "a2_queue.png")
         store.write(lambda conn: Store.finish_outbox_entry(conn, tx, EntryState.SENT, now=2))
         qtbot.waitUntil(lambda: status_text(1) == "Diajukan", timeout=WAIT)
     finally:
