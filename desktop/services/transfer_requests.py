@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 
 from desktop.models.outbox import EntryKind, OutboxEntry
 from desktop.services.applications import PendingDecision
+from desktop.services.intake import STEP_CREATE, STEP_SUBMIT
 
 
 class NotTransferable(ValueError):
@@ -71,7 +72,7 @@ def plan(entry: OutboxEntry) -> PlannedRequest:
         return PlannedRequest("DELETE", _app_path(app_id, "/claim"), entry.transaction_id, "", b"")
     if kind == EntryKind.APPLICATION.value:
         return _application(entry, payload)
-    if kind == "document":  # EntryKind.DOCUMENT (the intake's uploads)
+    if kind == EntryKind.DOCUMENT.value:  # the intake's uploads
         return _document(entry, payload)
     raise NotTransferable(f"Jenis entri '{kind}' belum dapat dibawa lewat berkas.")
 
@@ -91,10 +92,10 @@ def _application(entry: OutboxEntry, payload: dict[str, Any]) -> PlannedRequest:
     """The intake's two steps (`services.intake_sender`): ``create`` posts the body with the
     entry's transaction id as Idempotency-Key; ``submit`` is the decision it carries."""
     step = payload.get("step")
-    if step == "submit":
+    if step == STEP_SUBMIT:
         return _decision(payload.get("decision"))
     body = payload.get("body")
-    if step != "create" or not isinstance(body, dict) or not isinstance(body.get("id"), str):
+    if step != STEP_CREATE or not isinstance(body, dict) or not isinstance(body.get("id"), str):
         raise NotTransferable("Entri permohonan baru tidak dapat dibaca.")
     return PlannedRequest(
         "POST", "/applications", entry.transaction_id, "application/json", _json(body)
