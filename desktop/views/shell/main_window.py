@@ -403,7 +403,14 @@ class MainWindow(QMainWindow):
         # F9: the Sinkronisasi page (Outlook's "send/receive" key); wired by the assembly.
         self.sync_action = QAction(self.tr("Sinkronisasi"), self)
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F9))
-        for action in (self.refresh_action, self.search_action, self.lock_action, self.sync_action):
+        # The window's keys: all of them are off while locked, on again after.
+        self.window_actions = (
+            self.refresh_action,
+            self.search_action,
+            self.lock_action,
+            self.sync_action,
+        )
+        for action in self.window_actions:
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
             self.addAction(action)
 
@@ -607,7 +614,7 @@ class MainWindow(QMainWindow):
         self.stack.setEnabled(False)
         self.nav.setEnabled(False)
         self.wedge.enabled = False
-        for action in (self.refresh_action, self.search_action, self.lock_action, self.sync_action):
+        for action in self.window_actions:
             action.setEnabled(False)
         self.overlay.lock(mode, reason)
 
@@ -619,7 +626,7 @@ class MainWindow(QMainWindow):
         self.stack.setEnabled(True)
         self.nav.setEnabled(True)
         self.wedge.enabled = True
-        for action in (self.refresh_action, self.search_action, self.lock_action, self.sync_action):
+        for action in self.window_actions:
             action.setEnabled(True)
         self.idle.restart()
         self._restore_dialogs()
