@@ -8,6 +8,8 @@
   garbage JSON, truncated bodies, a newer server's unknown enum values, a wrong API version.
 - `TcpProxy`: a TCP forwarder in front of the live server that a test can take down and bring
   back up, to produce "server down" at exact moments (sign-in, refresh, mid-pull).
+- `Pc`: one counter PC's own config/data folders (so its own device id), for the two-PC tests
+  (USB transfer, key escrow).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
@@ -178,6 +182,29 @@ class Remote:
         self.release(app_id)
         data: dict[str, Any] = r.json()["application"]
         return data
+
+
+@dataclass
+class Pc:
+    """One counter PC: its own config and data folders (so its own device id)."""
+
+    root: Path
+    url: str
+
+    def use(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("LOKET_CONFIG_DIR", str(self.root / "config"))
+        monkeypatch.setenv("LOKET_DATA_DIR", str(self.root / "data"))
+        monkeypatch.setenv("LOKET_SERVER_URL", self.url)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def store_path(self) -> Path:
+        path = self.data / "stores" / "srv" / "u" / "kantor.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
 
 
 def keep_verify_for_transfer(

@@ -31,9 +31,8 @@ from desktop.services.auth import AuthService, SignInError, UserInfo
 from desktop.services.secrets import SecretStore
 from desktop.services.vault import RECORD_LIMIT, EscrowNeeded, KdfParams, Vault
 from desktop.settings import load_settings
-from tests.desktop.support import Remote, keep_verify_for_transfer
+from tests.desktop.support import Pc, Remote, keep_verify_for_transfer
 from tests.desktop.test_auth import admin_create_user, admin_disable, admin_patch
-from tests.desktop.test_transfer import Pc
 from tests.live_server import LiveServer
 
 CHEAP = KdfParams(time_cost=1, memory_kib=1024)

@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,33 +35,10 @@ from desktop.services.transfer_keys import (
     prepare_offline_transfer,
 )
 from desktop.settings import load_settings
-from tests.desktop.support import Remote, keep_verify_for_transfer
+from tests.desktop.support import Pc, Remote, keep_verify_for_transfer
 from tests.live_server import REPO, LiveServer
 
 PASSWORD = "loket-demo"
-
-
-@dataclass
-class Pc:
-    """One counter PC: its own config and data folders (so its own device id)."""
-
-    root: Path
-    url: str
-
-    def use(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("LOKET_CONFIG_DIR", str(self.root / "config"))
-        monkeypatch.setenv("LOKET_DATA_DIR", str(self.root / "data"))
-        monkeypatch.setenv("LOKET_SERVER_URL", self.url)
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def store_path(self) -> Path:
-        path = self.data / "stores" / "srv" / "u" / "kantor.sqlite3"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return path
 
 
 def sign_in(url: str, username: str, store: Store | None = None) -> tuple[ApiClient, UserInfo]:
