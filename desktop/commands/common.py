@@ -33,7 +33,7 @@ from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import LoketError
 from desktop.services.auth import AuthService, UserInfo
 from desktop.services.secrets import SecretStore
-from desktop.services.transfer_keys import Profile, load_profiles, profile_for
+from desktop.services.transfer_keys import Profile, profile_for
 from desktop.services.vault import Vault
 from desktop.settings import Settings, data_dir, load_settings
 
@@ -258,8 +258,7 @@ def readonly(path: Path, key: bytes | None = None) -> Any:
 def read_counts(path: Path, key: bytes | None = None) -> StoreInfo:
     """Entries per state and the oldest unsent one's time, read-only (no migration, no
     purge: the store is not opened as a `Store`); an encrypted one with its `key`."""
-    original = original_path(path).resolve()
-    profile = next((p for p in load_profiles(data_dir()) if p.store_path == str(original)), None)
+    profile = profile_for(data_dir(), original_path(path))
     try:
         conn = readonly(path, key)
         try:
