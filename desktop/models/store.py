@@ -501,12 +501,13 @@ class Store:
         self.retention_days = retention_days
         self.encrypted = key is not None
         private_dir(path.parent)
+        plain = cipher.is_plain(path)
         if key is not None:
-            if cipher.is_plain(path):
+            if plain:
                 cipher.encrypt_in_place(path, key)
-            elif cipher.is_plain(path) is False:
+            elif plain is False:
                 cipher.connect(path, key).close()  # a wrong key fails here, before any write
-        elif cipher.is_plain(path) is False:
+        elif plain is False:
             raise cipher.StoreKeyError(path)  # encrypted (or not SQLite): never opened plain
         private_file(path)
         if key is None:
