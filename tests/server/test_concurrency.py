@@ -234,7 +234,9 @@ def test_parallel_duplicates_get_replays_or_409_never_500(
         "username": same_username,
         "transaction_id": same_transaction_id,
     }[race]
-    for _round in range(3):
+    # The audit replay lost a race on PostgreSQL about once in ten bursts (a batch committed
+    # between a request's duplicate check and its chain-head read); enough rounds to see it.
+    for _round in range(20 if race == "audit_event" else 3):
         one_round()
 
 
