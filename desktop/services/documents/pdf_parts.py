@@ -1,0 +1,225 @@
+"""What the counter's papers share: the embedded font, paper sizes, styles, the letterhead, and
+building a PDF into bytes that are the same for the same input (tests compare them).
+
+The font is DejaVu Sans, shipped in resources/fonts (licence beside it): the standard PDF fonts
+only cover WinAnsi, and names typed at the counter hold letters outside it (Ŋ, ğ, ə, Arabic) and
+the receipt itself prints an em dash. A TrueType font is embedded as a subset, so a PDF opened on
+a PC without DejaVu looks the same. A character the font lacks prints as its empty box, never
+an error.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Final, Literal
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import TimeStamp
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, HRFlowable, Image, Paragraph, Table, TableStyle
+
+Paper = Literal["A4", "F4"]
+PAPERS: Final[dict[str, tuple[float, float]]] = {
+    "A4": (210 * mm, 297 * mm),
+    "F4": (215 * mm, 330 * mm),
+}
+"""Portrait (width, height) in points. F4 as Indonesian offices buy it (215 x 330 mm, also sold
+as "folio"/"Legal Indonesia")."""
+
+FONT: Final = "LoketSans"
+FONT_BOLD: Final = "LoketSans-Bold"
+RESOURCES: Final = Path(__file__).resolve().parents[3] / "resources"
+FONT_DIR: Final = RESOURCES / "fonts"
+LOGO_CANDIDATES: Final = (RESOURCES / "branding" / "logo.png", RESOURCES / "branding" / "logo.jpg")
+"""Where a city puts its emblem for the letterhead; none is shipped (no invented data)."""
+
+_FONT_LOCK = threading.Lock()
+_fonts_ready = False
+
+
+def register_fonts() -> None:
+    """Register the embedded font once per process (parsing the TTF costs ~20 ms)."""
+    global _fonts_ready
+    with _FONT_LOCK:
+        if _fonts_ready:
+            return
+        pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD)
+        _fonts_ready = True
+
+
+def default_logo() -> Path | None:
+    """The city's emblem from resources/branding, when one was installed."""
+    return next((p for p in LOGO_CANDIDATES if p.is_file()), None)
+
+
+def text(value: str) -> str:
+    """Plain text for a Paragraph: markup characters escaped, control characters dropped."""
+    cleaned = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32)
+    return escape(cleaned).replace("\n", "<br/>")
+
+
+class Styles:
+    """Paragraph styles at one scale (a long receipt shrinks a little before it spills over)."""
+
+    def __init__(self, scale: float = 1.0, *, base: float = 9.0) -> None:
+        size = base * scale
+        self.scale = scale
+        self.body = ParagraphStyle("body", fontName=FONT, fontSize=size, leading=size * 1.25)
+        self.small = ParagraphStyle(
+            "small", parent=self.body, fontSize=size * 0.85, leading=size * 1.05
+        )
+        self.label = ParagraphStyle("label", parent=self.small, textColor=colors.HexColor("#444"))
+        self.bold = ParagraphStyle("bold", parent=self.body, fontName=FONT_BOLD)
+        self.center = ParagraphStyle("center", parent=self.body, alignment=TA_CENTER)
+        self.center_small = ParagraphStyle("center_small", parent=self.small, alignment=TA_CENTER)
+        self.government = ParagraphStyle(
+            "government", parent=self.center, fontName=FONT_BOLD, fontSize=size, leading=size * 1.2
+        )
+        self.office = ParagraphStyle(
+            "office",
+            parent=self.center,
+            fontName=FONT_BOLD,
+            fontSize=size * 1.3,
+            leading=size * 1.55,
+        )
+        self.title = ParagraphStyle(
+            "title",
+            parent=self.center,
+            fontName=FONT_BOLD,
+            fontSize=size * 1.15,
+            leading=size * 1.45,
+            spaceBefore=size * 0.4,
+            spaceAfter=size * 0.3,
+        )
+        self.number = ParagraphStyle(
+            "number",
+            parent=self.center,
+            fontName=FONT_BOLD,
+            fontSize=size * 1.9,
+            leading=size * 2.3,
+        )
+        self.notice = ParagraphStyle(
+            "notice",
+            parent=self.center,
+            fontName=FONT_BOLD,
+            borderColor=colors.black,
+            borderWidth=0.8,
+            borderPadding=size * 0.35,
+            spaceBefore=size * 0.5,
+            spaceAfter=size * 0.7,
+        )
+
+
+def letterhead(
+    width: float,
+    styles: Styles,
+    *,
+    government: str,
+    office_name: str,
+    office_address: str,
+    logo: Path | None,
+) -> list[Flowable]:
+    """Kop surat: the government line, the office, its address, a rule. Empty lines are left
+    out rather than filled with made-up text."""
+    lines: list[Flowable] = []
+    if government.strip():
+        lines.append(Paragraph(text(government.strip().upper()), styles.government))
+    if office_name.strip():
+        lines.append(Paragraph(text(office_name.strip().upper()), styles.office))
+    if office_address.strip():
+        lines.append(Paragraph(text(office_address.strip()), styles.center_small))
+    head: list[Flowable]
+    if logo is not None:
+        side = 16 * mm * styles.scale
+        image = Image(str(logo), width=side, height=side, kind="proportional")
+        table = Table([[image, lines]], colWidths=[side + 2 * mm, width - side - 2 * mm])
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+        head = [table]
+    else:
+        head = lines
+    return [*head, HRFlowable(width="100%", thickness=1.2, spaceBefore=2, spaceAfter=3)]
+
+
+def field_table(
+    rows: Sequence[tuple[str, str]], width: float, styles: Styles, *, label_width: float
+) -> Table:
+    """Label/value pairs, both wrapping inside their column."""
+    data = [[Paragraph(text(k), styles.label), Paragraph(text(v), styles.body)] for k, v in rows]
+    table = Table(data, colWidths=[label_width, width - label_width])
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return table
+
+
+def numbered(items: Sequence[str], styles: Styles) -> list[Flowable]:
+    """1. ... 2. ... with a hanging indent, so a long line wraps under its text."""
+    indent = styles.body.fontSize * 1.8
+    style = ParagraphStyle(
+        "item", parent=styles.body, leftIndent=indent, firstLineIndent=-indent, bulletIndent=0
+    )
+    return [Paragraph(text(item), style, bulletText=f"{i}.") for i, item in enumerate(items, 1)]
+
+
+def total_height(flowables: Sequence[Flowable], width: float) -> float:
+    """Height the flowables take in one column of `width` (spacing included)."""
+    height = 0.0
+    for index, flowable in enumerate(flowables):
+        _w, h = flowable.wrap(width, 1e6)
+        height += h + flowable.getSpaceAfter()
+        if index:
+            height += flowable.getSpaceBefore()
+    return height
+
+
+def canvas_maker(created: datetime | None) -> Callable[..., Canvas]:
+    """A Canvas whose output depends only on what is drawn: `created` (default 2000-01-01 UTC,
+    reportlab's invariant date) is the creation date and the file id is fixed."""
+
+    stamp_time = (created or datetime(2000, 1, 1, tzinfo=UTC)).astimezone(UTC)
+
+    def make(*args: Any, **kwargs: Any) -> Canvas:
+        kwargs["invariant"] = 1
+        canvas = Canvas(*args, **kwargs)
+        stamp = TimeStamp(invariant=1)
+        stamp.t = stamp_time.timestamp()
+        stamp.lt = stamp_time.timetuple()
+        stamp.YMDhms = tuple(stamp.lt)[:6]
+        canvas._doc._timeStamp = stamp
+        return canvas
+
+    return make
+
+
+def to_bytes(build: Callable[[BytesIO], None]) -> bytes:
+    out = BytesIO()
+    build(out)
+    return out.getvalue()
