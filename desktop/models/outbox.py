@@ -71,6 +71,7 @@ class EntryKind(StrEnum):
     RELEASE = "release"  # a claim release that could not reach the server
     APPLICATION = "application"  # a new application with its client UUID
     DOCUMENT = "document"  # one document upload (local file path, doc id, sha256, media type)
+    EDIT = "edit"  # a PATCH of a returned application's applicant/service data (revision)
 
 
 class EntryState(StrEnum):

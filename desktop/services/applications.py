@@ -28,7 +28,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -94,6 +94,8 @@ class PendingDecision:
     transaction_id: str
     device_time: str
     seen_status: str | None = None
+    handover: Mapping[str, Any] | None = None
+    """DELIVER only: who collected the document (`services.handover`), sent with the action."""
 
     @classmethod
     def create(
@@ -106,6 +108,7 @@ class PendingDecision:
         checklist: Sequence[ChecklistItem] | None = None,
         seen_status: str | None = None,
         transaction_id: str | None = None,
+        handover: Mapping[str, Any] | None = None,
     ) -> PendingDecision:
         return cls(
             app_id=app_id,
@@ -116,6 +119,7 @@ class PendingDecision:
             transaction_id=transaction_id or str(uuid.uuid4()),
             device_time=_utc_now_text(),
             seen_status=seen_status,
+            handover=dict(handover) if handover is not None else None,
         )
 
     def matches(
@@ -156,6 +160,7 @@ class PendingDecision:
             if not isinstance(version, int):
                 raise ValueError("expected_version")
             reason, seen = payload.get("reason"), payload.get("seen_status")
+            handover = payload.get("handover")
             return cls(
                 app_id=str(payload["app_id"]),
                 action=str(payload["action"]),
@@ -165,6 +170,7 @@ class PendingDecision:
                 transaction_id=str(payload["transaction_id"]),
                 device_time=str(payload["device_time"]),
                 seen_status=seen if isinstance(seen, str) else None,
+                handover=dict(handover) if isinstance(handover, dict) else None,
             )
         except (KeyError, RecordError) as exc:
             raise ValueError(f"decision payload: {exc}") from exc
@@ -179,6 +185,7 @@ class PendingDecision:
             "checklist": [c.to_json() for c in self.checklist]
             if self.checklist is not None
             else None,
+            **({"handover": dict(self.handover)} if self.handover is not None else {}),
         }
 
 

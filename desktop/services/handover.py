@@ -1,0 +1,225 @@
+"""Handing the finished document over (serahkan), recording who collected it.
+
+Perwali Pekanbaru Pasal 30: the applicant collects the document, or a representative with a
+surat kuasa. The DELIVER action carries ``handover: {collector: "pemohon"|"kuasa", name, nik,
+letter_document_id?}`` (seam 4); for a representative the letter is attached as a document.
+
+`HandoverService.queue` writes in ONE store transaction, in the order the server needs:
+
+1. for a representative, the letter as a DOCUMENT entry (the payload `intake_sender` sends,
+   SHA-256 checked end to end);
+2. the DELIVER decision with the handover, last.
+
+A document uploaded to a signed application moves the server's version by one (new evidence
+on a file under decision, `server/routes/documents.py`), so the decision is made on the
+version after the letter. Both go through the outbox: a handover at a counter that has lost
+its line is recorded at once and sent when the server answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import Connection
+
+from desktop.domain.identity import check_nik, mask_nik, normalise_number
+from desktop.domain.records import ApplicationDetail
+from desktop.domain.workflow import Action, State
+from desktop.models import audit_log, local_apps
+from desktop.models.outbox import EntryKind
+from desktop.models.store import Store
+from desktop.services.applications import PendingDecision
+from desktop.services.intake import documents_folder
+from desktop.services.revision import KeptFile, RevisionError, document_payload, keep_file
+from desktop.settings import private_dir
+
+log = logging.getLogger(__name__)
+
+Collector = Literal["pemohon", "kuasa"]
+PEMOHON: Collector = "pemohon"
+KUASA: Collector = "kuasa"
+
+
+class HandoverError(RevisionError):
+    """The handover could not be kept; nothing was saved (message in Indonesian)."""
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Who collects: the applicant (their name and NIK from the application) or a
+    representative (name, NIK and the surat kuasa as a file)."""
+
+    collector: Collector
+    name: str
+    nik: str
+    letter: Path | None = None
+
+    def problems(self, *, today: date | None = None) -> list[tuple[str, str]]:
+        """(field, Indonesian message) for what blocks the handover."""
+        out: list[tuple[str, str]] = []
+        if self.collector == KUASA:
+            if not self.name.strip():
+                out.append(("name", "Nama penerima kuasa wajib diisi."))
+            nik = check_nik(self.nik, today=today or date.today())
+            if not nik.ok:
+                out.append(("nik", "; ".join(p.message for p in nik.problems)))
+            if self.letter is None:
+                out.append(("letter", "Lampirkan surat kuasa."))
+        elif not self.nik.strip() or not self.name.strip():
+            out.append(("name", "Data pemohon tidak lengkap."))
+        return out
+
+    def body(self, letter_document_id: str | None) -> dict[str, Any]:
+        """The ``handover`` of the DELIVER action (seam 4)."""
+        out: dict[str, Any] = {
+            "collector": self.collector,
+            "name": self.name.strip(),
+            "nik": normalise_number(self.nik),
+        }
+        if letter_document_id is not None:
+            out["letter_document_id"] = letter_document_id
+        return out
+
+    def sentence(self) -> str:
+        """ "Budi Santoso (NIK 147101******0003), kuasa dari pemohon" for the confirmation."""
+        who = f"{self.name.strip()} (NIK {mask_nik(normalise_number(self.nik))})"
+        return who if self.collector == PEMOHON else f"{who}, penerima kuasa pemohon"
+
+
+def for_applicant(detail: ApplicationDetail) -> Handover:
+    return Handover(PEMOHON, detail.applicant.name, detail.applicant.nik)
+
+
+@dataclass(frozen=True)
+class QueuedHandover:
+    app_id: str
+    letter: KeptFile | None
+    decision: PendingDecision
+    label: str
+
+
+class HandoverService:
+    """Keeps a handover on this PC and in the outbox (Qt-free; call from a worker)."""
+
+    def __init__(
+        self, store: Store, *, user_id: str, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.user_id = user_id
+        self.clock = clock
+        self.folder = documents_folder(store.path)
+
+    def queue(self, detail: ApplicationDetail, handover: Handover) -> QueuedHandover:
+        """The letter (a representative) then the DELIVER with the handover, one write.
+        `HandoverError` (nothing kept) for a state that is not signed or missing data."""
+        if detail.status is not State.SIGNED:
+            raise HandoverError("Hanya permohonan berstatus Ditandatangani yang dapat diserahkan.")
+        problems = handover.problems()
+        if problems:
+            raise HandoverError(" ".join(m for _f, m in problems))
+        app_id, number = detail.id, detail.number or detail.id[:8]
+        letter: KeptFile | None = None
+        if handover.collector == KUASA and handover.letter is not None:
+            folder = self.folder / app_id
+            private_dir(self.folder)
+            private_dir(folder)
+            doc_id = str(uuid.uuid4())
+            try:
+                kept = keep_file(handover.letter, folder / doc_id)
+            except RevisionError as exc:
+                raise HandoverError(exc.message) from exc
+            letter = KeptFile(
+                doc_id,
+                None,
+                f"Surat kuasa - {handover.letter.name}"[:255],
+                kept.media_type,
+                kept.size,
+                kept.sha256,
+                kept.path,
+            )
+        # The letter's upload moves a signed application's version by one.
+        version = detail.version + (1 if letter is not None else 0)
+        decision = PendingDecision.create(
+            app_id,
+            Action.DELIVER,
+            expected_version=version,
+            seen_status=detail.status_raw,
+            handover=handover.body(letter.id if letter is not None else None),
+        )
+        label = f"{Action.DELIVER.label} {number}"
+        now, user = int(self.clock()), self.user_id
+
+        def write(conn: Connection) -> None:
+            if letter is not None:
+                conn.execute(
+                    local_apps.local_documents.insert().values(
+                        id=letter.id,
+                        app_id=app_id,
+                        requirement_code=None,
+                        filename=letter.filename,
+                        media_type=letter.media_type,
+                        size=letter.size,
+                        sha256=letter.sha256,
+                        path=str(letter.path),
+                    )
+                )
+                Store.add_outbox_entry(
+                    conn,
+                    transaction_id=str(uuid.uuid4()),
+                    app_id=app_id,
+                    kind=EntryKind.DOCUMENT,
+                    payload=document_payload(app_id, letter),
+                    label=f"Surat kuasa ({number})",
+                    user_id=user,
+                    now=now,
+                )
+            Store.add_outbox_entry(
+                conn,
+                transaction_id=decision.transaction_id,
+                app_id=app_id,
+                kind=EntryKind.DECISION,
+                payload=decision.payload(),
+                label=label,
+                user_id=user,
+                now=now,
+            )
+            audit_log.append(
+                conn,
+                kind="handover_queued",
+                user_id=user,
+                app_id=app_id,
+                details={
+                    "transaction_id": decision.transaction_id,
+                    "collector": handover.collector,
+                    "letter_document_id": letter.id if letter is not None else None,
+                },
+                now=now,
+            )
+
+        try:
+            self.store.write(write)
+        except BaseException:
+            if letter is not None:
+                letter.path.unlink(missing_ok=True)
+            raise
+        log.info("handover of %s kept (%s)", number, handover.collector)
+        return QueuedHandover(app_id, letter, decision, label)
+
+
+__all__ = [
+    "KUASA",
+    "PEMOHON",
+    "Collector",
+    "Handover",
+    "HandoverError",
+    "HandoverService",
+    "QueuedHandover",
+    "for_applicant",
+]
