@@ -57,6 +57,7 @@ local_applications = Table(
     Column("created_at", Integer, nullable=False),
     Column("created_on_server_at", Integer),
     Column("sent_at", Integer),
+    Column("status_token", String),  # work step 4: the public status link's token (issue 11)
 )
 Index("ix_local_apps_official", local_applications.c.official_number)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from desktop.models import audit_log, local_apps, outbox
+from desktop.models import audit_log, drafts, local_apps, outbox
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ WORK_TABLES = (
     "audit_log",
     "audit_state",
     *local_apps.local_metadata.tables,
+    *drafts.drafts_metadata.tables,
     "work_schema",
 )
 """Tables the program never drops or clears (`Store._migrate`, `Store.clear`, `salvage`).
@@ -78,10 +79,22 @@ def _local_work(conn: Connection) -> None:
     local_apps.local_metadata.create_all(conn)
 
 
+def _drafts(conn: Connection) -> None:
+    """Drafts at the counter and their attached files; the local application's status token
+    (issue 11). A store made at step 3 by this program's metadata already has the column."""
+    drafts.drafts_metadata.create_all(conn)
+    columns = {
+        str(r[1]) for r in conn.exec_driver_sql("PRAGMA table_info(local_applications)").all()
+    }
+    if "status_token" not in columns:
+        conn.exec_driver_sql("ALTER TABLE local_applications ADD COLUMN status_token VARCHAR")
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "outbox and checklist marks", _baseline),
     Step(2, "hash-chained audit log", _audit_log),
     Step(3, "offline intake and letter-number blocks", _local_work),
+    Step(4, "drafts and their attachments", _drafts),
 )
 WORK_VERSION = STEPS[-1].version
 

@@ -35,9 +35,10 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -49,6 +50,7 @@ from desktop.domain.numbering import format_provisional_number
 from desktop.domain.records import Applicant, ApplicationSummary
 from desktop.domain.workflow import Action
 from desktop.models import audit_log, local_apps
+from desktop.models.changes import StoreChange
 from desktop.models.outbox import EntryKind
 from desktop.models.store import Store, search_terms
 from desktop.services.api.errors import LoketError
@@ -138,6 +140,10 @@ class NewDocument:
     source: Path
     requirement_code: str | None = None
     filename: str | None = None  # shown name; the source's name when None
+    sha256: str | None = None
+    """The SHA-256 the file had when it was kept (a draft's attachment): a file that changed
+    since is refused, never taken in as something else. A file already in the store's private
+    folder is hard-linked (no second copy)."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,7 @@ class LocalApplication:
     office_code: str
     created_at: int
     documents: tuple[KeptDocument, ...]
+    status_token: str | None = None  # the receipt's QR (public status check); None before 11
 
     @property
     def state_label(self) -> str:
@@ -171,6 +178,19 @@ class LocalApplication:
     @property
     def number(self) -> str:
         return self.official_number or self.provisional_number
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Make the application's kept files and their names durable before the row that names
+    them is committed (POSIX: fsync of the folder and its parent)."""
+    if os.name != "posix":
+        return
+    for d in (folder, folder.parent):
+        fd = os.open(d, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _iso(epoch: int) -> str:
@@ -210,6 +230,35 @@ def put_queue_row(conn: Connection, raw: dict[str, Any]) -> None:
     """Write a local application's queue row through the store's upsert (a server row with a
     newer ``seq`` is never replaced by it)."""
     Store.upsert_summaries(conn, [(ApplicationSummary.from_json(raw), raw)])
+
+
+def _hash_file(path: Path) -> tuple[str, int, bytes]:
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            if len(head) < 16:
+                head += chunk[: 16 - len(head)]
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size, head
+
+
+def _link_hashed(source: Path, target: Path) -> tuple[str, int, str] | None:
+    """Hard-link a file already kept in the private folder (a draft's attachment) to `target`,
+    returning (sha256, size, media type) of what was linked; None when linking is not possible
+    here (another file system, FAT): the caller copies instead."""
+    try:
+        os.link(source, target)
+    except OSError:
+        return None
+    sha, size, head = _hash_file(target)
+    media = sniff(head)
+    if size == 0 or media is None:
+        target.unlink(missing_ok=True)
+        raise IntakeError(f"Berkas '{source.name}' kosong atau jenisnya tidak didukung.")
+    return sha, size, media
 
 
 def _copy_hashed(source: Path, target: Path) -> tuple[str, int, str]:
@@ -279,9 +328,18 @@ class IntakeService:
         service_code: str,
         applicant: Applicant,
         documents: Sequence[NewDocument] = (),
+        data: Mapping[str, str] | None = None,
+        status_token: str | None = None,
+        also: Callable[[Connection], None] | None = None,
     ) -> LocalApplication:
         """Keep a new application on this PC with its documents and outbox entries (one store
-        write). Raises `IntakeError` (nothing kept) for a missing, empty or unsupported file."""
+        write). Raises `IntakeError` (nothing kept) for a missing, empty or unsupported file,
+        or one that changed since it was kept (`NewDocument.sha256`).
+
+        `data`: the service's own fields (``{"<section>.<field>": str}``); `status_token`: the
+        client-made token of the public status link (the receipt's QR works before the server
+        has the application); `also` runs inside the same store write (the draft's deletion:
+        no crash leaves both the draft and the application, or neither)."""
         app_id = str(uuid.uuid4())
         now = int(self.clock())
         day: date = self.today()
@@ -294,18 +352,36 @@ class IntakeService:
                 doc_id = str(uuid.uuid4())
                 target = folder / doc_id
                 try:
-                    sha, size, media = _copy_hashed(doc.source, target)
+                    linked = _link_hashed(doc.source, target) if doc.sha256 else None
+                    sha, size, media = linked or _copy_hashed(doc.source, target)
                 except OSError as exc:
                     raise IntakeError(
                         f"Berkas '{doc.source.name}' tidak dapat dibaca atau disalin "
                         f"({exc.strerror or type(exc).__name__})."
                     ) from exc
+                if doc.sha256 is not None and sha != doc.sha256:
+                    raise IntakeError(
+                        f"Berkas '{doc.filename or doc.source.name}' di komputer ini berubah "
+                        "atau rusak sejak dilampirkan (SHA-256 berbeda). Lampirkan ulang."
+                    )
                 name = (doc.filename or doc.source.name)[:255]
                 kept.append(
                     KeptDocument(doc_id, doc.requirement_code, name, media, size, sha, target)
                 )
+            _fsync_tree(folder)
             provisional = self._next_provisional(day)
-            self._write(app_id, provisional, day, service_code, applicant, kept, now)
+            self._write(
+                app_id,
+                provisional,
+                day,
+                service_code,
+                applicant,
+                kept,
+                now,
+                data=dict(data or {}),
+                status_token=status_token,
+                also=also,
+            )
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -319,6 +395,7 @@ class IntakeService:
             self.office_code,
             now,
             tuple(kept),
+            status_token,
         )
 
     def _next_provisional(self, day: date) -> str:
@@ -347,6 +424,10 @@ class IntakeService:
         applicant: Applicant,
         kept: list[KeptDocument],
         now: int,
+        *,
+        data: dict[str, str],
+        status_token: str | None,
+        also: Callable[[Connection], None] | None,
     ) -> None:
         office = self.office_code.replace(".", "")
         sequence = int(provisional.rsplit("-", 1)[1])
@@ -369,6 +450,12 @@ class IntakeService:
             "submit": False,
             "device_time": _iso(now),
         }
+        # Issue 11 fields: only when there is something to send, so an application without
+        # them stays valid for a server that does not know them yet.
+        if data:
+            body["data"] = data
+        if status_token:
+            body["status_token"] = status_token
         submit = PendingDecision.create(
             app_id, Action.SUBMIT, expected_version=1, seen_status="draft", transaction_id=submit_tx
         )
@@ -387,15 +474,29 @@ class IntakeService:
                     submit_tx=submit_tx,
                     summary=json.dumps(raw, ensure_ascii=False),
                     created_at=now,
+                    status_token=status_token,
                 )
             )
+            if also is not None:
+                also(conn)
             conn.exec_driver_sql(
                 "INSERT INTO provisional_sequence (office_code, device_code, day, last) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET last = MAX(last, excluded.last)",
                 (office, self.device_code, day, sequence),
             )
             put_queue_row(conn, raw)
-            audit_log.append(conn, kind="application_created", user_id=user, app_id=app_id, details={"service_code": service_code, "provisional_number": provisional, "documents": len(kept)}, now=now)  # noqa: E501
+            audit_log.append(
+                conn,
+                kind="application_created",
+                user_id=user,
+                app_id=app_id,
+                details={
+                    "service_code": service_code,
+                    "provisional_number": provisional,
+                    "documents": len(kept),
+                },
+                now=now,
+            )
             Store.add_outbox_entry(
                 conn,
                 transaction_id=create_tx,
@@ -419,7 +520,19 @@ class IntakeService:
                         path=str(doc.path),
                     )
                 )
-                audit_log.append(conn, kind="document_added", user_id=user, app_id=app_id, details={"doc_id": doc.id, "requirement_code": doc.requirement_code, "sha256": doc.sha256, "size": doc.size}, now=now)  # noqa: E501
+                audit_log.append(
+                    conn,
+                    kind="document_added",
+                    user_id=user,
+                    app_id=app_id,
+                    details={
+                        "doc_id": doc.id,
+                        "requirement_code": doc.requirement_code,
+                        "sha256": doc.sha256,
+                        "size": doc.size,
+                    },
+                    now=now,
+                )
                 Store.add_outbox_entry(
                     conn,
                     transaction_id=str(uuid.uuid4()),
@@ -456,6 +569,41 @@ class IntakeService:
 
     def get(self, app_id: str) -> LocalApplication | None:
         return self.store.read(lambda conn: _load(conn, app_id))
+
+    def official_number(self, app_id: str) -> str | None:
+        """The registration number the server gave (recorded by the outbox's submit sender),
+        or None while only the provisional number exists."""
+
+        def read(conn: Connection) -> str | None:
+            found = conn.exec_driver_sql(
+                "SELECT official_number FROM local_applications WHERE id = ?", (app_id,)
+            ).scalar()
+            return str(found) if found else None
+
+        return self.store.read(read)
+
+    def wait_official_number(self, app_id: str, timeout: float) -> str | None:
+        """Block (a worker, never the GUI thread) until the official number is recorded or
+        `timeout` seconds passed; None then (offline: the provisional number stands). Woken by
+        the store's change announcements, no polling."""
+        woken = threading.Event()
+
+        def listener(change: StoreChange) -> None:
+            if change.about(app_id):
+                woken.set()
+
+        unsubscribe = self.store.subscribe(listener)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                woken.clear()
+                number = self.official_number(app_id)
+                left = deadline - time.monotonic()
+                if number is not None or left <= 0:
+                    return number
+                woken.wait(left)
+        finally:
+            unsubscribe()
 
     def find(self, number: str) -> LocalApplication | None:
         """A local application by its provisional or official number (separators optional)."""
@@ -504,7 +652,7 @@ class IntakeService:
 def _load(conn: Connection, app_id: str) -> LocalApplication | None:
     row = conn.exec_driver_sql(
         "SELECT id, provisional_number, official_number, state, service_code, office_code, "
-        "created_at FROM local_applications WHERE id = ?",
+        "created_at, status_token FROM local_applications WHERE id = ?",
         (app_id,),
     ).first()
     if row is None:
@@ -534,6 +682,7 @@ def _load(conn: Connection, app_id: str) -> LocalApplication | None:
             )
             for d in docs
         ),
+        str(row[7]) if row[7] is not None else None,
     )
 
 
