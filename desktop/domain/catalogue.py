@@ -26,11 +26,16 @@ OfficeLevel = Literal["kelurahan", "kecamatan", "dinas"]
 RoleCode = Literal["operator", "verifier", "validator", "supervisor", "admin"]
 """Same values as ``desktop.domain.workflow.Role``; literal so the two modules stay independent."""
 FileType = Literal["pdf", "jpeg", "png", "tiff"]
+FieldKind = Literal[
+    "teks", "teks_panjang", "nik", "kk", "tanggal", "pilihan", "wilayah", "telepon", "angka"
+]
+"""What a service field holds; the form picks its widget and ``applicant_rules`` its check."""
 
 CATEGORIES: Final[tuple[Category, ...]] = get_args(Category)
 OFFICE_LEVELS: Final[tuple[OfficeLevel, ...]] = get_args(OfficeLevel)
 ROLES: Final[tuple[RoleCode, ...]] = get_args(RoleCode)
 FILE_TYPES: Final[tuple[FileType, ...]] = get_args(FileType)
+FIELD_KINDS: Final[tuple[FieldKind, ...]] = get_args(FieldKind)
 
 DECISION_LEVEL_BY_CATEGORY: Final[Mapping[Category, OfficeLevel]] = MappingProxyType(
     {"adminduk": "dinas", "surat_kelurahan": "kelurahan"}
@@ -47,6 +52,7 @@ _CODE = re.compile(r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*")
 _KLASIFIKASI = re.compile(r"\d{3}(?:\.\d{1,3})*")
 _LETTER_TYPE = re.compile(r"[a-z][a-z0-9_]*")
 _REGION = re.compile(r"\d{2}|\d{4}")
+_FIELD_CODE = re.compile(r"[a-z][a-z0-9_]*")
 _TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 
 _DOC_FIELDS = ("kode", "nama", "name_en", "keterangan")
@@ -67,8 +73,11 @@ _SERVICE_FIELDS = (
     "klasifikasi",
     "jenis_surat",
     "sumber",
+    "isian",
 )
 _REQUIREMENT_FIELDS = ("dokumen", "wajib", "tipe", "catatan")
+_SECTION_FIELDS = ("kode", "label", "kolom")
+_FORM_FIELD_FIELDS = ("kode", "label", "jenis", "wajib", "pilihan", "petunjuk")
 
 
 class CatalogueError(ValueError):
@@ -103,6 +112,33 @@ class OutputDocument:
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One field of a service's own data (``[[layanan.isian]]`` ``kolom``), e.g. the child's
+    birth date. Its value is stored under ``"<section>.<field>"`` (see ``FormSection.keys``)."""
+
+    code: str
+    label: str
+    kind: FieldKind
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    """The allowed values of a ``pilihan`` field, as stored and shown; empty for other kinds."""
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class FormSection:
+    """A titled group of fields, e.g. "Data anak", "Saksi 1"."""
+
+    code: str
+    label: str
+    fields: tuple[FormField, ...]
+
+    def key(self, form_field: FormField) -> str:
+        """The flat key of a field's value in the service data, e.g. ``"anak.nama"``."""
+        return f"{self.code}.{form_field.code}"
+
+
+@dataclass(frozen=True)
 class Service:
     code: str
     name: str
@@ -122,6 +158,14 @@ class Service:
     klasifikasi: str | None
     letter_type: str | None
     source: str
+    sections: tuple[FormSection, ...] = ()
+    """The service's own fields (``isian``), beyond the applicant's; empty when it has none.
+    Its data is a flat ``{"<section>.<field>": str}``, checked by
+    ``desktop.domain.applicant_rules.check_service_data``."""
+
+    def fields(self) -> dict[str, FormField]:
+        """Every own field by its flat key (``"anak.nama"``), in form order."""
+        return {section.key(f): f for section in self.sections for f in section.fields}
 
 
 @dataclass(frozen=True)
@@ -506,6 +550,81 @@ def _requirements(
     return tuple(result) if len(result) == len(items) else None
 
 
+def _form_field(sub: _Reader) -> FormField | None:
+    sub.unknown(_FORM_FIELD_FIELDS)
+    code = sub.text("kode", pattern=_FIELD_CODE, hint="huruf kecil, angka dan '_', mis. 'nama'")
+    label = sub.text("label")
+    kind = sub.choice("jenis", FIELD_KINDS)
+    required = sub.boolean("wajib", True)
+    hint = sub.text("petunjuk", required=False) or ""
+    choices: tuple[str, ...] | None = ()
+    if kind == "pilihan":
+        choices = sub.strings("pilihan")
+    elif "pilihan" in sub.table:
+        sub.problem("pilihan", f"hanya untuk jenis 'pilihan', bukan '{kind}'")
+        choices = None
+    if code is None or label is None or kind is None or choices is None:
+        return None
+    return FormField(code, label, cast(FieldKind, kind), required, choices, hint)
+
+
+def _sections(reader: _Reader) -> tuple[FormSection, ...] | None:
+    """``isian``: absent or empty means the service has no own fields (a region file may write
+    ``isian = []`` to drop the default's)."""
+    items = reader.raw("isian", False)
+    if items is None:
+        return ()
+    if not isinstance(items, list) or not all(isinstance(v, dict) for v in items):
+        reader.problem(
+            "isian", f"harus berupa daftar tabel [[layanan.isian]], bukan {_type_name(items)}"
+        )
+        return None
+    where = reader.locate("isian")
+    result: list[FormSection] = []
+    first_use: dict[str, int] = {}
+    ok = True
+    for i, item in enumerate(items, 1):
+        sub = _Reader(item, lambda _: where, reader.problems, prefix=f"isian[{i}].")
+        sub.unknown(_SECTION_FIELDS)
+        code = sub.text("kode", pattern=_FIELD_CODE, hint="huruf kecil, angka dan '_', mis. 'anak'")
+        if code is not None and code in first_use:
+            sub.problem("kode", f"ganda: '{code}' sudah dipakai isian[{first_use[code]}]")
+            code = None
+        label = sub.text("label")
+        columns = sub.raw("kolom", True)
+        fields: list[FormField] = []
+        if columns is not None:
+            if not isinstance(columns, list) or not all(isinstance(v, dict) for v in columns):
+                sub.problem("kolom", f"harus berupa daftar tabel, bukan {_type_name(columns)}")
+                columns = None
+            elif not columns:
+                sub.problem("kolom", "minimal berisi satu kolom")
+                columns = None
+        seen: dict[str, int] = {}
+        for j, column in enumerate(columns or [], 1):
+            col = _Reader(
+                column, lambda _: where, reader.problems, prefix=f"isian[{i}].kolom[{j}]."
+            )
+            form_field = _form_field(col)
+            if form_field is not None and form_field.code in seen:
+                col.problem(
+                    "kode",
+                    f"ganda: '{form_field.code}' sudah dipakai kolom[{seen[form_field.code]}]",
+                )
+                form_field = None
+            if form_field is None:
+                ok = False
+                continue
+            seen[form_field.code] = j
+            fields.append(form_field)
+        if code is None or label is None or columns is None:
+            ok = False
+            continue
+        first_use[code] = i
+        result.append(FormSection(code, label, tuple(fields)))
+    return tuple(result) if ok else None
+
+
 def _service(
     raw: _RawService,
     docs: Mapping[str, DocumentType],
@@ -544,6 +663,7 @@ def _service(
         hint="huruf kecil, angka dan '_', mis. 'sk_domisili'",
     )
     source = r.text("sumber")
+    sections = _sections(r)
     if (
         code is None
         or name is None
@@ -557,6 +677,7 @@ def _service(
         or validators is None
         or decides is None
         or source is None
+        or sections is None
         or (is_letter and (klasifikasi is None or letter_type is None))
         or any(c not in docs for c in outputs)
     ):
@@ -578,6 +699,7 @@ def _service(
         klasifikasi=klasifikasi,
         letter_type=letter_type,
         source=source,
+        sections=sections,
     )
 
 
