@@ -11,7 +11,7 @@ concurrent writers cannot deadlock.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -148,11 +148,32 @@ def assign_registration(
     app.registration_number = format_registration_number(area, day, number)
 
 
-def sla_deadline(state: ServerState, service_code: str, start: datetime) -> datetime | None:
+def _working_days_after(start: date, days: int) -> date:
+    """Placeholder for `desktop.domain.sla.expected_completion` (weekends only)."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def expected_completion(state: ServerState, sla_hours: int, start: datetime) -> date:
+    """The SLA's last working day, from the submission's local date."""
+    return _working_days_after(state.local_date(start), max(1, -(-sla_hours // 24)))
+
+
+def sla_deadline(
+    state: ServerState, service_code: str, start: datetime
+) -> tuple[date, datetime] | None:
+    """(expected completion date, due moment = the end of that local day), or None for a
+    service the catalogue does not know. The SLA counts working days (`desktop.domain.sla`)."""
     service = state.catalogue.services.get(service_code)
     if service is None:
         return None
-    return start + timedelta(hours=service.sla_hours)
+    expected = expected_completion(state, service.sla_hours, start)
+    end = datetime.combine(expected + timedelta(days=1), time(), tzinfo=state.zone)
+    return expected, end.astimezone(UTC)
 
 
 def apply_transition(
@@ -171,7 +192,8 @@ def apply_transition(
     if action in (Action.SUBMIT, Action.RESUBMIT):
         assign_registration(state, session, app, now)
         app.submitted_at = now
-        app.due_at = sla_deadline(state, app.service_code, now)
+        deadline = sla_deadline(state, app.service_code, now)
+        app.expected_date, app.due_at = deadline if deadline else (None, None)
     # The claim stays only while its holder can still act (validate -> sign); otherwise the
     # next person in the workflow must be able to claim at once.
     service = state.catalogue.services.get(app.service_code)

@@ -14,6 +14,8 @@ from pathlib import Path
 SERVER_VERSION = "0.1.0"
 API_VERSION = "1"
 API_PREFIX = "/api/v1"
+STATUS_PATH = "/status"
+"""The public status pages (no sign-in): `/status/<token>` and the form at `/status`."""
 
 
 def _int_env(name: str, default: int) -> int:
@@ -48,6 +50,14 @@ class Settings:
     lockout_duration: int = 15 * 60
     reservation_max: int = 100
     log_level: str = "INFO"
+    public_url: str = ""
+    """The server's address as citizens reach it (`LOKET_PUBLIC_URL`, e.g.
+    https://loket.pekanbaru.go.id): the receipt's QR link is `<public_url>/status/<token>`.
+    Empty: the base URL of each request to `/me` (fine when desktops and phones use the same)."""
+    status_failures: int = 10
+    """Failed public status look-ups a client address may make in a burst (token bucket)."""
+    status_refill_seconds: int = 60
+    """One more failed look-up is allowed every this many seconds once the burst is spent."""
 
     @property
     def blob_dir(self) -> Path:
@@ -85,6 +95,11 @@ class Settings:
             lockout_window=_int_env("LOKET_SERVER_LOCKOUT_WINDOW", base.lockout_window),
             lockout_duration=_int_env("LOKET_SERVER_LOCKOUT_DURATION", base.lockout_duration),
             log_level=env.get("LOKET_SERVER_LOG_LEVEL") or base.log_level,
+            public_url=(env.get("LOKET_PUBLIC_URL") or "").strip(),
+            status_failures=_int_env("LOKET_SERVER_STATUS_FAILURES", base.status_failures),
+            status_refill_seconds=_int_env(
+                "LOKET_SERVER_STATUS_REFILL_SECONDS", base.status_refill_seconds
+            ),
         )
 
     def resolved_secret(self) -> str:

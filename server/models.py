@@ -176,10 +176,20 @@ class Application(Base):
     phone: Mapped[str | None] = mapped_column(String(30))
     email: Mapped[str | None] = mapped_column(String(254))
     address: Mapped[str | None] = mapped_column(String(500))
+    birth_place: Mapped[str | None] = mapped_column(String(100))
+    rt: Mapped[str | None] = mapped_column(String(3))
+    rw: Mapped[str | None] = mapped_column(String(3))
+    village_code: Mapped[str | None] = mapped_column(String(13))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """The service's own fields, flat `{"<section>.<field>": text}` (catalogue `isian`)."""
+    status_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    """Random token of the public status link (the receipt's QR code); see routes/status.py."""
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     submitted_at: Mapped[datetime | None]
     due_at: Mapped[datetime | None]
+    expected_date: Mapped[date | None] = mapped_column(Date)
+    """The SLA's last working day (local date); `due_at` is the end of that day."""
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     create_hash: Mapped[str | None] = mapped_column(String(64))
     claim_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
@@ -205,6 +215,8 @@ class HistoryEntry(Base):
     server_time: Mapped[datetime]
     reason: Mapped[str | None] = mapped_column(Text)
     checklist: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Per action: an edit's changed field names, a delivery's handover."""
     transaction_id: Mapped[str | None] = mapped_column(String(36), unique=True)
 
 

@@ -242,6 +242,10 @@ class Me(BaseModel):
     office: Office
     device_code: str | None
     offline_policy: OfflinePolicy
+    public_status_url: str = Field(
+        description="Base of the public status link a receipt's QR code carries: "
+        "`<public_status_url>/<status_token>`"
+    )
 
 
 class Tokens(BaseModel):
@@ -279,6 +283,42 @@ class ApplicantIn(Strict):
         str | None, Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     ] = None
     address: OptText = None
+    birth_place: Annotated[
+        str | None, Field(default=None, max_length=100), AfterValidator(_optional_clean)
+    ] = None
+    rt: Annotated[str | None, Field(default=None, pattern=r"^[0-9]{1,3}$")] = None
+    rw: Annotated[str | None, Field(default=None, pattern=r"^[0-9]{1,3}$")] = None
+    village_code: Annotated[
+        str | None,
+        Field(
+            default=None,
+            pattern=r"^[0-9]{2}\.?[0-9]{2}\.?[0-9]{2}\.?[0-9]{4}$",
+            description="Kelurahan/desa of the address: 10-digit wilayah code, dotted or not",
+        ),
+    ] = None
+
+
+SERVICE_DATA_KEY = r"^[a-z0-9_]{1,40}\.[a-z0-9_]{1,40}$"
+ServiceData = Annotated[
+    dict[
+        Annotated[str, Field(pattern=SERVICE_DATA_KEY)],
+        Annotated[str, Field(max_length=2000)],
+    ],
+    Field(
+        max_length=200,
+        description='The service\'s own fields, flat: `{"<section>.<field>": text}` '
+        '(catalogue `isian`), e.g. `{"anak.nama": "Aisyah", "ayah.nik": "..."}`',
+    ),
+]
+StatusToken = Annotated[
+    str,
+    Field(
+        min_length=22,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]{22,64}$",
+        description="Random, URL-safe (>= 22 characters, e.g. `secrets.token_urlsafe(16)`)",
+    ),
+]
 
 
 class Applicant(BaseModel):
@@ -290,6 +330,10 @@ class Applicant(BaseModel):
     phone: str | None
     email: str | None
     address: str | None
+    birth_place: str | None
+    rt: str | None
+    rw: str | None
+    village_code: str | None
 
 
 class Claim(BaseModel):
@@ -353,6 +397,10 @@ class HistoryEntryOut(BaseModel):
     server_time: datetime
     reason: str | None
     checklist: list[ChecklistItem] | None
+    details: dict[str, Any] | None = Field(
+        description="Per action: `edit` `{fields: [...]}` (names of what changed, never "
+        "values); `deliver` `{handover: {collector, name, nik, letter_document_id}}`"
+    )
     transaction_id: UUID | None = Field(
         description="The id of the request that made this entry: an action's `transaction_id`, "
         "a claim's or release's `Idempotency-Key`, a create's `Idempotency-Key` (on its "
@@ -363,6 +411,13 @@ class HistoryEntryOut(BaseModel):
 class ApplicationDetail(ApplicationSummary):
     documents: list[DocumentOut]
     history: list[HistoryEntryOut]
+    data: dict[str, str]
+    status_token: str | None = Field(
+        description="Token of the public status link (`/me` `public_status_url` + `/` + token)"
+    )
+    expected_date: date | None = Field(
+        description="Expected completion: the SLA in working days from the submission"
+    )
 
 
 class ApplicationPage(BaseModel):
@@ -386,11 +441,49 @@ class CreateApplication(Strict):
     ] = None
     submit: bool = False
     device_time: Moment | None = None
+    data: ServiceData = Field(default_factory=dict)
+    status_token: StatusToken | None = Field(
+        default=None, description="Made by the server (secrets) when absent"
+    )
+
+
+class UpdateApplication(Strict):
+    """`PATCH /applications/{id}`: replaces the applicant and/or the service data (each as a
+    whole) of a draft or an application returned for revision."""
+
+    expected_version: Annotated[int, Field(ge=0, le=2**31)]
+    transaction_id: Id
+    applicant: ApplicantIn | None = None
+    data: ServiceData | None = None
+    device_time: Moment | None = None
+
+
+class DuplicateOut(BaseModel):
+    number: str
+    status: StateName
+    in_scope: bool
+    id: UUID | None
+    office_code: str | None
+    applicant_name: str | None
+    created_at: datetime | None
+
+
+class DuplicateList(BaseModel):
+    items: list[DuplicateOut]
 
 
 class ClaimResult(BaseModel):
     claim: Claim
     version: int
+
+
+class Handover(Strict):
+    collector: Literal["pemohon", "kuasa"]
+    name: Name
+    nik: Digits16
+    letter_document_id: Id | None = Field(
+        default=None, description="`kuasa`: the surat kuasa, uploaded to this application"
+    )
 
 
 class ActionRequest(Strict):
@@ -400,6 +493,9 @@ class ActionRequest(Strict):
     transaction_id: Id
     device_time: Moment | None = None
     checklist: Annotated[list[ChecklistItem] | None, Field(default=None, max_length=100)] = None
+    handover: Handover | None = Field(
+        default=None, description="`deliver` only, and required there: who collected it"
+    )
 
 
 class ActionResult(BaseModel):
@@ -564,3 +660,20 @@ class ReportSummary(BaseModel):
     by_status: dict[str, int]
     overdue: int
     total: int
+
+
+# -- public status check ----------------------------------------------------------------------
+
+
+class PublicStatus(BaseModel):
+    """What anyone holding the link (or the number and the check) may see: never the NIK."""
+
+    number: str = Field(description="Registration number, else the provisional one")
+    provisional: bool
+    service_name: str
+    applicant: str = Field(description="Masked name, e.g. `Bu** Sa***`")
+    status: StateName
+    status_label: str
+    expected_date: date | None
+    office_name: str
+    updated_at: datetime

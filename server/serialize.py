@@ -83,6 +83,10 @@ def summary_dict(
             "phone": app.phone,
             "email": app.email,
             "address": app.address,
+            "birth_place": app.birth_place,
+            "rt": app.rt,
+            "rw": app.rw,
+            "village_code": app.village_code,
         },
         "channel": app.channel,
         "created_at": iso(app.created_at),
@@ -129,12 +133,14 @@ def history_dict(entry: HistoryEntry, actor: User) -> dict[str, Any]:
         "server_time": iso(entry.server_time),
         "reason": entry.reason,
         "checklist": entry.checklist,
+        "details": entry.details,
         "transaction_id": entry.transaction_id,
     }
 
 
 def detail_dict(session: Session, app: Application, now: datetime) -> dict[str, Any]:
-    """Summary plus documents and history, oldest first."""
+    """Summary plus documents and history, oldest first, the service data, the status token
+    (every caller is staff in the application's scope) and the expected completion date."""
     claim_user = session.get(User, app.claim_user_id) if app.claim_user_id else None
     data = summary_dict(
         app,
@@ -159,4 +165,7 @@ def detail_dict(session: Session, app: Application, now: datetime) -> dict[str, 
     ).all()
     data["documents"] = [document_dict(d) for d in docs]
     data["history"] = [history_dict(h, u) for h, u in history]
+    data["data"] = dict(app.data or {})
+    data["status_token"] = app.status_token
+    data["expected_date"] = iso_date(app.expected_date)
     return data

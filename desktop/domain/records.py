@@ -94,6 +94,11 @@ class Applicant:
     phone: str | None = None
     email: str | None = None
     address: str | None = None
+    birth_place: str | None = None
+    rt: str | None = None
+    rw: str | None = None
+    village_code: str | None = None
+    """The kelurahan/desa of the address, a wilayah code (10 digits, dotted or not)."""
 
     @classmethod
     def from_json(cls, raw: Any, where: str = "applicant") -> Applicant:
@@ -112,6 +117,10 @@ class Applicant:
             phone=_opt_str(obj, "phone", where),
             email=_opt_str(obj, "email", where),
             address=_opt_str(obj, "address", where),
+            birth_place=_opt_str(obj, "birth_place", where),
+            rt=_opt_str(obj, "rt", where),
+            rw=_opt_str(obj, "rw", where),
+            village_code=_opt_str(obj, "village_code", where),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -124,6 +133,10 @@ class Applicant:
             "phone": self.phone,
             "email": self.email,
             "address": self.address,
+            "birth_place": self.birth_place,
+            "rt": self.rt,
+            "rw": self.rw,
+            "village_code": self.village_code,
         }
 
 
@@ -242,6 +255,44 @@ class ChecklistItem:
         return {"requirement_code": self.requirement_code, "ok": self.ok, "note": self.note}
 
 
+COLLECTOR_APPLICANT = "pemohon"
+COLLECTOR_PROXY = "kuasa"
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Who collected the finished document on DELIVER (Perwali Pekanbaru Pasal 30): the
+    applicant, or a representative (``kuasa``) with name, NIK and the surat kuasa uploaded to
+    the application beforehand (``letter_document_id``)."""
+
+    collector: str
+    name: str
+    nik: str
+    letter_document_id: str | None = None
+
+    @property
+    def by_proxy(self) -> bool:
+        return self.collector == COLLECTOR_PROXY
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str = "handover") -> Handover:
+        obj = _mapping(raw, where)
+        return cls(
+            collector=_str(obj, "collector", where),
+            name=_str(obj, "name", where),
+            nik=_str(obj, "nik", where),
+            letter_document_id=_opt_str(obj, "letter_document_id", where),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "collector": self.collector,
+            "name": self.name,
+            "nik": self.nik,
+            "letter_document_id": self.letter_document_id,
+        }
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     id: str
@@ -258,6 +309,34 @@ class HistoryEntry:
     server_time: datetime
     reason: str | None
     checklist: tuple[ChecklistItem, ...] = ()
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """Per action: an ``edit`` has ``{"fields": [...]}`` (names of what changed, never values),
+    a ``deliver`` ``{"handover": {...}}``; empty for the others."""
+
+    @property
+    def changed_fields(self) -> tuple[str, ...]:
+        """An edit's changed fields: ``applicant.<key>`` and ``data.<section>.<field>``."""
+        fields = self.details.get("fields")
+        if not isinstance(fields, list):
+            return ()
+        return tuple(f for f in fields if isinstance(f, str))
+
+    @property
+    def handover(self) -> Handover | None:
+        """A delivery's handover, or None (also for one recorded before handovers existed)."""
+        raw = self.details.get("handover")
+        if not isinstance(raw, Mapping):
+            return None
+        try:
+            return Handover.from_json(raw, "history.details.handover")
+        except RecordError:
+            return None
+
+    @property
+    def revision_reasons(self) -> dict[str, str]:
+        """A ``request_revision``'s reasons per requirement (document code -> note): the
+        checklist items marked not ok that carry a note."""
+        return {c.requirement_code: c.note for c in self.checklist if not c.ok and c.note}
 
     @classmethod
     def from_json(cls, raw: Any, where: str = "history") -> HistoryEntry:
@@ -284,13 +363,50 @@ class HistoryEntry:
                 ChecklistItem.from_json(item, f"{where}.checklist[{i}]")
                 for i, item in enumerate(_list(obj.get("checklist"), f"{where}.checklist"))
             ),
+            details=dict(_mapping(obj.get("details") or {}, f"{where}.details")),
         )
+
+
+def _data(raw: Any, where: str) -> dict[str, str]:
+    """Service data: a flat ``{"<section>.<field>": text}``; non-text values are refused."""
+    if raw is None:
+        return {}
+    obj = _mapping(raw, where)
+    out: dict[str, str] = {}
+    for key, value in obj.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise RecordError(f"data dari server tidak valid: '{where}.{key}' harus teks")
+        out[key] = value
+    return out
 
 
 @dataclass(frozen=True)
 class ApplicationDetail(ApplicationSummary):
     documents: tuple[DocumentInfo, ...] = field(default=())
     history: tuple[HistoryEntry, ...] = field(default=())
+    data: Mapping[str, str] = field(default_factory=dict)
+    """The service's own fields (catalogue sections), flat: ``{"anak.nama": "...", ...}``."""
+    status_token: str | None = None
+    """The random token of the public status link (`<public_status_url>/<token>`, the
+    receipt's QR code); given to staff in scope only."""
+    expected_date: date | None = None
+    """When the application should be finished: the SLA counted in working days from the
+    submission (`desktop.domain.sla`); None before it is submitted."""
+
+    @property
+    def handover(self) -> Handover | None:
+        """Who collected the document (the last delivery's handover), or None."""
+        for entry in reversed(self.history):
+            if entry.action_raw == "deliver":
+                return entry.handover
+        return None
+
+    def revision_reasons(self) -> dict[str, str]:
+        """The reasons of the last return for revision, per requirement (for the operator)."""
+        for entry in reversed(self.history):
+            if entry.action_raw == "request_revision":
+                return entry.revision_reasons
+        return {}
 
     @classmethod
     def from_json(cls, raw: Any, where: str = "application") -> ApplicationDetail:
@@ -306,4 +422,52 @@ class ApplicationDetail(ApplicationSummary):
             history=tuple(
                 HistoryEntry.from_json(h, f"{where}.history[{i}]") for i, h in enumerate(hist)
             ),
+            data=_data(obj.get("data"), f"{where}.data"),
+            status_token=_opt_str(obj, "status_token", where),
+            expected_date=_opt_date(obj, "expected_date", where),
+        )
+
+
+def _opt_date(obj: Mapping[str, Any], key: str, where: str) -> date | None:
+    raw = _opt_str(obj, key, where)
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise RecordError(f"data dari server tidak valid: '{where}.{key}' bukan tanggal") from exc
+
+
+@dataclass(frozen=True)
+class DuplicateInfo:
+    """An open application with the same NIK and service (`GET /applications/duplicates`).
+
+    In the caller's scope it carries the id, office and applicant's name; one at an office
+    outside it only the number and the status (``in_scope`` False, ``id`` None)."""
+
+    number: str
+    status: State | None
+    status_raw: str
+    in_scope: bool
+    id: str | None = None
+    office_code: str | None = None
+    applicant_name: str | None = None
+    created_at: datetime | None = None
+
+    @classmethod
+    def from_json(cls, raw: Any, where: str = "duplicate") -> DuplicateInfo:
+        obj = _mapping(raw, where)
+        status_raw = _str(obj, "status", where)
+        in_scope = obj.get("in_scope")
+        if not isinstance(in_scope, bool):
+            raise RecordError(f"data dari server tidak valid: '{where}.in_scope' harus ya/tidak")
+        return cls(
+            number=_str(obj, "number", where),
+            status=parse_state(status_raw),
+            status_raw=status_raw,
+            in_scope=in_scope,
+            id=_opt_str(obj, "id", where),
+            office_code=_opt_str(obj, "office_code", where),
+            applicant_name=_opt_str(obj, "applicant_name", where),
+            created_at=_opt_dt(obj, "created_at", where),
         )

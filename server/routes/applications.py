@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from desktop.domain import authority
-from desktop.domain.identity import check_kk, check_nik
 from desktop.domain.numbering import looks_like_registration_number, parse_registration_number
 from desktop.domain.workflow import TERMINAL_STATES, Action, Refusal, RefusalCode
 from desktop.domain.workflow import State as WState
 from server import applications as ops
-from server import counters, idempotency
+from server import counters, idempotency, intake
 from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.models import Application, Office
 from server.problems import ProblemError
@@ -271,19 +270,9 @@ def _create(
             ["body", "service_code"],
             f"Layanan '{service.name}' tidak diterima di loket tingkat {office.level}.",
         )
-    applicant = body.applicant
-    nik = check_nik(applicant.nik, today=state.local_date(now))
-    if not nik.ok:
-        raise _field_error(
-            ["body", "applicant", "nik"], "NIK tidak valid: " + nik.problems[0].message
-        )
-    if applicant.kk_number is not None:
-        kk = check_kk(applicant.kk_number, today=state.local_date(now))
-        if not kk.ok:
-            raise _field_error(
-                ["body", "applicant", "kk_number"],
-                "Nomor KK tidak valid: " + kk.problems[0].message,
-            )
+    person = intake.checked_applicant(body.applicant, state, now)
+    data = intake.checked_data(service, body.data, state, now)
+    token = intake.status_token(session, body.status_token)
     app = Application(
         id=app_id,
         registration_number=None,
@@ -293,14 +282,9 @@ def _create(
         version=1,
         office_code=office.code,
         channel="counter",
-        nik=applicant.nik,
-        name=applicant.name,
-        birth_date=applicant.birth_date,
-        sex=applicant.sex,
-        kk_number=applicant.kk_number,
-        phone=applicant.phone,
-        email=applicant.email,
-        address=applicant.address,
+        **person,
+        data=data,
+        status_token=token,
         created_at=now,
         updated_at=now,
         created_by=principal.user.id,

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from server import audit, counters
+from server.config import STATUS_PATH
 from server.deps import CurrentPrincipal, DbSession, State
 from server.idempotency import json_response
 from server.models import AccessToken, AuthSession, Device, Office, RefreshToken, User
@@ -46,8 +47,19 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
 
 
+def public_status_url(state: ServerState, request: Request) -> str:
+    """Base of the public status link: `LOKET_PUBLIC_URL` + `/status`, else this request's
+    own base URL (what the desktop reached the server by)."""
+    base = state.settings.public_url or str(request.base_url)
+    return base.rstrip("/") + STATUS_PATH
+
+
 def me_dict(
-    state: ServerState, user: User, office: Office, device_code: str | None
+    state: ServerState,
+    user: User,
+    office: Office,
+    device_code: str | None,
+    request: Request,
 ) -> dict[str, Any]:
     return {
         "id": user.id,
@@ -57,6 +69,7 @@ def me_dict(
         "office": office_dict(office),
         "device_code": device_code,
         "offline_policy": {"max_offline_days": state.settings.max_offline_days},
+        "public_status_url": public_status_url(state, request),
     }
 
 
@@ -145,7 +158,7 @@ def _disabled() -> ProblemError:
 
 
 @router.post("/auth/login", response_model=Tokens, responses=errors(400, 401, 403, 413, 422, 423))
-def login(body: LoginRequest, state: State) -> Response:
+def login(body: LoginRequest, request: Request, state: State) -> Response:
     """Tokens for a username and password from a device; 5 failures in 15 minutes lock the
     account for 15 minutes (423)."""
     # The ~90 ms argon2 check runs after a short read, holding no lock (in a write transaction
@@ -179,7 +192,7 @@ def login(body: LoginRequest, state: State) -> Response:
             _count_failure(state, session, user, body.device_id, now)
         if user.disabled:
             raise _disabled()
-        return _open_session(state, session, user, body.device_id, now)
+        return _open_session(state, session, user, body.device_id, now, request)
 
 
 def _count_failure(
@@ -213,7 +226,12 @@ def _count_failure(
 
 
 def _open_session(
-    state: ServerState, session: Session, user: User, device_id: str, now: datetime
+    state: ServerState,
+    session: Session,
+    user: User,
+    device_id: str,
+    now: datetime,
+    request: Request,
 ) -> Response:
     user.failed_count = 0
     user.failed_window_start = None
@@ -240,7 +258,7 @@ def _open_session(
         actor_id=user.id,
         details={"device_id": device_id, "device_code": device.code},
     )
-    me = me_dict(state, user, office, device.code)
+    me = me_dict(state, user, office, device.code, request)
     session.commit()
     log.info("log-in: %s from device %s", user.username, device.code)
     return json_response(_tokens(state, access, refresh, me))
@@ -326,7 +344,7 @@ def refresh(body: RefreshRequest, request: Request, session: DbSession, state: S
                 actor_id=auth_session.user_id,
                 details={"session": auth_session.id},
             )
-            me = _me_of(state, session, user, auth_session)
+            me = _me_of(state, session, user, auth_session, request)
             session.commit()
             log.info("refresh retried within the grace period; session %s", auth_session.id)
             return json_response(_tokens(state, *retried, me))
@@ -347,18 +365,22 @@ def refresh(body: RefreshRequest, request: Request, session: DbSession, state: S
     access, new_refresh = _issue(
         state, session, auth_session, now, successor_tokens(state.secret, body.refresh_token)
     )
-    me = _me_of(state, session, user, auth_session)
+    me = _me_of(state, session, user, auth_session, request)
     session.commit()
     return json_response(_tokens(state, access, new_refresh, me))
 
 
 def _me_of(
-    state: ServerState, session: Session, user: User, auth_session: AuthSession
+    state: ServerState,
+    session: Session,
+    user: User,
+    auth_session: AuthSession,
+    request: Request,
 ) -> dict[str, Any]:
     office = session.get(Office, user.office_code)
     assert office is not None
     device = session.get(Device, auth_session.device_pk) if auth_session.device_pk else None
-    return me_dict(state, user, office, device.code if device else None)
+    return me_dict(state, user, office, device.code if device else None, request)
 
 
 @router.post(
@@ -382,5 +404,7 @@ def logout(body: RefreshRequest, session: DbSession, state: State) -> Response:
 
 
 @router.get("/me", response_model=Me, responses=errors(400, 401, 403))
-def me(principal: CurrentPrincipal, state: State) -> Response:
-    return json_response(me_dict(state, principal.user, principal.office, principal.device_code))
+def me(principal: CurrentPrincipal, request: Request, state: State) -> Response:
+    return json_response(
+        me_dict(state, principal.user, principal.office, principal.device_code, request)
+    )

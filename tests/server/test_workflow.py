@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from desktop.domain.numbering import parse_registration_number
 from desktop.domain.records import ApplicationDetail, ApplicationSummary, parse_datetime
 from tests.server.conftest import application_body
+
+WIB = ZoneInfo("Asia/Jakarta")
 
 
 def test_full_happy_path(login: Any) -> None:
@@ -21,7 +24,13 @@ def test_full_happy_path(login: Any) -> None:
     assert [h.action_raw for h in detail.history] == ["create", "submit"]
     number = parse_registration_number(detail.registration_number or "")
     assert number.area == "1471"
-    assert detail.due_at == detail.submitted_at + timedelta(hours=24)  # type: ignore[operator]
+    # 24 h of SLA = one working day after the submission's local date; due at its end.
+    assert detail.expected_date is not None and detail.submitted_at is not None
+    assert detail.expected_date > detail.submitted_at.astimezone(WIB).date()
+    assert detail.expected_date.weekday() < 5
+    assert detail.due_at == datetime.combine(
+        detail.expected_date + timedelta(days=1), time(), tzinfo=WIB
+    )
     app_id = app["id"]
 
     claim = verifier.claim(app_id)
