@@ -498,6 +498,38 @@ def _is_time(form_field: FormField) -> bool:
     return form_field.code == "jam" or form_field.code.startswith("jam_")
 
 
+_EXPECTED_SEX: Final[Mapping[str, str]] = {
+    "ayah": "L",
+    "suami": "L",
+    "ayah_angkat": "L",
+    "ibu": "P",
+    "istri": "P",
+    "ibu_angkat": "P",
+}
+"""Sections whose person has a known sex; their NIK is cross-checked against it."""
+
+
+def _member_problems(key: str, value: str, what: str, today: date, wilayah: Wilayah) -> list[str]:
+    """A ``teks_panjang`` coded ``anggota``: one family member per line, NIK then name."""
+    problems: list[str] = []
+    for number, line in enumerate(value.splitlines(), 1):
+        text = line.strip()
+        if not text:
+            continue
+        nik, _, name = text.partition(" ")
+        result = check_nik(nik, today=today, wilayah=wilayah)
+        if not result.ok:
+            problems.append(
+                f"{what}, baris {number}: awali dengan NIK 16 angka lalu nama "
+                f"({result.problems[0].message})."
+            )
+        elif not name.strip():
+            problems.append(f"{what}, baris {number}: tulis nama sesudah NIK.")
+        elif (message := _name_problem(_clean_text(name), f"{what}, baris {number}")) is not None:
+            problems.append(message)
+    return problems
+
+
 def _field_problem(
     section: FormSection,
     form_field: FormField,
@@ -524,6 +556,8 @@ def _field_problem(
                 digits=True,
                 punctuation=_FREE_PUNCTUATION,
             )
+    elif kind == "teks_panjang" and form_field.code == "anggota":
+        return [FieldProblem(key, m) for m in _member_problems(key, value, what, today, wilayah)]
     elif kind == "teks_panjang":
         message = _text_problem(
             _clean_text(value, lines=True),
@@ -539,6 +573,7 @@ def _field_problem(
             sex_key = f"{section.code}.jenis_kelamin"
             birth_key = f"{section.code}.tanggal_lahir"
             sex = _sex(data.get(sex_key, "")) if data.get(sex_key) else None
+            sex = sex or _EXPECTED_SEX.get(section.code)
             birth = _parse_date(data.get(birth_key, ""))
             found += _cross_check(info, key, sex, birth)
         return found
