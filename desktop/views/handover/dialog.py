@@ -1,0 +1,256 @@
+"""Serahkan: who collects the finished document, then a confirmation naming who takes what.
+
+Two steps in one dialog:
+
+1. Who collects: the applicant (name and masked NIK shown; the officer ticks that the KTP was
+   matched), or a representative with a surat kuasa (name, NIK checked as typed with
+   `identity.check_nik`, the letter attached from a file).
+2. "Serahkan dokumen kepada …?": the person and the documents named. The default button is
+   Batal, so an Enter pressed out of habit never hands anything over; Kembali goes back.
+
+`chosen` carries the `Handover`; the workbench's controller keeps it in the outbox (the
+letter first, then the DELIVER with the handover).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.domain.identity import check_nik, mask_nik
+from desktop.domain.records import ApplicationDetail
+from desktop.services.handover import KUASA, PEMOHON, Handover, for_applicant
+from desktop.views.revision.panel import FileChooser, choose_file
+
+
+class HandoverDialog(QDialog):
+    """See the module docstring."""
+
+    chosen = Signal(object)
+    """The confirmed `Handover`."""
+
+    def __init__(
+        self,
+        detail: ApplicationDetail,
+        outputs: Sequence[str],
+        parent: QWidget | None = None,
+        *,
+        file_chooser: FileChooser = choose_file,
+        today: Callable[[], date] = date.today,
+    ) -> None:
+        super().__init__(parent)
+        self.detail = detail
+        self.outputs = tuple(outputs)
+        self.file_chooser = file_chooser
+        self.today = today
+        self.letter: Path | None = None
+        self.handover: Handover | None = None
+        self.setWindowTitle(
+            self.tr("Serahkan %1").replace("%1", detail.number or self.tr("permohonan"))
+        )
+        self.setModal(True)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self._who_page())
+        self.pages.addWidget(self._confirm_page())
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.pages)
+        self._collector_changed()
+        self._show_step(0)
+
+    # -- step 1: who collects ------------------------------------------------------------------
+
+    def _who_page(self) -> QWidget:
+        page = QWidget(self)
+        applicant = self.detail.applicant
+        self.pemohon = QRadioButton(self.tr("&Pemohon sendiri"), page)
+        self.kuasa = QRadioButton(self.tr("&Kuasa (dengan surat kuasa)"), page)
+        self.pemohon.setChecked(True)
+        group = QButtonGroup(page)
+        group.addButton(self.pemohon)
+        group.addButton(self.kuasa)
+        group.buttonToggled.connect(lambda _b, _on: self._collector_changed())
+
+        self.applicant_line = QLabel(
+            self.tr("%1 — NIK %2")
+            .replace("%1", applicant.name)
+            .replace("%2", mask_nik(applicant.nik)),
+            page,
+        )
+        self.applicant_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.identity_checked = QCheckBox(
+            self.tr("KTP asli pemohon sudah &dicocokkan dengan data ini"), page
+        )
+
+        self.kuasa_box = QWidget(page)
+        form = QFormLayout(self.kuasa_box)
+        form.setContentsMargins(20, 0, 0, 0)
+        self.kuasa_name = QLineEdit(self.kuasa_box)
+        self.kuasa_name.setAccessibleName(self.tr("Nama penerima kuasa"))
+        self.kuasa_nik = QLineEdit(self.kuasa_box)
+        self.kuasa_nik.setAccessibleName(self.tr("NIK penerima kuasa"))
+        self.kuasa_nik.setPlaceholderText(self.tr("16 angka"))
+        self.kuasa_nik.textEdited.connect(self._nik_typed)
+        self.nik_problem = QLabel(self.kuasa_box)
+        self.nik_problem.setStyleSheet("color: #b3261e;")
+        self.nik_problem.setWordWrap(True)
+        self.letter_button = QPushButton(self.tr("&Lampirkan surat kuasa…"), self.kuasa_box)
+        self.letter_button.clicked.connect(self._choose_letter)
+        self.letter_label = QLabel(self.tr("Belum dilampirkan."), self.kuasa_box)
+        self.letter_label.setTextFormat(Qt.TextFormat.PlainText)
+        letter_row = QHBoxLayout()
+        letter_row.addWidget(self.letter_button)
+        letter_row.addWidget(self.letter_label, 1)
+        form.addRow(self.tr("&Nama"), self.kuasa_name)
+        form.addRow(self.tr("N&IK"), self.kuasa_nik)
+        form.addRow("", self.nik_problem)
+        form.addRow(self.tr("Surat kuasa"), letter_row)
+
+        self.problem = QLabel(page)
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setWordWrap(True)
+        self.cancel_button = QPushButton(self.tr("Batal"), page)
+        self.cancel_button.clicked.connect(self.reject)
+        self.next_button = QPushButton(self.tr("Lanjut"), page)
+        self.next_button.clicked.connect(self._next)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.next_button)
+
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel(self.tr("<b>Siapa yang mengambil dokumen?</b>"), page))
+        layout.addWidget(self.pemohon)
+        applicant_row = QVBoxLayout()
+        applicant_row.setContentsMargins(20, 0, 0, 0)
+        applicant_row.addWidget(self.applicant_line)
+        applicant_row.addWidget(self.identity_checked)
+        layout.addLayout(applicant_row)
+        layout.addWidget(self.kuasa)
+        layout.addWidget(self.kuasa_box)
+        layout.addWidget(self.problem)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        return page
+
+    def _collector_changed(self) -> None:
+        by_kuasa = self.kuasa.isChecked()
+        self.kuasa_box.setEnabled(by_kuasa)
+        self.identity_checked.setEnabled(not by_kuasa)
+        self.problem.setText("")
+        if by_kuasa:
+            self.kuasa_name.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _nik_typed(self, text: str) -> None:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if len(digits) < 16:
+            self.nik_problem.setText("")
+            return
+        result = check_nik(text, today=self.today())
+        self.nik_problem.setText("; ".join(p.message for p in result.problems))
+
+    def _choose_letter(self) -> None:
+        path = self.file_chooser(self, self.tr("Pilih berkas surat kuasa"))
+        if path is None:
+            return
+        self.letter = path
+        self.letter_label.setText(path.name)
+
+    def current(self) -> Handover:
+        if self.kuasa.isChecked():
+            return Handover(KUASA, self.kuasa_name.text(), self.kuasa_nik.text(), self.letter)
+        return for_applicant(self.detail)
+
+    def _next(self) -> None:
+        handover = self.current()
+        problems = [m for _f, m in handover.problems(today=self.today())]
+        if handover.collector == PEMOHON and not self.identity_checked.isChecked():
+            problems.append(self.tr("Cocokkan dulu KTP asli pemohon, lalu centang."))
+        if problems:
+            self.problem.setText(" ".join(problems))
+            return
+        self.handover = handover
+        outputs = ", ".join(self.outputs) or self.tr("dokumen hasil layanan")
+        self.question.setText(
+            self.tr("Serahkan dokumen kepada %1?").replace("%1", handover.sentence())
+        )
+        self.what.setText(
+            self.tr(
+                "Dokumen: %1\nPermohonan %2 akan berstatus Selesai dan tidak dapat diubah lagi."
+            )
+            .replace("%1", outputs)
+            .replace("%2", self.detail.number or "")
+        )
+        self._show_step(1)
+
+    # -- step 2: the confirmation ----------------------------------------------------------------
+
+    def _confirm_page(self) -> QWidget:
+        page = QWidget(self)
+        self.question = QLabel(page)
+        self.question.setTextFormat(Qt.TextFormat.PlainText)
+        self.question.setWordWrap(True)
+        font = self.question.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.question.setFont(font)
+        self.what = QLabel(page)
+        self.what.setTextFormat(Qt.TextFormat.PlainText)
+        self.what.setWordWrap(True)
+        self.back_button = QPushButton(self.tr("&Kembali"), page)
+        self.back_button.clicked.connect(lambda: self._show_step(0))
+        self.confirm_cancel = QPushButton(self.tr("Batal"), page)
+        self.confirm_cancel.clicked.connect(self.reject)
+        self.confirm_button = QPushButton(self.tr("&Ya, serahkan"), page)
+        self.confirm_button.clicked.connect(self._confirm)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.back_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.confirm_cancel)
+        buttons.addWidget(self.confirm_button)
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.question)
+        layout.addWidget(self.what)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        return page
+
+    def _show_step(self, step: int) -> None:
+        self.pages.setCurrentIndex(step)
+        for button in (self.next_button, self.confirm_button, self.confirm_cancel):
+            button.setDefault(False)
+            button.setAutoDefault(False)
+        for button in (self.cancel_button, self.back_button, self.letter_button):
+            button.setAutoDefault(False)
+        if step == 0:
+            self.next_button.setDefault(True)
+            (self.kuasa_name if self.kuasa.isChecked() else self.pemohon).setFocus()
+        else:
+            # Enter never confirms by accident: Batal is the default and has the focus.
+            self.confirm_cancel.setDefault(True)
+            self.confirm_cancel.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _confirm(self) -> None:
+        if self.handover is None:
+            return
+        self.chosen.emit(self.handover)
+        self.accept()
+
+
+__all__ = ["HandoverDialog"]
