@@ -224,6 +224,28 @@ OPTIONS: tuple[Option, ...] = (
         "normal (not maximised) rectangle, then ',max' when it was maximised. Empty: open "
         "maximised. Always clamped to the screen's available area when restored.",
     ),
+    Option(
+        "receipt_layout",
+        str,
+        "half",
+        "Tanda terima layout on this PC: 'half' (top half of an A4/F4 sheet, cut line) or "
+        "'roll80' (80 mm thermal receipt roll).",
+        choices=("half", "roll80"),
+    ),
+    Option(
+        "receipt_paper",
+        str,
+        "A4",
+        "Sheet for the 'half' layout and printed lists: 'A4' or 'F4' (215 x 330 mm).",
+        choices=("A4", "F4"),
+    ),
+    Option(
+        "last_printer",
+        str,
+        "",
+        "Name of the printer last used to print on this PC (chosen again in the print "
+        "dialog). Empty: the system's default printer.",
+    ),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -244,6 +266,9 @@ class Settings:
     claim_renew_minutes: int = 5
     device_id: str = ""
     window_geometry: str = ""
+    receipt_layout: str = "half"
+    receipt_paper: str = "A4"
+    last_printer: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """Problems found while loading (Indonesian); shown once to the user, never fatal."""
 

@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Final, Literal
 
 from reportlab.graphics.barcode.code128 import Code128
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -48,8 +48,10 @@ from desktop.domain.formatting import format_date, format_time, local, zone_for_
 from desktop.domain.identity import mask_nik
 from desktop.services.documents.pdf_parts import (
     FONT,
+    FONT_BOLD,
     PAPERS,
     Paper,
+    QrFlowable,
     Styles,
     canvas_maker,
     field_table,
@@ -163,13 +165,21 @@ def _barcode(value: str, width: float, height: float) -> Code128:
     return code
 
 
-def _qr(value: str, side: float) -> Drawing:
-    widget = QrCodeWidget(value, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(side, side, transform=[side / (x1 - x0), 0, 0, side / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    drawing.hAlign = "CENTER"
-    return drawing
+def _qr(value: str, side: float) -> QrFlowable:
+    code = QrFlowable(value, side)
+    code.hAlign = "CENTER"
+    return code
+
+
+def _number_style(number: str, width: float, styles: Styles) -> ParagraphStyle:
+    """The number on one line: a long provisional number is set smaller, never wrapped (a
+    number broken over two lines is misread)."""
+    style = styles.number
+    needed = stringWidth(number, FONT_BOLD, style.fontSize)
+    if needed <= width:
+        return style
+    size = style.fontSize * width / needed * 0.98
+    return ParagraphStyle("number_fit", parent=style, fontSize=size, leading=size * 1.2)
 
 
 def _status_lines(data: ReceiptData, styles: Styles) -> list[Flowable]:
@@ -214,7 +224,7 @@ def _content(data: ReceiptData, width: float, styles: Styles, *, roll: bool) -> 
         flows.append(Paragraph(text(PROVISIONAL_NOTICE), styles.notice))
     label = "Nomor sementara" if data.provisional else "Nomor pendaftaran"
     flows.append(Paragraph(label, styles.center_small))
-    flows.append(Paragraph(text(data.number), styles.number))
+    flows.append(Paragraph(text(data.number), _number_style(data.number, width, styles)))
     flows.append(_barcode(data.number, min(width, 95 * mm), 12 * mm * max(s, 0.85)))
     flows.append(Spacer(1, 2 * mm * s))
     rows = [
