@@ -32,7 +32,6 @@ The decisions, and why:
 from __future__ import annotations
 
 import errno
-import os
 import stat
 import threading
 import unicodedata
@@ -229,35 +228,37 @@ def _check_pdf(path: Path, display: str, size: int) -> CheckedFile:
         "pindai dokumen aslinya."
     )
     broken = f"Berkas PDF '{display}' rusak dan tidak dapat dibaca; pindai atau salin ulang."
-    note = ""
     try:
-        pdf = pikepdf.open(path, attempt_recovery=False)
+        pages, repaired = _pdf_pages(path, recover=False), False
     except pikepdf.PasswordError as exc:
         raise AttachmentError(locked) from exc
-    except pikepdf.PdfError:
+    except (pikepdf.PdfError, ValueError, KeyError, AttributeError):
         try:
-            pdf = pikepdf.open(path, attempt_recovery=True)
+            pages, repaired = _pdf_pages(path, recover=True), True
         except pikepdf.PasswordError as exc:
             raise AttachmentError(locked) from exc
-        except (pikepdf.PdfError, ValueError, OSError) as exc:
+        except (pikepdf.PdfError, ValueError, KeyError, AttributeError) as exc:
             raise AttachmentError(broken) from exc
-        note = REPAIRED_NOTE
     except OSError as exc:
         raise AttachmentError(
             f"Berkas '{display}' tidak dapat dibaca ({exc.strerror or type(exc).__name__})."
         ) from exc
-    try:
-        with pdf:
-            pages = len(pdf.pages)
-    except (pikepdf.PdfError, ValueError) as exc:
-        raise AttachmentError(broken) from exc
     if pages < 1:
         raise AttachmentError(f"Berkas PDF '{display}' tidak berisi halaman.")
+    note = REPAIRED_NOTE if repaired else ""
     return CheckedFile("application/pdf", size, display, pages=pages, note=note)
 
 
-def readable(path: Path) -> bool:
-    return os.access(path, os.R_OK)
+def _pdf_pages(path: Path, *, recover: bool) -> int:
+    """The page count, with the page tree walked (qpdf reads objects lazily: a broken table
+    shows only when they are read). Without `recover`, qpdf's warnings count as broken."""
+    with pikepdf.open(path, attempt_recovery=recover) as pdf:
+        pages = len(pdf.pages)
+        for page in pdf.pages:
+            _ = page.mediabox
+        if not recover and pdf.get_warnings():
+            raise pikepdf.PdfError("; ".join(pdf.get_warnings()[:3]))
+        return pages
 
 
 __all__ = [

@@ -119,8 +119,9 @@ def _local(
         hits.append(DuplicateHit(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), source))
         seen.add(str(r[0]))
     local = conn.exec_driver_sql(
-        "SELECT id, provisional_number, official_number, office_code, summary "
-        "FROM local_applications WHERE service_code = ? ORDER BY created_at",
+        "SELECT l.id, l.provisional_number, l.official_number, l.office_code, l.summary "
+        "FROM local_applications l LEFT JOIN applications a ON a.id = l.id "
+        "WHERE l.service_code = ? AND a.id IS NULL ORDER BY l.created_at",
         (service_code,),
     ).all()
     for r in local:
