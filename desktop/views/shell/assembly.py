@@ -23,6 +23,7 @@ from desktop.controllers.outbox_page import OutboxPageController
 from desktop.controllers.sync import SyncController
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.formatting import zone_for_region
+from desktop.domain.workflow import Role
 from desktop.models.queue_model import QueueModel
 from desktop.models.store import Store
 from desktop.models.store_events import StoreEvents
@@ -34,6 +35,8 @@ from desktop.services.outbox import OutboxSender
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
+from desktop.views.intake import IntakePage
+from desktop.views.intake.wiring import build_intake_page
 from desktop.views.queue.queue_page import QueuePage, default_status_for
 from desktop.views.shell.controller import ShellController
 from desktop.views.shell.main_window import PAGE_QUEUE, PAGE_SYNC, MainWindow
@@ -62,6 +65,7 @@ class Shell:
     events: StoreEvents
     sync_page: SyncPage | None = None
     outbox_page: OutboxPageController | None = None
+    intake_page: IntakePage | None = None
 
     def start(self) -> None:
         """First pull (or a refresh of what is cached), timers, connection probe."""
@@ -132,8 +136,19 @@ def build_shell(
     )
     host = WorkbenchHost(runner=runner)
     sync_page = SyncPage()
+    intake_page = (
+        build_intake_page(
+            user=user, runner=runner, settings=settings, api=api, store=store,
+            catalogue=catalogue, tz=tz, on_settings_saved=on_settings_saved,
+        )
+        if Role.OPERATOR in user.roles
+        else None
+    )  # fmt: skip
     pages = [
         (_tr("Antrean"), queue_page),
+        # The operator's intake sits beside Antrean; the pages after it move down one row,
+        # so they are found by page (`MainWindow.page_index`), never by a fixed row.
+        *([(_tr("Pendaftaran"), intake_page)] if intake_page is not None else []),
         (_tr("Loket"), host),
         (
             _tr("Laporan"),
@@ -184,6 +199,9 @@ def build_shell(
     outbox_page = _wire_sync_page(
         window, sync_page, controller, store, runner, user, tz, events, sync_controller
     )
+    if intake_page is not None:
+        intake_page.controller.online = lambda: connection.api.connection.online is not False
+        intake_page.controller.send_now = sync_controller.retry_outbox_now
     return Shell(
         window,
         queue_model,
@@ -195,6 +213,7 @@ def build_shell(
         events,
         sync_page,
         outbox_page,
+        intake_page,
     )
 
 
@@ -220,7 +239,8 @@ def _wire_sync_page(
 
     def show() -> None:
         if not window.locked:
-            window.show_page(PAGE_SYNC)
+            index = window.page_index(page)  # PAGE_SYNC, one row further for an operator
+            window.show_page(index if index is not None else PAGE_SYNC)
 
     window.sync_action.triggered.connect(show)
     controller.outbox_label.clicked.connect(show)

@@ -1,0 +1,569 @@
+"""The operator's intake page: open drafts, saving as typed, checks, attachments, submit, receipt.
+
+What happens, and where:
+- Every read and write of drafts runs on a worker (`Op`) on one lane (`LANE`), so saves, attaches
+  and the submit reach the store in the order the person made them; the GUI thread only keeps
+  the values of the draft on screen.
+- Saving is debounced (`SAVE_DELAY_MS` after the last keystroke): typing never waits for the
+  disk, and `saved` says "Tersimpan 10.42" once the write is done.
+- The applicant's and the service's checks (`domain.applicant_rules`) are fast and pure: they run
+  on the GUI thread on every change (a NIK check costs well under 5 ms).
+- Submit: `DraftService.submit` (one store write, the outbox entries); when online, the outbox is
+  asked to send now and the official number is awaited for up to `OFFICIAL_WAIT_S`, else the
+  provisional number stands; then the receipt PDF is rendered on a worker and `submitted`
+  hands it to the page.
+
+QtCore only (no widgets), like every controller.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from sqlalchemy import Connection
+
+from desktop.domain.catalogue import Catalogue, Service
+from desktop.domain.formatting import format_clock
+from desktop.domain.identity import mask_nik
+from desktop.domain.sla import expected_completion
+from desktop.models.store import Store
+from desktop.services.documents.pdf_parts import Paper
+from desktop.services.documents.receipt import Layout, ReceiptData, render_receipt
+from desktop.services.operations import Op, OpKind, user_message
+from desktop.services.tasks import TaskContext, TaskRunner
+from desktop.settings import config_dir, private_file
+
+log = logging.getLogger(__name__)
+
+LANE = "intake"
+SAVE_DELAY_MS = 500
+OFFICIAL_WAIT_S = 10.0
+RECENT_LIMIT = 8
+APPLICANT_KEYS = (
+    "nik",
+    "kk_number",
+    "name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "phone",
+    "email",
+    "address",
+    "rt",
+    "rw",
+    "village_code",
+)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("IntakeController", text)
+
+
+# -- the seams this page uses (engineer E's DraftService, duck-typed) ----------------------------
+
+
+class DraftLike(Protocol):
+    id: str
+    service_code: str
+    applicant: dict[str, str]
+    data: dict[str, str]
+    attachments: Any
+    updated_at: Any
+
+
+class Drafts(Protocol):
+    """`services.drafts.DraftService` as this page uses it (seam 6)."""
+
+    def new(self, service_code: str) -> Any: ...
+    def save(self, draft: Any) -> Any: ...
+    def attach(self, draft_id: str, requirement_code: str, source: Path) -> Any: ...
+    def detach(self, draft_id: str, attachment_id: str) -> Any: ...
+    def list(self) -> Sequence[Any]: ...
+    def load(self, draft_id: str) -> Any: ...
+    def discard(self, draft_id: str) -> Any: ...
+    def submit(self, draft_id: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class DraftRow:
+    """One open draft in the list: "Akta kelahiran · Sari Dewi · 10.42"."""
+
+    id: str
+    service: str
+    name: str
+    saved: str
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What the page shows after a submit: the number (official when it came in time), and the
+    receipt PDF (None when it could not be made: the number still stands)."""
+
+    app_id: str
+    number: str
+    provisional: bool
+    receipt: bytes | None
+    receipt_problem: str = ""
+    receipt_data: ReceiptData | None = None
+    """What the receipt says (the preview renders it again for another layout or paper)."""
+
+
+@dataclass(frozen=True)
+class ReceiptSetup:
+    """Who prints the tanda terima, on what, and where the QR points: `status_base()` is the
+    public status URL without the token (`/me`'s public_status_url, else the server's
+    ``/status``)."""
+
+    office_name: str = ""
+    office_address: str = ""
+    office_code: str = ""
+    officer: str = ""
+    layout: Layout = "half"
+    paper: Paper = "A4"
+    status_base: Callable[[], str] = lambda: ""
+
+
+class RecentServices:
+    """The services one person used most recently (a small JSON file in the config folder)."""
+
+    def __init__(self, user_id: str, path: Path | None = None) -> None:
+        self.user_id = user_id
+        self.path = path or config_dir() / "layanan-terakhir.json"
+
+    def _read(self) -> dict[str, list[str]]:
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return raw if isinstance(raw, dict) else {}
+
+    def get(self) -> list[str]:
+        found = self._read().get(self.user_id, [])
+        return [c for c in found if isinstance(c, str)]
+
+    def used(self, code: str) -> None:
+        everything = self._read()
+        codes = [code] + [c for c in self.get() if c != code]
+        everything[self.user_id] = codes[:RECENT_LIMIT]
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(everything), encoding="utf-8")
+            private_file(self.path)
+        except OSError as exc:  # a convenience: never worth an error for the person
+            log.warning("recent services not saved: %s", type(exc).__name__)
+
+
+def known_applicant(store: Store, nik: str) -> dict[str, str]:
+    """The applicant with this NIK as the local cache knows them (the newest application, the
+    detail when cached, else the queue row); {} when unknown. Worker thread."""
+
+    def read(conn: Connection) -> dict[str, str]:
+        rows = conn.exec_driver_sql(
+            "SELECT a.id, r.raw, d.raw FROM applications a "
+            "LEFT JOIN applications_raw r ON r.id = a.id "
+            "LEFT JOIN application_details d ON d.id = a.id "
+            "WHERE a.applicant_nik = ? ORDER BY a.updated_at DESC LIMIT 1",
+            (nik,),
+        ).all()
+        for _id, summary, detail in rows:
+            for raw in (detail, summary):
+                if not raw:
+                    continue
+                try:
+                    applicant = json.loads(raw).get("applicant") or {}
+                except (ValueError, AttributeError):
+                    continue
+                values = {
+                    k: str(v) for k, v in applicant.items() if k in APPLICANT_KEYS and v is not None
+                }
+                if values.get("nik") == nik:
+                    return values
+        return {}
+
+    return store.read(read)
+
+
+class IntakeController(QObject):
+    drafts_changed = Signal(list)  # list[DraftRow]
+    draft_opened = Signal(object)  # the draft (E's Draft)
+    draft_closed = Signal()
+    saved = Signal(str)  # "Tersimpan 10.42"
+    save_failed = Signal(str)
+    attached = Signal(str, object)  # requirement code, attachment
+    attach_failed = Signal(str, str)  # requirement code, message
+    detached = Signal(str, str)  # requirement code, attachment id
+    known_found = Signal(dict)  # applicant values found by NIK
+    duplicates_found = Signal(list)  # hits (E's DuplicateHit)
+    no_duplicates = Signal()
+    submit_progress = Signal(str)
+    submitted = Signal(object)  # Submitted
+    submit_failed = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        runner: TaskRunner,
+        store: Store,
+        drafts: Drafts,
+        catalogue: Catalogue | None,
+        user_id: str,
+        tz: tzinfo | None = None,
+        online: Callable[[], bool] = lambda: False,
+        send_now: Callable[[], None] = lambda: None,
+        find_duplicates: Callable[[str, str, str], list[Any]] | None = None,
+        wait_official: Callable[[str, float], str | None] | None = None,
+        receipt: ReceiptSetup | None = None,
+        recent: RecentServices | None = None,
+        clock: Callable[[], float] = time.time,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        runner.add_lane(LANE, 1)  # saves, attaches and the submit reach the store in order
+        self.store = store
+        self.drafts = drafts
+        self.catalogue = catalogue
+        self.user_id = user_id
+        self.tz = tz
+        self.online = online
+        self.send_now = send_now
+        self.find_duplicates = find_duplicates
+        self.wait_official = wait_official
+        self.receipt = receipt
+        self.recent = recent or RecentServices(user_id)
+        self.clock = clock
+        self.current: Any = None
+        self.busy_submitting = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SAVE_DELAY_MS)
+        self._timer.timeout.connect(self.save_now)
+
+    # -- catalogue ---------------------------------------------------------------------------
+
+    def services(self) -> list[Service]:
+        return list(self.catalogue.services.values()) if self.catalogue else []
+
+    def service(self, code: str) -> Service | None:
+        return self.catalogue.services.get(code) if self.catalogue else None
+
+    def service_name(self, code: str) -> str:
+        service = self.service(code)
+        return service.name if service is not None else code
+
+    # -- drafts list -------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        Op(
+            OpKind.RELOAD,
+            _tr("Memuat draf"),
+            lambda _ctx: list(self.drafts.list()),
+            lane=LANE,
+            quiet=True,
+        ).success(self._listed).failure(lambda _e, m: self.save_failed.emit(m)).run(self.runner)
+
+    def _listed(self, drafts: list[Any]) -> None:
+        rows = []
+        for d in sorted(drafts, key=lambda d: _epoch(d.updated_at), reverse=True):
+            name = (d.applicant or {}).get("name", "").strip() or _tr("(nama belum diisi)")
+            rows.append(
+                DraftRow(
+                    d.id, self.service_name(d.service_code), name, self._clock_text(d.updated_at)
+                )
+            )
+        self.drafts_changed.emit(rows)
+
+    def _clock_text(self, when: Any) -> str:
+        epoch = _epoch(when)
+        return self._clock(epoch) if epoch else ""
+
+    def _clock(self, epoch: float) -> str:
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        return format_clock(datetime.fromtimestamp(epoch, UTC), now, self.tz)
+
+    # -- opening, new, discarding ------------------------------------------------------------
+
+    def new_draft(self, service_code: str) -> None:
+        self.flush()
+        self.recent.used(service_code)
+        Op(
+            OpKind.OPEN, _tr("Membuat draf"), lambda _ctx: self.drafts.new(service_code), lane=LANE
+        ).success(self._opened).failure(lambda _e, m: self.save_failed.emit(m)).run(self.runner)
+
+    def open_draft(self, draft_id: str) -> None:
+        if self.current is not None and self.current.id == draft_id:
+            return
+        self.flush()
+        Op(
+            OpKind.OPEN, _tr("Membuka draf"), lambda _ctx: self.drafts.load(draft_id), lane=LANE
+        ).success(self._opened).failure(lambda _e, m: self.save_failed.emit(m)).run(self.runner)
+
+    def _opened(self, draft: Any) -> None:
+        self.current = draft
+        self.draft_opened.emit(draft)
+        self.refresh()
+
+    def close_draft(self) -> None:
+        """Leave the draft on screen (it stays in the list): the next citizen."""
+        self.flush()
+        self.current = None
+        self.draft_closed.emit()
+
+    def discard(self, draft_id: str) -> None:
+        if self.current is not None and self.current.id == draft_id:
+            self._timer.stop()
+            self.current = None
+            self.draft_closed.emit()
+        Op(
+            OpKind.DOCUMENT,
+            _tr("Membuang draf"),
+            lambda _ctx: self.drafts.discard(draft_id),
+            lane=LANE,
+        ).success(lambda _r: self.refresh()).failure(lambda _e, m: self.save_failed.emit(m)).run(
+            self.runner
+        )
+
+    # -- editing and saving ------------------------------------------------------------------
+
+    def set_values(self, applicant: Mapping[str, str], data: Mapping[str, str]) -> None:
+        """What the form shows now; saved `SAVE_DELAY_MS` after the last change."""
+        if self.current is None:
+            return
+        self.current.applicant = dict(applicant)
+        self.current.data = dict(data)
+        self._timer.start()
+
+    @property
+    def save_pending(self) -> bool:
+        return self._timer.isActive()
+
+    def flush(self) -> None:
+        """Save now what waits for the debounce (before switching drafts or submitting)."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self.save_now()
+
+    def save_now(self) -> None:
+        draft = self.current
+        if draft is None:
+            return
+        snapshot = _snapshot(draft)
+        Op(
+            OpKind.DOCUMENT,
+            _tr("Menyimpan draf"),
+            lambda _ctx: self.drafts.save(snapshot),
+            lane=LANE,
+            quiet=True,
+        ).success(lambda _r: self._saved()).failure(lambda _e, m: self.save_failed.emit(m)).run(
+            self.runner
+        )
+
+    def _saved(self) -> None:
+        now = self._clock(self.clock())
+        self.saved.emit(_tr("Tersimpan %1").replace("%1", now))
+        self.refresh()
+
+    # -- attachments -------------------------------------------------------------------------
+
+    def attach(self, requirement_code: str, paths: Sequence[Path]) -> None:
+        draft = self.current
+        if draft is None:
+            return
+        draft_id = draft.id
+        for path in paths:
+
+            def work(_ctx: TaskContext, path: Path = path) -> Any:
+                return self.drafts.attach(draft_id, requirement_code, path)
+
+            Op(OpKind.DOCUMENT, _tr("Memeriksa berkas"), work, lane=LANE).success(
+                lambda a: self.attached.emit(requirement_code, a)
+            ).failure(lambda _e, m: self.attach_failed.emit(requirement_code, m)).relevant_while(
+                lambda: self.current is not None and self.current.id == draft_id
+            ).run(self.runner)
+
+    def detach(self, requirement_code: str, attachment_id: str) -> None:
+        draft = self.current
+        if draft is None:
+            return
+        draft_id = draft.id
+        Op(
+            OpKind.DOCUMENT,
+            _tr("Menghapus berkas"),
+            lambda _ctx: self.drafts.detach(draft_id, attachment_id),
+            lane=LANE,
+        ).success(lambda _r: self.detached.emit(requirement_code, attachment_id)).failure(
+            lambda _e, m: self.attach_failed.emit(requirement_code, m)
+        ).run(self.runner)
+
+    # -- known applicant ---------------------------------------------------------------------
+
+    def look_up(self, nik: str) -> None:
+        """A known applicant with this (valid, 16-digit) NIK: `known_found` with their data."""
+        draft_id = self.current.id if self.current is not None else None
+        Op(
+            OpKind.FIND,
+            _tr("Mencari pemohon"),
+            lambda _ctx: known_applicant(self.store, nik),
+            quiet=True,
+        ).success(lambda v: self.known_found.emit(v) if v else None).relevant_while(
+            lambda: self.current is not None and self.current.id == draft_id
+        ).run(self.runner)
+
+    # -- submit ------------------------------------------------------------------------------
+
+    def check_duplicates(self, nik: str, service_code: str) -> None:
+        """`duplicates_found(hits)` or `no_duplicates`: asked before every submit."""
+        finder = self.find_duplicates
+        draft_id = self.current.id if self.current is not None else ""
+        if finder is None:
+            self.no_duplicates.emit()
+            return
+        self.submit_progress.emit(_tr("Memeriksa permohonan ganda…"))
+
+        def found(hits: list[Any]) -> None:
+            if hits:
+                self.duplicates_found.emit(list(hits))
+            else:
+                self.no_duplicates.emit()
+
+        def work(_ctx: TaskContext) -> list[Any]:
+            return list(finder(nik, service_code, draft_id))
+
+        # A check that fails (the store busy) must not stop the counter: submit goes on.
+        Op(OpKind.FIND, _tr("Memeriksa permohonan ganda"), work).success(found).failure(
+            lambda _e, _m: self.no_duplicates.emit()
+        ).run(self.runner)
+
+    def submit(self) -> None:
+        draft = self.current
+        if draft is None or self.busy_submitting:
+            return
+        self._timer.stop()
+        snapshot = _snapshot(draft)
+        self.busy_submitting = True
+        self.submit_progress.emit(_tr("Menyimpan permohonan…"))
+
+        def work(_ctx: TaskContext) -> Any:
+            self.drafts.save(snapshot)
+            return self.drafts.submit(snapshot.id)
+
+        Op(OpKind.DOCUMENT, _tr("Mengajukan permohonan"), work, lane=LANE).success(
+            self._taken_in
+        ).failure(self._submit_failed).run(self.runner)
+
+    def _submit_failed(self, _exc: Exception, message: str) -> None:
+        self.busy_submitting = False
+        self.submit_failed.emit(message)
+
+    def _taken_in(self, app: Any) -> None:
+        draft = self.current
+        self.current = None
+        self.draft_closed.emit()
+        self.refresh()
+        online = self.online()
+        if online:
+            self.submit_progress.emit(_tr("Mengirim ke server, menunggu nomor resmi…"))
+            self.send_now()
+        Op(
+            OpKind.RENDER,
+            _tr("Membuat tanda terima"),
+            lambda ctx: self._finish(ctx, app, draft, online),
+        ).success(self._done).failure(self._submit_failed).run(self.runner)
+
+    def _finish(self, ctx: TaskContext, app: Any, draft: Any, online: bool) -> Submitted:
+        number, provisional = str(app.provisional_number), True
+        if online and self.wait_official is not None:
+            official = self.wait_official(str(app.id), OFFICIAL_WAIT_S)
+            if official:
+                number, provisional = official, False
+        data: ReceiptData | None = None
+        pdf, problem = None, ""
+        if self.receipt is not None:
+            try:
+                data = self.receipt_data(app, draft, number, provisional)
+                pdf = render_receipt(data, layout=self.receipt.layout, paper=self.receipt.paper)
+            except Exception as exc:
+                problem = user_message(exc)
+        return Submitted(str(app.id), number, provisional, pdf, problem, data)
+
+    def receipt_data(self, app: Any, draft: Any, number: str, provisional: bool) -> ReceiptData:
+        """What the tanda terima says for `app` (taken in from `draft`)."""
+        setup = self.receipt or ReceiptSetup()
+        service = self.service(str(app.service_code))
+        catalogue = self.catalogue
+        documents = []
+        for a in getattr(draft, "attachments", ()):
+            doc = catalogue.document_types.get(a.requirement_code or "") if catalogue else None
+            documents.append(f"{doc.name if doc else a.requirement_code or '-'}: {a.filename}")
+        received = datetime.fromtimestamp(int(app.created_at), UTC)
+        expected = None
+        if service is not None:
+            expected = (
+                expected_completion(received, service.sla_hours, tz=self.tz)
+                if self.tz is not None
+                else expected_completion(received, service.sla_hours)
+            )
+        token = getattr(app, "status_token", None)
+        base = setup.status_base().rstrip("/")
+        applicant = draft.applicant if draft is not None else {}
+        return ReceiptData(
+            office_name=setup.office_name,
+            office_address=setup.office_address,
+            number=number,
+            provisional=provisional,
+            service_name=service.name if service is not None else str(app.service_code),
+            applicant_name=applicant.get("name", "").strip(),
+            masked_nik=mask_nik(applicant.get("nik", "")),
+            documents=documents,
+            received_at=received,
+            expected=expected,
+            officer=setup.officer,
+            status_url=f"{base}/{token}" if token and base else None,
+            office_code=setup.office_code,
+        )
+
+    @staticmethod
+    def render(data: ReceiptData, layout: str, paper: str) -> bytes:
+        """The receipt again in another layout or on other paper (the preview's choice)."""
+        return render_receipt(
+            data,
+            layout="roll80" if layout == "roll80" else "half",
+            paper="F4" if paper == "F4" else "A4",
+        )
+
+    def _done(self, result: Submitted) -> None:
+        self.busy_submitting = False
+        self.submitted.emit(result)
+
+
+def _epoch(when: Any) -> float:
+    if isinstance(when, datetime):
+        return when.timestamp()
+    if isinstance(when, date):
+        return datetime(when.year, when.month, when.day).timestamp()
+    try:
+        return float(when or 0)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _snapshot(draft: Any) -> Any:
+    """A copy of the draft as it is now (the worker saves this, never the live object)."""
+    import copy
+
+    snap = copy.copy(draft)
+    snap.applicant = dict(draft.applicant)
+    snap.data = dict(draft.data)
+    return snap
+
+
+def masked(nik: str) -> str:
+    return mask_nik(nik)

@@ -1,0 +1,109 @@
+"""Builds the operator's intake page for one session: its services, controller and the receipt.
+
+Called by `views.shell.assembly.build_shell` for a person with the operator role; the shell then
+hands the controller its two links to the rest of the session (whether the server answers, and
+"send the outbox now")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import tzinfo
+from typing import cast
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from desktop.controllers.intake import IntakeController, ReceiptSetup, Submitted
+from desktop.domain.catalogue import Catalogue
+from desktop.models.store import Store
+from desktop.services import duplicates
+from desktop.services.api.client import ApiClient
+from desktop.services.auth import UserInfo
+from desktop.services.drafts import DraftService
+from desktop.services.intake import IntakeService, device_sequence_file
+from desktop.services.tasks import TaskRunner
+from desktop.settings import Settings
+from desktop.views.intake.page import IntakePage
+from desktop.views.print_preview import PrintPreviewDialog
+
+
+def status_base(user: UserInfo, settings: Settings) -> str:
+    """Where the receipt's QR points (without the token): `/me`'s public_status_url, else the
+    server's own /status page."""
+    public = str(getattr(user, "public_status_url", "") or "")
+    return public or settings.server_url.rstrip("/") + "/status"
+
+
+def show_receipt_dialog(
+    settings: Settings, on_settings_saved: Callable[[Settings], None]
+) -> Callable[[QWidget, Submitted], None]:
+    """The receipt in the print preview (the very PDF printed), or why there is none."""
+
+    def show(parent: QWidget, result: Submitted) -> None:
+        if result.receipt is None:
+            return
+        data = result.receipt_data
+        dialog = PrintPreviewDialog(
+            result.receipt,
+            title=parent.tr("Tanda terima %1").replace("%1", result.number),
+            settings=settings,
+            parent=parent,
+            file_name=f"Tanda terima {result.number}",
+            rerender=(
+                (lambda layout, paper: IntakeController.render(data, layout, paper))
+                if data is not None
+                else None
+            ),
+        )
+        dialog.settingsChanged.connect(on_settings_saved)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    return show
+
+
+def build_intake_page(
+    *,
+    user: UserInfo,
+    runner: TaskRunner,
+    settings: Settings,
+    api: ApiClient,
+    store: Store,
+    catalogue: Catalogue | None,
+    tz: tzinfo | None,
+    on_settings_saved: Callable[[Settings], None],
+) -> IntakePage:
+    intake = IntakeService(
+        store,
+        office_code=user.office.code,
+        device_code=user.device_code,
+        user_id=user.id,
+        sequence_file=device_sequence_file(store.path),
+    )
+    drafts = DraftService(store, intake, user_id=user.id)
+
+    def server() -> duplicates.DuplicateFinder | None:
+        """The server half of the duplicate check (the client method comes with seam 4)."""
+        return cast(duplicates.DuplicateFinder, api) if hasattr(api, "find_duplicates") else None
+
+    controller = IntakeController(
+        runner=runner,
+        store=store,
+        drafts=drafts,
+        catalogue=catalogue,
+        user_id=user.id,
+        tz=tz,
+        find_duplicates=lambda nik, service, draft: duplicates.find_open(
+            store, server() if controller.online() else None, nik, service, exclude_draft=draft
+        ),
+        wait_official=intake.wait_official_number,
+        receipt=ReceiptSetup(
+            office_name=user.office.name or user.office.code,
+            office_code=user.office.code,
+            officer=user.full_name,
+            layout="roll80" if settings.receipt_layout == "roll80" else "half",
+            paper="F4" if settings.receipt_paper == "F4" else "A4",
+            status_base=lambda: status_base(user, settings),
+        ),
+    )
+    return IntakePage(controller, show_receipt=show_receipt_dialog(settings, on_settings_saved))

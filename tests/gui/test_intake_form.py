@@ -1,0 +1,178 @@
+"""The intake page driven by the keyboard: picking a service by typing, live checks, Enter moving
+on (never submitting), drafts kept in the store across closing and reopening the page, a file
+attached and a bad one refused beside its requirement, submit to the receipt.
+
+Real store files, real DraftService/IntakeService, real widgets and key events; screenshots at
+1366x768 (minus the navigation) go to LOKET_SHOTS_DIR (else /tmp) for review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from tests.gui.intake_helpers import (
+    NIK_WOMAN,
+    OFFSCREEN_POPUPS,
+    WAIT,
+    field,
+    intake_page,
+    message,
+    pick_service,
+    type_into,
+)
+from tests.gui.shell_helpers import shot
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUPS)
+
+
+def fill_applicant(qtbot: QtBot, page: object) -> None:
+    from desktop.views.intake import IntakePage
+
+    assert isinstance(page, IntakePage)
+    type_into(qtbot, page, "nik", NIK_WOMAN[:4] + " " + NIK_WOMAN[4:8] + "-" + NIK_WOMAN[8:])
+    type_into(qtbot, page, "name", "Siti Nur'aini")
+    type_into(qtbot, page, "birth_place", "Pekanbaru")
+    type_into(qtbot, page, "birth_date", "12051990")
+    sex = field(page, "sex")
+    sex.setFocus()
+    qtbot.keyClick(sex, Qt.Key.Key_P)
+    type_into(qtbot, page, "address", "Jl. Soekarno-Hatta No. 12")
+    type_into(qtbot, page, "rt", "1")
+    type_into(qtbot, page, "rw", "3")
+    village = field(page, "village_code")
+    village.setFocus()
+    qtbot.keyClicks(village, "Sukajadi")
+    assert isinstance(village, QLineEdit)
+    completer = village.completer()
+    assert completer is not None
+    popup = completer.popup()
+    assert popup is not None
+    qtbot.waitUntil(popup.isVisible, timeout=WAIT)
+    qtbot.keyClick(popup, Qt.Key.Key_Down)
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(page.applicant.values()["village_code"]) == 10, timeout=WAIT)
+
+
+def test_pick_by_typing_bad_nik_message_and_enter_moves_on(qtbot: QtBot, tmp_path: Path) -> None:
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page = counter.page
+        shot(page, "intake-empty.png")
+        pick_service(qtbot, page, "akta kelahiran")
+        assert counter.controller.current.service_code == "AKTA-LAHIR"
+        assert page.service_sections, "the birth registration has its own sections (catalogue)"
+        qtbot.waitUntil(lambda: field(page, "nik").hasFocus(), timeout=WAIT)
+
+        # 16 digits that are not a valid NIK: its message beside the field, as typed.
+        qtbot.keyClicks(field(page, "nik"), "9999999999999999")
+        assert "NIK" in message(page, "nik") or message(page, "nik")
+        assert field(page, "nik").property("problem") is True
+
+        # Enter moves to the next field; it never submits.
+        qtbot.keyClick(field(page, "nik"), Qt.Key.Key_Return)
+        assert field(page, "kk_number").hasFocus()
+        qtbot.keyClick(field(page, "kk_number"), Qt.Key.Key_Enter)
+        assert field(page, "name").hasFocus()
+        assert counter.controller.current is not None
+        assert not counter.receipts
+        assert page.problems_label.text() == ""  # no submit was even tried
+
+        # The saved indicator comes without blocking typing.
+        qtbot.waitUntil(lambda: page.saved_label.text().startswith("Tersimpan"), timeout=WAIT)
+        shot(page, "intake-errors.png")
+
+        # Ctrl+Enter tries to submit: refused, the focus on the first blocking problem.
+        qtbot.keyClick(field(page, "name"), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert "Belum dapat diajukan" in page.problems_label.text()
+        assert QApplication.focusWidget() is field(page, "nik")
+        assert message(page, "name")  # every field's problem now shows
+        shot(page, "intake-submit-refused.png")
+
+
+def test_drafts_survive_closing_and_reopening_the_page(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    with intake_page(qtbot, path) as counter:
+        page = counter.page
+        pick_service(qtbot, page, "KTPEL-UBAH")
+        type_into(qtbot, page, "name", "Budi")
+        qtbot.waitUntil(lambda: page.saved_label.text().startswith("Tersimpan"), timeout=WAIT)
+        # Ctrl+N: the next citizen; the first draft waits in the list.
+        qtbot.keyClick(field(page, "name"), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        assert page.picker.hasFocus()
+        pick_service(qtbot, page, "domisili")
+        type_into(qtbot, page, "name", "Ani")
+        qtbot.waitUntil(lambda: page.drafts_list.count() == 2, timeout=WAIT)
+        qtbot.waitUntil(lambda: page.saved_label.text().startswith("Tersimpan"), timeout=WAIT)
+
+    with intake_page(qtbot, path) as counter:
+        page = counter.page
+        qtbot.waitUntil(lambda: page.drafts_list.count() == 2, timeout=WAIT)
+        texts = sorted(page.drafts_list.item(i).text() for i in range(2))  # type: ignore[union-attr]
+        assert any("Budi" in t for t in texts) and any("Ani" in t for t in texts)
+        budi = next(
+            page.drafts_list.item(i)
+            for i in range(2)
+            if "Budi" in page.drafts_list.item(i).text()  # type: ignore[union-attr]
+        )
+        page.drafts_list.setCurrentItem(budi)
+        qtbot.waitUntil(
+            lambda: (
+                counter.controller.current is not None
+                and counter.controller.current.applicant.get("name") == "Budi"
+            ),
+            timeout=WAIT,
+        )
+        assert page.applicant.values()["name"] == "Budi"
+        assert counter.controller.current.service_code == "KTPEL-UBAH-WNI"
+
+
+def test_fill_attach_submit_gives_the_receipt(qtbot: QtBot, tmp_path: Path) -> None:
+    good = tmp_path / "kk.png"
+    Image.new("RGB", (60, 40), "white").save(good)
+    bad = tmp_path / "rusak.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 40)  # a truncated JPEG
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page = counter.page
+        pick_service(qtbot, page, "KTPEL-UBAH-WNI")
+        fill_applicant(qtbot, page)
+        element = field(page, "perubahan.elemen")  # the service's own section (catalogue)
+        element.setFocus()
+        qtbot.keyClick(element, Qt.Key.Key_P)  # "pekerjaan"
+        type_into(qtbot, page, "perubahan.data_baru", "Wiraswasta")
+        assert page.values()[1] == {
+            "perubahan.elemen": "pekerjaan",
+            "perubahan.data_baru": "Wiraswasta",
+        }
+        assert message(page, "nik") == ""
+        assert message(page, "birth_date") == ""
+        boxes = page.requirements.boxes
+        boxes["KK"].request_import([good])
+        qtbot.waitUntil(lambda: boxes["KK"].count() == 1, timeout=WAIT)
+        boxes["KTP-EL"].request_import([bad])
+        qtbot.waitUntil(lambda: boxes["KTP-EL"].message.text() != "", timeout=WAIT)
+        assert "rusak.jpg" in boxes["KTP-EL"].message.text()
+        assert boxes["KK"].count() == 1  # nothing else lost
+        shot(page, "intake-filled.png")
+
+        # Mandatory documents missing: refused, said beside them.
+        qtbot.keyClick(field(page, "name"), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert "Belum dapat diajukan" in page.problems_label.text()
+        assert boxes["KTP-EL"].message.text() == "Dokumen wajib ini belum dilampirkan."
+        boxes["KTP-EL"].request_import([good])
+        boxes["DOKUMEN-PENDUKUNG"].request_import([good])
+        qtbot.waitUntil(
+            lambda: boxes["KTP-EL"].count() == 1 and boxes["DOKUMEN-PENDUKUNG"].count() == 1,
+            timeout=WAIT,
+        )
+        qtbot.keyClick(field(page, "name"), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: len(counter.receipts) == 1, timeout=WAIT)
+        result = counter.receipts[0]
+        assert result.provisional and result.number.startswith("SEM-")
+        assert result.receipt is not None and result.receipt.startswith(b"%PDF")
+        assert counter.controller.current is None  # the next citizen at once
+        qtbot.waitUntil(lambda: page.drafts_list.count() == 0, timeout=WAIT)
+        assert counter.drafts.list() == []
