@@ -48,6 +48,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from desktop.domain.applicant_rules import clean_applicant
 from desktop.domain.records import Applicant
 from desktop.models.drafts import draft_attachments, drafts
 from desktop.models.store import Store
@@ -116,11 +117,13 @@ class Draft:
 
 
 def applicant_from(values: Mapping[str, str]) -> Applicant:
-    """An `Applicant` from the form's strings (empty -> None). Keys `Applicant` does not know
-    are ignored; a bad birth date raises `IntakeError`."""
+    """An `Applicant` from the form's strings, cleaned as the server stores them
+    (`applicant_rules.clean_applicant`: NIK digits only, phone +62..., RT/RW 001), empty ->
+    None. Keys `Applicant` does not know are ignored; a bad birth date raises `IntakeError`.
+    Checking the values is the form's job (the server checks again)."""
     known = {f.name for f in dataclasses.fields(Applicant)}
     kwargs: dict[str, Any] = {}
-    for key, value in values.items():
+    for key, value in clean_applicant(values).items():
         text = value.strip()
         if key not in known or not text:
             continue

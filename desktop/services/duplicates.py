@@ -40,12 +40,13 @@ _TERMINAL = tuple(s.value for s in TERMINAL_STATES)
 class DuplicateHit:
     """One open application (or draft) of the same NIK for the same service."""
 
-    id: str
+    id: str | None  # None: an application at an office outside the user's scope
     number: str  # registration or provisional number; "" for a draft
     status: str  # the server's status value, or "draf"
     applicant_name: str
     office_code: str
     source: Source
+    in_scope: bool = True  # False: the server shows only its number and status
 
 
 class DuplicateFinder(Protocol):
@@ -93,12 +94,13 @@ def check(
         except ConnectionFailure as exc:
             log.info("duplicate check for %s on the server skipped: %s", mask_nik(digits), exc)
             found = []
-        known = {h.id for h in hits}
+        known = {h.id for h in hits if h.id} | {h.number for h in hits if h.number}
         for item in found:
             hit = _server_hit(item)
-            if hit is not None and hit.id not in known:
-                hits.append(hit)
-                known.add(hit.id)
+            if hit is None or hit.id in known or hit.number in known:
+                continue
+            hits.append(hit)
+            known.update(k for k in (hit.id, hit.number) if k)
     return DuplicateCheck(hits, server_checked)
 
 
@@ -150,24 +152,21 @@ def _local(
 
 
 def _server_hit(item: Any) -> DuplicateHit | None:
-    """A hit from the server's answer: an `ApplicationSummary` or its JSON."""
-    get = (
-        item.get
-        if isinstance(item, dict)
-        else lambda key, default=None: getattr(item, key, default)
-    )
-    app_id = get("id")
-    if not isinstance(app_id, str):
+    """A hit from the server's answer (`records.DuplicateInfo`, or its JSON)."""
+    raw: dict[str, Any] = item if isinstance(item, dict) else dict(vars(item))
+    app_id = raw.get("id")
+    number = str(raw.get("number") or "")
+    if not isinstance(app_id, str) and not number:
         return None
-    number = get("registration_number") or get("provisional_number") or ""
-    status = get("status_raw") or get("status") or ""
-    applicant = get("applicant")
-    if isinstance(applicant, dict):
-        name = applicant.get("name") or ""
-    else:
-        name = getattr(applicant, "name", "") or ""
+    status = raw.get("status_raw") or raw.get("status") or ""
     return DuplicateHit(
-        app_id, str(number), str(status), str(name), str(get("office_code") or ""), "server"
+        app_id if isinstance(app_id, str) else None,
+        number,
+        str(status),
+        str(raw.get("applicant_name") or ""),
+        str(raw.get("office_code") or ""),
+        "server",
+        in_scope=bool(raw.get("in_scope", True)),
     )
 
 
