@@ -353,8 +353,7 @@ def _nik_problems(
     if result.ok:
         return [], result.info
     messages = "; ".join(p.message for p in result.problems[:3])
-    label = what if what == "NIK" else f"{what}: NIK"
-    return [FieldProblem(key, f"{label} tidak valid: {messages}.")], None
+    return [FieldProblem(key, f"{what} tidak valid: {messages}.")], None
 
 
 def _kk_problems(key: str, value: str, today: date, wilayah: Wilayah) -> list[FieldProblem]:
@@ -509,6 +508,10 @@ _EXPECTED_SEX: Final[Mapping[str, str]] = {
 """Sections whose person has a known sex; their NIK is cross-checked against it."""
 
 
+_MEMBER = re.compile(r"((?:[0-9][ .\-]?){15}[0-9])\s*(.*)")
+"""A member line: 16 digits, grouped as pasted or not, then the name."""
+
+
 def _member_problems(key: str, value: str, what: str, today: date, wilayah: Wilayah) -> list[str]:
     """A ``teks_panjang`` coded ``anggota``: one family member per line, NIK then name."""
     problems: list[str] = []
@@ -516,7 +519,8 @@ def _member_problems(key: str, value: str, what: str, today: date, wilayah: Wila
         text = line.strip()
         if not text:
             continue
-        nik, _, name = text.partition(" ")
+        match = _MEMBER.fullmatch(text)
+        nik, name = match.groups() if match else text.partition(" ")[::2]
         result = check_nik(nik, today=today, wilayah=wilayah)
         if not result.ok:
             problems.append(
