@@ -26,6 +26,7 @@ from server.routes import (
     meta,
     numbers,
     reports,
+    status,
     transfer,
 )
 from server.state import ServerState
@@ -89,6 +90,7 @@ def create_app(
         escrow,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(status.router)  # public, outside the API: the receipt's QR link
     app.add_middleware(
         BodyLimitMiddleware,
         json_limit=settings.max_json_bytes,
@@ -115,9 +117,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     problem_ref = {"$ref": "#/components/schemas/Problem"}
     for path_item in schema.get("paths", {}).values():
         for operation in path_item.values():
-            for status, response in operation.get("responses", {}).items():
-                if status.isdigit() and int(status) >= 400:
-                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}}
+            for code, response in operation.get("responses", {}).items():
+                if code.isdigit() and int(code) >= 400:
+                    # A public page answers its errors as HTML too (routes/status.py).
+                    content = response.get("content", {})
+                    page = {k: v for k, v in content.items() if k == "text/html"}
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem_ref}, **page}
                     if response.get("description") in (None, "", "Validation Error"):
                         response["description"] = "Problem"
     components = schema.get("components", {}).get("schemas", {})

@@ -101,6 +101,7 @@ def add_history(
     device_time: datetime | None = None,
     checklist: list[dict[str, Any]] | None = None,
     transaction_id: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> HistoryEntry:
     """Append a history entry; `transaction_id` is the request's key, shown in the entry so a
     client can find its own decision by id. A key already on another entry is 409
@@ -128,6 +129,7 @@ def add_history(
         server_time=now,
         reason=reason,
         checklist=checklist,
+        details=details,
         transaction_id=transaction_id,
     )
     session.add(entry)

@@ -54,14 +54,12 @@ class Problems:
     def add(self, loc: list[str | int], message: str) -> None:
         self.items.append({"loc": loc, "msg": message})
 
-    def raise_if_any(self) -> None:
+    def raise_if_any(self, what: str = "Data pemohon tidak valid") -> None:
         if not self.items:
             return
         first = self.items[0]["msg"]
         more = f" (dan {len(self.items) - 1} masalah lain)" if len(self.items) > 1 else ""
-        raise ProblemError(
-            422, "validation_error", f"Data pemohon tidak valid: {first}{more}", errors=self.items
-        )
+        raise ProblemError(422, "validation_error", f"{what}: {first}{more}", errors=self.items)
 
 
 def checked_applicant(

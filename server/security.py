@@ -112,10 +112,15 @@ def strip_query_strings(text: str) -> str:
     )
 
 
+_STATUS_TOKEN = re.compile(r"(/status/)[A-Za-z0-9_-]+")
+"""A public status link's token in a path: whoever reads the log must not open the page."""
+
+
 def redact(text: str) -> str:
     """Mask NIK-like numbers (URL-encoded forms included), anything that looks like a password
-    or token, and the personal parts of request query strings."""
+    or token (public status links' too), and the personal parts of request query strings."""
     text = strip_query_strings(text)
+    text = _STATUS_TOKEN.sub(r"\1***", text)
     text = _BEARER.sub(r"\1***", text)
     text = _SECRET_FIELDS.sub(r"\1***", text)
     text = _URL_DIGIT_SEPARATOR.sub(" ", text)

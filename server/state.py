@@ -12,6 +12,7 @@ from server.blobs import BlobStore
 from server.clock import SYSTEM_CLOCK, Clock
 from server.config import Settings
 from server.db import Database
+from server.status_limit import FailureLimiter
 
 
 def local_zone(name: str) -> tzinfo:
@@ -40,6 +41,11 @@ class ServerState:
     @cached_property
     def blobs(self) -> BlobStore:
         return BlobStore(self.settings.blob_dir)
+
+    @cached_property
+    def status_limiter(self) -> FailureLimiter:
+        """Failed public status look-ups per client address (`server.status_limit`)."""
+        return FailureLimiter(self.settings.status_failures, self.settings.status_refill_seconds)
 
     @cached_property
     def zone(self) -> tzinfo:

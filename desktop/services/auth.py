@@ -127,6 +127,8 @@ class UserInfo:
     office: Office
     device_code: str
     max_offline_days: int
+    public_status_url: str = ""
+    """Base of the receipt's status link: `<public_status_url>/<status_token>` (issue 11)."""
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -158,6 +160,7 @@ class UserInfo:
             },
             "device_code": self.device_code,
             "offline_policy": {"max_offline_days": self.max_offline_days},
+            "public_status_url": self.public_status_url,
         }
 
     @classmethod
@@ -176,6 +179,7 @@ class UserInfo:
                 max_offline_days=int(policy.get("max_offline_days", 7))
                 if isinstance(policy, dict)
                 else 7,
+                public_status_url=str(obj.get("public_status_url") or ""),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BadResponse("Data pengguna dari server tidak lengkap.") from exc

@@ -19,7 +19,8 @@ from desktop.domain.numbering import looks_like_registration_number, parse_regis
 from desktop.domain.workflow import TERMINAL_STATES, Action, Refusal, RefusalCode
 from desktop.domain.workflow import State as WState
 from server import applications as ops
-from server import counters, idempotency, intake
+from server import counters, edits, idempotency, intake
+from server import handover as handover_rules
 from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.models import Application, Office
 from server.problems import ProblemError
@@ -32,11 +33,13 @@ from server.schemas import (
     ChangesPage,
     ClaimResult,
     CreateApplication,
+    DuplicateList,
     StateName,
+    UpdateApplication,
     bounded_moment,
 )
 from server.scope import in_scope, scope_clause
-from server.serialize import detail_dict, history_dict, summaries, summary_query
+from server.serialize import detail_dict, history_dict, iso, summaries, summary_query
 from server.state import ServerState
 
 router = APIRouter(tags=["applications"])
@@ -185,6 +188,67 @@ def changes(
     return idempotency.json_response(
         {"items": summaries(rows, now), "last_seq": last_seq, "has_more": more}
     )
+
+
+OPEN_STATES = tuple(s.value for s in WState if s not in TERMINAL_STATES)
+DUPLICATES_LIMIT = 20
+
+
+@router.get("/applications/duplicates", response_model=DuplicateList, responses=errors(*AUTHED))
+def duplicates(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    nik: Annotated[str, Query(pattern=r"^[0-9]{16}$")],
+    service_code: Annotated[str, Query(min_length=1, max_length=60)],
+) -> Response:
+    """Open applications with this NIK for this service (the counter's duplicate guard).
+
+    In the caller's scope: id, number, status, office, applicant's name. Elsewhere: the number
+    and status only (the person at the counter holds the NIK, which with the number already
+    opens the public status page; nothing more of another office is shown), drafts there not
+    at all."""
+    rows = (
+        session.execute(
+            select(Application)
+            .where(
+                Application.nik == nik,
+                Application.service_code == service_code,
+                Application.status.in_(OPEN_STATES),
+            )
+            .order_by(Application.created_at, Application.id)
+            .limit(DUPLICATES_LIMIT)
+        )
+        .scalars()
+        .all()
+    )
+    items: list[dict[str, Any]] = []
+    for app in rows:
+        number = app.registration_number or app.provisional_number or ""
+        if in_scope(principal.office.code, app.office_code):
+            items.append(
+                {
+                    "number": number,
+                    "status": app.status,
+                    "in_scope": True,
+                    "id": app.id,
+                    "office_code": app.office_code,
+                    "applicant_name": app.name,
+                    "created_at": iso(app.created_at),
+                }
+            )
+        elif number and app.status != WState.DRAFT.value:
+            items.append(
+                {
+                    "number": number,
+                    "status": app.status,
+                    "in_scope": False,
+                    "id": None,
+                    "office_code": None,
+                    "applicant_name": None,
+                    "created_at": None,
+                }
+            )
+    return idempotency.json_response({"items": items})
 
 
 @router.get(
@@ -522,20 +586,24 @@ def _act(
     current_state = WState(app.status)
     claimed = ops.holds_claim(app, principal.user.id, now)
     service = state.catalogue.services.get(app.service_code)
+    checklist = [item.model_dump() for item in body.checklist] if body.checklist else None
+    reason = body.reason
+    if action is Action.REQUEST_REVISION and reason is None:
+        reason = handover_rules.reasons_from_checklist(checklist)
     decided = authority.decide(
         principal.actor,
         app.office_code,
         service,
         current_state,
         action,
-        reason=body.reason,
+        reason=reason,
         holds_claim=claimed,
     )
     if isinstance(decided, Refusal):
         raise ops.refusal_problem(session, app, decided, now)
+    details = handover_rules.details_for(session, app, action, body.handover, state, now)
     result, role = decided.target, decided.role.value
     ops.apply_transition(state, session, app, principal, action, result, now)
-    checklist = [item.model_dump() for item in body.checklist] if body.checklist else None
     entry = ops.add_history(
         session,
         app,
@@ -545,10 +613,11 @@ def _act(
         now=now,
         from_status=current_state.value,
         to_status=result.value,
-        reason=body.reason,
+        reason=reason,
         device_time=body.device_time,
         checklist=checklist,
         transaction_id=key,
+        details=details,
     )
     ops.touch(session, app, principal, now, "action", {"action": action.value, "entry": entry.id})
     response = {
@@ -556,5 +625,116 @@ def _act(
         "entry": history_dict(entry, principal.user),
     }
     idempotency.remember(session, "action", key, principal.user.id, rhash, 200, response, now)
+    session.commit()
+    return idempotency.json_response(response)
+
+
+@router.patch(
+    "/applications/{app_id}",
+    response_model=ApplicationDetail,
+    responses=errors(*AUTHED, 404, 409),
+)
+def update_application(
+    app_id: UUID,
+    body: UpdateApplication,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+) -> Response:
+    """Correct the applicant and/or the service data of a draft or of an application returned
+    for revision (`perlu perbaikan`), by whoever may (re)submit it. Replay-safe by
+    `transaction_id` like an action, refused on a stale `expected_version`; each edit is a
+    history entry `edit` naming the fields changed (never their values), a new version and a
+    change in the feed."""
+    return idempotency.once_more_on_conflict(
+        session, lambda: _update(str(app_id), body, principal, session, state)
+    )
+
+
+EDITABLE = {WState.DRAFT: Action.SUBMIT, WState.NEEDS_REVISION: Action.RESUBMIT}
+"""Editable states, and the action whose authority an edit borrows (who may send it on)."""
+
+
+def _update(
+    app_id: str,
+    body: UpdateApplication,
+    principal: Principal,
+    session: Session,
+    state: ServerState,
+) -> Response:
+    now = state.now()
+    app = ops.load_in_scope(session, principal, app_id, lock=True)
+    payload = body.model_dump(mode="json")
+    payload["application_id"] = app.id
+    rhash = idempotency.request_hash(principal.user.id, payload)
+    key = str(body.transaction_id)
+    replayed = idempotency.replay(session, "edit", key, rhash, "transaction_id")
+    if replayed is not None:
+        return replayed
+    if body.expected_version != app.version:
+        raise ProblemError(
+            409,
+            "version_conflict",
+            "Permohonan telah diubah oleh orang lain sejak Anda membukanya "
+            f"(versi Anda {body.expected_version}, sekarang {app.version}).",
+            current=detail_dict(session, app, now),
+        )
+    current_state = WState(app.status)
+    service = state.catalogue.services.get(app.service_code)
+    borrowed = EDITABLE.get(current_state)
+    if borrowed is None:
+        raise ProblemError(
+            409,
+            "wrong_state",
+            f"Permohonan berstatus '{current_state.label}' tidak dapat diubah; hanya draf dan "
+            "permohonan yang perlu perbaikan.",
+            current=detail_dict(session, app, now),
+        )
+    decided = authority.decide(
+        principal.actor,
+        app.office_code,
+        service,
+        current_state,
+        borrowed,
+        reason=None,
+        holds_claim=True,
+    )
+    if isinstance(decided, Refusal):
+        raise ops.refusal_problem(session, app, decided, now)
+    if ops.active_claim(app, now) and app.claim_user_id != principal.user.id:
+        raise ProblemError(
+            409,
+            "claimed_by_other",
+            "Permohonan sedang dikerjakan petugas lain; ubah setelah klaimnya dilepas.",
+            claim=ops.claim_dict(session, app),
+        )
+    changed = edits.apply(app, body, service, state, now)
+    if changed:
+        app.version += 1
+        app.updated_at = now
+        entry = ops.add_history(
+            session,
+            app,
+            principal,
+            action="edit",
+            role=decided.role.value,
+            now=now,
+            from_status=None,
+            to_status=None,
+            reason=edits.describe(changed),
+            device_time=body.device_time,
+            transaction_id=key,
+            details={"fields": changed},
+        )
+        ops.touch(
+            session,
+            app,
+            principal,
+            now,
+            "application_edited",
+            {"fields": changed, "entry": entry.id},
+        )
+    response = detail_dict(session, app, now)
+    idempotency.remember(session, "edit", key, principal.user.id, rhash, 200, response, now)
     session.commit()
     return idempotency.json_response(response)

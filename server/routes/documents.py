@@ -26,6 +26,7 @@ from server import applications as ops
 from server import idempotency
 from server.deps import CurrentPrincipal, DbSession, Principal, State
 from server.files import SNIFF_BYTES, safe_filename, sniff
+from server.handover import LETTER_CODE
 from server.models import Application, Document
 from server.problems import ProblemError, not_found
 from server.routes import AUTHED, errors
@@ -202,6 +203,7 @@ def _precheck(
         raise problem
     service = state.catalogue.services.get(app.service_code)
     allowed_codes = {r.document_code for r in service.requirements} if service else set()
+    allowed_codes.add(LETTER_CODE)  # a surat kuasa, for a handover by proxy, on any service
     if requirement_code is not None and requirement_code not in allowed_codes:
         raise ProblemError(
             422,

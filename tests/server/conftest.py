@@ -111,11 +111,20 @@ class Api:
         key: str | None = None,
         app_id: str | None = None,
         expect: int = 201,
+        data: dict[str, str] | None = None,
+        status_token: str | None = None,
+        provisional_number: str | None = None,
         **applicant: Any,
     ) -> dict[str, Any]:
         body = application_body(
             office_code or self.me["office"]["code"], service_code, submit, app_id, **applicant
         )
+        if data is not None:
+            body["data"] = data
+        if status_token is not None:
+            body["status_token"] = status_token
+        if provisional_number is not None:
+            body["provisional_number"] = provisional_number
         r = self.post(
             "/applications", json=body, headers={"Idempotency-Key": key or str(uuid.uuid4())}
         )

@@ -37,12 +37,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal, Protocol
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 import truststore
 from requests.adapters import HTTPAdapter
 
+from desktop.domain.records import ApplicationDetail, DuplicateInfo, RecordError
 from desktop.services.api.errors import (
     ApiError,
     BadResponse,
@@ -627,6 +628,80 @@ class ApiClient:
     def delete(self, path: str) -> None:
         self.request("DELETE", path, expect="none")
 
+    # -- applications at the counter (issue 11) -------------------------------------------
+
+    def create_application(
+        self,
+        *,
+        app_id: str,
+        service_code: str,
+        office_code: str,
+        applicant: Mapping[str, Any],
+        idempotency_key: str,
+        provisional_number: str | None = None,
+        submit: bool = False,
+        device_time: str | None = None,
+        data: Mapping[str, str] | None = None,
+        status_token: str | None = None,
+    ) -> ApplicationDetail:
+        """``POST /applications`` (replay-safe by `idempotency_key`); the body as
+        `create_application_body` makes it."""
+        body = create_application_body(
+            app_id=app_id,
+            service_code=service_code,
+            office_code=office_code,
+            applicant=applicant,
+            provisional_number=provisional_number,
+            submit=submit,
+            device_time=device_time,
+            data=data,
+            status_token=status_token,
+        )
+        answer = self.post_json("/applications", body, headers={"Idempotency-Key": idempotency_key})
+        return _detail(answer, "permohonan baru")
+
+    def update_application(
+        self,
+        app_id: str,
+        *,
+        expected_version: int,
+        transaction_id: str,
+        applicant: Mapping[str, Any] | None = None,
+        data: Mapping[str, str] | None = None,
+        device_time: str | None = None,
+    ) -> ApplicationDetail:
+        """``PATCH /applications/{id}``: replace the applicant and/or the service data of a
+        draft or an application returned for revision. Replay-safe by `transaction_id`;
+        `ApiError` ``version_conflict`` (409, ``extras["current"]``) when it changed meanwhile,
+        ``validation_error`` (422, ``extras["errors"]`` per field) when a value is refused."""
+        body: dict[str, Any] = {
+            "expected_version": expected_version,
+            "transaction_id": transaction_id,
+        }
+        if applicant is not None:
+            body["applicant"] = dict(applicant)
+        if data is not None:
+            body["data"] = dict(data)
+        if device_time is not None:
+            body["device_time"] = device_time
+        answer = self.request("PATCH", f"/applications/{quote(app_id, safe='')}", json_body=body)
+        return _detail(answer, "perubahan permohonan")
+
+    def find_duplicates(self, nik: str, service_code: str) -> list[DuplicateInfo]:
+        """Open applications with this NIK for this service (`GET /applications/duplicates`):
+        full in the caller's scope, number and status only elsewhere."""
+        answer = expect_mapping(
+            self.get_json("/applications/duplicates", {"nik": nik, "service_code": service_code}),
+            "permohonan ganda",
+        )
+        items = answer.get("items")
+        if not isinstance(items, list):
+            raise BadResponse("Jawaban server untuk permohonan ganda tidak berbentuk daftar.")
+        try:
+            return [DuplicateInfo.from_json(item) for item in items]
+        except RecordError as exc:
+            raise BadResponse(str(exc)) from exc
+
     def get_bytes(self, path: str) -> tuple[bytes, str]:
         result: tuple[bytes, str] = self.request("GET", path, expect="bytes")
         return result
@@ -637,3 +712,42 @@ def expect_mapping(value: Any, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise BadResponse(f"Jawaban server untuk {what} tidak berbentuk yang diharapkan.")
     return value
+
+
+def create_application_body(
+    *,
+    app_id: str,
+    service_code: str,
+    office_code: str,
+    applicant: Mapping[str, Any],
+    provisional_number: str | None = None,
+    submit: bool = False,
+    device_time: str | None = None,
+    data: Mapping[str, str] | None = None,
+    status_token: str | None = None,
+) -> dict[str, Any]:
+    """The body of ``POST /applications`` (the outbox keeps it and sends it later).
+    `applicant` is `Applicant.to_json()` (the new keys birth_place, rt, rw, village_code
+    included); `data` the service's flat fields; `status_token` the receipt's random token
+    (`secrets.token_urlsafe(16)`), made here offline so the receipt's QR works before sync."""
+    body: dict[str, Any] = {
+        "id": app_id,
+        "service_code": service_code,
+        "office_code": office_code,
+        "applicant": dict(applicant),
+        "provisional_number": provisional_number,
+        "submit": submit,
+        "device_time": device_time,
+    }
+    if data:
+        body["data"] = dict(data)
+    if status_token is not None:
+        body["status_token"] = status_token
+    return body
+
+
+def _detail(answer: Any, what: str) -> ApplicationDetail:
+    try:
+        return ApplicationDetail.from_json(expect_mapping(answer, what))
+    except RecordError as exc:
+        raise BadResponse(str(exc)) from exc
