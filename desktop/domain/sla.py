@@ -23,8 +23,6 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Final
 
-import holidays
-
 WIB: Final = timezone(timedelta(hours=7), "WIB")
 OPEN: Final = time(8, 0)
 CLOSE: Final = time(16, 0)
@@ -33,8 +31,20 @@ _DAY_HOURS: Final = 24
 
 @lru_cache(maxsize=64)
 def _holidays_in(year: int) -> frozenset[date]:
+    # Imported here: ``holidays`` and its Indonesian calendar take ~250 ms to load, which
+    # neither the app's start nor every importer of desktop.domain should pay.
+    import holidays
+
     calendar = holidays.country_holidays("ID", years=year, categories=("public", "government"))
     return frozenset(calendar.keys())
+
+
+def warm_up(today: date | None = None) -> None:
+    """Load the holiday tables of this year and the next (~250 ms the first time in a
+    process). Call it on a worker at start-up, so the first receipt does not pay it."""
+    year = (today or date.today()).year
+    _holidays_in(year)
+    _holidays_in(year + 1)
 
 
 def is_working_day(day: date) -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -82,3 +85,13 @@ def test_due_is_a_working_day_after_the_start_and_monotonic(start: datetime, hou
     assert expected_completion(start, hours + 24) > due
     # at most one working day per 24 hours plus the wait for the office to open
     assert (due - start.date()).days <= (hours // 24 + 1) * 7 + 14
+
+
+def test_importing_does_not_load_the_holiday_calendar() -> None:
+    """``holidays`` costs ~250 ms to load; the app's start and the server's import must not pay
+    it, only the first completion date (or ``warm_up`` on a worker)."""
+    code = (
+        "import sys, desktop.domain.sla as s; assert 'holidays' not in sys.modules;"
+        "s.warm_up(); assert 'holidays' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
