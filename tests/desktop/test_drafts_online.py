@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from desktop.domain.identity import check_nik
-from desktop.domain.records import DuplicateInfo
 from desktop.models.store import Store
-from desktop.services.api.client import ApiClient
 from desktop.services.drafts import DraftService
 from desktop.services.duplicates import check, find_open
 from tests.desktop.support import Remote, new_nik
@@ -32,33 +30,21 @@ def store(tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-class ServerDuplicates:
-    """The server half over the desktop's real client (until the client's own
-    `find_duplicates` is in: same path, same record)."""
-
-    def __init__(self, api: ApiClient) -> None:
-        self.api = api
-
-    def find_duplicates(self, nik: str, service_code: str) -> list[DuplicateInfo]:
-        answer = self.api.get_json(
-            "/applications/duplicates", {"nik": nik, "service_code": service_code}
-        )
-        return [DuplicateInfo.from_json(i) for i in answer["items"]]
-
-
 def test_submitted_draft_reaches_the_server_with_every_field(
     live_server: LiveServer, store: Store, tmp_path: Path
 ) -> None:
     desk = counter(live_server.url, store)
     drafts = DraftService(store, desk.intake, user_id=desk.user.id)
     nik = new_nik("P")
-    decoded = check_nik(nik).info
+    info = check_nik(nik).info
+    born = info.birth_date if info is not None else None
+    assert born is not None
     draft = drafts.new(SERVICE)
     draft.applicant.update(
         nik=f"{nik[:6]} {nik[6:12]} {nik[12:]}",  # pasted with spaces
         name="Nur'aini",
         birth_place="Pekanbaru",
-        birth_date=decoded.birth_date.isoformat() if decoded else "",
+        birth_date=born.isoformat(),
         sex="P",
         phone="0812-3456-7890",
         address="Jl. Riau no. 1",
@@ -101,7 +87,7 @@ def test_submitted_draft_reaches_the_server_with_every_field(
     assert sorted(d["sha256"] for d in seen["documents"]) == sorted([ktp.sha256, letter.sha256])
 
     # The duplicate guard: the server knows it (and this PC does too).
-    server = ServerDuplicates(desk.api)
+    server = desk.api  # ApiClient.find_duplicates
     result = check(store, server, nik, SERVICE)
     assert result.server_checked
     assert [h.id for h in result.hits] == [app.id]  # local and server hit merged: once
