@@ -221,6 +221,7 @@ class IntakeController(QObject):
         find_duplicates: Callable[[str, str, str], list[Any]] | None = None,
         wait_official: Callable[[str, float], str | None] | None = None,
         receipt: ReceiptSetup | None = None,
+        office_level: str | None = None,
         recent: RecentServices | None = None,
         clock: Callable[[], float] = time.time,
         parent: QObject | None = None,
@@ -238,6 +239,7 @@ class IntakeController(QObject):
         self.find_duplicates = find_duplicates
         self.wait_official = wait_official
         self.receipt = receipt
+        self.office_level = office_level
         self.recent = recent or RecentServices(user_id)
         self.clock = clock
         self.current: Any = None
@@ -250,7 +252,14 @@ class IntakeController(QObject):
     # -- catalogue ---------------------------------------------------------------------------
 
     def services(self) -> list[Service]:
-        return list(self.catalogue.services.values()) if self.catalogue else []
+        """The services this counter takes in (the catalogue's ``tingkat_loket`` for the
+        office's level): the server refuses the others."""
+        if self.catalogue is None:
+            return []
+        level = self.office_level
+        return [
+            s for s in self.catalogue.services.values() if level is None or level in s.intake_levels
+        ]
 
     def service(self, code: str) -> Service | None:
         return self.catalogue.services.get(code) if self.catalogue else None
@@ -500,7 +509,7 @@ class IntakeController(QObject):
         service = self.service(str(app.service_code))
         catalogue = self.catalogue
         documents = []
-        for a in getattr(draft, "attachments", ()):
+        for a in app.documents:  # as kept with the application (the draft is gone)
             doc = catalogue.document_types.get(a.requirement_code or "") if catalogue else None
             documents.append(f"{doc.name if doc else a.requirement_code or '-'}: {a.filename}")
         received = datetime.fromtimestamp(int(app.created_at), UTC)

@@ -58,6 +58,7 @@ def intake_page(
         drafts=drafts,
         catalogue=load_catalogue("1471"),
         user_id=user_id,
+        office_level="kelurahan",
         find_duplicates=lambda nik, service, draft: find_open(
             store, None, nik, service, exclude_draft=draft
         ),
@@ -73,6 +74,7 @@ def intake_page(
     page = IntakePage(
         controller,
         today=lambda: TODAY,
+        near="14.71.01.1002",
         show_receipt=lambda _parent, result: receipts.append(result),
     )
     qtbot.addWidget(page)

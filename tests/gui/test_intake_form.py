@@ -23,6 +23,7 @@ from tests.gui.intake_helpers import (
     intake_page,
     message,
     pick_service,
+    settle,
     type_into,
 )
 from tests.gui.shell_helpers import shot
@@ -55,13 +56,20 @@ def fill_applicant(qtbot: QtBot, page: object) -> None:
     qtbot.waitUntil(popup.isVisible, timeout=WAIT)
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(page.applicant.values()["village_code"]) == 10, timeout=WAIT)
+    # The office's city first: Pekanbaru's Sukajadi, not another province's.
+    qtbot.waitUntil(
+        lambda: page.applicant.values()["village_code"].startswith("1471"), timeout=WAIT
+    )
 
 
 def test_pick_by_typing_bad_nik_message_and_enter_moves_on(qtbot: QtBot, tmp_path: Path) -> None:
     with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
         page = counter.page
         shot(page, "intake-empty.png")
+        page.picker.setFocus()
+        qtbot.keyClicks(page.picker, "KTPEL-RUSAK")  # taken in at a kecamatan, not here
+        assert page.picker.matches() == []
+        page.picker.clear()
         pick_service(qtbot, page, "akta kelahiran")
         assert counter.controller.current.service_code == "AKTA-LAHIR"
         assert page.service_sections, "the birth registration has its own sections (catalogue)"
@@ -176,3 +184,49 @@ def test_fill_attach_submit_gives_the_receipt(qtbot: QtBot, tmp_path: Path) -> N
         assert counter.controller.current is None  # the next citizen at once
         qtbot.waitUntil(lambda: page.drafts_list.count() == 0, timeout=WAIT)
         assert counter.drafts.list() == []
+
+
+def test_duplicate_guard_names_the_open_application_and_enter_cancels(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    good = tmp_path / "kk.png"
+    Image.new("RGB", (60, 40), "white").save(good)
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page = counter.page
+
+        def submit_one() -> None:
+            pick_service(qtbot, page, "KTPEL-UBAH-WNI")
+            fill_applicant(qtbot, page)
+            element = field(page, "perubahan.elemen")
+            element.setFocus()
+            qtbot.keyClick(element, Qt.Key.Key_P)
+            type_into(qtbot, page, "perubahan.data_baru", "Wiraswasta")
+            for box in page.requirements.boxes.values():
+                box.request_import([good])
+            qtbot.waitUntil(
+                lambda: all(b.count() == 1 for b in page.requirements.boxes.values()),
+                timeout=WAIT,
+            )
+            settle(qtbot, page)
+            qtbot.keyClick(
+                field(page, "name"), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+            )
+
+        submit_one()
+        qtbot.waitUntil(lambda: len(counter.receipts) == 1, timeout=WAIT)
+        first = counter.receipts[0].number
+
+        # The same NIK and service again: the guard names the open application.
+        submit_one()
+        qtbot.waitUntil(lambda: page.duplicate_box is not None, timeout=WAIT)
+        box = page.duplicate_box
+        assert box is not None
+        assert first in box.text()
+        assert "Diajukan" in box.text()  # the status in words
+        shot(box, "intake-duplicate.png")
+        # Enter takes the default button, Batal: nothing is submitted, the draft stays.
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: page.duplicate_box is None, timeout=WAIT)
+        assert len(counter.receipts) == 1
+        assert counter.controller.current is not None
+        assert len(counter.drafts.list()) == 1

@@ -119,9 +119,12 @@ class LineInput(FieldInput):
         self.edit.setPlaceholderText(placeholder)
         if digits_only:
             self.edit.setValidator(QRegularExpressionValidator(r"[0-9]{0,6}", self.edit))
+            self.edit.setMaximumWidth(self.edit.fontMetrics().horizontalAdvance("0") * 8 + 16)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
+        if digits_only:
+            layout.addStretch(1)
         self.setFocusProxy(self.edit)
         self.edit.textEdited.connect(lambda _t: self.edited.emit())
 
@@ -225,9 +228,12 @@ class WilayahInput(FieldInput):
     """A kelurahan/desa picked by typing part of its name or code; the value is the 10-digit
     code. Text that names no kelurahan keeps value "" (the checks say it is missing)."""
 
-    def __init__(self, enter: EnterMovesOn, wilayah: Wilayah) -> None:
+    def __init__(self, enter: EnterMovesOn, wilayah: Wilayah, *, near: str = "") -> None:
+        """`near`: the office's region code; kelurahan of its city come first (a "Sukajadi"
+        typed in Pekanbaru is Pekanbaru's, not Bandung's)."""
         super().__init__()
         self.wilayah = wilayah
+        self.near = (code_digits(near) or "")[:4]
         self.edit = _one_line(self, enter)
         self.edit.setPlaceholderText(self.tr("ketik nama atau kode kelurahan/desa"))
         self.model = QStringListModel(self)
@@ -247,7 +253,10 @@ class WilayahInput(FieldInput):
         self.completer.activated[str].connect(self._picked)  # type: ignore[index]
 
     def _typed(self, text: str) -> None:
-        found = self.wilayah.search(text, level="desa", limit=30) if len(text.strip()) >= 3 else []
+        found = self.wilayah.search(text, level="desa", limit=300) if len(text.strip()) >= 3 else []
+        if self.near:
+            found.sort(key=lambda r: not r.digits.startswith(self.near))  # stable: near first
+        found = found[:30]
         labels = [region_label(r) for r in found]
         self._codes = {region_label(r): r.digits for r in found}
         self.model.setStringList(labels)
@@ -279,6 +288,7 @@ def make_input(
     enter: EnterMovesOn,
     wilayah: Wilayah,
     choices: tuple[str, ...] | tuple[tuple[str, str], ...] = (),
+    near: str = "",
 ) -> FieldInput:
     """The input for one field of `kind` (see `KINDS`); unknown kinds get a line of text."""
     if kind == "teks_panjang":
@@ -289,7 +299,7 @@ def make_input(
         pairs = tuple((c, c) if isinstance(c, str) else c for c in choices)
         return ChoiceInput(pairs)
     if kind == "wilayah":
-        return WilayahInput(enter, wilayah)
+        return WilayahInput(enter, wilayah, near=near)
     if kind in ("nik", "kk"):
         return LineInput(enter, placeholder="16 angka")
     if kind == "telepon":

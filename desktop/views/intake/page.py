@@ -16,6 +16,7 @@ All logic is in `controllers.intake.IntakeController`; this page only shows and 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Callable
 from datetime import date
@@ -49,6 +50,7 @@ from desktop.domain.applicant_rules import (
 from desktop.domain.catalogue import Service
 from desktop.domain.identity import check_nik, normalise_number
 from desktop.domain.wilayah import Wilayah, get_wilayah
+from desktop.domain.workflow import State
 from desktop.views.intake.fields import EnterMovesOn
 from desktop.views.intake.requirements import RequirementsPanel
 from desktop.views.intake.sections import FieldSpec, Section
@@ -107,11 +109,13 @@ class IntakePage(QWidget):
         wilayah: Wilayah | None = None,
         today: Callable[[], date] = date.today,
         show_receipt: Callable[[QWidget, Submitted], None] | None = None,
+        near: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.wilayah = wilayah or get_wilayah()
+        self.near = near
         self.today = today
         self.show_receipt = show_receipt
         self.enter = EnterMovesOn(self)
@@ -122,6 +126,7 @@ class IntakePage(QWidget):
         self._submit_tried = False
         self.last_submitted: Submitted | None = None
         self.duplicate_box: QMessageBox | None = None
+        self.known_box: QMessageBox | None = None
         self._build()
         self._wire()
         self._show_form(False)
@@ -179,7 +184,11 @@ class IntakePage(QWidget):
         self.form_layout = QVBoxLayout(self.form)
         self.form_layout.setContentsMargins(0, 0, 8, 0)
         self.applicant = Section(
-            self.tr("Data pemohon"), applicant_specs(), enter=self.enter, wilayah=self.wilayah
+            self.tr("Data pemohon"),
+            applicant_specs(),
+            enter=self.enter,
+            wilayah=self.wilayah,
+            near=self.near,
         )
         self.form_layout.addWidget(self.applicant)
         self.sections_host = QVBoxLayout()
@@ -209,7 +218,8 @@ class IntakePage(QWidget):
 
         right_layout.addLayout(picker_row)
         right_layout.addWidget(self.service_title)
-        right_layout.addWidget(self.hint)
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        right_layout.addWidget(self.hint, 1)  # holds the space while no form is shown
         right_layout.addWidget(self.form_scroll, 1)
         right_layout.addLayout(bar)
 
@@ -323,6 +333,7 @@ class IntakePage(QWidget):
         service = self.controller.service(code)
         self.service = service
         self.picker.setText(service_label(service) if service is not None else code)
+        self.picker.setCursorPosition(0)  # the code and the start of the name show
         self.service_title.setText(service.name if service is not None else code)
         for section in self.service_sections:
             self.sections_host.removeWidget(section)
@@ -330,7 +341,9 @@ class IntakePage(QWidget):
         self.service_sections = []
         if service is not None:
             for title, specs in service_specs(service):
-                section = Section(title, specs, enter=self.enter, wilayah=self.wilayah)
+                section = Section(
+                    title, specs, enter=self.enter, wilayah=self.wilayah, near=self.near
+                )
                 section.edited.connect(self._edited)
                 self.sections_host.addWidget(section)
                 self.service_sections.append(section)
@@ -466,8 +479,19 @@ class IntakePage(QWidget):
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Isi data"))
         box.button(QMessageBox.StandardButton.No).setText(self.tr("Tidak"))
-        if box.exec() != QMessageBox.StandardButton.Yes:
-            return
+        self.known_box = box
+
+        def answered(result: int) -> None:
+            self.known_box = None
+            box.deleteLater()
+            if result == QMessageBox.StandardButton.Yes:
+                self._fill_known(fill)
+
+        box.finished.connect(answered)
+        box.open()
+
+    def _fill_known(self, fill: dict[str, str]) -> None:
+        current, _ = self.values()
         merged = {**current, **fill}
         self._loading = True
         try:
@@ -551,10 +575,15 @@ class IntakePage(QWidget):
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         go.setAutoDefault(False)
         self.duplicate_box = box
-        box.exec()
-        self.duplicate_box = None
-        if box.clickedButton() is go:
-            self.controller.submit()
+
+        def answered(_result: int) -> None:
+            self.duplicate_box = None
+            if box.clickedButton() is go:
+                self.controller.submit()
+            box.deleteLater()
+
+        box.finished.connect(answered)
+        box.open()
 
     def _progress(self, text: str) -> None:
         self.progress.setVisible(bool(text))
@@ -587,6 +616,11 @@ class IntakePage(QWidget):
 
 
 def _hit_text(hit: Any) -> str:
-    number = getattr(hit, "number", None) or getattr(hit, "registration_number", "") or ""
-    status = getattr(hit, "status_label", None) or getattr(hit, "status", "") or ""
-    return f"{number} ({status})" if status else str(number)
+    """ "1471-261203-0001-5 (Diajukan, Siti)": the number and the status in words."""
+    number = str(getattr(hit, "number", "") or "") or "draf lain di komputer ini"
+    status = str(getattr(hit, "status", "") or "")
+    with contextlib.suppress(ValueError):
+        status = State(status).label
+    name = str(getattr(hit, "applicant_name", "") or "")
+    details = ", ".join(p for p in (status, name) if p)
+    return f"{number} ({details})" if details else number

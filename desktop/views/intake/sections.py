@@ -64,6 +64,7 @@ class Section(QGroupBox):
         *,
         enter: EnterMovesOn,
         wilayah: Wilayah,
+        near: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(title, parent)
@@ -80,7 +81,9 @@ class Section(QGroupBox):
             label.setMinimumWidth(130)
             label.setMaximumWidth(190)
             label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            input_ = make_input(spec.kind, enter=enter, wilayah=wilayah, choices=spec.choices)
+            input_ = make_input(
+                spec.kind, enter=enter, wilayah=wilayah, choices=spec.choices, near=near
+            )
             input_.setObjectName(f"field:{spec.key}")
             label.setBuddy(input_.focus_widget())
             if spec.hint:

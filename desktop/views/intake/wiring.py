@@ -93,6 +93,7 @@ def build_intake_page(
         catalogue=catalogue,
         user_id=user.id,
         tz=tz,
+        office_level=user.office.level or None,
         find_duplicates=lambda nik, service, draft: duplicates.find_open(
             store, server() if controller.online() else None, nik, service, exclude_draft=draft
         ),
@@ -106,4 +107,8 @@ def build_intake_page(
             status_base=lambda: status_base(user, settings),
         ),
     )
-    return IntakePage(controller, show_receipt=show_receipt_dialog(settings, on_settings_saved))
+    return IntakePage(
+        controller,
+        near=user.office.code,
+        show_receipt=show_receipt_dialog(settings, on_settings_saved),
+    )
