@@ -42,6 +42,8 @@ from typing import Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from desktop.controllers.claims import ClaimReleaser
+from desktop.controllers.handover import HandoverController
+from desktop.controllers.revision import RevisionController
 from desktop.domain.authority import Actor, actions_for, may_claim
 from desktop.domain.catalogue import Catalogue, DocumentType, Service
 from desktop.domain.formatting import (
@@ -67,9 +69,11 @@ from desktop.services.applications import (
     PendingDecision,
 )
 from desktop.services.auth import UserInfo
+from desktop.services.handover import Handover
 from desktop.services.operations import Op, OpKind, user_message
 from desktop.services.outbox import OutboxSender
 from desktop.services.retry import is_transient
+from desktop.services.revision import RevisionRequest
 from desktop.services.tasks import TaskContext, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -247,6 +251,15 @@ class WorkbenchController(QObject):
         self._watch_again = False
 
         self.outbox: OutboxLink = _OwnRounds(runner, apps)
+        store = apps.store
+        self.revision = (
+            RevisionController(runner, store, user.id, self) if store is not None else None
+        )
+        self.handover = (
+            HandoverController(runner, store, user.id, self) if store is not None else None
+        )
+        """The operator's revision and handover (issue 11): kept in the outbox, then followed
+        like any decision made here (`_queued`)."""
         self.releaser = ClaimReleaser(runner, apps, tz=self.tz, parent=self)
         self.releaser.notice.connect(self._tell)
         self.renew_timer = QTimer(self)
@@ -870,6 +883,41 @@ class WorkbenchController(QObject):
         ).success(lambda _added: self._queued(decision, action_value, label)).failure(
             lambda _exc, message: self._not_saved(app_id, label, message)
         ).run(self.runner)
+
+    def resubmit(self, request: RevisionRequest) -> None:
+        """The operator's revision of the open application (edit, documents, Ajukan ulang):
+        kept in the outbox in one write, then sent and followed like a decision."""
+        self._keep_counter_work(Action.RESUBMIT, request)
+
+    def deliver(self, handover: Handover) -> None:
+        """Serahkan with who collected (and a representative's letter), like `resubmit`."""
+        self._keep_counter_work(Action.DELIVER, handover)
+
+    def _keep_counter_work(self, action: Action, what: RevisionRequest | Handover) -> None:
+        detail = self.detail
+        if detail is None:
+            return
+        app_id, label = detail.id, f"{action.label} {detail.number or detail.id[:8]}"
+        self.busy_changed.emit(
+            True, self.tr("Menyimpan keputusan \u201c%1\u201d…").replace("%1", action.label)
+        )
+
+        def failed(message: str) -> None:
+            self._not_saved(app_id, label, message)
+
+        def done(decision: PendingDecision, kept_label: str) -> None:
+            self._queued(decision, action.value, kept_label)
+
+        if isinstance(what, Handover):
+            if self.handover is None:
+                failed(self.tr("Tidak ada penyimpanan di komputer ini."))
+                return
+            self.handover.queue(detail, what, lambda q: done(q.decision, q.label), failed)
+        else:
+            if self.revision is None:
+                failed(self.tr("Tidak ada penyimpanan di komputer ini."))
+                return
+            self.revision.queue(detail, what, lambda q: done(q.resubmit, q.label), failed)
 
     def _queued(self, decision: PendingDecision, action_value: str, label: str) -> None:
         """On disk: the marks are carried by the entry; ask for a round now."""

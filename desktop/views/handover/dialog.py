@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -45,6 +46,8 @@ class HandoverDialog(QDialog):
 
     chosen = Signal(object)
     """The confirmed `Handover`."""
+    letter_button: QPushButton
+    problem: QLabel
 
     def __init__(
         self,
@@ -72,15 +75,51 @@ class HandoverDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         self._collector_changed()
+        self._install_keys()
         self._show_step(0)
+
+    def _install_keys(self) -> None:
+        """Alt keys as written on the controls (explicit shortcuts: a mnemonic's underline is
+        not shown or honoured on every platform), each active only on its step."""
+
+        def on(step: int, slot: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                if self.pages.currentIndex() == step:
+                    slot()
+
+            return run
+
+        keys: dict[str, Callable[[], None]] = {
+            "Alt+P": on(0, self._pick_pemohon),
+            "Alt+K": on(0, lambda: self.kuasa.setChecked(True)),
+            "Alt+D": on(0, self.identity_checked.click),
+            "Alt+N": on(0, lambda: self._focus_kuasa(self.kuasa_name)),
+            "Alt+I": on(0, lambda: self._focus_kuasa(self.kuasa_nik)),
+            "Alt+L": on(0, self.letter_button.click),
+            "Alt+M": on(1, self.back_button.click),
+            "Alt+Y": on(1, self.confirm_button.click),
+        }
+        self.keys: dict[str, QShortcut] = {}
+        for key, slot in keys.items():
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(slot)
+            self.keys[key] = shortcut
+
+    def _pick_pemohon(self) -> None:
+        self.pemohon.setChecked(True)
+        self.pemohon.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def _focus_kuasa(self, field: QLineEdit) -> None:
+        if self.kuasa_box.isEnabled():
+            field.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # -- step 1: who collects ------------------------------------------------------------------
 
     def _who_page(self) -> QWidget:
         page = QWidget(self)
         applicant = self.detail.applicant
-        self.pemohon = QRadioButton(self.tr("&Pemohon sendiri"), page)
-        self.kuasa = QRadioButton(self.tr("&Kuasa (dengan surat kuasa)"), page)
+        self.pemohon = QRadioButton(self.tr("Pemohon sendiri (Alt+P)"), page)
+        self.kuasa = QRadioButton(self.tr("Kuasa, dengan surat kuasa (Alt+K)"), page)
         self.pemohon.setChecked(True)
         group = QButtonGroup(page)
         group.addButton(self.pemohon)
@@ -95,7 +134,7 @@ class HandoverDialog(QDialog):
         )
         self.applicant_line.setTextFormat(Qt.TextFormat.PlainText)
         self.identity_checked = QCheckBox(
-            self.tr("KTP asli pemohon sudah &dicocokkan dengan data ini"), page
+            self.tr("KTP asli pemohon sudah dicocokkan dengan data ini (Alt+D)"), page
         )
 
         self.kuasa_box = QWidget(page)
@@ -107,18 +146,19 @@ class HandoverDialog(QDialog):
         self.kuasa_nik.setAccessibleName(self.tr("NIK penerima kuasa"))
         self.kuasa_nik.setPlaceholderText(self.tr("16 angka"))
         self.kuasa_nik.textEdited.connect(self._nik_typed)
+        self.kuasa_name.textEdited.connect(lambda _t: self.problem.setText(""))
         self.nik_problem = QLabel(self.kuasa_box)
         self.nik_problem.setStyleSheet("color: #b3261e;")
         self.nik_problem.setWordWrap(True)
-        self.letter_button = QPushButton(self.tr("&Lampirkan surat kuasa…"), self.kuasa_box)
+        self.letter_button = QPushButton(self.tr("Lampirkan surat kuasa… (Alt+L)"), self.kuasa_box)
         self.letter_button.clicked.connect(self._choose_letter)
         self.letter_label = QLabel(self.tr("Belum dilampirkan."), self.kuasa_box)
         self.letter_label.setTextFormat(Qt.TextFormat.PlainText)
         letter_row = QHBoxLayout()
         letter_row.addWidget(self.letter_button)
         letter_row.addWidget(self.letter_label, 1)
-        form.addRow(self.tr("&Nama"), self.kuasa_name)
-        form.addRow(self.tr("N&IK"), self.kuasa_nik)
+        form.addRow(self.tr("Nama (Alt+N)"), self.kuasa_name)
+        form.addRow(self.tr("NIK (Alt+I)"), self.kuasa_nik)
         form.addRow("", self.nik_problem)
         form.addRow(self.tr("Surat kuasa"), letter_row)
 
@@ -158,6 +198,7 @@ class HandoverDialog(QDialog):
             self.kuasa_name.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _nik_typed(self, text: str) -> None:
+        self.problem.setText("")
         digits = "".join(ch for ch in text if ch.isdigit())
         if len(digits) < 16:
             self.nik_problem.setText("")
@@ -171,6 +212,7 @@ class HandoverDialog(QDialog):
             return
         self.letter = path
         self.letter_label.setText(path.name)
+        self.problem.setText("")
 
     def current(self) -> Handover:
         if self.kuasa.isChecked():
@@ -183,7 +225,7 @@ class HandoverDialog(QDialog):
         if handover.collector == PEMOHON and not self.identity_checked.isChecked():
             problems.append(self.tr("Cocokkan dulu KTP asli pemohon, lalu centang."))
         if problems:
-            self.problem.setText(" ".join(problems))
+            self.problem.setText(" ".join(p if p.endswith(".") else p + "." for p in problems))
             return
         self.handover = handover
         outputs = ", ".join(self.outputs) or self.tr("dokumen hasil layanan")
@@ -213,11 +255,11 @@ class HandoverDialog(QDialog):
         self.what = QLabel(page)
         self.what.setTextFormat(Qt.TextFormat.PlainText)
         self.what.setWordWrap(True)
-        self.back_button = QPushButton(self.tr("&Kembali"), page)
+        self.back_button = QPushButton(self.tr("Kembali (Alt+M)"), page)
         self.back_button.clicked.connect(lambda: self._show_step(0))
         self.confirm_cancel = QPushButton(self.tr("Batal"), page)
         self.confirm_cancel.clicked.connect(self.reject)
-        self.confirm_button = QPushButton(self.tr("&Ya, serahkan"), page)
+        self.confirm_button = QPushButton(self.tr("Ya, serahkan (Alt+Y)"), page)
         self.confirm_button.clicked.connect(self._confirm)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -95,15 +96,18 @@ class RequirementBox(QGroupBox):
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
-        self.documents = QLabel(self)
-        self.documents.setWordWrap(True)
-        self.documents.setTextFormat(Qt.TextFormat.PlainText)
+        self.documents = QWidget(self)  # one label a file: sized by its own line
+        self.document_lines = QVBoxLayout(self.documents)
+        self.document_lines.setContentsMargins(0, 0, 0, 0)
+        self.document_lines.setSpacing(1)
         self.add_button = QPushButton(self.tr("Tambah berkas…"), self)
         self.add_button.setAccessibleName(self.tr("Tambah berkas untuk %1").replace("%1", title))
         self.add_button.clicked.connect(lambda: self.add_requested.emit(self.code))
         row = QHBoxLayout()
         row.addWidget(self.documents, 1)
         row.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignTop)
+        # Never squeezed below what its lines need (the scroll area scrolls instead).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
@@ -126,7 +130,24 @@ class RequirementBox(QGroupBox):
         self.status.setStyleSheet(f"color: {color};")
 
     def show_documents(self, lines: list[str]) -> None:
-        self.documents.setText("\n".join(lines) if lines else self.tr("Belum ada dokumen."))
+        while (item := self.document_lines.takeAt(0)) is not None:
+            if (old := item.widget()) is not None:
+                old.hide()
+                old.deleteLater()
+        for line in lines or [self.tr("Belum ada dokumen.")]:
+            label = QLabel(line, self.documents)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            self.document_lines.addWidget(label)
+
+    def documents_text(self) -> str:
+        """The lines shown (for people reading tests and logs)."""
+        out = []
+        for i in range(self.document_lines.count()):
+            item = self.document_lines.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if isinstance(widget, QLabel):
+                out.append(widget.text())
+        return "\n".join(out)
 
 
 class RevisionPanel(QWidget):
@@ -201,6 +222,8 @@ class RevisionPanel(QWidget):
         column.addWidget(self.applicant_box)
         column.addWidget(self.data_box)
         column.addStretch(1)
+        for part in (self.overall, self.applicant_box, self.data_box):
+            part.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.scroller = QScrollArea(self)
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
@@ -295,7 +318,8 @@ class RevisionPanel(QWidget):
 
     def _build_requirements(self, reasons: Reasons) -> None:
         for box in self.boxes.values():
-            box.setParent(None)
+            self.requirements_layout.removeWidget(box)
+            box.hide()
             box.deleteLater()
         self.boxes = {}
         for item in reasons.requirements:
@@ -340,18 +364,20 @@ class RevisionPanel(QWidget):
             choices: tuple[tuple[str, str], ...] = (
                 (("", "—"), ("L", "Laki-laki"), ("P", "Perempuan")) if key == "sex" else ()
             )
+            cell = QWidget(self.applicant_box)
             widget = make_input(
                 kind, enter=self._enter, wilayah=self._wilayah_data(), choices=choices
             )
+            widget.setParent(cell)  # never a window of its own, not even for a moment
             widget.set_value(values.get(key, ""))
             widget.setObjectName(f"revision_{key}")
             widget.focus_widget().setAccessibleName(label)
             widget.edited.connect(self.changed_signal.emit)
+            widget.edited.connect(lambda k=key: self._recheck(k))
             problem = QLabel(self.applicant_box)
             problem.setStyleSheet("color: #b3261e;")
             problem.setWordWrap(True)
             problem.setVisible(False)
-            cell = QWidget(self.applicant_box)
             cell_layout = QVBoxLayout(cell)
             cell_layout.setContentsMargins(0, 0, 0, 0)
             cell_layout.setSpacing(0)
@@ -372,6 +398,7 @@ class RevisionPanel(QWidget):
                 wilayah=self._wilayah_data(),
                 choices=spec.choices if spec is not None else (),
             )
+            widget.setParent(self.data_box)
             widget.set_value(data.get(key, ""))
             widget.setObjectName(f"revision_data_{key}")
             self.data_form.addRow(spec.label if spec is not None else key, widget)
@@ -410,6 +437,19 @@ class RevisionPanel(QWidget):
             data=data_typed if changed(detail_data(detail), data_typed) else None,
             files=tuple(self.files),
         )
+
+    def _recheck(self, key: str) -> None:
+        """A field marked wrong is re-judged as it is typed (the mark goes once it is right);
+        a field not marked yet is judged only at sending, never while still being typed."""
+        label = self.problem_labels.get(key)
+        detail = self.detail
+        if label is None or detail is None or not label.isVisible():
+            return
+        values = {**applicant_values(detail.applicant), **self.applicant_typed()}
+        text = dict(check_values(values, today=self.today())).get(key, "")
+        label.setText(text)
+        label.setVisible(bool(text))
+        self.inputs[key].set_problem(bool(text))
 
     def check(self) -> bool:
         """Show the problems next to their fields; True when nothing blocks sending."""

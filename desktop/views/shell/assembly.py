@@ -32,6 +32,7 @@ from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService, UserInfo
 from desktop.services.intake_sender import intake_senders
 from desktop.services.outbox import OutboxSender
+from desktop.services.revision import revision_senders
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
@@ -188,7 +189,14 @@ def build_shell(
         refresh_seconds=settings.refresh_interval_seconds,
         tz=tz,
         paused=lambda: window.locked,
-        outbox=OutboxSender(apps, store, senders=intake_senders(api, store, apps=apps)),
+        outbox=OutboxSender(
+            apps,
+            store,
+            senders={
+                **intake_senders(api, store, apps=apps),
+                **revision_senders(api, store, apps=apps),
+            },
+        ),
         events=events,
     )
     workbench.controller.attach_outbox(sync_controller)  # one sender of the outbox

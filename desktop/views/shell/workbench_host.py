@@ -64,6 +64,8 @@ class WorkbenchBinding(QObject):
 
         wb.marks_changed.connect(c.marks_changed)
         wb.action_requested.connect(c.decide)
+        wb.resubmit_requested.connect(c.resubmit)  # issue 11: the operator's revision
+        wb.handover_requested.connect(c.deliver)  # issue 11: serahkan with who collected
         wb.claim_requested.connect(c.claim)
         wb.next_requested.connect(lambda: c.step(+1))
         wb.previous_requested.connect(lambda: c.step(-1))

@@ -58,10 +58,16 @@ from desktop.domain.workflow import (
     REASON_REQUIRED,
     Action,
     Role,
+    State,
     available_actions,
 )
 from desktop.services.applications import KeptMark, KeptMarks, Origin
+from desktop.services.handover import Handover
+from desktop.services.revision import Reasons, RevisionRequest
 from desktop.services.tasks import TaskRunner
+from desktop.views.handover import HandoverDialog
+from desktop.views.revision import RevisionPanel
+from desktop.views.revision.print_list import list_data, show_revision_list
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.action_bar import DESTRUCTIVE, ActionBar
 from desktop.views.workbench.applicant import ApplicantPanel
@@ -89,6 +95,10 @@ class WorkbenchWidget(QWidget):
     claim_requested = Signal()
     marks_changed = Signal()
     """A checklist tick or note changed (the shell keeps unsent marks on this PC)."""
+    resubmit_requested = Signal(object)
+    """The operator's revision (`RevisionRequest`), checked: keep it and resubmit."""
+    handover_requested = Signal(object)
+    """The confirmed `Handover` of a signed application: keep it and deliver."""
 
     def __init__(
         self,
@@ -162,6 +172,15 @@ class WorkbenchWidget(QWidget):
         self.tabs.addTab(self.checklist, self.tr("Persyaratan"))
         self.tabs.addTab(history_page, self.tr("Riwayat"))
         self.checklist.changed.connect(self.marks_changed.emit)
+        # The operator's revision of a returned application (issue 11): a third tab, shown
+        # only for it.
+        self.revision_panel = RevisionPanel(self, tz=self._tz)
+        self.revision_tab = self.tabs.addTab(self.revision_panel, self.tr("Perbaikan"))
+        self.tabs.setTabVisible(self.revision_tab, False)
+        self.revision_panel.resubmit_requested.connect(self._resubmit)
+        self.revision_panel.print_requested.connect(self._print_revision_list)
+        self.handover_dialog: HandoverDialog | None = None
+        self.revision_preview: QDialog | None = None
         self.fetcher = DocumentFetcher(self.runner, self)
         self.documents = DocumentChooser(self.viewer, self.checklist, self.fetcher, self)
         self.document_combo = self.documents.combo
@@ -322,6 +341,7 @@ class WorkbenchWidget(QWidget):
             reachable=origin is Origin.SERVER,
         )
         self._rebuild_actions()
+        self._show_revision(detail, service, document_types, same)
         self._refresh_time_dependent()
         self._timer.start()
         self.documents.show_initial(previous_doc)
@@ -403,6 +423,7 @@ class WorkbenchWidget(QWidget):
         """An action is in flight (shell side): block decisions, show what is happening."""
         self._busy = busy
         self.action_bar.set_busy(busy, text)
+        self.revision_panel.set_busy(busy)
         self._update_enabled()
 
     def show_message(self, text: str, kind: str = "info") -> None:
@@ -430,6 +451,9 @@ class WorkbenchWidget(QWidget):
         self._update_history_tab()
         self._held_note = ""
         self.documents.clear()
+        self.tabs.setTabVisible(self.revision_tab, False)
+        if self.handover_dialog is not None:
+            self.handover_dialog.reject()
         self.viewer.show_empty(self.tr("Tidak ada permohonan yang dibuka."))
         self._rebuild_actions()
         self.show_message("")
@@ -536,15 +560,10 @@ class WorkbenchWidget(QWidget):
                 partial(self._emit, action, "", app_id),
             )
         elif action is Action.DELIVER:
-            self.decisions.confirm(
-                self.tr("Serahkan?"),
-                self.tr(
-                    "Permohonan {number} akan berstatus Selesai dan tidak dapat diubah lagi. "
-                    "Serahkan hanya bila dokumennya sudah diterima pemohon."
-                ).format(number=self._number()),
-                self.tr("Serahkan"),
-                partial(self._emit, action, "", app_id),
-            )
+            self._ask_handover()
+        elif action is Action.RESUBMIT and self.tabs.isTabVisible(self.revision_tab):
+            self.tabs.setCurrentIndex(self.revision_tab)
+            self.revision_panel.submit()  # checked there, then `_resubmit`
         elif action in DESTRUCTIVE:
             self.decisions.confirm(
                 self.tr("{action}?").format(action=action.label),
@@ -556,6 +575,66 @@ class WorkbenchWidget(QWidget):
             )
         else:
             self._emit(action, "")
+
+    # ==== the operator's counter work (issue 11) ====
+
+    def _show_revision(
+        self,
+        detail: ApplicationDetail,
+        service: Service | None,
+        document_types: Mapping[str, DocumentType],
+        same: bool,
+    ) -> None:
+        """The Perbaikan tab, for an operator on a returned application: opened first."""
+        shown = detail.status is State.NEEDS_REVISION and Role.OPERATOR in self._roles
+        self.tabs.setTabVisible(self.revision_tab, shown)
+        if not shown:
+            return
+        self.revision_panel.set_application(detail, service, document_types)
+        editable = Action.RESUBMIT in self._actions
+        self.revision_panel.setEnabled(True)
+        self.revision_panel.resubmit_button.setEnabled(editable and not self._busy)
+        if not same:
+            self.tabs.setCurrentIndex(self.revision_tab)
+
+    def _resubmit(self, request: RevisionRequest) -> None:
+        refusal = self._refusal(Action.RESUBMIT)
+        if refusal is not None:
+            self.show_message(refusal, "warning")
+            return
+        self.resubmit_requested.emit(request)
+
+    def _print_revision_list(self, reasons: Reasons) -> None:
+        detail = self._detail
+        if detail is None:
+            return
+        data = list_data(
+            detail, self._service, reasons, self._document_types, office_name=self._office_name
+        )
+        self.revision_preview = show_revision_list(self, data)
+
+    def _ask_handover(self) -> None:
+        """Serahkan: who collects, then the confirmation (`HandoverDialog`)."""
+        detail = self._detail
+        if detail is None:
+            return
+        outputs = [o.name for o in self._service.outputs] if self._service is not None else []
+        dialog = HandoverDialog(detail, outputs, self)
+        app_id = detail.id
+
+        def chosen(handover: Handover) -> None:
+            if self._detail is None or self._detail.id != app_id:
+                return
+            refusal = self._refusal(Action.DELIVER)
+            if refusal is not None:
+                self.show_message(refusal, "warning")
+                return
+            self.handover_requested.emit(handover)
+
+        dialog.chosen.connect(chosen)
+        dialog.finished.connect(lambda _r: setattr(self, "handover_dialog", None))
+        self.handover_dialog = dialog
+        dialog.open()
 
     def show_shortcut_help(self) -> None:
         if self.help_dialog is None:  # the same list as F1 in the shell

@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.formatting import WITA
 from desktop.domain.records import ApplicationDetail
-from desktop.domain.workflow import Role
+from desktop.domain.workflow import Action, Role
 from desktop.views.workbench import WorkbenchWidget
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.workbench import factories
@@ -161,20 +161,28 @@ def test_verify_with_unchecked_requirements_asks(make_workbench: Make, qtbot: Qt
 
 
 def test_deliver_asks_because_it_ends_the_application(make_workbench: Make, qtbot: QtBot) -> None:
+    """Serahkan asks who collects, then "Serahkan dokumen kepada ...?" where Enter is Batal
+    (issue 11: the handover dialog; tests/gui/workbench/test_revision_handover.py has more)."""
     widget, _ = make_workbench(factories.detail(status="signed"), roles=(Role.OPERATOR,))
-    with qtbot.assertNotEmitted(widget.action_requested):
+    with qtbot.assertNotEmitted(widget.handover_requested):
         press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
-        box = widget.confirm_box
-        assert box is not None and box.isVisible()
-        assert "Selesai" in box.text() and "tidak dapat" in box.text()
-        qtbot.keyClick(box, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: widget.confirm_box is None)
-    press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
-    box = widget.confirm_box
-    assert box is not None
-    with qtbot.waitSignal(widget.action_requested) as emitted:
-        accept_button(box).click()
-    assert emitted.args[0] == "deliver"
+        dialog = widget.handover_dialog
+        assert dialog is not None
+        qtbot.waitUntil(lambda: dialog.isVisible() and dialog.isActiveWindow())
+        dialog.identity_checked.setChecked(True)
+        press(qtbot, dialog, Qt.Key.Key_Return)  # Lanjut
+        assert "Selesai" in dialog.what.text() and "tidak dapat" in dialog.what.text()
+        press(qtbot, dialog, Qt.Key.Key_Return)  # Batal
+        qtbot.waitUntil(lambda: widget.handover_dialog is None)
+    with qtbot.assertNotEmitted(widget.action_requested):  # the handover carries it now
+        widget.request_action(Action.DELIVER)
+        dialog = widget.handover_dialog
+        assert dialog is not None
+        dialog.identity_checked.setChecked(True)
+        dialog.next_button.click()
+        with qtbot.waitSignal(widget.handover_requested) as emitted:
+            dialog.confirm_button.click()
+    assert emitted.args[0].collector == "pemohon"
 
 
 def test_sign_says_what_it_records_and_asks(make_workbench: Make, qtbot: QtBot) -> None:
@@ -409,9 +417,10 @@ def test_enter_on_batal_in_the_reason_dialog_does_not_reject(
 
 
 def test_confirmation_buttons_are_not_auto_default(make_workbench: Make, qtbot: QtBot) -> None:
-    """Tab to the decision in a confirmation and press Enter: nothing, only Space presses it."""
-    widget, _ = make_workbench(factories.detail(status="signed"), roles=(Role.OPERATOR,))
-    press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
+    """Tab to the decision in a confirmation and press Enter: nothing, only Space presses it.
+    (Serahkan has its own dialog since issue 11, same rule: test_revision_handover.py.)"""
+    widget, _ = make_workbench(factories.detail(status="validated"), roles=(Role.VALIDATOR,))
+    press(qtbot, widget, Qt.Key.Key_E, CTRL_SHIFT)
     box = widget.confirm_box
     assert box is not None
     qtbot.waitUntil(box.isActiveWindow)

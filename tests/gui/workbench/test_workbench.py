@@ -336,9 +336,10 @@ def test_decision_key_while_typing_a_note(make_workbench: Make, qtbot: QtBot) ->
 def test_operator_keys(make_workbench: Make, qtbot: QtBot) -> None:
     widget, _ = make_workbench(factories.detail(status="needs_revision"), roles=(Role.OPERATOR,))
     assert widget.decision_actions == [Action.RESUBMIT, Action.CANCEL]
-    with qtbot.waitSignal(widget.action_requested) as emitted:
+    # Ajukan ulang goes through the Perbaikan panel (issue 11): nothing changed, nothing sent.
+    with qtbot.assertNotEmitted(widget.resubmit_requested):
         qtbot.keyClick(widget, Qt.Key.Key_J, CTRL_SHIFT)
-    assert emitted.args[0] == "resubmit"
+    assert "Belum ada yang diperbaiki" in widget.revision_panel.message.text()
     with qtbot.assertNotEmitted(widget.action_requested):
         qtbot.keyClick(widget, Qt.Key.Key_B, CTRL_SHIFT)  # cancel asks first
     assert widget.confirm_box is not None

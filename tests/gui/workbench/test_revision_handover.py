@@ -1,0 +1,194 @@
+"""The operator's counter work in the workbench (issue 11), driven by real key events:
+
+- a returned application opens on the Perbaikan tab with the verifier's reason against each
+  requirement; the operator edits the name, adds a file for the requirement, and Ctrl+Shift+J
+  hands a checked `RevisionRequest` on; a wrong NIK is marked and nothing leaves;
+- Serahkan (Ctrl+Shift+S) asks who collects, then "Serahkan dokumen kepada …?" where Enter is
+  Batal: a representative needs name, NIK and the letter; the applicant needs the KTP matched.
+
+Screenshots at 1366x768 go to LOKET_SHOTS_DIR (else /tmp)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from desktop.domain.records import ApplicationDetail
+from desktop.domain.workflow import Role
+from desktop.services.handover import Handover
+from desktop.services.revision import RevisionRequest
+from desktop.views.workbench import WorkbenchWidget
+from tests.desktop.support import new_nik
+from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.workbench import factories
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)  # offscreen platform only
+
+Make = Callable[..., tuple[WorkbenchWidget, factories.Loader]]
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+def shot(widget: QWidget, name: str) -> Path:
+    path = Path(os.environ.get("LOKET_SHOTS_DIR", "/tmp")) / name
+    QApplication.processEvents()  # the layout requests posted by the last change
+    assert widget.grab().save(str(path))
+    return path
+
+
+def press(qtbot: QtBot, widget: QWidget, key: Qt.Key, mods: Any = Qt.KeyboardModifier.NoModifier):
+    qtbot.keyClick(QApplication.focusWidget() or widget, key, mods)
+
+
+def returned() -> ApplicationDetail:
+    raw = factories.application_json(status="needs_revision", claim=None)
+    raw["history"] = [h for h in raw["history"] if h["action"] != "resubmit"]
+    return ApplicationDetail.from_json(raw)
+
+
+def a_pdf(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    with pikepdf.new() as doc:
+        doc.add_blank_page()
+        doc.save(path)
+    return path
+
+
+def test_revision_panel_shows_reasons_edits_adds_a_file_and_resubmits_by_keys(
+    make_workbench: Make, qtbot: QtBot, tmp_path: Path
+) -> None:
+    widget, _ = make_workbench(returned(), roles=(Role.OPERATOR,))
+    panel = widget.revision_panel
+    assert widget.tabs.isTabVisible(widget.revision_tab)
+    assert widget.tabs.currentWidget() is panel
+    assert "Foto KK buram" in panel.overall.text() and "Andi Pratama" in panel.overall.text()
+    kk = panel.boxes["KK"]
+    assert "Perlu diperbaiki" in kk.status.text() and "NIK tidak terbaca" in kk.status.text()
+    assert "Sudah sesuai" in panel.boxes["KTP-EL"].status.text()
+
+    # Nothing changed: said, nothing leaves.
+    with qtbot.assertNotEmitted(widget.resubmit_requested):
+        press(qtbot, widget, Qt.Key.Key_J, CTRL_SHIFT)
+    assert "Belum ada yang diperbaiki" in panel.message.text()
+
+    # A wrong NIK typed: marked next to the field, nothing leaves.
+    nik = panel.inputs["nik"].focus_widget()
+    nik.setFocus()
+    qtbot.keyClick(nik, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(nik, "1234567890123456")
+    with qtbot.assertNotEmitted(widget.resubmit_requested):
+        press(qtbot, widget, Qt.Key.Key_J, CTRL_SHIFT)
+    assert panel.problem_labels["nik"].isVisible()
+    assert QApplication.focusWidget() is nik
+    qtbot.keyClick(nik, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(nik, factories.NIK_FEMALE)
+    assert not panel.problem_labels["nik"].isVisible()  # re-judged as typed
+
+    name = panel.inputs["name"].focus_widget()
+    name.setFocus()
+    qtbot.keyClick(name, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(name, "Siti Rahmawati Nur'aini")
+
+    scan = a_pdf(tmp_path, "kk-baru.pdf")
+    panel.file_chooser = lambda _parent, _title: scan
+    kk.add_button.setFocus()
+    qtbot.keyClick(kk.add_button, Qt.Key.Key_Space)
+    assert "kk-baru.pdf" in kk.documents_text() and "belum disimpan" in kk.documents_text()
+    panel.scroller.ensureWidgetVisible(kk)
+    shot(widget, "revision-panel-1366x768.png")
+
+    with qtbot.waitSignal(widget.resubmit_requested) as sent:
+        press(qtbot, widget, Qt.Key.Key_J, CTRL_SHIFT)
+    request = sent.args[0]
+    assert isinstance(request, RevisionRequest)
+    assert request.applicant is not None
+    assert request.applicant["name"] == "Siti Rahmawati Nur'aini"
+    assert [(f.source, f.requirement_code) for f in request.files] == [(scan, "KK")]
+
+
+def test_the_verifier_sees_no_revision_tab(make_workbench: Make) -> None:
+    widget, _ = make_workbench(factories.detail(), roles=(Role.VERIFIER,))
+    assert not widget.tabs.isTabVisible(widget.revision_tab)
+
+
+def test_handover_to_a_representative_enter_never_confirms(
+    make_workbench: Make, qtbot: QtBot, tmp_path: Path
+) -> None:
+    widget, _ = make_workbench(factories.detail(status="signed"), roles=(Role.OPERATOR,))
+    letter = a_pdf(tmp_path, "surat-kuasa.pdf")
+    with qtbot.assertNotEmitted(widget.handover_requested):
+        press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
+        dialog = widget.handover_dialog
+        assert dialog is not None
+        qtbot.waitUntil(lambda: dialog.isVisible() and dialog.isActiveWindow())
+        dialog.file_chooser = lambda _parent, _title: letter
+        press(qtbot, dialog, Qt.Key.Key_K, ALT)  # Kuasa
+        assert dialog.kuasa.isChecked()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.kuasa_name)
+        qtbot.keyClicks(dialog.kuasa_name, "Budi Santoso")
+        press(qtbot, dialog, Qt.Key.Key_Return)  # Lanjut without NIK and letter: refused
+        assert dialog.pages.currentIndex() == 0 and "surat kuasa" in dialog.problem.text()
+        representative = new_nik("L")
+        press(qtbot, dialog, Qt.Key.Key_I, ALT)
+        qtbot.keyClicks(dialog.kuasa_nik, representative)
+        assert dialog.nik_problem.text() == ""
+        press(qtbot, dialog, Qt.Key.Key_L, ALT)  # Lampirkan surat kuasa
+        assert dialog.letter_label.text() == "surat-kuasa.pdf"
+        shot(dialog, "handover-who.png")
+        press(qtbot, dialog, Qt.Key.Key_Return)  # Lanjut
+        assert dialog.pages.currentIndex() == 1
+        assert "Serahkan dokumen kepada Budi Santoso" in dialog.question.text()
+        assert representative not in dialog.question.text()  # masked
+        assert dialog.confirm_cancel.isDefault() and not dialog.confirm_button.isDefault()
+        assert QApplication.focusWidget() is dialog.confirm_cancel
+        shot(dialog, "handover-confirm.png")
+        dialog.confirm_button.setFocus()  # even on "Ya, serahkan", Enter is Batal
+        press(qtbot, dialog, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: widget.handover_dialog is None)
+
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow)
+    press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
+    dialog = widget.handover_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.isActiveWindow())
+    dialog.file_chooser = lambda _parent, _title: letter
+    press(qtbot, dialog, Qt.Key.Key_K, ALT)
+    qtbot.keyClicks(dialog.kuasa_name, "Budi Santoso")
+    press(qtbot, dialog, Qt.Key.Key_I, ALT)
+    qtbot.keyClicks(dialog.kuasa_nik, representative)
+    press(qtbot, dialog, Qt.Key.Key_L, ALT)
+    press(qtbot, dialog, Qt.Key.Key_Return)
+    with qtbot.waitSignal(widget.handover_requested) as chosen:
+        press(qtbot, dialog, Qt.Key.Key_Y, ALT)  # Ya, serahkan
+    handover = chosen.args[0]
+    assert isinstance(handover, Handover)
+    assert (handover.collector, handover.name, handover.letter) == ("kuasa", "Budi Santoso", letter)
+
+
+def test_handover_to_the_applicant_needs_the_ktp_matched(
+    make_workbench: Make, qtbot: QtBot
+) -> None:
+    widget, _ = make_workbench(factories.detail(status="signed"), roles=(Role.OPERATOR,))
+    press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
+    dialog = widget.handover_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.isActiveWindow())
+    assert "147101******0001" in dialog.applicant_line.text()
+    press(qtbot, dialog, Qt.Key.Key_Return)
+    assert dialog.pages.currentIndex() == 0 and "KTP asli" in dialog.problem.text()
+    press(qtbot, dialog, Qt.Key.Key_D, ALT)  # dicocokkan
+    assert dialog.identity_checked.isChecked()
+    press(qtbot, dialog, Qt.Key.Key_Return)
+    assert "Serahkan dokumen kepada Siti Rahmawati" in dialog.question.text()
+    with qtbot.waitSignal(widget.handover_requested) as chosen:
+        press(qtbot, dialog, Qt.Key.Key_Y, ALT)
+    assert chosen.args[0].collector == "pemohon"
