@@ -311,6 +311,8 @@ class IntakePage(QWidget):
             QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             self,
         )
+        box.button(QMessageBox.StandardButton.Discard).setText(self.tr("Buang"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(self.tr("Batal"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         if box.exec() == QMessageBox.StandardButton.Discard:
             self.controller.discard(str(item.data(Qt.ItemDataRole.UserRole)))
