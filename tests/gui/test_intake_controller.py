@@ -1,0 +1,109 @@
+"""IntakeController without the page where it can be, and the page's smaller promises: saves are
+debounced (many keystrokes, one write), recently used services lead (per user), a known
+applicant is offered from the local cache after confirmation, the Tab order follows the form,
+and the page fits a 1366x768 screen."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+
+from desktop.controllers.intake import SAVE_DELAY_MS, RecentServices, known_applicant
+from tests.gui.intake_helpers import (
+    NIK_WOMAN,
+    OFFSCREEN_POPUPS,
+    WAIT,
+    field,
+    intake_page,
+    pick_service,
+    settle,
+    type_into,
+)
+from tests.gui.test_intake_form import fill_applicant
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUPS)
+
+
+def test_recent_services_lead_per_user(tmp_path: Path) -> None:
+    path = tmp_path / "recent.json"
+    mine, theirs = RecentServices("u1", path), RecentServices("u2", path)
+    mine.used("SKTM")
+    mine.used("AKTA-LAHIR")
+    mine.used("SKTM")
+    theirs.used("KIA")
+    assert mine.get() == ["SKTM", "AKTA-LAHIR"]
+    assert RecentServices("u2", path).get() == ["KIA"]
+
+
+def test_saves_are_debounced_and_typing_never_waits(qtbot: QtBot, tmp_path: Path) -> None:
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page, controller = counter.page, counter.controller
+        pick_service(qtbot, page, "skck")
+        saves: list[str] = []
+        controller.saved.connect(saves.append)
+        type_into(qtbot, page, "name", "Siti Nur'aini binti Abdullah")
+        assert controller.save_pending  # typing only started the timer
+        assert saves == []
+        qtbot.waitUntil(lambda: bool(saves), timeout=SAVE_DELAY_MS * 10)
+        assert len(saves) == 1, "one write for a whole name, not one per key"
+        assert saves[0].startswith("Tersimpan ")
+        stored = counter.drafts.load(controller.current.id)
+        assert stored is not None and stored.applicant["name"] == "Siti Nur'aini binti Abdullah"
+
+
+def test_known_applicant_fills_the_rest_after_confirmation(qtbot: QtBot, tmp_path: Path) -> None:
+    good = tmp_path / "kk.png"
+    Image.new("RGB", (60, 40), "white").save(good)
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page = counter.page
+        pick_service(qtbot, page, "skck")
+        fill_applicant(qtbot, page)
+        type_into(qtbot, page, "surat.keperluan", "Melamar kerja")
+        for box in page.requirements.boxes.values():
+            box.request_import([good])
+        qtbot.waitUntil(
+            lambda: all(b.count() == 1 for b in page.requirements.boxes.values()), timeout=WAIT
+        )
+        settle(qtbot, page)
+        qtbot.keyClick(field(page, "name"), Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: len(counter.receipts) == 1, timeout=WAIT)
+        assert known_applicant(counter.store, NIK_WOMAN)["name"] == "Siti Nur'aini"
+
+        # The same citizen again, for another letter: the NIK is enough.
+        pick_service(qtbot, page, "domisili")
+        type_into(qtbot, page, "nik", NIK_WOMAN)
+        qtbot.waitUntil(lambda: page.known_box is not None, timeout=WAIT)
+        box = page.known_box
+        assert box is not None and "Siti Nur'aini" in box.text()
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        assert yes is not None
+        yes.click()
+        qtbot.waitUntil(lambda: page.applicant.values()["name"] == "Siti Nur'aini", timeout=WAIT)
+        values = page.applicant.values()
+        assert values["birth_date"] == "1990-05-12"
+        assert values["village_code"].startswith("1471")
+
+
+def test_tab_order_follows_the_form_and_the_page_fits_the_screen(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page = counter.page
+        assert page.minimumSizeHint().height() <= 768 - 120  # taskbar, title, status bar
+        pick_service(qtbot, page, "skck")
+        order = ["nik", "kk_number", "name", "birth_place", "birth_date", "sex", "phone"]
+        order += ["email", "address", "rt", "rw", "village_code", "surat.keperluan"]
+        field(page, order[0]).setFocus()
+        for here, there in itertools.pairwise(order):
+            assert QApplication.focusWidget() is field(page, here), here
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            assert QApplication.focusWidget() is field(page, there), f"{here} -> {there}"
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        first_box = next(iter(page.requirements.boxes.values()))
+        assert QApplication.focusWidget() in (first_box.files, first_box.import_button)
