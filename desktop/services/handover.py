@@ -42,6 +42,9 @@ from desktop.settings import private_dir
 
 log = logging.getLogger(__name__)
 
+LETTER_CODE = "SURAT-KUASA"
+"""The catalogue's document type of a surat kuasa (the server takes it on any service)."""
+
 Collector = Literal["pemohon", "kuasa"]
 PEMOHON: Collector = "pemohon"
 KUASA: Collector = "kuasa"
@@ -61,10 +64,17 @@ class Handover:
     nik: str
     letter: Path | None = None
 
-    def problems(self, *, today: date | None = None) -> list[tuple[str, str]]:
-        """(field, Indonesian message) for what blocks the handover."""
+    def problems(
+        self, *, today: date | None = None, applicant_nik: str | None = None
+    ) -> list[tuple[str, str]]:
+        """(field, Indonesian message) for what blocks the handover (the server checks the
+        same: a representative is someone else than the applicant)."""
         out: list[tuple[str, str]] = []
         if self.collector == KUASA:
+            if applicant_nik and normalise_number(self.nik) == normalise_number(applicant_nik):
+                out.append(
+                    ("nik", "Kuasa adalah orang lain: NIK-nya tidak boleh sama dengan pemohon.")
+                )
             if not self.name.strip():
                 out.append(("name", "Nama penerima kuasa wajib diisi."))
             nik = check_nik(self.nik, today=today or date.today())
@@ -121,7 +131,7 @@ class HandoverService:
         `HandoverError` (nothing kept) for a state that is not signed or missing data."""
         if detail.status is not State.SIGNED:
             raise HandoverError("Hanya permohonan berstatus Ditandatangani yang dapat diserahkan.")
-        problems = handover.problems()
+        problems = handover.problems(applicant_nik=detail.applicant.nik)
         if problems:
             raise HandoverError(" ".join(m for _f, m in problems))
         app_id, number = detail.id, detail.number or detail.id[:8]
@@ -137,7 +147,7 @@ class HandoverService:
                 raise HandoverError(exc.message) from exc
             letter = KeptFile(
                 doc_id,
-                None,
+                LETTER_CODE,
                 f"Surat kuasa - {handover.letter.name}"[:255],
                 kept.media_type,
                 kept.size,
@@ -162,7 +172,7 @@ class HandoverService:
                     local_apps.local_documents.insert().values(
                         id=letter.id,
                         app_id=app_id,
-                        requirement_code=None,
+                        requirement_code=LETTER_CODE,
                         filename=letter.filename,
                         media_type=letter.media_type,
                         size=letter.size,
@@ -215,6 +225,7 @@ class HandoverService:
 
 __all__ = [
     "KUASA",
+    "LETTER_CODE",
     "PEMOHON",
     "Collector",
     "Handover",

@@ -221,7 +221,12 @@ class HandoverDialog(QDialog):
 
     def _next(self) -> None:
         handover = self.current()
-        problems = [m for _f, m in handover.problems(today=self.today())]
+        problems = [
+            m
+            for _f, m in handover.problems(
+                today=self.today(), applicant_nik=self.detail.applicant.nik
+            )
+        ]
         if handover.collector == PEMOHON and not self.identity_checked.isChecked():
             problems.append(self.tr("Cocokkan dulu KTP asli pemohon, lalu centang."))
         if problems:
