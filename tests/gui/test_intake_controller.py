@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.controllers.intake import SAVE_DELAY_MS, RecentServices, known_applicant
@@ -25,6 +25,7 @@ from tests.gui.intake_helpers import (
     settle,
     type_into,
 )
+from tests.gui.shell_helpers import shot
 from tests.gui.test_intake_form import fill_applicant
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUPS)
@@ -78,12 +79,12 @@ def test_known_applicant_fills_the_rest_after_confirmation(qtbot: QtBot, tmp_pat
         # The same citizen again, for another letter: the NIK is enough.
         pick_service(qtbot, page, "domisili")
         type_into(qtbot, page, "nik", NIK_WOMAN)
-        qtbot.waitUntil(lambda: page.known_box is not None, timeout=WAIT)
-        box = page.known_box
-        assert box is not None and "Siti Nur'aini" in box.text()
-        yes = box.button(QMessageBox.StandardButton.Yes)
-        assert yes is not None
-        yes.click()
+        qtbot.waitUntil(page.known_bar.isVisible, timeout=WAIT)
+        assert "Siti Nur'aini" in page.known_label.text()
+        assert QApplication.focusWidget() is field(page, "nik")  # typing goes on undisturbed
+        assert page.applicant.values()["name"] == ""  # nothing filled without asking
+        shot(page, "intake-known-applicant.png")
+        qtbot.mouseClick(page.known_fill, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: page.applicant.values()["name"] == "Siti Nur'aini", timeout=WAIT)
         values = page.applicant.values()
         assert values["birth_date"] == "1990-05-12"

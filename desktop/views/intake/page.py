@@ -126,7 +126,7 @@ class IntakePage(QWidget):
         self._submit_tried = False
         self.last_submitted: Submitted | None = None
         self.duplicate_box: QMessageBox | None = None
-        self.known_box: QMessageBox | None = None
+        self._known_values: dict[str, str] = {}
         self._build()
         self._wire()
         self._show_form(False)
@@ -190,6 +190,21 @@ class IntakePage(QWidget):
             wilayah=self.wilayah,
             near=self.near,
         )
+        self.known_bar = QFrame(self.form)
+        self.known_bar.setStyleSheet(
+            "QFrame { background: #e8f1fb; border: 1px solid #9cc3ea; border-radius: 3px; }"
+            "QLabel { border: none; }"
+        )
+        self.known_label = QLabel(self.known_bar)  # one line: a wrapped label in a scroll
+        # area makes Qt under-size the form, squeezing the address box
+        self.known_fill = QPushButton(self.tr("&Isi data"), self.known_bar)
+        self.known_ignore = QPushButton(self.tr("Abaikan"), self.known_bar)
+        known_layout = QHBoxLayout(self.known_bar)
+        known_layout.addWidget(self.known_label, 1)
+        known_layout.addWidget(self.known_fill)
+        known_layout.addWidget(self.known_ignore)
+        self.known_bar.hide()
+        self.form_layout.addWidget(self.known_bar)
         self.form_layout.addWidget(self.applicant)
         self.sections_host = QVBoxLayout()
         self.form_layout.addLayout(self.sections_host)
@@ -245,6 +260,8 @@ class IntakePage(QWidget):
         c.attach_failed.connect(self._attach_failed)
         c.detached.connect(self._detached)
         c.known_found.connect(self._known_found)
+        self.known_fill.clicked.connect(lambda: self._known_answered(True))
+        self.known_ignore.clicked.connect(lambda: self._known_answered(False))
         c.duplicates_found.connect(self._duplicates_found)
         c.no_duplicates.connect(c.submit)
         c.submit_progress.connect(self._progress)
@@ -376,6 +393,7 @@ class IntakePage(QWidget):
         finally:
             self._loading = False
         self._submit_tried = False
+        self.known_bar.hide()
         self._looked_up = {normalise_number(draft.applicant.get("nik", ""))}
         self.saved_label.setText("")
         self.problems_label.setText("")
@@ -463,34 +481,26 @@ class IntakePage(QWidget):
         self.controller.look_up(nik)
 
     def _known_found(self, values: dict[str, str]) -> None:
+        """A bar above the form, never a dialog: a question popping up mid-typing would take
+        the keys meant for the next field."""
+        self._known_values = values
+        name = values.get("name", "")
+        self.known_label.setText(
+            self.tr(
+                "NIK ini dikenal: %1. Isi isian yang kosong dari permohonan sebelumnya?"
+            ).replace("%1", name)
+        )
+        self.known_bar.show()
+
+    def _known_answered(self, fill_in: bool) -> None:
+        self.known_bar.hide()
+        values, self._known_values = self._known_values, {}
+        if not fill_in:
+            return
         current, _ = self.values()
         fill = {k: v for k, v in values.items() if v and k != "nik" and not current.get(k)}
-        if not fill:
-            return
-        name = values.get("name", "")
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            self.tr("Pemohon dikenal"),
-            self.tr(
-                "NIK ini pernah mengajukan atas nama %1. Isi data lainnya dari permohonan "
-                "sebelumnya? Periksa kembali bersama pemohon."
-            ).replace("%1", name),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            self,
-        )
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Isi data"))
-        box.button(QMessageBox.StandardButton.No).setText(self.tr("Tidak"))
-        self.known_box = box
-
-        def answered(result: int) -> None:
-            self.known_box = None
-            box.deleteLater()
-            if result == QMessageBox.StandardButton.Yes:
-                self._fill_known(fill)
-
-        box.finished.connect(answered)
-        box.open()
+        if fill:
+            self._fill_known(fill)
 
     def _fill_known(self, fill: dict[str, str]) -> None:
         current, _ = self.values()
