@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from desktop.domain import authority
 from desktop.domain.catalogue import Service
 from desktop.domain.numbering import format_registration_number
+from desktop.domain.sla import expected_completion
 from desktop.domain.workflow import CLAIM_LEASE, Action, Refusal, RefusalCode, Role, State
 from server import audit, counters, idempotency
 from server.deps import Principal
@@ -150,21 +151,6 @@ def assign_registration(
     app.registration_number = format_registration_number(area, day, number)
 
 
-def _working_days_after(start: date, days: int) -> date:
-    """Placeholder for `desktop.domain.sla.expected_completion` (weekends only)."""
-    day = start
-    while days > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
-def expected_completion(state: ServerState, sla_hours: int, start: datetime) -> date:
-    """The SLA's last working day, from the submission's local date."""
-    return _working_days_after(state.local_date(start), max(1, -(-sla_hours // 24)))
-
-
 def sla_deadline(
     state: ServerState, service_code: str, start: datetime
 ) -> tuple[date, datetime] | None:
@@ -173,7 +159,7 @@ def sla_deadline(
     service = state.catalogue.services.get(service_code)
     if service is None:
         return None
-    expected = expected_completion(state, service.sla_hours, start)
+    expected = expected_completion(start, service.sla_hours, tz=state.zone)
     end = datetime.combine(expected + timedelta(days=1), time(), tzinfo=state.zone)
     return expected, end.astimezone(UTC)
 

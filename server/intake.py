@@ -1,7 +1,7 @@
 """What an application's applicant and service data must be before the server keeps them.
 
-The rules are the desktop's own (`desktop.domain.identity` now; the shared applicant rules of
-the intake form when they land), run again here because a request may come from anything.
+The rules are the intake form's own (`desktop.domain.applicant_rules`), run again here because
+a request may come from anything.
 Every problem of a request is named at once, per field, in Indonesian (422 `validation_error`
 with `errors[].loc` such as `["body", "applicant", "nik"]` or `["body", "data", "anak.nik"]`),
 so the counter can mark each field instead of fixing them one round trip at a time.
@@ -12,14 +12,14 @@ from __future__ import annotations
 import secrets
 import unicodedata
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from desktop.domain.applicant_rules import check_applicant, check_service_data, clean_applicant
 from desktop.domain.catalogue import Service
-from desktop.domain.identity import check_kk, check_nik
 from server.models import Application
 from server.problems import ProblemError
 from server.schemas import ApplicantIn
@@ -62,26 +62,47 @@ class Problems:
         raise ProblemError(422, "validation_error", f"{what}: {first}{more}", errors=self.items)
 
 
+TYPOGRAPHY_FIELDS = frozenset({"name", "birth_place", "address"})
+"""Fields whose rules are how a person types at the counter (no digits in a name, scripts,
+punctuation): the form enforces them. The server keeps what it is sent there (schemas already
+refuse invisible and unstorable characters), so an import or an older client's queued
+application is not lost over a name like "Pemohon 17"."""
+
+
+def _applicant_values(applicant: ApplicantIn) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for column in APPLICANT_COLUMNS:
+        value = getattr(applicant, column)
+        if value is None:
+            continue
+        values[column] = value.isoformat() if isinstance(value, date) else str(value)
+    return values
+
+
 def checked_applicant(
     applicant: ApplicantIn,
     state: ServerState,
     now: datetime,
     loc: tuple[str, ...] = ("body", "applicant"),
 ) -> dict[str, Any]:
-    """The applicant as `Application` column values, or 422 naming every bad field."""
+    """The applicant cleaned (`applicant_rules.clean_applicant`: NIK/KK digits, phone +62,
+    RT/RW 001, village code 10 digits) as `Application` column values, or 422 naming every
+    field `applicant_rules.check_applicant` blocks (typography aside, `TYPOGRAPHY_FIELDS`)."""
     today = state.local_date(now)
+    values = clean_applicant(_applicant_values(applicant))
     problems = Problems()
-    nik = check_nik(applicant.nik, today=today)
-    if not nik.ok:
-        problems.add([*loc, "nik"], "NIK tidak valid: " + nik.problems[0].message)
-    if applicant.kk_number is not None:
-        kk = check_kk(applicant.kk_number, today=today)
-        if not kk.ok:
-            problems.add([*loc, "kk_number"], "Nomor KK tidak valid: " + kk.problems[0].message)
-    if applicant.birth_date is not None and applicant.birth_date > today:
-        problems.add([*loc, "birth_date"], "Tanggal lahir tidak boleh di masa depan.")
+    for found in check_applicant(values, today=today, wilayah=None):
+        if found.blocking and found.field not in TYPOGRAPHY_FIELDS:
+            problems.add([*loc, found.field], found.message)
     problems.raise_if_any()
-    return {column: getattr(applicant, column) for column in APPLICANT_COLUMNS}
+    columns: dict[str, Any] = {column: values.get(column) or None for column in APPLICANT_COLUMNS}
+    # Typography is the form's: what was sent is kept, only trimmed and NFC.
+    for column in TYPOGRAPHY_FIELDS:
+        sent = getattr(applicant, column)
+        columns[column] = unicodedata.normalize("NFC", sent).strip() if sent else None
+    birth = columns["birth_date"]
+    columns["birth_date"] = date.fromisoformat(birth) if birth else None
+    return columns
 
 
 def checked_data(
@@ -90,13 +111,21 @@ def checked_data(
     state: ServerState,
     now: datetime,
 ) -> dict[str, str]:
-    """The service data, values trimmed and NFC (blank ones dropped), or 422 per field."""
-    del service, state, now  # the catalogue's sections judge the fields once they exist
+    """The service data, values trimmed and NFC (blank ones dropped), or 422 naming each
+    field `applicant_rules.check_service_data` blocks. A field left empty is not refused
+    here: which fields a service needs is the counter's check before it submits (a draft,
+    an application queued by an older counter)."""
     cleaned: dict[str, str] = {}
     for key, value in data.items():
         text = unicodedata.normalize("NFC", value).strip()
         if text:
             cleaned[key] = text
+    problems = Problems()
+    found = check_service_data(service, cleaned, today=state.local_date(now), wilayah=None)
+    for problem in found:
+        if problem.blocking and problem.field in cleaned:
+            problems.add(["body", "data", problem.field], problem.message)
+    problems.raise_if_any("Isian layanan tidak valid")
     return cleaned
 
 

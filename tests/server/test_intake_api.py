@@ -28,8 +28,10 @@ def test_create_keeps_applicant_fields_data_and_token(login: Any) -> None:
     )
     detail = ApplicationDetail.from_json(app)
     assert detail.applicant.birth_place == "Pekanbaru"
-    assert (detail.applicant.rt, detail.applicant.rw) == ("003", "12")
-    assert detail.applicant.village_code == "14.71.01.1002"
+    # Cleaned with the form's own rules (applicant_rules.clean_applicant).
+    assert (detail.applicant.rt, detail.applicant.rw) == ("003", "012")
+    assert detail.applicant.village_code == "1471011002"
+    assert detail.applicant.phone == "+6281234567890"
     assert dict(detail.data) == {"keperluan.tujuan": "Melamar kerja"}
     assert detail.status_token == token
     assert detail.expected_date is not None
