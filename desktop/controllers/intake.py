@@ -244,6 +244,7 @@ class IntakeController(QObject):
         self.clock = clock
         self.current: Any = None
         self.busy_submitting = False
+        self._creating = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)
@@ -301,11 +302,20 @@ class IntakeController(QObject):
     # -- opening, new, discarding ------------------------------------------------------------
 
     def new_draft(self, service_code: str) -> None:
+        """One draft per request, however often it is asked for before the first is made
+        (a second one arriving late would empty the form the person is filling)."""
+        if self._creating:
+            return
+        self._creating = True
         self.flush()
         self.recent.used(service_code)
         Op(
             OpKind.OPEN, _tr("Membuat draf"), lambda _ctx: self.drafts.new(service_code), lane=LANE
-        ).success(self._opened).failure(lambda _e, m: self.save_failed.emit(m)).run(self.runner)
+        ).success(self._opened).failure(self._not_created).run(self.runner)
+
+    def _not_created(self, _exc: Exception, message: str) -> None:
+        self._creating = False
+        self.save_failed.emit(message)
 
     def open_draft(self, draft_id: str) -> None:
         if self.current is not None and self.current.id == draft_id:
@@ -316,6 +326,7 @@ class IntakeController(QObject):
         ).success(self._opened).failure(lambda _e, m: self.save_failed.emit(m)).run(self.runner)
 
     def _opened(self, draft: Any) -> None:
+        self._creating = False
         self.current = draft
         self.draft_opened.emit(draft)
         self.refresh()

@@ -194,12 +194,35 @@ class LongTextInput(FieldInput):
         return self.edit
 
 
+class LetterCombo(QComboBox):
+    """A letter picks the next choice starting with it (L, P; again for the next match), at
+    any pace. Qt's own search joins keys typed within 0.4 s, so "P" for one citizen soon after
+    "P" for the previous one could find nothing."""
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        text = e.text().strip().casefold()
+        if (
+            len(text) == 1
+            and text.isalnum()
+            and not (e.modifiers() & ~Qt.KeyboardModifier.ShiftModifier)
+        ):
+            rows = [r for r in range(self.count()) if self.itemText(r).casefold().startswith(text)]
+            if rows:
+                after = [r for r in rows if r > self.currentIndex()]
+                row = (after or rows)[0]
+                if row != self.currentIndex():
+                    self.setCurrentIndex(row)
+                    self.activated.emit(row)
+            return
+        super().keyPressEvent(e)
+
+
 class ChoiceInput(FieldInput):
     """pilihan: one of `choices` (value = the choice's code), or nothing yet."""
 
     def __init__(self, choices: tuple[tuple[str, str], ...]) -> None:
         super().__init__()
-        self.combo = QComboBox(self)
+        self.combo = LetterCombo(self)
         self.combo.addItem("—", "")
         for code, label in choices:
             self.combo.addItem(label, code)

@@ -36,6 +36,7 @@ class ServicePicker(QLineEdit):
         self.completer_.setMaxVisibleItems(12)
         self.setCompleter(self.completer_)
         self._codes: dict[str, str] = {}
+        self._pending = False
         self.completer_.activated[str].connect(self._activated)  # type: ignore[index]
         self.installEventFilter(self)
 
@@ -59,10 +60,18 @@ class ServicePicker(QLineEdit):
 
     def _activated(self, label: str) -> None:
         code = self._codes.get(label)
-        if code is not None:
-            # After the popup has closed and handed the focus back, so that whoever takes
-            # `picked` may move the focus on.
-            QTimer.singleShot(0, lambda: self.picked.emit(code))
+        if code is None or self._pending:
+            # The completer hands the popup's Enter on to this field as well: one pick.
+            return
+        self._pending = True
+
+        def emit() -> None:
+            self._pending = False
+            self.picked.emit(code)
+
+        # After the popup has closed and handed the focus back, so that whoever takes
+        # `picked` may move the focus on.
+        QTimer.singleShot(0, emit)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and event.type() == QEvent.Type.KeyPress:
