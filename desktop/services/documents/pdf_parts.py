@@ -202,9 +202,17 @@ def qr_modules(value: str) -> tuple[tuple[bool, ...], ...]:
     Cached: the preview and the print render the same link."""
     code = QRCode(None, QRErrorCorrectLevel.M)
     code.addData(QR8bitByte(value))  # byte mode: a URL is mixed case
-    code.make()
+    # One fixed mask instead of scoring all eight (ISO 18004 lets the encoder pick any; the
+    # scoring only avoids unlucky patterns): 1.5 ms instead of 10 ms of the 20 ms budget.
+    # The tests decode every receipt's QR with zxing-cpp.
+    code.version = code.calculate_version()
+    code.makeImpl(False, QR_MASK)
     count = code.getModuleCount()
     return tuple(tuple(bool(code.isDark(r, c)) for c in range(count)) for r in range(count))
+
+
+QR_MASK: Final = 2
+"""Mask pattern 2 (every third column inverted)."""
 
 
 class QrFlowable(Flowable):  # type: ignore[misc]
