@@ -70,7 +70,7 @@ def run_once(args: argparse.Namespace, stdin: TextIO | None) -> int:
     from desktop.models.outbox import TO_SEND, EntryState
     from desktop.models.store import Store
     from desktop.services.applications import ApplicationService
-    from desktop.services.outbox import OutboxSender
+    from desktop.services.senders import outbox_sender
     from desktop.services.sync import SyncService
 
     session = sign_in(args, stdin, unlock=True)
@@ -91,7 +91,8 @@ def run_once(args: argparse.Namespace, stdin: TextIO | None) -> int:
             pulled = SyncService(session.api, store).pull()
             apps = ApplicationService(session.api, store)
             apps.my_user_id = user.id
-            report = OutboxSender(apps, store).send_due()
+            # The window's senders (decisions, the counter's applications, revision edits).
+            report = outbox_sender(session.api, store, apps).send_due()
             counts = store.outbox_counts()
         finally:
             store.close()

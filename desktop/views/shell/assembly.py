@@ -30,9 +30,7 @@ from desktop.models.store_events import StoreEvents
 from desktop.services.api.client import ApiClient
 from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService, UserInfo
-from desktop.services.intake_sender import intake_senders
-from desktop.services.outbox import OutboxSender
-from desktop.services.revision import revision_senders
+from desktop.services.senders import outbox_sender
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
@@ -189,14 +187,7 @@ def build_shell(
         refresh_seconds=settings.refresh_interval_seconds,
         tz=tz,
         paused=lambda: window.locked,
-        outbox=OutboxSender(
-            apps,
-            store,
-            senders={
-                **intake_senders(api, store, apps=apps),
-                **revision_senders(api, store, apps=apps),
-            },
-        ),
+        outbox=outbox_sender(api, store, apps),  # the same senders as `loket sync --once`
         events=events,
     )
     workbench.controller.attach_outbox(sync_controller)  # one sender of the outbox
