@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -245,6 +246,12 @@ class IntakeController(QObject):
         self.current: Any = None
         self.busy_submitting = False
         self._creating = False
+        # Edits made / edits on disk: what `stop` must still save. The lock orders a worker's
+        # save against the last one `stop` makes on the GUI thread (never an older one after).
+        self._save_lock = threading.Lock()
+        self._edits = 0
+        self._saved_edits = 0
+        self._stopped = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)
@@ -359,6 +366,7 @@ class IntakeController(QObject):
             return
         self.current.applicant = dict(applicant)
         self.current.data = dict(data)
+        self._edits += 1
         self._timer.start()
 
     @property
@@ -376,15 +384,42 @@ class IntakeController(QObject):
         if draft is None:
             return
         snapshot = _snapshot(draft)
+        edits = self._edits
+
+        def work(_ctx: TaskContext) -> Any:
+            with self._save_lock:
+                if self._stopped:  # `stop` saved the newest values itself
+                    return False
+                saved = self.drafts.save(snapshot)
+                self._saved_edits = max(self._saved_edits, edits)
+                return saved
+
         Op(
             OpKind.DOCUMENT,
             _tr("Menyimpan draf"),
-            lambda _ctx: self.drafts.save(snapshot),
+            work,
             lane=LANE,
             quiet=True,
         ).success(lambda _r: self._saved()).failure(lambda _e, m: self.save_failed.emit(m)).run(
             self.runner
         )
+
+    def stop(self) -> None:
+        """The session ends (sign-out, the window closed): what was typed and not yet on disk
+        (the debounce, or a save still queued) is saved now, on this thread. A queued op would
+        be cancelled with the session's others and the store closes right after; nothing is
+        saved once stopped."""
+        self._timer.stop()
+        with self._save_lock:
+            self._stopped = True
+            draft = self.current
+            if draft is None or self._edits <= self._saved_edits:
+                return
+            try:
+                self.drafts.save(_snapshot(draft))
+                self._saved_edits = self._edits
+            except Exception as exc:  # the store already failing: nothing more to be done
+                log.warning("draft not saved at session end: %s", type(exc).__name__)
 
     def _saved(self) -> None:
         now = self._clock(self.clock())

@@ -74,7 +74,10 @@ class Shell:
             self.outbox_page.start()
 
     def stop(self) -> None:
-        """No more pulls, probes, claim renewals or refreshes (the session is ending)."""
+        """No more pulls, probes, claim renewals or refreshes (the session is ending); a draft
+        change still waiting for its debounced save is saved first."""
+        if self.intake_page is not None:
+            self.intake_page.controller.stop()
         self.sync.stop()
         if self.outbox_page is not None:
             self.outbox_page.stop()
