@@ -3,7 +3,11 @@
 No sign-in, outside `/api/v1`: `GET /status/{token}` (the receipt's QR link) and
 `GET /status?number=&check=` (typed: the registration number - or the provisional one, which
 keeps working after the application got its official number - with the applicant's birth date
-DD-MM-YYYY or the last four digits of the NIK). `GET /status` alone is the form.
+DD-MM-YYYY). `GET /status` alone is the form.
+
+Not the NIK's last four digits: they are the NIK's serial (nomor urut), mostly 0001-0010, so a
+few guesses would match most applicants, and every masked NIK (queue, receipt, exports) shows
+them in clear.
 
 Only the number, the service, the masked name, the status, the expected date and the office
 are shown; never the NIK or anything else. An unknown token, an unknown number, a number
@@ -44,8 +48,8 @@ router = APIRouter(tags=["status"])
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 BIRTH_DATE = re.compile(r"^([0-9]{1,2})[-./ ]?([0-9]{1,2})[-./ ]?([0-9]{4})$")
 NOT_FOUND = (
-    "Permohonan tidak ditemukan. Periksa nomor dan data pemeriksa (tanggal lahir DD-MM-YYYY "
-    "atau 4 angka terakhir NIK), atau pindai ulang kode QR pada tanda terima."
+    "Permohonan tidak ditemukan. Periksa nomor dan tanggal lahir pemohon (DD-MM-YYYY), atau "
+    "pindai ulang kode QR pada tanda terima."
 )
 HEADERS = {
     "Cache-Control": "no-store",
@@ -182,18 +186,19 @@ def _birth_dates(app: Application, today: date) -> tuple[date, ...]:
 
 
 def check_matches(app: Application, check: str, today: date) -> bool:
-    """The birth date (DD-MM-YYYY; also with / . or nothing between) or the NIK's last four."""
-    text = check.strip()
-    if len(text) == 4 and text.isdigit():
-        return hmac.compare_digest(text, app.nik[-4:])
-    match = BIRTH_DATE.match(text)
+    """The birth date (DD-MM-YYYY; also with / . or nothing between), compared in constant
+    time. Never the NIK's last four (see the module's docstring)."""
+    match = BIRTH_DATE.match(check.strip())
     if match is None:
         return False
     try:
         typed = date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
     except ValueError:
         return False
-    return typed in _birth_dates(app, today)
+    found = False
+    for known in _birth_dates(app, today):
+        found |= hmac.compare_digest(typed.isoformat(), known.isoformat())
+    return found
 
 
 @router.get(
