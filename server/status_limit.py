@@ -12,6 +12,7 @@ forgotten first): a restart forgives, which costs an attacker a restart they can
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 from collections import OrderedDict
@@ -19,6 +20,24 @@ from dataclasses import dataclass
 from datetime import datetime
 
 MAX_CLIENTS = 50_000
+IPV6_PREFIX = 64
+"""An IPv6 client is counted by its /64: one subscriber line or phone gets a whole /64 and may
+pick any address in it, so counting single addresses would give each guess a fresh bucket."""
+
+
+def client_key(host: str) -> str:
+    """The address a client's failures are counted against: IPv4 as is (also when written
+    IPv4-mapped, `::ffff:a.b.c.d`), IPv6 by its /64; anything else (a test client's name) as
+    given."""
+    try:
+        address = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, IPV6_PREFIX), strict=False))
+    return str(address)
 
 
 @dataclass

@@ -42,6 +42,7 @@ from server.problems import problem_response
 from server.schemas import Problem, PublicStatus
 from server.serialize import iso, iso_date
 from server.state import ServerState
+from server.status_limit import client_key
 
 router = APIRouter(tags=["status"])
 
@@ -94,7 +95,7 @@ def mask_name(name: str) -> str:
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
+    return client_key(request.client.host) if request.client is not None else "unknown"
 
 
 def _status(state: ServerState, session: Session, app: Application) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ import requests
 
 from desktop.domain.records import ApplicationDetail
 from server.routes.status import mask_name
+from server.status_limit import FailureLimiter, client_key
 from tests.live_server import LiveServer
 from tests.server.conftest import Api, new_nik
 from tests.server.harness import ServerClock, start_harness_server
@@ -161,3 +163,16 @@ def test_mask_name() -> None:
     assert mask_name("Siti") == "Si**"
     assert mask_name("Ng Li") == "N* L*"
     assert mask_name("O'Neil Abdurrahmanwahid") == "O'*** Ab***"
+
+
+def test_failures_count_per_ipv6_line_not_per_address() -> None:
+    """A phone or home line owns a whole IPv6 /64 and may use any address in it: counted per
+    address, every guess had a fresh burst."""
+    limiter = FailureLimiter(capacity=2, refill_seconds=60)
+    now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    for host in ("2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe"):
+        limiter.failed(client_key(host), now)
+    assert limiter.retry_after(client_key("2001:db8:1:2::abcd"), now) == 60
+    assert limiter.retry_after(client_key("2001:db8:1:3::1"), now) is None  # another line
+    assert client_key("::ffff:192.0.2.7") == client_key("192.0.2.7") == "192.0.2.7"
+    assert client_key("testclient") == "testclient"
