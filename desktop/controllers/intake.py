@@ -18,6 +18,7 @@ QtCore only (no widgets), like every controller.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import threading
@@ -588,15 +589,28 @@ class IntakeController(QObject):
     @staticmethod
     def render(data: ReceiptData, layout: str, paper: str) -> bytes:
         """The receipt again in another layout or on other paper (the preview's choice)."""
-        return render_receipt(
-            data,
-            layout="roll80" if layout == "roll80" else "half",
-            paper="F4" if paper == "F4" else "A4",
-        )
+        return render_receipt(data, layout=receipt_layout(layout), paper=receipt_paper(paper))
+
+    def set_receipt_format(self, layout: str, paper: str) -> None:
+        """The layout and paper chosen on this PC since (the print preview, the settings): the
+        next receipt is rendered in them."""
+        if self.receipt is not None:
+            self.receipt = dataclasses.replace(
+                self.receipt, layout=receipt_layout(layout), paper=receipt_paper(paper)
+            )
 
     def _done(self, result: Submitted) -> None:
         self.busy_submitting = False
         self.submitted.emit(result)
+
+
+def receipt_layout(text: str) -> Layout:
+    """A settings value as a receipt layout (anything unknown: the half page)."""
+    return "roll80" if text == "roll80" else "half"
+
+
+def receipt_paper(text: str) -> Paper:
+    return "F4" if text == "F4" else "A4"
 
 
 def _epoch(when: Any) -> float:

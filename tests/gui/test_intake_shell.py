@@ -5,23 +5,34 @@ server on loopback:
   kept when the session ends at once: sign-out, or the window closed;
 - the pages are found by page, not by a fixed row, now that "Pendaftaran" sits beside Antrean
   for an operator (Pengaturan, Sinkronisasi, back to Antrean);
-- F1 lists the counter's keys.
+- F1 lists the counter's keys;
+- the receipt's QR link starts with `/me`'s public_status_url (the server's public address);
+- a receipt layout chosen in the print preview is still chosen when it opens again, is the
+  layout of the next receipt, and saving Pengaturan afterwards keeps it.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
+from desktop.controllers.intake import IntakeController, Submitted
+from desktop.services.auth import Office, UserInfo
+from desktop.services.documents.receipt import ReceiptData
+from desktop.settings import Settings, load_settings
 from desktop.views.intake import IntakePage
+from desktop.views.intake.wiring import status_base
+from desktop.views.print_preview import PrintPreviewDialog
 from tests.desktop.support import MemoryKeyring
 from tests.gui.intake_helpers import OFFSCREEN_POPUPS, WAIT, pick_service, type_into
 from tests.gui.shell_helpers import activate, running_app, sign_in
-from tests.live_server import LiveServer
+from tests.live_server import LiveServer, start_server
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUPS)
 
@@ -70,3 +81,101 @@ def test_typing_just_before_the_session_ends_is_kept(
             drafts = drafts_after_signing_in_again(qtbot, again)
     assert [d.applicant.get("name") for d in drafts] == ["Rahmat Hidayat"]
     assert QApplication.instance() is not None
+
+
+# -- the receipt's status link -------------------------------------------------------------------
+
+
+def user_with(public: str) -> UserInfo:
+    office = Office("14.71.01.1002", "Kelurahan Sukajadi", "kelurahan", "14.71.01")
+    return UserInfo(
+        id="u1", username="operator1", full_name="Operator Satu", roles_raw=("operator",),
+        office=office, device_code="PC1", max_offline_days=7, public_status_url=public,
+    )  # fmt: skip
+
+
+def test_status_base_is_the_public_url_else_the_servers_status_page() -> None:
+    settings = Settings(server_url="http://10.0.0.5:8765/")
+    assert status_base(user_with("https://cek.loket.example/status"), settings) == (
+        "https://cek.loket.example/status"
+    )
+    assert status_base(user_with(""), settings) == "http://10.0.0.5:8765/status"
+    assert status_base(user_with("  "), settings) == "http://10.0.0.5:8765/status"
+
+
+def test_the_receipt_links_to_the_public_address_the_server_names(
+    qtbot: QtBot, memory_keyring: MemoryKeyring
+) -> None:
+    public = "https://cek.loket.example"
+    with (
+        start_server(extra_env={"LOKET_PUBLIC_URL": public}) as server,
+        running_app(server.url, memory_keyring) as loket,
+    ):
+        sign_in(qtbot, loket, "operator1")
+        page = intake_page(qtbot, loket)
+        setup = page.controller.receipt
+        assert setup is not None
+        assert setup.status_base() == public + "/status"  # not the address the PC uses
+
+
+# -- the print preview's choice -------------------------------------------------------------------
+
+
+def a_receipt(number: str = "1471-030126-0001-2") -> Submitted:
+    data = ReceiptData(
+        office_name="Kelurahan Sukajadi", office_address="", number=number, provisional=False,
+        service_name="Surat keterangan catatan kepolisian", applicant_name="Sari Dewi",
+        masked_nik="147101******0001", documents=["KTP: ktp.png"],
+        received_at=datetime(2026, 1, 3, 3, 0, tzinfo=UTC), expected=None,
+        officer="Operator Satu", status_url="http://127.0.0.1/status/abcdefghijklmnopqrstuv",
+        office_code="14.71.01.1002",
+    )  # fmt: skip
+    pdf = IntakeController.render(data, "half", "A4")
+    return Submitted("app-1", number, False, pdf, "", data)
+
+
+def open_preview(qtbot: QtBot, page: IntakePage) -> PrintPreviewDialog:
+    assert page.show_receipt is not None
+    page.show_receipt(page, a_receipt())
+
+    def shown() -> PrintPreviewDialog | None:
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, PrintPreviewDialog) and w.isVisible():
+                return w
+        return None
+
+    qtbot.waitUntil(lambda: shown() is not None, timeout=WAIT)
+    dialog = shown()
+    assert dialog is not None
+    return dialog
+
+
+def test_a_layout_chosen_in_the_preview_stays_chosen(
+    qtbot: QtBot, fresh_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    with running_app(fresh_server.url, memory_keyring, receipt_layout="half") as loket:
+        sign_in(qtbot, loket, "operator1")
+        page = intake_page(qtbot, loket)
+        first = open_preview(qtbot, page)
+        assert first.layout_box.currentData() == "half"
+        first.layout_box.setFocus()
+        qtbot.keyClick(first.layout_box, Qt.Key.Key_Down)  # Gulungan 80 mm
+        assert first.layout_box.currentData() == "roll80"
+        qtbot.keyClick(first, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: not first.isVisible(), timeout=WAIT)
+        assert load_settings().receipt_layout == "roll80"  # saved for this PC at once
+
+        again = open_preview(qtbot, page)
+        assert again.layout_box.currentData() == "roll80"
+        again.reject()
+        setup = page.controller.receipt
+        assert setup is not None and setup.layout == "roll80"  # the next receipt's layout
+
+        # Pengaturan saved afterwards keeps it (it used to save its own older copy back).
+        window, session = loket.window, loket.session
+        assert window is not None and session is not None
+        settings_page = session.shell.settings_page
+        assert settings_page is not None
+        window.show_page(window.page_index(settings_page) or 0)
+        qtbot.mouseClick(settings_page.save_button, Qt.MouseButton.LeftButton)
+        assert load_settings().receipt_layout == "roll80"

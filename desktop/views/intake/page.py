@@ -51,6 +51,7 @@ from desktop.domain.catalogue import Service
 from desktop.domain.identity import check_nik, normalise_number
 from desktop.domain.wilayah import Wilayah, get_wilayah
 from desktop.domain.workflow import State
+from desktop.settings import Settings
 from desktop.views.intake.fields import EnterMovesOn
 from desktop.views.intake.requirements import RequirementsPanel
 from desktop.views.intake.sections import FieldSpec, Section
@@ -118,6 +119,8 @@ class IntakePage(QWidget):
         self.near = near
         self.today = today
         self.show_receipt = show_receipt
+        self.apply_settings: Callable[[Settings], None] = lambda _settings: None
+        """This PC's settings changed (the receipt's layout, paper, printer): set by the wiring."""
         self.enter = EnterMovesOn(self)
         self.service: Service | None = None
         self.service_sections: list[Section] = []

@@ -13,7 +13,13 @@ from typing import cast
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from desktop.controllers.intake import IntakeController, ReceiptSetup, Submitted
+from desktop.controllers.intake import (
+    IntakeController,
+    ReceiptSetup,
+    Submitted,
+    receipt_layout,
+    receipt_paper,
+)
 from desktop.domain.catalogue import Catalogue
 from desktop.models.store import Store
 from desktop.services import duplicates
@@ -28,25 +34,46 @@ from desktop.views.print_preview import PrintPreviewDialog
 
 
 def status_base(user: UserInfo, settings: Settings) -> str:
-    """Where the receipt's QR points (without the token): `/me`'s public_status_url, else the
-    server's own /status page."""
-    public = str(getattr(user, "public_status_url", "") or "")
-    return public or settings.server_url.rstrip("/") + "/status"
+    """Where the receipt's QR points (without the token): `/me`'s public_status_url (the address
+    citizens reach, `LOKET_PUBLIC_URL` on the server), else the server's own /status page."""
+    return user.public_status_url.strip() or settings.server_url.rstrip("/") + "/status"
 
 
-def show_receipt_dialog(
-    settings: Settings, on_settings_saved: Callable[[Settings], None]
-) -> Callable[[QWidget, Submitted], None]:
-    """The receipt in the print preview (the very PDF printed), or why there is none."""
+class ReceiptChoice:
+    """This PC's receipt layout, paper and printer as last chosen, in the print preview or on
+    Pengaturan: the next preview opens with them and the next receipt is rendered in them. The
+    preview's choice is saved (`save`: the app's settings, per PC) the moment it is made."""
 
-    def show(parent: QWidget, result: Submitted) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        save: Callable[[Settings], None],
+        controller: IntakeController | None = None,
+    ) -> None:
+        self.settings = settings
+        self._save = save
+        self.controller = controller
+
+    def apply(self, settings: Settings) -> None:
+        """The settings as saved now (by the preview, or by anything else in the session)."""
+        self.settings = settings
+        if self.controller is not None:
+            self.controller.set_receipt_format(settings.receipt_layout, settings.receipt_paper)
+
+    def chosen(self, settings: Settings) -> None:
+        """The preview's `settingsChanged`: kept here and saved."""
+        self.apply(settings)
+        self._save(settings)
+
+    def show(self, parent: QWidget, result: Submitted) -> None:
+        """The receipt in the print preview (the very PDF printed), or why there is none."""
         if result.receipt is None:
             return
         data = result.receipt_data
         dialog = PrintPreviewDialog(
             result.receipt,
             title=parent.tr("Tanda terima %1").replace("%1", result.number),
-            settings=settings,
+            settings=self.settings,
             parent=parent,
             file_name=f"Tanda terima {result.number}",
             rerender=(
@@ -55,11 +82,9 @@ def show_receipt_dialog(
                 else None
             ),
         )
-        dialog.settingsChanged.connect(on_settings_saved)
+        dialog.settingsChanged.connect(self.chosen)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
-
-    return show
 
 
 def build_intake_page(
@@ -102,13 +127,12 @@ def build_intake_page(
             office_name=user.office.name or user.office.code,
             office_code=user.office.code,
             officer=user.full_name,
-            layout="roll80" if settings.receipt_layout == "roll80" else "half",
-            paper="F4" if settings.receipt_paper == "F4" else "A4",
+            layout=receipt_layout(settings.receipt_layout),
+            paper=receipt_paper(settings.receipt_paper),
             status_base=lambda: status_base(user, settings),
         ),
     )
-    return IntakePage(
-        controller,
-        near=user.office.code,
-        show_receipt=show_receipt_dialog(settings, on_settings_saved),
-    )
+    choice = ReceiptChoice(settings, on_settings_saved, controller)
+    page = IntakePage(controller, near=user.office.code, show_receipt=choice.show)
+    page.apply_settings = choice.apply  # the shell hands on every settings change
+    return page

@@ -65,6 +65,7 @@ class Shell:
     sync_page: SyncPage | None = None
     outbox_page: OutboxPageController | None = None
     intake_page: IntakePage | None = None
+    settings_page: SettingsPage | None = None
 
     def start(self) -> None:
         """First pull (or a refresh of what is cached), timers, connection probe."""
@@ -91,6 +92,12 @@ class Shell:
         return self.workbench.held_claim_id
 
     def apply_settings(self, settings: Settings) -> None:
+        """The settings just saved (from any page or dialog): every part that keeps a copy
+        gets them, so none saves an older one back."""
+        if self.settings_page is not None:
+            self.settings_page.set_settings(settings)
+        if self.intake_page is not None:
+            self.intake_page.apply_settings(settings)
         self.window.idle.set_minutes(settings.idle_lock_minutes)
         self.sync.set_interval(settings.refresh_interval_seconds)
 
@@ -138,6 +145,7 @@ def build_shell(
     )
     host = WorkbenchHost(runner=runner)
     sync_page = SyncPage()
+    settings_page = SettingsPage(settings, on_settings_saved)
     intake_page = (
         build_intake_page(
             user=user, runner=runner, settings=settings, api=api, store=store,
@@ -159,7 +167,7 @@ def build_shell(
                 _tr("Laporan harian, bulanan dan kinerja petugas segera hadir."),
             ),
         ),
-        (_tr("Pengaturan"), SettingsPage(settings, on_settings_saved)),
+        (_tr("Pengaturan"), settings_page),
         (_tr("Sinkronisasi"), sync_page),  # PAGE_SYNC: after the others, their indexes stay
     ]
     window = MainWindow(
@@ -216,6 +224,7 @@ def build_shell(
         sync_page,
         outbox_page,
         intake_page,
+        settings_page,
     )
 
 

@@ -102,6 +102,12 @@ class SettingsPage(QWidget):
         layout.addStretch(1)
         layout.addWidget(path)
 
+    def set_settings(self, settings: Settings) -> None:
+        """The settings as saved elsewhere since (the print preview's receipt layout, paper and
+        printer): "Simpan" changes its own fields on them, never back to the copy it began
+        with."""
+        self._settings = settings
+
     def _show_proxy(self, value: str) -> None:
         self._proxy_shown = mask_proxy_url(value)
         self.proxy_edit.setText(self._proxy_shown)
