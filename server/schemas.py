@@ -671,7 +671,7 @@ class PublicStatus(BaseModel):
     number: str = Field(description="Registration number, else the provisional one")
     provisional: bool
     service_name: str
-    applicant: str = Field(description="Masked name, e.g. `Bu** Sa***`")
+    applicant: str = Field(description="Masked name, e.g. `Bu*** Sa***`")
     status: StateName
     status_label: str
     expected_date: date | None

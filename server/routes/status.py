@@ -85,12 +85,13 @@ def wants_json(request: Request) -> bool:
 
 
 def mask_name(name: str) -> str:
-    """ "Budi Santoso" -> "Bu** Sa***": two letters of each word, at most three stars, so
-    neither the rest nor the length shows."""
+    """ "Budi Santoso" -> "Bu*** Sa***": the first two letters of a word (one of a word of three
+    or fewer), then always three stars, so neither the rest nor the word's length shows (with
+    stars per hidden letter "Ng" was "N*" and "Ani" "An*": all but one letter)."""
     words = []
     for word in name.split():
-        keep = 2 if len(word) > 2 else 1
-        words.append(word[:keep] + "*" * max(1, min(3, len(word) - keep)))
+        keep = 2 if len(word) > 3 else 1
+        words.append(word[:keep] + "***")
     return " ".join(words) or "***"
 
 

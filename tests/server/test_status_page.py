@@ -56,13 +56,13 @@ def test_by_token_html_and_json_never_the_nik(server: LiveServer, operator: Api)
     assert page.headers["content-type"].startswith("text/html")
     assert page.headers["cache-control"] == "no-store"
     html = page.text
-    assert app.registration_number in html and "Bu** Sa***" in html
+    assert app.registration_number in html and "Bu*** Sa***" in html
     assert "Diajukan" in html and 'lang="id"' in html and "viewport" in html
     assert nik not in html and "Santoso" not in html
     assert not re.search(r"""(src|href)=["']?https?://""", html)  # no external assets
     data = _status(server, f"/status/{app.status_token}", headers=JSON).json()
     assert data["number"] == app.registration_number and data["provisional"] is False
-    assert data["applicant"] == "Bu** Sa***" and data["status"] == "submitted"
+    assert data["applicant"] == "Bu*** Sa***" and data["status"] == "submitted"
     assert data["status_label"] == "Diajukan" and data["office_name"]
     assert data["expected_date"] == app.expected_date.isoformat()  # type: ignore[union-attr]
     assert nik not in str(data)
@@ -159,10 +159,13 @@ def test_form_page(server: LiveServer) -> None:
 
 
 def test_mask_name() -> None:
-    assert mask_name("Budi Santoso") == "Bu** Sa***"
-    assert mask_name("Siti") == "Si**"
-    assert mask_name("Ng Li") == "N* L*"
+    """One or two letters a word, then always three stars: short names and lengths stay hidden."""
+    assert mask_name("Budi Santoso") == "Bu*** Sa***"
+    assert mask_name("Siti") == mask_name("Sitinurbaya") == "Si***"
+    assert mask_name("Ng Li") == "N*** L***"
+    assert mask_name("Ani") == "A***" and mask_name("A") == "A***"
     assert mask_name("O'Neil Abdurrahmanwahid") == "O'*** Ab***"
+    assert mask_name("") == "***"
 
 
 def test_failures_count_per_ipv6_line_not_per_address() -> None:
