@@ -81,6 +81,13 @@ def details_for(
                 [*loc, "letter_document_id"],
                 "Surat kuasa tidak ditemukan pada permohonan ini; unggah dulu berkasnya.",
             )
+        elif letter.requirement_code != LETTER_CODE:
+            # Any document of the application (the applicant's KTP scan) is no letter.
+            problems.add(
+                [*loc, "letter_document_id"],
+                "Berkas itu bukan surat kuasa; unggah surat kuasa sebagai dokumen 'SURAT-KUASA'.",
+            )
+            letter = None
     if handover.collector == "kuasa" and handover.nik == app.nik:
         problems.add(
             [*loc, "nik"], "Kuasa adalah orang lain: NIK-nya tidak boleh sama dengan pemohon."

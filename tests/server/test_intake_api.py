@@ -253,6 +253,47 @@ def test_deliver_by_proxy_needs_the_letter(login: Any) -> None:
     )
 
 
+def _upload(operator: Api, app_id: str, requirement_code: str) -> str:
+    doc_id = str(uuid.uuid4())
+    r = operator.put(
+        f"/applications/{app_id}/documents/{doc_id}",
+        params={"requirement_code": requirement_code, "filename": "berkas.pdf"},
+        data=PDF,
+        headers={
+            "Content-Type": "application/pdf",
+            "X-Content-SHA256": hashlib.sha256(PDF).hexdigest(),
+        },
+    )
+    assert r.status_code == 201, r.text
+    return doc_id
+
+
+def test_deliver_by_proxy_takes_only_this_applications_surat_kuasa(login: Any) -> None:
+    """The applicant's own KTP scan is no letter of authority (it was taken as one), nor is a
+    surat kuasa kept with another application."""
+    operator, app = _signed(login)
+    ktp = _upload(operator, app["id"], "KTP-EL")
+    other = operator.create(service_code="SK-DOMISILI", submit=False)
+    elsewhere = _upload(operator, other["id"], "SURAT-KUASA")
+    app["version"] = operator.get(f"/applications/{app['id']}").json()["version"]
+    kuasa = {"collector": "kuasa", "name": "Ahmad Fauzi", "nik": new_nik("L")}
+    for letter in (ktp, elsewhere):
+        refused = operator.act(
+            app["id"],
+            "deliver",
+            app["version"],
+            handover=dict(kuasa, letter_document_id=letter),
+            expect=422,
+        )
+        assert refused["errors"][0]["loc"] == ["body", "handover", "letter_document_id"]
+    letter = _upload(operator, app["id"], "SURAT-KUASA")
+    app["version"] = operator.get(f"/applications/{app['id']}").json()["version"]
+    done = operator.act(
+        app["id"], "deliver", app["version"], handover=dict(kuasa, letter_document_id=letter)
+    )
+    assert done["application"]["status"] == "completed"
+
+
 def test_deliver_to_the_applicant_checks_the_nik(login: Any) -> None:
     operator, app = _signed(login)
     someone = {"collector": "pemohon", "name": "Siti", "nik": new_nik()}
