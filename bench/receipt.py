@@ -8,7 +8,9 @@
   page (PDFium) until the pixmap is on screen, offscreen, budget 300 ms.
 
 Numbers are printed beside their budgets; a benchmark is a report, never a test. The machine's
-load average is printed too: other processes on a 2-core machine move these numbers.
+load average is printed too: other processes on a 2-core machine move these numbers. So the PDF
+lines also give the CPU time of the rendering thread (`time.thread_time`), which waiting for a
+core does not inflate: on a loaded machine that is the number to hold against the budget.
 """
 
 from __future__ import annotations
@@ -43,12 +45,18 @@ def verdict(value: float, budget: float) -> str:
     return "OK" if value <= budget else "OVER BUDGET"
 
 
-def report(name: str, samples: list[float], budget: float) -> None:
+def report(name: str, samples: list[float], budget: float, cpu: list[float] | None = None) -> None:
     median, high = statistics.median(samples), p95(samples)
-    print(
-        f"{name:<28} median {median:7.1f} ms   p95 {high:7.1f} ms   "
+    line = (
+        f"{name:<24} wall median {median:6.1f} ms  p95 {high:6.1f} ms   "
         f"budget {budget:.0f} ms: {verdict(high, budget)}"
     )
+    if cpu:
+        line += (
+            f"\n{'':<24} cpu  median {statistics.median(cpu):6.1f} ms  p95 {p95(cpu):6.1f} ms   "
+            f"budget {budget:.0f} ms: {verdict(p95(cpu), budget)}"
+        )
+    print(line)
 
 
 def main() -> int:
@@ -74,18 +82,19 @@ def main() -> int:
         officer="Operator Satu",
         status_url="",
     )
-    one_os = os.getloadavg()[0]
-    print(f"load average {one_os:.2f} (1 min) on {os.cpu_count()} CPUs; {args.runs} runs each")
+    loads = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"load average {loads} (1/5/15 min) on {os.cpu_count()} CPUs; {args.runs} runs each")
     render_receipt(replace(data, status_url="http://x/status/warmup"))  # fonts registered once
     pdfs: dict[str, bytes] = {}
     for layout in ("half", "roll80"):
-        samples = []
+        samples, cpu = [], []
         for run in range(args.runs):
             item = replace(data, status_url=f"https://loket.example/status/{layout}{run:022d}")
-            start = time.perf_counter()
-            pdfs[layout] = render_receipt(item, layout=layout)  # type: ignore[arg-type]
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            pdfs[layout] = render_receipt(item, layout=layout)
+            cpu.append((time.thread_time() - start_cpu) * 1000)
             samples.append((time.perf_counter() - start) * 1000)
-        report(f"receipt PDF ({layout})", samples, BUDGET_RECEIPT_MS)
+        report(f"receipt PDF ({layout})", samples, BUDGET_RECEIPT_MS, cpu)
 
     from PySide6.QtWidgets import QApplication, QLabel
 

@@ -10,7 +10,6 @@ an error.
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -19,7 +18,6 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from xml.sax.saxutils import escape
 
-from reportlab.graphics.barcode.qrencoder import QR8bitByte, QRCode, QRErrorCorrectLevel
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle
@@ -28,7 +26,10 @@ from reportlab.lib.utils import TimeStamp
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, HRFlowable, Image, Paragraph, Table, TableStyle
+from reportlab.platypus import Flowable, HRFlowable, Image, Table, TableStyle
+from reportlab.platypus import Paragraph as PlatypusParagraph
+
+from desktop.services.documents.qr import qr_modules as qr_modules
 
 Paper = Literal["A4", "F4"]
 PAPERS: Final[dict[str, tuple[float, float]]] = {
@@ -70,6 +71,32 @@ def text(value: str) -> str:
     """Plain text for a Paragraph: markup characters escaped, control characters dropped."""
     cleaned = "".join(ch for ch in value if ch in "\n\t" or ord(ch) >= 32)
     return escape(cleaned).replace("\n", "<br/>")
+
+
+class Paragraph(PlatypusParagraph):  # type: ignore[misc]
+    """reportlab's Paragraph, wrapped (its lines broken) once per width. reportlab wraps a
+    paragraph each time it is asked: for the measuring, for the frame, and again to draw a
+    table cell; that was a quarter of a receipt's time. The lines depend on the width only
+    (no shrink-to-fit or ellipsis here), so the answer for the same width is kept."""
+
+    _wrapped: tuple[float, tuple[float, float]] | None = None
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        wrapped = self._wrapped
+        # split() deletes blPara when the paragraph moves on whole: then wrap it anew
+        if wrapped is not None and wrapped[0] == availWidth and "blPara" in self.__dict__:
+            return wrapped[1]
+        size: tuple[float, float] = super().wrap(availWidth, availHeight)
+        self._wrapped = (availWidth, size)
+        return size
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        """The parts are new paragraphs that copy this one's attributes: not its wrap."""
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        for part in parts:
+            if isinstance(part, Paragraph):
+                part._wrapped = None
+        return parts
 
 
 class Styles:
@@ -196,28 +223,10 @@ def numbered(items: Sequence[str], styles: Styles) -> list[Flowable]:
     return [Paragraph(text(item), style, bulletText=f"{i}.") for i, item in enumerate(items, 1)]
 
 
-@functools.lru_cache(maxsize=32)
-def qr_modules(value: str) -> tuple[tuple[bool, ...], ...]:
-    """The QR code's module matrix (level M: a creased or smudged receipt still reads).
-    Cached: the preview and the print render the same link."""
-    code = QRCode(None, QRErrorCorrectLevel.M)
-    code.addData(QR8bitByte(value))  # byte mode: a URL is mixed case
-    # One fixed mask instead of scoring all eight (ISO 18004 lets the encoder pick any; the
-    # scoring only avoids unlucky patterns): 1.5 ms instead of 10 ms of the 20 ms budget.
-    # The tests decode every receipt's QR with zxing-cpp.
-    code.version = code.calculate_version()
-    code.makeImpl(False, QR_MASK)
-    count = code.getModuleCount()
-    return tuple(tuple(bool(code.isDark(r, c)) for c in range(count)) for r in range(count))
-
-
-QR_MASK: Final = 2
-"""Mask pattern 2 (every third column inverted)."""
-
-
 class QrFlowable(Flowable):  # type: ignore[misc]
     """A QR code of `side` points square, quiet zone included, drawn as one filled path of
-    row runs (reportlab's QrCodeWidget encodes twice and draws a rectangle per module: 40 ms)."""
+    row runs (reportlab's QrCodeWidget encodes twice and draws a rectangle per module: 40 ms).
+    The modules come from `qr.qr_modules` (reportlab's encoder, the standard's mask choice)."""
 
     QUIET = 4
     """Modules of white border the standard asks for."""
@@ -235,10 +244,13 @@ class QrFlowable(Flowable):  # type: ignore[misc]
         modules = qr_modules(self.value)
         count = len(modules)
         unit = self.side / (count + 2 * self.QUIET)
-        canvas = self.canv
-        path = canvas.beginPath()
+        # In module units, one "x y w 1 re" per dark run, written as PDF operators: integer
+        # coordinates need no float formatting (reportlab's rect() formats four floats per
+        # call in Python: ~3 ms for a receipt's QR).
+        top = count + self.QUIET - 1
+        runs: list[str] = []
         for r, row in enumerate(modules):
-            y = self.side - (r + self.QUIET + 1) * unit
+            y = top - r
             c = 0
             while c < count:
                 if not row[c]:
@@ -247,10 +259,12 @@ class QrFlowable(Flowable):  # type: ignore[misc]
                 start = c
                 while c < count and row[c]:
                     c += 1
-                path.rect((start + self.QUIET) * unit, y, (c - start) * unit, unit)
+                runs.append(f"{start + self.QUIET} {y} {c - start} 1 re")
+        canvas = self.canv
         canvas.saveState()
         canvas.setFillColorRGB(0, 0, 0)
-        canvas.drawPath(path, stroke=0, fill=1)
+        canvas.scale(unit, unit)
+        canvas.addLiteral("\n".join(runs) + "\nf")
         canvas.restoreState()
 
 

@@ -13,11 +13,11 @@ back), and the status link as a QR code. The link carries the application's rand
 number (made offline) is marked as such: the official one follows after synchronisation, and the
 provisional one keeps working for the status check.
 
-Long names, long addresses and many documents wrap; on the half sheet the text first shrinks a
-little, then continues on the next sheet's top half, so nothing is ever clipped. Everything is
-text in the PDF (searchable, `pdftotext` reads it back), the NIK is always masked.
+Long names, long addresses and many documents wrap; on the half sheet the content is first
+drawn a little smaller, then continues on the next sheet's top half, so nothing is ever clipped.
+Everything is text in the PDF (searchable, `pdftotext` reads it back), the NIK is always masked.
 
-Qt-free and quick (~10 ms): rendered on the GUI thread or a worker alike.
+Qt-free and quick (~10 ms, bench/receipt.py): rendered on the GUI thread or a worker alike.
 """
 
 from __future__ import annotations
@@ -38,7 +38,6 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -51,6 +50,7 @@ from desktop.services.documents.pdf_parts import (
     FONT_BOLD,
     PAPERS,
     Paper,
+    Paragraph,
     QrFlowable,
     Styles,
     canvas_maker,
@@ -84,8 +84,9 @@ HALF_MARGIN_X: Final = 15 * mm
 HALF_MARGIN_TOP: Final = 12 * mm
 HALF_MARGIN_BOTTOM: Final = 10 * mm
 """Above the cut line: a slightly crooked cut still keeps the last line."""
-SHRINK_STEPS: Final = (1.0, 0.92, 0.85, 0.78)
-"""Scales tried on the half sheet before the content continues on a second sheet."""
+MIN_SCALE: Final = 0.78
+"""The half sheet's content is drawn smaller down to this scale; below it, it continues on the
+next sheet's top half instead (smaller print is hard to read at the counter)."""
 MAX_BAR_WIDTH: Final = 0.33 * mm
 """Code 128 module width cap: wider reads no better and eats the paper."""
 
@@ -276,19 +277,24 @@ def _content(data: ReceiptData, width: float, styles: Styles, *, roll: bool) -> 
 
 
 def _render_half(data: ReceiptData, paper: Paper, created: datetime | None) -> bytes:
+    """Laid out once, at full size, and measured; when taller than the half sheet, that very
+    layout is drawn scaled down to fit (the canvas makes it smaller, nothing is laid out
+    again; the column narrows by the same scale, centred). Below MIN_SCALE it continues on the
+    next sheet's top half at that scale instead."""
     page_w, page_h = PAPERS[paper]
     width = page_w - 2 * HALF_MARGIN_X
     half = page_h / 2
     frame_h = half - HALF_MARGIN_TOP - HALF_MARGIN_BOTTOM
-    flows: list[Flowable] = []
-    for scale in SHRINK_STEPS:
-        flows = _content(data, width, Styles(scale), roll=False)
-        if total_height(flows, width) <= frame_h:
-            break
+    flows = _content(data, width, Styles(1.0), roll=False)
+    needed = total_height(flows, width)
+    # a hair under the exact ratio: the frame must not find the content 1e-12 pt too tall
+    scale = 1.0 if needed <= frame_h else max(MIN_SCALE, frame_h / needed * 0.999)
+    left = (page_w - width * scale) / 2
     number = data.number
 
     def first(canvas: Canvas, _doc: BaseDocTemplate) -> None:
         _cut_line(canvas, page_w, half)
+        canvas.scale(scale, scale)  # the frame below is in these units
 
     def later(canvas: Canvas, doc: BaseDocTemplate) -> None:
         _cut_line(canvas, page_w, half)
@@ -298,13 +304,14 @@ def _render_half(data: ReceiptData, paper: Paper, created: datetime | None) -> b
             page_h - HALF_MARGIN_TOP + 2 * mm,
             f"Lanjutan tanda terima {number} — lembar {doc.page}",
         )
+        canvas.scale(scale, scale)
 
     def frame() -> Frame:
         return Frame(
-            HALF_MARGIN_X,
-            half + HALF_MARGIN_BOTTOM,
+            left / scale,
+            (half + HALF_MARGIN_BOTTOM) / scale,
             width,
-            frame_h,
+            frame_h / scale,
             leftPadding=0,
             rightPadding=0,
             topPadding=0,
