@@ -32,6 +32,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from sqlalchemy import Connection
 
+from desktop.domain import sla
 from desktop.domain.catalogue import Catalogue, Service
 from desktop.domain.formatting import format_clock
 from desktop.domain.identity import mask_nik
@@ -257,6 +258,16 @@ class IntakeController(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)
         self._timer.timeout.connect(self.save_now)
+
+    def warm_up(self) -> None:
+        """Load the holiday calendar on a worker now (once per session, at its start): the
+        first expected date costs ~300 ms, which the first receipt must not pay."""
+        Op(
+            OpKind.CATALOGUE, _tr("Memuat kalender hari libur"), lambda _ctx: sla.warm_up(),
+            quiet=True,
+        ).failure(lambda exc, _m: log.info("holidays not loaded: %s", type(exc).__name__)).run(
+            self.runner
+        )  # fmt: skip
 
     # -- catalogue ---------------------------------------------------------------------------
 

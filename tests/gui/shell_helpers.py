@@ -16,7 +16,6 @@ from desktop.app import LoketApp
 from desktop.domain.workflow import Action
 from desktop.services.vault import KdfParams
 from desktop.settings import load_settings
-from desktop.views.shell.main_window import PAGE_QUEUE
 from desktop.views.workbench import WorkbenchWidget
 
 PASSWORD = "loket-demo"
@@ -128,7 +127,7 @@ def workbench(loket: LoketApp) -> WorkbenchWidget:
 def search(qtbot: QtBot, loket: LoketApp, text: str) -> None:
     page = loket.queue_page
     assert page is not None and loket.window is not None
-    loket.window.show_page(0)
+    loket.window.open_page(page)
     page.search_edit.clear()
     qtbot.keyClicks(page.search_edit, text)
 
@@ -171,7 +170,7 @@ def assert_in_queue_flow(loket: LoketApp) -> None:
     window, host = loket.window, loket.workbench and loket.workbench.host
     assert window is not None and host is not None
     assert window.stack.currentWidget() is host
-    assert window.nav.currentRow() == PAGE_QUEUE
+    assert window.current_page is loket.queue_page
     assert [i.text() for i in window.nav.selectedItems()] == ["Antrean"]
 
 

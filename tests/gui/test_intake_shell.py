@@ -13,20 +13,25 @@ server on loopback:
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
 from desktop.controllers.intake import IntakeController, Submitted
+from desktop.domain import sla
 from desktop.services.auth import Office, UserInfo
 from desktop.services.documents.receipt import ReceiptData
 from desktop.settings import Settings, load_settings
 from desktop.views.intake import IntakePage
+from desktop.views.intake.shortcuts import COUNTER_SHORTCUTS
 from desktop.views.intake.wiring import status_base
 from desktop.views.print_preview import PrintPreviewDialog
 from tests.desktop.support import MemoryKeyring
@@ -35,6 +40,7 @@ from tests.gui.shell_helpers import activate, running_app, sign_in
 from tests.live_server import LiveServer, start_server
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_POPUPS)
+REPO = Path(__file__).resolve().parents[2]
 
 
 def intake_page(qtbot: QtBot, loket: LoketApp) -> IntakePage:
@@ -179,3 +185,94 @@ def test_a_layout_chosen_in_the_preview_stays_chosen(
         window.show_page(window.page_index(settings_page) or 0)
         qtbot.mouseClick(settings_page.save_button, Qt.MouseButton.LeftButton)
         assert load_settings().receipt_layout == "roll80"
+
+
+# -- pages by page, not by row --------------------------------------------------------------------
+
+
+def test_an_operators_pages_are_found_by_page_not_by_row(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """An operator's rows are one further down after "Pendaftaran" (row 3 is Laporan, not
+    Pengaturan as the old fixed PAGE_SETTINGS said); every page is opened by itself."""
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "operator1")
+        activate(qtbot, loket)
+        window, session = loket.window, loket.session
+        assert window is not None and session is not None
+        shell = session.shell
+        titles = [window.nav.item(i).text() for i in range(window.nav.count())]  # type: ignore[union-attr]
+        assert titles == [
+            "Antrean",
+            "Pendaftaran",
+            "Loket",
+            "Laporan",
+            "Pengaturan",
+            "Sinkronisasi",
+        ]
+        pages = {
+            "Pendaftaran": shell.intake_page,
+            "Pengaturan": shell.settings_page,
+            "Sinkronisasi": shell.sync_page,
+            "Antrean": shell.queue_page,
+        }
+        for title, page in pages.items():
+            assert page is not None
+            window.open_page(page)
+            assert window.stack.currentWidget() is page and window.current_page is page
+            assert window.nav.currentItem().text() == title  # type: ignore[union-attr]
+        window.sync_action.trigger()  # F9
+        assert window.current_page is shell.sync_page
+        qtbot.keyClick(shell.sync_page, Qt.Key.Key_Escape)  # back to Antrean
+        qtbot.waitUntil(lambda: window.current_page is shell.queue_page, timeout=WAIT)
+
+
+def test_the_holiday_calendar_is_loaded_when_an_operators_session_starts(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """Loaded on a worker at the session's start, before any receipt (the first load costs
+    ~300 ms the first receipt must not pay)."""
+    sla._holidays_in.cache_clear()
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "operator1", wait_pull=False)
+        year = datetime.now(UTC).year
+        qtbot.waitUntil(lambda: sla._holidays_in.cache_info().currsize >= 2, timeout=WAIT)
+        started = time.perf_counter()
+        sla.expected_completion(datetime.now(UTC), 24 * 5)
+        sla.expected_completion(datetime(year + 1, 12, 1, tzinfo=UTC), 24)
+        assert time.perf_counter() - started < 0.05  # nothing left to load
+
+
+# -- F1 and the manual list the counter's keys ----------------------------------------------------
+
+
+def test_f1_lists_the_counters_keys(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "operator1")
+        page = intake_page(qtbot, loket)
+        page.picker.setFocus()
+        qtbot.keyClick(page.picker, Qt.Key.Key_F1)
+        shell = loket.shell
+        assert shell is not None
+        qtbot.waitUntil(
+            lambda: shell.help_dialog is not None and shell.help_dialog.isVisible(), timeout=WAIT
+        )
+        assert shell.help_dialog is not None
+        text = shell.help_dialog.browser.toPlainText()
+        for entry in COUNTER_SHORTCUTS:
+            assert entry.label_tr in text, entry.id
+        for words in ("Ctrl+N", "Ctrl+Return atau Ctrl+Enter", "Ajukan ulang", "Alt+Y", "Ctrl+S"):
+            assert words in text
+        assert "F9" in text and "Ctrl+Shift+Y" in text  # the window's and the workbench's too
+
+
+def test_every_counter_key_parses_and_is_in_the_manual(qtbot: QtBot) -> None:
+    manual = (REPO / "docs" / "manual" / "pintasan.md").read_text(encoding="utf-8")
+    for entry in COUNTER_SHORTCUTS:
+        for key in entry.keys:
+            assert not QKeySequence(key).isEmpty(), key
+            assert f"**{key}**" in manual, (entry.id, key)
+    for scope in {e.scope for e in COUNTER_SHORTCUTS}:
+        assert scope in manual, scope

@@ -17,7 +17,6 @@ from pytestqt.qtbot import QtBot
 
 from desktop.domain.formatting import local, zone_for_region, zone_name
 from desktop.settings import settings_path
-from desktop.views.shell.main_window import PAGE_SETTINGS
 from desktop.views.shell.settings_page import SettingsPage
 from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
@@ -120,7 +119,8 @@ def test_proxy_field_keyboard_enter_and_schema(
         sign_in(qtbot, loket, "verifier1")
         window = loket.window
         assert window is not None
-        window.show_page(PAGE_SETTINGS)
+        assert loket.session is not None and loket.session.shell.settings_page is not None
+        window.open_page(loket.session.shell.settings_page)
         page = window.stack.currentWidget()
         assert isinstance(page, SettingsPage)
         window.activateWindow()

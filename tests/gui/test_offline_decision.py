@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.workflow import Action, State
-from desktop.views.shell.main_window import PAGE_QUEUE
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
@@ -93,7 +92,7 @@ def test_decision_while_server_stopped_is_saved_here_then_sent_by_itself(
         qtbot.waitUntil(
             lambda: not page.refresh_pending and page.model.row_of_id(app_id) < 0, timeout=WAIT
         )
-        window.show_page(PAGE_QUEUE)
+        window.open_page(page)
         qtbot.mouseClick(page.status_buttons[State.VERIFIED.value], Qt.MouseButton.LeftButton)
         try:
             qtbot.waitUntil(row_shows_verified, timeout=WAIT)

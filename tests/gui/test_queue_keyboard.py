@@ -20,7 +20,6 @@ from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.numbering import format_registration_number
-from desktop.views.shell.main_window import PAGE_QUEUE
 from tests.desktop.support import MemoryKeyring, Remote
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
@@ -231,10 +230,11 @@ def test_f1_lists_every_shortcut_from_anywhere_in_indonesian(
             elif where == "search":
                 page.search_edit.setFocus()
             elif where == "settings":
-                window.show_page(3)
+                assert loket.session is not None and loket.session.shell.settings_page
+                window.open_page(loket.session.shell.settings_page)
                 window.stack.currentWidget().setFocus()
             else:
-                window.show_page(PAGE_QUEUE)
+                window.open_page(page)
                 search(qtbot, loket, tag.lower())
                 page.table.setFocus()
                 page.select_id(app["id"])

@@ -13,7 +13,6 @@ from pytestqt.qtbot import QtBot
 
 from desktop.models import outbox
 from desktop.models.outbox import EntryKind
-from desktop.views.shell.main_window import PAGE_QUEUE, PAGE_SYNC
 from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import WAIT, activate, key, running_app, sign_in
@@ -49,7 +48,7 @@ def test_counts_open_the_page_by_tab_and_enter_and_by_a_click(
         # "1 menunggu" (until a round refuses it: "1 ditolak server"); either way counted.
         qtbot.waitUntil(lambda: button.text().startswith("1 "), timeout=WAIT)
         qtbot.waitUntil(button.isVisible, timeout=WAIT)
-        assert window.nav.currentRow() == PAGE_QUEUE
+        assert window.current_page is loket.queue_page
 
         # Tab from the queue until the counts have the focus, then Enter.
         activate(qtbot, loket)
@@ -63,8 +62,8 @@ def test_counts_open_the_page_by_tab_and_enter_and_by_a_click(
 
         # Back to Antrean (Esc on the page), then a click on the counts.
         key(qtbot, Qt.Key.Key_Escape)
-        qtbot.waitUntil(lambda: window.nav.currentRow() == PAGE_QUEUE, timeout=WAIT)
+        qtbot.waitUntil(lambda: window.current_page is loket.queue_page, timeout=WAIT)
         assert window.stack.currentWidget() is not sync_page
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: window.stack.currentWidget() is sync_page, timeout=WAIT)
-        assert window.nav.currentRow() == PAGE_SYNC
+        assert window.current_page is sync_page

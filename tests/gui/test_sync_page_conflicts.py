@@ -23,7 +23,6 @@ from pytestqt.qtbot import QtBot
 from desktop.app import LoketApp
 from desktop.models.outbox import EntryState
 from desktop.models.outbox_resolution import REDO_REASON
-from desktop.views.shell.main_window import PAGE_QUEUE
 from desktop.views.sync_page import SyncPage
 from tests.desktop.support import MemoryKeyring, Remote, TcpProxy
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
@@ -205,7 +204,7 @@ def test_conflicts_are_seen_and_settled_on_the_sinkronisasi_page(
                 lambda: wb.application is not None and wb.application.id == redo_id,
                 timeout=WAIT,
             )
-            assert window.nav.currentRow() == PAGE_QUEUE  # the workbench continues Antrean
+            assert window.current_page is loket.queue_page  # the workbench continues Antrean
             qtbot.waitUntil(lambda: "konflik" not in shell.outbox_label.text(), timeout=WAIT)
             current = operator.get(redo_id)
             assert wb.application is not None

@@ -56,6 +56,7 @@ from desktop.views.intake.fields import EnterMovesOn
 from desktop.views.intake.requirements import RequirementsPanel
 from desktop.views.intake.sections import FieldSpec, Section
 from desktop.views.intake.service_picker import ServicePicker, service_label
+from desktop.views.intake.shortcuts import keys as shortcut_keys
 
 SEX_CHOICES = (("L", "Laki-laki"), ("P", "Perempuan"))
 
@@ -280,13 +281,12 @@ class IntakePage(QWidget):
         )
         self.requirements.remove_requested.connect(self.controller.detach)
         self.submit_button.clicked.connect(self.try_submit)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self.try_submit)
-        new = QShortcut(QKeySequence("Ctrl+N"), self)
-        new.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        new.activated.connect(self.start_new)
+        # The keys as listed by F1 and the manual (`views.intake.shortcuts`).
+        for sid, slot in (("intake_submit", self.try_submit), ("intake_new", self.start_new)):
+            for keys in shortcut_keys(sid):
+                shortcut = QShortcut(QKeySequence(keys), self)
+                shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                shortcut.activated.connect(slot)
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

@@ -38,7 +38,7 @@ from desktop.views.intake import IntakePage
 from desktop.views.intake.wiring import build_intake_page
 from desktop.views.queue.queue_page import QueuePage, default_status_for
 from desktop.views.shell.controller import ShellController
-from desktop.views.shell.main_window import PAGE_QUEUE, PAGE_SYNC, MainWindow
+from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.placeholder import PlaceholderPage
 from desktop.views.shell.settings_page import SettingsPage
 from desktop.views.shell.workbench_host import WorkbenchBinding, WorkbenchHost
@@ -68,7 +68,10 @@ class Shell:
     settings_page: SettingsPage | None = None
 
     def start(self) -> None:
-        """First pull (or a refresh of what is cached), timers, connection probe."""
+        """First pull (or a refresh of what is cached), timers, connection probe; for an
+        operator the holiday calendar loaded on a worker (before the first receipt needs it)."""
+        if self.intake_page is not None:
+            self.intake_page.controller.warm_up()
         self.connection.start()
         self.sync.start()
         if self.outbox_page is not None:
@@ -156,8 +159,8 @@ def build_shell(
     )  # fmt: skip
     pages = [
         (_tr("Antrean"), queue_page),
-        # The operator's intake sits beside Antrean; the pages after it move down one row,
-        # so they are found by page (`MainWindow.page_index`), never by a fixed row.
+        # The operator's intake sits beside Antrean; the rows differ per role, so pages are
+        # found by page (`MainWindow.open_page`, `page_index`), never by a fixed row.
         *([(_tr("Pendaftaran"), intake_page)] if intake_page is not None else []),
         (_tr("Loket"), host),
         (
@@ -168,7 +171,7 @@ def build_shell(
             ),
         ),
         (_tr("Pengaturan"), settings_page),
-        (_tr("Sinkronisasi"), sync_page),  # PAGE_SYNC: after the others, their indexes stay
+        (_tr("Sinkronisasi"), sync_page),
     ]
     window = MainWindow(
         runner,
@@ -207,7 +210,7 @@ def build_shell(
         window, queue_page, workbench, runner, apps, sync_controller, connection
     )
     outbox_page = _wire_sync_page(
-        window, sync_page, controller, store, runner, user, tz, events, sync_controller
+        window, sync_page, queue_page, controller, store, runner, user, tz, events, sync_controller
     )
     if intake_page is not None:
         intake_page.controller.online = lambda: connection.api.connection.online is not False
@@ -231,6 +234,7 @@ def build_shell(
 def _wire_sync_page(
     window: MainWindow,
     page: SyncPage,
+    queue: QueuePage,
     controller: ShellController,
     store: Store,
     runner: TaskRunner,
@@ -250,11 +254,10 @@ def _wire_sync_page(
 
     def show() -> None:
         if not window.locked:
-            index = window.page_index(page)  # PAGE_SYNC, one row further for an operator
-            window.show_page(index if index is not None else PAGE_SYNC)
+            window.open_page(page)
 
     window.sync_action.triggered.connect(show)
     controller.outbox_label.clicked.connect(show)
-    page.back_requested.connect(lambda: window.nav.setCurrentRow(PAGE_QUEUE))
+    page.back_requested.connect(lambda: window.return_to(queue))
     logic.redo_ready.connect(controller.open_application)
     return logic

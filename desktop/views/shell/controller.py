@@ -29,8 +29,9 @@ from desktop.services.applications import ApplicationService
 from desktop.services.operations import Op, OpKind
 from desktop.services.sync import PullResult
 from desktop.services.tasks import TaskRunner
+from desktop.views.intake.shortcuts import SHELL_HELP
 from desktop.views.queue.queue_page import QueuePage
-from desktop.views.shell.main_window import PAGE_QUEUE, MainWindow, remove_scanned_text
+from desktop.views.shell.main_window import MainWindow, remove_scanned_text
 from desktop.views.shell.placeholder import counter_page
 from desktop.views.shell.workbench_host import WorkbenchBinding
 from desktop.views.sync_page.count_button import OutboxCountButton
@@ -72,7 +73,7 @@ class ShellController(QObject):
         counter = window.page_index(host)
         if counter is not None:  # listed as the "Loket" page (counter intake): not its place
             window.replace_page(counter, counter_page())
-        window.add_flow_page(host, PAGE_QUEUE)
+        window.add_flow_page(host, queue)
         window.flow_back_requested.connect(self._flow_back)
         workbench.set_office_names(self._office_name)
 
@@ -212,18 +213,19 @@ class ShellController(QObject):
             self.queue.clear_notice()
 
     def show_shortcut_help(self) -> None:
-        """F1, anywhere in the shell: every shortcut, the shell's and the workbench's."""
+        """F1, anywhere in the shell: every shortcut, the shell's, the workbench's and the
+        counter's (intake, revision, handover, print preview)."""
         if self.window.locked:
             return
         if self.help_dialog is None:
-            self.help_dialog = ShortcutHelpDialog(self.window)
+            self.help_dialog = ShortcutHelpDialog(self.window, SHELL_HELP)
         self.help_dialog.show()
         self.help_dialog.activateWindow()
 
     def _workbench_closed(self) -> None:
         """Back to the list where the person left it: same selection, same scroll (what the
         workbench changed is already there: the queue follows the store)."""
-        self.window.show_page(PAGE_QUEUE)
+        self.window.open_page(self.queue)
         self.queue.table.setFocus()
 
     def _flow_back(self, page: object) -> None:
@@ -236,7 +238,7 @@ class ShellController(QObject):
         rather than leave it claimed out of sight."""
         if self.workbench.current_id is not None:
             self.workbench.close()
-        self.window.show_page(PAGE_QUEUE)
+        self.window.open_page(self.queue)
         self.queue.focus_search()
 
     def _office_name(self, code: str) -> str | None:

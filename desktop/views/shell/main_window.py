@@ -73,8 +73,6 @@ from desktop.views.shell.idle import IdleWatcher
 from desktop.views.shell.lock_overlay import LockOverlay
 from desktop.views.signin.keyring_note import KeyringNote
 
-PAGE_QUEUE, PAGE_COUNTER, PAGE_REPORTS, PAGE_SETTINGS, PAGE_SYNC = range(5)
-
 MINIMUM_SIZE = QSize(1024, 600)
 """The smallest window that still works (never more than the screen's available area)."""
 MESSAGE_MS = 8000
@@ -522,8 +520,31 @@ class MainWindow(QMainWindow):
             self._entered_row = None
 
     def page_index(self, page: QWidget) -> int | None:
-        """The navigation row whose own page is `page`."""
+        """The navigation row whose own page is `page`. Pages are found by page, never by a
+        fixed row: the rows differ per role (an operator has "Pendaftaran" beside Antrean)."""
         return self._pages.index(page) if page in self._pages else None
+
+    def _row_of(self, page: QWidget) -> int:
+        row = self.page_index(page)
+        if row is None:
+            raise ValueError(f"not a page of this window: {type(page).__name__}")
+        return row
+
+    def open_page(self, page: QWidget) -> None:
+        """`page` (one of the navigation's own pages) at its start, as `show_page`."""
+        self.show_page(self._row_of(page))
+
+    def return_to(self, page: QWidget) -> None:
+        """Highlight `page`'s item as a click would: back where the person was in it (the
+        application still open in the queue's workbench, say)."""
+        self.nav.setCurrentRow(self._row_of(page))
+
+    @property
+    def current_page(self) -> QWidget | None:
+        """The navigation's own page of the highlighted item (also while one of its flow
+        pages is on screen)."""
+        row = self.nav.currentRow()
+        return self._pages[row] if 0 <= row < len(self._pages) else None
 
     def replace_page(self, index: int, page: QWidget) -> None:
         """Put `page` behind navigation item `index`; the old page stays in the stack."""
@@ -533,12 +554,12 @@ class MainWindow(QMainWindow):
         if showing:
             self.stack.setCurrentWidget(page)
 
-    def add_flow_page(self, page: QWidget, under: int) -> None:
-        """`page` continues navigation item `under`: `show_flow_page` keeps that item
-        highlighted, and the item shows `page` again until `show_page(under)`."""
+    def add_flow_page(self, page: QWidget, under: QWidget) -> None:
+        """`page` continues the navigation item of page `under`: `show_flow_page` keeps that
+        item highlighted, and the item shows `page` again until `open_page(under)`."""
         if self.stack.indexOf(page) < 0:
             self.stack.addWidget(page)
-        self._flow_owner[page] = under
+        self._flow_owner[page] = self._row_of(under)
 
     def show_flow_page(self, page: QWidget) -> None:
         row = self._flow_owner[page]

@@ -17,6 +17,7 @@ platform.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -152,11 +153,11 @@ def scanner_note() -> str:
     )
 
 
-def help_html() -> str:
+def help_html(entries: Sequence[Shortcut] = ALL_SHORTCUTS) -> str:
     """The tables as HTML, grouped by scope, for the help popup and the manual."""
     rows: list[str] = []
     scope = ""
-    for s in ALL_SHORTCUTS:
+    for s in entries:
         if s.scope != scope:
             scope = s.scope
             title = QCoreApplication.translate(_CONTEXT, scope)
@@ -167,11 +168,11 @@ def help_html() -> str:
     return "<table cellspacing='2'>" + "".join(rows) + "</table>"
 
 
-def help_text() -> str:
+def help_text(entries: Sequence[Shortcut] = ALL_SHORTCUTS) -> str:
     """The table as plain text (manual, tooltips, logs)."""
     lines: list[str] = []
     scope = ""
-    for s in ALL_SHORTCUTS:
+    for s in entries:
         if s.scope != scope:
             scope = s.scope
             lines.append(f"{QCoreApplication.translate(_CONTEXT, scope)}:")
@@ -183,12 +184,14 @@ class ShortcutHelpDialog(QDialog):
     """Every shortcut, in Indonesian, with one "Tutup" button (Qt ships no Indonesian
     translation for its standard buttons, so the text is set here)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, entries: Sequence[Shortcut] = ALL_SHORTCUTS
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Pintasan keyboard"))
         self.browser = QTextBrowser(self)
         self.browser.setObjectName("shortcut_table")
-        self.browser.setHtml(help_html() + "<p>" + escape(scanner_note()) + "</p>")
+        self.browser.setHtml(help_html(entries) + "<p>" + escape(scanner_note()) + "</p>")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close = self.buttons.button(QDialogButtonBox.StandardButton.Close)
         close.setText(self.tr("Tutup"))
