@@ -221,6 +221,12 @@ class OutboxSender:
                 report.reasons[tx] = self._retry_later(entry, exc)
                 report.retry.append(tx)
                 return
+            if isinstance(exc, ApiError) and exc.status == 401:
+                # Sent without a session (a round still running when the person signed out):
+                # the 401 is about the session, never the entry, which waits for the next one.
+                report.session_expired = exc.message
+                self._put_back(entry, exc.message)
+                return
             report.reasons[tx] = exc.message
             if isinstance(exc, ApiError) and exc.status == 409:
                 current = exc.extras.get("current")

@@ -221,6 +221,30 @@ def test_a_refused_entry_is_kept_never_retried_and_blocks_no_other_application(
     assert operator.get(good_id)["status"] == "verified"
 
 
+def test_a_request_sent_after_sign_out_is_never_refused(
+    live_server: LiveServer, store: Store
+) -> None:
+    """A send still running when the person signs out goes without a token; the server's 401
+    is about the session, not the entry: it waits for the next session (it was marked
+    ditolak: the decision was lost; seen in test_decision_survives_session_end under load)."""
+    operator = Remote(live_server.api, "operator1", PASSWORD)
+    app_id = operator.create("Luring Keluar " + uuid.uuid4().hex[:6])["id"]
+    api = ApiClient(live_server.url, device_id=str(uuid.uuid4()), timeout=5)
+    auth = AuthService(api, SecretStore(MemoryKeyring()))
+    auth.sign_in("verifier1", PASSWORD)
+    apps = ApplicationService(api, store)
+    apps.claim(app_id)
+    tx = keep(apps, app_id)
+    auth.sign_out()
+    report = OutboxSender(apps, store).send_due()
+    assert report.refused == [] and report.sent == []
+    assert state_of(store, tx) is EntryState.WAITING
+    assert operator.get(app_id)["status"] == "submitted"
+    auth.sign_in("verifier1", PASSWORD)  # the next session sends it
+    assert OutboxSender(apps, store).send_due().sent == [tx]
+    assert operator.get(app_id)["status"] == "verified"
+
+
 def problem(status: int, code: str, **extras: Any) -> bytes:
     return json.dumps({"status": status, "code": code, "detail": code, **extras}).encode()
 
