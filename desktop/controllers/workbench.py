@@ -73,7 +73,7 @@ from desktop.services.handover import Handover
 from desktop.services.operations import Op, OpKind, user_message
 from desktop.services.outbox import OutboxSender
 from desktop.services.retry import is_transient
-from desktop.services.revision import RevisionRequest
+from desktop.services.revision import RevisionRequest, UnsentRevision
 from desktop.services.tasks import TaskContext, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -148,6 +148,8 @@ class Shown:
     claim_held_here: bool = False
     """A copy kept on this PC (server unreachable) whose claim this person holds, as this PC
     records it: decisions are offered and wait in the outbox."""
+    unsent_revision: UnsentRevision | None = None
+    """The operator's revision of it still in the outbox (issue 11), shown as what waits."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +170,7 @@ class _Opening:
     held_here: bool = False
     """Server unreachable, and this PC records that this person holds the claim (a release of
     it never reached the server, or none was asked): the claim is used offline."""
+    unsent_revision: UnsentRevision | None = None
 
 
 NOT_PROCESSED = "not_processed"
@@ -245,6 +248,9 @@ class WorkbenchController(QObject):
         self._paused = False
         self._offline_attempt = 0
         self._watching: str | None = None
+        self._unsent_shown: tuple[str, UnsentRevision] | None = None
+        """The operator's unsent revision shown with the open application: shown again on
+        every re-show while its entry is still watched (a reload must not hide it)."""
         """The transaction id of the unsent decision shown read-only on `current_id`: the
         workbench follows its outbox entry (`follow_outbox`)."""
         self._watch_busy = False
@@ -416,6 +422,14 @@ class WorkbenchController(QObject):
         self.busy_changed.emit(True, self.tr("Membuka permohonan…"))
         apps = self.apps
         claimed: list[bool] = [False]
+        revision = self.revision
+
+        def unsent_revision(app_id: str) -> UnsentRevision | None:
+            try:
+                return revision.service.unsent(app_id) if revision is not None else None
+            except Exception:  # a closed or broken store never stops the opening
+                log.exception("unsent revision not read")
+                return None
 
         def fetch(ctx: TaskContext) -> _Opening:
             try:
@@ -425,7 +439,9 @@ class WorkbenchController(QObject):
                 log.exception("kept checklist marks not read")
                 kept, pending = None, None
             opening = self._fetch(ctx, app_id, kept, claimed, pending)
-            return replace(opening, pending=pending) if pending is not None else opening
+            if pending is None:
+                return opening
+            return replace(opening, pending=pending, unsent_revision=unsent_revision(app_id))
 
         # Not `relevant_while`: a claim taken for an application left meanwhile must go back.
         Op(OpKind.OPEN, self.tr("Membuka permohonan"), fetch).success(
@@ -508,7 +524,13 @@ class WorkbenchController(QObject):
         held_here = opening.held_here
         pending = opening.pending
         read_only = bool(opening.read_only) or not self.actions_for(detail) or pending is not None
-        self._show(detail, opening.origin, read_only=read_only, held_here=held_here)
+        self._show(
+            detail,
+            opening.origin,
+            read_only=read_only,
+            held_here=held_here,
+            unsent_revision=opening.unsent_revision,
+        )
         # A claim in the copy on this PC proves nothing about the server: never renewed,
         # except the one this PC records as this person's, used offline (`held_here`).
         self._set_held(app_id, held_here or (not offline and self.holds_claim()))
@@ -638,9 +660,14 @@ class WorkbenchController(QObject):
         *,
         read_only: bool,
         held_here: bool = False,
+        unsent_revision: UnsentRevision | None = None,
     ) -> None:
         """Put `detail` on screen, with the actions this person may take on it."""
         app_id = detail.id
+        kept = self._unsent_shown
+        if unsent_revision is None and kept is not None and kept[0] == app_id:
+            unsent_revision = kept[1] if self._watching is not None else None
+        self._unsent_shown = (app_id, unsent_revision) if unsent_revision is not None else None
         apps = self.apps
         mine = detail.claim is not None and detail.claim.user_id == self.user.id
         self._lease[app_id] = (
@@ -663,6 +690,7 @@ class WorkbenchController(QObject):
                 office_name=self.office_name(detail.office_code),
                 origin=origin,
                 claim_held_here=held_here,
+                unsent_revision=unsent_revision,
             )
         )
         self._set_read_only(read_only)

@@ -254,6 +254,11 @@ class UnsentRevision:
     data: Mapping[str, Any] | None
     files: tuple[Mapping[str, Any], ...]
     entries: tuple[OutboxEntry, ...] = field(default=())
+    changed: tuple[str, ...] = ()
+    """What the operator changed: applicant keys ("name") and service fields ("data.anak.nama");
+    the edit carries whole values, so this is read from the entry, not guessed from them."""
+    refused: str = ""
+    """The server's reason when a part of it was refused (conflict or failed), else ""."""
 
 
 def keep_file(source: Path, target: Path) -> KeptFile:
@@ -364,6 +369,7 @@ class RevisionService:
         app_id = detail.id
         before = applicant_values(detail.applicant)
         applicant: dict[str, Any] | None = None
+        changed_keys: list[str] = []
         if request.applicant is not None:
             merged = {**before, **request.applicant}
             problems = check_values(merged)
@@ -373,12 +379,14 @@ class RevisionService:
                 )
             if changed(before, merged):
                 applicant = _cleaned(merged)
+                changed_keys = sorted(changed(before, merged))
         data: dict[str, str] | None = None
         if request.data is not None:
             diff = changed(detail_data(detail), request.data)
             data = {k: v.strip() for k, v in {**detail_data(detail), **diff}.items()} or None
             if not diff:
                 data = None
+            changed_keys += [f"data.{k}" for k in sorted(diff)]
         folder = self.folder / app_id
         private_dir(self.folder)
         private_dir(folder)
@@ -393,7 +401,7 @@ class RevisionService:
                         doc_id, new.requirement_code, name, k.media_type, k.size, k.sha256, k.path
                     )
                 )
-            queued = self._write(detail, applicant, data, kept)
+            queued = self._write(detail, applicant, data, kept, changed_keys)
         except BaseException:
             for k in kept:
                 k.path.unlink(missing_ok=True)
@@ -412,6 +420,7 @@ class RevisionService:
         applicant: dict[str, Any] | None,
         data: dict[str, str] | None,
         kept: list[KeptFile],
+        changed_keys: list[str],
     ) -> QueuedRevision:
         app_id, number = detail.id, detail.number or detail.id[:8]
         now, user = int(self.clock()), self.user_id
@@ -442,6 +451,8 @@ class RevisionService:
                         "app_id": app_id,
                         "body": body,
                         "resubmit_tx": resubmit.transaction_id,
+                        # never sent: what to show as changed when it is reopened unsent
+                        "changed": changed_keys,
                     },
                     label=f"Perbaikan data {number}",
                     user_id=user,
@@ -531,14 +542,33 @@ class RevisionService:
         applicant: Mapping[str, Any] | None = None
         data: Mapping[str, Any] | None = None
         files: list[Mapping[str, Any]] = []
+        keys: list[str] = []
         for e in found:
             body = e.payload.get("body") if isinstance(e.payload, dict) else None
             if e.kind == EntryKind.EDIT.value and isinstance(body, dict):
                 applicant = body.get("applicant") or applicant
                 data = body.get("data") or data
+                listed = e.payload.get("changed")
+                if isinstance(listed, list):
+                    keys += [str(k) for k in listed]
+                else:  # kept before the list was: every field it carries
+                    keys += [*(applicant or {}), *(f"data.{k}" for k in (data or {}))]
             elif e.kind == EntryKind.DOCUMENT.value and isinstance(e.payload, dict):
                 files.append(e.payload)
-        return UnsentRevision(applicant, data, tuple(files), tuple(found))
+        refused = next(
+            (e.reason for e in found if e.state.value in REFUSED_STATES and e.reason), ""
+        )
+        return UnsentRevision(
+            applicant,
+            data,
+            tuple(files),
+            tuple(found),
+            changed=tuple(dict.fromkeys(keys)),
+            refused=refused,
+        )
+
+
+REFUSED_STATES = (outbox_table.EntryState.CONFLICT.value, outbox_table.EntryState.REFUSED.value)
 
 
 def _revision_part(entry: OutboxEntry) -> bool:

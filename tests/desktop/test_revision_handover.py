@@ -188,8 +188,13 @@ def test_edit_add_a_document_and_resubmit_the_verifier_sees_the_new_version_once
     unsent = desk.revision.unsent(app["id"])
     assert unsent is not None and unsent.applicant is not None
     assert unsent.applicant["name"] == "Siti Nur'aini" and len(unsent.files) == 1
+    # What was changed is read back from the entry (the edit carries every value, and the
+    # local row already shows them): only the two fields typed, nothing refused yet.
+    assert unsent.changed == ("address", "name") and unsent.refused == ""
+    assert unsent.files[0]["requirement_code"] == "SURAT-PENGANTAR-RT-RW"
 
     desk.drain()
+    assert desk.revision.unsent(app["id"]) is None  # sent: nothing waits
     seen = verifier.get(app["id"])
     assert seen["status"] == "submitted"
     assert seen["applicant"]["name"] == "Siti Nur'aini"

@@ -197,7 +197,12 @@ class RevisionPanel(QWidget):
             "#revisionOverall { background: #fff4e5; border: 1px solid #e0a040; padding: 6px; }"
         )
         self.pending_note = QLabel(self)
+        self.pending_note.setObjectName("revisionUnsent")
         self.pending_note.setWordWrap(True)
+        self.pending_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.pending_note.setStyleSheet(
+            "#revisionUnsent { background: #e8f0fe; border: 1px solid #7a9cd6; padding: 6px; }"
+        )
         self.pending_note.setVisible(False)
 
         self.requirements = QWidget(self)
@@ -288,19 +293,68 @@ class RevisionPanel(QWidget):
         self._build_editor(detail, service)
         waiting = unsent is not None
         self.pending_note.setVisible(waiting)
-        if waiting:
-            self.pending_note.setText(
-                self.tr(
-                    "Perbaikan sudah disimpan di komputer ini dan menunggu dikirim (lihat "
-                    "Sinkronisasi, F9). Data di bawah adalah yang akan dikirim."
-                )
-            )
+        if unsent is not None:
+            self.pending_note.setText(self._unsent_text(unsent))
+            self._mark_changed(unsent.changed)
         for widget in (*self.inputs.values(), *self.data_inputs.values()):
             widget.setEnabled(not waiting)
         for box in self.boxes.values():
             box.add_button.setEnabled(not waiting)
         self.resubmit_button.setEnabled(not waiting)
         self.show_message("")
+
+    def _unsent_text(self, unsent: UnsentRevision) -> str:
+        """What waits in the outbox, in words: what was changed, which files were added."""
+        labels = {key: label for key, (label, _kind) in APPLICANT_LABELS.items()}
+        fields = self.service.fields() if self.service is not None else {}
+        changed_names = []
+        for key in unsent.changed:
+            if key.startswith("data."):
+                spec = fields.get(key[5:])
+                changed_names.append(spec.label if spec is not None else key[5:])
+            else:
+                changed_names.append(labels.get(key, key))
+        files = [
+            self.tr("%1 (untuk %2)")
+            .replace("%1", str(f.get("filename") or "?"))
+            .replace("%2", self._name(str(f.get("requirement_code") or "")))
+            for f in unsent.files
+        ]
+        lines = [
+            self.tr(
+                "Perbaikan belum terkirim: tersimpan di komputer ini dan menunggu dikirim "
+                "(lihat Sinkronisasi, F9). Data di bawah adalah yang akan dikirim."
+            ),
+            self.tr("Diubah: %1.").replace("%1", ", ".join(changed_names))
+            if changed_names
+            else self.tr("Data tidak diubah."),
+            self.tr("Berkas ditambahkan: %1.").replace("%1", "; ".join(files))
+            if files
+            else self.tr("Tidak ada berkas ditambahkan."),
+        ]
+        if unsent.refused:
+            lines.append(self.tr("Ditolak server: %1").replace("%1", unsent.refused))
+        return "\n".join(lines)
+
+    def _mark_changed(self, keys: tuple[str, ...]) -> None:
+        """The changed fields' labels say so (the values shown are the unsent ones)."""
+        mark = self.tr(" (diubah, belum terkirim)")
+        for key in keys:
+            form, widget = (
+                (self.data_form, self.data_inputs.get(key[5:]))
+                if key.startswith("data.")
+                else (self.applicant_form, self.inputs.get(key))
+            )
+            cell = (
+                widget.parentWidget()
+                if widget is not None and form is self.applicant_form
+                else widget
+            )
+            if cell is None:
+                continue
+            label = form.labelForField(cell)
+            if isinstance(label, QLabel):
+                label.setText(label.text() + mark)
 
     def set_busy(self, busy: bool) -> None:
         self.resubmit_button.setEnabled(not busy and self._unsent is None)
@@ -479,7 +533,13 @@ class RevisionPanel(QWidget):
 
     def submit(self) -> None:
         """ "Ajukan ulang": checked, then `resubmit_requested`."""
-        if self.detail is None or self._unsent is not None or not self.check():
+        if self._unsent is not None:
+            self.show_message(
+                self.tr("Perbaikan sebelumnya belum terkirim; tunggu sampai terkirim (F9)."),
+                "warning",
+            )
+            return
+        if self.detail is None or not self.check():
             return
         request = self.request()
         if request.applicant is None and request.data is None and not request.files:

@@ -1,9 +1,11 @@
 """'Cetak daftar kekurangan': the returned application's list of what the citizen must bring,
-rendered by C's `render_revision_list` and shown in C's `PrintPreviewDialog` (the very PDF
-that is printed)."""
+rendered by `render_revision_list` and shown in the `PrintPreviewDialog` (the very PDF that is
+printed), on this PC's paper (A4 or F4, as for receipts). The preview's `settingsChanged` (the
+printer chosen) is saved here: the printer is remembered per PC, whichever paper printed last."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
@@ -12,13 +14,14 @@ from PySide6.QtWidgets import QWidget
 from desktop.domain.catalogue import DocumentType, Service
 from desktop.domain.identity import mask_nik
 from desktop.domain.records import ApplicationDetail
+from desktop.services.documents.pdf_parts import Paper
 from desktop.services.documents.revision_list import (
     RevisionItem,
     RevisionListData,
     render_revision_list,
 )
 from desktop.services.revision import Reasons
-from desktop.settings import Settings, load_settings
+from desktop.settings import Settings, load_settings, save_settings
 from desktop.views.print_preview import PrintPreviewDialog
 
 
@@ -60,19 +63,33 @@ def list_data(
     )
 
 
+log = logging.getLogger(__name__)
+
+
 def show_revision_list(
     parent: QWidget,
     data: RevisionListData,
     settings: Callable[[], Settings] = load_settings,
+    save: Callable[[Settings], None] = save_settings,
 ) -> PrintPreviewDialog:
     """Render and open the preview (non-modal; returned for tests)."""
-    pdf = render_revision_list(data)
+    current = settings()
+    paper: Paper = "F4" if current.receipt_paper == "F4" else "A4"
+    pdf = render_revision_list(data, paper=paper)
     dialog = PrintPreviewDialog(
         pdf,
         title=f"Daftar kekurangan {data.number}",
-        settings=settings(),
+        settings=current,
         parent=parent,
         file_name=f"daftar-kekurangan-{data.number}",
     )
+
+    def chosen(changed: Settings) -> None:
+        try:
+            save(changed)
+        except OSError:  # printed all the same; the printer is asked again next time
+            log.exception("printer choice not saved")
+
+    dialog.settingsChanged.connect(chosen)
     dialog.open()
     return dialog

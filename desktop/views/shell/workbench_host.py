@@ -134,6 +134,7 @@ class WorkbenchBinding(QObject):
             origin=shown.origin,
             actions=shown.actions,
             claim_held_here=shown.claim_held_here,
+            unsent_revision=shown.unsent_revision,
         )
 
     def _cleared(self) -> None:

@@ -63,7 +63,7 @@ from desktop.domain.workflow import (
 )
 from desktop.services.applications import KeptMark, KeptMarks, Origin
 from desktop.services.handover import Handover
-from desktop.services.revision import Reasons, RevisionRequest
+from desktop.services.revision import Reasons, RevisionRequest, UnsentRevision
 from desktop.services.tasks import TaskRunner
 from desktop.views.handover import HandoverDialog
 from desktop.views.revision import RevisionPanel
@@ -272,6 +272,7 @@ class WorkbenchWidget(QWidget):
         origin: Origin = Origin.SERVER,
         actions: Sequence[Action] | None = None,
         claim_held_here: bool = False,
+        unsent_revision: UnsentRevision | None = None,
     ) -> None:
         """Show `detail`. Calling again with the same application (after a renewal, a 409
         reload or an action) keeps the verifier's checklist ticks for unchanged documents.
@@ -283,7 +284,8 @@ class WorkbenchWidget(QWidget):
         by the controller with the service and the office); without it, what the workflow
         table gives `roles`. `claim_held_here`: a copy kept on this PC whose claim this PC
         records as this person's (server unreachable): they may decide; it waits in the
-        outbox."""
+        outbox. `unsent_revision`: the operator's revision of it still in the outbox (shown on
+        the Perbaikan tab as what waits)."""
         same = (
             self._detail is not None
             and self._detail.id == detail.id
@@ -341,7 +343,7 @@ class WorkbenchWidget(QWidget):
             reachable=origin is Origin.SERVER,
         )
         self._rebuild_actions()
-        self._show_revision(detail, service, document_types, same)
+        self._show_revision(detail, service, document_types, same, unsent_revision)
         self._refresh_time_dependent()
         self._timer.start()
         self.documents.show_initial(previous_doc)
@@ -584,16 +586,20 @@ class WorkbenchWidget(QWidget):
         service: Service | None,
         document_types: Mapping[str, DocumentType],
         same: bool,
+        unsent: UnsentRevision | None = None,
     ) -> None:
-        """The Perbaikan tab, for an operator on a returned application: opened first."""
+        """The Perbaikan tab, for an operator on a returned application: opened first. `unsent`:
+        the operator's revision of it still in the outbox, shown as what waits."""
         shown = detail.status is State.NEEDS_REVISION and Role.OPERATOR in self._roles
         self.tabs.setTabVisible(self.revision_tab, shown)
         if not shown:
             return
-        self.revision_panel.set_application(detail, service, document_types)
+        self.revision_panel.set_application(detail, service, document_types, unsent)
         editable = Action.RESUBMIT in self._actions
         self.revision_panel.setEnabled(True)
-        self.revision_panel.resubmit_button.setEnabled(editable and not self._busy)
+        self.revision_panel.resubmit_button.setEnabled(
+            editable and not self._busy and unsent is None
+        )
         if not same:
             self.tabs.setCurrentIndex(self.revision_tab)
 

@@ -11,6 +11,7 @@ Screenshots at 1366x768 go to LOKET_SHOTS_DIR (else /tmp)."""
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,15 @@ from typing import Any
 import pikepdf
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Role
+from desktop.models.store import Store
 from desktop.services.handover import Handover
-from desktop.services.revision import RevisionRequest
+from desktop.services.revision import NewFile, RevisionRequest, RevisionService
+from desktop.settings import load_settings, save_settings
 from desktop.views.workbench import WorkbenchWidget
 from tests.desktop.support import new_nik
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
@@ -35,6 +38,7 @@ pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)  # offscreen platfo
 Make = Callable[..., tuple[WorkbenchWidget, factories.Loader]]
 CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def shot(widget: QWidget, name: str) -> Path:
@@ -112,6 +116,106 @@ def test_revision_panel_shows_reasons_edits_adds_a_file_and_resubmits_by_keys(
     assert request.applicant is not None
     assert request.applicant["name"] == "Siti Rahmawati Nur'aini"
     assert [(f.source, f.requirement_code) for f in request.files] == [(scan, "KK")]
+
+
+def test_a_revision_kept_offline_is_shown_as_unsent_when_reopened(
+    make_workbench: Make, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """Resubmitted with the server away, then opened again: the panel reads the revision back
+    from the outbox (what was changed, the file added, belum terkirim) instead of offering the
+    old data to type again; nothing is offered twice."""
+    detail = returned()
+    store = Store(tmp_path / "cache.sqlite3")
+    try:
+        RevisionService(store, user_id=factories.USER_ID).queue(
+            detail,
+            RevisionRequest(
+                applicant={"name": "Siti Rahmawati Nur'aini", "phone": "081298765432"},
+                files=(NewFile(a_pdf(tmp_path, "kk-baru.pdf"), "KK"),),
+            ),
+        )
+        unsent = RevisionService(store, user_id=factories.USER_ID).unsent(detail.id)
+    finally:
+        store.close()
+    assert unsent is not None
+    widget, loader = make_workbench(detail, roles=(Role.OPERATOR,))
+    service = widget._service
+    widget.set_application(
+        detail,
+        service,
+        widget._document_types,
+        (Role.OPERATOR,),
+        factories.USER_ID,
+        loader,
+        unsent_revision=unsent,
+    )
+    panel = widget.revision_panel
+    note = panel.pending_note
+    assert note.isVisible() and "belum terkirim" in note.text()
+    assert "Diubah: Nama lengkap, Telepon." in note.text()
+    assert "kk-baru.pdf (untuk Kartu Keluarga)" in note.text()
+    assert "kk-baru.pdf — menunggu dikirim" in panel.boxes["KK"].documents_text()
+    assert panel.inputs["name"].value() == "Siti Rahmawati Nur'aini"  # what will be sent
+    label = panel.applicant_form.labelForField(panel.inputs["name"].parentWidget())
+    assert isinstance(label, QLabel) and "diubah, belum terkirim" in label.text()
+    address = panel.applicant_form.labelForField(panel.inputs["address"].parentWidget())
+    assert isinstance(address, QLabel) and "diubah" not in address.text()
+
+    assert not panel.resubmit_button.isEnabled()
+    # Keys: the fields take no typing, Ajukan ulang sends nothing and says why.
+    name = panel.inputs["name"].focus_widget()
+    assert not name.isEnabled()
+    panel.scroller.setFocus()
+    qtbot.keyClicks(QApplication.focusWidget() or panel, "xyz")
+    assert panel.inputs["name"].value() == "Siti Rahmawati Nur'aini"
+    with qtbot.assertNotEmitted(widget.resubmit_requested):
+        press(qtbot, widget, Qt.Key.Key_J, CTRL_SHIFT)
+        panel.submit()  # the button is off; the panel refuses on its own too
+    assert "belum terkirim" in panel.message.text()
+    shot(widget, "revision-unsent-1366x768.png")
+
+
+def test_print_the_list_of_what_to_bring_by_keys(
+    make_workbench: Make, qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+P on the Perbaikan tab: the preview shows the list on this PC's paper (F4 here),
+    each requirement to fix with the verifier's reason and the number; the printer the preview
+    reports chosen is saved in this PC's settings."""
+    monkeypatch.setenv("LOKET_CONFIG_DIR", str(tmp_path / "config"))
+    save_settings(load_settings().with_changes(receipt_paper="F4"))
+    detail = returned()
+    widget, _ = make_workbench(detail, roles=(Role.OPERATOR,))
+    panel = widget.revision_panel
+    panel.inputs["name"].focus_widget().setFocus()
+    qtbot.keyClick(QApplication.focusWidget() or panel, Qt.Key.Key_P, CTRL)
+    qtbot.waitUntil(lambda: isinstance(getattr(widget, "revision_preview", None), QDialog))
+    dialog = widget.revision_preview
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: len(dialog.pages) == 1)
+    assert not dialog.layout_box.isVisible()  # a list has no receipt layouts to choose
+
+    path = tmp_path / "daftar.pdf"
+    path.write_bytes(dialog.pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    flat = " ".join(text.split())
+    assert detail.number in flat
+    assert "DAFTAR PERBAIKAN" in flat
+    assert "Kartu Keluarga" in flat and "buram, NIK tidak terbaca" in flat  # the reason
+    assert "KTP elektronik" not in flat  # marked right: nothing to bring
+    assert "Foto KK buram" in flat  # the overall reason
+    size = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True).stdout
+    assert b"609.449 x 935.433 pts" in size  # F4 (215 x 330 mm), as this PC prints
+
+    chosen = dialog.settings.with_changes(last_printer="EPSON-L3110")
+    dialog.settingsChanged.emit(chosen)  # what the dialog says after printing on it
+    assert load_settings().last_printer == "EPSON-L3110"
+    assert load_settings().receipt_paper == "F4"
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)
+    qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
 
 
 def test_the_verifier_sees_no_revision_tab(make_workbench: Make) -> None:
