@@ -92,6 +92,9 @@ def test_preview_shows_the_pdf_and_screenshots(qtbot: QtBot, layout: str) -> Non
     assert label is not None and not label.pixmap().isNull()
     assert label.pixmap().width() <= dialog.page_scroll.viewport().width()  # fitted
     dialog.resize(820, 900)
+    # the page fitted to the new width is laid out on the next turn of the event loop: the
+    # shot waits for it (grabbed at once, the label still had its old size and cut the page)
+    qtbot.waitUntil(lambda: label.width() >= label.pixmap().width())
     shot(dialog, f"print_preview_{layout}.png")
     if SCREENSHOTS.is_dir():
         dialog.grab().save(str(SCREENSHOTS / f"print_preview_{layout}.png"))
