@@ -160,7 +160,7 @@ def _burst(
         return list(pool.map(go, range(count)))
 
 
-RACES = ("create", "audit_event", "username", "transaction_id")
+RACES = ("create", "audit_event", "username", "transaction_id", "edit")
 
 
 @pytest.mark.parametrize("race", RACES)
@@ -228,7 +228,33 @@ def test_parallel_duplicates_get_replays_or_409_never_500(
         loser = next(r for r in results if r.status_code == 409)
         assert loser.json()["code"] == "idempotency_conflict"
 
+    def same_edit() -> None:
+        """A PATCH replayed x4 at once (the outbox re-sending after a lost answer): one edit,
+        one new version, every answer the first one."""
+        app = operator.create(submit=False)
+        edit = {
+            "expected_version": app["version"],
+            "transaction_id": str(uuid.uuid4()),
+            "data": {"surat.keperluan": "pendaftaran sekolah " + uuid.uuid4().hex[:6]},
+        }
+
+        def patch(http: requests.Session, _i: int) -> requests.Response:
+            return http.patch(
+                f"{api}/applications/{app['id']}",
+                json=edit,
+                headers=dict(operator.http.headers),
+                timeout=120,
+            )
+
+        results = _burst(4, patch, api)
+        assert {r.status_code for r in results} == {200}, [r.text for r in results][:2]
+        assert len({r.text for r in results}) == 1
+        detail = operator.get(f"/applications/{app['id']}").json()
+        assert detail["version"] == app["version"] + 1
+        assert [h["action"] for h in detail["history"]].count("edit") == 1
+
     one_round = {
+        "edit": same_edit,
         "create": same_create,
         "audit_event": same_audit_event,
         "username": same_username,
