@@ -40,6 +40,9 @@ from desktop.domain.records import ApplicationDetail
 from desktop.services.handover import KUASA, PEMOHON, Handover, for_applicant
 from desktop.views.revision.panel import FileChooser, choose_file
 
+LETTER_NAME_WIDTH = 260
+"""Pixels for the letter's file name beside its button (the rest of the name on hover)."""
+
 
 class HandoverDialog(QDialog):
     """See the module docstring."""
@@ -133,6 +136,7 @@ class HandoverDialog(QDialog):
             page,
         )
         self.applicant_line.setTextFormat(Qt.TextFormat.PlainText)
+        self.applicant_line.setWordWrap(True)  # a long name wraps, never widens the dialog
         self.identity_checked = QCheckBox(
             self.tr("KTP asli pemohon sudah dicocokkan dengan data ini (Alt+D)"), page
         )
@@ -154,13 +158,12 @@ class HandoverDialog(QDialog):
         self.letter_button.clicked.connect(self._choose_letter)
         self.letter_label = QLabel(self.tr("Belum dilampirkan."), self.kuasa_box)
         self.letter_label.setTextFormat(Qt.TextFormat.PlainText)
-        letter_row = QHBoxLayout()
-        letter_row.addWidget(self.letter_button)
-        letter_row.addWidget(self.letter_label, 1)
         form.addRow(self.tr("Nama (Alt+N)"), self.kuasa_name)
         form.addRow(self.tr("NIK (Alt+I)"), self.kuasa_nik)
         form.addRow("", self.nik_problem)
-        form.addRow(self.tr("Surat kuasa"), letter_row)
+        # the file's name under its button: beside it, a long name pushed the button off
+        form.addRow(self.tr("Surat kuasa"), self.letter_button)
+        form.addRow("", self.letter_label)
 
         self.problem = QLabel(page)
         self.problem.setStyleSheet("color: #b3261e;")
@@ -211,7 +214,13 @@ class HandoverDialog(QDialog):
         if path is None:
             return
         self.letter = path
-        self.letter_label.setText(path.name)
+        # A file name has no spaces to wrap at: shortened in the middle (the start and the
+        # extension tell it apart), the whole name on hover.
+        metrics = self.letter_label.fontMetrics()
+        self.letter_label.setText(
+            metrics.elidedText(path.name, Qt.TextElideMode.ElideMiddle, LETTER_NAME_WIDTH)
+        )
+        self.letter_label.setToolTip(path.name)
         self.problem.setText("")
 
     def current(self) -> Handover:

@@ -218,6 +218,54 @@ def test_print_the_list_of_what_to_bring_by_keys(
     qtbot.waitUntil(lambda: not dialog.isVisible())
 
 
+LONG_NOTES = {
+    "SURAT-PENGANTAR-RT-RW": "Surat pengantar RT/RW tidak bercap dan tanggalnya sudah lewat "
+    "tiga bulan; minta surat baru yang bercap RT 003 dan RW 005 serta ditandatangani ketua RW.",
+    "KTP-EL": "Foto KTP-el buram di bagian NIK dan tanggal lahir, pantulan lampu menutupi "
+    "separuh kartu; pindai ulang tanpa sampul plastik.",
+    "KK": "KK yang diunggah versi lama (sebelum pindah alamat); bawa KK terbaru yang sudah "
+    "memuat nama pemohon dengan alamat sekarang.",
+    "AKTA-KELAHIRAN": "Nama ayah pada akta kelahiran berbeda ejaan dengan KK "
+    "(Muhamad/Muhammad); lampirkan surat keterangan beda nama dari kelurahan.",
+    "PAS-FOTO": "Pas foto berlatar merah, yang diminta latar biru ukuran 4x6 sebanyak empat "
+    "lembar, tanpa kacamata dan telinga terlihat.",
+    "AKTA-PERCERAIAN": "Akta cerai hanya halaman pertama; unggah semua halaman termasuk "
+    "halaman tanda tangan panitera dan cap Pengadilan Agama.",
+}
+
+
+def test_six_long_reasons_fit_at_1366x768(make_workbench: Make, qtbot: QtBot) -> None:
+    """Six requirements returned with long notes: every note is shown whole (wrapped, never
+    cut), the panel scrolls, and its buttons stay on screen."""
+    raw = factories.application_json(
+        status="needs_revision", claim=None, service_code="PENGANTAR-NIKAH", documents=[]
+    )
+    raw["history"] = [h for h in raw["history"] if h["action"] != "resubmit"]
+    returning = next(h for h in raw["history"] if h["action"] == "request_revision")
+    returning["reason"] = (
+        "Enam persyaratan belum memenuhi ketentuan Perwali; mohon pemohon melengkapi semuanya "
+        "sekaligus agar tidak bolak-balik ke kantor kelurahan."
+    )
+    returning["checklist"] = [
+        {"requirement_code": code, "ok": False, "note": note} for code, note in LONG_NOTES.items()
+    ]
+    widget, _ = make_workbench(ApplicationDetail.from_json(raw), roles=(Role.OPERATOR,))
+    panel = widget.revision_panel
+    assert widget.tabs.currentWidget() is panel
+    QApplication.processEvents()
+    for code, note in LONG_NOTES.items():
+        status = panel.boxes[code].status
+        assert note in status.text()
+        needed = status.heightForWidth(status.width())
+        assert status.height() >= needed, (code, status.height(), needed)  # not cut
+    for button in (panel.print_button, panel.resubmit_button):
+        corner = button.mapTo(widget, button.rect().bottomRight())
+        assert widget.rect().contains(corner), button.text()
+    shot(widget, "revision-six-reasons-1366x768.png")
+    panel.scroller.verticalScrollBar().setValue(panel.scroller.verticalScrollBar().maximum() // 2)
+    shot(widget, "revision-six-reasons-middle-1366x768.png")
+
+
 def test_the_verifier_sees_no_revision_tab(make_workbench: Make) -> None:
     widget, _ = make_workbench(factories.detail(), roles=(Role.VERIFIER,))
     assert not widget.tabs.isTabVisible(widget.revision_tab)
@@ -296,3 +344,47 @@ def test_handover_to_the_applicant_needs_the_ktp_matched(
     with qtbot.waitSignal(widget.handover_requested) as chosen:
         press(qtbot, dialog, Qt.Key.Key_Y, ALT)
     assert chosen.args[0].collector == "pemohon"
+
+
+def test_handover_with_long_names_fits_a_1366x768_screen(
+    make_workbench: Make, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """A 150-letter applicant name, a 100-letter representative and a 120-character letter file
+    name: both steps stay within the screen, every line readable (wrapped or shortened with the
+    whole name on hover), nothing cut."""
+    raw = factories.application_json(status="signed")
+    raw["applicant"]["name"] = ("Raden Ajeng Siti Nurhaliza Kusumawardhani Putri " * 4)[:150]
+    widget, _ = make_workbench(ApplicationDetail.from_json(raw), roles=(Role.OPERATOR,))
+    letter = a_pdf(tmp_path, "surat-kuasa-" + "pengambilan-dokumen-kependudukan-" * 3 + "x.pdf")
+    press(qtbot, widget, Qt.Key.Key_S, CTRL_SHIFT)
+    dialog = widget.handover_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: dialog.isVisible() and dialog.isActiveWindow())
+    dialog.file_chooser = lambda _parent, _title: letter
+    press(qtbot, dialog, Qt.Key.Key_K, ALT)
+    qtbot.keyClicks(dialog.kuasa_name, ("Muhammad Rizky Pratama Hidayatullah " * 3)[:100])
+    press(qtbot, dialog, Qt.Key.Key_I, ALT)
+    qtbot.keyClicks(dialog.kuasa_nik, new_nik("L"))
+    press(qtbot, dialog, Qt.Key.Key_L, ALT)
+    QApplication.processEvents()
+
+    def fits() -> None:
+        assert dialog.width() <= 1366 and dialog.height() <= 768, dialog.size()
+        for label in dialog.findChildren(QLabel):
+            if not label.isVisible() or not label.text():
+                continue
+            if label.wordWrap():
+                assert label.height() >= label.heightForWidth(label.width()), label.text()
+            else:
+                assert label.width() >= label.sizeHint().width(), label.text()
+
+    shot(dialog, "handover-who-long.png")
+    fits()
+    assert dialog.letter_label.toolTip() == letter.name  # the whole name on hover
+    press(qtbot, dialog, Qt.Key.Key_Return)  # Lanjut
+    assert dialog.pages.currentIndex() == 1
+    QApplication.processEvents()
+    shot(dialog, "handover-confirm-long.png")
+    fits()
+    press(qtbot, dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: widget.handover_dialog is None)
