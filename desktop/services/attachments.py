@@ -15,6 +15,10 @@ The decisions, and why:
   scanned at 600 dpi is ~70) is refused *before* decoding: a 20,000 x 20,000 PNG of a few KB
   would need 1.2 GB of memory (a decompression bomb). Pillow's own guard warns from ~89 MP and
   refuses from ~179 MP; both are turned into the same refusal.
+- **Pages**: a PDF or TIFF of more than `Limits.max_pages` (500) pages is refused, counted
+  without reading further: a 12 MB PDF can hold 100,000 blank pages and a 2 MB TIFF 16,000
+  frames (counting those took 5 s and each page is work for every later viewer). Every TIFF
+  frame's pixel size is checked, not only the first one's (frame 2 could be the bomb).
 - **PDF with a broken cross-reference table**: accepted when qpdf can rebuild it, with a `note`
   saying so ("diperbaiki"), and the file is kept AS GIVEN (its SHA-256 is the one of what the
   citizen brought). Why: every PDF viewer (the verifier's too) rebuilds such tables the same way,
@@ -69,6 +73,7 @@ class AttachmentError(LoketError):
 class Limits:
     max_bytes: int = 20 * MB
     max_pixels: int = 80_000_000
+    max_pages: int = 500
 
 
 DEFAULT_LIMITS = Limits()
@@ -137,6 +142,8 @@ def check_size(path: Path, display: str, limits: Limits = DEFAULT_LIMITS) -> int
         info = path.stat()
     except FileNotFoundError as exc:
         raise AttachmentError(f"Berkas '{display}' tidak ditemukan.") from exc
+    except ValueError as exc:  # a NUL in the path (a dropped URL with %00): no such file
+        raise AttachmentError(f"Berkas '{display}' tidak ditemukan.") from exc
     except OSError as exc:
         raise AttachmentError(
             f"Berkas '{display}' tidak dapat dibaca ({exc.strerror or type(exc).__name__})."
@@ -177,8 +184,15 @@ def check_file(
             "(nama berkas tidak menentukan jenisnya)."
         )
     if media == "application/pdf":
-        return _check_pdf(path, display, size)
+        return _check_pdf(path, display, size, limits)
     return _check_image(path, display, size, media, limits)
+
+
+def _too_many_pages(display: str, limits: Limits) -> AttachmentError:
+    return AttachmentError(
+        f"Berkas '{display}' berisi lebih dari {limits.max_pages} halaman; lampirkan hanya "
+        "halaman yang diperlukan."
+    )
 
 
 def _check_image(path: Path, display: str, size: int, media: str, limits: Limits) -> CheckedFile:
@@ -194,7 +208,7 @@ def _check_image(path: Path, display: str, size: int, media: str, limits: Limits
                 width, height = im.size
                 if width * height > limits.max_pixels:
                     raise AttachmentError(too_many)
-                frames = int(getattr(im, "n_frames", 1))
+                frames = _tiff_frames(im, display, limits) if media == "image/tiff" else 1
                 if media == "image/jpeg":
                     im.draft(im.mode, (max(1, width // 8), max(1, height // 8)))
                 im.load()
@@ -216,25 +230,44 @@ def _check_image(path: Path, display: str, size: int, media: str, limits: Limits
     return CheckedFile(media, size, display, pages=pages, width=width, height=height)
 
 
+def _tiff_frames(im: Image.Image, display: str, limits: Limits) -> int:
+    """Count a TIFF's frames up to the page limit, checking each one's pixel size (not
+    `n_frames`, which walks every frame of the file first), and come back to the first."""
+    count = 1
+    while True:
+        try:
+            im.seek(count)
+        except EOFError:
+            break
+        count += 1
+        if count > limits.max_pages:
+            raise _too_many_pages(display, limits)
+        width, height = im.size
+        if width * height > limits.max_pixels:
+            raise Image.DecompressionBombError(f"frame {count}: {width} x {height}")
+    im.seek(0)
+    return count
+
+
 REPAIRED_NOTE = (
     "Struktur PDF rusak tetapi dapat dibaca (diperbaiki otomatis saat dibuka, seperti di "
     "penampil PDF); berkas disimpan apa adanya. Periksa isinya sebelum diajukan."
 )
 
 
-def _check_pdf(path: Path, display: str, size: int) -> CheckedFile:
+def _check_pdf(path: Path, display: str, size: int, limits: Limits) -> CheckedFile:
     locked = (
         f"Berkas PDF '{display}' terkunci kata sandi; minta berkas tanpa kata sandi atau "
         "pindai dokumen aslinya."
     )
     broken = f"Berkas PDF '{display}' rusak dan tidak dapat dibaca; pindai atau salin ulang."
     try:
-        pages, repaired = _pdf_pages(path, recover=False), False
+        pages, repaired = _pdf_pages(path, limits, display, recover=False), False
     except pikepdf.PasswordError as exc:
         raise AttachmentError(locked) from exc
     except (pikepdf.PdfError, ValueError, KeyError, AttributeError):
         try:
-            pages, repaired = _pdf_pages(path, recover=True), True
+            pages, repaired = _pdf_pages(path, limits, display, recover=True), True
         except pikepdf.PasswordError as exc:
             raise AttachmentError(locked) from exc
         except (pikepdf.PdfError, ValueError, KeyError, AttributeError) as exc:
@@ -249,11 +282,17 @@ def _check_pdf(path: Path, display: str, size: int) -> CheckedFile:
     return CheckedFile("application/pdf", size, display, pages=pages, note=note)
 
 
-def _pdf_pages(path: Path, *, recover: bool) -> int:
+def _pdf_pages(path: Path, limits: Limits, display: str, *, recover: bool) -> int:
     """The page count, with the page tree walked (qpdf reads objects lazily: a broken table
-    shows only when they are read). Without `recover`, qpdf's warnings count as broken."""
+    shows only when they are read). Without `recover`, qpdf's warnings count as broken. Over
+    the page limit: refused before a page is read."""
     with pikepdf.open(path, attempt_recovery=recover) as pdf:
+        declared = pdf.Root.Pages.get("/Count", 0)
+        if isinstance(declared, int) and declared > limits.max_pages:
+            raise _too_many_pages(display, limits)  # before qpdf flattens the whole tree
         pages = len(pdf.pages)
+        if pages > limits.max_pages:
+            raise _too_many_pages(display, limits)
         for page in pdf.pages:
             _ = page.mediabox
         if not recover and pdf.get_warnings():

@@ -230,3 +230,45 @@ def test_decoding_leaves_no_warning_filter_behind(tmp_path: Path) -> None:
     before = list(warnings.filters)
     refused(png_header_only(tmp_path / "bom.png", 10_000, 10_000))
     assert warnings.filters == before
+
+
+# -- pages and paths ----------------------------------------------------------------------
+
+
+def test_too_many_pages_are_refused_before_they_are_walked(tmp_path: Path) -> None:
+    """A PDF or TIFF over the page limit (a 12 MB PDF held 100,000 pages, a 2 MB TIFF 16,000
+    frames that took 5 s to count) is refused; at the limit it is accepted."""
+    assert check_file(pdf(tmp_path / "pas.pdf", pages=500)).pages == 500
+    assert "lebih dari 500 halaman" in refused(pdf(tmp_path / "tebal.pdf", pages=501))
+    frames = [Image.new("L", (8, 8), shade) for shade in (0, 80, 160)]
+    tiff = tmp_path / "pindaian.tif"
+    frames[0].save(tiff, save_all=True, append_images=frames[1:], compression="tiff_deflate")
+    assert check_file(tiff).pages == 3
+    assert "lebih dari 2 halaman" in refused(tiff, limits=Limits(max_pages=2))
+
+
+def test_every_tiff_frame_is_held_to_the_pixel_limit(tmp_path: Path) -> None:
+    """Only the first frame's size was checked: a small cover page let a huge second one in."""
+    tiff = tmp_path / "sampul-kecil.tif"
+    small, large = Image.new("L", (50, 50)), Image.new("L", (400, 400))
+    small.save(tiff, save_all=True, append_images=[large], compression="tiff_deflate")
+    message = refused(tiff, limits=Limits(max_pixels=50_000))
+    assert message.startswith("Gambar 'sampul-kecil.tif' terlalu besar dalam piksel")
+
+
+def test_a_page_tree_loop_is_refused(tmp_path: Path) -> None:
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    kid = doc.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Pages, Count=1))
+    kid.Kids = pikepdf.Array([kid])
+    kid.Parent = doc.Root.Pages
+    doc.Root.Pages.Kids = pikepdf.Array([kid])
+    looped = tmp_path / "berputar.pdf"
+    doc.save(looped)
+    assert refused(looped).startswith("Berkas PDF 'berputar.pdf' rusak")
+
+
+def test_a_nul_in_the_path_is_a_missing_file_not_a_crash(tmp_path: Path) -> None:
+    """os.stat raises ValueError for an embedded NUL (a dropped URL with %00): it escaped
+    check_file as a ValueError instead of an AttachmentError."""
+    assert "tidak ditemukan" in refused(tmp_path / "ktp\x00.pdf")
