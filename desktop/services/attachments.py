@@ -47,18 +47,10 @@ import pikepdf
 from PIL import Image, UnidentifiedImageError
 
 from desktop.services.api.errors import LoketError
+from desktop.services.intake import MEDIA_TYPES, sniff  # one list of accepted types
 
 MB = 1024 * 1024
 HEAD = 16
-
-MEDIA_TYPES = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"II*\x00": "image/tiff",
-    b"MM\x00*": "image/tiff",
-}
-"""What the server accepts (it sniffs too): PDF, JPEG, PNG, TIFF."""
 
 _PILLOW_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/tiff": "TIFF"}
 _WARNINGS_LOCK = threading.Lock()  # warnings.catch_warnings changes process-wide state
@@ -91,13 +83,6 @@ class CheckedFile:
     width: int | None = None
     height: int | None = None
     note: str = ""
-
-
-def sniff(head: bytes) -> str | None:
-    for magic, media in MEDIA_TYPES.items():
-        if head.startswith(magic):
-            return media
-    return None
 
 
 _DROP_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
