@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 DEMO_PASSWORD = "loket-demo"
+DEMO_URL = "http://127.0.0.1:8765"
+"""Where `loket demo` (`make run`) serves by default: the base of the printed status link."""
 DINAS = "14.71"
 """Disdukcapil Kota Pekanbaru."""
 KECAMATAN = "14.71.01"

@@ -25,13 +25,14 @@ from desktop.domain.catalogue import Catalogue, Service
 from desktop.domain.identity import encode_kk, encode_nik
 from desktop.domain.numbering import format_registration_number
 from desktop.domain.wilayah import get_wilayah
-from server import audit, counters
+from server import audit, counters, seed_counter
 from server.config import Settings
 from server.db import Database
-from server.demo import DEMO_PASSWORD, DEMO_USERS, DINAS, KECAMATAN, KELURAHAN
+from server.demo import DEMO_PASSWORD, DEMO_URL, DEMO_USERS, DINAS, KECAMATAN, KELURAHAN
 from server.models import Application, Base, Document, HistoryEntry, Office, User
 from server.names import STREETS, person_name
 from server.security import hash_password
+from server.seed_counter import ServiceData
 from server.specimens import specimen
 from server.state import local_zone
 
@@ -193,6 +194,14 @@ def _resolve(staff: Staff, by_name: dict[str, str]) -> Staff:
     return Staff(by_name[staff.operator], by_name[staff.verifier], by_name[staff.validator])
 
 
+def _place_name(region: Any) -> str:
+    """How a birth place is written: the city or regency's name ("Kota Padang" -> "Padang")."""
+    name = str(region.name) if region is not None else "Pekanbaru"
+    for prefix in ("Kota Administrasi ", "Kabupaten Administrasi ", "Kota ", "Kabupaten "):
+        name = name.removeprefix(prefix)
+    return name
+
+
 def _path(rng: random.Random, final: str) -> list[str]:
     """Actions that lead from creation to `final`, with the odd revision round."""
     revise = rng.random() < 0.15
@@ -251,6 +260,37 @@ REASONS = {
 }
 
 
+@dataclass(frozen=True)
+class Showcase:
+    """An application made on purpose at operator1's office (`KELURAHAN`), so the demo shows
+    the counter's day whatever the random draw: its service, final state and path, and the
+    notes per requirement of a return for revision."""
+
+    service: str
+    final: str
+    path: tuple[str, ...]
+    notes: tuple[tuple[str, str], ...] = ()
+
+
+SHOWCASE = (
+    Showcase(
+        "SK-DOMISILI",
+        "needs_revision",
+        ("submit", "request_revision"),
+        (
+            ("SURAT-PENGANTAR-RT-RW", "Surat pengantar RT/RW belum ditandatangani Ketua RW."),
+            ("KTP-EL", "Pindaian KTP-el terpotong di sisi kanan; mohon pindai ulang."),
+        ),
+    ),
+    Showcase("SKTM", "signed", ("submit", "verify", "validate", "sign")),
+)
+"""The last applications of a seed (when it makes at least `SHOWCASE_MIN`): a returned one
+with reasons per requirement and a signed one ready to hand over. The first one's public
+status link is printed with the demo accounts."""
+SHOWCASE_MIN = 20
+"""Fewer applications (test fixtures) are all drawn at random, as before."""
+
+
 class _Generator:
     def __init__(
         self,
@@ -262,8 +302,12 @@ class _Generator:
         blobs: dict[str, Any],
         end: datetime,
         zone: Any,
+        extra: random.Random,
     ) -> None:
         self.rng = rng
+        self.extra = extra
+        """The counter's fields (`seed_counter`) draw from here, so `rng` - and with it every
+        application, person and state of a seed - is the same as before they existed."""
         self.catalogue = catalogue
         self.staff = staff
         self.usernames = usernames
@@ -297,8 +341,20 @@ class _Generator:
             for o in offices
             if o["level"] == "kelurahan"
         }
+        self.birth_places = {
+            kec: _place_name(wilayah.lookup(kec[:5]))
+            for kec in [*self.city_kecamatan, *self.migrant_kecamatan]
+        }
+        away = [
+            v.code.replace(".", "")
+            for c in self.migrant_kecamatan[::7]
+            for v in wilayah.children(c)
+        ]
+        self.service_data = ServiceData(extra, self.city_kecamatan, away)
+        self.showcase_tokens: list[str] = []
         self.reg_counts: dict[date, int] = {}
         by_code = {o["code"]: o for o in offices}
+        self.by_code = by_code
         self.demo_offices = {"kelurahan": by_code[KELURAHAN], "kecamatan": by_code[KECAMATAN]}
 
     def _office(self, service: Service) -> tuple[dict[str, Any], str]:
@@ -317,25 +373,37 @@ class _Generator:
             return self.demo_offices[level], "counter"
         return rng.choice(self.by_level[level]), "counter"
 
-    def _person(self, service: Service, created: datetime) -> dict[str, Any]:
+    def _person(
+        self, service: Service, created: datetime, office: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The applicant as the counter records them. The draws from `rng` keep their order
+        (a seed's people stay who they were); what they pick is made consistent afterwards:
+        a kelurahan's applicant lives in it, a NIK first issued in Pekanbaru and the KK carry
+        the home kecamatan, the birth place is the NIK's city or regency."""
         rng = self.rng
         sex = rng.choice("LP")
         child = service.code in ("KIA", "AKTA-LAHIR")
         age_days = rng.randint(30, 16 * 365) if child else rng.randint(17 * 365, 80 * 365)
         birth = created.date() - timedelta(days=age_days)
-        region = rng.choice(self.city_kecamatan if rng.random() < 0.8 else self.migrant_kecamatan)
-        nik = encode_nik(region, birth, sex, rng.randint(1, 9999))  # type: ignore[arg-type]
+        from_city = rng.random() < 0.8
+        region = rng.choice(self.city_kecamatan if from_city else self.migrant_kecamatan)
+        nik_serial = rng.randint(1, 9999)
         kk_day = created.date() - timedelta(days=rng.randint(30, 15 * 365))
-        kk = encode_kk(rng.choice(self.city_kecamatan), kk_day, rng.randint(1, 9999))
+        rng.choice(self.city_kecamatan)  # the KK's area before it followed the home
+        kk_serial = rng.randint(1, 9999)
         name = person_name(rng, sex)
         kel_code = rng.choice(list(self.kelurahan_names))
-        address = (
-            f"{rng.choice(STREETS)} No. {rng.randint(1, 250)}, "
-            f"RT {rng.randint(1, 12):03d}/RW {rng.randint(1, 15):03d}, "
-            f"Kel. {self.kelurahan_names[kel_code]}, Pekanbaru"
-        )
-        phone = (
-            rng.choice(("0812", "0813", "0852", "0853", "0878", "0821"))
+        if office["level"] == "kelurahan":
+            kel_code = office["code"]
+        home = kel_code[:8]
+        if from_city:
+            region = home
+        nik = encode_nik(region, birth, sex, nik_serial)  # type: ignore[arg-type]
+        kk = encode_kk(home, kk_day, kk_serial)
+        address = f"{rng.choice(STREETS)} No. {rng.randint(1, 250)}"
+        rt, rw = rng.randint(1, 12), rng.randint(1, 15)
+        phone = "+62" + (
+            rng.choice(("812", "813", "852", "853", "878", "821"))
             + f"{rng.randint(0, 99_999_999):08d}"
         )
         email = None
@@ -351,6 +419,10 @@ class _Generator:
             "phone": phone,
             "email": email,
             "address": address,
+            "birth_place": self.birth_places[region],
+            "rt": f"{rt:03d}",
+            "rw": f"{rw:03d}",
+            "village_code": kel_code.replace(".", ""),
         }
 
     def _office_hours(self, moment: datetime) -> datetime:
@@ -384,7 +456,7 @@ class _Generator:
         return created, moments
 
     def _open_times(
-        self, path: list[str], service: Service, channel: str
+        self, path: list[str], service: Service, channel: str, *, may_be_late: bool = True
     ) -> tuple[datetime, list[datetime]]:
         """Work in progress is recent: the last (re)submission lies within the service's SLA,
         except for `OVERDUE_SHARE` of them, which are a few hours to some days late."""
@@ -395,7 +467,7 @@ class _Generator:
             return (self._office_hours(created) if counter else created), []
         last = max(i for i, a in enumerate(path) if a in ("submit", "resubmit"))
         sla = timedelta(hours=service.sla_hours)
-        if rng.random() < OVERDUE_SHARE:
+        if may_be_late and rng.random() < OVERDUE_SHARE:
             late = timedelta(hours=1 + min(rng.expovariate(1 / 36), 10 * 24))
             anchor = self.end - sla - late
             if counter:
@@ -414,19 +486,32 @@ class _Generator:
             moments[i] = anchor + (self.end - anchor) * fraction
         return created, moments
 
-    def application(self) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    def application(
+        self, showcase: Showcase | None = None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
         rng = self.rng
-        service = rng.choices(self.services, weights=self.service_weights)[0]
-        office, channel = self._office(service)
+        notes: dict[str, str] | None = None
+        if showcase is None:
+            service = rng.choices(self.services, weights=self.service_weights)[0]
+            office, channel = self._office(service)
+        else:
+            service = self.catalogue.services[showcase.service]
+            office, channel = self.by_code[KELURAHAN], "counter"
+            notes = dict(showcase.notes) or None
         staff = self.staff.get(office["code"]) or self.staff[DINAS]
         if service.category == "adminduk":
             staff = Staff(staff.operator, self.staff[DINAS].verifier, self.staff[DINAS].validator)
-        final = rng.choices(list(FINAL_STATES), weights=list(FINAL_STATES.values()))[0]
-        path = _path(rng, final)
+        if showcase is None:
+            final = rng.choices(list(FINAL_STATES), weights=list(FINAL_STATES.values()))[0]
+            path = _path(rng, final)
+        else:
+            final, path = showcase.final, list(showcase.path)
         if final in CLOSED_STATES:
             created, moments = self._closed_times(path)
         else:
-            created, moments = self._open_times(path, service, channel)
+            created, moments = self._open_times(
+                path, service, channel, may_be_late=showcase is None
+            )
         app_id = _uuid(rng)
         actor_ids = {
             "operator": staff.operator,
@@ -439,7 +524,12 @@ class _Generator:
         status = "draft"
 
         def entry(
-            action: str, from_s: str | None, to_s: str, role: str, reason: str | None = None
+            action: str,
+            from_s: str | None,
+            to_s: str,
+            role: str,
+            reason: str | None = None,
+            checklist: list[dict[str, Any]] | None = None,
         ) -> None:
             history.append(
                 {
@@ -458,7 +548,8 @@ class _Generator:
                     "device_time": None,
                     "server_time": moment,
                     "reason": reason,
-                    "checklist": None,
+                    "checklist": checklist,
+                    "details": None,
                     "transaction_id": None,
                 }
             )
@@ -470,7 +561,12 @@ class _Generator:
             target = TRANSITIONS[(status, action)]
             role = ACTOR_ROLE.get(action) or ("verifier" if status == "submitted" else "validator")
             reason = rng.choice(REASONS[action]) if action in REASONS else None
-            entry(action, status, target, role, reason)
+            checklist = None
+            if action == "request_revision":
+                # As the verifier's desktop sends it: notes per requirement, the route
+                # making the reason of them.
+                checklist, reason = seed_counter.checklist(self.extra, service.requirements, notes)
+            entry(action, status, target, role, reason, checklist)
             status = target
             if action in ("submit", "resubmit"):
                 submitted_at = moment
@@ -482,7 +578,13 @@ class _Generator:
                     registration = format_registration_number(
                         office["code"].replace(".", "")[:4], day, number
                     )
-        person = self._person(service, created)
+        person = self._person(service, created, office)
+        for item in history:
+            if item["action"] == "deliver":
+                item["details"] = seed_counter.handover(person)
+        token = seed_counter.status_token(self.extra)
+        if showcase is not None:
+            self.showcase_tokens.append(token)
         app = {
             "id": app_id,
             "registration_number": registration,
@@ -497,6 +599,9 @@ class _Generator:
             "updated_at": moment,
             "submitted_at": submitted_at,
             "due_at": due_at,
+            "expected_date": due_at.astimezone(self.zone).date() if due_at else None,
+            "data": self.service_data.make(service, person, created.astimezone(self.zone).date()),
+            "status_token": token,
             "created_by": portal,
             "create_hash": None,
             "claim_user_id": None,
@@ -581,6 +686,7 @@ def seed_database(
                 report["skipped_applications"] = int(have)
                 audit.append(session, "seed", at=now, details={"seed": seed, "applications": 0})
                 return report
+            status_tokens: list[str] = []
             made = _seed_applications(
                 session,
                 settings,
@@ -592,8 +698,13 @@ def seed_database(
                 applications,
                 zone,
                 now,
+                random.Random(f"loket-counter-{seed}"),
+                status_tokens,
             )
             report["applications"] = made
+            if status_tokens:
+                base = (settings.public_url or DEMO_URL).rstrip("/")
+                report["status_url"] = f"{base}/status/{status_tokens[0]}"
             audit.append(
                 session,
                 "seed",
@@ -622,7 +733,11 @@ def _seed_applications(
     total: int,
     zone: Any,
     end: datetime,
+    extra: random.Random,
+    showcase_tokens: list[str],
 ) -> int:
+    """Bulk-insert `total` applications; the last ones are the `SHOWCASE` (their status
+    tokens go to `showcase_tokens`) when `total` >= `SHOWCASE_MIN`."""
     from server.blobs import BlobStore
 
     store = BlobStore(settings.blob_dir)
@@ -636,12 +751,14 @@ def _seed_applications(
             "content_type": content_type,
             "ext": ".png" if content_type == "image/png" else ".pdf",
         }
-    gen = _Generator(rng, catalogue, offices, staff, usernames, blobs, end, zone)
+    gen = _Generator(rng, catalogue, offices, staff, usernames, blobs, end, zone, extra)
+    showcase_from = total - len(SHOWCASE) if total >= SHOWCASE_MIN else total
     seq = counters.allocate(session, counters.SEQ, 0)
     for chunk in _chunks(total, CHUNK):
         apps, history, documents = [], [], []
-        for _i in chunk:
-            app, hist, docs = gen.application()
+        for i in chunk:
+            showcase = SHOWCASE[i - showcase_from] if i >= showcase_from else None
+            app, hist, docs = gen.application(showcase)
             seq += 1
             app["seq"] = seq
             apps.append(app)
@@ -652,6 +769,7 @@ def _seed_applications(
         if documents:
             session.execute(insert(Document), documents)
     counters.set_at_least(session, counters.SEQ, seq)
+    showcase_tokens.extend(gen.showcase_tokens)
     for reg_day, number in gen.reg_counts.items():
         counters.set_at_least(
             session,
@@ -721,6 +839,11 @@ def print_accounts(report: dict[str, Any]) -> None:
         print(
             f"  {acc['username']:<12} {','.join(acc['roles']):<20} {acc['office_code']:<14} "
             f"{acc['full_name']}"
+        )
+    if report.get("status_url"):
+        print(
+            "Cek status seperti warga (permohonan yang perlu perbaikan, Kelurahan Jadirejo), "
+            f"buka di peramban: {report['status_url']}"
         )
 
 
