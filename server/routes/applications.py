@@ -562,16 +562,24 @@ def act(
     )
 
 
-def _act(
-    app_id: str, body: ActionRequest, principal: Principal, session: Session, state: ServerState
-) -> Response:
-    now = state.now()
+def _locked_fresh(
+    kind: str,
+    app_id: str,
+    body: ActionRequest | UpdateApplication,
+    principal: Principal,
+    session: Session,
+    now: datetime,
+) -> tuple[Application, str, str] | Response:
+    """The application locked for a replay-safe change (an action or an edit): the stored
+    answer when `body.transaction_id` was seen (the row lock comes first, so on PostgreSQL a
+    concurrent replay's next statement sees the winner's answer), 409 on a stale
+    `expected_version`, else (app, request hash, key)."""
     app = ops.load_in_scope(session, principal, app_id, lock=True)
     payload = body.model_dump(mode="json")
     payload["application_id"] = app.id
     rhash = idempotency.request_hash(principal.user.id, payload)
     key = str(body.transaction_id)
-    replayed = idempotency.replay(session, "action", key, rhash, "transaction_id")
+    replayed = idempotency.replay(session, kind, key, rhash, "transaction_id")
     if replayed is not None:
         return replayed
     if body.expected_version != app.version:
@@ -582,6 +590,17 @@ def _act(
             f"(versi Anda {body.expected_version}, sekarang {app.version}).",
             current=detail_dict(session, app, now),
         )
+    return app, rhash, key
+
+
+def _act(
+    app_id: str, body: ActionRequest, principal: Principal, session: Session, state: ServerState
+) -> Response:
+    now = state.now()
+    fresh = _locked_fresh("action", app_id, body, principal, session, now)
+    if isinstance(fresh, Response):
+        return fresh
+    app, rhash, key = fresh
     action = Action(body.action)
     current_state = WState(app.status)
     claimed = ops.holds_claim(app, principal.user.id, now)
@@ -663,22 +682,10 @@ def _update(
     state: ServerState,
 ) -> Response:
     now = state.now()
-    app = ops.load_in_scope(session, principal, app_id, lock=True)
-    payload = body.model_dump(mode="json")
-    payload["application_id"] = app.id
-    rhash = idempotency.request_hash(principal.user.id, payload)
-    key = str(body.transaction_id)
-    replayed = idempotency.replay(session, "edit", key, rhash, "transaction_id")
-    if replayed is not None:
-        return replayed
-    if body.expected_version != app.version:
-        raise ProblemError(
-            409,
-            "version_conflict",
-            "Permohonan telah diubah oleh orang lain sejak Anda membukanya "
-            f"(versi Anda {body.expected_version}, sekarang {app.version}).",
-            current=detail_dict(session, app, now),
-        )
+    fresh = _locked_fresh("edit", app_id, body, principal, session, now)
+    if isinstance(fresh, Response):
+        return fresh
+    app, rhash, key = fresh
     current_state = WState(app.status)
     service = state.catalogue.services.get(app.service_code)
     borrowed = EDITABLE.get(current_state)
