@@ -1003,6 +1003,32 @@ class WorkbenchController(QObject):
         if app_id == self.current_id:
             self._watching = tx  # shown as kept: follows the entry from now on
         self._kept(app_id, label, why)
+        if action_value == Action.RESUBMIT.value and app_id == self.current_id:
+            self._show_unsent_revision(app_id)
+
+    def _show_unsent_revision(self, app_id: str) -> None:
+        """An operator's revision kept on this PC (not sent): shown as what waits, read back
+        from the outbox, instead of the form it was typed in (issue 11)."""
+        revision = self.revision
+        if revision is None:
+            return
+        service = revision.service
+
+        def shown(unsent: UnsentRevision | None) -> None:
+            detail = self.detail
+            if unsent is None or detail is None or detail.id != app_id:
+                return
+            if app_id != self.current_id or self._watching is None:
+                return  # left, or sent meanwhile
+            self._show(detail, self.origin, read_only=True, unsent_revision=unsent)
+
+        Op(
+            OpKind.RELOAD,
+            self.tr("Membaca perbaikan yang belum terkirim"),
+            lambda _ctx: service.unsent(app_id),
+        ).success(shown).failure(
+            lambda _exc, _message: log.warning("unsent revision of %s not read", app_id)
+        ).run(self.runner)
 
     # -- an unsent decision on screen follows its outbox entry ----------------------------------
 

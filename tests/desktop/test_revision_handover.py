@@ -13,7 +13,9 @@ from typing import Any
 
 import pikepdf
 import pytest
+from pytestqt.qtbot import QtBot
 
+from desktop.controllers.workbench import Shown, WorkbenchController
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.identity import mask_nik
 from desktop.domain.workflow import State
@@ -24,6 +26,7 @@ from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService
 from desktop.services.handover import KUASA, Handover, HandoverError, HandoverService, for_applicant
 from desktop.services.intake_sender import intake_senders
+from desktop.services.operations import Op, OpKind
 from desktop.services.outbox import OutboxSender
 from desktop.services.revision import (
     NewFile,
@@ -34,6 +37,7 @@ from desktop.services.revision import (
     revision_senders,
 )
 from desktop.services.secrets import SecretStore
+from desktop.services.tasks import TaskRunner
 from tests.desktop.support import MemoryKeyring, Remote, new_nik
 from tests.faultproxy import FaultProxy
 from tests.live_server import LiveServer
@@ -324,3 +328,73 @@ def test_handover_to_a_representative_with_the_letter_while_answers_are_lost(
     handover = (deliver_entry(seen).get("details") or {}).get("handover") or {}
     assert handover.get("collector") == "kuasa" and handover.get("name") == "Budi Santoso"
     assert handover.get("letter_document_id") == queued.letter.id
+
+
+class Rounds:
+    """The session's outbox lane for a controller made alone: one round on the runner, with
+    every sender (the EDIT and DOCUMENT entries of a revision go before its RESUBMIT)."""
+
+    def __init__(self, runner: TaskRunner, desk: Desk) -> None:
+        self.runner, self.sender = runner, desk.outbox
+
+    def send_now(self, transaction_id: str, done: Any) -> None:
+        Op(OpKind.OUTBOX_SEND, "Mengirim", self.sender.send_due, quiet=True).success(
+            lambda report: done(
+                report.outcome(transaction_id), report.reasons.get(transaction_id, "")
+            )
+        ).failure(lambda _exc, message: done(None, message)).run(self.runner)
+
+
+def test_resubmitted_with_the_server_gone_then_reopened_shows_the_unsent_revision(
+    qtbot: QtBot,
+    live_server: LiveServer,
+    store: Store,
+    runner: TaskRunner,
+    catalogue: Catalogue,
+    people: tuple[Remote, Remote],
+    tmp_path: Path,
+) -> None:
+    """The workbench's controller, no window: the operator opens the returned application,
+    the server goes away, Ajukan ulang keeps the revision in the outbox; the screen is told
+    what waits (read back from the outbox), and so is it when the application is opened again
+    from the copy on this PC."""
+    operator, verifier = people
+    app = returned(operator, verifier)
+    with FaultProxy(live_server.url) as proxy:
+        desk = Desk(proxy.url, store)
+        c = WorkbenchController(
+            runner,
+            desk.apps,
+            desk.user,
+            catalogue,
+            neighbours=lambda _app_id: (None, None),
+            renew_minutes=1,
+        )
+        c.attach_outbox(Rounds(runner, desk))
+        shown: list[Shown] = []
+        c.shown.connect(shown.append)
+        with qtbot.waitSignal(c.opened, timeout=20_000):
+            c.open(app["id"])
+        assert shown[-1].unsent_revision is None
+        assert shown[-1].detail.status is State.NEEDS_REVISION
+
+        proxy.close()  # the server cannot be reached from here on
+        scan = pdf(tmp_path)
+        c.resubmit(
+            RevisionRequest(applicant={"phone": "081298765432"}, files=(NewFile(scan, "KTP-EL"),))
+        )
+        qtbot.waitUntil(lambda: shown[-1].unsent_revision is not None, timeout=20_000)
+        kept = shown[-1].unsent_revision
+        assert kept is not None and kept.changed == ("phone",)
+        assert [f["filename"] for f in kept.files] == [scan.name]
+        assert c.read_only
+
+        c.close()
+        with qtbot.waitSignal(c.opened, timeout=20_000):
+            c.open(app["id"])
+        again = shown[-1]
+        assert again.unsent_revision is not None and again.unsent_revision.changed == ("phone",)
+        assert [f["requirement_code"] for f in again.unsent_revision.files] == ["KTP-EL"]
+        assert c.read_only  # nothing is offered twice while it waits
+        c.close()
+    assert verifier.get(app["id"])["status"] == "needs_revision"  # nothing reached the server

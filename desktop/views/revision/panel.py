@@ -275,8 +275,8 @@ class RevisionPanel(QWidget):
         same = self.detail is not None and self.detail.id == detail.id
         self.detail, self.service, self._doc_names = detail, service, document_types
         self._unsent = unsent
-        if not same:
-            self.files = []
+        if not same or unsent is not None:
+            self.files = []  # another application, or kept in the outbox: listed from there
         self.reasons = reasons = reasons_for(detail, service)
         entry = reasons.entry
         if entry is not None:
