@@ -4,8 +4,9 @@ What happens, and where:
 - Every read and write of drafts runs on a worker (`Op`) on one lane (`LANE`), so saves, attaches
   and the submit reach the store in the order the person made them; the GUI thread only keeps
   the values of the draft on screen.
-- Saving is debounced (`SAVE_DELAY_MS` after the last keystroke): typing never waits for the
-  disk, and `saved` says "Tersimpan 10.42" once the write is done.
+- Saving is debounced (`SAVE_DELAY_MS` after the last keystroke, and at least every
+  `SAVE_MAX_WAIT_MS` while keys keep coming): typing never waits for the disk, and `saved`
+  says "Tersimpan 10.42" once the write is done.
 - The applicant's and the service's checks (`domain.applicant_rules`) are fast and pure: they run
   on the GUI thread on every change (a NIK check costs well under 5 ms).
 - Submit: `DraftService.submit` (one store write, the outbox entries); when online, the outbox is
@@ -48,6 +49,9 @@ log = logging.getLogger(__name__)
 
 LANE = "intake"
 SAVE_DELAY_MS = 500
+SAVE_MAX_WAIT_MS = 2000
+"""A typist who never pauses `SAVE_DELAY_MS` is still saved this often: a power cut loses at
+most this much of unbroken typing."""
 OFFICIAL_WAIT_S = 10.0
 RECENT_LIMIT = 8
 APPLICANT_KEYS = (
@@ -254,6 +258,7 @@ class IntakeController(QObject):
         self._edits = 0
         self._saved_edits = 0
         self._stopped = False
+        self._dirty_since: float | None = None  # monotonic time of the first unsaved edit
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SAVE_DELAY_MS)
@@ -379,6 +384,13 @@ class IntakeController(QObject):
         self.current.applicant = dict(applicant)
         self.current.data = dict(data)
         self._edits += 1
+        now = time.monotonic()
+        if self._dirty_since is None:
+            self._dirty_since = now
+        if (now - self._dirty_since) * 1000 >= SAVE_MAX_WAIT_MS:
+            self._timer.stop()
+            self.save_now()
+            return
         self._timer.start()
 
     @property
@@ -392,6 +404,7 @@ class IntakeController(QObject):
             self.save_now()
 
     def save_now(self) -> None:
+        self._dirty_since = None
         draft = self.current
         if draft is None:
             return

@@ -14,7 +14,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from desktop.controllers.intake import SAVE_DELAY_MS, RecentServices, known_applicant
+from desktop.controllers.intake import (
+    SAVE_DELAY_MS,
+    SAVE_MAX_WAIT_MS,
+    RecentServices,
+    known_applicant,
+)
 from desktop.views.intake.fields import ChoiceInput
 from tests.gui.intake_helpers import (
     NIK_WOMAN,
@@ -60,6 +65,29 @@ def test_saves_are_debounced_and_typing_never_waits(qtbot: QtBot, tmp_path: Path
         # One pick, one draft (the completer's Enter reaches the field too; a second draft
         # opening late used to empty the form being filled).
         assert [d.id for d in counter.drafts.list()] == [controller.current.id]
+
+
+def test_a_typist_who_never_pauses_is_saved_at_least_every_max_wait(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The debounce alone never fired while keys came faster than SAVE_DELAY_MS apart: a power
+    cut after a minute of unbroken typing lost all of it."""
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page, controller = counter.page, counter.controller
+        pick_service(qtbot, page, "skck")
+        saves: list[str] = []
+        controller.saved.connect(saves.append)
+        edit = field(page, "address")
+        edit.setFocus()
+        keys = 0
+        while keys * (SAVE_DELAY_MS // 4) < SAVE_MAX_WAIT_MS * 2.5:
+            qtbot.keyClick(edit, "a")
+            keys += 1
+            qtbot.wait(SAVE_DELAY_MS // 4)  # a key every 125 ms: never a pause
+        assert controller.save_pending  # still typing
+        assert len(saves) >= 2, saves
+        stored = counter.drafts.load(controller.current.id)
+        assert stored is not None and len(stored.applicant["address"]) >= keys // 3
 
 
 def test_known_applicant_fills_the_rest_after_confirmation(qtbot: QtBot, tmp_path: Path) -> None:
