@@ -173,6 +173,8 @@ def test_a_revision_kept_offline_is_shown_as_unsent_when_reopened(
         panel.submit()  # the button is off; the panel refuses on its own too
     assert "belum terkirim" in panel.message.text()
     shot(widget, "revision-unsent-1366x768.png")
+    panel.scroller.ensureWidgetVisible(panel.inputs["phone"])
+    shot(widget, "revision-unsent-fields-1366x768.png")
 
 
 def test_print_the_list_of_what_to_bring_by_keys(
