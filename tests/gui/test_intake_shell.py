@@ -227,6 +227,33 @@ def test_an_operators_pages_are_found_by_page_not_by_row(
         qtbot.waitUntil(lambda: window.current_page is shell.queue_page, timeout=WAIT)
 
 
+def test_ctrl_n_starts_an_application_from_any_page(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """A keyboard-only operator on Antrean had no key to the Pendaftaran page: Ctrl+N did
+    nothing outside it. Now it opens the page with the picker focused, and on the page it
+    still starts the next draft (one shortcut, never two ambiguous ones)."""
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "operator1")
+        activate(qtbot, loket)
+        window, session = loket.window, loket.session
+        assert window is not None and session is not None
+        intake = session.shell.intake_page
+        assert intake is not None and window.current_page is session.shell.queue_page
+        ctrl = Qt.KeyboardModifier.ControlModifier
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_N, ctrl)
+        qtbot.waitUntil(lambda: window.current_page is intake, timeout=WAIT)
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is intake.picker, timeout=WAIT)
+        pick_service(qtbot, intake, "domisili")
+        type_into(qtbot, intake, "name", "Ahmad")
+        qtbot.waitUntil(lambda: intake.controller.current is not None, timeout=WAIT)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_N, ctrl)  # on the page itself
+        qtbot.waitUntil(lambda: intake.controller.current is None, timeout=WAIT)
+        assert QApplication.focusWidget() is intake.picker
+        window.lock("local", "uji")
+        assert not window.intake_action.isEnabled()  # off while locked, like F5/F9
+
+
 def test_the_holiday_calendar_is_loaded_when_an_operators_session_starts(
     qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:

@@ -282,11 +282,20 @@ class IntakePage(QWidget):
         self.requirements.remove_requested.connect(self.controller.detach)
         self.submit_button.clicked.connect(self.try_submit)
         # The keys as listed by F1 and the manual (`views.intake.shortcuts`).
+        self._new_keys: list[QShortcut] = []
         for sid, slot in (("intake_submit", self.try_submit), ("intake_new", self.start_new)):
             for keys in shortcut_keys(sid):
                 shortcut = QShortcut(QKeySequence(keys), self)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
                 shortcut.activated.connect(slot)
+                if sid == "intake_new":
+                    self._new_keys.append(shortcut)
+
+    def new_keys_belong_to_window(self) -> None:
+        """In the main window, Ctrl+N is the window's (it opens this page from any page); the
+        page's own would make the key ambiguous while the page is shown, and neither fires."""
+        for shortcut in self._new_keys:
+            shortcut.setEnabled(False)
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)

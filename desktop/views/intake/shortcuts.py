@@ -18,7 +18,9 @@ SCOPE_HANDOVER = "Serahkan dokumen"
 SCOPE_PREVIEW = "Pratinjau cetak"
 
 COUNTER_SHORTCUTS: tuple[Shortcut, ...] = (
-    Shortcut("intake_new", ("Ctrl+N",), "Draf baru (pilih layanan)", SCOPE_INTAKE),
+    Shortcut(
+        "intake_new", ("Ctrl+N",), "Draf baru (pilih layanan); dari halaman mana saja", SCOPE_INTAKE
+    ),
     Shortcut(
         "intake_submit",
         ("Ctrl+Return", "Ctrl+Enter"),

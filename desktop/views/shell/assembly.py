@@ -215,6 +215,7 @@ def build_shell(
     if intake_page is not None:
         intake_page.controller.online = lambda: connection.api.connection.online is not False
         intake_page.controller.send_now = sync_controller.retry_outbox_now
+        _wire_new_key(window, intake_page)
     return Shell(
         window,
         queue_model,
@@ -229,6 +230,18 @@ def build_shell(
         intake_page,
         settings_page,
     )
+
+
+def _wire_new_key(window: MainWindow, intake_page: IntakePage) -> None:
+    """Ctrl+N anywhere: the Pendaftaran page with the service picker, as the page's own
+    "Baru" (the draft on screen waits in the list)."""
+    intake_page.new_keys_belong_to_window()
+
+    def new_application() -> None:
+        window.open_page(intake_page)
+        intake_page.start_new()
+
+    window.intake_action.triggered.connect(new_application)
 
 
 def _wire_sync_page(

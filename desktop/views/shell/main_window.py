@@ -402,11 +402,16 @@ class MainWindow(QMainWindow):
         self.sync_action = QAction(self.tr("Sinkronisasi"), self)
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F9))
         # The window's keys: all of them are off while locked, on again after.
+        # Ctrl+N: a new application at the counter, from any page (operators; wired by the
+        # assembly when the window has the Pendaftaran page, else it does nothing).
+        self.intake_action = QAction(self.tr("Pendaftaran baru"), self)
+        self.intake_action.setShortcut(QKeySequence("Ctrl+N"))
         self.window_actions = (
             self.refresh_action,
             self.search_action,
             self.lock_action,
             self.sync_action,
+            self.intake_action,
         )
         for action in self.window_actions:
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

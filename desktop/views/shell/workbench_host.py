@@ -176,4 +176,3 @@ class WorkbenchBinding(QObject):
         box.rejected.connect(lambda: setattr(self, "leave_box", None))
         self.leave_box = box
         box.open()
-
