@@ -263,6 +263,13 @@ class RevisionPanel(QWidget):
 
     # -- what the workbench calls ------------------------------------------------------------
 
+    def set_time_zone(self, tz: tzinfo | None) -> None:
+        """The office's zone, set by the shell after the panel is built: the "Dikembalikan oleh
+        ..., <time>" line is redrawn in it (it kept the PC's zone before)."""
+        self.tz = tz
+        if self.detail is not None and self.service is not None:
+            self.set_application(self.detail, self.service, self._doc_names, self._unsent)
+
     def set_application(
         self,
         detail: ApplicationDetail,

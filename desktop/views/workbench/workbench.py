@@ -652,6 +652,7 @@ class WorkbenchWidget(QWidget):
         """Show times in `tz` (the office's zone; None: the PC's), and redraw them now."""
         self._tz = tz
         self.history_view.set_time_zone(tz)
+        self.revision_panel.set_time_zone(tz)
         detail = self._detail
         if detail is not None:
             self.header.show_application(detail, self._service, self._office_name, tz)

@@ -15,6 +15,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pikepdf
 import pytest
@@ -266,6 +267,19 @@ def test_six_long_reasons_fit_at_1366x768(make_workbench: Make, qtbot: QtBot) ->
     shot(widget, "revision-six-reasons-1366x768.png")
     panel.scroller.verticalScrollBar().setValue(panel.scroller.verticalScrollBar().maximum() // 2)
     shot(widget, "revision-six-reasons-middle-1366x768.png")
+
+
+def test_the_returning_time_is_in_the_offices_zone(make_workbench: Make) -> None:
+    """The shell sets the office's zone after the workbench is built; the panel kept the PC's
+    ("10.12 UTC+0" on a PC in UTC, seen in the walkthrough) while the history said WIB."""
+    raw = factories.application_json(status="needs_revision", claim=None, documents=[])
+    raw["history"] = [h for h in raw["history"] if h["action"] != "resubmit"]
+    widget, _ = make_workbench(ApplicationDetail.from_json(raw), roles=(Role.OPERATOR,))
+    assert "WIB" in widget.revision_panel.overall.text()
+    widget.set_time_zone(ZoneInfo("Asia/Jayapura"))
+    QApplication.processEvents()
+    text = widget.revision_panel.overall.text()
+    assert "WIT" in text and "WIB" not in text, text
 
 
 def test_the_verifier_sees_no_revision_tab(make_workbench: Make) -> None:
