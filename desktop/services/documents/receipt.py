@@ -192,7 +192,7 @@ def _status_lines(data: ReceiptData, styles: Styles) -> list[Flowable]:
                 if data.status_url
                 else "tanyakan di loket atau "
             )
-            + "sebut nomor di atas beserta tanggal lahir pemohon atau 4 digit terakhir NIK.",
+            + "sebut nomor di atas beserta tanggal lahir pemohon.",
             styles.small,
         )
     ]
