@@ -630,6 +630,14 @@ class _Generator:
         return app, history, documents
 
 
+def _by_empty_columns(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with the same columns left empty side by side. The ORM's bulk insert leaves a
+    None out of a row's parameters and runs one statement per run of rows with equal
+    parameters, so rows mixing e.g. an e-mail and none became thousands of single-row
+    INSERTs; grouped, a chunk is a few multi-row ones. (Every row's keys are in one order.)"""
+    return sorted(rows, key=lambda row: [value is None for value in row.values()])
+
+
 def _chunks(total: int, size: int) -> Iterator[range]:
     for start in range(0, total, size):
         yield range(start, min(total, start + size))
@@ -764,8 +772,8 @@ def _seed_applications(
             apps.append(app)
             history.extend(hist)
             documents.extend(docs)
-        session.execute(insert(Application), apps)
-        session.execute(insert(HistoryEntry), history)
+        session.execute(insert(Application), _by_empty_columns(apps))
+        session.execute(insert(HistoryEntry), _by_empty_columns(history))
         if documents:
             session.execute(insert(Document), documents)
     counters.set_at_least(session, counters.SEQ, seq)
