@@ -254,6 +254,36 @@ def test_ctrl_n_starts_an_application_from_any_page(
         assert not window.intake_action.isEnabled()  # off while locked, like F5/F9
 
 
+def test_fast_typing_in_the_form_is_never_taken_for_a_scan(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """The window's barcode wedge read a typist's burst + Enter in the intake form (keys queued
+    behind a busy moment arrive back to back) as a refused scan: the Enter was eaten, the
+    cursor stayed, and the next field's text landed in this one (walkthrough in a real
+    window). A typing form is no place for scans."""
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "operator1")
+        activate(qtbot, loket)
+        window, session = loket.window, loket.session
+        assert window is not None and session is not None
+        intake = session.shell.intake_page
+        assert intake is not None
+        refused: list[str] = []
+        window.wedge.rejected_code.connect(lambda code, _why: refused.append(code))
+        qtbot.keyClick(
+            QApplication.focusWidget(), Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier
+        )
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is intake.picker, timeout=WAIT)
+        pick_service(qtbot, intake, "domisili")
+        type_into(qtbot, intake, "phone", "")
+        phone = QApplication.focusWidget()
+        qtbot.keyClicks(phone, "0812-7654 3210")  # synthetic keys: a burst, as when queued
+        qtbot.keyClick(phone, Qt.Key.Key_Return)
+        assert refused == []
+        assert QApplication.focusWidget() is not phone  # Enter moved on
+        assert phone.text() == "0812-7654 3210"  # type: ignore[attr-defined]
+
+
 def test_the_holiday_calendar_is_loaded_when_an_operators_session_starts(
     qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
 ) -> None:

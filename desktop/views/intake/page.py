@@ -57,6 +57,7 @@ from desktop.views.intake.requirements import RequirementsPanel
 from desktop.views.intake.sections import FieldSpec, Section
 from desktop.views.intake.service_picker import ServicePicker, service_label
 from desktop.views.intake.shortcuts import keys as shortcut_keys
+from desktop.views.queue.barcode import NO_SCAN_PROPERTY
 
 SEX_CHOICES = (("L", "Laki-laki"), ("P", "Perempuan"))
 
@@ -115,6 +116,7 @@ class IntakePage(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self.setProperty(NO_SCAN_PROPERTY, True)  # a typing form: no reader scans here
         self.controller = controller
         self.wilayah = wilayah or get_wilayah()
         self.near = near

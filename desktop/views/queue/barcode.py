@@ -23,6 +23,12 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.views.queue.entry import read_number
 
+NO_SCAN_PROPERTY = "loketNoScan"
+"""A widget with this property True (and its children) is a typing form: no scan is read
+there. A typist's keys queued behind a busy moment arrive back to back and looked like a
+reader's burst, so the Enter that should move to the next field was taken as a refused scan
+(found typing the intake form in a real window)."""
+
 MAX_GAP_MS = 40.0
 MIN_LENGTH = 8
 """A registration number is 15 digits (18 with separators); a shorter burst is still a scan (a
@@ -85,6 +91,9 @@ class BarcodeWedge(QObject):
             return False
         if not self._is_target(watched):
             return False
+        if _in_typing_form(watched):
+            self.reset()
+            return False
         now = self._now_ms(event)
         gap_ms = now - self._last_ms
         self._last_ms = now
@@ -113,3 +122,12 @@ class BarcodeWedge(QObject):
         self._chars.append(text)
         self._target = watched
         return False
+
+
+def _in_typing_form(widget: QObject) -> bool:
+    node: QObject | None = widget
+    while node is not None:
+        if node.property(NO_SCAN_PROPERTY) is True:
+            return True
+        node = node.parent()
+    return False

@@ -54,6 +54,7 @@ from desktop.services.revision import (
     reasons_for,
 )
 from desktop.views.intake.fields import EnterMovesOn, FieldInput, make_input
+from desktop.views.queue.barcode import NO_SCAN_PROPERTY
 
 APPLICANT_LABELS: dict[str, tuple[str, str]] = {
     "nik": ("NIK", "nik"),
@@ -169,6 +170,7 @@ class RevisionPanel(QWidget):
         today: Callable[[], date] = date.today,
     ) -> None:
         super().__init__(parent)
+        self.setProperty(NO_SCAN_PROPERTY, True)  # a typing form: no reader scans here
         self.tz = tz
         self.file_chooser = file_chooser
         self.today = today
