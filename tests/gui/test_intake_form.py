@@ -101,6 +101,23 @@ def test_pick_by_typing_bad_nik_message_and_enter_moves_on(qtbot: QtBot, tmp_pat
         shot(page, "intake-submit-refused.png")
 
 
+def test_enter_moves_on_from_the_sex_choice_too(qtbot: QtBot, tmp_path: Path) -> None:
+    """The choice lists had no Enter-moves-on: in a real window, "p" + Enter left the cursor in
+    Jenis kelamin and the phone number typed next went into the closed list as a search
+    (its space opened it), so every field after it stayed empty."""
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page = counter.page
+        pick_service(qtbot, page, "domisili")
+        sex = field(page, "sex")
+        sex.setFocus()
+        qtbot.keyClick(sex, Qt.Key.Key_P)
+        qtbot.keyClick(sex, Qt.Key.Key_Return)
+        assert QApplication.focusWidget() is field(page, "phone")
+        qtbot.keyClicks(QApplication.focusWidget(), "0812 7654 3210")
+        assert field(page, "phone").text() == "0812 7654 3210"  # type: ignore[attr-defined]
+        assert page.applicant.rows["sex"].input.value() == "P"
+
+
 def test_drafts_survive_closing_and_reopening_the_page(qtbot: QtBot, tmp_path: Path) -> None:
     path = tmp_path / "store.sqlite3"
     with intake_page(qtbot, path) as counter:

@@ -220,9 +220,13 @@ class LetterCombo(QComboBox):
 class ChoiceInput(FieldInput):
     """pilihan: one of `choices` (value = the choice's code), or nothing yet."""
 
-    def __init__(self, choices: tuple[tuple[str, str], ...]) -> None:
+    def __init__(
+        self, choices: tuple[tuple[str, str], ...], enter: EnterMovesOn | None = None
+    ) -> None:
         super().__init__()
         self.combo = LetterCombo(self)
+        if enter is not None:  # Enter moves on here too (it stayed: the next field's text
+            self.combo.installEventFilter(enter)  # went into the closed list as a search)
         self.combo.addItem("—", "")
         for code, label in choices:
             self.combo.addItem(label, code)
@@ -321,7 +325,7 @@ def make_input(
         return DateInput(enter)
     if kind == "pilihan":
         pairs = tuple((c, c) if isinstance(c, str) else c for c in choices)
-        return ChoiceInput(pairs)
+        return ChoiceInput(pairs, enter)
     if kind == "wilayah":
         return WilayahInput(enter, wilayah, near=near)
     if kind in ("nik", "kk"):
