@@ -118,6 +118,24 @@ def test_enter_moves_on_from_the_sex_choice_too(qtbot: QtBot, tmp_path: Path) ->
         assert page.applicant.rows["sex"].input.value() == "P"
 
 
+def test_picking_a_kelurahan_with_enter_moves_on(qtbot: QtBot, tmp_path: Path) -> None:
+    """Enter in the kelurahan list chose it but left the cursor there: in a real window the
+    next field's text was appended to "Jadirejo (14.71.01.1002)" and the choice was lost."""
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page = counter.page
+        pick_service(qtbot, page, "domisili")
+        type_into(qtbot, page, "village_code", "jadirejo")
+        edit = field(page, "village_code")
+        popup = edit.completer().popup()  # type: ignore[attr-defined]
+        qtbot.waitUntil(popup.isVisible, timeout=WAIT)
+        qtbot.keyClick(popup, Qt.Key.Key_Down)
+        qtbot.keyClick(popup, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is not edit, timeout=WAIT)
+        assert page.applicant.rows["village_code"].input.value() == "1471011002"
+        qtbot.keyClicks(QApplication.focusWidget(), "Melamar pekerjaan")
+        assert page.applicant.rows["village_code"].input.value() == "1471011002"
+
+
 def test_drafts_survive_closing_and_reopening_the_page(qtbot: QtBot, tmp_path: Path) -> None:
     path = tmp_path / "store.sqlite3"
     with intake_page(qtbot, path) as counter:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QComboBox,
@@ -299,6 +299,9 @@ class WilayahInput(FieldInput):
     def _picked(self, label: str) -> None:
         self._code = self._codes.get(label, "")
         self.edited.emit()
+        # Picked (Enter in the list): on to the next field, as Enter does everywhere else. It
+        # stayed, and a typist's next field's text was appended to the chosen name.
+        QTimer.singleShot(0, self.edit.focusNextChild)
 
     def value(self) -> str:
         return self._code
