@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from desktop.services.documents.receipt import render_receipt
 from desktop.settings import Settings
 from desktop.views.print_preview import PrintPreviewDialog
+from desktop.views.print_preview.dialog import FRAME_ALLOWANCE
 from tests.desktop.documents.test_receipt import STATUS_URL, receipt
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import shot
@@ -98,6 +99,16 @@ def test_preview_shows_the_pdf_and_screenshots(qtbot: QtBot, layout: str) -> Non
     shot(dialog, f"print_preview_{layout}.png")
     if SCREENSHOTS.is_dir():
         dialog.grab().save(str(SCREENSHOTS / f"print_preview_{layout}.png"))
+
+
+def test_the_dialog_fits_the_screen_with_its_frame(qtbot: QtBot) -> None:
+    """At 1366x768 the 760-px-high dialog plus its title bar ran past the screen's bottom edge
+    and hid Cetak/Simpan/Tutup (seen in a real window). It is sized to the free area."""
+    dialog = open_preview(qtbot, "half")
+    area = dialog.screen().availableGeometry()
+    assert dialog.height() + FRAME_ALLOWANCE <= area.height()
+    assert dialog.width() + FRAME_ALLOWANCE <= area.width()
+    assert dialog.height() == min(760, area.height() - FRAME_ALLOWANCE)
 
 
 def test_ctrl_s_saves_through_the_file_dialog(qtbot: QtBot, tmp_path: Path) -> None:
