@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from desktop.domain.formatting import format_date
 from desktop.domain.identity import NikInfo, check_kk, check_nik, cross_check_nik
 from desktop.domain.records import Applicant
+from desktop.views.workbench.places import address_text
 from desktop.views.workbench.wrap_row import WrapRow
 
 _SEX = {"L": "Laki-laki", "P": "Perempuan"}
@@ -95,10 +96,13 @@ class ApplicantPanel(QGroupBox):
         # One form: its fields wrap and report their height for the width they get. The two
         # short pairs (NIK | jenis kelamin, No. KK | tanggal lahir) share a row each, their
         # second captions equally wide so the values line up.
-        second = [caption(self.tr("Jenis kelamin")), caption(self.tr("Tgl. lahir"))]
+        # The birth caption names the place too when the application has one (issue 11).
+        self._birth_captions = (self.tr("Tgl. lahir"), self.tr("Tempat/tgl lahir"))
+        second = [caption(self.tr("Jenis kelamin")), caption(self._birth_captions[1])]
         width = max(c.sizeHint().width() for c in second)
         for c in second:
             c.setFixedWidth(width)
+        self.birth_caption = second[1]
 
         def pair(left: QLabel, title: QLabel, right: QLabel) -> QHBoxLayout:
             row = QHBoxLayout()
@@ -159,11 +163,14 @@ class ApplicantPanel(QGroupBox):
         self.nik_value.setText(applicant.nik or "—")
         self.kk_value.setText(applicant.kk_number or "—")
         self.sex_value.setText(sex_text(applicant.sex))
-        self.birth_value.setText(format_date(applicant.birth_date) if applicant.birth_date else "—")
+        place = (applicant.birth_place or "").strip()
+        born = [place, format_date(applicant.birth_date) if applicant.birth_date else ""]
+        self.birth_value.setText(", ".join(b for b in born if b) or "—")
+        self.birth_caption.setText(self._birth_captions[1 if place else 0])
         self.phone_value.setText(applicant.phone or "—")
         self.email_value.setText(applicant.email or "—")
         self.email_value.setToolTip(applicant.email or "")
-        self.address_value.setText(applicant.address or "—")
+        self.address_value.setText(address_text(applicant) or "—")
         self._check(applicant)
 
     def _check(self, applicant: Applicant) -> None:

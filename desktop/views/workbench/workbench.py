@@ -79,6 +79,7 @@ from desktop.views.workbench.documents import DocumentFetcher, LoadDocument
 from desktop.views.workbench.header import WorkbenchHeader
 from desktop.views.workbench.history import HistoryView
 from desktop.views.workbench.reason_dialog import ReasonDialog
+from desktop.views.workbench.service_data import ServiceDataPanel
 
 REFRESH_MS = 15_000
 """How often the claim and SLA lines are re-evaluated (a lease expires while the record is open)."""
@@ -150,6 +151,7 @@ class WorkbenchWidget(QWidget):
 
         self.viewer = DocumentViewer(self, shortcut_host=self, runner=self.runner)
         self.applicant_panel = ApplicantPanel(self)
+        self.service_data = ServiceDataPanel(self)
         self.checklist = ChecklistWidget(self)
         self.history_view = HistoryView(self, tz=self._tz)
         self.history_claims_toggle = QCheckBox(self)
@@ -193,6 +195,7 @@ class WorkbenchWidget(QWidget):
         right.setContentsMargins(0, 0, 0, 0)
         right.setSpacing(4)
         right.addWidget(self.applicant_panel)
+        right.addWidget(self.service_data)
         right.addWidget(self.tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.viewer)
@@ -315,6 +318,7 @@ class WorkbenchWidget(QWidget):
         self.header.show_application(detail, service, office_name, self._tz)
         self.applicant_panel.set_applicant(detail.applicant)
         self.applicant_panel.setVisible(True)
+        self.service_data.set_data(service, detail.data)
         requirements = service.requirements if service is not None else ()
         rows = build_rows(requirements, detail.documents, document_types)
         if not same:
@@ -446,6 +450,7 @@ class WorkbenchWidget(QWidget):
         self._timer.stop()
         self.header.clear()
         self.applicant_panel.setVisible(False)
+        self.service_data.clear()
         self.checklist.set_rows([])
         self.checklist.set_source("")
         self.history_view.set_unavailable("")
