@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -277,3 +279,29 @@ def type_slowly(qtbot: QtBot, text: str) -> None:
     """A person: 60 ms or more between keys (a faster burst ending in Enter reads as a scan)."""
     for ch in text:
         qtbot.keyClick(focused(), ch, delay=60)
+
+
+_READER_KEYS = {"-": Qt.Key.Key_Minus, ".": Qt.Key.Key_Period, "/": Qt.Key.Key_Slash}
+
+
+def reader_scan(code: str) -> None:
+    """A USB barcode reader: each key 5 ms after the last BY THE EVENTS' OWN TIMESTAMPS (a real
+    reader's X/Windows key events carry them, and the wedge reads them), then Enter, sent to the
+    focused widget. QTest's key events carry timestamp 0, so the wedge fell back to processing
+    time, which a loaded test machine stretched past its 40 ms: a scan became typing (flaky
+    `test_offline_day` and scan cases under xdist)."""
+    stamp = int(time.monotonic() * 1000)
+    for ch in [*code, "\r"]:
+        if ch == "\r":
+            key, text = Qt.Key.Key_Return, "\r"
+        else:
+            key = _READER_KEYS.get(ch) or Qt.Key(ord(ch.upper()))
+            text = ch
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            target = QApplication.focusWidget()
+            assert target is not None, "nothing has the keyboard focus"
+            event = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text)
+            event.setTimestamp(stamp)
+            QApplication.sendEvent(target, event)
+        stamp += 5
+    QApplication.processEvents()

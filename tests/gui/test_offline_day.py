@@ -61,8 +61,8 @@ from tests.gui.offline_day_support import (
 from tests.gui.shell_helpers import (
     PASSWORD,
     WAIT,
-    focused,
     open_row,
+    reader_scan,
     running_app,
     search,
     sign_in,
@@ -301,8 +301,7 @@ def test_offline_day(
             lambda: page.model.rowCount() == 1 and page.model.id_at(0) == last.id, timeout=WAIT
         )
         page.search_edit.clear()
-        qtbot.keyClicks(focused(), made[-1][0].provisional_number)  # a reader's burst
-        qtbot.keyClick(focused(), Qt.Key.Key_Return)
+        reader_scan(made[-1][0].provisional_number)  # a reader's burst, its own timestamps
         wait_open(qtbot, loket, last.id)
         officials = {a.id: (intake.get(a.id) or a).official_number for a, _ in made}
         blocks = ready_blocks(store)
