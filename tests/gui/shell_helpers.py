@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop.app import LoketApp
@@ -305,3 +305,22 @@ def reader_scan(code: str) -> None:
             QApplication.sendEvent(target, event)
         stamp += 5
     QApplication.processEvents()
+
+
+def when_modal(qtbot: QtBot, kind: type, act: Callable[[QDialog], None]) -> list[QDialog]:
+    """Run `act` on the modal dialog of `kind` once it is up (inside its own event loop)."""
+    seen: list[QDialog] = []
+
+    def drive() -> None:
+        qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), kind))
+        modal = QApplication.activeModalWidget()
+        assert isinstance(modal, QDialog)
+        seen.append(modal)
+        try:
+            act(modal)
+        except BaseException:
+            modal.reject()  # never leave a test hanging in a modal loop
+            raise
+
+    QTimer.singleShot(0, drive)
+    return seen

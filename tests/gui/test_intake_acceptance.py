@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ import httpx
 import pytest
 import zxingcpp
 from PIL import Image
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLabel, QLineEdit, QTreeWidget
 from pytestqt.qtbot import QtBot
 
@@ -56,7 +55,7 @@ from tests.gui.intake_helpers import (
     settle,
     type_into,
 )
-from tests.gui.shell_helpers import activate, pull_now, running_app, shot, sign_in
+from tests.gui.shell_helpers import activate, pull_now, running_app, shot, sign_in, when_modal
 from tests.gui.test_intake_form import fill_applicant
 from tests.gui.test_reconnect import start_again, stop
 from tests.live_server import LiveServer
@@ -155,25 +154,6 @@ def preview() -> PrintPreviewDialog | None:
         if isinstance(w, PrintPreviewDialog) and w.isVisible()
     ]
     return found[0] if found else None
-
-
-def when_modal(qtbot: QtBot, kind: type, act: Callable[[QDialog], None]) -> list[QDialog]:
-    """Run `act` on the modal dialog of `kind` once it is up (inside its own event loop)."""
-    seen: list[QDialog] = []
-
-    def drive() -> None:
-        qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), kind))
-        modal = QApplication.activeModalWidget()
-        assert isinstance(modal, QDialog)
-        seen.append(modal)
-        try:
-            act(modal)
-        except BaseException:
-            modal.reject()  # never leave a test hanging in a modal loop
-            raise
-
-    QTimer.singleShot(0, drive)
-    return seen
 
 
 def save_with_ctrl_s(qtbot: QtBot, dialog: PrintPreviewDialog, target: Path) -> bytes:

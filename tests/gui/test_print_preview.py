@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import zxingcpp
 from PIL import Image
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -23,7 +22,7 @@ from desktop.views.print_preview import PrintPreviewDialog
 from desktop.views.print_preview.dialog import FRAME_ALLOWANCE
 from tests.desktop.documents.test_receipt import STATUS_URL, receipt
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
-from tests.gui.shell_helpers import shot
+from tests.gui.shell_helpers import shot, when_modal
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
@@ -45,25 +44,6 @@ def open_preview(qtbot: QtBot, layout: str = "half", **kwargs: object) -> PrintP
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog)  # shortcuts need it
     qtbot.waitUntil(lambda: len(dialog.pages) == 1)
     return dialog
-
-
-def when_modal(qtbot: QtBot, kind: type, act: Callable[[QDialog], None]) -> list[QDialog]:
-    """Run `act` on the modal dialog of `kind` once it is up (inside its own event loop)."""
-    seen: list[QDialog] = []
-
-    def drive() -> None:
-        qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), kind))
-        modal = QApplication.activeModalWidget()
-        assert isinstance(modal, QDialog)
-        seen.append(modal)
-        try:
-            act(modal)
-        except BaseException:
-            modal.reject()  # never leave a test hanging in a modal loop
-            raise
-
-    QTimer.singleShot(0, drive)
-    return seen
 
 
 def type_path(qtbot: QtBot, edit: QLineEdit, path: Path) -> None:
