@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItemModel
 from pytestqt.modeltest import ModelTester
+from pytestqt.qtbot import QtBot
 
 from bench.fakedata import summaries
 from desktop.models.queue_model import QueueModel
@@ -109,3 +110,38 @@ def test_office_filter_model(
     assert combo.currentData(CODE_ROLE) == "14.71.01.1002"
     combo.fill([], {})  # signed in again elsewhere: only "Semua kantor"
     assert items.rowCount() == 1
+
+
+@pytest.mark.qt_log_ignore(
+    r"This plugin does not support raise\(\)",
+    r"This plugin does not support grabbing the keyboard",
+)
+def test_office_filter_keeps_typed_text_when_a_pull_refills_it(
+    combo: OfficeCombo, qtbot: QtBot
+) -> None:
+    """A supervisor types into the filter while a pull brings rows: the list is refilled
+    (the same offices, or one more), and the typed text and its completion list stay."""
+    names = {"14.71.01": "Kecamatan Sukajadi", "14.71.01.1002": "Kelurahan Jadirejo"}
+    codes = ["14.71.01.1002", "14.71.01.1001"]
+    combo.fill(codes, names)
+    qtbot.addWidget(combo)
+    combo.show()
+    qtbot.waitExposed(combo)
+    combo.activateWindow()
+    combo.setFocus()
+    qtbot.waitUntil(lambda: combo.lineEdit().hasFocus())
+    combo.lineEdit().selectAll()  # "Semua kantor" is shown; typing replaces it
+    qtbot.keyClicks(combo.lineEdit(), "jadir", delay=20)
+    popup = combo.completer().popup()
+    qtbot.waitUntil(popup.isVisible)
+    for refill in (codes, [*codes, "14.71.02.1001"]):
+        combo.fill(refill, names)  # what the queue does as pulled rows arrive
+        assert combo.lineEdit().text() == "jadir"
+        assert combo.lineEdit().cursorPosition() == len("jadir")
+        qtbot.waitUntil(popup.isVisible)
+        shown = [
+            combo.completer().completionModel().index(r, 0).data()
+            for r in range(combo.completer().completionCount())
+        ]
+        assert shown == ["Kelurahan Jadirejo"]
+    assert combo.currentIndex() == 0  # nothing chosen until Enter

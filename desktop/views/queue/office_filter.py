@@ -102,13 +102,28 @@ class OfficeCombo(QComboBox):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setMaxVisibleItems(12)
         self.setCompleter(completer)
+        self._entries: list[OfficeEntry] | None = None
         line = self._line()
         line.setPlaceholderText(all_label)
         line.editingFinished.connect(self._text_done)
         self.fill([], {})
 
     def fill(self, codes: Iterable[str], names: Mapping[str, str]) -> None:
-        """Replace the entries; the chosen office stays chosen (signals blocked)."""
+        """Replace the entries; the chosen office stays chosen (signals blocked).
+
+        The queue calls this whenever pulled rows arrive, often while a supervisor is typing
+        here: the same list is left alone, and a changed one keeps the typed text, the cursor
+        and the open completion list (a refill used to put the chosen office's name back over
+        what was being typed and close the list)."""
+        entries = office_entries(codes, names)
+        if entries == self._entries:
+            return
+        self._entries = entries
+        line = self._line()
+        typing = line.hasFocus() and line.text() != self.itemText(self.currentIndex())
+        typed, cursor = line.text(), line.cursorPosition()
+        popup = self.completer().popup()
+        listing = popup is not None and popup.isVisible()
         current = self.currentData()
         self.blockSignals(True)
         self._items.clear()
@@ -118,7 +133,6 @@ class OfficeCombo(QComboBox):
         self._items.appendRow(first)
         bold = QFont(self.font())
         bold.setBold(True)
-        entries = office_entries(codes, names)
         for entry in entries:
             item = QStandardItem(entry.label)
             item.setData(entry.code, CODE_ROLE)
@@ -130,6 +144,12 @@ class OfficeCombo(QComboBox):
         index = self.findData(current) if current else 0
         self.setCurrentIndex(max(index, 0))
         self.blockSignals(False)
+        if typing:
+            line.setText(typed)
+            line.setCursorPosition(cursor)
+            if listing:
+                self.completer().setCompletionPrefix(typed)
+                self.completer().complete()
         # The list is wider than the field: office names are shown whole, not "Dinas Ke…".
         metrics = QFontMetrics(bold)
         widest = max(
