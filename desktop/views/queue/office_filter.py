@@ -102,6 +102,7 @@ class OfficeCombo(QComboBox):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         completer.setMaxVisibleItems(12)
         self.setCompleter(completer)
+        self._completer = completer
         self._entries: list[OfficeEntry] | None = None
         line = self._line()
         line.setPlaceholderText(all_label)
@@ -122,7 +123,7 @@ class OfficeCombo(QComboBox):
         line = self._line()
         typing = line.hasFocus() and line.text() != self.itemText(self.currentIndex())
         typed, cursor = line.text(), line.cursorPosition()
-        popup = self.completer().popup()
+        popup = self._completer.popup()
         listing = popup is not None and popup.isVisible()
         current = self.currentData()
         self.blockSignals(True)
@@ -148,8 +149,8 @@ class OfficeCombo(QComboBox):
             line.setText(typed)
             line.setCursorPosition(cursor)
             if listing:
-                self.completer().setCompletionPrefix(typed)
-                self.completer().complete()
+                self._completer.setCompletionPrefix(typed)
+                self._completer.complete()
         # The list is wider than the field: office names are shown whole, not "Dinas Ke…".
         metrics = QFontMetrics(bold)
         widest = max(
