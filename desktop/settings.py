@@ -114,6 +114,8 @@ class Option:
     choices: tuple[str, ...] | None = None
     normalise: Callable[[str], str] | None = None
     """For text with a form (a proxy URL): the value as kept; ValueError (Indonesian) if bad."""
+    items: Any = None
+    """For `list` options: the type of each element (kept as a tuple in `Settings`)."""
 
     def coerce(self, value: Any) -> Any:
         """Return `value` as this option's type, or raise ValueError saying why not."""
@@ -130,6 +132,8 @@ class Option:
             value = float(value)
         elif self.type is str and not isinstance(value, str):
             raise ValueError("harus teks")
+        elif self.type is list:
+            return self._coerce_list(value)
         if self.minimum is not None and value < self.minimum:
             raise ValueError(f"minimal {self.minimum:g}")
         if self.maximum is not None and value > self.maximum:
@@ -139,6 +143,20 @@ class Option:
         if self.normalise is not None:
             value = self.normalise(value)
         return value
+
+    def _coerce_list(self, value: Any) -> tuple[Any, ...]:
+        """A JSON list as a tuple (Settings stays immutable); every element of `items` type.
+        Dicts are copied with string keys only; what is inside them is their owner's to check
+        (scan profiles: `desktop.services.scanning.profiles`)."""
+        if not isinstance(value, list | tuple):
+            raise ValueError("harus daftar")
+        if self.items is not None and not all(isinstance(v, self.items) for v in value):
+            raise ValueError("isi daftar tidak sesuai")
+        if self.items is dict:
+            if not all(all(isinstance(k, str) for k in v) for v in value):
+                raise ValueError("isi daftar tidak sesuai")
+            return tuple(dict(v) for v in value)
+        return tuple(value)
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -246,6 +264,37 @@ OPTIONS: tuple[Option, ...] = (
         "Name of the printer last used to print on this PC (chosen again in the print "
         "dialog). Empty: the system's default printer.",
     ),
+    Option(
+        "scan_profiles",
+        list,
+        (),
+        "Scan profiles of this PC: a list of objects {name, device_id, source, dpi, mode, "
+        "paper, remove_blank, deskew} (desktop.services.scanning.profiles); a profile with "
+        "unusable values is skipped or its field falls back, never fatal.",
+        items=dict,
+    ),
+    Option(
+        "scan_device",
+        str,
+        "",
+        "Id of the scanner last used on this PC ('sane:...', 'escl:http://...', 'wia:...', "
+        "'folder:...', 'file:'); chosen again in the scan dialog. Empty: the first found.",
+    ),
+    Option(
+        "escl_addresses",
+        list,
+        (),
+        "Network (eSCL/AirScan) scanners typed by address, e.g. http://10.0.5.20:80/eSCL, for "
+        "a scanner in another subnet that discovery (mDNS) cannot see.",
+        items=str,
+    ),
+    Option(
+        "hot_folder",
+        str,
+        "",
+        "Folder the scanner vendor's software saves into; Loket takes each finished file from "
+        "it as scanned pages and moves it to its 'diambil' subfolder. Empty: off.",
+    ),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -269,6 +318,10 @@ class Settings:
     receipt_layout: str = "half"
     receipt_paper: str = "A4"
     last_printer: str = ""
+    scan_profiles: tuple[dict[str, Any], ...] = field(default=(), hash=False)
+    scan_device: str = ""
+    escl_addresses: tuple[str, ...] = ()
+    hot_folder: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """Problems found while loading (Indonesian); shown once to the user, never fatal."""
 
