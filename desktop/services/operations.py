@@ -69,6 +69,7 @@ class OpKind(StrEnum):
     OUTBOX_KEEP = "outbox_keep"  # a decision written to the outbox (server unreachable)
     OUTBOX_SEND = "outbox_send"  # the outbox's due entries sent to the server
     LETTER_NUMBERS = "letter_numbers"  # letter-number blocks refilled after a pull
+    SCAN = "scan"  # a scanner: devices listed, a scan run, a scanned batch's PDFs
 
 
 UNEXPECTED_MESSAGE: str = QT_TRANSLATE_NOOP(  # type: ignore[assignment]
