@@ -63,6 +63,35 @@ class _Change:
     after: tuple[BatchPage, ...]
 
 
+@dataclass(frozen=True)
+class BatchSnapshot:
+    """The batch's pages at one moment (immutable: safe to export on a worker)."""
+
+    pages: tuple[BatchPage, ...]
+    requirements: tuple[str, ...]
+
+    def assigned_codes(self) -> list[str]:
+        present = {p.requirement for p in self.pages if p.requirement is not None}
+        ordered = [c for c in self.requirements if c in present]
+        return ordered + sorted(present - set(ordered))
+
+    def export(self, requirement: str, target_dir: Path) -> Path:
+        """One PDF `target_dir/<code>.pdf` of the requirement's pages in batch order, each with
+        its rotation. The paper is the first page's (the pipeline already cropped each page to
+        the paper it was scanned for). Raises `ScanError(FAILED)` from assemble_pdf, and
+        ValueError when the requirement has no pages."""
+        pages = [p for p in self.pages if p.requirement == requirement]
+        if not pages:
+            raise ValueError(f"no pages for requirement {requirement!r}")
+        target_dir.mkdir(parents=True, exist_ok=True)
+        target = target_dir / f"{_safe(requirement)}.pdf"
+        return assemble_pdf([(p.page, p.rotation) for p in pages], pages[0].paper, target)
+
+    def export_all(self, target_dir: Path) -> dict[str, Path]:
+        """`export` for every requirement with pages, in checklist order."""
+        return {code: self.export(code, target_dir) for code in self.assigned_codes()}
+
+
 class ScanBatch:
     """The pages of one scanning session and the undo stack over them.
 
@@ -117,9 +146,7 @@ class ScanBatch:
 
     def assigned_codes(self) -> list[str]:
         """The requirements that have pages: checklist order first, then any others."""
-        present = {p.requirement for p in self._pages if p.requirement is not None}
-        ordered = [c for c in self.requirements if c in present]
-        return ordered + sorted(present - set(ordered))
+        return self.snapshot().assigned_codes()
 
     @property
     def can_undo(self) -> bool:
@@ -265,21 +292,16 @@ class ScanBatch:
 
     # -- export and close ---------------------------------------------------------------------
 
+    def snapshot(self) -> BatchSnapshot:
+        """The pages as they are now, for an export on a worker while the editor stays live."""
+        return BatchSnapshot(self._pages, self.requirements)
+
     def export(self, requirement: str, target_dir: Path) -> Path:
-        """One PDF of the requirement's pages in batch order, each with its rotation. The
-        paper is the first page's (a batch mixing A4 and F4 for one document is rare; the
-        pipeline already cropped each page to the paper it was scanned for).
-        Raises `ScanError(FAILED)` from assemble_pdf, ValueError when it has no pages."""
-        pages = self.pages_for(requirement)
-        if not pages:
-            raise ValueError(f"no pages for requirement {requirement!r}")
-        target_dir.mkdir(parents=True, exist_ok=True)
-        target = target_dir / f"{_safe(requirement)}.pdf"
-        return assemble_pdf([(p.page, p.rotation) for p in pages], pages[0].paper, target)
+        """See `BatchSnapshot.export`."""
+        return self.snapshot().export(requirement, target_dir)
 
     def export_all(self, target_dir: Path) -> dict[str, Path]:
-        """`export` for every requirement with pages."""
-        return {code: self.export(code, target_dir) for code in self.assigned_codes()}
+        return self.snapshot().export_all(target_dir)
 
     def close(self) -> None:
         """Forget the pages and remove every page file the batch held (deleted ones too).
