@@ -442,8 +442,8 @@ def _opt_date(obj: Mapping[str, Any], key: str, where: str) -> date | None:
 class DuplicateInfo:
     """An open application with the same NIK and service (`GET /applications/duplicates`).
 
-    In the caller's scope it carries the id, office and applicant's name; one at an office
-    outside it only the number and the status (``in_scope`` False, ``id`` None)."""
+    In the caller's scope it carries the id, number, office and applicant's name; one at an
+    office outside it only that office and the status (``in_scope`` False, no id, number "")."""
 
     number: str
     status: State | None

@@ -46,7 +46,7 @@ class DuplicateHit:
     applicant_name: str
     office_code: str
     source: Source
-    in_scope: bool = True  # False: the server shows only its number and status
+    in_scope: bool = True  # False: another office's; the server shows its office and status only
 
 
 class DuplicateFinder(Protocol):
@@ -156,8 +156,9 @@ def _server_hit(item: Any) -> DuplicateHit | None:
     raw: dict[str, Any] = item if isinstance(item, dict) else dict(vars(item))
     app_id = raw.get("id")
     number = str(raw.get("number") or "")
-    if not isinstance(app_id, str) and not number:
-        return None
+    in_scope = bool(raw.get("in_scope", True))
+    if not isinstance(app_id, str) and not number and (in_scope or not raw.get("office_code")):
+        return None  # nothing to tell the officer (another office's comes with its office)
     status = raw.get("status_raw") or raw.get("status") or ""
     return DuplicateHit(
         app_id if isinstance(app_id, str) else None,
@@ -166,7 +167,7 @@ def _server_hit(item: Any) -> DuplicateHit | None:
         str(raw.get("applicant_name") or ""),
         str(raw.get("office_code") or ""),
         "server",
-        in_scope=bool(raw.get("in_scope", True)),
+        in_scope=in_scope,
     )
 
 

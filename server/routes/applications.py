@@ -203,10 +203,12 @@ def duplicates(
 ) -> Response:
     """Open applications with this NIK for this service (the counter's duplicate guard).
 
-    In the caller's scope: id, number, status, office, applicant's name. Elsewhere: the number
-    and status only (the person at the counter holds the NIK, which with the number already
-    opens the public status page; nothing more of another office is shown), drafts there not
-    at all."""
+    In the caller's scope: id, number, status, office, applicant's name. Elsewhere: the office
+    and the status only, drafts there not at all. Not the number: an officer can type any NIK,
+    and a NIK with a number opens the public status page (its check accepts the NIK's last
+    four), so the number would let a curious officer follow a neighbour's application at
+    another office. The counter needs only "open at Kelurahan X, status Y" to tell the citizen
+    where their application is (decided in session 6; issue 11 asked it of the steering)."""
     rows = (
         session.execute(
             select(Application)
@@ -236,14 +238,14 @@ def duplicates(
                     "created_at": iso(app.created_at),
                 }
             )
-        elif number and app.status != WState.DRAFT.value:
+        elif app.status != WState.DRAFT.value:
             items.append(
                 {
-                    "number": number,
+                    "number": "",
                     "status": app.status,
                     "in_scope": False,
                     "id": None,
-                    "office_code": None,
+                    "office_code": app.office_code,
                     "applicant_name": None,
                     "created_at": None,
                 }

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from pathlib import Path
 
 import pytest
 
 from desktop.domain.records import Applicant
 from desktop.domain.workflow import State
+from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import ApiError
 from desktop.services.auth import AuthService
+from desktop.services.duplicates import find_open
 from desktop.services.secrets import SecretStore
-from tests.desktop.support import MemoryKeyring
+from desktop.views.intake.page import _hit_text
+from tests.desktop.support import MemoryKeyring, Remote
 from tests.live_server import LiveServer
 from tests.server.conftest import new_nik
 
@@ -77,3 +81,31 @@ def test_create_update_and_duplicates(live_server: LiveServer) -> None:
     hits = api.find_duplicates(nik, "SK-DOMISILI")
     assert [(h.id, h.in_scope, h.status) for h in hits] == [(created.id, True, State.DRAFT)]
     assert api.find_duplicates(nik, "SK-USAHA") == []
+
+
+def test_another_offices_open_application_is_told_by_office_not_number(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    """operator2 (another kelurahan) has an open application for the NIK; operator1's guard
+    says where it is and in what state, never its number or the applicant's name."""
+    theirs = Remote(live_server.api, "operator2", PASSWORD).create("Wan Nurhayati")
+    nik, number, office = (
+        theirs["applicant"]["nik"],
+        theirs["registration_number"],
+        theirs["office_code"],
+    )
+    assert number and office
+
+    api, _auth = signed_in(live_server, "operator1")
+    assert api.find_duplicates(nik, "SK-DOMISILI")[0].office_code == office
+    store = Store(tmp_path / "pc.sqlite3")
+    try:
+        hits = find_open(store, api, nik, "SK-DOMISILI")
+    finally:
+        store.close()
+    assert [(h.in_scope, h.number, h.applicant_name, h.office_code) for h in hits] == [
+        (False, "", "", office)
+    ]
+    text = _hit_text(hits[0])
+    assert text.startswith("di Kel. ") and "(Diajukan)" in text, text
+    assert number not in text and "Nurhayati" not in text

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -58,6 +58,7 @@ from desktop.views.intake.sections import FieldSpec, Section
 from desktop.views.intake.service_picker import ServicePicker, service_label
 from desktop.views.intake.shortcuts import keys as shortcut_keys
 from desktop.views.queue.barcode import NO_SCAN_PROPERTY
+from desktop.views.workbench.places import region_text
 
 SEX_CHOICES = (("L", "Laki-laki"), ("P", "Perempuan"))
 
@@ -585,7 +586,7 @@ class IntakePage(QWidget):
 
     def _duplicates_found(self, hits: list[Any]) -> None:
         self._progress("")
-        lines = "\n".join(f"• {_hit_text(h)}" for h in hits)
+        lines = "\n".join(f"• {_hit_text(h, self.wilayah)}" for h in hits)
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             self.tr("Permohonan ganda?"),
@@ -641,12 +642,24 @@ class IntakePage(QWidget):
         self.problems_label.setText(message)
 
 
-def _hit_text(hit: Any) -> str:
-    """ "1471-261203-0001-5 (Diajukan, Siti)": the number and the status in words."""
-    number = str(getattr(hit, "number", "") or "") or "draf lain di komputer ini"
+def _hit_text(hit: Any, wilayah: Wilayah | None = None) -> str:
+    """ "1471-261203-0001-5 (Diajukan, Siti)": the number and the status in words. Another
+    office's comes without number or name (the server keeps them): "di Kel. Tampan, Kec.
+    Payung Sekaki, Kota Pekanbaru (Diverifikasi)", so the citizen can be told where it is."""
     status = str(getattr(hit, "status", "") or "")
     with contextlib.suppress(ValueError):
         status = State(status).label
+    if not getattr(hit, "in_scope", True):
+        office = str(getattr(hit, "office_code", "") or "")
+        where = QCoreApplication.translate("IntakePage", "di kantor lain")
+        if office:
+            where = QCoreApplication.translate("IntakePage", "di %1").replace(
+                "%1", region_text(office, wilayah)
+            )
+        return f"{where} ({status})" if status else where
+    number = str(getattr(hit, "number", "") or "") or QCoreApplication.translate(
+        "IntakePage", "draf lain di komputer ini"
+    )
     name = str(getattr(hit, "applicant_name", "") or "")
     details = ", ".join(p for p in (status, name) if p)
     return f"{number} ({details})" if details else number
