@@ -34,6 +34,7 @@ from PIL import Image, ImageOps
 from desktop.services.attachments import (
     DEFAULT_LIMITS,
     AttachmentError,
+    CheckedFile,
     Limits,
     check_file,
     safe_name,
@@ -106,18 +107,21 @@ def pages_from_file(
     *,
     first_index: int = 0,
     limits: Limits = DEFAULT_LIMITS,
+    checked: CheckedFile | None = None,
 ) -> Iterator[ScannedPage]:
     """Every page of one image or PDF file, one at a time, numbered from `first_index`.
 
     Raises `ScanError(BAD_FILE)` naming the file (pages_done counts from `first_index`, so the
-    pages of earlier files are counted too) or `ScanError(CANCELLED)` between pages."""
+    pages of earlier files are counted too) or `ScanError(CANCELLED)` between pages.
+    `checked`: `check_file`'s answer when the caller already has it (the hot folder)."""
     display = safe_name(path.name)
-    try:
-        checked = check_file(path, limits=limits)
-    except AttachmentError as exc:
-        raise ScanError(
-            ScanProblem.BAD_FILE, pages_done=first_index, detail=str(path), message=exc.message
-        ) from exc
+    if checked is None:
+        try:
+            checked = check_file(path, limits=limits)
+        except AttachmentError as exc:
+            raise ScanError(
+                ScanProblem.BAD_FILE, pages_done=first_index, detail=str(path), message=exc.message
+            ) from exc
     if checked.media_type == "application/pdf":
         yield from _pdf_pages(path, display, settings, cancel, first_index, limits)
     else:
