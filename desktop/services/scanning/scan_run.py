@@ -5,12 +5,23 @@ pages already scanned: it is returned in `ScanOutcome.error`, not raised."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from desktop.services.scanning.device import CancelToken, ScanError, ScannerBackend, ScanSettings
-from desktop.services.scanning.pipeline import ProcessedPage
+import cv2
+
+from desktop.services.scanning.device import (
+    CancelToken,
+    ScanError,
+    ScannerBackend,
+    ScanProblem,
+    ScanSettings,
+)
+from desktop.services.scanning.pipeline import ProcessedPage, process_page
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -35,4 +46,37 @@ def run_scan(
     """Scan with `settings` into `folder` (page files named page-0001.jpg/.tif in scan order),
     calling `on_page` (on this worker thread) for each kept page; blank pages are dropped and
     counted when `settings.remove_blank`. Blocks: run on a worker. Never raises ScanError."""
-    raise NotImplementedError
+    outcome = ScanOutcome()
+    stream = backend.scan(device_id, settings, cancel)
+    scanned = 0
+    try:
+        for page in stream:
+            scanned += 1
+            try:
+                processed = process_page(page, settings, folder, f"page-{scanned:04d}")
+            except (OSError, ValueError, cv2.error) as exc:  # disk full, an undecodable page
+                log.warning("page %d could not be processed: %s", scanned, exc)
+                outcome.error = ScanError(
+                    ScanProblem.FAILED, pages_done=len(outcome.pages), detail=str(exc)
+                )
+                break
+            del page  # the decoded page goes before the device decodes the next one
+            if processed.blank and settings.remove_blank:
+                processed.path.unlink(missing_ok=True)
+                outcome.blanks_removed += 1
+            else:
+                outcome.pages.append(processed)
+                on_page(processed)
+            if cancel.cancelled:
+                outcome.error = ScanError(ScanProblem.CANCELLED, pages_done=len(outcome.pages))
+                break
+    except ScanError as exc:
+        log.info(
+            "scan of %s ended after %d pages: %s (%s)", device_id, scanned, exc.problem, exc.detail
+        )
+        outcome.error = exc
+    finally:
+        close = getattr(stream, "close", None)
+        if close is not None:
+            close()  # a generator backend releases the device (sane.close, eSCL DELETE)
+    return outcome
