@@ -287,7 +287,9 @@ def _parse_date(value: str) -> date | None:
 def _date_problem(value: str, what: str, today: date) -> str | None:
     parsed = _parse_date(value)
     if parsed is None:
-        return f"{what} tidak valid: {value.strip()[:20]!r} (tulis tahun-bulan-tanggal)."
+        # No format in the words: the counter's form takes DD-MM-YYYY (its placeholder says
+        # so) and sends ISO, a program sends ISO; "tahun-bulan-tanggal" misled the officer.
+        return f"{what} tidak valid: {value.strip()[:20]!r} bukan tanggal."
     if parsed > today:
         return f"{what} tidak boleh sesudah hari ini ({parsed.strftime('%d-%m-%Y')})."
     if parsed.year < today.year - MAX_AGE_YEARS:

@@ -158,6 +158,8 @@ def test_kk_number() -> None:
         ("1890-01-01", "Tanggal lahir lebih dari 130 tahun lalu (1890)"),
         ("12-08-1990", "Tanggal lahir tidak valid"),
         ("1990-02-30", "Tanggal lahir tidak valid"),
+        # no format named: the form takes DD-MM-YYYY, a program sends ISO
+        ("Melamar peke", "Tanggal lahir tidak valid: 'Melamar peke' bukan tanggal."),
     ],
 )
 def test_birth_date(birth_date: str, expected: str) -> None:
