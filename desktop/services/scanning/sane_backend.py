@@ -351,8 +351,11 @@ class SaneBackend:
                         self._before_page(dev, index)
                         started = True
                         dev.start()
-                        image = dev.snap(feeder)  # no_cancel: the feeder goes on
+                        # no_cancel: the feeder goes on after the page
+                        image = dev.snap(feeder, _CancelWithin(dev, cancel))
                     except (sane._sane.error, RuntimeError) as exc:
+                        if cancel.cancelled:
+                            raise ScanError(ScanProblem.CANCELLED, pages_done=index) from exc
                         problem = _problem_of(str(exc))
                         if problem is ScanProblem.NO_PAPER and feeder and index > 0:
                             started = False  # NO_DOCS ends the batch; SANE is idle again
@@ -382,6 +385,27 @@ class SaneBackend:
                     except Exception:
                         log.debug("SANE cancel failed", exc_info=True)
             self._close(dev)
+
+
+class _CancelWithin:
+    """snap()'s progress callback (called per line): when the officer cancels, it calls
+    sane_cancel() (SANE allows it at any time, even asynchronously) so the driver's next read
+    ends the page with SANE_STATUS_CANCELLED instead of reading to its end. It must NEVER
+    raise: python-sane 2.9 dereferences the callback's NULL result and the process crashes."""
+
+    def __init__(self, dev: Any, cancel: CancelToken) -> None:
+        self._dev = dev
+        self._cancel = cancel
+        self._sent = False
+
+    def __call__(self, line: int, lines: int) -> None:
+        if self._sent or not self._cancel.cancelled:
+            return
+        self._sent = True
+        try:
+            self._dev.cancel()
+        except BaseException:  # see the class: nothing may leave this call
+            log.debug("SANE cancel within a page failed", exc_info=True)
 
 
 def _fit(value: float, constraint: Any) -> float:

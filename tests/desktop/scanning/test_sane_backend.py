@@ -271,3 +271,27 @@ def test_driver_source_names(name: str, kind: Source | None) -> None:
 )
 def test_driver_mode_names(name: str, kind: ColourMode | None) -> None:
     assert sane_backend._mode_kind(name) is kind
+
+
+class CancelledWhilePage(SaneBackend):
+    """The officer presses Batal just as page `n + 1` starts (after the check between pages):
+    the page is stopped by sane_cancel() within it, not read to its end and yielded."""
+
+    def __init__(self, n: int, cancel: CancelToken) -> None:
+        super().__init__()
+        self.n = n
+        self.token = cancel
+
+    def _before_page(self, dev: Any, index: int) -> None:
+        if index == self.n:
+            self.token.cancel()
+
+
+def test_cancel_within_a_page_stops_it(sane_test_device: str) -> None:
+    cancel = CancelToken()
+    got: list[ScannedPage] = []
+    with pytest.raises(ScanError) as caught:
+        drain(CancelledWhilePage(2, cancel).scan(sane_test_device, FEEDER, cancel), got)
+    assert (caught.value.problem, caught.value.pages_done) == (ScanProblem.CANCELLED, 2)
+    assert len(got) == 2
+    still_scans(sane_test_device)
