@@ -13,7 +13,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.desktop.scanning.sane_env import DEVICE, OTHER_DEVICE, enable_sane_test_backend
+from tests.desktop.scanning.sane_env import (
+    DEVICE,
+    enable_sane_test_backend,
+    reset_test_devices,
+)
 
 SANE_CONFIG = enable_sane_test_backend()
 
@@ -24,23 +28,9 @@ def sane_test_device() -> Iterator[str]:
     private config. Skipped only where python-sane cannot be imported (Windows).
 
     The test driver keeps its option values across close/open within the process (a fault
-    set with read-return-value stays for the next scan), so the faults are switched off again
-    afterwards, for the next test in this worker."""
+    set with read-return-value stays for the next scan), so the faults and the picture are
+    put back before (another file's test may have left one) and after the test."""
     pytest.importorskip("sane", reason="python-sane is Linux-only (SANE)")
+    reset_test_devices()
     yield DEVICE
     reset_test_devices()
-
-
-def reset_test_devices() -> None:
-    import sane  # type: ignore[import-untyped]
-
-    from desktop.services.scanning import sane_backend
-
-    sane_backend.ensure_init()
-    for device in (DEVICE, OTHER_DEVICE):
-        with sane_backend._SANE_LOCK:
-            dev = sane.open(sane_backend.devname_of(device))
-            try:
-                dev.read_return_value = "Default"
-            finally:
-                dev.close()

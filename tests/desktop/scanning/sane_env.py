@@ -96,3 +96,26 @@ def enable_sane_test_backend() -> Path:
     atexit.register(shutil.rmtree, folder, True)
     os.environ[ENV] = str(folder)
     return folder
+
+
+DEFAULTS = {"read_return_value": "Default", "test_picture": "Solid black"}
+"""The test driver's options a test may change: it keeps option values across close/open
+within the process, so a fault or picture set by one test would reach the next."""
+
+
+def reset_test_devices() -> None:
+    """Put the test devices' fault and picture options back (call after a test that set
+    them through `SaneBackend(extra_options=...)` or a `_before_page` hook)."""
+    import sane  # type: ignore[import-untyped]  # only where python-sane exists
+
+    from desktop.services.scanning import sane_backend
+
+    sane_backend.ensure_init()
+    for device in (DEVICE, OTHER_DEVICE):
+        with sane_backend._SANE_LOCK:
+            dev = sane.open(sane_backend.devname_of(device))
+            try:
+                for name, value in DEFAULTS.items():
+                    setattr(dev, name, value)
+            finally:
+                dev.close()
