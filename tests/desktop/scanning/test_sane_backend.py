@@ -9,6 +9,7 @@ so that is the proof the backend closed it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -295,3 +296,33 @@ def test_cancel_within_a_page_stops_it(sane_test_device: str) -> None:
     assert (caught.value.problem, caught.value.pages_done) == (ScanProblem.CANCELLED, 2)
     assert len(got) == 2
     still_scans(sane_test_device)
+
+
+def test_listing_while_scanning_on_another_thread(sane_test_device: str) -> None:
+    """The dialog lists devices and asks capabilities on one worker while another scans:
+    every libsane call goes through one lock, so both finish whole (libsane is not
+    thread-safe; without the lock this is undefined behaviour in C)."""
+    backend = SaneBackend()
+    errors: list[BaseException] = []
+    listings: list[int] = []
+    scanning = threading.Event()
+
+    def lister() -> None:
+        try:
+            scanning.wait(30)
+            for _ in range(20):
+                listings.append(len(backend.devices()))
+                backend.capabilities(OTHER_DEVICE)
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=lister)
+    thread.start()
+    got = []
+    for page in backend.scan(sane_test_device, FEEDER, CancelToken()):
+        got.append(page.index)
+        scanning.set()
+    thread.join(60)
+    assert not thread.is_alive() and not errors
+    assert got == list(range(ADF_PAGES))
+    assert listings == [2] * 20
