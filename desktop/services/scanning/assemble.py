@@ -38,9 +38,11 @@ def assemble_pdf(pages: Sequence[tuple[ProcessedPage, int]], paper: Paper, targe
     (page count, page size); `target` is then left as it was."""
     if not pages:
         raise ScanError(ScanProblem.FAILED, detail="no pages to assemble")
-    for _page, rotation in pages:
+    for page, rotation in pages:
         if rotation not in ROTATIONS:
             raise ScanError(ScanProblem.FAILED, detail=f"rotation {rotation} not a right angle")
+        if page.path.suffix == ".jpg" and not _ends_with_eoi(page.path):
+            raise ScanError(ScanProblem.FAILED, detail=f"{page.path.name} is truncated")
     size = paper_points(paper)
     layout = img2pdf.get_layout_fun(pagesize=size, fit=img2pdf.FitMode.into)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -109,3 +111,14 @@ def _filters(image: pikepdf.Object) -> list[str]:
     if isinstance(value, pikepdf.Array):
         return [str(item) for item in value]
     return [str(value)]
+
+
+def _ends_with_eoi(path: Path) -> bool:
+    """img2pdf reads only a JPEG's header, so a cut-off file would go into the PDF unnoticed:
+    a complete one ends with the EOI marker."""
+    try:
+        with path.open("rb") as file:
+            file.seek(-2, os.SEEK_END)
+            return file.read(2) == b"\xff\xd9"
+    except OSError:
+        return False

@@ -182,6 +182,8 @@ def _blank(small: U8, small_dpi: float, paper_level: int) -> bool:
     mask = _ink(small, paper_level)
     if not mask.any():
         return True
+    if mask.mean() > 0.05:  # a dark page or a full-page picture: content, whatever its edges
+        return False
     count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
     rows, cols = mask.shape
     px_per_mm = small_dpi / 25.4
