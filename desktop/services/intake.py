@@ -40,7 +40,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -306,17 +306,20 @@ class IntakeService:
         sequence_file: Path | None = None,
         clock: Callable[[], float] = time.time,
         today: Callable[[], date] | None = None,
+        tz: tzinfo | None = None,
     ) -> None:
         """`sequence_file`: the device-wide provisional counter (`device_sequence_file`);
         None keeps the sequence in this store only (one user per PC). `today` (a callable
-        returning a `date`) names the provisional number's day; the PC's date by default."""
+        returning a `date`) names the provisional number's day; by default the day of `clock`
+        in `tz`, the office's zone, as the receipt beside the number dates it (a PC clock on
+        UTC gave SEM-…-261203-… on a receipt dated 4 Desember 02.01 WIB); no `tz`: the PC's."""
         self.store = store
         self.office_code = office_code
         self.device_code = device_code
         self.user_id = user_id
         self.counter = ProvisionalCounter(sequence_file) if sequence_file is not None else None
         self.clock = clock
-        self.today = today or date.today
+        self.today = today or (lambda: datetime.fromtimestamp(self.clock(), tz).date())
         self.folder = documents_folder(store.path)
         self.restore_queue_rows()
 

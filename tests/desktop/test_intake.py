@@ -9,6 +9,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -223,6 +224,23 @@ def test_two_people_on_one_pc_never_share_a_provisional_number(tmp_path: Path) -
     finally:
         one.close()
         two.close()
+
+
+def test_the_provisional_numbers_day_is_the_offices_day(store: Store) -> None:
+    """18.30 UTC on 3 December is 01.30 WIB on 4 December: the number carries the office's
+    day, the one the receipt beside it prints, not the PC clock's zone (UTC here)."""
+    moment = datetime(2026, 12, 3, 18, 30, tzinfo=UTC).timestamp()
+    wib = timezone(timedelta(hours=7), "WIB")
+    intake = IntakeService(
+        store,
+        office_code="14.71.01.1001",
+        device_code="D01",
+        user_id="u",
+        clock=lambda: moment,
+        tz=wib,
+    )
+    made = intake.create(service_code=SERVICE, applicant=applicant("Larut Malam"))
+    assert made.provisional_number == "SEM-1471011001-D01-261204-0001"
 
 
 def test_a_bad_file_keeps_nothing(store: Store, tmp_path: Path) -> None:

@@ -104,6 +104,7 @@ def build_intake_page(
         device_code=user.device_code,
         user_id=user.id,
         sequence_file=device_sequence_file(store.path),
+        tz=tz,
     )
     drafts = DraftService(store, intake, user_id=user.id)
 
