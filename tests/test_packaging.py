@@ -83,12 +83,40 @@ def imported_top_levels(paths: Iterable[Path]) -> set[str]:
     return names
 
 
+OTHER_PLATFORM_MODULES: dict[str, str] = {"comtypes": "comtypes", "sane": "python-sane"}
+"""Modules imported only on one platform (WIA on Windows, SANE on Linux), so not installed on
+the other: the distribution that provides each, which pyproject must declare with a marker."""
+
+
+def declared_for_another_platform(dist: str) -> bool:
+    """`dist` is a requirement of loket whose marker names a platform other than this one."""
+    for line in metadata.requires(DIST) or []:
+        req = Requirement(line)
+        if canonicalize_name(req.name) != canonicalize_name(dist) or req.marker is None:
+            continue
+        env = dict(default_environment())
+        for extra in ("desktop", "server", ""):
+            if req.marker.evaluate({**env, "extra": extra}):
+                return False  # it applies here: then it must be installed here
+        if "sys_platform" in str(req.marker) or "platform_system" in str(req.marker):
+            return True
+    return False
+
+
 def third_party(modules: set[str]) -> set[NormalizedName]:
-    """The distributions providing `modules` (stdlib and our own packages left out)."""
+    """The distributions providing `modules` (stdlib and our own packages left out). A module
+    of another platform's backend counts as its declared distribution."""
     providers = metadata.packages_distributions()
     out: set[NormalizedName] = set()
     for module in modules - set(sys.stdlib_module_names) - {"desktop", "server", "__future__"}:
         dists = providers.get(module)
+        if not dists and module in OTHER_PLATFORM_MODULES:
+            dist = OTHER_PLATFORM_MODULES[module]
+            assert declared_for_another_platform(dist), (
+                f"{module} is imported but not installed, and {dist} is not declared for "
+                "another platform"
+            )
+            continue  # not installed here by design; nothing of it to check on this platform
         assert dists, f"{module} is imported but no installed distribution provides it"
         out.update(canonicalize_name(d) for d in dists)
     return out
