@@ -131,7 +131,9 @@ def numbers_from_lines(lines: Sequence[str]) -> Numbers:
                 continue
             if number not in candidates:
                 candidates.append(number)
-            before = line[: match.start()]
+            run = match.group()
+            first_digit = next(i for i, c in enumerate(run) if c.isdigit())
+            before = line[: match.start() + first_digit]  # "No.1471...": the "o" is label
             if nik is None and _NIK_LABEL.search(before) and check_nik(number).ok:
                 nik = number
             elif kk is None and _KK_LABEL.search(before) and check_kk(number).ok:
