@@ -19,6 +19,7 @@ from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import InsecureKeyringError, SessionExpired
 from desktop.services.auth import AuthService, SignInError
 from desktop.services.secrets import SecretStore, StoredSession, insecure_reason
+from tests.access_log import ServerRequests
 from tests.desktop.support import MemoryKeyring, TcpProxy
 from tests.live_server import LiveServer, start_server
 from tests.server.harness import ServerClock
@@ -536,3 +537,20 @@ def test_signing_out_during_a_hanging_refresh_is_instant_and_stays_signed_out(
     assert not auth.session_valid and not auth.signed_in and auth.user is None
     assert backend.entries == {}
     assert len(outcome) == 1 and isinstance(outcome[0], Exception)
+
+
+def test_a_request_after_signing_out_is_refused_here_never_sent(live_server: LiveServer) -> None:
+    """Work still running when the officer signs out (an outbox round, a pull) must not reach
+    the server without a session: it stops before the request with `SessionExpired`, which
+    every caller keeps its work for (a 401 from an anonymous request used to come back as a
+    plain ApiError: the outbox once took it for a refusal of the entry)."""
+    auth = make_auth(live_server.url)
+    auth.sign_in("operator1", "loket-demo")
+    auth.api.get_json("/me")
+    auth.sign_out()
+    seen = ServerRequests(live_server)
+    with pytest.raises(SessionExpired) as info:
+        auth.api.post_json("/applications", {"id": str(uuid.uuid4())})
+    assert info.value.code == "signed_out"
+    answered = seen.answered(wait_for)
+    assert not [line for line in answered if "/applications" in line], answered

@@ -504,6 +504,16 @@ class ApiClient:
         be an open binary file: streamed, never read whole into memory (document uploads)."""
         tokens = self.tokens if auth else None
         token = tokens.access_token() if tokens is not None else None
+        if tokens is not None and not token:
+            # Signed out (or the session just ended) while work was still running: nothing to
+            # send on anyone's behalf. Raised before the request, so the server never sees an
+            # anonymous write and the caller keeps its work for the next session, as it does
+            # for an ended session (a 401 here used to come back as a plain ApiError, which
+            # the outbox once took for a refusal of the entry).
+            raise SessionExpired(
+                "Sesi sudah berakhir. Masuk lagi untuk melanjutkan; pekerjaan tetap tersimpan.",
+                code="signed_out",
+            )
         resp = self._send(method, path, json_body, params, headers, data, token, timeout)
         if tokens is not None and token:
             if resp.status_code == 401:
