@@ -132,6 +132,13 @@ class Wilayah:
     def full_list_loaded(self) -> bool:
         return self._desa_names is not None
 
+    def warm_up(self) -> None:
+        """Read both lists now (~0.2 s), on the caller's thread: the session starts this on a
+        worker so the first address line or kelurahan picker does not pay it on the GUI
+        thread."""
+        self._historical_index()
+        self._full_list()
+
     def _historical_index(self) -> dict[str, tuple[str, str, tuple[int, ...]]]:
         index = self._historical
         if index is None:

@@ -27,6 +27,7 @@ from pytestqt.qtbot import QtBot
 from desktop.app import LoketApp
 from desktop.controllers.intake import IntakeController, Submitted
 from desktop.domain import sla
+from desktop.domain.wilayah import get_wilayah
 from desktop.services.auth import Office, UserInfo
 from desktop.services.documents.receipt import ReceiptData
 from desktop.settings import Settings, load_settings
@@ -298,6 +299,28 @@ def test_the_holiday_calendar_is_loaded_when_an_operators_session_starts(
         sla.expected_completion(datetime.now(UTC), 24 * 5)
         sla.expected_completion(datetime(year + 1, 12, 1, tzinfo=UTC), 24)
         assert time.perf_counter() - started < 0.05  # nothing left to load
+
+
+def test_the_region_list_is_read_on_a_worker_when_any_session_starts(
+    qtbot: QtBot,
+    live_server: LiveServer,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The wilayah lists (~0.2 s) are read at the start of every session (a verifier's too:
+    the workbench names the kelurahan of each address), not by the first address line on the
+    GUI thread. A resources folder of its own gives this test a Wilayah nobody has read."""
+    for item in (REPO / "resources").iterdir():
+        (tmp_path / item.name).symlink_to(item)
+    monkeypatch.setenv("LOKET_RESOURCES", str(tmp_path))
+    regions = get_wilayah()
+    assert not regions.full_list_loaded and not regions.historical_loaded
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "verifier1", wait_pull=False)
+        qtbot.waitUntil(
+            lambda: regions.full_list_loaded and regions.historical_loaded, timeout=WAIT
+        )
 
 
 # -- F1 and the manual list the counter's keys ----------------------------------------------------

@@ -11,6 +11,7 @@ scheduled), `ConnectionWatch` (the connection state, probes while offline) and t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -23,6 +24,7 @@ from desktop.controllers.outbox_page import OutboxPageController
 from desktop.controllers.sync import SyncController
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.formatting import zone_for_region
+from desktop.domain.wilayah import get_wilayah
 from desktop.domain.workflow import Role
 from desktop.models.queue_model import QueueModel
 from desktop.models.store import Store
@@ -30,6 +32,7 @@ from desktop.models.store_events import StoreEvents
 from desktop.services.api.client import ApiClient
 from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService, UserInfo
+from desktop.services.operations import Op, OpKind
 from desktop.services.senders import outbox_sender
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskRunner
@@ -49,6 +52,9 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("LoketApp", text)
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class Shell:
     """The signed-in window and its parts. `app.py` uses only the methods; tests may reach
@@ -66,12 +72,21 @@ class Shell:
     outbox_page: OutboxPageController | None = None
     intake_page: IntakePage | None = None
     settings_page: SettingsPage | None = None
+    runner: TaskRunner | None = None
 
     def start(self) -> None:
         """First pull (or a refresh of what is cached), timers, connection probe; for an
         operator the holiday calendar loaded on a worker (before the first receipt needs it)."""
         if self.intake_page is not None:
             self.intake_page.controller.warm_up()
+        if self.runner is not None:
+            # Every role shows addresses and kelurahan names (workbench, intake, revision).
+            Op(
+                OpKind.CATALOGUE,
+                QCoreApplication.translate("Shell", "Memuat daftar wilayah"),
+                lambda _ctx: get_wilayah().warm_up(),
+                quiet=True,
+            ).failure(lambda exc, _m: log.warning("wilayah not loaded: %s", exc)).run(self.runner)
         self.connection.start()
         self.sync.start()
         if self.outbox_page is not None:
@@ -229,6 +244,7 @@ def build_shell(
         outbox_page,
         intake_page,
         settings_page,
+        runner,
     )
 
 
