@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
@@ -321,7 +321,9 @@ class EsclBackend:
 
     def scan(
         self, device_id: str, settings: ScanSettings, cancel: CancelToken
-    ) -> Iterator[ScannedPage]:
+    ) -> Generator[ScannedPage, None, None]:
+        """See `ScannerBackend.scan`. Closing the generator early (the dialog went away) also
+        deletes the job on the device."""
         base = base_of(device_id)
         with _Http(self.timeout) as http:
             yield from self._scan(http, base, settings, cancel)

@@ -316,3 +316,12 @@ def test_https_with_an_untrusted_certificate_is_refused(tmp_path: Path) -> None:
     assert caught.value.problem is ScanProblem.FAILED
     assert "sertifikat" in str(caught.value).lower()
     assert "CERTIFICATE_VERIFY_FAILED" in caught.value.detail
+
+
+@device(page_delay=0.3, feeder_pages=3)
+def test_slow_pages_within_the_timeout_all_arrive(sim: EsclSimulator) -> None:
+    """The timeout is per answer, not per batch: a slow feeder is not a silent one."""
+    pages: list[ScannedPage] = []
+    scan_all(sim, FEEDER, pages, timeout=1.0)
+    assert len(pages) == 3
+    assert [r.status for r in sim.calls("GET", "NextDocument")] == [200, 200, 200, 404]
