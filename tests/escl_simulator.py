@@ -50,6 +50,7 @@ class Behaviour:
     resolutions: tuple[int, ...] = (75, 100, 150, 200, 300, 600)
     resolution_range: tuple[int, int] | None = None  # offer a range instead of the list
     absolute_location: bool = False
+    no_length: bool = False  # bodies end when the connection closes (no Content-Length)
 
 
 @dataclass
@@ -192,7 +193,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         for key, value in (headers or {}).items():
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
+        if not self.server.state.behaviour.no_length:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if body:
             self.wfile.write(body)

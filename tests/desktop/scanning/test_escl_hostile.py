@@ -85,3 +85,19 @@ def test_the_client_refuses_a_hostile_device_as_failed(body: bytes) -> None:
     assert caught.value.problem is ScanProblem.FAILED
     assert "Pemindaian gagal" in str(caught.value)
     assert listed[0].detail.endswith("(tidak terjangkau)")  # still listed, by its address
+
+
+def test_a_huge_body_without_a_length_is_cut_off_at_the_limit() -> None:
+    """No Content-Length to refuse early: the read itself stops past the limit."""
+    behaviour = Behaviour(capabilities_body=b"<x>" + b"y" * 3_000_000, no_length=True)
+    with EsclSimulator(behaviour) as sim, pytest.raises(ScanError) as caught:
+        EsclBackend((), discover=False, timeout=5.0).capabilities(f"escl:{sim.base_url}")
+    assert caught.value.problem is ScanProblem.FAILED
+    assert f"exceeds {MAX_XML_BYTES}" in caught.value.detail
+    assert "3000003" not in caught.value.detail  # refused while reading, not after
+
+
+def test_a_normal_body_without_a_length_is_read() -> None:
+    with EsclSimulator(Behaviour(no_length=True)) as sim:
+        caps = EsclBackend((), discover=False, timeout=5.0).capabilities(f"escl:{sim.base_url}")
+    assert caps.resolutions
