@@ -226,6 +226,9 @@ class ScanController(QObject):
                 self.progress.emit(self._run_count, error.message)
         elif error is not None:
             log.info("scan ended by %s after %d pages", error.problem.value, len(outcome.pages))
+            self.progress.emit(
+                self._run_count, self.tr("Terhenti: %n halaman terpindai.", "", self._run_count)
+            )
             self.failed.emit(error.message)
         elif not outcome.pages:
             self.progress.emit(0, self.tr("Tidak ada halaman yang terpindai."))

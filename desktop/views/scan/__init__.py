@@ -1,0 +1,1 @@
+"""The scan dialog (issue 12): scanner and settings, a page editor, one PDF per requirement."""
