@@ -159,7 +159,7 @@ class ScanDialog(QDialog):
             self.tr("Tetapkan halaman terpilih ke persyaratan ini (atau tekan angkanya, 1–9)")
         )
         self.split_button = self._tool(self.tr("Pisah di lembar kosong"), "Ctrl+B")
-        assign_label = QLabel(self.tr("Halaman terpilih &untuk:"), self)
+        assign_label = QLabel(self.tr("Halaman terpilih u&ntuk:"), self)
         assign_label.setBuddy(self.assign_box)
         assign_row = QHBoxLayout()
         assign_row.addWidget(assign_label)

@@ -68,7 +68,7 @@ class ScanOptions(QGroupBox):
         device_row.addWidget(self.device_box, 1)
         device_row.addWidget(self.refresh_button)
         form = QFormLayout(self)
-        form.addRow(self.tr("&Profil:"), self.profile_box)
+        form.addRow(self.tr("Pro&fil:"), self.profile_box)
         form.addRow(self.save_profile_button)
         device_label = QLabel(self.tr("Pe&mindai:"), self)
         device_label.setBuddy(self.device_box)  # a row holding a layout gets no buddy itself
