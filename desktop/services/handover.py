@@ -32,12 +32,12 @@ from sqlalchemy import Connection
 from desktop.domain.identity import check_nik, mask_nik, normalise_number
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Action, State
-from desktop.models import audit_log, local_apps
+from desktop.models import audit_log
 from desktop.models.outbox import EntryKind
 from desktop.models.store import Store
 from desktop.services.applications import PendingDecision
-from desktop.services.intake import documents_folder
-from desktop.services.revision import KeptFile, RevisionError, document_payload, keep_file
+from desktop.services.intake import documents_folder, queue_document
+from desktop.services.revision import KeptFile, RevisionError, keep_file
 from desktop.settings import private_dir
 
 log = logging.getLogger(__name__)
@@ -168,28 +168,10 @@ class HandoverService:
 
         def write(conn: Connection) -> None:
             if letter is not None:
-                conn.execute(
-                    local_apps.local_documents.insert().values(
-                        id=letter.id,
-                        app_id=app_id,
-                        requirement_code=LETTER_CODE,
-                        filename=letter.filename,
-                        media_type=letter.media_type,
-                        size=letter.size,
-                        sha256=letter.sha256,
-                        path=str(letter.path),
-                    )
-                )
-                Store.add_outbox_entry(
-                    conn,
-                    transaction_id=str(uuid.uuid4()),
-                    app_id=app_id,
-                    kind=EntryKind.DOCUMENT,
-                    payload=document_payload(app_id, letter),
-                    label=f"Surat kuasa ({number})",
-                    user_id=user,
-                    now=now,
-                )
+                queue_document(
+                    conn, app_id, letter, label=f"Surat kuasa ({number})",
+                    user_id=user, now=now, audit=None,
+                )  # fmt: skip
             Store.add_outbox_entry(
                 conn,
                 transaction_id=decision.transaction_id,

@@ -42,7 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
@@ -155,6 +155,94 @@ class KeptDocument:
     size: int
     sha256: str
     path: Path
+
+
+class QueuedFile(Protocol):
+    """A document kept in this PC's private folder, ready to go to the server (an intake's,
+    a revision's added file, a handover's surat kuasa)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def requirement_code(self) -> str | None: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def media_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def path(self) -> Path: ...
+
+
+def document_payload(app_id: str, doc: QueuedFile) -> dict[str, Any]:
+    """The DOCUMENT entry's payload, the shape `intake_sender.IntakeSender.send_document`
+    reads."""
+    return {
+        "app_id": app_id,
+        "doc_id": doc.id,
+        "path": str(doc.path),
+        "sha256": doc.sha256,
+        "media_type": doc.media_type,
+        "size": doc.size,
+        "filename": doc.filename,
+        "requirement_code": doc.requirement_code,
+    }
+
+
+def queue_document(
+    conn: Connection,
+    app_id: str,
+    doc: QueuedFile,
+    *,
+    label: str,
+    user_id: str,
+    now: int,
+    audit: Mapping[str, Any] | None,
+) -> None:
+    """Inside the caller's store write: the document's local row (the application shows it
+    at once), its audit record (`audit`: extra details; None: not audited here) and the
+    outbox entry that uploads it. The one way a kept file is queued (intake, revision and
+    handover each wrote these three steps themselves until session 6)."""
+    conn.execute(
+        local_apps.local_documents.insert().values(
+            id=doc.id,
+            app_id=app_id,
+            requirement_code=doc.requirement_code,
+            filename=doc.filename,
+            media_type=doc.media_type,
+            size=doc.size,
+            sha256=doc.sha256,
+            path=str(doc.path),
+        )
+    )
+    if audit is not None:
+        audit_log.append(
+            conn,
+            kind="document_added",
+            user_id=user_id,
+            app_id=app_id,
+            details={
+                "doc_id": doc.id,
+                "requirement_code": doc.requirement_code,
+                "sha256": doc.sha256,
+                "size": doc.size,
+                **audit,
+            },
+            now=now,
+        )
+    Store.add_outbox_entry(
+        conn,
+        transaction_id=str(uuid.uuid4()),
+        app_id=app_id,
+        kind=EntryKind.DOCUMENT,
+        payload=document_payload(app_id, doc),
+        label=label,
+        user_id=user_id,
+        now=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -511,50 +599,10 @@ class IntakeService:
                 now=now,
             )
             for doc in kept:
-                conn.execute(
-                    local_apps.local_documents.insert().values(
-                        id=doc.id,
-                        app_id=app_id,
-                        requirement_code=doc.requirement_code,
-                        filename=doc.filename,
-                        media_type=doc.media_type,
-                        size=doc.size,
-                        sha256=doc.sha256,
-                        path=str(doc.path),
-                    )
-                )
-                audit_log.append(
-                    conn,
-                    kind="document_added",
-                    user_id=user,
-                    app_id=app_id,
-                    details={
-                        "doc_id": doc.id,
-                        "requirement_code": doc.requirement_code,
-                        "sha256": doc.sha256,
-                        "size": doc.size,
-                    },
-                    now=now,
-                )
-                Store.add_outbox_entry(
-                    conn,
-                    transaction_id=str(uuid.uuid4()),
-                    app_id=app_id,
-                    kind=EntryKind.DOCUMENT,
-                    payload={
-                        "app_id": app_id,
-                        "doc_id": doc.id,
-                        "path": str(doc.path),
-                        "sha256": doc.sha256,
-                        "media_type": doc.media_type,
-                        "size": doc.size,
-                        "filename": doc.filename,
-                        "requirement_code": doc.requirement_code,
-                    },
-                    label=f"Dokumen {doc.filename} ({provisional})",
-                    user_id=user,
-                    now=now,
-                )
+                queue_document(
+                    conn, app_id, doc, label=f"Dokumen {doc.filename} ({provisional})",
+                    user_id=user, now=now, audit={},
+                )  # fmt: skip
             Store.add_outbox_entry(
                 conn,
                 transaction_id=submit_tx,

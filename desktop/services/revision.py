@@ -53,7 +53,7 @@ from desktop.domain.records import (
     RecordError,
 )
 from desktop.domain.workflow import Action, State
-from desktop.models import audit_log, changes, local_apps
+from desktop.models import audit_log, changes
 from desktop.models import outbox as outbox_table
 from desktop.models.changes import Part
 from desktop.models.outbox import EntryKind, OutboxEntry
@@ -61,7 +61,7 @@ from desktop.models.store import Store, fold, search_text_for
 from desktop.services.api.client import ApiClient, expect_mapping
 from desktop.services.api.errors import ApiError, BadResponse, LoketError
 from desktop.services.applications import ApplicationService, PendingDecision, explain_conflict
-from desktop.services.intake import CHUNK, documents_folder, sniff
+from desktop.services.intake import CHUNK, documents_folder, queue_document, sniff
 from desktop.settings import private_dir, private_file
 
 log = logging.getLogger(__name__)
@@ -472,37 +472,10 @@ class RevisionService:
                     now=now,
                 )
             for doc in kept:
-                conn.execute(
-                    local_apps.local_documents.insert().values(
-                        id=doc.id, app_id=app_id, requirement_code=doc.requirement_code,
-                        filename=doc.filename, media_type=doc.media_type, size=doc.size,
-                        sha256=doc.sha256, path=str(doc.path),
-                    )
+                queue_document(
+                    conn, app_id, doc, label=f"Dokumen {doc.filename} ({number})",
+                    user_id=user, now=now, audit={"revision": True},
                 )  # fmt: skip
-                audit_log.append(
-                    conn,
-                    kind="document_added",
-                    user_id=user,
-                    app_id=app_id,
-                    details={
-                        "doc_id": doc.id,
-                        "requirement_code": doc.requirement_code,
-                        "sha256": doc.sha256,
-                        "size": doc.size,
-                        "revision": True,
-                    },
-                    now=now,
-                )
-                Store.add_outbox_entry(
-                    conn,
-                    transaction_id=str(uuid.uuid4()),
-                    app_id=app_id,
-                    kind=EntryKind.DOCUMENT,
-                    payload=document_payload(app_id, doc),
-                    label=f"Dokumen {doc.filename} ({number})",
-                    user_id=user,
-                    now=now,
-                )
             Store.add_outbox_entry(
                 conn,
                 transaction_id=resubmit.transaction_id,
@@ -584,21 +557,6 @@ def optional_module(name: str) -> Any:
         return importlib.import_module(name)
     except ImportError:
         return None
-
-
-def document_payload(app_id: str, doc: KeptFile) -> dict[str, Any]:
-    """The DOCUMENT entry's payload, the shape `intake_sender.IntakeSender.send_document`
-    reads (the intake writes the same)."""
-    return {
-        "app_id": app_id,
-        "doc_id": doc.id,
-        "path": str(doc.path),
-        "sha256": doc.sha256,
-        "media_type": doc.media_type,
-        "size": doc.size,
-        "filename": doc.filename,
-        "requirement_code": doc.requirement_code,
-    }
 
 
 def discard_files(folder: Path) -> None:
