@@ -9,6 +9,10 @@ exception here: `run_scan` returns it in `ScanOutcome.error`; the pages already 
 the batch and `failed` carries the Indonesian sentence. The officer can scan again into the
 same batch.
 
+"Buang halaman kosong" is applied by the batch, not by the run: the run keeps blank pages
+(`run_scan` with removal off) and the batch marks them `dropped_blank`, so a blank separator
+sheet is still there for "Pisah di lembar kosong" and still left out of the PDFs.
+
 The page editor changes the batch directly (every change is cheap, on the GUI thread) and
 listens to `changed`. A thumbnail is made on the worker right after the page is written.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 import itertools
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +40,7 @@ from desktop.services.scanning.device import (
     ScannerInfo,
     ScanProblem,
     ScanSettings,
+    Source,
 )
 from desktop.services.scanning.pipeline import ProcessedPage, thumbnail
 from desktop.services.scanning.scan_run import ScanOutcome, run_scan
@@ -103,6 +108,8 @@ class ScanController(QObject):
         self._run = 0  # the run whose pages are awaited; 0: none
         self._run_count = 0
         self._paper = Paper.A4
+        self._remove_blank = False
+        self._duplex = False
         self._replace_key: int | None = None
         self._cancel: CancelToken | None = None
         self._thumbs: dict[Path, Image.Image] = {}
@@ -151,6 +158,9 @@ class ScanController(QObject):
         run = next(self._runs)
         self._run, self._run_count = run, 0
         self._paper = settings.paper
+        self._remove_blank = settings.remove_blank
+        self._duplex = settings.source is Source.DUPLEX
+        run_settings = replace(settings, remove_blank=False)  # the batch drops them (module)
         self._replace_key = replace_key
         cancel = self._cancel = CancelToken()
         folder = self.batch.folder / f"run-{run:03d}"
@@ -167,7 +177,7 @@ class ScanController(QObject):
                 backend = scanners.backend_for(device_id)
             except ScanError as exc:
                 return ScanOutcome(error=exc)
-            outcome = run_scan(backend, device_id, settings, cancel, folder, on_page)
+            outcome = run_scan(backend, device_id, run_settings, cancel, folder, on_page)
             if batch.closed:  # the dialog closed mid-run: its files go with the batch
                 shutil.rmtree(folder, ignore_errors=True)
             return outcome
@@ -201,9 +211,10 @@ class ScanController(QObject):
             index = self.batch.index_of(self._replace_key)
             if self._run_count > 1 or index is None:
                 return  # a rescan keeps only its first page (its target may be gone: undo)
-            self.batch.replace(index, page, self._paper)
+            self.batch.replace(index, page, self._paper, remove_blank=self._remove_blank)
         else:
-            index = self.batch.add(page, self._paper)
+            back = self._duplex and self._run_count % 2 == 0  # sides come front, back, ...
+            index = self.batch.add(page, self._paper, remove_blank=self._remove_blank, back=back)
         self.page_added.emit(index)
         self.progress.emit(
             self._run_count, self.tr("Halaman %1 …").replace("%1", str(self._run_count))

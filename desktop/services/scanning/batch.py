@@ -7,6 +7,11 @@ step on an undo stack. A step keeps the page list before and after as tuples of 
 frozen `BatchPage` objects, so undo is a pointer swap: no image is copied or re-read, and a
 deleted page's file stays on disk until `close()` (undo brings it back).
 
+Blank pages and "Buang halaman kosong": the batch keeps every blank page the device gave,
+because a blank sheet is also the separator "Pisah di lembar kosong" looks for. A blank page
+scanned with removal on is kept as `dropped_blank` (the editor shows it dimmed) and is left
+out of every PDF; so the split works whether removal was on or off, and removal still removes.
+
 `export(code, folder)` assembles one requirement's pages into a PDF (`assemble.assemble_pdf`:
 rotation as /Rotate, no re-encoding). Qt-free: the controller and the views call it on the
 GUI thread (every change is cheap); only export, which writes a PDF, belongs on a worker.
@@ -42,6 +47,16 @@ class BatchPage:
     paper: Paper
     rotation: int = 0  # clockwise degrees, one of ROTATIONS; applied as /Rotate on export
     requirement: str | None = None  # the checklist requirement's document code
+    dropped_blank: bool = False
+    """Blank, scanned with "Buang halaman kosong" on: kept only as a possible separator sheet,
+    never exported and never waiting to be assigned."""
+    back: bool = False
+    """The back side of a duplex sheet: a blank back alone (a one-sided letter) separates
+    nothing; a separator sheet is blank on its front too."""
+
+    @property
+    def exported(self) -> bool:
+        return not self.dropped_blank
 
 
 class Step(StrEnum):
@@ -71,7 +86,7 @@ class BatchSnapshot:
     requirements: tuple[str, ...]
 
     def assigned_codes(self) -> list[str]:
-        present = {p.requirement for p in self.pages if p.requirement is not None}
+        present = {p.requirement for p in self.pages if p.requirement is not None and p.exported}
         ordered = [c for c in self.requirements if c in present]
         return ordered + sorted(present - set(ordered))
 
@@ -79,8 +94,8 @@ class BatchSnapshot:
         """One PDF `target_dir/<code>.pdf` of the requirement's pages in batch order, each with
         its rotation. The paper is the first page's (the pipeline already cropped each page to
         the paper it was scanned for). Raises `ScanError(FAILED)` from assemble_pdf, and
-        ValueError when the requirement has no pages."""
-        pages = [p for p in self.pages if p.requirement == requirement]
+        ValueError when the requirement has no pages (blank pages dropped by removal are none)."""
+        pages = [p for p in self.pages if p.requirement == requirement and p.exported]
         if not pages:
             raise ValueError(f"no pages for requirement {requirement!r}")
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -138,11 +153,16 @@ class ScanBatch:
         return None
 
     def pages_for(self, requirement: str) -> list[BatchPage]:
-        return [p for p in self._pages if p.requirement == requirement]
+        """The requirement's pages that go into its PDF."""
+        return [p for p in self._pages if p.requirement == requirement and p.exported]
 
     def unassigned(self) -> list[int]:
-        """Indices of pages that belong to no requirement yet."""
-        return [i for i, p in enumerate(self._pages) if p.requirement is None]
+        """Indices of pages that belong to no requirement yet (dropped blanks need none)."""
+        return [i for i, p in enumerate(self._pages) if p.requirement is None and p.exported]
+
+    def dropped_blanks(self) -> int:
+        """Blank pages kept only as separators: they stay out of the PDFs."""
+        return sum(1 for p in self._pages if p.dropped_blank)
 
     def assigned_codes(self) -> list[str]:
         """The requirements that have pages: checklist order first, then any others."""
@@ -169,10 +189,24 @@ class ScanBatch:
 
     # -- changes ------------------------------------------------------------------------------
 
-    def add(self, page: ProcessedPage, paper: Paper, requirement: str | None = None) -> int:
-        """Append a scanned page; returns its index."""
+    def add(
+        self,
+        page: ProcessedPage,
+        paper: Paper,
+        requirement: str | None = None,
+        *,
+        remove_blank: bool = False,
+        back: bool = False,
+    ) -> int:
+        """Append a scanned page; returns its index. `remove_blank`: the page was scanned with
+        "Buang halaman kosong" on (a blank one is kept only as a separator)."""
         item = BatchPage(
-            next(self._keys), page, paper, requirement=requirement or self.default_requirement
+            next(self._keys),
+            page,
+            paper,
+            requirement=requirement or self.default_requirement,
+            dropped_blank=remove_blank and page.blank,
+            back=back,
         )
         self._files.add(page.path)
         self._apply(Step.ADD, (*self._pages, item))
@@ -227,11 +261,26 @@ class ScanBatch:
             return
         self._apply(Step.DELETE, tuple(p for i, p in enumerate(self._pages) if i not in chosen))
 
-    def replace(self, index: int, page: ProcessedPage, paper: Paper | None = None) -> None:
-        """A rescan of one page: same place and requirement, the new image upright."""
+    def replace(
+        self,
+        index: int,
+        page: ProcessedPage,
+        paper: Paper | None = None,
+        *,
+        remove_blank: bool = False,
+    ) -> None:
+        """A rescan of one page: same place, requirement and side, the new image upright."""
         (index,) = self._check([index])
         old = self._pages[index]
-        new = BatchPage(next(self._keys), page, paper or old.paper, 0, old.requirement)
+        new = BatchPage(
+            next(self._keys),
+            page,
+            paper or old.paper,
+            0,
+            old.requirement,
+            dropped_blank=remove_blank and page.blank,
+            back=old.back,
+        )
         self._files.add(page.path)
         self._apply(Step.REPLACE, (*self._pages[:index], new, *self._pages[index + 1 :]))
 
@@ -248,10 +297,13 @@ class ScanBatch:
     def split_at_separators(self) -> int:
         """Blank separator sheets end one requirement's document: the pages after each run of
         blank pages go to the next requirement in checklist order; the blank pages leave the
-        batch. The first document goes to the first page's requirement (else the first in the
-        checklist). Pages past the last requirement are left unassigned (the officer assigns
-        them). Returns the number of separators found; one undo step."""
-        if not any(p.page.blank for p in self._pages):
+        batch. A run made only of duplex backs (a one-sided page's empty back) is no
+        separator: it leaves the batch too, but the document goes on. The first document goes
+        to the first page's requirement (else the first in the checklist). Pages past the last
+        requirement are left unassigned (the officer assigns them). Returns the number of
+        separators found (0: nothing changed); one undo step."""
+        runs = self._separator_runs()
+        if not runs:
             return 0
         order = list(self.requirements)
         first = next((p for p in self._pages if not p.page.blank), None)
@@ -260,19 +312,36 @@ class ScanBatch:
             slot = order.index(first.requirement)
         kept: list[BatchPage] = []
         separators = 0
-        previous_blank = True  # blanks before the first page separate nothing
-        for p in self._pages:
+        for i, p in enumerate(self._pages):
             if p.page.blank:
-                if not previous_blank:
+                if i in runs:
                     separators += 1
                     slot += 1
-                previous_blank = True
                 continue
-            previous_blank = False
             code = order[slot] if slot < len(order) else None
             kept.append(replace(p, requirement=code))
         self._apply(Step.SPLIT, tuple(kept))
         return separators
+
+    def _separator_runs(self) -> set[int]:
+        """The first index of each run of blank pages that separates two documents: content
+        before and after it, and at least one front side in it."""
+        starts: set[int] = set()
+        pages = self._pages
+        i = 0
+        seen_content = False
+        while i < len(pages):
+            if not pages[i].page.blank:
+                seen_content = True
+                i += 1
+                continue
+            start = i
+            while i < len(pages) and pages[i].page.blank:
+                i += 1
+            has_front = any(not p.back for p in pages[start:i])
+            if seen_content and i < len(pages) and has_front:
+                starts.add(start)
+        return starts
 
     def undo(self) -> Step | None:
         if not self._undo:

@@ -391,12 +391,7 @@ class ScanDialog(QDialog):
                 self.tr("Dipisah di %n lembar kosong; lembar pemisah dibuang.", "", found)
             )
         else:
-            self.status.setText(
-                self.tr(
-                    "Tidak ada lembar kosong di antara halaman. Untuk memakai lembar pemisah, "
-                    "matikan 'Buang halaman kosong' sebelum memindai."
-                )
-            )
+            self.status.setText(self.tr("Tidak ada lembar kosong di antara halaman."))
 
     def _undo(self) -> None:
         if not self.controller.exporting:
@@ -490,7 +485,8 @@ class ScanDialog(QDialog):
         self.undo_button.setToolTip(self._step_tip(self.tr("Urungkan"), self.batch.undo_step))
         self.redo_button.setToolTip(self._step_tip(self.tr("Ulangi"), self.batch.redo_step))
         self.split_button.setEnabled(len(self.batch) > 0 and not scanning and not exporting)
-        self.attach_button.setEnabled(len(self.batch) > 0 and not scanning and not exporting)
+        to_attach = any(p.exported for p in self.batch.pages)
+        self.attach_button.setEnabled(to_attach and not scanning and not exporting)
         self._update_summary()
 
     def _step_tip(self, verb: str, step: Step | None) -> str:
@@ -517,6 +513,9 @@ class ScanDialog(QDialog):
         loose = len(self.batch.unassigned())
         if loose:
             parts.append(self.tr("belum ditetapkan: %1").replace("%1", str(loose)))
+        blanks = self.batch.dropped_blanks()
+        if blanks:
+            parts.append(self.tr("%n kosong (tidak ikut dilampirkan)", "", blanks))
         self.summary.setText(" · ".join(parts))
 
     # -- attach and close ----------------------------------------------------------------------

@@ -2,7 +2,9 @@
 
 The model mirrors the batch (reset after each change: a change may touch every row, and a
 batch is tens of pages) and keeps each thumbnail as a pixmap per page key and rotation, so an
-undo or a rotation back never decodes a file again. Reorder by drag and drop goes through the
+undo or a rotation back never decodes a file again. A blank page kept only as a separator
+(`BatchPage.dropped_blank`) is drawn dimmed and named "kosong, dibuang": it is there for
+"Pisah di lembar kosong" and never goes into a PDF. Reorder by drag and drop goes through the
 model (`dropMimeData` -> `ScanBatch.move_many`: one undo step), never through QListView's free
 icon positions, which would move pictures without changing the page order.
 """
@@ -52,6 +54,17 @@ def placeholder(side: int) -> QPixmap:
     return pixmap
 
 
+def dimmed(pixmap: QPixmap) -> QPixmap:
+    """The picture faded into grey: a page that stays out of the PDFs."""
+    out = QPixmap(pixmap.size())
+    out.fill(QColor("#d0d0d0"))
+    painter = QPainter(out)
+    painter.setOpacity(0.35)
+    painter.drawPixmap(0, 0, pixmap)
+    painter.end()
+    return out
+
+
 class PageListModel(QAbstractListModel):
     """Rows = the batch's pages in order. Text: "3 · Kartu Keluarga"."""
 
@@ -68,8 +81,9 @@ class PageListModel(QAbstractListModel):
         self.batch = batch
         self._thumbnails = thumbnails
         self.names = names
-        self._pixmaps: dict[tuple[int, int], QPixmap] = {}
+        self._pixmaps: dict[tuple[int, int, bool], QPixmap] = {}
         self._unassigned = self.tr("belum ditetapkan")
+        self._dropped = self.tr("kosong, dibuang")
         self.moved_rows: list[int] = []
         self.token = uuid.uuid4().hex
         """The dragged pages' new rows after the last drop (the view selects them)."""
@@ -87,12 +101,16 @@ class PageListModel(QAbstractListModel):
             return None
         page = self.batch[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
+            if page.dropped_blank:
+                return f"{index.row() + 1} · {self._dropped}"
             name = self.names.get(page.requirement or "", page.requirement or self._unassigned)
             return f"{index.row() + 1} · {name}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(index.row(), page)
         if role == Qt.ItemDataRole.DecorationRole:
             return self.pixmap(page)
+        if role == Qt.ItemDataRole.ForegroundRole and page.dropped_blank:
+            return QColor("#8a8886")
         if role == self.KeyRole:
             return page.key
         return None
@@ -101,15 +119,20 @@ class PageListModel(QAbstractListModel):
         text = self.tr("Halaman %1").replace("%1", str(row + 1))
         if page.rotation:
             text += self.tr(", diputar %1°").replace("%1", str(page.rotation))
-        if page.page.blank:
+        if page.dropped_blank:
+            text += self.tr(
+                ", kosong: tidak ikut dilampirkan (tetap berguna sebagai lembar pemisah)"
+            )
+        elif page.page.blank:
             text += self.tr(", kosong")
         return text
 
     def pixmap(self, page: BatchPage) -> QPixmap:
-        cached = self._pixmaps.get((page.key, page.rotation))
+        wanted = (page.key, page.rotation, page.dropped_blank)
+        cached = self._pixmaps.get(wanted)
         if cached is not None:
             return cached
-        upright = self._pixmaps.get((page.key, 0))
+        upright = self._pixmaps.get((page.key, 0, False))
         if upright is None:
             image = self._thumbnails(page)
             upright = pixmap_of(image) if image is not None else placeholder(ICON_SIDE)
@@ -120,11 +143,13 @@ class PageListModel(QAbstractListModel):
                     Qt.AspectRatioMode.KeepAspectRatio,
                     Qt.TransformationMode.SmoothTransformation,
                 )
-            self._pixmaps[(page.key, 0)] = upright
+            self._pixmaps[(page.key, 0, False)] = upright
         turned = (
             upright.transformed(QTransform().rotate(page.rotation)) if page.rotation else upright
         )
-        self._pixmaps[(page.key, page.rotation)] = turned
+        if page.dropped_blank:
+            turned = dimmed(turned)
+        self._pixmaps[wanted] = turned
         return turned
 
     def key_at(self, row: int) -> int:
