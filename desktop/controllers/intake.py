@@ -9,6 +9,13 @@ What happens, and where:
   says "Tersimpan 10.42" once the write is done.
 - The applicant's and the service's checks (`domain.applicant_rules`) are fast and pure: they run
   on the GUI thread on every change (a NIK check costs well under 5 ms).
+- Scanned documents (issue 12) arrive as one PDF per requirement in a temporary folder: each
+  goes through the same `attach` as an imported file (checked, copied into the private folder,
+  saved with the draft), and the folder is removed by an op queued after them on `LANE`.
+- The number on a KTP-el or KK attached (scanned or imported) is read on a worker
+  (`nik_reader.read_card` over the first page, never on `LANE`: ~0.6 s of OCR must not hold a
+  save back); `number_line(kind, typed)` then says beside the NIK/KK field whether it matches
+  what is typed (`domain.scan_match.compare`, pure, re-run on every keystroke).
 - Submit: `DraftService.submit` (one store write, the outbox entries); when online, the outbox is
   asked to send now and the official number is awaited for up to `OFFICIAL_WAIT_S`, else the
   provisional number stands; then the receipt PDF is rendered on a worker and `submitted`
@@ -22,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +45,7 @@ from desktop.domain import sla
 from desktop.domain.catalogue import Catalogue, Service
 from desktop.domain.formatting import format_clock
 from desktop.domain.identity import mask_nik
+from desktop.domain.scan_match import NumberKind, NumberMatch, compare
 from desktop.domain.sla import expected_completion
 from desktop.models.store import Store
 from desktop.services.documents.pdf_parts import Paper
@@ -54,6 +63,14 @@ SAVE_MAX_WAIT_MS = 2000
 most this much of unbroken typing."""
 OFFICIAL_WAIT_S = 10.0
 RECENT_LIMIT = 8
+NUMBER_DOCUMENTS: dict[str, NumberKind] = {"KTP-EL": "nik", "KK": "kk"}
+"""Requirement codes whose document carries the applicant's number: the KTP-el (NIK) and the
+KK (nomor KK), as named in the catalogue."""
+NUMBER_FIELDS: dict[NumberKind, str] = {"nik": "nik", "kk": "kk_number"}
+"""The applicant field each read number is compared with."""
+READ_DPI = 300
+"""A PDF's first page is rendered at this resolution for the OCR (what the reader was measured
+on); an image is read at its own size."""
 APPLICANT_KEYS = (
     "nik",
     "kk_number",
@@ -168,6 +185,40 @@ class RecentServices:
             log.warning("recent services not saved: %s", type(exc).__name__)
 
 
+@dataclass(frozen=True)
+class NumberLine:
+    """The line under the NIK/KK field about the scanned card: `status` is "membaca" while the
+    OCR runs, else `NumberMatch.status`; `text` is screen text (may hold the full read number,
+    see `domain.scan_match`; never log it)."""
+
+    status: str
+    text: str
+    match: NumberMatch | None = None
+
+
+@dataclass(frozen=True)
+class _Reading:
+    attachment_id: str
+    sha256: str
+    done: bool
+    number: str | None = None
+
+
+def read_number(path: Path, kind: NumberKind) -> str | None:
+    """The NIK (kind "nik") or KK number read from the first page of an image or PDF, or None.
+    Worker thread; the imports are here because OpenCV and the OCR engine are heavy and most
+    sessions never read a card."""
+    from desktop.services import rendering
+    from desktop.services.scanning.nik_reader import read_card
+
+    data = path.read_bytes()
+    pdf = rendering.detect(data) is rendering.DocumentKind.PDF
+    pages = rendering.render_pages(data, pages=[0], scale=READ_DPI / 72 if pdf else 1.0)
+    reading = read_card(pages[0])
+    log.info("card read (%s): %r", kind, reading)  # CardReading's repr masks every number
+    return reading.nik if kind == "nik" else reading.kk
+
+
 def known_applicant(store: Store, nik: str) -> dict[str, str]:
     """The applicant with this NIK as the local cache knows them (the newest application, the
     detail when cached, else the queue row); {} when unknown. Worker thread."""
@@ -213,6 +264,7 @@ class IntakeController(QObject):
     submit_progress = Signal(str)
     submitted = Signal(object)  # Submitted
     submit_failed = Signal(str)
+    number_read = Signal(str)  # "nik" | "kk": its `number_line` changed (a read began or ended)
 
     def __init__(
         self,
@@ -249,6 +301,9 @@ class IntakeController(QObject):
         self.office_level = office_level
         self.recent = recent or RecentServices(user_id)
         self.clock = clock
+        self.read_number: Callable[[Path, NumberKind], str | None] = read_number
+        self._readings: dict[NumberKind, _Reading] = {}
+        self._read_cache: dict[tuple[str, NumberKind], str | None] = {}  # by the file's sha256
         self.current: Any = None
         self.busy_submitting = False
         self._creating = False
@@ -352,19 +407,24 @@ class IntakeController(QObject):
     def _opened(self, draft: Any) -> None:
         self._creating = False
         self.current = draft
+        self._forget_readings()
         self.draft_opened.emit(draft)
+        for attachment in sorted(draft.attachments or (), key=lambda a: a.added_at):
+            self._maybe_read(attachment)
         self.refresh()
 
     def close_draft(self) -> None:
         """Leave the draft on screen (it stays in the list): the next citizen."""
         self.flush()
         self.current = None
+        self._forget_readings()
         self.draft_closed.emit()
 
     def discard(self, draft_id: str) -> None:
         if self.current is not None and self.current.id == draft_id:
             self._timer.stop()
             self.current = None
+            self._forget_readings()
             self.draft_closed.emit()
         Op(
             OpKind.DOCUMENT,
@@ -464,10 +524,29 @@ class IntakeController(QObject):
                 return self.drafts.attach(draft_id, requirement_code, path)
 
             Op(OpKind.DOCUMENT, _tr("Memeriksa berkas"), work, lane=LANE).success(
-                lambda a: self.attached.emit(requirement_code, a)
+                lambda a: self._attached(requirement_code, a)
             ).failure(lambda _e, m: self.attach_failed.emit(requirement_code, m)).relevant_while(
                 lambda: self.current is not None and self.current.id == draft_id
             ).run(self.runner)
+
+    def _attached(self, requirement_code: str, attachment: Any) -> None:
+        self.attached.emit(requirement_code, attachment)
+        self._maybe_read(attachment)
+
+    def attach_scanned(self, documents: Mapping[str, Path], folder: Path) -> None:
+        """The scan dialog's PDFs ({requirement code: path}, all inside `folder`): each attached
+        like an imported file, then `folder` removed. The removal is queued on `LANE` after the
+        attaches, so it runs once each PDF was copied (or refused); it runs even when the
+        person has moved on to another draft meanwhile."""
+        for code, path in documents.items():
+            self.attach(code, [path])
+
+        def remove(_ctx: TaskContext) -> None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+        Op(OpKind.SCAN, _tr("Membersihkan folder pindaian"), remove, lane=LANE, quiet=True).run(
+            self.runner
+        )
 
     def detach(self, requirement_code: str, attachment_id: str) -> None:
         draft = self.current
@@ -479,9 +558,80 @@ class IntakeController(QObject):
             _tr("Menghapus berkas"),
             lambda _ctx: self.drafts.detach(draft_id, attachment_id),
             lane=LANE,
-        ).success(lambda _r: self.detached.emit(requirement_code, attachment_id)).failure(
+        ).success(lambda _r: self._detached(requirement_code, attachment_id)).failure(
             lambda _e, m: self.attach_failed.emit(requirement_code, m)
         ).run(self.runner)
+
+    def _detached(self, requirement_code: str, attachment_id: str) -> None:
+        self.detached.emit(requirement_code, attachment_id)
+        for kind, reading in list(self._readings.items()):
+            if reading.attachment_id == attachment_id:
+                del self._readings[kind]
+                self.number_read.emit(kind)
+
+    # -- the number on a scanned KTP-el / KK -------------------------------------------------
+
+    def number_line(self, kind: NumberKind, typed: str) -> NumberLine | None:
+        """What to say under the NIK (kind "nik") or KK field about the KTP-el/KK attached to
+        this draft: None when there is none, "membaca" while it is read, else the comparison
+        with `typed` (pure and fast: called on every keystroke)."""
+        reading = self._readings.get(kind)
+        if reading is None:
+            return None
+        if not reading.done:
+            what = _tr("NIK") if kind == "nik" else _tr("nomor KK")
+            return NumberLine(
+                "membaca", _tr("Membaca %1 dari dokumen terlampir…").replace("%1", what)
+            )
+        match = compare(typed, reading.number, kind=kind)
+        return NumberLine(match.status, match.message, match)
+
+    def _forget_readings(self) -> None:
+        kinds = list(self._readings)
+        self._readings = {}
+        for kind in kinds:
+            self.number_read.emit(kind)
+
+    def _maybe_read(self, attachment: Any) -> None:
+        """Read the number of a KTP-el/KK just attached (the newest one of its kind counts)."""
+        kind = NUMBER_DOCUMENTS.get(str(getattr(attachment, "requirement_code", "") or ""))
+        draft = self.current
+        if kind is None or draft is None or getattr(attachment, "missing", False):
+            return
+        attachment_id, sha = str(attachment.id), str(attachment.sha256)
+        cached = (sha, kind) in self._read_cache
+        self._readings[kind] = _Reading(
+            attachment_id, sha, cached, self._read_cache.get((sha, kind))
+        )
+        self.number_read.emit(kind)
+        if cached:
+            return
+        path, draft_id, reader = Path(attachment.path), draft.id, self.read_number
+
+        def done(number: str | None) -> None:
+            self._read_cache[(sha, kind)] = number
+            reading = self._readings.get(kind)
+            if reading is not None and reading.attachment_id == attachment_id:
+                self._readings[kind] = _Reading(attachment_id, sha, True, number)
+                self.number_read.emit(kind)
+
+        def failed(exc: Exception, _message: str) -> None:
+            log.warning("card not read: %s", type(exc).__name__)
+            done(None)  # "tidak terbaca": the officer looks at the card
+
+        # Not on LANE: the OCR (~0.6 s) must not hold back a save or an attach queued after it.
+        (
+            Op(
+                OpKind.SCAN,
+                _tr("Membaca nomor dari dokumen"),
+                lambda _ctx: reader(path, kind),
+                quiet=True,
+            )
+            .success(done)
+            .failure(failed)
+            .relevant_while(lambda: self.current is not None and self.current.id == draft_id)
+            .run(self.runner)
+        )
 
     # -- known applicant ---------------------------------------------------------------------
 
@@ -546,6 +696,7 @@ class IntakeController(QObject):
     def _taken_in(self, app: Any) -> None:
         draft = self.current
         self.current = None
+        self._forget_readings()
         self.draft_closed.emit()
         self.refresh()
         online = self.online()
