@@ -22,6 +22,7 @@ from desktop.services.duplicates import find_open
 from desktop.services.intake import IntakeService
 from desktop.services.tasks import TaskRunner
 from desktop.views.intake import IntakePage
+from desktop.views.intake.scanning import ScanSetup
 
 WAIT = 10_000
 OFFSCREEN_POPUPS = (
@@ -44,11 +45,15 @@ class Counter:
 
 @contextmanager
 def intake_page(
-    qtbot: QtBot, store_path: Path, *, user_id: str = "u-operator1"
+    qtbot: QtBot,
+    store_path: Path,
+    *,
+    user_id: str = "u-operator1",
+    scan: ScanSetup | None = None,
 ) -> Iterator[Counter]:
     """The page in a 1366x768-sized frame (the window without its 150 px navigation)."""
     store = Store(store_path)
-    runner = TaskRunner()
+    runner = scan.runner if scan is not None else TaskRunner()
     intake = IntakeService(store, office_code="14.71.01.1002", device_code="PC1", user_id=user_id)
     drafts = DraftService(store, intake, user_id=user_id)
     receipts: list[Submitted] = []
@@ -76,6 +81,7 @@ def intake_page(
         today=lambda: TODAY,
         near="14.71.01.1002",
         show_receipt=lambda _parent, result: receipts.append(result),
+        scan=scan,
     )
     qtbot.addWidget(page)
     page.resize(1366 - 150, 768 - 60)

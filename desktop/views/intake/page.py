@@ -7,7 +7,11 @@ applicant section, the service's own sections (catalogue data, `sections.Section
 at 1366x768 nothing is taller than the screen.
 
 Keys: Enter moves to the next field (never submits); Ctrl+Enter submits; Ctrl+N starts a new
-draft. Messages stand beside their field as typed, never in a dialog; submit is refused only for
+draft; Ctrl+Shift+P scans for the requirement holding the focus (else the first mandatory one
+still missing) through the scan dialog, whose PDFs are attached like imported files. Under the
+NIK and KK fields, a line says whether the number read from the attached KTP-el/KK matches what
+is typed (green "cocok", red "berbeda", grey otherwise), re-checked on every keystroke.
+Messages stand beside their field as typed, never in a dialog; submit is refused only for
 blocking problems, with the focus on the first. The only dialogs: a known applicant to fill in,
 an open application of the same NIK and service (default button: Batal), the receipt.
 
@@ -20,11 +24,13 @@ import contextlib
 import itertools
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -39,7 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.controllers.intake import DraftRow, IntakeController, Submitted
+from desktop.controllers.intake import NUMBER_FIELDS, DraftRow, IntakeController, Submitted
 from desktop.domain.applicant_rules import (
     COUNTER_REQUIRED,
     LABELS,
@@ -49,15 +55,18 @@ from desktop.domain.applicant_rules import (
 )
 from desktop.domain.catalogue import Service
 from desktop.domain.identity import check_nik, normalise_number
+from desktop.domain.scan_match import NumberKind
 from desktop.domain.wilayah import Wilayah, get_wilayah
 from desktop.domain.workflow import State
 from desktop.settings import Settings
 from desktop.views.intake.fields import EnterMovesOn
 from desktop.views.intake.requirements import RequirementsPanel
+from desktop.views.intake.scanning import ScanSetup, open_scan_dialog
 from desktop.views.intake.sections import FieldSpec, Section
 from desktop.views.intake.service_picker import ServicePicker, service_label
 from desktop.views.intake.shortcuts import keys as shortcut_keys
 from desktop.views.queue.barcode import NO_SCAN_PROPERTY
+from desktop.views.scan.dialog import ScanDialog
 from desktop.views.workbench.places import region_text
 
 SEX_CHOICES = (("L", "Laki-laki"), ("P", "Perempuan"))
@@ -114,11 +123,14 @@ class IntakePage(QWidget):
         today: Callable[[], date] = date.today,
         show_receipt: Callable[[QWidget, Submitted], None] | None = None,
         near: str = "",
+        scan: ScanSetup | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setProperty(NO_SCAN_PROPERTY, True)  # a typing form: no reader scans here
         self.controller = controller
+        self.scan = scan
+        self.scan_dialog: ScanDialog | None = None
         self.wilayah = wilayah or get_wilayah()
         self.near = near
         self.today = today
@@ -216,6 +228,7 @@ class IntakePage(QWidget):
         self.sections_host = QVBoxLayout()
         self.form_layout.addLayout(self.sections_host)
         self.requirements = RequirementsPanel(self.form)
+        self.requirements.set_scanning(self.scan is not None)
         self.form_layout.addWidget(self.requirements)
         self.form_layout.addStretch(1)
         self.form_scroll = QScrollArea(right)
@@ -283,10 +296,16 @@ class IntakePage(QWidget):
             lambda code, paths: self.controller.attach(code, paths)
         )
         self.requirements.remove_requested.connect(self.controller.detach)
+        self.requirements.scan_requested.connect(self.scan_for)
+        c.number_read.connect(self._show_number)
         self.submit_button.clicked.connect(self.try_submit)
         # The keys as listed by F1 and the manual (`views.intake.shortcuts`).
         self._new_keys: list[QShortcut] = []
-        for sid, slot in (("intake_submit", self.try_submit), ("intake_new", self.start_new)):
+        for sid, slot in (
+            ("intake_submit", self.try_submit),
+            ("intake_new", self.start_new),
+            ("intake_scan", self._scan_key),
+        ):
             for keys in shortcut_keys(sid):
                 shortcut = QShortcut(QKeySequence(keys), self)
                 shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -391,7 +410,7 @@ class IntakePage(QWidget):
         for section in (self.applicant, *self.service_sections):
             chain += [row.input.focus_widget() for row in section.rows.values()]
         for box in self.requirements.boxes.values():
-            chain += [box.files, box.import_button, box.remove_button]
+            chain += [box.files, box.import_button, box.remove_button, box.scan_button]
         chain.append(self.submit_button)
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
@@ -414,6 +433,8 @@ class IntakePage(QWidget):
         self.problems_label.setText("")
         self._show_form(True)
         self._check()
+        for kind in NUMBER_FIELDS:
+            self._show_number(kind)
         self._focus_first_field()
 
     def _focus_first_field(self) -> None:
@@ -448,6 +469,9 @@ class IntakePage(QWidget):
         self._check()
         if key == "nik":
             self._maybe_look_up(applicant.get("nik", ""))
+        for kind, field_key in NUMBER_FIELDS.items():
+            if key == field_key:
+                self._show_number(kind)
 
     # -- checks --------------------------------------------------------------------------------
 
@@ -544,6 +568,53 @@ class IntakePage(QWidget):
         box = self.requirements.boxes.get(code)
         if box is not None:
             box.remove(attachment_id)
+
+    # -- scanning ------------------------------------------------------------------------------
+
+    def _scan_key(self) -> None:
+        box = self.requirements.scan_target(QApplication.focusWidget())
+        if box is not None and self.controller.current is not None:
+            self.form_scroll.ensureWidgetVisible(box)
+            self.scan_for(box.code)
+
+    def scan_for(self, code: str) -> None:
+        """ "Pindai" of requirement `code`: the scan dialog with every requirement of the
+        service (pages may be assigned to any), its PDFs attached to their requirements."""
+        if self.scan is None or self.controller.current is None or self.scan_dialog is not None:
+            return
+        boxes = self.requirements.boxes
+        requirements = [(c, box.name) for c, box in boxes.items()]
+
+        def done(attachments: dict[str, Path], folder: Path) -> None:
+            for c in attachments:
+                box = boxes.get(c)
+                if box is not None:
+                    box.expect(1)
+            self.controller.attach_scanned(attachments, folder)
+
+        dialog = open_scan_dialog(self, self.scan, requirements, code, done)
+        self.scan_dialog = dialog
+        dialog.finished.connect(lambda _r: self._scan_closed(code))
+
+    def _scan_closed(self, code: str) -> None:
+        self.scan_dialog = None
+        box = self.requirements.boxes.get(code)
+        if box is not None:
+            box.scan_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _show_number(self, kind: str) -> None:
+        """The note under the NIK/KK field: what the attached KTP-el/KK says against the
+        typed number."""
+        number_kind: NumberKind = "kk" if kind == "kk" else "nik"
+        row = self.applicant.rows.get(NUMBER_FIELDS[number_kind])
+        if row is None:
+            return
+        typed = row.input.value() if self.controller.current is not None else ""
+        line = self.controller.number_line(number_kind, typed)
+        if line is None:
+            row.show_note("")
+        else:
+            row.show_note(line.text, line.status)
 
     # -- submit --------------------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 One `RequirementBox` per catalogue requirement: its name (and "wajib"), the files kept for it
 (name, size, pages), "Impor berkas…" (several at once; checked off the GUI thread by the
-controller), "Hapus" for the selected file, the scanner button (not yet: issue 12), and a
-message line for a refused file or a missing mandatory document. A refused file touches nothing
-else.
+controller), "Hapus" for the selected file, "Pindai" (the scan dialog, its new pages going to
+this requirement; Ctrl+Shift+P on the page), and a message line for a refused file or a
+missing mandatory document. A refused file touches nothing else. Files dropped on a box (from
+the file manager, an e-mail) are imported exactly like "Impor berkas…".
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
@@ -29,6 +31,14 @@ from PySide6.QtWidgets import (
 from desktop.domain.catalogue import Catalogue, Requirement
 
 FILE_FILTER = "Dokumen (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;Semua berkas (*)"
+
+
+def dropped_files(event: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> list[Path]:
+    """The local files a drag carries (a link or text dragged in carries none)."""
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return []
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile() and u.toLocalFile()]
 
 
 def size_text(size: int) -> str:
@@ -52,11 +62,14 @@ def attachment_text(a: Any) -> str:
 class RequirementBox(QWidget):
     import_requested = Signal(str, list)  # requirement code, [Path]
     remove_requested = Signal(str, str)  # requirement code, attachment id
+    scan_requested = Signal(str)  # requirement code
 
     def __init__(self, requirement: Requirement, title: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAcceptDrops(True)
         self.requirement = requirement
         self.code = requirement.document_code
+        self.name = title
         self.title = QLabel(
             title + (self.tr(" (wajib)") if requirement.mandatory else self.tr(" (bila ada)")),
             self,
@@ -75,9 +88,8 @@ class RequirementBox(QWidget):
         self.import_button = QPushButton(self.tr("Impor berkas…"), self)
         self.remove_button = QPushButton(self.tr("Hapus berkas"), self)
         self.remove_button.setEnabled(False)
-        self.scan_button = QPushButton(self.tr("Pindai"), self)
-        self.scan_button.setEnabled(False)
-        self.scan_button.setToolTip(self.tr("Pemindai: segera (isu 12)"))
+        self.scan_button = QPushButton(self.tr("Pindai…"), self)
+        self.set_scanning(False)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -99,8 +111,32 @@ class RequirementBox(QWidget):
         layout.addWidget(self.message)
         self.import_button.clicked.connect(self._choose)
         self.remove_button.clicked.connect(self._remove)
+        self.scan_button.clicked.connect(lambda: self.scan_requested.emit(self.code))
         self.files.currentRowChanged.connect(lambda r: self.remove_button.setEnabled(r >= 0))
         self.busy = 0
+
+    def set_scanning(self, available: bool) -> None:
+        """ "Pindai" works only where the page was given a scanner setup (the counter's)."""
+        self.scan_button.setEnabled(available)
+        self.scan_button.setToolTip(
+            self.tr("Pindai dokumen ini dengan pemindai (Ctrl+Shift+P)")
+            if available
+            else self.tr("Pemindai tidak tersedia di sini")
+        )
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if dropped_files(event):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if dropped_files(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_files(event)
+        if paths:
+            event.acceptProposedAction()
+            self.request_import(paths)
 
     def _choose(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(
@@ -113,10 +149,15 @@ class RequirementBox(QWidget):
             self.request_import([Path(n) for n in names])
 
     def request_import(self, paths: Sequence[Path]) -> None:
-        self.show_message("")
-        self.busy += len(paths)
-        self.import_button.setText(self.tr("Memeriksa…"))
+        self.expect(len(paths))
         self.import_requested.emit(self.code, list(paths))
+
+    def expect(self, count: int) -> None:
+        """`count` files are on their way in (imported, dropped or scanned): "Memeriksa…"
+        until each was attached or refused."""
+        self.show_message("")
+        self.busy += count
+        self.import_button.setText(self.tr("Memeriksa…"))
 
     def _remove(self) -> None:
         item = self.files.currentItem()
@@ -163,10 +204,12 @@ class RequirementsPanel(QGroupBox):
 
     import_requested = Signal(str, list)
     remove_requested = Signal(str, str)
+    scan_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Persyaratan"), parent)
         self.boxes: dict[str, RequirementBox] = {}
+        self.scanning = False
         self._layout = QVBoxLayout(self)
         self.empty = QLabel(self.tr("Layanan ini tidak mensyaratkan dokumen."), self)
         self._layout.addWidget(self.empty)
@@ -183,9 +226,27 @@ class RequirementsPanel(QGroupBox):
             box = RequirementBox(req, doc.name if doc is not None else req.document_code, self)
             box.import_requested.connect(self.import_requested)
             box.remove_requested.connect(self.remove_requested)
+            box.scan_requested.connect(self.scan_requested)
+            box.set_scanning(self.scanning)
             self._layout.addWidget(box)
             self.boxes[req.document_code] = box
         self.empty.setVisible(not requirements)
+
+    def set_scanning(self, available: bool) -> None:
+        self.scanning = available
+        for box in self.boxes.values():
+            box.set_scanning(available)
+
+    def scan_target(self, focus: QWidget | None) -> RequirementBox | None:
+        """Where Ctrl+Shift+P scans to: the box holding the focus, else the first mandatory
+        one still without a file, else the first."""
+        for box in self.boxes.values():
+            if focus is not None and (focus is box or box.isAncestorOf(focus)):
+                return box
+        missing = self.missing()
+        if missing:
+            return missing[0]
+        return next(iter(self.boxes.values()), None)
 
     def set_attachments(self, attachments: Sequence[Any]) -> None:
         for box in self.boxes.values():

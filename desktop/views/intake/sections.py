@@ -2,7 +2,8 @@
 
 The applicant section and each service's own sections (catalogue `FormSection`) are the same
 widget: a `FieldSpec` per row, the input from `fields.make_input`. A row's message sits beside
-its input, in the form's own words (never a dialog); a row with a problem is marked.
+its input, in the form's own words (never a dialog); a row with a problem is marked. A NIK or
+KK row also has a note line under its input: what the scanned KTP-el/KK says (issue 12).
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from desktop.domain.wilayah import Wilayah
 from desktop.views.intake.fields import EnterMovesOn, FieldInput, make_input
 
 MESSAGE_WIDTH = 300
+NOTE_COLOURS = {"cocok": "#1e7b34", "berbeda": "#b3261e"}
+"""The scanned-card note's colour by status; anything else (reading, not read) is grey."""
+NOTE_GREY = "#605e5c"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class FieldRow:
         self.input = input_
         self.label = label
         self.message = message
+        self.note: QLabel | None = None
         self.touched = False
 
     def show_problem(self, text: str, blocking: bool) -> None:
@@ -50,6 +55,17 @@ class FieldRow:
 
     def clear_problem(self) -> None:
         self.show_problem("", False)
+
+    def show_note(self, text: str, status: str = "") -> None:
+        """The line under the input about a scanned card ("" hides it)."""
+        if self.note is None:
+            return
+        self.note.setText(text)
+        self.note.setToolTip(text)
+        self.note.setProperty("status", status)
+        colour = NOTE_COLOURS.get(status, NOTE_GREY)
+        self.note.setStyleSheet(f"QLabel {{ color: {colour}; }}")
+        self.note.setVisible(bool(text))
 
 
 class Section(QGroupBox):
@@ -74,7 +90,8 @@ class Section(QGroupBox):
         grid.setColumnStretch(2, 2)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
-        for i, spec in enumerate(specs):
+        line = 0
+        for spec in specs:
             text = spec.label + (" *" if spec.required else "")
             label = QLabel(text, self)
             label.setWordWrap(True)
@@ -94,10 +111,25 @@ class Section(QGroupBox):
             message.setMinimumWidth(MESSAGE_WIDTH // 2)
             message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             message.hide()
-            grid.addWidget(label, i, 0)
-            grid.addWidget(input_, i, 1)
-            grid.addWidget(message, i, 2)
+            grid.addWidget(label, line, 0)
+            grid.addWidget(input_, line, 1)
+            grid.addWidget(message, line, 2)
+            note: QLabel | None = None
+            if spec.kind in ("nik", "kk"):
+                # Its own grid line under the input, across the message column, one line
+                # unwrapped: a wrapped label in the scrolled form is under-sized by Qt and
+                # overlaps the next row. A hidden note's line takes no room.
+                line += 1
+                note = QLabel(self)
+                note.setObjectName(f"note:{spec.key}")
+                note.setTextFormat(Qt.TextFormat.PlainText)
+                # never widens the form (its text is cut at a narrow width; the tooltip has it)
+                note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+                note.hide()
+                grid.addWidget(note, line, 1, 1, 2)
+            line += 1
             row = FieldRow(spec, input_, label, message)
+            row.note = note
             self.rows[spec.key] = row
             input_.edited.connect(lambda key=spec.key: self._edited(key))
 

@@ -33,6 +33,12 @@ COUNTER_SHORTCUTS: tuple[Shortcut, ...] = (
         "Ke kolom berikutnya (tidak pernah mengajukan)",
         SCOPE_INTAKE,
     ),
+    Shortcut(
+        "intake_scan",
+        ("Ctrl+Shift+P",),
+        "Pindai dokumen untuk persyaratan yang dipilih (atau yang wajib dan belum ada berkasnya)",
+        SCOPE_INTAKE,
+    ),
     Shortcut("intake_service", ("Alt+L",), "Ke pilihan layanan", SCOPE_INTAKE),
     Shortcut("intake_fill_known", ("Alt+I",), "Isi data pemohon yang sudah dikenal", SCOPE_INTAKE),
     Shortcut("revision_print", ("Ctrl+P",), "Cetak daftar kekurangan", SCOPE_REVISION),

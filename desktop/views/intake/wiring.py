@@ -27,9 +27,11 @@ from desktop.services.api.client import ApiClient
 from desktop.services.auth import UserInfo
 from desktop.services.drafts import DraftService
 from desktop.services.intake import IntakeService, device_sequence_file
+from desktop.services.scanning.registry import Scanners
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
 from desktop.views.intake.page import IntakePage
+from desktop.views.intake.scanning import ScanSetup
 from desktop.views.print_preview import PrintPreviewDialog
 
 
@@ -134,6 +136,12 @@ def build_intake_page(
         ),
     )
     choice = ReceiptChoice(settings, on_settings_saved, controller)
-    page = IntakePage(controller, near=user.office.code, show_receipt=choice.show)
+    scan = ScanSetup(
+        runner=runner,
+        scanners=lambda: Scanners(choice.settings),  # this PC's settings as saved now
+        settings=lambda: choice.settings,
+        save=choice.chosen,
+    )
+    page = IntakePage(controller, near=user.office.code, show_receipt=choice.show, scan=scan)
     page.apply_settings = choice.apply  # the shell hands on every settings change
     return page
