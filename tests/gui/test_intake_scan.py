@@ -307,3 +307,38 @@ def test_a_ktp_with_another_nik_is_berbeda(qtbot: QtBot, counter: Counter) -> No
     assert note(page, "nik") == ("", "")
     counter.controller.open_draft(draft_id)
     qtbot.waitUntil(lambda: note(page, "nik")[1] == "berbeda", timeout=OCR_WAIT)
+
+
+def test_closing_the_dialog_attaches_nothing_and_removes_its_folder(
+    qtbot: QtBot, counter: Counter, folders: list[Path]
+) -> None:
+    page = counter.page
+    pick_service(qtbot, page, "KTPEL-UBAH-WNI")
+    settle(qtbot, page)
+    ktp = page.requirements.boxes["KTP-EL"]
+    # Ctrl+Shift+P from inside a requirement box scans for that box, not the first missing one.
+    page.form_scroll.ensureWidgetVisible(ktp)
+    ktp.import_button.setFocus()
+    qtbot.waitUntil(lambda: focused() is ktp.import_button, timeout=WAIT)
+    dialog = open_scan(qtbot, page)
+    scan_pages(qtbot, dialog, 1)
+    assert [p.requirement for p in dialog.batch.pages] == ["KTP-EL"]
+    key(qtbot, Qt.Key.Key_Home)
+    key(qtbot, Qt.Key.Key_Delete)
+    assert len(dialog.batch) == 0
+    with qtbot.waitSignal(dialog.finished, timeout=WAIT):
+        key(qtbot, Qt.Key.Key_Escape)  # nothing left to lose: closes without a question
+    qtbot.waitUntil(lambda: page.scan_dialog is None, timeout=WAIT)
+    assert not folders[0].exists()
+    assert all(b.count() == 0 for b in page.requirements.boxes.values())
+    assert counter.drafts.load(counter.controller.current.id).attachments == ()  # type: ignore[union-attr]
+    # The focus is back on the box's own "Pindai…"; Space opens a second dialog there.
+    settle(qtbot, page)
+    qtbot.waitUntil(lambda: focused() is ktp.scan_button, timeout=WAIT)
+    key(qtbot, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: page.scan_dialog is not None, timeout=WAIT)
+    second = page.scan_dialog
+    assert second is not None and len(second.batch) == 0
+    assert len(folders) == 2
+    second.reject()
+    qtbot.waitUntil(lambda: not folders[1].exists(), timeout=WAIT)
