@@ -53,7 +53,9 @@ def run_scan(
         for page in stream:
             scanned += 1
             try:
-                processed = process_page(page, settings, folder, f"page-{scanned:04d}")
+                processed = process_page(
+                    page, settings, folder, f"page-{scanned:04d}", release_source=True
+                )
             except (OSError, ValueError, cv2.error) as exc:  # disk full, an undecodable page
                 log.warning("page %d could not be processed: %s", scanned, exc)
                 outcome.error = ScanError(
