@@ -5,6 +5,12 @@ here, ungrouped and in a monospaced font, exactly as the KTP-el prints it. It is
 never put in a tooltip or window title, and never copied anywhere by this panel. Decoding the
 NIK (sex, birth date, issuing region) and cross-checking it with the typed data catches the
 commonest typing errors: a woman's NIK carries day + 40.
+
+Under that, the number read from the scanned KTP-el / KK itself (issue 12), when the verifier
+has that document on screen: "NIK pada KTP terpindai: …, cocok" in green, "berbeda" in red
+(and then also one of `problems`, so a positive decision asks first), or a grey line when the
+scan could not be read with certainty. The read number is shown in full for the same reason as
+the NIK above; it never goes into a log or a tooltip.
 """
 
 from __future__ import annotations
@@ -24,11 +30,18 @@ from PySide6.QtWidgets import (
 from desktop.domain.formatting import format_date
 from desktop.domain.identity import NikInfo, check_kk, check_nik, cross_check_nik
 from desktop.domain.records import Applicant
+from desktop.domain.scan_match import NumberKind, NumberMatch
 from desktop.views.workbench.places import address_text
 from desktop.views.workbench.wrap_row import WrapRow
 
 _SEX = {"L": "Laki-laki", "P": "Perempuan"}
 _WARN = "color: #a4262c; font-weight: bold;"
+_SCAN_STYLE = {
+    "cocok": "QLabel { color: #107c10; }",
+    "berbeda": f"QLabel {{ {_WARN} }}",
+    "tidak_terbaca": "QLabel { color: #605e5c; }",
+}
+_SCAN_MARK = {"cocok": "✓ ", "berbeda": "⚠ ", "tidak_terbaca": ""}
 
 
 def sex_text(value: str | None) -> str:
@@ -49,7 +62,9 @@ class ApplicantPanel(QGroupBox):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(self.tr("Data pemohon"), parent)
-        self.problems: tuple[str, ...] = ()
+        self._typed_problems: tuple[str, ...] = ()
+        self.scan_matches: dict[NumberKind, NumberMatch] = {}
+        """The scanned card's reading shown per number kind (none: no line)."""
 
         def value(*, wrap: bool = True) -> QLabel:
             label = QLabel(self)
@@ -146,6 +161,19 @@ class ApplicantPanel(QGroupBox):
         self.match_label.setWordWrap(True)
         self.match_label.setStyleSheet("QLabel { color: #107c10; }")
         self.match_label.setVisible(False)
+        self.scan_labels: dict[NumberKind, QLabel] = {}
+        names: dict[NumberKind, str] = {
+            "nik": self.tr("NIK pada KTP terpindai"),
+            "kk": self.tr("Nomor KK pada KK terpindai"),
+        }
+        for kind, name in names.items():
+            line = QLabel(self)
+            line.setTextFormat(Qt.TextFormat.PlainText)
+            line.setWordWrap(True)
+            line.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            line.setAccessibleName(name)
+            line.setVisible(False)
+            self.scan_labels[kind] = line
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
@@ -154,6 +182,8 @@ class ApplicantPanel(QGroupBox):
         layout.addWidget(self.decoded_label)
         layout.addWidget(self.problems_label)
         layout.addWidget(self.match_label)
+        for line in self.scan_labels.values():
+            layout.addWidget(line)
         policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         policy.setHeightForWidth(True)
         self.setSizePolicy(policy)
@@ -189,9 +219,8 @@ class ApplicantPanel(QGroupBox):
         if applicant.kk_number:
             kk = check_kk(applicant.kk_number)
             problems.extend(self.tr("No. KK: {m}").format(m=p.message) for p in kk.problems)
-        self.problems = tuple(problems)
-        self.problems_label.setText("\n".join(f"⚠ {p}" for p in problems))
-        self.problems_label.setVisible(bool(problems))
+        self._typed_problems = tuple(problems)
+        self._show_problems()
         self.sex_value.setStyleSheet(f"QLabel {{ {_WARN} }}" if "sex" in flagged else "")
         self.birth_value.setStyleSheet(f"QLabel {{ {_WARN} }}" if "birth" in flagged else "")
         compared = [
@@ -213,6 +242,43 @@ class ApplicantPanel(QGroupBox):
             self.match_label.setVisible(False)
         bad_nik = bool(result.problems) or bool(flagged)
         self.nik_value.setStyleSheet("QLabel { color: #a4262c; }" if bad_nik else "")
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What speaks against the typed data: the NIK's own checks, and a scanned card whose
+        number differs from the typed one."""
+        differs = tuple(m.message for m in self.scan_matches.values() if m.status == "berbeda")
+        return self._typed_problems + differs
+
+    def _show_problems(self) -> None:
+        problems = self._typed_problems
+        self.problems_label.setText("\n".join(f"⚠ {p}" for p in problems))
+        self.problems_label.setVisible(bool(problems))
+
+    def set_scan_reading(self, kind: NumberKind, match: NumberMatch | None) -> None:
+        """The line for the scanned card of `kind`: its comparison, or None for no line."""
+        line = self.scan_labels[kind]
+        if match is None:
+            self.scan_matches.pop(kind, None)
+            line.setVisible(False)
+            line.clear()
+            return
+        self.scan_matches[kind] = match
+        line.setStyleSheet(_SCAN_STYLE[match.status])
+        line.setText(_SCAN_MARK[match.status] + match.message)
+        line.setVisible(True)
+
+    def set_scan_busy(self, kind: NumberKind) -> None:
+        """The card is being read: a grey line says so (no verdict yet)."""
+        self.scan_matches.pop(kind, None)
+        line = self.scan_labels[kind]
+        line.setStyleSheet(_SCAN_STYLE["tidak_terbaca"])
+        line.setText(
+            self.tr("Membaca NIK pada KTP terpindai…")
+            if kind == "nik"
+            else self.tr("Membaca nomor KK pada KK terpindai…")
+        )
+        line.setVisible(True)
 
     def _decoded(self, info: NikInfo) -> str:
         births = " atau ".join(format_date(d) for d in info.birth_dates) or "—"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QPaintEvent, QPalette
 from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox, QStylePainter, QWidget
 
@@ -56,6 +56,10 @@ class ElidingComboBox(QComboBox):
 
 class DocumentChooser(QObject):
     """Owns `combo` (placed in the viewer's toolbar) and the current document."""
+
+    document_shown = Signal(object, bytes)
+    """(DocumentInfo, its bytes): a document's contents were put on screen (the card check
+    reads a KTP-el / KK from there)."""
 
     def __init__(
         self,
@@ -193,6 +197,7 @@ class DocumentChooser(QObject):
         data = self._fetcher.cached(doc)
         if data is not None:
             self._viewer.set_document(doc.sha256, data, doc.content_type, title)
+            self.document_shown.emit(doc, data)
             if self._reachable:
                 self._fetcher.prefetch(self.ordered())
             return
@@ -212,6 +217,7 @@ class DocumentChooser(QObject):
         current = self.current
         if current is not None and current.sha256 == doc.sha256:
             self._viewer.set_document(doc.sha256, data, current.content_type, self.title(current))
+            self.document_shown.emit(current, data)
         if self._reachable:
             self._fetcher.prefetch(self.ordered())
 

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, tzinfo
 from functools import partial
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -71,6 +71,7 @@ from desktop.views.revision.print_list import list_data, show_revision_list
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.action_bar import DESTRUCTIVE, ActionBar
 from desktop.views.workbench.applicant import ApplicantPanel
+from desktop.views.workbench.card_reading import CardCheck, CardReadings
 from desktop.views.workbench.checklist import ChecklistWidget, build_rows, marks_from_history
 from desktop.views.workbench.decisions import Decisions
 from desktop.views.workbench.document_chooser import DocumentChooser
@@ -83,6 +84,12 @@ from desktop.views.workbench.service_data import ServiceDataPanel
 
 REFRESH_MS = 15_000
 """How often the claim and SLA lines are re-evaluated (a lease expires while the record is open)."""
+
+
+TABS_SHARE = 0.3
+TABS_MIN_HEIGHT = (120, 200)
+"""Persyaratan/Riwayat keep this share of the height, within these pixels (200 at 1366x768:
+three requirement cards), whatever sits above them: the service data scrolls instead."""
 
 
 class WorkbenchWidget(QWidget):
@@ -186,6 +193,9 @@ class WorkbenchWidget(QWidget):
         self.fetcher = DocumentFetcher(self.runner, self)
         self.documents = DocumentChooser(self.viewer, self.checklist, self.fetcher, self)
         self.document_combo = self.documents.combo
+        # The number read from a scanned KTP-el / KK on screen, beside the typed one (issue 12).
+        self.card_check = CardCheck(CardReadings(self.runner, self), self.applicant_panel, self)
+        self.documents.document_shown.connect(self.card_check.shown)
 
         # The applicant panel is as tall as its text needs (names and addresses whole); the
         # checklist and history take the rest. A layout, not a splitter: a splitter would keep
@@ -260,6 +270,11 @@ class WorkbenchWidget(QWidget):
             return
         self.close_requested.emit()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        low, high = TABS_MIN_HEIGHT
+        self.tabs.setMinimumHeight(max(low, min(high, int(self.height() * TABS_SHARE))))
+
     # ==== public API ====
 
     def set_application(
@@ -317,6 +332,7 @@ class WorkbenchWidget(QWidget):
         self._office_name = office_name
         self.header.show_application(detail, service, office_name, self._tz)
         self.applicant_panel.set_applicant(detail.applicant)
+        self.card_check.set_application(detail, same)
         self.applicant_panel.setVisible(True)
         self.service_data.set_data(service, detail.data)
         requirements = service.requirements if service is not None else ()
@@ -450,6 +466,7 @@ class WorkbenchWidget(QWidget):
         self._timer.stop()
         self.header.clear()
         self.applicant_panel.setVisible(False)
+        self.card_check.clear()
         self.service_data.clear()
         self.checklist.set_rows([])
         self.checklist.set_source("")
@@ -468,6 +485,7 @@ class WorkbenchWidget(QWidget):
     def clear_document_cache(self) -> None:
         """Forget downloaded bytes (e.g. at sign-out or idle lock)."""
         self.fetcher.clear_cache()
+        self.card_check.readings.clear()
 
     @property
     def application(self) -> ApplicationDetail | None:
