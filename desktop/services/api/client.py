@@ -505,14 +505,15 @@ class ApiClient:
         tokens = self.tokens if auth else None
         token = tokens.access_token() if tokens is not None else None
         if tokens is not None and not token:
-            # Signed out (or the session just ended) while work was still running: nothing to
-            # send on anyone's behalf. Raised before the request, so the server never sees an
-            # anonymous write and the caller keeps its work for the next session, as it does
-            # for an ended session (a 401 here used to come back as a plain ApiError, which
-            # the outbox once took for a refusal of the entry).
-            raise SessionExpired(
+            # Signed out while work was still running (an outbox round, a pull): nothing is
+            # sent on nobody's behalf. Answered here as the server would answer it (401), so
+            # every caller keeps its work for the next session exactly as it did for the
+            # server's 401, and no anonymous request leaves this PC. Not SessionExpired: that
+            # tells the (already closed) window to ask for the password again.
+            raise ApiError(
+                401,
+                "signed_out",
                 "Sesi sudah berakhir. Masuk lagi untuk melanjutkan; pekerjaan tetap tersimpan.",
-                code="signed_out",
             )
         resp = self._send(method, path, json_body, params, headers, data, token, timeout)
         if tokens is not None and token:
