@@ -52,7 +52,11 @@ class _MainButton(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # The dialog's own Show comes after its children's (QDialogButtonBox sets a default
         # on its Show): undo that here.
-        if watched is self.dialog and event.type() == QEvent.Type.Show:
+        # getattr: while a dialog and this keeper are torn down, Qt can still deliver an event
+        # to a wrapper whose Python attributes are already gone (seen in CI: AttributeError
+        # 'dialog' from the scan dialog's screenshot test).
+        dialog = getattr(self, "dialog", None)
+        if dialog is not None and watched is dialog and event.type() == QEvent.Type.Show:
             self.apply()
         return False
 
