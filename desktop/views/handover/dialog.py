@@ -4,7 +4,8 @@ Two steps in one dialog:
 
 1. Who collects: the applicant (name and masked NIK shown; the officer ticks that the KTP was
    matched), or a representative with a surat kuasa (name, NIK checked as typed with
-   `identity.check_nik`, the letter attached from a file).
+   `identity.check_nik`, the letter attached from a file, or scanned with "Pindai surat
+   kuasa…" (Alt+S) where a scanner is set up: issue 12).
 2. "Serahkan dokumen kepada …?": the person and the documents named. The default button is
    Batal, so an Enter pressed out of habit never hands anything over; Kembali goes back.
 
@@ -39,6 +40,10 @@ from desktop.domain.identity import check_nik, mask_nik
 from desktop.domain.records import ApplicationDetail
 from desktop.services.handover import KUASA, PEMOHON, Handover, for_applicant
 from desktop.views.revision.panel import FileChooser, choose_file
+from desktop.views.revision.scanning import ScanAccess, ScanFolders, scan_documents
+
+LETTER_CODE = "SURAT-KUASA"
+"""The scan dialog's one requirement here (its PDF becomes the letter)."""
 
 LETTER_NAME_WIDTH = 260
 """Pixels for the letter's file name beside its button (the rest of the name on hover)."""
@@ -60,9 +65,15 @@ class HandoverDialog(QDialog):
         *,
         file_chooser: FileChooser = choose_file,
         today: Callable[[], date] = date.today,
+        scan_access: ScanAccess | None = None,
+        scan_folders: ScanFolders | None = None,
     ) -> None:
+        """`scan_access`: a scanner may be used ("Pindai surat kuasa…"); its PDF stays in
+        `scan_folders` (the caller removes it once the handover is kept or abandoned)."""
         super().__init__(parent)
         self.detail = detail
+        self.scan_access = scan_access
+        self.scan_folders = scan_folders or ScanFolders()
         self.outputs = tuple(outputs)
         self.file_chooser = file_chooser
         self.today = today
@@ -99,6 +110,7 @@ class HandoverDialog(QDialog):
             "Alt+N": on(0, lambda: self._focus_kuasa(self.kuasa_name)),
             "Alt+I": on(0, lambda: self._focus_kuasa(self.kuasa_nik)),
             "Alt+L": on(0, self.letter_button.click),
+            "Alt+S": on(0, self.scan_letter_button.click),
             "Alt+M": on(1, self.back_button.click),
             "Alt+Y": on(1, self.confirm_button.click),
         }
@@ -156,13 +168,22 @@ class HandoverDialog(QDialog):
         self.nik_problem.setWordWrap(True)
         self.letter_button = QPushButton(self.tr("Lampirkan surat kuasa… (Alt+L)"), self.kuasa_box)
         self.letter_button.clicked.connect(self._choose_letter)
+        self.scan_letter_button = QPushButton(
+            self.tr("Pindai surat kuasa… (Alt+S)"), self.kuasa_box
+        )
+        self.scan_letter_button.clicked.connect(self._scan_letter)
+        self.scan_letter_button.setVisible(self.scan_access is not None)
         self.letter_label = QLabel(self.tr("Belum dilampirkan."), self.kuasa_box)
         self.letter_label.setTextFormat(Qt.TextFormat.PlainText)
         form.addRow(self.tr("Nama (Alt+N)"), self.kuasa_name)
         form.addRow(self.tr("NIK (Alt+I)"), self.kuasa_nik)
         form.addRow("", self.nik_problem)
         # the file's name under its button: beside it, a long name pushed the button off
-        form.addRow(self.tr("Surat kuasa"), self.letter_button)
+        letter_row = QHBoxLayout()
+        letter_row.addWidget(self.letter_button)
+        letter_row.addWidget(self.scan_letter_button)
+        letter_row.addStretch(1)
+        form.addRow(self.tr("Surat kuasa"), letter_row)
         form.addRow("", self.letter_label)
 
         self.problem = QLabel(page)
@@ -213,6 +234,24 @@ class HandoverDialog(QDialog):
         path = self.file_chooser(self, self.tr("Pilih berkas surat kuasa"))
         if path is None:
             return
+        self._set_letter(path)
+
+    def _scan_letter(self) -> None:
+        access = self.scan_access
+        if access is None or not self.kuasa_box.isEnabled():
+            return
+        scanned = scan_documents(
+            access,
+            self.scan_folders,
+            [(LETTER_CODE, self.tr("Surat kuasa"))],
+            LETTER_CODE,
+            self,
+        )
+        path = scanned.get(LETTER_CODE)
+        if path is not None:
+            self._set_letter(path)
+
+    def _set_letter(self, path: Path) -> None:
         self.letter = path
         # A file name has no spaces to wrap at: shortened in the middle (the start and the
         # extension tell it apart), the whole name on hover.
@@ -292,7 +331,12 @@ class HandoverDialog(QDialog):
         for button in (self.next_button, self.confirm_button, self.confirm_cancel):
             button.setDefault(False)
             button.setAutoDefault(False)
-        for button in (self.cancel_button, self.back_button, self.letter_button):
+        for button in (
+            self.cancel_button,
+            self.back_button,
+            self.letter_button,
+            self.scan_letter_button,
+        ):
             button.setAutoDefault(False)
         if step == 0:
             self.next_button.setDefault(True)

@@ -6,7 +6,8 @@ Shown in the workbench (a tab beside Persyaratan) when an operator opens an appl
 - why it came back: the overall reason, who returned it and when;
 - per requirement: the verifier's mark and note, the documents on the server now, the files
   added here and not sent yet, and "Tambah berkas…" (a replacement is a newer document for the
-  same requirement: the server keeps the old one in the record);
+  same requirement: the server keeps the old one in the record), and "Pindai…" where a
+  scanner is set up (issue 12: the scan dialog's PDFs are added like chosen files);
 - the applicant's data and the service's own data, editable (D's field widgets, checked with
   A's applicant rules as the person leaves a field and again before sending);
 - "Cetak daftar kekurangan" (what the citizen must bring) and "Ajukan ulang".
@@ -55,6 +56,7 @@ from desktop.services.revision import (
 )
 from desktop.views.intake.fields import EnterMovesOn, FieldInput, make_input
 from desktop.views.queue.barcode import NO_SCAN_PROPERTY
+from desktop.views.revision.scanning import ScanAccess, ScanFolders, scan_documents
 
 APPLICANT_LABELS: dict[str, tuple[str, str]] = {
     "nik": ("NIK", "nik"),
@@ -90,6 +92,7 @@ class RequirementBox(QGroupBox):
     """One requirement: the mark and note, the documents, the files added here."""
 
     add_requested = Signal(str)
+    scan_requested = Signal(str)
 
     def __init__(self, code: str, title: str, parent: QWidget | None = None) -> None:
         super().__init__(title, parent)
@@ -104,8 +107,14 @@ class RequirementBox(QGroupBox):
         self.add_button = QPushButton(self.tr("Tambah berkas…"), self)
         self.add_button.setAccessibleName(self.tr("Tambah berkas untuk %1").replace("%1", title))
         self.add_button.clicked.connect(lambda: self.add_requested.emit(self.code))
+        self.scan_button = QPushButton(self.tr("Pindai…"), self)
+        self.scan_button.setAccessibleName(self.tr("Pindai untuk %1").replace("%1", title))
+        self.scan_button.setToolTip(self.tr("Pindai dokumen untuk persyaratan ini"))
+        self.scan_button.clicked.connect(lambda: self.scan_requested.emit(self.code))
+        self.scan_button.setVisible(False)
         row = QHBoxLayout()
         row.addWidget(self.documents, 1)
+        row.addWidget(self.scan_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignTop)
         # Never squeezed below what its lines need (the scroll area scrolls instead).
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -138,6 +147,7 @@ class RequirementBox(QGroupBox):
         for line in lines or [self.tr("Belum ada dokumen.")]:
             label = QLabel(line, self.documents)
             label.setTextFormat(Qt.TextFormat.PlainText)
+            label.setWordWrap(True)  # beside two buttons: wraps rather than widening the box
             self.document_lines.addWidget(label)
 
     def documents_text(self) -> str:
@@ -186,6 +196,10 @@ class RevisionPanel(QWidget):
         self.data_inputs: dict[str, FieldInput] = {}
         self.problem_labels: dict[str, QLabel] = {}
         self._enter = EnterMovesOn(self)
+        self.scan_access: ScanAccess | None = None
+        self.scan_folders = ScanFolders()
+        """The scanned PDFs of `files` until they are kept in the outbox."""
+        self.destroyed.connect(self.scan_folders.remove_all)
         self._build()
 
     # -- construction ----------------------------------------------------------------------
@@ -258,6 +272,12 @@ class RevisionPanel(QWidget):
         shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut.activated.connect(self._print)
 
+    def set_scan_access(self, access: ScanAccess | None) -> None:
+        """A scanner may be used: every requirement gets "Pindai…"."""
+        self.scan_access = access
+        for box in self.boxes.values():
+            box.scan_button.setVisible(access is not None)
+
     def _wilayah_data(self) -> Wilayah:
         if self._wilayah is None:
             self._wilayah = get_wilayah()
@@ -286,6 +306,7 @@ class RevisionPanel(QWidget):
         self._unsent = unsent
         if not same or unsent is not None:
             self.files = []  # another application, or kept in the outbox: listed from there
+            self.scan_folders.remove_all()  # copied into the outbox by now, or not wanted
         self.reasons = reasons = reasons_for(detail, service)
         entry = reasons.entry
         if entry is not None:
@@ -309,6 +330,7 @@ class RevisionPanel(QWidget):
             widget.setEnabled(not waiting)
         for box in self.boxes.values():
             box.add_button.setEnabled(not waiting)
+            box.scan_button.setEnabled(not waiting)
         self.resubmit_button.setEnabled(not waiting)
         self.show_message("")
 
@@ -389,6 +411,8 @@ class RevisionPanel(QWidget):
             box = RequirementBox(item.code, self._name(item.code), self.requirements)
             box.show_reason(item.ok, item.note)
             box.add_requested.connect(self._add_file)
+            box.scan_requested.connect(self._scan_files)
+            box.scan_button.setVisible(self.scan_access is not None)
             self.requirements_layout.addWidget(box)
             self.boxes[item.code] = box
         self._show_documents()
@@ -482,6 +506,26 @@ class RevisionPanel(QWidget):
             self.tr("Berkas %1 ditambahkan untuk %2.")
             .replace("%1", path.name)
             .replace("%2", self._name(code))
+        )
+        self.changed_signal.emit()
+
+    def _scan_files(self, code: str) -> None:
+        """ "Pindai…": the scan dialog opened for `code` (pages may go to any requirement
+        listed); each PDF it returns is added for its requirement."""
+        access, reasons = self.scan_access, self.reasons
+        if access is None or reasons is None:
+            return
+        requirements = [(item.code, self._name(item.code)) for item in reasons.requirements]
+        scanned = scan_documents(access, self.scan_folders, requirements, code, self)
+        for req, path in scanned.items():
+            self.files.append(NewFile(path, req, f"pindaian-{req.lower()}.pdf"))
+        if not scanned:
+            return
+        self._show_documents()
+        self.show_message(
+            self.tr("Hasil pindai ditambahkan untuk %1.").replace(
+                "%1", ", ".join(self._name(req) for req in scanned)
+            )
         )
         self.changed_signal.emit()
 

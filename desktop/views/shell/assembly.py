@@ -40,6 +40,7 @@ from desktop.settings import Settings
 from desktop.views.intake import IntakePage
 from desktop.views.intake.wiring import build_intake_page
 from desktop.views.queue.queue_page import QueuePage, default_status_for
+from desktop.views.revision.scanning import ScanAccess
 from desktop.views.shell.controller import ShellController
 from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.placeholder import PlaceholderPage
@@ -116,6 +117,7 @@ class Shell:
             self.settings_page.set_settings(settings)
         if self.intake_page is not None:
             self.intake_page.apply_settings(settings)
+        self.workbench.workbench.set_scan_settings(settings)
         self.window.idle.set_minutes(settings.idle_lock_minutes)
         self.sync.set_interval(settings.refresh_interval_seconds)
 
@@ -162,6 +164,7 @@ def build_shell(
         events=events,
     )
     host = WorkbenchHost(runner=runner)
+    host.workbench.set_scan_access(ScanAccess(runner, settings, on_settings_saved))  # issue 12
     sync_page = SyncPage()
     settings_page = SettingsPage(settings, on_settings_saved)
     intake_page = (

@@ -65,9 +65,11 @@ from desktop.services.applications import KeptMark, KeptMarks, Origin
 from desktop.services.handover import Handover
 from desktop.services.revision import Reasons, RevisionRequest, UnsentRevision
 from desktop.services.tasks import TaskRunner
+from desktop.settings import Settings
 from desktop.views.handover import HandoverDialog
 from desktop.views.revision import RevisionPanel
 from desktop.views.revision.print_list import list_data, show_revision_list
+from desktop.views.revision.scanning import ScanAccess, ScanFolders
 from desktop.views.workbench import shortcuts
 from desktop.views.workbench.action_bar import DESTRUCTIVE, ActionBar
 from desktop.views.workbench.applicant import ApplicantPanel
@@ -189,6 +191,11 @@ class WorkbenchWidget(QWidget):
         self.revision_panel.resubmit_requested.connect(self._resubmit)
         self.revision_panel.print_requested.connect(self._print_revision_list)
         self.handover_dialog: HandoverDialog | None = None
+        self.scan_access: ScanAccess | None = None
+        self.handover_scans = ScanFolders()
+        """A scanned surat kuasa, kept until another application is shown (by then the
+        handover copied it into the outbox) or the session ends."""
+        self.destroyed.connect(self.handover_scans.remove_all)
         self.revision_preview: QDialog | None = None
         self.fetcher = DocumentFetcher(self.runner, self)
         self.documents = DocumentChooser(self.viewer, self.checklist, self.fetcher, self)
@@ -277,6 +284,17 @@ class WorkbenchWidget(QWidget):
 
     # ==== public API ====
 
+    def set_scan_access(self, access: ScanAccess | None) -> None:
+        """A scanner may be used at this PC: "Pindai…" in the revision panel and the
+        handover (issue 12). Set by the shell, with its settings."""
+        self.scan_access = access
+        self.revision_panel.set_scan_access(access)
+
+    def set_scan_settings(self, settings: Settings) -> None:
+        """The settings as just saved elsewhere (the scan dialog reads the scanner from them)."""
+        if self.scan_access is not None:
+            self.scan_access.settings = settings
+
     def set_application(
         self,
         detail: ApplicationDetail,
@@ -315,6 +333,7 @@ class WorkbenchWidget(QWidget):
         previous = self._carry_over(detail) if same else None
         previous_doc = self.documents.current if same else None
         if not same:
+            self.handover_scans.remove_all()
             self.show_message("")
             self.fetcher.forget_failures()
             self.decisions.dismiss()
@@ -648,7 +667,13 @@ class WorkbenchWidget(QWidget):
         if detail is None:
             return
         outputs = [o.name for o in self._service.outputs] if self._service is not None else []
-        dialog = HandoverDialog(detail, outputs, self)
+        dialog = HandoverDialog(
+            detail,
+            outputs,
+            self,
+            scan_access=self.scan_access,
+            scan_folders=self.handover_scans,
+        )
         app_id = detail.id
 
         def chosen(handover: Handover) -> None:
@@ -662,6 +687,7 @@ class WorkbenchWidget(QWidget):
 
         dialog.chosen.connect(chosen)
         dialog.finished.connect(lambda _r: setattr(self, "handover_dialog", None))
+        dialog.rejected.connect(self.handover_scans.remove_all)
         self.handover_dialog = dialog
         dialog.open()
 
