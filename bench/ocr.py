@@ -96,6 +96,13 @@ def _run(
     return tally
 
 
+def measure(count: int = 10, first_seed: int = 0) -> tuple[Tally, int]:
+    """RapidOCR over `count` synthetic cards (what bench/scan.py reports): the tally (its
+    `seconds` leave out the first card, which loads the engine) and the number of cards."""
+    deck = list(cards(count, first_seed))
+    return _run("rapidocr", _rapidocr, deck), len(deck)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=30)
