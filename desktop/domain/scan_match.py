@@ -27,7 +27,7 @@ from desktop.domain.identity import (
     normalise_number,
 )
 
-MatchStatus = Literal["cocok", "berbeda", "tidak_terbaca"]
+MatchStatus = Literal["cocok", "berbeda", "tidak_terbaca", "belum_diketik"]
 NumberKind = Literal["nik", "kk"]
 
 _LABEL: dict[NumberKind, str] = {
@@ -74,7 +74,8 @@ def compare(typed: str, reading_number: str | None, *, kind: NumberKind = "nik")
     "cocok": the read is a valid 16-digit number equal to the typed one (typed spaces, dots
     and dashes between groups are ignored). "berbeda": the read is a valid 16-digit number
     and differs. "tidak_terbaca": nothing valid was read (None, wrong length, bad region or
-    date): the officer checks the card by eye."""
+    date): the officer checks the card by eye. "belum_diketik": a valid read and nothing typed
+    (no verdict)."""
     label = _LABEL[kind]
     read = (reading_number or "").strip()
     if not _valid(read, kind):
@@ -83,6 +84,10 @@ def compare(typed: str, reading_number: str | None, *, kind: NumberKind = "nik")
             f"{label} tidak terbaca dengan pasti; periksa nomornya dengan melihat kartu.",
         )
     typed_digits = normalise_number(typed or "")
+    if not typed_digits:
+        # Nothing typed yet (an application without a KK number): what the card says, no
+        # verdict; "berbeda" against an empty field sent verifiers looking for a mistake.
+        return NumberMatch("belum_diketik", f"{label}: {_grouped(read)}; belum diketik.", read=read)
     if typed_digits == read:
         return NumberMatch("cocok", f"{label}: {_grouped(read)}, cocok", read=read)
     differs = tuple(

@@ -115,3 +115,14 @@ def test_messages_show_the_read_number_on_screen_and_logs_mask_it() -> None:
     assert compare(nik, nik + "1").status == "tidak_terbaca"
     kk = encode_kk(rng.choice(_CODES), date(2015, 3, 2), 44)
     assert compare(kk, kk, kind="kk").message.startswith("Nomor KK pada KK terpindai: ")
+
+
+def test_a_read_with_nothing_typed_has_no_verdict() -> None:
+    """An application without a KK number typed: the card's number is shown, neither
+    "berbeda" (nothing is wrong) nor "cocok"."""
+    kk = encode_kk(random.Random(7).choice(_CODES), date(2015, 3, 2), 44)
+    for typed in ("", "   ", "-"):
+        result = compare(typed, kk, kind="kk")
+        assert result.status == "belum_diketik", typed
+        assert "berbeda" not in result.message and "cocok" not in result.message
+        assert " ".join(kk[i : i + 4] for i in range(0, 16, 4)) in result.message

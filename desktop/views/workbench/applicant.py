@@ -40,8 +40,9 @@ _SCAN_STYLE = {
     "cocok": "QLabel { color: #107c10; }",
     "berbeda": f"QLabel {{ {_WARN} }}",
     "tidak_terbaca": "QLabel { color: #605e5c; }",
+    "belum_diketik": "QLabel { color: #605e5c; }",
 }
-_SCAN_MARK = {"cocok": "✓ ", "berbeda": "⚠ ", "tidak_terbaca": ""}
+_SCAN_MARK = {"cocok": "✓ ", "berbeda": "⚠ ", "tidak_terbaca": "", "belum_diketik": ""}
 
 
 def sex_text(value: str | None) -> str:
