@@ -15,6 +15,14 @@ sheet is still there for "Pisah di lembar kosong" and still left out of the PDFs
 
 The page editor changes the batch directly (every change is cheap, on the GUI thread) and
 listens to `changed`. A thumbnail is made on the worker right after the page is written.
+
+A hot folder ("folder:" device) is watched while the dialog is open (`watch_folder`):
+watchdog's thread says a file appeared; `files_arrived` carries its name to the GUI thread
+(a signal across threads is queued), and the dialog offers to take it.
+
+Closing mid-run (`close`) cancels the run and removes the batch's files; the worker ends on its
+own (the SANE driver stops at the next line, a hot folder at its next poll) and removes its
+run folder. Nothing the worker sends after that reaches the closed batch.
 """
 
 from __future__ import annotations
@@ -45,6 +53,8 @@ from desktop.services.scanning.device import (
 from desktop.services.scanning.pipeline import ProcessedPage, thumbnail
 from desktop.services.scanning.scan_run import ScanOutcome, run_scan
 from desktop.services.tasks import TaskContext, TaskRunner
+
+FOLDER_PREFIX = "folder:"
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +99,8 @@ class ScanController(QObject):
     exported = Signal(dict)
     """{requirement code: Path} of the PDFs written by `export`."""
     export_failed = Signal(str)
+    files_arrived = Signal(str)
+    """A file's name that just appeared in the watched hot folder (it may still be written)."""
 
     _arrived = Signal(object)
 
@@ -114,6 +126,7 @@ class ScanController(QObject):
         self._cancel: CancelToken | None = None
         self._thumbs: dict[Path, Image.Image] = {}
         self.exporting = False
+        self._watch: _Watch | None = None
         batch.subscribe(self.changed.emit)
         self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
 
@@ -167,6 +180,9 @@ class ScanController(QObject):
         scanners, emit, batch = self.scanners, self._arrived.emit, self.batch
 
         def on_page(page: ProcessedPage) -> None:  # on the worker
+            if batch.closed:  # the dialog is gone: stop; the run folder goes below
+                cancel.cancel()
+                return
             emit(_Arrival(run, page, _thumbnail(page)))
             if replace_key is not None:
                 cancel.cancel()  # one page is all a rescan wants
@@ -278,6 +294,41 @@ class ScanController(QObject):
         ).success(done).failure(failed).relevant_while(self._open).run(self.runner)
         return True
 
+    # -- the hot folder -----------------------------------------------------------------------
+
+    def watch_folder(self, device_id: str) -> bool:
+        """Watch the hot folder `device_id` until `close` (or another folder is watched).
+        False when it is no hot folder or cannot be watched (the scan will say why)."""
+        if not device_id.startswith(FOLDER_PREFIX) or self.batch.closed:
+            return False
+        if self._watch is not None and self._watch.device_id == device_id:
+            return True
+        self._stop_watch()
+        try:
+            backend = self.scanners.backend_for(device_id)
+            watch = getattr(backend, "watch", None)
+            if not callable(watch):
+                return False
+            arrived = self.files_arrived.emit
+            handle = watch(lambda path: arrived(Path(path).name))  # watchdog's thread
+        except (ScanError, OSError) as exc:
+            log.info("hot folder not watched: %s", exc)
+            return False
+        self._watch = _Watch(device_id, handle)
+        return True
+
+    @property
+    def watched_folder(self) -> str:
+        """The hot folder device being watched ("" when none)."""
+        return self._watch.device_id if self._watch is not None else ""
+
+    def _stop_watch(self) -> None:
+        if self._watch is not None:
+            stop = getattr(self._watch.handle, "stop", None)
+            if callable(stop):
+                stop()
+            self._watch = None
+
     # -- closing ------------------------------------------------------------------------------
 
     def _open(self) -> bool:
@@ -286,9 +337,16 @@ class ScanController(QObject):
     def close(self) -> None:
         """Stop any run and remove the batch's page files (exported PDFs stay)."""
         self.cancel()
+        self._stop_watch()
         self._run = 0
         self._thumbs.clear()
         self.batch.close()
+
+
+@dataclass(frozen=True)
+class _Watch:
+    device_id: str
+    handle: object  # hot_folder.FolderWatch (stop())
 
 
 def _thumbnail(page: ProcessedPage) -> Image.Image | None:

@@ -8,9 +8,15 @@ PDF per requirement and closes the dialog with `attachments` = {requirement code
 A device fault (jam, no paper, cover open, busy, unplugged) is shown in the dialog in plain
 Indonesian; the pages scanned so far stay, and the officer scans on into the same batch.
 
+Files come in three ways, all through the pipeline like scanned pages: the "Impor berkas"
+device or "Impor berkas…" (Ctrl+O) with a file picker, files dragged onto the dialog, and the
+hot folder ("Folder pindaian"), watched while the dialog is open: when the vendor's program
+writes a file there, a line offers to take it ("Ambil sekarang").
+
 Keys: Enter is "Pindai" (the dialog's main action: placing paper and pressing Enter is the
 counter's rhythm); it never attaches or closes. Esc during a scan stops the scan; otherwise it
-asks before throwing scanned pages away.
+asks before throwing scanned pages away. "Tutup" or the window's X during a scan stops the
+scan and then closes (asking first if pages were scanned).
 """
 
 from __future__ import annotations
@@ -19,7 +25,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -36,19 +50,21 @@ from PySide6.QtWidgets import (
 
 from desktop.controllers.scan import ScanController, ScannerDirectory
 from desktop.services.scanning.batch import ScanBatch, Step
-from desktop.services.scanning.device import Capabilities, ScannerInfo
+from desktop.services.scanning.device import Capabilities, ScanError, ScannerInfo
 from desktop.services.scanning.profiles import ScanProfile, load_profiles, with_profile
 from desktop.services.scanning.scan_run import ScanOutcome
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
 from desktop.views.dialogs import set_main_button
 from desktop.views.scan.options import ScanOptions
-from desktop.views.scan.page_list import PageListModel, PageListView
+from desktop.views.scan.page_list import PageListModel, PageListView, local_files
 
 WANTED_SIZE = (1180, 680)
 FRAME_ALLOWANCE = 48
 """The window manager's title bar and borders (as the print preview: 1366x768 less a taskbar)."""
 FILE_FILTER = "Gambar atau PDF (*.pdf *.jpg *.jpeg *.png *.tif *.tiff)"
+FILE_DEVICE = "file:"
+FOLDER_PREFIX = "folder:"
 
 
 def fitting_size(widget: QWidget) -> tuple[int, int]:
@@ -98,6 +114,8 @@ class ScanDialog(QDialog):
         self._fallback_row: int | None = None
         self.confirm_box: QMessageBox | None = None
         self._quiet_close = False
+        self._close_after_scan = False
+        self._arrivals: list[str] = []
         self._build()
         self._wire()
         self._update_actions()
@@ -113,6 +131,18 @@ class ScanDialog(QDialog):
         self.scan_button = QPushButton(self.tr("&Pindai (F5)"), self)
         self.scan_button.setObjectName("scan-start")
         self.cancel_button = QPushButton(self.tr("&Batal"), self)
+        self.import_button = QPushButton(self.tr("&Impor berkas… (Ctrl+O)"), self)
+        self.import_button.setObjectName("scan-import")
+        self.import_button.setToolTip(
+            self.tr("Ambil halaman dari berkas gambar atau PDF (boleh juga diseret ke sini)")
+        )
+        self.arrival_label = QLabel(self)
+        self.arrival_label.setObjectName("scan-arrivals")
+        self.arrival_label.setWordWrap(True)
+        self.take_button = QPushButton(self.tr("&Ambil sekarang"), self)
+        self.take_button.setObjectName("scan-take")
+        self.arrival_label.hide()
+        self.take_button.hide()
         self.busy_bar = QProgressBar(self)
         self.busy_bar.setRange(0, 0)
         self.busy_bar.setTextVisible(False)
@@ -124,7 +154,10 @@ class ScanDialog(QDialog):
         run_row.addWidget(self.scan_button, 1)
         run_row.addWidget(self.cancel_button)
         left.addLayout(run_row)
+        left.addWidget(self.import_button)
         left.addWidget(self.busy_bar)
+        left.addWidget(self.arrival_label)
+        left.addWidget(self.take_button)
         left.addStretch(1)
 
         self.rotate_left_button = self._tool(self.tr("↺ Putar kiri"), "Ctrl+Shift+R")
@@ -206,6 +239,7 @@ class ScanDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addLayout(buttons)
         set_main_button(self, self.scan_button)
+        self.setAcceptDrops(True)
 
     def _tool(self, text: str, key: str) -> QPushButton:
         button = QPushButton(text, self)
@@ -226,6 +260,7 @@ class ScanDialog(QDialog):
         c.finished.connect(self._finished)
         c.exported.connect(self._exported)
         c.export_failed.connect(self._export_failed)
+        c.files_arrived.connect(self._file_arrived)
         self.batch.subscribe(self._update_actions)
         self.model.modelAboutToBeReset.connect(self._about_to_reset)
         self.model.modelReset.connect(self._restore_selection)
@@ -233,12 +268,15 @@ class ScanDialog(QDialog):
         selection.selectionChanged.connect(self._selection_changed)
         self.view.number_pressed.connect(self._assign_number)
         self.view.dropped.connect(lambda rows: self._select_rows(rows))
+        self.view.files_dropped.connect(self.import_files)
 
         self.options.device_chosen.connect(self.controller.ask_capabilities)
         self.options.refresh_requested.connect(self._refresh_devices)
         self.options.save_profile_requested.connect(self._save_profile)
         self.scan_button.clicked.connect(self.start_scan)
         self.cancel_button.clicked.connect(self.controller.cancel)
+        self.import_button.clicked.connect(self.choose_files)
+        self.take_button.clicked.connect(self.take_arrivals)
         self.rotate_left_button.clicked.connect(lambda: self._rotate(-90))
         self.rotate_right_button.clicked.connect(lambda: self._rotate(90))
         self.delete_button.clicked.connect(self._delete)
@@ -250,7 +288,7 @@ class ScanDialog(QDialog):
         self.assign_button.clicked.connect(self._assign_chosen)
         self.split_button.clicked.connect(self._split)
         self.attach_button.clicked.connect(self.attach)
-        self.close_button.clicked.connect(self.reject)
+        self.close_button.clicked.connect(self._close_asked)
 
         keys: dict[str, Callable[[], None]] = {
             "F5": self.start_scan,
@@ -264,6 +302,7 @@ class ScanDialog(QDialog):
             "Ctrl+Y": self._redo,
             "Ctrl+Shift+Z": self._redo,
             "Ctrl+B": self._split,
+            "Ctrl+O": self.choose_files,
             "Ctrl+Return": self.attach,
             "Ctrl+Enter": self.attach,
         }
@@ -281,6 +320,9 @@ class ScanDialog(QDialog):
 
     def _devices_listed(self, devices: list[ScannerInfo]) -> None:
         self.options.set_devices(devices, self._settings.scan_device)
+        folder = next((d.id for d in devices if d.id.startswith(FOLDER_PREFIX)), "")
+        if folder:
+            self.controller.watch_folder(folder)
         if self.options.device_id():
             self.controller.ask_capabilities(self.options.device_id())
         self._update_actions()
@@ -321,18 +363,103 @@ class ScanDialog(QDialog):
 
     def _prepare_files(self, device_id: str) -> bool:
         """The file import "device" scans the files chosen now."""
-        if not device_id.startswith("file:"):
+        if not device_id.startswith(FILE_DEVICE):
             return True
+        paths = self._pick_files()
+        return bool(paths) and self._hand_files(paths)
+
+    def _pick_files(self) -> list[Path]:
         names, _ = QFileDialog.getOpenFileNames(
-            self, self.tr("Pilih berkas gambar atau PDF"), "", FILE_FILTER
+            self, self.tr("Pilih berkas gambar atau PDF"), "", self.tr(FILE_FILTER)
         )
-        if not names:
+        return [Path(n) for n in names]
+
+    def _hand_files(self, paths: Sequence[Path]) -> bool:
+        """Give the file import backend its files; False (and a message) without one."""
+        try:
+            backend = self.scanners.backend_for(FILE_DEVICE)
+        except ScanError as exc:
+            self._show_message(exc.message)
             return False
-        backend = self.scanners.backend_for(device_id)
         set_files = getattr(backend, "set_files", None)
-        if callable(set_files):
-            set_files([Path(n) for n in names])
+        if not callable(set_files):
+            return False
+        set_files(list(paths))
         return True
+
+    def choose_files(self) -> None:
+        """Ctrl+O / "Impor berkas…": pick files and bring their pages in, whichever scanner
+        is chosen."""
+        if self._busy():
+            return
+        paths = self._pick_files()
+        if paths:
+            self.import_files(paths)
+
+    def import_files(self, paths: Sequence[Path]) -> None:
+        """Files picked or dropped: their pages come in through the pipeline like a scan
+        (the checks of `attachments.check_file` refuse what is no image or PDF)."""
+        if self._busy() or not paths or not self._hand_files(paths):
+            return
+        self._show_message("")
+        self.controller.scan(FILE_DEVICE, self.options.settings())
+        self._update_actions()
+
+    def _busy(self) -> bool:
+        return self.controller.scanning or self.controller.exporting
+
+    # -- files dragged onto the dialog ---------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._offer_drop(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._offer_drop(event)
+
+    def _offer_drop(self, event: QDragMoveEvent) -> None:
+        if local_files(event.mimeData()) and not self._busy():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        files = local_files(event.mimeData())
+        if not files:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_files(files)
+
+    # -- the hot folder ------------------------------------------------------------------------
+
+    def _file_arrived(self, name: str) -> None:
+        """The vendor's program wrote a file into the hot folder: offer to take it (a scan
+        from that folder now would take it anyway)."""
+        if self.controller.scanning and self.options.device_id().startswith(FOLDER_PREFIX):
+            return
+        if name not in self._arrivals:
+            self._arrivals.append(name)
+        shown = ", ".join(self._arrivals[:3]) + (" …" if len(self._arrivals) > 3 else "")
+        self.arrival_label.setText(
+            self.tr("Berkas baru di folder pindaian: %1").replace("%1", shown)
+        )
+        self.arrival_label.show()
+        self.take_button.show()
+        self._update_actions()
+
+    def take_arrivals(self) -> None:
+        """ "Ambil sekarang": scan from the hot folder (it waits until each file is written)."""
+        if self._busy() or not self._arrivals:
+            return
+        folder = self.controller.watched_folder
+        if not folder:
+            return
+        self._arrivals = []
+        self.arrival_label.hide()
+        self.take_button.hide()
+        self._show_message("")
+        self.controller.scan(folder, self.options.settings())
+        self._update_actions()
 
     def _page_added(self, index: int) -> None:
         if not self._rows():
@@ -341,6 +468,9 @@ class ScanDialog(QDialog):
 
     def _finished(self, _outcome: ScanOutcome) -> None:
         self._update_actions()
+        if self._close_after_scan:
+            self._close_after_scan = False
+            self.reject()
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -465,6 +595,8 @@ class ScanDialog(QDialog):
         rows = self._rows()
         editable = bool(rows) and not exporting
         self.scan_button.setEnabled(has_device and not scanning and not exporting)
+        self.import_button.setEnabled(not scanning and not exporting)
+        self.take_button.setEnabled(not scanning and not exporting)
         self.cancel_button.setEnabled(scanning)
         self.busy_bar.setVisible(scanning or exporting)
         self.options.setEnabled(not scanning and not exporting)
@@ -566,8 +698,23 @@ class ScanDialog(QDialog):
             return
         super().reject()
 
+    def _close_asked(self) -> None:
+        """ "Tutup" or the window's X: during a scan, stop it and close once it has stopped
+        (the pages it brought are then asked about like any others)."""
+        if self.controller.scanning:
+            self._close_after_scan = True
+            self.controller.cancel()
+            self.status.setText(self.tr("Menghentikan pemindaian, lalu menutup…"))
+            return
+        self.reject()
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """The window's X asks like Esc; `close()` called by the program closes at once."""
+        """The window's X is "Tutup"; `close()` called by the program closes at once (a scan
+        still running is cancelled and its files removed: `done`)."""
+        if event.spontaneous() and self.controller.scanning:
+            event.ignore()
+            self._close_asked()
+            return
         self._quiet_close = not event.spontaneous()
         try:
             super().closeEvent(event)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import (
@@ -25,7 +26,17 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QDropEvent, QImage, QKeyEvent, QPainter, QPixmap, QTransform
+from PySide6.QtGui import (
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QImage,
+    QKeyEvent,
+    QPainter,
+    QPixmap,
+    QTransform,
+)
 from PySide6.QtWidgets import QAbstractItemView, QListView, QWidget
 
 from desktop.services.scanning.batch import BatchPage, ScanBatch
@@ -52,6 +63,13 @@ def placeholder(side: int) -> QPixmap:
     painter.drawRect(0, 0, pixmap.width() - 1, pixmap.height() - 1)
     painter.end()
     return pixmap
+
+
+def local_files(mime: QMimeData) -> list[Path]:
+    """The local files a drag carries (from Explorer or a file manager); none for our pages."""
+    if mime.hasFormat(MIME) or not mime.hasUrls():
+        return []
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
 
 
 def dimmed(pixmap: QPixmap) -> QPixmap:
@@ -213,6 +231,8 @@ class PageListView(QListView):
     number_pressed = Signal(int)
     dropped = Signal(list)
     """The new rows of the pages just moved by drag and drop."""
+    files_dropped = Signal(list)
+    """list[Path]: files dropped on the pages from outside (imported like "Impor berkas")."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -250,10 +270,31 @@ class PageListView(QListView):
             return
         super().keyPressEvent(event)
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if local_files(event.mimeData()):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+            return
+        super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if local_files(event.mimeData()):
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+            return
+        super().dragMoveEvent(event)
+
     def dropEvent(self, event: QDropEvent) -> None:
-        """Our own pages dropped here: before the page under the pointer (after it when the
-        pointer is on its right half), or at the end past the last one. QListView's icon mode
-        would only move the picture; the model moves the page."""
+        """Files from outside: imported (`files_dropped`). Our own pages dropped here: before
+        the page under the pointer (after it when the pointer is on its right half), or at the
+        end past the last one. QListView's icon mode would only move the picture; the model
+        moves the page."""
+        files = local_files(event.mimeData())
+        if files:
+            event.setDropAction(Qt.DropAction.CopyAction)
+            event.accept()
+            self.files_dropped.emit(files)
+            return
         model = self.model()
         if not isinstance(model, PageListModel) or not event.mimeData().hasFormat(MIME):
             event.ignore()
