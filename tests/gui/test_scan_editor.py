@@ -269,7 +269,7 @@ def test_enter_never_attaches_or_closes(qtbot: QtBot, runner: TaskRunner, tmp_pa
 
 def test_screenshot_at_1366x768(qtbot: QtBot, runner: TaskRunner, tmp_path: Path) -> None:
     """The dialog as it fits a 1366x768 screen less a 40-px taskbar and the window frame."""
-    dialog = open_dialog(qtbot, runner, tmp_path, Pictures(jam_at=6))
+    dialog = open_dialog(qtbot, runner, tmp_path, Pictures(blank_at=3, jam_at=6))
     dialog.resize(min(1180, 1366 - 48), 768 - 40 - 48)
     choose(dialog, feeder=True)
     scan_by_f5(qtbot, dialog, 6)

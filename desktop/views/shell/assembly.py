@@ -166,7 +166,7 @@ def build_shell(
     host = WorkbenchHost(runner=runner)
     host.workbench.set_scan_access(ScanAccess(runner, settings, on_settings_saved))  # issue 12
     sync_page = SyncPage()
-    settings_page = SettingsPage(settings, on_settings_saved)
+    settings_page = SettingsPage(settings, on_settings_saved, runner=runner)  # issue 12 scanners
     intake_page = (
         build_intake_page(
             user=user, runner=runner, settings=settings, api=api, store=store,

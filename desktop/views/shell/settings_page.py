@@ -24,16 +24,24 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.services.api.proxy import mask_proxy_url
+from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings, settings_path
+from desktop.views.scan.scanner_settings import ScannerSettings
 
 
 class SettingsPage(QWidget):
-    """Edit idle lock, refresh interval and language; server address is shown read-only."""
+    """Edit idle lock, refresh interval and language; server address is shown read-only.
+    With a `runner`, the "Pemindai" section too (it saves each change at once)."""
 
     saved = Signal(object)  # Settings
 
     def __init__(
-        self, settings: Settings, save: Callable[[Settings], None], parent: QWidget | None = None
+        self,
+        settings: Settings,
+        save: Callable[[Settings], None],
+        parent: QWidget | None = None,
+        *,
+        runner: TaskRunner | None = None,
     ) -> None:
         super().__init__(parent)
         self._settings = settings
@@ -99,6 +107,10 @@ class SettingsPage(QWidget):
         layout.addWidget(heading)
         layout.addLayout(form)
         layout.addLayout(row)
+        self.scanners: ScannerSettings | None = None
+        if runner is not None:
+            self.scanners = ScannerSettings(settings, self._scanner_saved, runner, self)
+            layout.addWidget(self.scanners)
         layout.addStretch(1)
         layout.addWidget(path)
 
@@ -107,6 +119,20 @@ class SettingsPage(QWidget):
         printer): "Simpan" changes its own fields on them, never back to the copy it began
         with."""
         self._settings = settings
+        if self.scanners is not None:
+            self.scanners.set_settings(settings)
+
+    def _scanner_saved(self, new: Settings) -> None:
+        """The "Pemindai" section's change, on the page's settings (raises OSError)."""
+        merged = self._settings.with_changes(
+            escl_addresses=new.escl_addresses,
+            hot_folder=new.hot_folder,
+            scan_profiles=new.scan_profiles,
+            scan_device=new.scan_device,
+        )
+        self._save(merged)
+        self._settings = merged
+        self.saved.emit(merged)
 
     def _show_proxy(self, value: str) -> None:
         self._proxy_shown = mask_proxy_url(value)
