@@ -42,6 +42,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from sqlalchemy import Connection
 
 from desktop.domain import sla
+from desktop.domain.applicant_rules import APPLICANT_KEYS
 from desktop.domain.catalogue import Catalogue, Service
 from desktop.domain.formatting import format_clock
 from desktop.domain.identity import mask_nik
@@ -71,20 +72,6 @@ NUMBER_FIELDS: dict[NumberKind, str] = {"nik": "nik", "kk": "kk_number"}
 READ_DPI = 300
 """A PDF's first page is rendered at this resolution for the OCR (what the reader was measured
 on); an image is read at its own size."""
-APPLICANT_KEYS = (
-    "nik",
-    "kk_number",
-    "name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "phone",
-    "email",
-    "address",
-    "rt",
-    "rw",
-    "village_code",
-)
 
 
 def _tr(text: str) -> str:

@@ -42,6 +42,7 @@ from urllib.parse import quote
 
 from sqlalchemy import Connection
 
+from desktop.domain.applicant_rules import APPLICANT_KEYS
 from desktop.domain.catalogue import Service
 from desktop.domain.identity import check_nik
 from desktop.domain.records import (
@@ -66,20 +67,6 @@ from desktop.settings import private_dir, private_file
 
 log = logging.getLogger(__name__)
 
-APPLICANT_KEYS = (
-    "nik",
-    "name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "kk_number",
-    "phone",
-    "email",
-    "address",
-    "rt",
-    "rw",
-    "village_code",
-)
 """The applicant's keys (seam 2), in form order."""
 
 

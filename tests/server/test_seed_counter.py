@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 from sqlalchemy import select
 
-from desktop.domain.applicant_rules import check_applicant, check_service_data
+from desktop.domain.applicant_rules import APPLICANT_KEYS, check_applicant, check_service_data
 from desktop.domain.catalogue import load_catalogue
 from desktop.domain.identity import check_kk, check_nik
 from desktop.domain.records import ApplicationDetail
@@ -28,20 +28,6 @@ from tests.live_server import REPO, LiveServer
 
 NOW = datetime(2026, 11, 24, 6, 30, tzinfo=UTC)
 TOKEN = re.compile(r"[A-Za-z0-9_-]{22,}")
-APPLICANT_KEYS = (
-    "nik",
-    "name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "kk_number",
-    "phone",
-    "email",
-    "address",
-    "rt",
-    "rw",
-    "village_code",
-)
 
 
 def _seeded(tmp_path: Path, applications: int = 120) -> tuple[Settings, dict[str, object]]:
