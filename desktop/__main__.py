@@ -34,9 +34,11 @@ def run_app(argv: list[str]) -> int:
     from desktop.app import LoketApp
     from desktop.i18n import install_translator
     from desktop.logs import setup_logging
+    from desktop.services.scanning.sigpipe import make_sigpipe_harmless
     from desktop.settings import config_dir, data_dir, load_settings, private_dir
 
     log = logging.getLogger("desktop")
+    make_sigpipe_harmless()  # before any scan: libsane resets SIGPIPE (see that module)
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setApplicationName("Loket")

@@ -34,8 +34,11 @@ from desktop.services.scanning.device import (
     ScanSettings,
     Source,
 )
+from desktop.services.scanning.sigpipe import make_sigpipe_harmless
 
 log = logging.getLogger(__name__)
+
+make_sigpipe_harmless()  # at import, when that is on the main thread (tools, tests)
 
 PREFIX = "sane:"
 STANDARD_DPIS = (75, 100, 150, 200, 300, 400, 600, 1200)
@@ -51,6 +54,8 @@ def ensure_init() -> None:
     global _initialised
     with _SANE_LOCK:
         if not _initialised:
+            if not make_sigpipe_harmless():
+                log.warning("SIGPIPE left as it is: SANE initialised off the main thread")
             version = sane.init()
             _initialised = True
             log.info("SANE initialised, version %s", version)
