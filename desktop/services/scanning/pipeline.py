@@ -51,6 +51,12 @@ ANALYSIS_DPI = 100
 
 MAX_SKEW = 12.0  # degrees searched either way; a page fed more crookedly than this is re-fed
 MIN_CORRECTION = 0.05  # below this a resample costs time and sharpness for nothing
+MAX_INK_SHARE = 0.5
+"""A page with more ink than this (a photo, a solid picture, a dark copy) has no text lines to
+measure: its projection is sharpest at the search's edge, and "correcting" tilts a straight page."""
+MIN_PEAK = 1.3
+"""The best angle's sharpness over the median angle's: text pages measure 2-3, a card copy on a
+page 1.6, a grid or a photo 1.1. Below this the angle is a guess and the page is left as it is."""
 INK_DELTA = 70  # grey levels below the paper that count as ink (show-through is fainter)
 WHITEN_MARGIN = 28  # grey levels below the paper still made white (noise, faint show-through)
 JPEG_QUALITIES = (50, 40, 30)
@@ -261,9 +267,10 @@ def _blank(small: U8, small_dpi: float, paper_level: int) -> bool:
 def _estimate_skew(small: U8, paper_level: int) -> float:
     """The text lines' angle in degrees, counter-clockwise positive, by projection profile:
     the angle at which the ink's row histogram is sharpest (lines and the gaps between them
-    line up). Coarse 0.5 degree steps, then 0.05 around the best."""
+    line up). Coarse 0.5 degree steps, then 0.05 around the best. 0.0 when the page has no
+    lines to trust (MAX_INK_SHARE, MIN_PEAK)."""
     ys, xs = np.nonzero(_ink(small, paper_level))
-    if ys.size < 50:
+    if ys.size < 50 or ys.size > MAX_INK_SHARE * small.shape[0] * small.shape[1]:
         return 0.0
     if ys.size > 40_000:  # a dense page: a fixed sample keeps it fast and deterministic
         pick = np.linspace(0, ys.size - 1, 40_000).astype(np.intp)
@@ -278,7 +285,10 @@ def _estimate_skew(small: U8, paper_level: int) -> float:
         return float(np.dot(counts, counts))
 
     coarse = np.arange(-MAX_SKEW, MAX_SKEW + 1e-9, 0.5)
-    best = float(max(coarse, key=sharpness))
+    profile = np.array([sharpness(float(a)) for a in coarse])
+    if profile.max() < MIN_PEAK * float(np.median(profile)):
+        return 0.0  # no clear lines (a grid, a photo): leave the page as it came
+    best = float(coarse[int(profile.argmax())])
     fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.05)
     return float(max(fine, key=sharpness))
 

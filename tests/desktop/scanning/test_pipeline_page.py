@@ -5,10 +5,13 @@ budget is stated at 300 dpi."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFilter
 
 from desktop.services.scanning.device import ColourMode, Paper, ScannedPage, ScanSettings
 from desktop.services.scanning.pipeline import (
@@ -17,6 +20,7 @@ from desktop.services.scanning.pipeline import (
     process_page,
     thumbnail,
 )
+from tests.synthetic_cards import render_ktp
 from tests.synthetic_pages import (
     blank_page,
     document_page,
@@ -44,6 +48,69 @@ def test_deskewed_page_has_level_text_lines(tmp_path: Path) -> None:
         )
     assert abs(first.skew_degrees - 6.0) <= 0.5
     assert abs(again.skew_degrees) <= 0.3
+
+
+def _grid(dpi: int) -> Image.Image:
+    """A straight page of squares (a chart, a tiled picture): strong rows AND columns."""
+    width, height = paper_pixels(Paper.A4, dpi)
+    image = Image.new("L", (width, height), 235)
+    draw = ImageDraw.Draw(image)
+    step = dpi // 2
+    for y in range(0, height, step):
+        for x in range((y // step) % 2 * step, width, 2 * step):
+            draw.rectangle((x, y, x + step - 1, y + step - 1), fill=20)
+    return image
+
+
+def _photo(dpi: int, seed: int = 1) -> Image.Image:
+    """A full-page photo: smooth colour blobs, no lines."""
+    width, height = paper_pixels(Paper.A4, dpi)
+    rng = np.random.default_rng(seed)
+    cells = (rng.random((40, 28, 3)) * 255).astype(np.uint8)
+    return (
+        Image.fromarray(cells)
+        .resize((width, height), Image.Resampling.BICUBIC)
+        .filter(ImageFilter.GaussianBlur(dpi / 12))
+    )
+
+
+@pytest.mark.parametrize(
+    "picture",
+    [
+        pytest.param(lambda: _grid(100), id="grid"),
+        pytest.param(lambda: _photo(100), id="photo"),
+        pytest.param(lambda: Image.new("L", paper_pixels(Paper.A4, 100), 15), id="solid-dark"),
+        pytest.param(
+            lambda: _grid(100).rotate(90, expand=True).resize(paper_pixels(Paper.A4, 100)),
+            id="grid-turned",
+        ),
+    ],
+)
+def test_a_page_without_text_lines_is_not_tilted(
+    tmp_path: Path, picture: Callable[[], Image.Image]
+) -> None:
+    """Seen in a real window: the SANE test device's picture came out turned by ~11 degrees.
+    With no lines to measure, the projection is sharpest at the search's edge; the page must
+    be left straight."""
+    page = process_page(
+        ScannedPage(picture(), 0, 100), ScanSettings(dpi=100, mode=ColourMode.COLOUR), tmp_path, "p"
+    )
+    assert page.skew_degrees == 0.0
+
+
+def test_a_card_copied_crooked_onto_a_page_is_still_straightened(tmp_path: Path) -> None:
+    """The weakest real case the threshold must keep: little text (a KTP photocopy) on a page."""
+    card = render_ktp("1471015501900003", random.Random(1))
+    page_image = Image.new("RGB", paper_pixels(Paper.A4, 300), (245, 245, 245))
+    page_image.paste(card, (300, 300))
+    image = scanned(page_image, angle=4.0, dpi=300)
+    page = process_page(
+        ScannedPage(image, 0, 300),
+        ScanSettings(dpi=300, mode=ColourMode.COLOUR),
+        tmp_path,
+        "p",
+    )
+    assert abs(page.skew_degrees - 4.0) <= 0.5
 
 
 def test_deskew_off_leaves_the_angle(tmp_path: Path) -> None:
