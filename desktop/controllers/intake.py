@@ -558,10 +558,14 @@ class IntakeController(QObject):
 
     # -- the number on a scanned KTP-el / KK -------------------------------------------------
 
-    def number_line(self, kind: NumberKind, typed: str) -> NumberLine | None:
+    def number_line(
+        self, kind: NumberKind, typed: str, others: Sequence[tuple[str, str]] = ()
+    ) -> NumberLine | None:
         """What to say under the NIK (kind "nik") or KK field about the KTP-el/KK attached to
         this draft: None when there is none, "membaca" while it is read, else the comparison
-        with `typed` (pure and fast: called on every keystroke)."""
+        with `typed` and the (label, value) numbers of other people in the form (`others`: the
+        mother's KTP-el on a birth registration is right), pure and fast: called on every
+        keystroke."""
         reading = self._readings.get(kind)
         if reading is None:
             return None
@@ -570,7 +574,7 @@ class IntakeController(QObject):
             return NumberLine(
                 "membaca", _tr("Membaca %1 dari dokumen terlampir…").replace("%1", what)
             )
-        match = compare(typed, reading.number, kind=kind)
+        match = compare(typed, reading.number, kind=kind, others=others)
         return NumberLine(match.status, match.message, match)
 
     def _forget_readings(self) -> None:

@@ -126,3 +126,52 @@ def test_a_read_with_nothing_typed_has_no_verdict() -> None:
         assert result.status == "belum_diketik", typed
         assert "berbeda" not in result.message and "cocok" not in result.message
         assert " ".join(kk[i : i + 4] for i in range(0, 16, 4)) in result.message
+
+
+def test_a_card_of_another_person_in_the_form_is_cocok_naming_whose() -> None:
+    """A birth registration's KTP-el is the mother's or the reporter's (catalogue: "KTP-el orang
+    tua/pelapor"): it said "berbeda" against the child's NIK; now it names whose it is."""
+    rng = random.Random(11)
+    child, mother, father = (
+        encode_nik(rng.choice(_CODES), date(y, 5, 4), s, n)
+        for y, s, n in ((2024, "L", 9), (1995, "P", 12), (1993, "L", 40))
+    )
+    others = [("NIK ayah", father), ("NIK ibu", " ".join(mother[i : i + 4] for i in (0, 4, 8, 12)))]
+    result = compare(child, mother, others=others)
+    assert result.status == "cocok" and result.whose == "NIK ibu"
+    assert result.message.endswith("cocok dengan NIK ibu")
+    # the applicant's own number still wins, and empty others are ignored
+    assert compare(mother, mother, others=others).whose is None
+    assert compare("", father, others=[("NIK ibu", ""), ("NIK ayah", father)]).whose == "NIK ayah"
+
+
+@settings(max_examples=200, deadline=None)
+@given(near_misses(niks()), niks())
+def test_a_near_miss_of_another_persons_number_is_never_cocok(
+    case: tuple[str, str], applicant: str
+) -> None:
+    true, read = case
+    if read in (applicant, true):  # a swap of two equal digits is no miss
+        return
+    result = compare(applicant, read, others=[("NIK ibu", true), ("NIK saksi 1", "")])
+    assert result.status in ("berbeda", "tidak_terbaca"), result
+    if result.status == "berbeda":
+        assert "juga tidak sama dengan NIK ibu" in result.message
+        assert "NIK saksi 1" not in result.message  # empty: nobody to compare with
+
+
+def test_numbers_in_form_lists_the_filled_nik_fields_with_their_labels() -> None:
+    from desktop.domain.catalogue import load_catalogue
+    from desktop.domain.scan_match import numbers_in_form
+
+    service = next(
+        s
+        for s in load_catalogue().services.values()
+        if any(f.kind == "nik" for f in s.fields().values())
+    )
+    keys = [k for k, f in service.fields().items() if f.kind == "nik"]
+    data = {keys[0]: "1471015501900003", **{k: "" for k in keys[1:]}}
+    found = numbers_in_form(service, data, "nik")
+    assert found == [(service.fields()[keys[0]].label, "1471015501900003")]
+    assert numbers_in_form(None, data, "nik") == []
+    assert numbers_in_form(service, data, "kk") == []

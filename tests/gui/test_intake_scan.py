@@ -309,6 +309,35 @@ def test_a_ktp_with_another_nik_is_berbeda(qtbot: QtBot, counter: Counter) -> No
     qtbot.waitUntil(lambda: note(page, "nik")[1] == "berbeda", timeout=OCR_WAIT)
 
 
+def test_a_parents_ktp_on_a_birth_registration_is_cocok_naming_the_mother(
+    qtbot: QtBot, counter: Counter
+) -> None:
+    """AKTA-LAHIR's KTP-el is the parents' or the reporter's (catalogue note): the mother's card
+    said "berbeda" against the child's NIK. Typed in order: the card is read while the mother's
+    NIK is still empty ("berbeda"), and the line turns green as her NIK is typed."""
+    page = counter.page
+    pick_service(qtbot, page, "AKTA-LAHIR")
+    child = make_nik(random.Random(5))
+    assert child != NIK_WOMAN
+    type_into(qtbot, page, "nik", child)
+    ktp = counter.store.path.with_name("ktp-ibu.png")
+    render_ktp(NIK_WOMAN, random.Random(7)).save(ktp, dpi=(300, 300))
+    box = page.requirements.boxes["KTP-EL"]
+    box.request_import([ktp])
+    qtbot.waitUntil(lambda: note(page, "nik")[1] == "berbeda", timeout=OCR_WAIT)
+    type_into(qtbot, page, "ibu.nik", NIK_WOMAN)
+    grouped = " ".join(NIK_WOMAN[i : i + 4] for i in range(0, 16, 4))
+    assert note(page, "nik") == (
+        f"NIK pada KTP terpindai: {grouped}, cocok dengan NIK ibu",
+        "cocok",
+    )
+    # a slip in the mother's NIK: red again, naming whom it was compared with
+    mother = field(page, "ibu.nik")
+    qtbot.keyClick(mother, Qt.Key.Key_Backspace)
+    text, status = note(page, "nik")
+    assert status == "berbeda" and "juga tidak sama dengan NIK ibu" in text
+
+
 def test_closing_the_dialog_attaches_nothing_and_removes_its_folder(
     qtbot: QtBot, counter: Counter, folders: list[Path]
 ) -> None:

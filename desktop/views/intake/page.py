@@ -469,8 +469,9 @@ class IntakePage(QWidget):
         self._check()
         if key == "nik":
             self._maybe_look_up(applicant.get("nik", ""))
+        other = next((sec.rows[key] for sec in self.service_sections if key in sec.rows), None)
         for kind, field_key in NUMBER_FIELDS.items():
-            if key == field_key:
+            if key == field_key or (other is not None and other.spec.kind == kind):
                 self._show_number(kind)
 
     # -- checks --------------------------------------------------------------------------------
@@ -609,8 +610,15 @@ class IntakePage(QWidget):
         row = self.applicant.rows.get(NUMBER_FIELDS[number_kind])
         if row is None:
             return
-        typed = row.input.value() if self.controller.current is not None else ""
-        line = self.controller.number_line(number_kind, typed)
+        loaded = self.controller.current is not None
+        typed = row.input.value() if loaded else ""
+        others = [
+            (other.spec.label, other.input.value())
+            for section in self.service_sections
+            for other in section.rows.values()
+            if loaded and other.spec.kind == number_kind
+        ]
+        line = self.controller.number_line(number_kind, typed, others)
         if line is None:
             row.show_note("")
         else:

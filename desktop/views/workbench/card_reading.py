@@ -19,8 +19,9 @@ from collections.abc import Callable
 from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
+from desktop.domain.catalogue import Service
 from desktop.domain.records import Applicant, ApplicationDetail, DocumentInfo
-from desktop.domain.scan_match import NumberKind, compare
+from desktop.domain.scan_match import NumberKind, compare, numbers_in_form
 from desktop.services.operations import Op, OpKind
 from desktop.services.rendering import DocumentKind, detect, render_pages
 from desktop.services.scanning.nik_reader import CardReading, read_card
@@ -132,11 +133,18 @@ class CardCheck(QObject):
         self.readings = readings
         self._panel = panel
         self._applicant: Applicant | None = None
+        self._service: Service | None = None
+        self._data: dict[str, str] = {}
         self._docs: dict[NumberKind, DocumentInfo] = {}
         readings.read.connect(self._arrived)
 
-    def set_application(self, detail: ApplicationDetail, same: bool) -> None:
+    def set_application(
+        self, detail: ApplicationDetail, same: bool, service: Service | None = None
+    ) -> None:
+        """`service` names the form's other NIK/KK fields (a parent's KTP-el is right)."""
         self._applicant = detail.applicant
+        self._service = service
+        self._data = dict(detail.data)
         there = {d.sha256 for d in detail.documents}
         self._docs = {k: d for k, d in self._docs.items() if same and d.sha256 in there}
         self.readings.keep_only({d.sha256 for d in self._docs.values()})
@@ -145,6 +153,8 @@ class CardCheck(QObject):
 
     def clear(self) -> None:
         self._applicant = None
+        self._service = None
+        self._data = {}
         self._docs = {}
         self.readings.keep_only(set())
         for kind in KINDS:
@@ -178,4 +188,5 @@ class CardCheck(QObject):
             return
         typed = applicant.nik if kind == "nik" else applicant.kk_number
         number = reading.nik if kind == "nik" else reading.kk
-        self._panel.set_scan_reading(kind, compare(typed or "", number, kind=kind))
+        others = numbers_in_form(self._service, self._data, kind)
+        self._panel.set_scan_reading(kind, compare(typed or "", number, kind=kind, others=others))

@@ -351,7 +351,7 @@ class WorkbenchWidget(QWidget):
         self._office_name = office_name
         self.header.show_application(detail, service, office_name, self._tz)
         self.applicant_panel.set_applicant(detail.applicant)
-        self.card_check.set_application(detail, same)
+        self.card_check.set_application(detail, same, service)
         self.applicant_panel.setVisible(True)
         self.service_data.set_data(service, detail.data)
         requirements = service.requirements if service is not None else ()

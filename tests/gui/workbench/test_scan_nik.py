@@ -217,3 +217,29 @@ def test_reading_runs_beside_the_gui_and_the_typed_number_is_compared_again(
     )
     assert "nik" not in widget.applicant_panel.scan_matches
     settle_viewer(qtbot, widget.viewer)
+
+
+def test_a_mothers_ktp_on_a_birth_registration_is_cocok_naming_her(
+    qtbot: QtBot, make_workbench: Callable[..., Any]
+) -> None:
+    """AKTA-LAHIR's KTP-el is a parent's (catalogue: "KTP-el orang tua/pelapor"): compared with
+    the form's other NIKs, it is "cocok dengan NIK ibu", not a doubt for the verifier."""
+    docs = factories.standard_documents()
+    ktp = factories.ktp_image(nik=OTHER_NIK)
+    docs["KTP-EL"] = (
+        factories.document_json(KTP_DOC_ID, "KTP-EL", "ktp.jpg", "image/jpeg", ktp),
+        ktp,
+    )
+    raw = factories.application_json(
+        service_code="AKTA-LAHIR", documents=[d for d, _ in docs.values()]
+    )
+    raw["data"] = {"ibu.nik": OTHER_NIK, "ibu.nama": "Siti Rahmawati", "ayah.nik": ""}
+    detail = ApplicationDetail.from_json(raw)
+    loader = factories.Loader({d["id"]: data for d, data in docs.values()})
+    widget, _ = make_workbench(detail, loader=loader)
+    show_document(qtbot, widget, "KTP-EL")
+    wait_status(qtbot, widget, "nik", "cocok")
+    assert line(widget, "nik") == (
+        "✓ NIK pada KTP terpindai: 1471 0152 0890 0002, cocok dengan NIK ibu"
+    )
+    assert widget.applicant_panel.problems == ()
