@@ -284,12 +284,16 @@ def total_height(flowables: Sequence[Flowable], width: float) -> float:
 
 def canvas_maker(created: datetime | None) -> Callable[..., Canvas]:
     """A Canvas whose output depends only on what is drawn: `created` (default 2000-01-01 UTC,
-    reportlab's invariant date) is the creation date and the file id is fixed."""
+    reportlab's invariant date) is the creation date and the file id is fixed. Call
+    register_fonts() first: the canvas starts in the embedded font."""
 
     stamp_time = (created or datetime(2000, 1, 1, tzinfo=UTC)).astimezone(UTC)
 
     def make(*args: Any, **kwargs: Any) -> Canvas:
         kwargs["invariant"] = 1
+        # reportlab starts every page in Helvetica, which is then listed (not embedded) in the
+        # PDF even if never used: start in the embedded font instead (pdffonts: all embedded)
+        kwargs["initialFontName"] = kwargs.get("initialFontName") or FONT
         canvas = Canvas(*args, **kwargs)
         stamp = TimeStamp(invariant=1)
         stamp.t = stamp_time.timestamp()
@@ -305,3 +309,96 @@ def to_bytes(build: Callable[[BytesIO], None]) -> bytes:
     out = BytesIO()
     build(out)
     return out.getvalue()
+
+
+def kop_surat(
+    width: float,
+    lines: Sequence[str],
+    address: str,
+    *,
+    logo: Path | None,
+    size: float = 12.0,
+) -> list[Flowable]:
+    """A letter's kop surat (tata naskah dinas): the government lines centred, the last one (the
+    office) largest, the address small under them, the emblem at the left, and the double rule
+    (thick over thin) across the text width."""
+    count = len(lines)
+    flows: list[Flowable] = []
+    for index, line in enumerate(lines):
+        last = index == count - 1
+        style = ParagraphStyle(
+            f"kop{index}",
+            fontName=FONT_BOLD,
+            fontSize=size * (1.35 if last else 1.0),
+            leading=size * (1.6 if last else 1.2),
+            alignment=TA_CENTER,
+        )
+        flows.append(Paragraph(text(line), style))
+    if address.strip():
+        style = ParagraphStyle(
+            "kop_address",
+            fontName=FONT,
+            fontSize=size * 0.72,
+            leading=size * 0.9,
+            alignment=TA_CENTER,
+        )
+        flows.append(Paragraph(text(address.strip()), style))
+    head: list[Flowable]
+    if logo is not None:
+        side = 22 * mm
+        image = Image(str(logo), width=side, height=side, kind="proportional")
+        # the lines centred on the page, not on what is left beside the emblem
+        table = Table(
+            [[image, flows, ""]],
+            colWidths=[side + 2 * mm, width - 2 * (side + 2 * mm), side + 2 * mm],
+        )
+        table.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                    ("FONTNAME", (0, 0), (-1, -1), FONT),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+        head = [table]
+    else:
+        head = flows
+    return [
+        *head,
+        HRFlowable(width="100%", thickness=2.2, spaceBefore=4, spaceAfter=1.2),
+        HRFlowable(width="100%", thickness=0.6, spaceBefore=0, spaceAfter=8),
+    ]
+
+
+def unprintable(value: str) -> tuple[str, str] | None:
+    """(character, script name in Indonesian) of the first character the letter cannot print
+    right, or None. Two kinds: right-to-left script (Arabic: DejaVu has the glyphs, but
+    reportlab neither shapes nor reorders them, so the word would print as separate letters
+    backwards) and characters the embedded font lacks (Javanese script: printed as empty
+    boxes)."""
+    import unicodedata
+
+    register_fonts()
+    glyphs = pdfmetrics.getFont(FONT).face.charToGlyph
+    for ch in value:
+        if ch in "\n\t":
+            continue
+        rtl = unicodedata.bidirectional(ch) in ("R", "AL", "AN")
+        if rtl or ord(ch) not in glyphs:
+            name = unicodedata.name(ch, "")
+            script = name.split(" ")[0] if name else ""
+            return ch, SCRIPT_NAMES.get(script, f"huruf {script.title() or 'tak dikenal'}")
+    return None
+
+
+SCRIPT_NAMES: Final = {
+    "ARABIC": "huruf Arab (Jawi/Pegon)",
+    "JAVANESE": "aksara Jawa",
+    "HEBREW": "huruf Ibrani",
+    "BALINESE": "aksara Bali",
+    "SUNDANESE": "aksara Sunda",
+    "BUGINESE": "aksara Lontara",
+    "CJK": "huruf Han",
+}
