@@ -21,6 +21,7 @@ after `QDialogButtonBox` has had its say. Works for `QMessageBox` too.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 
@@ -98,3 +99,18 @@ def notice_box(
     box.setWindowModality(Qt.WindowModality.NonModal)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     return box
+
+
+FRAME_ALLOWANCE = 48
+"""The window manager's title bar and borders, kept free when a dialog is sized to the screen."""
+
+
+def fitting_size(widget: QWidget, wanted: tuple[int, int]) -> tuple[int, int]:
+    """`wanted`, no taller or wider than the screen's free area less the frame: at 1366x768 a
+    760-px dialog's buttons fell below the screen's edge (real window)."""
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    width, height = wanted
+    if screen is None:
+        return width, height
+    area = screen.availableGeometry()
+    return min(width, area.width() - FRAME_ALLOWANCE), min(height, area.height() - FRAME_ALLOWANCE)

@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop.services.documents.receipt import render_receipt
 from desktop.settings import Settings
+from desktop.views.dialogs import FRAME_ALLOWANCE
 from desktop.views.print_preview import PrintPreviewDialog
-from desktop.views.print_preview.dialog import FRAME_ALLOWANCE
 from tests.desktop.documents.test_receipt import STATUS_URL, receipt
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import shot, when_modal

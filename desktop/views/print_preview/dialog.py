@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QPixmap, QResizeEvent, QShortcut
+from PySide6.QtGui import QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
     QComboBox,
@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from desktop.services.rendering import RenderError
 from desktop.settings import Settings
-from desktop.views.dialogs import set_main_button
+from desktop.views.dialogs import fitting_size, set_main_button
 from desktop.views.print_preview.pages import (
     BACKGROUND_FROM_PAGES,
     PREVIEW_SCALE,
@@ -59,19 +59,7 @@ def safe_file_name(name: str) -> str:
 
 
 WANTED_SIZE = (720, 760)
-FRAME_ALLOWANCE = 48
 """The window manager's title bar and borders around the dialog (not in its own size)."""
-
-
-def fitting_size(widget: QWidget) -> tuple[int, int]:
-    """The wanted size, no taller or wider than the screen's free area less the frame: at
-    1366x768 the 760-px dialog's buttons fell below the screen's edge (real window)."""
-    screen = widget.screen() or QGuiApplication.primaryScreen()
-    width, height = WANTED_SIZE
-    if screen is None:
-        return width, height
-    area = screen.availableGeometry()
-    return min(width, area.width() - FRAME_ALLOWANCE), min(height, area.height() - FRAME_ALLOWANCE)
 
 
 class PrintPreviewDialog(QDialog):
@@ -110,7 +98,7 @@ class PrintPreviewDialog(QDialog):
     # -- layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.resize(*fitting_size(self))
+        self.resize(*fitting_size(self, WANTED_SIZE))
         layout = QVBoxLayout(self)
         options = QHBoxLayout()
         self.layout_box = QComboBox()

@@ -30,7 +30,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
-    QGuiApplication,
     QKeySequence,
     QShortcut,
 )
@@ -55,25 +54,15 @@ from desktop.services.scanning.profiles import ScanProfile, load_profiles, with_
 from desktop.services.scanning.scan_run import ScanOutcome
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
-from desktop.views.dialogs import set_main_button
+from desktop.views.dialogs import fitting_size, set_main_button
 from desktop.views.scan.options import ScanOptions
 from desktop.views.scan.page_list import PageListModel, PageListView, local_files
 
 WANTED_SIZE = (1180, 680)
-FRAME_ALLOWANCE = 48
 """The window manager's title bar and borders (as the print preview: 1366x768 less a taskbar)."""
 FILE_FILTER = "Gambar atau PDF (*.pdf *.jpg *.jpeg *.png *.tif *.tiff)"
 FILE_DEVICE = "file:"
 FOLDER_PREFIX = "folder:"
-
-
-def fitting_size(widget: QWidget) -> tuple[int, int]:
-    screen = widget.screen() or QGuiApplication.primaryScreen()
-    width, height = WANTED_SIZE
-    if screen is None:
-        return width, height
-    area = screen.availableGeometry()
-    return min(width, area.width() - FRAME_ALLOWANCE), min(height, area.height() - FRAME_ALLOWANCE)
 
 
 class ScanDialog(QDialog):
@@ -125,7 +114,7 @@ class ScanDialog(QDialog):
     # -- layout ------------------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.resize(*fitting_size(self))
+        self.resize(*fitting_size(self, WANTED_SIZE))
         self.options = ScanOptions(self)
         self.options.set_profiles(load_profiles(self._settings))
         self.scan_button = QPushButton(self.tr("&Pindai (F5)"), self)
