@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from desktop.domain.applicant_rules import EXPECTED_SEX
 from desktop.domain.catalogue import FormField, FormSection, Requirement, Service
 from desktop.domain.identity import encode_kk, encode_nik
 from server.handover import reasons_from_checklist
@@ -25,16 +26,6 @@ from server.schemas import ChecklistItem
 
 TOKEN_BYTES = 16
 """As `server.intake.TOKEN_BYTES`: 22 url-safe characters, 128 bits."""
-
-EXPECTED_SEX = {
-    "ayah": "L",
-    "suami": "L",
-    "ayah_angkat": "L",
-    "ibu": "P",
-    "istri": "P",
-    "ibu_angkat": "P",
-}
-"""Sections whose person has a known sex (as `applicant_rules` cross-checks it)."""
 
 NOTES = {
     "KK": (

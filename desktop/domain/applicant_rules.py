@@ -499,7 +499,7 @@ def _is_time(form_field: FormField) -> bool:
     return form_field.code == "jam" or form_field.code.startswith("jam_")
 
 
-_EXPECTED_SEX: Final[Mapping[str, str]] = {
+EXPECTED_SEX: Final[Mapping[str, str]] = {
     "ayah": "L",
     "suami": "L",
     "ayah_angkat": "L",
@@ -579,7 +579,7 @@ def _field_problem(
             sex_key = f"{section.code}.jenis_kelamin"
             birth_key = f"{section.code}.tanggal_lahir"
             sex = _sex(data.get(sex_key, "")) if data.get(sex_key) else None
-            sex = sex or _EXPECTED_SEX.get(section.code)
+            sex = sex or EXPECTED_SEX.get(section.code)
             birth = _parse_date(data.get(birth_key, ""))
             found += _cross_check(info, key, sex, birth)
         return found
