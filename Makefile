@@ -14,12 +14,13 @@ STAMP := $(VENV)/.installed
 # (desktop/commands/demo.py; Python `keyring` reaches it through SecretStorage/jeepney).
 # SANE (sane-utils, libsane-dev to build python-sane) for the scanner tests on the `test` backend.
 # libnss3-tools: certutil, to make the NSS database pdfsig trusts the test CA from (signing tests).
+# qpdf: `qpdf --check` on the generated letters (tests/desktop/documents/test_letter.py).
 DEBIAN_PACKAGES := python3-venv python3-dev gcc xvfb xauth poppler-utils \
 	libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
 	libxcb-shape0 libxcb-randr0 libxcb-xinerama0 libxcb-xkb1 fonts-dejavu-core \
 	dbus-daemon gnome-keyring \
-	sane-utils libsane1 libsane-dev libnss3-tools
+	sane-utils libsane1 libsane-dev libnss3-tools qpdf
 
 .PHONY: help run test lint typecheck pytest bench deps-debian clean-venv
 

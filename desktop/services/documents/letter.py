@@ -423,7 +423,11 @@ def _head_block(
 
 
 def _signature(
-    head: Letterhead, data: LetterData, width: float, found: list[tuple[int, float, float]]
+    head: Letterhead,
+    data: LetterData,
+    width: float,
+    found: list[tuple[int, float, float]],
+    closing: Flowable | None,
 ) -> Flowable:
     s = _styles()
     jabatan = data.official.jabatan or head.jabatan
@@ -448,7 +452,7 @@ def _signature(
             ]
         )
     )
-    return KeepTogether([Spacer(1, 4 * mm), table])
+    return KeepTogether([*([closing] if closing is not None else []), Spacer(1, 4 * mm), table])
 
 
 def _foot(canvas: Canvas, page_w: float, data: LetterData, page: int) -> None:
@@ -502,7 +506,10 @@ def render_letter(
             rows = [(fill(k, values, overrides), fill(v, values, overrides)) for k, v in block.rows]
             flows.append(_rows_table(rows, width, 10 * mm))
     found: list[tuple[int, float, float]] = []
-    flows.append(_signature(letterhead, data, width, found))
+    # the closing paragraph goes with the signature: a page holding only a signature is not a
+    # letter (and the stamp would certify a page without text)
+    closing = flows.pop() if template.blocks else None
+    flows.append(_signature(letterhead, data, width, found, closing))
     pages: list[int] = []
 
     def on_page(canvas: Canvas, doc: BaseDocTemplate) -> None:
@@ -542,4 +549,66 @@ def render_letter(
         pages=max(pages) if pages else 1,
         paper=paper,
         keys_used=keys,
+    )
+
+
+# -- sample ----------------------------------------------------------------------------------
+
+SAMPLE_APPLICANT: Final[Mapping[str, str]] = {
+    "nik": "1471015208900001",
+    "name": "Siti Nur'aini binti Abdullah",
+    "birth_place": "Pekanbaru",
+    "birth_date": "1990-08-12",
+    "sex": "P",
+    "kk_number": "1471011208150003",
+    "phone": "081234567890",
+    "email": "siti@example.id",
+    "address": "Jl. Durian Gg. Ikhlas No. 7",
+    "rt": "3",
+    "rw": "5",
+    "village_code": "14.71.01.1002",
+}
+
+
+def sample_letter_data(
+    template: LetterTemplate, *, number: str = "", issued: date | None = None
+) -> LetterData:
+    """A filled-in example for `template`: what an administrator previews after editing it, and
+    what the tests, the bench and the screenshots render. Each service field gets a value of its
+    kind from the catalogue (a date for tanggal, the first choice of a pilihan ...)."""
+    from desktop.domain.catalogue import load_catalogue
+    from desktop.domain.letter_template import service_for
+
+    service = service_for(template.code, load_catalogue())
+    values: dict[str, str] = {}
+    if service is not None:
+        for key, form_field in service.fields().items():
+            kind = form_field.kind
+            if kind == "tanggal":
+                values[key] = "2026-11-20"
+            elif kind == "pilihan":
+                values[key] = form_field.choices[0]
+            elif kind in ("nik", "kk"):
+                values[key] = "1471010101900003" if kind == "nik" else "1471011208150003"
+            elif kind == "wilayah":
+                values[key] = "14.71.02.1001"
+            elif kind == "angka":
+                values[key] = "1500000" if "penghasilan" in key else "2"
+            elif kind == "telepon":
+                values[key] = "081234567890"
+            elif form_field.code == "jam" or form_field.code.startswith("jam_"):
+                values[key] = "14:30"
+            elif kind == "teks_panjang":
+                values[key] = "1471015208900001 Siti Aminah\n1471011003120002 Rahmat Hidayat"
+            else:
+                values[key] = f"Contoh {form_field.label.lower()}"
+    issued = issued or date(2026, 12, 3)
+    return LetterData(
+        number=number or f"{template.klasifikasi}/0042/JDR/XII/{issued.year}",
+        issued=issued,
+        applicant=dict(SAMPLE_APPLICANT),
+        service_data=values,
+        official=Official("Tengku Said Hamzah, S.Sos.", "197805122005011003"),
+        verification_code="K7QX-9M2P-DV4H",
+        verification_url="http://127.0.0.1:8765/verify/K7QX9M2PDV4H",
     )
