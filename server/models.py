@@ -354,3 +354,36 @@ class ClientAuditChain(Base):
     head_event_id: Mapped[str] = mapped_column(String(36))
     head_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime]
+
+
+class IssuedDocument(Base):
+    """A signed output handed out (`routes/verify.py`): the public verification page finds it
+    by `code` (random, on the document's QR; never the letter number, which is guessable). A
+    voided one stays, so its letter number is never issued again (unique per office and year;
+    NULL numbers - documents without one - do not collide)."""
+
+    __tablename__ = "issued_documents"
+    __table_args__ = (
+        UniqueConstraint(
+            "office_code", "year", "letter_number", name="uq_issued_documents_number"
+        ),
+        UniqueConstraint("transaction_id", name="uq_issued_documents_transaction"),
+    )
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    document_type: Mapped[str] = mapped_column(String(60))
+    letter_number: Mapped[str | None] = mapped_column(String(200))
+    office_code: Mapped[str] = mapped_column(ForeignKey("offices.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    issued_on: Mapped[date] = mapped_column(Date)
+    sha256: Mapped[str] = mapped_column(String(64))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    registered_at: Mapped[datetime]
+    transaction_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(10))
+    """`valid` or `void`."""
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    voided_at: Mapped[datetime | None]
