@@ -28,6 +28,7 @@ from server.routes import (
     reports,
     status,
     transfer,
+    verify,
 )
 from server.state import ServerState
 
@@ -90,7 +91,9 @@ def create_app(
         escrow,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(verify.api_router, prefix=API_PREFIX)
     app.include_router(status.router)  # public, outside the API: the receipt's QR link
+    app.include_router(verify.router)  # public: an issued document's QR link
     app.add_middleware(
         BodyLimitMiddleware,
         json_limit=settings.max_json_bytes,

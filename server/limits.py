@@ -34,6 +34,8 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 DRAIN_CAP = 64 * 1024 * 1024
 UPLOAD_PATH = re.compile(r"^/api/v1/applications/[^/]+/documents/[^/]+/?$")
+VERIFY_UPLOAD_PATH = re.compile(r"^/verify/[^/]+/?$")
+"""A PDF compared with an issued document (`routes/verify.py`): streamed like an upload."""
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -133,7 +135,10 @@ class BodyLimitMiddleware:
         if scope.get("method") not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        upload = scope["method"] == "PUT" and bool(UPLOAD_PATH.match(scope.get("path", "")))
+        path = scope.get("path", "")
+        upload = (scope["method"] == "PUT" and bool(UPLOAD_PATH.match(path))) or (
+            scope["method"] == "POST" and bool(VERIFY_UPLOAD_PATH.match(path))
+        )
         limit = self.upload_limit if upload else self.json_limit
         declared = _content_length(scope)
         if declared is not None and declared > limit:

@@ -677,3 +677,81 @@ class PublicStatus(BaseModel):
     expected_date: date | None
     office_name: str
     updated_at: datetime
+
+
+# -- issued documents and their public verification (routes/verify.py) -------------------------
+
+VERIFICATION_CODE_PATTERN = r"^[0-9A-HJKMNP-TV-Z]{20}$"
+Sha256Hex = Annotated[
+    str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256, 64 lower-case hex digits")
+]
+VoidReason = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_nonempty)]
+IssuedStatus = Literal["valid", "void"]
+
+
+class IssueRequest(Strict):
+    """Register a signed output, after signing. `code` is the verification code the desktop
+    put in the document's QR (20 Crockford base-32 characters, random); without one the server
+    makes one (the document then cannot carry it)."""
+
+    transaction_id: Id
+    code: Annotated[
+        str | None, Field(default=None, pattern=VERIFICATION_CODE_PATTERN)
+    ] = None
+    document_type: Annotated[str, Field(min_length=1, max_length=60)]
+    letter_number: Annotated[str | None, Field(default=None, min_length=1, max_length=200)] = None
+    issued_on: Day
+    sha256: Sha256Hex
+
+
+class VoidRequest(Strict):
+    transaction_id: Id
+    reason: VoidReason
+
+
+class IssuedDocumentOut(BaseModel):
+    code: str
+    application_id: str
+    document_type: str
+    letter_number: str | None
+    office_code: str
+    issued_on: date
+    sha256: str
+    signer_name: str
+    status: IssuedStatus
+    void_reason: str | None
+    voided_at: datetime | None
+    registered_at: datetime
+    verify_path: str = Field(description="The public page, relative to the server: /verify/CODE")
+
+
+class IssuedList(BaseModel):
+    items: list[IssuedDocumentOut]
+
+
+class PublicDocument(BaseModel):
+    """What anyone holding the code may learn of an issued document: never the NIK or the
+    address; the holder's name masked as on the status page."""
+
+    code: str
+    type: str = Field(description="Document type code of the catalogue (jenis_dokumen)")
+    type_name: str
+    number: str | None = Field(description="The letter number, when the document has one")
+    office: str = Field(description="Name of the issuing office")
+    office_code: str
+    issued_on: date
+    status: IssuedStatus
+    void_reason: str | None
+    voided_on: date | None
+    sha256: str = Field(description="SHA-256 of the issued (signed) PDF")
+    holder: str = Field(description="Masked name, e.g. `Bu*** Sa***`")
+    signer: str
+
+
+class UploadCheck(BaseModel):
+    """An uploaded file compared with the issued document."""
+
+    matches: bool
+    uploaded_sha256: str
+    size: int
+    document: PublicDocument

@@ -43,8 +43,9 @@ def test_every_error_is_documented_as_problem_json() -> None:
         for method, op in item.items():
             for status, response in op["responses"].items():
                 if int(status) >= 400:
-                    # The public status pages answer a phone's errors as HTML as well.
-                    page = ["text/html"] if path.startswith("/status") else []
+                    # The public status and verification pages answer a phone's errors as
+                    # HTML as well.
+                    page = ["text/html"] if path.startswith(("/status", "/verify")) else []
                     assert list(response["content"]) == ["application/problem+json", *page], (
                         path,
                         method,
