@@ -112,8 +112,9 @@ def strip_query_strings(text: str) -> str:
     )
 
 
-_STATUS_TOKEN = re.compile(r"(/status/)[A-Za-z0-9_-]+")
-"""A public status link's token in a path: whoever reads the log must not open the page."""
+_STATUS_TOKEN = re.compile(r"(/status/|/verify/|/issued/)[A-Za-z0-9_-]+")
+"""A public status link's token, or an issued document's verification code, in a path: whoever
+reads the log must not open the page."""
 
 
 def redact(text: str) -> str:

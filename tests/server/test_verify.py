@@ -19,6 +19,7 @@ import pytest
 import requests
 
 from server.issued import ALPHABET, new_code
+from server.security import redact
 from tests.live_server import LiveServer
 from tests.server.conftest import Api, new_nik, run_sql
 from tests.server.harness import ServerClock, start_harness_server
@@ -393,3 +394,15 @@ def test_upload_over_the_limit_is_refused(server: LiveServer, staff: dict[str, A
     fits = b"%PDF-1.7\n" + b"1" * (3 * 512 * 1024)
     r = _upload(server, code, fits, headers=JSON)
     assert r.status_code == 200 and r.json()["matches"] is False
+
+
+def test_codes_are_not_logged() -> None:
+    code = new_code()
+    app = str(uuid.uuid4())
+    line = (
+        f'127.0.0.1 - "GET /verify/{code}?format=json HTTP/1.1" 200; '
+        f'"POST /api/v1/applications/{app}/issued/{code}/void HTTP/1.1" 200'
+    )
+    logged = redact(line)
+    assert code not in logged
+    assert "/verify/***" in logged and f"/applications/{app}/issued/***/void" in logged
