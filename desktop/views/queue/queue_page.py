@@ -126,18 +126,23 @@ class SearchEdit(QLineEdit):
         super().__init__(parent)
         self.before_burst: tuple[str, float] | None = None
         """The text before the current run of fast keys began, and when (see `after_scan`)."""
-        self._last_key = 0.0
+        self._last_key_ms = 0.0
 
-    def note_key(self, text_before: str) -> None:
-        """A key is about to change the text: remember the text if a new run of keys begins."""
+    def note_key(self, text_before: str, stamp_ms: float = 0.0) -> None:
+        """A key is about to change the text: remember the text if a new run of keys begins.
+        The gap is measured by the key events' own timestamps (`stamp_ms`, as `BarcodeWedge`
+        does) where they have one: on a slow PC the search each key starts can take longer than
+        the gap, and a reader's burst measured by processing time split in two, so the text put
+        back after a refused scan was the scan's own first characters (flaky under load)."""
         now = time.monotonic()
-        if now - self._last_key > BURST_GAP_SECONDS:
+        key_ms = stamp_ms or now * 1000
+        if key_ms - self._last_key_ms > BURST_GAP_SECONDS * 1000:
             self.before_burst = (text_before, now)
-        self._last_key = now
+        self._last_key_ms = key_ms
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.text():
-            self.note_key(self.text())
+            self.note_key(self.text(), float(event.timestamp()))
         key = event.key()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
@@ -161,7 +166,7 @@ class QueueTable(QTableView):
     whose number merely starts with what was typed (and walks the whole model to find it)."""
 
     activated_id = Signal(str)
-    typed = Signal(str)
+    typed = Signal(str, float)  # the text, the key event's timestamp (ms; 0 when it has none)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
@@ -176,7 +181,7 @@ class QueueTable(QTableView):
         )
         if text and text.isprintable() and not text.isspace() and not modifiers:
             event.accept()
-            self.typed.emit(text)
+            self.typed.emit(text, float(event.timestamp()))
             return
         super().keyPressEvent(event)
 
@@ -575,10 +580,10 @@ class QueuePage(QWidget):
         else:
             self.enter_results()
 
-    def _typed_on_table(self, text: str) -> None:
+    def _typed_on_table(self, text: str, stamp_ms: float = 0.0) -> None:
         """Typing on the table starts a new search, as Ctrl+F does (the old one is replaced)."""
         self._typeahead_at = time.monotonic()
-        self.search_edit.note_key(self.search_edit.text())
+        self.search_edit.note_key(self.search_edit.text(), stamp_ms)
         self.focus_search()
         self.search_edit.insert(text)
 
