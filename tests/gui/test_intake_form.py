@@ -118,6 +118,38 @@ def test_enter_moves_on_from_the_sex_choice_too(qtbot: QtBot, tmp_path: Path) ->
         assert page.applicant.rows["sex"].input.value() == "P"
 
 
+def test_a_typed_name_and_enter_picks_the_service(qtbot: QtBot, tmp_path: Path) -> None:
+    """In a real window "akta kelahiran" + Enter closed the list and picked nothing (Qt's list
+    had no row chosen). One match: Enter picks it. Several: the first Enter marks the first
+    row, the second picks it. Never a pick of something the person cannot see."""
+    with intake_page(qtbot, tmp_path / "store.sqlite3") as counter:
+        page = counter.page
+        popup = page.picker.completer_.popup()
+        assert popup is not None
+        page.picker.setFocus()
+        qtbot.keyClicks(page.picker, "akta kelahiran")
+        qtbot.waitUntil(popup.isVisible, timeout=WAIT)
+        qtbot.keyClick(popup, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: counter.controller.current is not None, timeout=WAIT)
+        assert counter.controller.current.service_code == "AKTA-LAHIR"
+        counter.controller.close_draft()
+
+        page.picker.clear()
+        page.picker.setFocus()
+        qtbot.keyClicks(page.picker, "kelahiran")
+        qtbot.waitUntil(popup.isVisible, timeout=WAIT)
+        assert len(page.picker.matches()) == 2
+        qtbot.keyClick(popup, Qt.Key.Key_Return)
+        assert counter.controller.current is None and popup.isVisible()
+        assert popup.currentIndex().row() == 0
+        qtbot.keyClick(popup, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: counter.controller.current is not None, timeout=WAIT)
+        assert page.picker.matches() and counter.controller.current.service_code in (
+            "AKTA-LAHIR",
+            "SK-KELAHIRAN",
+        )
+
+
 def test_picking_a_kelurahan_with_enter_moves_on(qtbot: QtBot, tmp_path: Path) -> None:
     """Enter in the kelurahan list chose it but left the cursor there: in a real window the
     next field's text was appended to "Jadirejo (14.71.01.1002)" and the choice was lost."""

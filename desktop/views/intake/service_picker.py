@@ -39,6 +39,9 @@ class ServicePicker(QLineEdit):
         self._pending = False
         self.completer_.activated[str].connect(self._activated)  # type: ignore[index]
         self.installEventFilter(self)
+        popup = self.completer_.popup()
+        if popup is not None:
+            popup.installEventFilter(self)
 
     def set_services(self, services: Sequence[Service], recent: Sequence[str]) -> None:
         """`recent`: codes, most recent first; they lead the list."""
@@ -73,7 +76,34 @@ class ServicePicker(QLineEdit):
         # `picked` may move the focus on.
         QTimer.singleShot(0, emit)
 
+    def _enter_in_popup(self) -> bool:
+        """Enter in the open list with no row chosen (the person typed a name and pressed
+        Enter, as in a real window: Qt then closed the list and picked nothing). One match is
+        picked; several: the first is marked, and the next Enter picks it."""
+        popup = self.completer_.popup()
+        if popup is None or popup.currentIndex().isValid():
+            return False  # a row is chosen: Qt's own Enter picks it
+        found = self.matches()
+        if len(found) == 1:
+            popup.hide()
+            self.setText(found[0])
+            self._activated(found[0])
+            return True
+        model = popup.model()
+        if model is not None and model.rowCount() > 0:
+            popup.setCurrentIndex(model.index(0, 0))
+        return True
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        popup = self.completer_.popup()
+        if (
+            popup is not None
+            and watched is popup
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            return self._enter_in_popup()
         if watched is self and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             key = event.key()
