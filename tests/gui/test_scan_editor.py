@@ -118,6 +118,8 @@ def test_feeder_batch_edited_by_keys_then_one_pdf_per_requirement(
     scan_by_f5(qtbot, dialog, 10)
     assert dialog.status.text() == "Selesai: 10 halaman."
     assert all(p.requirement == "KK" for p in dialog.batch.pages)  # opened from KK's "Pindai"
+    # the assign list says where the pages went (it said requirement 1 in a real window)
+    assert dialog.assign_box.currentData() == "KK"
     original = keys_of(dialog)
 
     # keyboard reorder: the first page two places right
@@ -155,6 +157,9 @@ def test_feeder_batch_edited_by_keys_then_one_pdf_per_requirement(
     key(qtbot, Qt.Key.Key_1)
     assert [p.requirement for p in dialog.batch.pages] == ["KTP"] * 3 + ["KK"] * 7
     assert "KTP-el pemohon: 3" in dialog.summary.text()
+    assert dialog.assign_box.currentData() == "KTP"
+    key(qtbot, Qt.Key.Key_End)
+    assert dialog.assign_box.currentData() == "KK"  # follows the chosen page
 
     # Ctrl+Enter: one PDF per requirement, pages and rotation as edited
     with qtbot.waitSignal(dialog.finished, timeout=WAIT):

@@ -176,6 +176,7 @@ class ScanDialog(QDialog):
         for number, (code, name) in enumerate(self.requirements, start=1):
             self.assign_box.addItem(f"{number}. {name}" if number <= 9 else name, code)
         self.assign_box.addItem(self.tr("(belum ditetapkan)"), "")
+        self._show_requirement(self.batch.default_requirement)
         self.assign_button = self._tool(self.tr("&Tetapkan"), "")
         self.assign_button.setToolTip(
             self.tr("Tetapkan halaman terpilih ke persyaratan ini (atau tekan angkanya, 1–9)")
@@ -541,8 +542,19 @@ class ScanDialog(QDialog):
 
     def _selection_changed(self, _new: QItemSelection, _old: QItemSelection) -> None:
         if not self._resetting:
-            self._chosen_keys = [self.batch[r].key for r in self._rows()]
+            rows = self._rows()
+            self._chosen_keys = [self.batch[r].key for r in rows]
+            codes = {self.batch[r].requirement for r in rows}
+            if len(codes) == 1:
+                self._show_requirement(codes.pop())
             self._update_actions()
+
+    def _show_requirement(self, code: str | None) -> None:
+        """The assign list shows where the chosen pages are (in a real window it said the first
+        requirement while the new page had gone to the KK): "Tetapkan" must not surprise."""
+        index = self.assign_box.findData(code or "")
+        if index >= 0:
+            self.assign_box.setCurrentIndex(index)
 
     def _about_to_reset(self) -> None:
         self._resetting = True
