@@ -256,6 +256,36 @@ def test_ctrl_o_picks_files_and_their_pages_come_in(
         assert len(pdf.pages) == 2
 
 
+def test_the_pages_just_brought_in_are_chosen_and_have_the_keyboard(
+    qtbot: QtBot, runner: TaskRunner, tmp_path: Path
+) -> None:
+    """Real window: after a scan and Ctrl+O the focus stayed on the button and the earlier page
+    stayed chosen, so "2" (assign) did nothing. Now the run's pages are chosen as they come and
+    the first takes the keyboard to the pages: "2" assigns exactly the imported pages."""
+    dialog = with_files(qtbot, runner, tmp_path, requirement="AKTA")
+    scan_by_f5(qtbot, dialog, 1)
+    files = [page_png(tmp_path / "kk-1.png"), page_png(tmp_path / "kk-2.png")]
+
+    def pick(box: QDialog) -> None:
+        assert isinstance(box, QFileDialog)
+        box.setDirectory(str(tmp_path))
+        box.selectFile(" ".join(f'"{f.name}"' for f in files))
+        box.accept()
+
+    seen = when_modal(qtbot, QFileDialog, pick)
+    dialog.import_button.setFocus()
+    key(qtbot, Qt.Key.Key_O, CTRL)
+    assert len(seen) == 1
+    qtbot.waitUntil(lambda: len(dialog.batch) == 3 and not dialog.controller.scanning, timeout=WAIT)
+    dialog.activateWindow()  # offscreen: no window manager gives it back after the picker
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT)
+    assert sorted(i.row() for i in dialog.view.selectionModel().selectedIndexes()) == [1, 2]
+    qtbot.waitUntil(lambda: focused() is dialog.view)
+    key(qtbot, Qt.Key.Key_2)
+    assert [p.requirement for p in dialog.batch.pages] == ["AKTA", "KK", "KK"]
+    assert dialog.assign_box.currentData() == "KK"
+
+
 def test_files_dropped_on_the_pages_or_the_dialog_are_imported(
     qtbot: QtBot, runner: TaskRunner, tmp_path: Path
 ) -> None:

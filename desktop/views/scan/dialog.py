@@ -34,6 +34,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDialog,
     QFileDialog,
@@ -100,6 +101,7 @@ class ScanDialog(QDialog):
         self.scanners = scanners
         self._resetting = False
         self._chosen_keys: list[int] = []
+        self._run_keys: list[int] | None = None  # the pages of the run going on, while chosen
         self._fallback_row: int | None = None
         self.confirm_box: QMessageBox | None = None
         self._quiet_close = False
@@ -346,6 +348,8 @@ class ScanDialog(QDialog):
             return
         self._show_message("")
         started = self.controller.scan(device_id, self.options.settings(), replace_key=replace_key)
+        if started and replace_key is None:
+            self._run_keys = []
         if started and device_id != self._settings.scan_device:
             self._settings = self._settings.with_changes(scan_device=device_id)
             self.settingsChanged.emit(self._settings)
@@ -392,7 +396,8 @@ class ScanDialog(QDialog):
         if self._busy() or not paths or not self._hand_files(paths):
             return
         self._show_message("")
-        self.controller.scan(FILE_DEVICE, self.options.settings())
+        if self.controller.scan(FILE_DEVICE, self.options.settings()):
+            self._run_keys = []
         self._update_actions()
 
     def _busy(self) -> bool:
@@ -448,15 +453,35 @@ class ScanDialog(QDialog):
         self.arrival_label.hide()
         self.take_button.hide()
         self._show_message("")
-        self.controller.scan(folder, self.options.settings())
+        if self.controller.scan(folder, self.options.settings()):
+            self._run_keys = []
         self._update_actions()
 
     def _page_added(self, index: int) -> None:
-        if not self._rows():
+        """The pages of a run are chosen as they come (a number key or "Tetapkan" then applies
+        to what was just scanned or imported), unless the officer chose others meanwhile; the
+        first page of a run takes the keyboard to the pages from a button (in a real window the
+        focus stayed on "Impor berkas…" after Ctrl+O, and "4" assigned nothing)."""
+        run = self._run_keys
+        chosen = [self.batch[r].key for r in self._rows()]
+        if run is not None and (chosen == run or not run):
+            run.append(self.batch[index].key)
+            rows = [r for r in (self.batch.index_of(k) for k in run) if r is not None]
+            self._select_rows(rows)
+            self.view.selectionModel().setCurrentIndex(
+                self.model.index(index, 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+            focus = QApplication.focusWidget()
+            if len(run) == 1 and (focus is None or isinstance(focus, QPushButton)):
+                self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif not chosen:
             self._select_rows([index])
+        else:
+            self._run_keys = None  # the officer chose other pages: leave their choice alone
         self.view.scrollTo(self.model.index(index, 0))
 
     def _finished(self, _outcome: ScanOutcome) -> None:
+        self._run_keys = None
         self._update_actions()
         if self._close_after_scan:
             self._close_after_scan = False
