@@ -1,48 +1,32 @@
-"""Issued documents: verification codes, what the public may see of one, and the uploaded file
-a visitor compares with it.
-
-The code is the only key of the public page, so it is random and long (20 Crockford base-32
-characters, 100 bits): never the letter number, which is sequential and printed. It is
-readable aloud and typed forgivingly (lower case, hyphens, spaces, O for 0 and I/L for 1).
+"""Issued documents: what the public may see of one, and the uploaded file a visitor compares
+with it. Verification codes (random, 20 Crockford base-32 characters; typed forgivingly) are
+made and normalised in `desktop.domain.verification`: the desktop prints a code in the QR before
+the server knows of it, so both sides share one definition.
 """
 
 from __future__ import annotations
 
-import re
-import secrets
 from email.message import Message
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from desktop.domain.verification import (
+    ALPHABET,
+    CODE,
+    CODE_LENGTH,
+    VERIFY_PATH,
+    new_code,
+    normalize_code,
+    verify_path,
+)
 from server.models import Application, IssuedDocument, Office
 from server.routes.status import mask_name
 from server.serialize import iso, iso_date
 from server.state import ServerState
 
-VERIFY_PATH = "/verify"
-ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-CODE_LENGTH = 20
-CODE = re.compile(f"^[{ALPHABET}]{{{CODE_LENGTH}}}$")
-_TYPED = str.maketrans({"O": "0", "I": "1", "L": "1", "-": None, " ": None})
 VALID = "valid"
 VOID = "void"
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-
-
-def normalize_code(text: str) -> str | None:
-    """The canonical code for what was typed or scanned, or None when it cannot be one."""
-    if len(text) > 4 * CODE_LENGTH:
-        return None
-    code = text.upper().translate(_TYPED)
-    return code if CODE.match(code) else None
-
-
-def verify_path(code: str) -> str:
-    return f"{VERIFY_PATH}/{code}"
 
 
 def issued_dict(doc: IssuedDocument) -> dict[str, Any]:
@@ -138,3 +122,22 @@ def uploaded_file(content_type: str, body: bytes) -> bytes:
             ):
                 return content
     raise UploadError(422, "Formulir unggahan tidak berisi berkas (kolom 'file').")
+
+
+__all__ = [
+    "ALPHABET",
+    "CODE",
+    "CODE_LENGTH",
+    "RAW_TYPES",
+    "UPLOAD_FIELD",
+    "VALID",
+    "VERIFY_PATH",
+    "VOID",
+    "UploadError",
+    "issued_dict",
+    "new_code",
+    "normalize_code",
+    "public_dict",
+    "uploaded_file",
+    "verify_path",
+]
