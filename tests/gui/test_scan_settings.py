@@ -146,3 +146,17 @@ def test_default_scanner_chosen_from_a_search(
     # a scanner not found later (another subnet, off) stays shown as the choice
     page.set_settings(saved[-1].with_changes(scan_device="escl:http://10.9.9.9/eSCL"))
     assert box.currentData() == "escl:http://10.9.9.9/eSCL"
+    assert box.currentText() == "escl:http://10.9.9.9/eSCL (tidak ditemukan)"  # after a search
+
+
+def test_a_saved_scanner_is_named_when_the_page_opens(qtbot: QtBot, runner: TaskRunner) -> None:
+    """Real window: "Pemindai utama" showed the raw id "sane:test:0" until "Cari pemindai".
+    The page searches once when first shown with a saved scanner, and names it."""
+    page, saved = page_with(qtbot, runner, Settings(scan_device="sane:test:0"))
+    section = page.scanners
+    assert section is not None
+    box = section.device_box
+    qtbot.waitUntil(lambda: box.currentText() != "sane:test:0", timeout=WAIT)
+    assert box.currentData() == "sane:test:0"
+    assert "frontend-tester" in box.currentText()
+    assert saved == []  # naming it changes nothing

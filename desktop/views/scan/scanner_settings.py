@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -77,6 +78,7 @@ class ScannerSettings(QGroupBox):
         self._check_timeout = check_timeout
         self._checking = ""
         self._devices: list[ScannerInfo] = []  # the last search's
+        self._searched = False
         self._closed = [False]
         runner.add_lane(SCANNER_LANE, 2)  # a silent address must not hold the default lane
 
@@ -185,8 +187,18 @@ class ScannerSettings(QGroupBox):
         for info in self._devices:
             box.addItem(info.name, info.id)
         if current and box.findData(current) < 0:
-            box.addItem(current, current)  # not found now (off, another subnet): still shown
+            # not found now (off, another subnet): still shown, by its id
+            label = self.tr("%1 (tidak ditemukan)").replace("%1", current)
+            box.addItem(label if self._searched else current, current)
         box.setCurrentIndex(max(0, box.findData(current)))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The first time the page is shown with a saved scanner, search once, so that it is
+        named ("frontend-tester", "Canon DR-C225") rather than shown as its id (real window:
+        "sane:test:0")."""
+        super().showEvent(event)
+        if not self._searched and self._settings.scan_device and self.search_button.isEnabled():
+            self.search_devices()
 
     def _update(self) -> None:
         checking = bool(self._checking)
@@ -315,6 +327,7 @@ class ScannerSettings(QGroupBox):
 
         def found(devices: list[ScannerInfo]) -> None:
             self.search_button.setEnabled(True)
+            self._searched = True
             self._devices = list(devices)
             self._fill_devices()
             self._say(self.tr("%n pemindai ditemukan.", "", len(devices)))
