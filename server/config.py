@@ -10,6 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 SERVER_VERSION = "0.1.0"
 API_VERSION = "1"
@@ -26,6 +27,33 @@ def _int_env(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} must be an integer, not {raw!r}") from None
+
+
+SmtpSecurity = Literal["starttls", "ssl", "none"]
+SMTP_SECURITY: tuple[SmtpSecurity, ...] = ("starttls", "ssl", "none")
+
+
+def _smtp_security(raw: str | None) -> SmtpSecurity:
+    value = (raw or "starttls").strip().lower()
+    for known in SMTP_SECURITY:
+        if value == known:
+            return known
+    raise SystemExit(f"LOKET_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {raw!r}")
+
+
+def _secret_env(name: str) -> str:
+    """`NAME`, else the first line of the file `NAME_FILE` (a container or systemd secret), so
+    the password need not sit in the environment of every process."""
+    value = os.environ.get(name)
+    if value:
+        return value
+    path = os.environ.get(name + "_FILE")
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SystemExit(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,28 @@ class Settings:
     """Failed public status look-ups a client address may make in a burst (token bucket)."""
     status_refill_seconds: int = 60
     """One more failed look-up is allowed every this many seconds once the burst is spent."""
+    smtp_host: str = ""
+    """The mail relay the server sends documents through (`LOKET_SMTP_HOST`); empty: e-mail
+    delivery is off (503). Only the server talks SMTP, never the counter PCs."""
+    smtp_port: int = 0
+    """0: the usual port of `smtp_security` (587 STARTTLS, 465 SSL, 25 none)."""
+    smtp_security: SmtpSecurity = "starttls"
+    """`starttls`, `ssl` (implicit TLS) or `none` (only to a relay on this machine: loopback).
+    Certificates are always verified (`smtp_ca_bundle` adds a government CA)."""
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    """`LOKET_SMTP_PASSWORD` or a file named by `LOKET_SMTP_PASSWORD_FILE`; never logged."""
+    smtp_ca_bundle: str = ""
+    smtp_timeout: int = 20
+    mail_from: str = ""
+    """The sender address (`LOKET_MAIL_FROM`); required when `smtp_host` is set."""
+    mail_from_name: str = "Layanan Loket"
+
+    @property
+    def smtp_effective_port(self) -> int:
+        if self.smtp_port:
+            return self.smtp_port
+        return {"starttls": 587, "ssl": 465, "none": 25}[self.smtp_security]
 
     @property
     def blob_dir(self) -> Path:
@@ -100,6 +150,15 @@ class Settings:
             status_refill_seconds=_int_env(
                 "LOKET_SERVER_STATUS_REFILL_SECONDS", base.status_refill_seconds
             ),
+            smtp_host=(env.get("LOKET_SMTP_HOST") or "").strip(),
+            smtp_port=_int_env("LOKET_SMTP_PORT", base.smtp_port),
+            smtp_security=_smtp_security(env.get("LOKET_SMTP_SECURITY")),
+            smtp_user=env.get("LOKET_SMTP_USER", ""),
+            smtp_password=_secret_env("LOKET_SMTP_PASSWORD"),
+            smtp_ca_bundle=(env.get("LOKET_SMTP_CA_BUNDLE") or "").strip(),
+            smtp_timeout=_int_env("LOKET_SMTP_TIMEOUT", base.smtp_timeout),
+            mail_from=(env.get("LOKET_MAIL_FROM") or "").strip(),
+            mail_from_name=(env.get("LOKET_MAIL_FROM_NAME") or base.mail_from_name).strip(),
         )
 
     def resolved_secret(self) -> str:

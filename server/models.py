@@ -387,3 +387,29 @@ class IssuedDocument(Base):
     void_reason: Mapped[str | None] = mapped_column(Text)
     voided_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
     voided_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """An issued document sent to someone (`routes/delivery.py`): which code, which bytes, to
+    whom, by whom, when. Written `sending` before the relay is contacted (one row per
+    `transaction_id`, so a retried request can never send twice) and `sent` once it took the
+    message, together with the `deliver` action; a failed send leaves no row."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("transaction_id", name="uq_deliveries_transaction"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    issued_code: Mapped[str] = mapped_column(ForeignKey("issued_documents.code"))
+    channel: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(String(254))
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(200))
+    message_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(10))
+    """`sending` (the relay is being contacted, or the server stopped meanwhile) or `sent`."""
+    transaction_id: Mapped[str] = mapped_column(String(36))
+    sent_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    history_entry_id: Mapped[str | None] = mapped_column(String(36))

@@ -496,6 +496,11 @@ class ActionRequest(Strict):
     handover: Handover | None = Field(
         default=None, description="`deliver` only, and required there: who collected it"
     )
+    document_sha256: Annotated[str | None, Field(pattern=r"^[0-9a-f]{64}$")] = Field(
+        default=None,
+        description="`sign` only: SHA-256 of the signed document, registered (valid) on this "
+        "application under `/applications/{id}/issued`; recorded in the history entry",
+    )
 
 
 class ActionResult(BaseModel):
@@ -755,3 +760,51 @@ class UploadCheck(BaseModel):
     uploaded_sha256: str
     size: int
     document: PublicDocument
+
+
+# -- delivery of issued documents (routes/delivery.py) ----------------------------------------
+
+DeliveryChannel = Literal["email"]
+DeliveryStatus = Literal["sending", "sent"]
+
+
+class DeliveryRequest(Strict):
+    """Send an issued document: replay-safe by `transaction_id` (a retry never sends twice)."""
+
+    transaction_id: Id
+    issued_code: Annotated[
+        str, Field(min_length=1, max_length=80, description="The verification code (QR)")
+    ]
+    channel: DeliveryChannel
+    to: Annotated[str, Field(min_length=1, max_length=1000, description="Recipient e-mail")]
+    device_time: Moment | None = None
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    application_id: str
+    issued_code: str
+    channel: DeliveryChannel
+    to: str
+    sha256: str = Field(description="SHA-256 of the PDF attached (the issued document's)")
+    filename: str
+    message_id: str
+    status: DeliveryStatus
+    sent_by: str = Field(description="User id of whoever had it sent")
+    sent_by_name: str
+    created_at: datetime
+    sent_at: datetime | None
+    transaction_id: str
+    history_entry_id: str | None = Field(
+        description="The `deliver` entry it completed the application with; null when the "
+        "application was no longer `signed` when the relay took the message"
+    )
+
+
+class DeliveryResult(BaseModel):
+    delivery: DeliveryOut
+    application: ApplicationDetail
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
