@@ -20,6 +20,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from desktop.services import delivery
+from desktop.services.api.client import ApiClient
+from desktop.services.api.errors import ApiError, SessionExpired
 from server.issued import new_code
 from tests.live_server import LiveServer, free_port
 from tests.server.conftest import Api, new_nik
@@ -360,3 +363,79 @@ def test_the_signed_pdf_must_be_uploaded(sink: Sink, staff: dict[str, Api]) -> N
     problem = _deliver(operator, doc, expect=409)
     assert problem["code"] == "document_missing" and "unggah" in problem["detail"]
     assert len(sink.received) == sent and _status(operator, doc.app_id) == "signed"
+
+
+# -- the desktop's call (desktop/services/delivery.py) ----------------------------------------
+
+
+class _Tokens:
+    """The test account's bearer token for the desktop's `ApiClient`."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+    def access_token(self) -> str | None:
+        token: str = self.api.tokens["access_token"]
+        return token
+
+    def refresh_access(self, stale: str) -> str | None:
+        return None
+
+    def session_ended(self, code: str) -> SessionExpired:
+        return SessionExpired("Sesi berakhir.", code)
+
+
+def _client(server: LiveServer, api: Api) -> ApiClient:
+    return ApiClient(server.url, device_id=api.device_id, tokens=_Tokens(api))
+
+
+def test_desktop_call_returns_the_typed_result(
+    server: LiveServer, sink: Sink, staff: dict[str, Api]
+) -> None:
+    operator = staff["operator"]
+    doc = _signed(staff, 8)
+    client = _client(server, operator)
+    tx = str(uuid.uuid4())
+    result = delivery.email_document(
+        client, doc.app_id, issued_code=doc.code, to="rina@contoh.co.id", transaction_id=tx
+    )
+    assert result.completed and result.application.status_raw == "completed"
+    assert result.delivery.to == "rina@contoh.co.id" and result.delivery.status == "sent"
+    assert result.delivery.issued_code == doc.code and result.delivery.sent_at is not None
+    assert result.delivery.sha256 == hashlib.sha256(doc.pdf).hexdigest()
+    sent = len(sink.received)
+    again = delivery.email_document(
+        client, doc.app_id, issued_code=doc.code, to="rina@contoh.co.id", transaction_id=tx
+    )
+    assert again == result and len(sink.received) == sent
+    assert delivery.deliveries(client, doc.app_id) == [result.delivery]
+    client.close()
+
+
+def test_desktop_call_errors_are_indonesian(
+    server: LiveServer, sink: Sink, staff: dict[str, Api]
+) -> None:
+    operator = staff["operator"]
+    doc = _signed(staff, 9)
+    client = _client(server, operator)
+    with pytest.raises(ApiError) as bad:
+        delivery.email_document(
+            client, doc.app_id, issued_code=doc.code, to="rina@", transaction_id=str(uuid.uuid4())
+        )
+    assert bad.value.status == 422 and "Alamat e-mail tidak valid" in bad.value.message
+    assert not delivery.worth_retrying(bad.value)
+    sink.stop()
+    try:
+        with pytest.raises(ApiError) as down:
+            delivery.email_document(
+                client,
+                doc.app_id,
+                issued_code=doc.code,
+                to="rina@contoh.co.id",
+                transaction_id=str(uuid.uuid4()),
+            )
+    finally:
+        sink.start()
+    assert down.value.code == delivery.MAIL_UNAVAILABLE and delivery.worth_retrying(down.value)
+    assert "belum terkirim" in down.value.message
+    client.close()
