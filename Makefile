@@ -64,11 +64,11 @@ typecheck: $(STAMP)
 
 # pytest-xdist workers: one per CPU, at most 4 (the suite's servers, GUI tests and timing
 # waits stay reliable there; more adds load, not speed). `make test PYTEST_WORKERS=0` runs
-# serially (debugging a test's order).
+# serially (debugging a test's order). --durations: the 30 slowest, so the suite's 10-minute budget is watched.
 PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 
 pytest: deps-debian $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PYTHON) -m pytest -n $(PYTEST_WORKERS)
+	QT_QPA_PLATFORM=offscreen $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --durations=30
 
 # The server suite runs twice: on SQLite inside `pytest`, then on a throwaway PostgreSQL cluster
 # (test-postgres in server/Makefile.inc, which installs Debian's postgresql when missing), so
