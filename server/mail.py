@@ -162,6 +162,19 @@ def _connect(settings: Settings) -> smtplib.SMTP:
     return client
 
 
+def _login(client: smtplib.SMTP, settings: Settings) -> None:
+    """Log in (only ever inside TLS, or to a loopback relay); a refusal - some relays hang up
+    on a wrong password instead of answering 535 - says the account is wrong."""
+    try:
+        client.login(settings.smtp_user, settings.smtp_password)
+    except (smtplib.SMTPAuthenticationError, smtplib.SMTPServerDisconnected) as exc:
+        log.warning("mail relay refused the log-in (%s)", type(exc).__name__)
+        raise MailUnavailable(
+            "Server e-mail menolak akun pengirim yang diatur di server; dokumen belum terkirim. "
+            "Hubungi administrator."
+        ) from None
+
+
 def send(settings: Settings, to: str, message: EmailMessage) -> None:
     """Hand the message to the relay; `MailUnavailable` / `RecipientRefused` when it did not
     take it (then nothing was sent)."""
@@ -169,7 +182,7 @@ def send(settings: Settings, to: str, message: EmailMessage) -> None:
     try:
         with _connect(settings) as client:
             if settings.smtp_user:
-                client.login(settings.smtp_user, settings.smtp_password)
+                _login(client, settings)
             client.send_message(message, from_addr=settings.mail_from, to_addrs=[to])
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _text in exc.recipients.values()]
@@ -180,12 +193,6 @@ def send(settings: Settings, to: str, message: EmailMessage) -> None:
             ) from None
         log.warning("mail relay refused the recipient for now (%s)", codes)
         raise MailUnavailable(UNAVAILABLE) from None
-    except smtplib.SMTPAuthenticationError as exc:
-        log.warning("mail relay refused the log-in (%s)", exc.smtp_code)
-        raise MailUnavailable(
-            "Server e-mail menolak akun pengirim yang diatur di server; dokumen belum terkirim. "
-            "Hubungi administrator."
-        ) from None
     except ssl.SSLError as exc:
         log.warning("TLS to the mail relay failed: %s", exc.reason or type(exc).__name__)
         raise MailUnavailable(
