@@ -24,7 +24,7 @@ from desktop.domain.sla import expected_completion
 from desktop.domain.workflow import CLAIM_LEASE, Action, Refusal, RefusalCode, Role, State
 from server import audit, counters, idempotency
 from server.deps import Principal
-from server.models import Application, HistoryEntry, User
+from server.models import Application, HistoryEntry, IssuedDocument, User
 from server.problems import ProblemError, not_found
 from server.scope import in_scope
 from server.serialize import detail_dict, iso
@@ -239,6 +239,49 @@ def refusal_problem(
     if active_claim(app, now):
         extras["claim"] = claim_dict(session, app)
     return ProblemError(409, code, refusal.message, **extras)
+
+
+def signed_document(
+    session: Session, app: Application, action: Action, sha256: str | None
+) -> dict[str, Any] | None:
+    """The `sign` action's record of the signed document (history `details.document`), or None
+    without one. The hash must be of a valid document registered on this application (the
+    desktop registers before it signs off): a sign naming another file is refused (422)."""
+    if sha256 is None:
+        return None
+
+    def refuse(message: str) -> ProblemError:
+        return ProblemError(
+            422,
+            "validation_error",
+            message,
+            errors=[{"loc": ["body", "document_sha256"], "msg": message}],
+        )
+
+    if action is not Action.SIGN:
+        raise refuse("SHA-256 dokumen hanya dicatat pada tindakan Tandatangani.")
+    doc = session.execute(
+        select(IssuedDocument)
+        .where(
+            IssuedDocument.application_id == app.id,
+            IssuedDocument.sha256 == sha256,
+            IssuedDocument.status == "valid",
+        )
+        .limit(1)
+    ).scalar_one_or_none()
+    if doc is None:
+        raise refuse(
+            "Dokumen bertanda tangan dengan SHA-256 ini belum terdaftar (atau dibatalkan) "
+            "pada permohonan ini; daftarkan dokumennya dahulu."
+        )
+    return {
+        "document": {
+            "sha256": doc.sha256,
+            "code": doc.code,
+            "document_type": doc.document_type,
+            "letter_number": doc.letter_number,
+        }
+    }
 
 
 def claim_lease_end(now: datetime) -> datetime:

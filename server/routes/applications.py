@@ -623,6 +623,9 @@ def _act(
     if isinstance(decided, Refusal):
         raise ops.refusal_problem(session, app, decided, now)
     details = handover_rules.details_for(session, app, action, body.handover, state, now)
+    signed = ops.signed_document(session, app, action, body.document_sha256)
+    if signed is not None:
+        details = {**(details or {}), **signed}
     result, role = decided.target, decided.role.value
     ops.apply_transition(state, session, app, principal, action, result, now)
     entry = ops.add_history(
