@@ -72,6 +72,7 @@ class EntryKind(StrEnum):
     APPLICATION = "application"  # a new application with its client UUID
     DOCUMENT = "document"  # one document upload (local file path, doc id, sha256, media type)
     EDIT = "edit"  # a PATCH of a returned application's applicant/service data (revision)
+    ISSUED = "issued"  # a signed letter's registration (or an unused number's, voided)
 
 
 class EntryState(StrEnum):

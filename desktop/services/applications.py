@@ -96,6 +96,8 @@ class PendingDecision:
     seen_status: str | None = None
     handover: Mapping[str, Any] | None = None
     """DELIVER only: who collected the document (`services.handover`), sent with the action."""
+    document_sha256: str | None = None
+    """SIGN only: the signed document's SHA-256, registered before (`services.issuing`)."""
 
     @classmethod
     def create(
@@ -109,6 +111,7 @@ class PendingDecision:
         seen_status: str | None = None,
         transaction_id: str | None = None,
         handover: Mapping[str, Any] | None = None,
+        document_sha256: str | None = None,
     ) -> PendingDecision:
         return cls(
             app_id=app_id,
@@ -120,6 +123,7 @@ class PendingDecision:
             device_time=_utc_now_text(),
             seen_status=seen_status,
             handover=dict(handover) if handover is not None else None,
+            document_sha256=document_sha256,
         )
 
     def matches(
@@ -160,7 +164,7 @@ class PendingDecision:
             if not isinstance(version, int):
                 raise ValueError("expected_version")
             reason, seen = payload.get("reason"), payload.get("seen_status")
-            handover = payload.get("handover")
+            handover, signed = payload.get("handover"), payload.get("document_sha256")
             return cls(
                 app_id=str(payload["app_id"]),
                 action=str(payload["action"]),
@@ -171,6 +175,7 @@ class PendingDecision:
                 device_time=str(payload["device_time"]),
                 seen_status=seen if isinstance(seen, str) else None,
                 handover=dict(handover) if isinstance(handover, dict) else None,
+                document_sha256=signed if isinstance(signed, str) else None,
             )
         except (KeyError, RecordError) as exc:
             raise ValueError(f"decision payload: {exc}") from exc
@@ -186,6 +191,7 @@ class PendingDecision:
             if self.checklist is not None
             else None,
             **({"handover": dict(self.handover)} if self.handover is not None else {}),
+            **({"document_sha256": self.document_sha256} if self.document_sha256 else {}),
         }
 
 

@@ -2,7 +2,8 @@
 both send with.
 
 `OutboxSender` knows only the decision kinds itself; the counter's entries (an application
-taken in: APPLICATION, DOCUMENT; a returned application's edit: EDIT) need their own senders.
+taken in: APPLICATION, DOCUMENT; a returned application's edit: EDIT; a signed letter's
+registration: ISSUED) need their own senders.
 Built in one place so a new entry kind cannot be sendable from the window and refused as
 unreadable by the scheduled command (or the other way round).
 
@@ -15,6 +16,7 @@ from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
 from desktop.services.applications import ApplicationService
 from desktop.services.intake_sender import intake_senders
+from desktop.services.issuing_sender import issuing_senders
 from desktop.services.outbox import EntrySender, OutboxSender
 from desktop.services.revision import revision_senders
 
@@ -26,6 +28,7 @@ def outbox_senders(
     return {
         **intake_senders(api, store, apps=apps),
         **revision_senders(api, store, apps=apps),
+        **issuing_senders(api),
     }
 
 

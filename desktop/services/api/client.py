@@ -717,6 +717,35 @@ class ApiClient:
         result: tuple[bytes, str] = self.request("GET", path, expect="bytes")
         return result
 
+    # -- issued documents (issue 13) ------------------------------------------------------
+
+    def letter_number(
+        self, *, office_code: str, letter_type: str, transaction_id: str
+    ) -> dict[str, Any]:
+        """``POST /numbers/letter``: the office's next agenda number, atomically (replay-safe by
+        `transaction_id`: the same id answers the same number). ``{number, year, formatted}``."""
+        body = {
+            "office_code": office_code,
+            "letter_type": letter_type,
+            "transaction_id": transaction_id,
+        }
+        return expect_mapping(self.post_json("/numbers/letter", body), "nomor surat")
+
+    def register_issued(self, app_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST /applications/{id}/issued`` (body: transaction_id, code, document_type,
+        letter_number, issued_on, sha256); replay-safe by the transaction id."""
+        path = f"/applications/{quote(app_id, safe='')}/issued"
+        return expect_mapping(self.post_json(path, dict(body)), "dokumen terbit")
+
+    def void_issued(
+        self, app_id: str, code: str, *, reason: str, transaction_id: str
+    ) -> dict[str, Any]:
+        """``POST /applications/{id}/issued/{code}/void``: the document stays registered (its
+        number is never used again) and shows void with `reason`."""
+        path = f"/applications/{quote(app_id, safe='')}/issued/{quote(code, safe='')}/void"
+        body = {"transaction_id": transaction_id, "reason": reason}
+        return expect_mapping(self.post_json(path, body), "pembatalan dokumen")
+
 
 def expect_mapping(value: Any, what: str) -> dict[str, Any]:
     """Guard for JSON that must be an object; a clear BadResponse otherwise."""
