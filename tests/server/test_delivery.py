@@ -11,12 +11,14 @@ import hashlib
 import random
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -271,6 +273,36 @@ def test_a_retry_with_the_same_transaction_sends_nothing_more(
     other = _deliver(operator, doc, "lain@contoh.co.id", tx=tx, expect=409)
     assert other["code"] == "idempotency_conflict" and len(sink.received) == sent
     assert len(_deliveries(operator, doc.app_id)) == 1
+
+
+def test_two_concurrent_retries_send_one_message(
+    server: LiveServer, sink: Sink, staff: dict[str, Api]
+) -> None:
+    """The outbox and a person pressing again at once: one message, never two."""
+    operator = staff["operator"]
+    doc = _signed(staff, 10)
+    body = {
+        "transaction_id": str(uuid.uuid4()),
+        "issued_code": doc.code,
+        "channel": "email",
+        "to": "rina@contoh.co.id",
+    }
+    headers = dict(operator.http.headers)
+    url = f"{server.api}/applications/{doc.app_id}/deliveries"
+    sent = len(sink.received)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(lambda _: requests.post(url, json=body, headers=headers, timeout=30), range(4))
+        )
+    codes = sorted(r.status_code for r in answers)
+    assert 201 in codes and set(codes) <= {201, 409}, [r.text for r in answers]
+    for r in answers:
+        if r.status_code == 409:
+            assert r.json()["code"] == "delivery_in_progress"
+    assert len(sink.received) == sent + 1
+    assert len(_deliveries(operator, doc.app_id)) == 1
+    again = _deliver(operator, doc, "rina@contoh.co.id", tx=body["transaction_id"])
+    assert again["delivery"]["status"] == "sent" and len(sink.received) == sent + 1
 
 
 def test_relay_down_is_503_and_nothing_is_recorded(sink: Sink, staff: dict[str, Api]) -> None:
