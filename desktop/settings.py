@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 APP_NAME = "Loket"
 SETTINGS_FILE = "settings.json"
 LANGUAGES = ("id", "en")
+SIGN_METHODS = ("", "pkcs12", "bsre")
+BSRE_APIS = ("v1", "v2")
 
 
 PRIVATE_DIR_MODE = 0o700
@@ -295,6 +297,50 @@ OPTIONS: tuple[Option, ...] = (
         "Folder the scanner vendor's software saves into; Loket takes each finished file from "
         "it as scanned pages and moves it to its 'diambil' subfolder. Empty: off.",
     ),
+    Option(
+        "sign_method",
+        str,
+        "",
+        "How output documents are signed electronically on this PC: '' (not set up), "
+        "'pkcs12' (a local .p12/.pfx certificate; its passphrase is asked at each signature and "
+        "never stored) or 'bsre' (the agency's BSrE esign client).",
+        choices=SIGN_METHODS,
+    ),
+    Option(
+        "sign_pkcs12_path",
+        str,
+        "",
+        "The PKCS#12 (.p12/.pfx) certificate file used when sign_method is 'pkcs12'.",
+    ),
+    Option(
+        "bsre_url",
+        str,
+        "",
+        "Base address of the BSrE esign client, e.g. https://esign.pekanbaru.go.id. Its client "
+        "user and password live in the OS keyring (desktop.services.signing_credentials), "
+        "never here.",
+    ),
+    Option(
+        "bsre_api",
+        str,
+        "v1",
+        "The esign client's API: 'v1' (multipart /api/sign/pdf) or 'v2' (JSON /api/v2/sign/pdf).",
+        choices=BSRE_APIS,
+    ),
+    Option(
+        "tsa_url",
+        str,
+        "",
+        "Optional RFC 3161 timestamp server for PKCS#12 signatures (PAdES-B-T). Empty: no "
+        "timestamp (PAdES-B-B).",
+    ),
+    Option(
+        "signature_trust_roots",
+        str,
+        "",
+        "PEM file of the root certificates whose signatures the workbench reports as valid "
+        "(e.g. the BSrE/agency root). Empty: none, so every signed PDF shows an unknown signer.",
+    ),
 )
 _BY_NAME = {o.name: o for o in OPTIONS}
 
@@ -322,6 +368,12 @@ class Settings:
     scan_device: str = ""
     escl_addresses: tuple[str, ...] = ()
     hot_folder: str = ""
+    sign_method: str = ""
+    sign_pkcs12_path: str = ""
+    bsre_url: str = ""
+    bsre_api: str = "v1"
+    tsa_url: str = ""
+    signature_trust_roots: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False, repr=False)
     """Problems found while loading (Indonesian); shown once to the user, never fatal."""
 

@@ -27,6 +27,7 @@ from desktop.services.api.proxy import mask_proxy_url
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings, settings_path
 from desktop.views.scan.scanner_settings import ScannerSettings
+from desktop.views.signing.settings_page import SigningSettings
 
 
 class SettingsPage(QWidget):
@@ -108,9 +109,14 @@ class SettingsPage(QWidget):
         layout.addLayout(form)
         layout.addLayout(row)
         self.scanners: ScannerSettings | None = None
+        self.signing: SigningSettings | None = None  # issue 13
         if runner is not None:
             self.scanners = ScannerSettings(settings, self._scanner_saved, runner, self)
-            layout.addWidget(self.scanners)
+            self.signing = SigningSettings(settings, self._signing_saved, runner, self)
+            sections = QHBoxLayout()  # side by side: both fit a 1366x768 screen
+            sections.addWidget(self.scanners, 1, Qt.AlignmentFlag.AlignTop)
+            sections.addWidget(self.signing, 1, Qt.AlignmentFlag.AlignTop)
+            layout.addLayout(sections)
         layout.addStretch(1)
         layout.addWidget(path)
 
@@ -121,6 +127,8 @@ class SettingsPage(QWidget):
         self._settings = settings
         if self.scanners is not None:
             self.scanners.set_settings(settings)
+        if self.signing is not None:
+            self.signing.set_settings(settings)
 
     def _scanner_saved(self, new: Settings) -> None:
         """The "Pemindai" section's change, on the page's settings (raises OSError)."""
@@ -129,6 +137,20 @@ class SettingsPage(QWidget):
             hot_folder=new.hot_folder,
             scan_profiles=new.scan_profiles,
             scan_device=new.scan_device,
+        )
+        self._save(merged)
+        self._settings = merged
+        self.saved.emit(merged)
+
+    def _signing_saved(self, new: Settings) -> None:
+        """The "Tanda tangan elektronik" section's change, on the page's settings."""
+        merged = self._settings.with_changes(
+            sign_method=new.sign_method,
+            sign_pkcs12_path=new.sign_pkcs12_path,
+            bsre_url=new.bsre_url,
+            bsre_api=new.bsre_api,
+            tsa_url=new.tsa_url,
+            signature_trust_roots=new.signature_trust_roots,
         )
         self._save(merged)
         self._settings = merged

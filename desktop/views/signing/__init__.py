@@ -1,0 +1,1 @@
+"""Electronic signature views (issue 13): the settings section."""
