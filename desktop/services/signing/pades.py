@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError as HankoSigningError
 from pyhanko.sign.timestamps import TimeStamper, TimestampRequestError
 from pyhanko.stamp import BaseStampStyle, StaticStampStyle
 
@@ -23,6 +24,11 @@ from desktop.services.signing.request import SignRequest, StampPlacement
 from desktop.services.signing.stamp import stamp_style
 
 FIELD_PREFIX = "Tandatangan"
+RESERVED_BYTES = 16 * 1024
+"""Room for the CMS signature, in hex digits (half as many bytes): a chain of 2-3 RSA
+certificates makes 3.6 KB of DER with the test CA, 5-7 KB with a national CA chain."""
+TIMESTAMP_BYTES = 16 * 1024
+"""More room (hex digits) when a TSA token is embedded (its own certificate chain)."""
 
 
 def open_for_signing(pdf: bytes) -> IncrementalPdfFileWriter:
@@ -112,8 +118,19 @@ def sign_pades(
     pdf_signer = signers.PdfSigner(
         meta, signer=signer, timestamper=timestamper, stamp_style=style, new_field_spec=spec
     )
+    # A fixed room for the CMS blob: without it pyHanko makes a whole trial signature first to
+    # measure it (half the time of a letter). Too small (a long chain) -> measured after all.
+    reserved = RESERVED_BYTES + (TIMESTAMP_BYTES if timestamper is not None else 0)
     try:
-        out = pdf_signer.sign_pdf(writer, appearance_text_params=params)
+        try:
+            out = pdf_signer.sign_pdf(
+                writer, appearance_text_params=params, bytes_reserved=reserved
+            )
+        except HankoSigningError as exc:
+            if "allocated" not in str(exc):
+                raise
+            writer = open_for_signing(pdf)
+            out = pdf_signer.sign_pdf(writer, appearance_text_params=params)
     except TimestampRequestError as exc:
         raise SigningError(SignProblem.TIMESTAMP_FAILED, detail=str(exc)) from exc
     data: bytes = out.getvalue()
