@@ -83,6 +83,7 @@ from desktop.views.workbench.header import WorkbenchHeader
 from desktop.views.workbench.history import HistoryView
 from desktop.views.workbench.reason_dialog import ReasonDialog
 from desktop.views.workbench.service_data import ServiceDataPanel
+from desktop.views.workbench.signature_check import SignatureChecks, SignatureLine
 
 REFRESH_MS = 15_000
 """How often the claim and SLA lines are re-evaluated (a lease expires while the record is open)."""
@@ -203,6 +204,20 @@ class WorkbenchWidget(QWidget):
         # The number read from a scanned KTP-el / KK on screen, beside the typed one (issue 12).
         self.card_check = CardCheck(CardReadings(self.runner, self), self.applicant_panel, self)
         self.documents.document_shown.connect(self.card_check.shown)
+        # A shown PDF's electronic signatures, checked on a worker: one line under it (issue 13).
+        self.signature_line = SignatureLine(
+            SignatureChecks(self.runner, self), self, tz=lambda: self._tz
+        )
+        self.documents.document_shown.connect(self.signature_line.shown)
+        self.document_combo.currentIndexChanged.connect(
+            lambda _i: self.signature_line.follow(self.documents.current)
+        )
+        self.viewer_pane = QWidget(self)
+        viewer_layout = QVBoxLayout(self.viewer_pane)
+        viewer_layout.setContentsMargins(0, 0, 0, 0)
+        viewer_layout.setSpacing(0)
+        viewer_layout.addWidget(self.viewer, 1)
+        viewer_layout.addWidget(self.signature_line)
 
         # The applicant panel is as tall as its text needs (names and addresses whole); the
         # checklist and history take the rest. A layout, not a splitter: a splitter would keep
@@ -215,7 +230,7 @@ class WorkbenchWidget(QWidget):
         right.addWidget(self.service_data)
         right.addWidget(self.tabs, 1)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.addWidget(self.viewer)
+        self.splitter.addWidget(self.viewer_pane)
         self.splitter.addWidget(self.right_pane)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -289,11 +304,14 @@ class WorkbenchWidget(QWidget):
         handover (issue 12). Set by the shell, with its settings."""
         self.scan_access = access
         self.revision_panel.set_scan_access(access)
+        if access is not None:
+            self.signature_line.set_trust_file(access.settings.signature_trust_roots)
 
     def set_scan_settings(self, settings: Settings) -> None:
         """The settings as just saved elsewhere (the scan dialog reads the scanner from them)."""
         if self.scan_access is not None:
             self.scan_access.settings = settings
+        self.signature_line.set_trust_file(settings.signature_trust_roots)  # issue 13
 
     def set_application(
         self,
@@ -505,6 +523,8 @@ class WorkbenchWidget(QWidget):
         """Forget downloaded bytes (e.g. at sign-out or idle lock)."""
         self.fetcher.clear_cache()
         self.card_check.readings.clear()
+        self.signature_line.checks.clear()
+        self.signature_line.clear_line()
 
     @property
     def application(self) -> ApplicationDetail | None:
