@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import tzinfo
 
+from cryptography import x509
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -61,6 +62,8 @@ class SignatureChecks(QObject):
         self._checking: dict[str, TaskHandle] = {}
         self._trust_file = ""
         self._generation = 0
+        self.verify: Callable[[bytes, list[x509.Certificate]], SignatureCheck] = verify_pdf
+        """What checks a PDF (the real verify_pdf; swappable so a test can hold the worker)."""
 
     @property
     def trust_file(self) -> str:
@@ -89,10 +92,10 @@ class SignatureChecks(QObject):
     def request(self, sha256: str, data: bytes) -> None:
         if sha256 in self._results or sha256 in self._checking:
             return
-        trust_file, generation = self._trust_file, self._generation
+        trust_file, generation, verify = self._trust_file, self._generation, self.verify
 
         def check(_ctx: object) -> SignatureCheck:
-            return verify_pdf(data, load_trust_roots(trust_file))
+            return verify(data, load_trust_roots(trust_file))
 
         self._checking[sha256] = (
             Op(

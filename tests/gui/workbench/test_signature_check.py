@@ -8,6 +8,7 @@ chooser."""
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from desktop.domain.records import ApplicationDetail
-from desktop.services.signing import Pkcs12Signer, SignatureStatus, SignRequest
+from desktop.services.signing import Pkcs12Signer, SignatureStatus, SignRequest, verify_pdf
 from desktop.settings import Settings
 from desktop.views.workbench import WorkbenchWidget
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
@@ -204,3 +205,41 @@ def test_a_signature_that_cannot_be_read_is_grey(
     assert line.status is SignatureStatus.BROKEN
     assert line.text() == "Tanda tangan tidak dapat diperiksa"
     assert "#605e5c" in line.styleSheet() and line.isVisible()
+
+
+def test_the_check_runs_on_a_worker_and_a_late_verdict_stays_with_its_document(
+    qtbot: QtBot,
+    make_workbench: Callable[..., Any],
+    roots_file: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """While the check of one PDF is held on its worker, the person keeps working (keys move
+    to another document, which is rendered); the held verdict, once it arrives, is not shown
+    under the other document (that one gets its own), and is there when the first comes
+    back."""
+    detail, loader = with_signed(tmp_path_factory.getbasetemp())
+    widget, _ = make_workbench(detail, loader=loader)
+    widget.set_scan_settings(Settings(signature_trust_roots=str(roots_file)))
+    line = widget.signature_line
+    gate = threading.Event()
+    held = pdfs(tmp_path_factory.getbasetemp())["valid"]
+
+    def slow(data: bytes, roots: list[Any]) -> Any:
+        if data == held:
+            gate.wait(WAIT / 1000)
+        return verify_pdf(data, roots)
+
+    line.checks.verify = slow
+    valid = next(d for d in detail.documents if d.id == IDS["valid"])
+    try:
+        show_doc(qtbot, widget, IDS["valid"])
+        assert line.checks.busy(valid.sha256) and not line.isVisible()
+        show_doc(qtbot, widget, IDS["changed"])  # the GUI answers keys and renders meanwhile
+        assert line.checks.busy(valid.sha256) and line.status is None
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: line.checks.result(valid.sha256) is not None, timeout=WAIT)
+    assert line.status is not SignatureStatus.VALID  # arrived, not shown under another PDF
+    qtbot.waitUntil(lambda: line.status is SignatureStatus.CHANGED, timeout=WAIT)
+    show_doc(qtbot, widget, IDS["valid"])
+    assert line.status is SignatureStatus.VALID
