@@ -179,7 +179,6 @@ class SigningSettings(QGroupBox):
         self.save_credentials_button = QPushButton(self.tr("Simpan kredensial"), self.bsre_pane)
         self.save_credentials_button.setAutoDefault(False)
         cred_row = QHBoxLayout()
-        cred_row.addWidget(self.user_edit, 1)
         cred_row.addWidget(self.password_edit, 1)
         cred_row.addWidget(self.save_credentials_button)
         self.nik_edit = QLineEdit(self.bsre_pane)
@@ -195,7 +194,8 @@ class SigningSettings(QGroupBox):
         bsre_form = QFormLayout(self.bsre_pane)
         bsre_form.setContentsMargins(0, 0, 0, 0)
         bsre_form.addRow(self.tr("Alamat BSrE"), url_row)
-        bsre_form.addRow(self.tr("Klien (pengguna, sandi)"), cred_row)
+        bsre_form.addRow(self.tr("Pengguna klien"), self.user_edit)
+        bsre_form.addRow(self.tr("Sandi klien"), cred_row)
         bsre_form.addRow(self.tr("Periksa dengan NIK"), nik_row)
 
         # -- trust roots -----------------------------------------------------------------------
