@@ -14,10 +14,16 @@ A document uploaded to a signed application moves the server's version by one (n
 on a file under decision, `server/routes/documents.py`), so the decision is made on the
 version after the letter. Both go through the outbox: a handover at a counter that has lost
 its line is recorded at once and sent when the server answers.
+
+Issue 13: `signed_document` finds the very signed PDF to print or e-mail - the application's
+valid issued document (``GET /applications/{id}/issued``), its bytes from this PC's documents
+folder when the letter was signed here, else downloaded from the application's documents by
+the same SHA-256 (checked: a printed copy is never another file than the one registered).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 import uuid
@@ -26,15 +32,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 from sqlalchemy import Connection
 
 from desktop.domain.identity import check_nik, mask_nik, normalise_number
-from desktop.domain.records import ApplicationDetail
+from desktop.domain.records import ApplicationDetail, DocumentInfo
 from desktop.domain.workflow import Action, State
 from desktop.models import audit_log
 from desktop.models.outbox import EntryKind
 from desktop.models.store import Store
+from desktop.services.api.client import ApiClient, expect_mapping
+from desktop.services.api.errors import BadResponse, ConnectionFailure
 from desktop.services.applications import PendingDecision
 from desktop.services.intake import documents_folder, queue_document
 from desktop.services.revision import KeptFile, RevisionError, keep_file
@@ -205,6 +214,110 @@ class HandoverService:
         return QueuedHandover(app_id, letter, decision, label)
 
 
+@dataclass(frozen=True)
+class SignedDocument:
+    """The issued document of a signed application, with its bytes (what is printed and
+    what the server e-mails: the same SHA-256)."""
+
+    code: str
+    document_type: str
+    letter_number: str | None
+    sha256: str
+    pdf: bytes
+    from_this_pc: bool
+
+    @property
+    def title(self) -> str:
+        """ "SK-DOMISILI 470/701/Kel.Jadirejo/XII/2026" for the preview's title."""
+        return f"{self.document_type} {self.letter_number or self.code}"
+
+
+def _signed_entry(detail: ApplicationDetail) -> dict[str, Any] | None:
+    """The ``document`` the last sign action recorded (sha256, code, type, number), if any:
+    what this PC knows without the server."""
+    for entry in reversed(detail.history):
+        if entry.action_raw == "sign":
+            raw = entry.details.get("document")
+            return dict(raw) if isinstance(raw, dict) else None
+    return None
+
+
+def _issued(client: ApiClient, detail: ApplicationDetail) -> dict[str, Any]:
+    answer = expect_mapping(
+        client.get_json(f"/applications/{quote(detail.id, safe='')}/issued"), "dokumen terbit"
+    )
+    items = answer.get("items")
+    if not isinstance(items, list):
+        raise BadResponse("Jawaban server untuk dokumen terbit tidak berbentuk daftar.")
+    valid = [i for i in items if isinstance(i, dict) and i.get("status") == "valid"]
+    if not valid:
+        raise HandoverError(
+            "Permohonan ini belum punya dokumen terbit yang sah (atau dokumennya sudah batal)."
+        )
+    signed = _signed_entry(detail) or {}
+    for item in valid:  # the one the sign action recorded, else the newest valid one
+        if item.get("sha256") == signed.get("sha256"):
+            return item
+    return valid[-1]
+
+
+def _kept_here(folder: Path, app_id: str, doc: DocumentInfo | None, sha: str) -> bytes | None:
+    """The signed PDF as `IssuingService` kept it (``<folder>/<app>/<document id>.pdf``)."""
+    candidates = [folder / app_id / f"{doc.id}.pdf"] if doc is not None else []
+    if doc is None and (folder / app_id).is_dir():
+        candidates = sorted((folder / app_id).glob("*.pdf"))
+    for path in candidates:
+        try:
+            content = path.read_bytes()
+        except OSError:
+            continue
+        if hashlib.sha256(content).hexdigest() == sha:
+            return content
+    return None
+
+
+def signed_document(client: ApiClient, detail: ApplicationDetail, folder: Path) -> SignedDocument:
+    """The application's valid issued document and its signed PDF (Qt-free; on a worker).
+
+    Without the server, the sign action's record and this PC's copy still give it (printing
+    needs no line); otherwise the `ConnectionFailure` is raised. `HandoverError` when there is
+    no valid issued document or its PDF is not on the server; `LoketError`s otherwise."""
+    try:
+        item = _issued(client, detail)
+    except ConnectionFailure:
+        item = _signed_entry(detail) or {}
+        sha = item.get("sha256")
+        content = _kept_here(folder, detail.id, None, sha) if isinstance(sha, str) else None
+        if content is None or not isinstance(sha, str):
+            raise
+        return SignedDocument(
+            str(item.get("code") or ""),
+            str(item.get("document_type") or ""),
+            item.get("letter_number") if isinstance(item.get("letter_number"), str) else None,
+            sha,
+            content,
+            True,
+        )
+    sha, code = str(item.get("sha256") or ""), str(item.get("code") or "")
+    number = item.get("letter_number") if isinstance(item.get("letter_number"), str) else None
+    kind = str(item.get("document_type") or "")
+    doc = next((d for d in detail.documents if d.sha256 == sha), None)
+    content = _kept_here(folder, detail.id, doc, sha)
+    if content is not None:
+        return SignedDocument(code, kind, number, sha, content, True)
+    if doc is None:
+        raise HandoverError(
+            "PDF bertanda tangan belum ada di server (belum terkirim dari komputer penanda "
+            "tangan). Sinkronkan komputer itu, lalu coba lagi."
+        )
+    content, _media = client.get_bytes(
+        f"/applications/{quote(detail.id, safe='')}/documents/{quote(doc.id, safe='')}"
+    )
+    if hashlib.sha256(content).hexdigest() != sha:
+        raise HandoverError("PDF yang diunduh tidak sama dengan dokumen terbit; tidak dipakai.")
+    return SignedDocument(code, kind, number, sha, content, False)
+
+
 __all__ = [
     "KUASA",
     "LETTER_CODE",
@@ -214,5 +327,7 @@ __all__ = [
     "HandoverError",
     "HandoverService",
     "QueuedHandover",
+    "SignedDocument",
     "for_applicant",
+    "signed_document",
 ]

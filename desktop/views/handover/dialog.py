@@ -11,6 +11,10 @@ Two steps in one dialog:
 
 `chosen` carries the `Handover`; the workbench's controller keeps it in the outbox (the
 letter first, then the DELIVER with the handover).
+
+Issue 13, given a `DeliveryAccess`: step 1 also offers "Cetak dokumen…" (Alt+C: the print
+preview of the very signed PDF) and "Kirim lewat e-mail…" (Alt+E: a third step, see
+`views.handover.delivery`); `delivered` carries the server's `DeliveryResult`.
 """
 
 from __future__ import annotations
@@ -38,7 +42,10 @@ from PySide6.QtWidgets import (
 
 from desktop.domain.identity import check_nik, mask_nik
 from desktop.domain.records import ApplicationDetail
-from desktop.services.handover import KUASA, PEMOHON, Handover, for_applicant
+from desktop.services.handover import KUASA, PEMOHON, Handover, SignedDocument, for_applicant
+from desktop.settings import Settings
+from desktop.views.handover.delivery import ERROR_STYLE, NOTE_STYLE, DeliveryAccess, EmailPage
+from desktop.views.print_preview import PrintPreviewDialog
 from desktop.views.revision.panel import FileChooser, choose_file
 from desktop.views.revision.scanning import ScanAccess, ScanFolders, scan_documents
 
@@ -54,6 +61,8 @@ class HandoverDialog(QDialog):
 
     chosen = Signal(object)
     """The confirmed `Handover`."""
+    delivered = Signal(object)
+    """The `DeliveryResult` of an e-mail sent from here (the application is completed)."""
     letter_button: QPushButton
     problem: QLabel
 
@@ -67,10 +76,17 @@ class HandoverDialog(QDialog):
         today: Callable[[], date] = date.today,
         scan_access: ScanAccess | None = None,
         scan_folders: ScanFolders | None = None,
+        delivery: DeliveryAccess | None = None,
     ) -> None:
         """`scan_access`: a scanner may be used ("Pindai surat kuasa…"); its PDF stays in
-        `scan_folders` (the caller removes it once the handover is kept or abandoned)."""
+        `scan_folders` (the caller removes it once the handover is kept or abandoned).
+        `delivery`: print and e-mail the signed document from here (issue 13)."""
         super().__init__(parent)
+        self.delivery = delivery
+        self.document: SignedDocument | None = None
+        self.preview: PrintPreviewDialog | None = None
+        self._print_wanted = False
+        self._loading = False
         self.detail = detail
         self.scan_access = scan_access
         self.scan_folders = scan_folders or ScanFolders()
@@ -86,10 +102,18 @@ class HandoverDialog(QDialog):
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._who_page())
         self.pages.addWidget(self._confirm_page())
+        self.email_page: EmailPage | None = None
+        if delivery is not None:
+            self.email_page = EmailPage(detail, delivery, self)
+            self.email_page.back_button.clicked.connect(lambda: self._show_step(0))
+            self.email_page.close_button.clicked.connect(self.reject)
+            self.email_page.delivered.connect(self._delivered)
+            self.pages.addWidget(self.email_page)
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         self._collector_changed()
         self._install_keys()
+        self.set_online(delivery.online() if delivery is not None else True)
         self._show_step(0)
 
     def _install_keys(self) -> None:
@@ -103,17 +127,39 @@ class HandoverDialog(QDialog):
 
             return run
 
+        def by_step(slots: dict[int, Callable[[], None]]) -> Callable[[], None]:
+            def run() -> None:
+                slot = slots.get(self.pages.currentIndex())
+                if slot is not None:
+                    slot()
+
+            return run
+
+        email = self.email_page
+
         keys: dict[str, Callable[[], None]] = {
             "Alt+P": on(0, self._pick_pemohon),
-            "Alt+K": on(0, lambda: self.kuasa.setChecked(True)),
+            "Alt+K": on(0, lambda: self.kuasa.setChecked(True)),  # Kirim on step 3 (below)
             "Alt+D": on(0, self.identity_checked.click),
             "Alt+N": on(0, lambda: self._focus_kuasa(self.kuasa_name)),
             "Alt+I": on(0, lambda: self._focus_kuasa(self.kuasa_nik)),
             "Alt+L": on(0, self.letter_button.click),
             "Alt+S": on(0, self.scan_letter_button.click),
-            "Alt+M": on(1, self.back_button.click),
+            "Alt+M": by_step(
+                {1: self.back_button.click}
+                | ({2: email.back_button.click} if email is not None else {})
+            ),
             "Alt+Y": on(1, self.confirm_button.click),
         }
+        if email is not None:
+            keys["Alt+C"] = by_step({0: self.print_button.click, 2: self.print_button.click})
+            keys["Alt+E"] = on(0, self.email_button.click)
+            keys["Alt+A"] = on(
+                2, lambda: email.address.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            )
+            keys["Alt+K"] = by_step(
+                {0: lambda: self.kuasa.setChecked(True), 2: email.send_button.click}
+            )
         self.keys: dict[str, QShortcut] = {}
         for key, slot in keys.items():
             shortcut = QShortcut(QKeySequence(key), self)
@@ -199,6 +245,8 @@ class HandoverDialog(QDialog):
         buttons.addWidget(self.next_button)
 
         layout = QVBoxLayout(page)
+        if self.delivery is not None:
+            layout.addWidget(self._delivery_row(page))
         layout.addWidget(QLabel(self.tr("<b>Siapa yang mengambil dokumen?</b>"), page))
         layout.addWidget(self.pemohon)
         applicant_row = QVBoxLayout()
@@ -212,6 +260,127 @@ class HandoverDialog(QDialog):
         layout.addStretch(1)
         layout.addLayout(buttons)
         return page
+
+    def _delivery_row(self, page: QWidget) -> QWidget:
+        """Print or e-mail the signed document (issue 13), above the counter handover."""
+        box = QWidget(page)
+        self.print_button = QPushButton(self.tr("Cetak dokumen… (Alt+C)"), box)
+        self.print_button.clicked.connect(self._print)
+        self.email_button = QPushButton(self.tr("Kirim lewat e-mail… (Alt+E)"), box)
+        self.email_button.clicked.connect(self._email)
+        self.delivery_status = QLabel(box)
+        self.delivery_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.delivery_status.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.print_button)
+        row.addWidget(self.email_button)
+        row.addStretch(1)
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 8)
+        layout.addWidget(QLabel(self.tr("<b>Dokumen bertanda tangan</b>"), box))
+        layout.addLayout(row)
+        layout.addWidget(self.delivery_status)
+        return box
+
+    # -- print and e-mail (issue 13) ---------------------------------------------------------------
+
+    def set_online(self, online: bool) -> None:
+        """E-mail needs the server: without it the button is off and the reason shown."""
+        if self.delivery is None:
+            return
+        sent = self.email_page is not None and self.email_page.result is not None
+        self.email_button.setEnabled(online and not sent)
+        reason = self.tr(
+            "E-mail tidak dapat dikirim: komputer ini tidak terhubung ke server. Cetak "
+            "dokumen lalu serahkan di loket, atau kirim setelah tersambung kembali."
+        )
+        self.email_button.setToolTip("" if online else reason)
+        if not online:
+            self._tell(reason, NOTE_STYLE)
+        elif self.delivery_status.text() == reason:
+            self._tell("", "")
+
+    def _tell(self, text: str, style: str) -> None:
+        self.delivery_status.setText(text)
+        self.delivery_status.setStyleSheet(style)
+
+    def _load_document(self) -> None:
+        access = self.delivery
+        if access is None or self._loading:
+            return
+        if self.document is not None:
+            self._document_ready(self.document)
+            return
+        self._loading = True
+        self._tell(self.tr("Mengambil dokumen bertanda tangan…"), "")
+        access.controller.load_document(self.detail, self._document_ready, self._document_failed)
+
+    def _document_ready(self, document: SignedDocument) -> None:
+        self._loading = False
+        self.document = document
+        if self.delivery_status.text() == self.tr("Mengambil dokumen bertanda tangan…"):
+            self._tell("", "")
+        if self.email_page is not None:
+            self.email_page.set_document(document)
+        if self._print_wanted:
+            self._print_wanted = False
+            self._open_preview(document)
+
+    def _document_failed(self, _exc: Exception, message: str) -> None:
+        self._loading = False
+        self._print_wanted = False
+        self._tell(message, ERROR_STYLE)
+        if self.email_page is not None:
+            self.email_page.document_failed(message)
+
+    def _print(self) -> None:
+        if self.delivery is None:
+            return
+        if self.document is not None:
+            self._open_preview(self.document)
+            return
+        self._print_wanted = True
+        self._load_document()
+
+    def _open_preview(self, document: SignedDocument) -> None:
+        access = self.delivery
+        if access is None:
+            return
+        preview = PrintPreviewDialog(
+            document.pdf,
+            title=document.title,
+            settings=access.settings,
+            parent=self,
+            file_name=document.title,
+        )
+        preview.settingsChanged.connect(self._settings_changed)
+        preview.finished.connect(self._preview_closed)
+        self.preview = preview
+        preview.open()
+
+    def _preview_closed(self, _result: int) -> None:
+        """The keys come back here (Alt+E next), not to the window under the dialog."""
+        self.preview = None
+        self.activateWindow()
+        self.print_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _settings_changed(self, settings: object) -> None:
+        access = self.delivery
+        if access is None or not isinstance(settings, Settings):
+            return
+        access.settings = settings
+        if access.settings_changed is not None:
+            access.settings_changed(settings)
+
+    def _email(self) -> None:
+        if self.email_page is None or not self.email_button.isEnabled():
+            return
+        self._show_step(2)
+        self._load_document()
+
+    def _delivered(self, result: object) -> None:
+        self.email_button.setEnabled(False)
+        self.delivered.emit(result)
 
     def _collector_changed(self) -> None:
         by_kuasa = self.kuasa.isChecked()
@@ -328,17 +497,14 @@ class HandoverDialog(QDialog):
 
     def _show_step(self, step: int) -> None:
         self.pages.setCurrentIndex(step)
-        for button in (self.next_button, self.confirm_button, self.confirm_cancel):
+        # No push button becomes the default by taking the focus.
+        for button in self.findChildren(QPushButton):
             button.setDefault(False)
             button.setAutoDefault(False)
-        for button in (
-            self.cancel_button,
-            self.back_button,
-            self.letter_button,
-            self.scan_letter_button,
-        ):
-            button.setAutoDefault(False)
-        if step == 0:
+        if step == 2 and self.email_page is not None:
+            # Enter never sends: no default button; the address has the focus.
+            self.email_page.address.setFocus(Qt.FocusReason.OtherFocusReason)
+        elif step == 0:
             self.next_button.setDefault(True)
             (self.kuasa_name if self.kuasa.isChecked() else self.pemohon).setFocus()
         else:
