@@ -435,4 +435,40 @@ def test_offline_email_is_disabled_with_the_reason_and_this_pcs_copy_prints(
     assert dialog.document is not None and dialog.document.from_this_pc
     assert dialog.document.code == doc.code
     preview.reject()
+    qtbot.waitUntil(lambda: dialog.preview is None)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    press(qtbot, dialog, Qt.Key.Key_K, ALT)  # on this step Alt+K is still "Kuasa"
+    assert dialog.kuasa.isChecked() and dialog.pages.currentIndex() == 0
     gone.close()
+
+
+def test_a_void_issued_document_is_neither_printed_nor_sent(
+    qtbot: QtBot,
+    server: LiveServer,
+    sink: Sink,
+    staff: dict[str, Api],
+    runner: TaskRunner,
+    store: Store,
+) -> None:
+    doc = signed_application(staff)
+    r = staff["lurah"].post(
+        f"/applications/{doc.app_id}/issued/{doc.code}/void",
+        json={"transaction_id": str(uuid.uuid4()), "reason": "salah ketik nama"},
+    )
+    assert r.status_code == 200, r.text
+    client = client_for(server, staff["operator"])
+    controller = HandoverController(runner, store, staff["operator"].me["id"], client=client)
+    desk = open_dialog(qtbot, detail_of(client, doc.app_id), controller)
+    dialog = desk.dialog
+    press(qtbot, dialog, Qt.Key.Key_C, ALT)
+    qtbot.waitUntil(lambda: "dokumen terbit yang sah" in dialog.delivery_status.text())
+    assert dialog.preview is None and dialog.document is None
+    press(qtbot, dialog, Qt.Key.Key_E, ALT)
+    page = dialog.email_page
+    assert page is not None
+    qtbot.waitUntil(lambda: "dokumen terbit yang sah" in page.document_line.text())
+    sent = len(sink.received)
+    press(qtbot, dialog, Qt.Key.Key_K, ALT)
+    assert not page.send_button.isEnabled() and not page.sending
+    assert len(sink.received) == sent
+    client.close()
