@@ -70,6 +70,7 @@ from desktop.services.applications import (
 )
 from desktop.services.auth import UserInfo
 from desktop.services.handover import Handover
+from desktop.services.issuing import IssuedLetter
 from desktop.services.operations import Op, OpKind, user_message
 from desktop.services.outbox import OutboxSender
 from desktop.services.retry import is_transient
@@ -243,6 +244,7 @@ class WorkbenchController(QObject):
         self._lease: dict[str, tuple[str, datetime | None]] = {}  # id -> (number, my lease end)
         self._around: tuple[str | None, str | None] = (None, None)  # of current_id, remembered
         self._pending: PendingDecision | None = None  # kept for a retry after a lost answer
+        self._letters: dict[str, str] = {}  # application id -> number of the letter signed here
         """Applications whose decision waits in the outbox: their claim is not given back on
         leaving (the decision needs it when it is sent; the lease runs out by itself)."""
         self._paused = False
@@ -921,6 +923,28 @@ class WorkbenchController(QObject):
         """Serahkan with who collected (and a representative's letter), like `resubmit`."""
         self._keep_counter_work(Action.DELIVER, handover)
 
+    def follow_issued(self, letter: IssuedLetter) -> None:
+        """A letter signed in the sign dialog (issue 13): its upload, registration and sign
+        action are already in the outbox (`IssuingService.issue`); a round is asked for now
+        and its outcome shown like a decision's."""
+        self._letters[letter.app_id] = letter.number.formatted
+        detail = self.detail
+        number = detail.number if detail is not None and detail.id == letter.app_id else None
+        label = f"{Action.SIGN.label} {number or letter.app_id[:8]}"
+        decision = PendingDecision.create(
+            letter.app_id,
+            Action.SIGN,
+            expected_version=detail.version + 1 if detail is not None else 0,
+            transaction_id=letter.transaction_ids[2],
+            document_sha256=letter.sha256,
+        )  # the entry's identity only: what is sent is the outbox entry itself
+        if letter.app_id == self.current_id:
+            self.busy_changed.emit(True, self.tr("Mengirim surat bertanda tangan…"))
+        self.outbox.send_now(
+            decision.transaction_id,
+            lambda state, why: self._outcome(decision, Action.SIGN.value, label, state, why),
+        )
+
     def _keep_counter_work(self, action: Action, what: RevisionRequest | Handover) -> None:
         detail = self.detail
         if detail is None:
@@ -1206,10 +1230,22 @@ class WorkbenchController(QObject):
             self._set_held(app_id, still_mine and self.holds_claim())
         action = parse_action(action_value)
         number = (detail.number if detail is not None else None) or app_id[:8]
-        self.message.emit(self._decided_text(action, action_value, number), "success")
+        letter = self._letters.pop(app_id, None) if action is Action.SIGN else None
+        self.message.emit(self._decided_text(action, action_value, number, letter), "success")
 
-    def _decided_text(self, action: Action | None, action_value: str, number: str) -> str:
+    def _decided_text(
+        self, action: Action | None, action_value: str, number: str, letter: str | None = None
+    ) -> str:
         """What the decision recorded, and nothing more."""
+        if action is Action.SIGN and letter:
+            return (
+                self.tr(
+                    "Surat %1 ditandatangani secara elektronik; permohonan %2 berstatus "
+                    "Ditandatangani."
+                )
+                .replace("%1", letter)
+                .replace("%2", number)
+            )
         if action is Action.SIGN:
             return self.tr(
                 "Permohonan %1 dicatat berstatus Ditandatangani. Tanda tangan elektronik tidak "

@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication
 from desktop.controllers import workbench as workbench_logic
 from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.outbox_page import OutboxPageController
+from desktop.controllers.signing import SigningAccess
 from desktop.controllers.sync import SyncController
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.formatting import zone_for_region
@@ -32,8 +33,13 @@ from desktop.models.store_events import StoreEvents
 from desktop.services.api.client import ApiClient
 from desktop.services.applications import ApplicationService
 from desktop.services.auth import AuthService, UserInfo
+from desktop.services.documents.letter import Official
+from desktop.services.issuing import IssuingService
+from desktop.services.letter_numbers import LetterNumbers, issues_letters
 from desktop.services.operations import Op, OpKind
+from desktop.services.secrets import SecretStore
 from desktop.services.senders import outbox_sender
+from desktop.services.signing_setup import BsreCredentials
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
@@ -165,6 +171,9 @@ def build_shell(
     )
     host = WorkbenchHost(runner=runner)
     host.workbench.set_scan_access(ScanAccess(runner, settings, on_settings_saved))  # issue 12
+    host.workbench.set_signing(
+        _signing_access(user, runner, settings, api, store, catalogue, on_settings_saved)
+    )  # issue 13: Tandatangani signs the kelurahan letter
     sync_page = SyncPage()
     settings_page = SettingsPage(settings, on_settings_saved, runner=runner)  # issue 12 scanners
     intake_page = (
@@ -223,6 +232,7 @@ def build_shell(
         events=events,
     )
     workbench.controller.attach_outbox(sync_controller)  # one sender of the outbox
+    host.workbench.letter_issued.connect(workbench.controller.follow_issued)  # issue 13
     workbench.controller.follow_outbox(events)  # an unsent decision on screen follows its entry
     controller = ShellController(
         window, queue_page, workbench, runner, apps, sync_controller, connection
@@ -248,6 +258,31 @@ def build_shell(
         intake_page,
         settings_page,
         runner,
+    )
+
+
+def _signing_access(
+    user: UserInfo,
+    runner: TaskRunner,
+    settings: Settings,
+    api: ApiClient,
+    store: Store,
+    catalogue: Catalogue | None,
+    on_settings_saved: Callable[[Settings], None],
+) -> SigningAccess | None:
+    """Letters are signed in this session when the person numbers letters (the roles the
+    server gives letter numbers to) and the catalogue is known; the official is the person."""
+    if catalogue is None or not issues_letters(user.roles_raw):
+        return None
+    numbers = LetterNumbers(api, store, office_code=user.office.code, user_id=user.id)
+    issuing = IssuingService(api, store, numbers, catalogue=catalogue, user_id=user.id)
+    return SigningAccess(
+        runner=runner,
+        issuing=issuing,
+        settings=settings,
+        credentials=BsreCredentials(SecretStore()),
+        official=Official(user.full_name or user.username, ""),
+        on_settings_saved=on_settings_saved,
     )
 
 

@@ -60,6 +60,9 @@ class ActionBar(QFrame):
         self.busy_bar.setVisible(False)
         self.busy_label.setVisible(False)
         self.buttons: dict[Action, QPushButton] = {}
+        self.sign_makes_letter = False
+        """Tandatangani opens the sign dialog (a kelurahan letter) rather than recording the
+        status only (an output from SIAK); set by the workbench, read for the tooltip."""
         self._buttons_layout = QHBoxLayout()
         self._buttons_layout.setSpacing(6)
         # Keeps the buttons right-aligned while no message takes the space.
@@ -104,10 +107,14 @@ class ActionBar(QFrame):
             entry = shortcuts.BY_ACTION.get(action)
             keys = f" ({entry.keys_text})" if entry else ""
             label = action.label
-            if action is Action.SIGN:
+            if action is Action.SIGN and self.sign_makes_letter:
                 label = self.tr(
-                    "Tandatangani: mencatat status Ditandatangani (tanda tangan elektronik "
-                    "belum dibuat oleh Loket)"
+                    "Tandatangani: membuka surat untuk ditandatangani secara elektronik"
+                )
+            elif action is Action.SIGN:
+                label = self.tr(
+                    "Tandatangani: hanya mencatat status Ditandatangani (dokumen keluaran "
+                    "layanan ini dari SIAK; tanda tangan elektronik tidak dibuat oleh Loket)"
                 )
             if ok:
                 button.setToolTip(f"{label}{keys}")

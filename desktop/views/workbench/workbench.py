@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.controllers.signing import SigningAccess
 from desktop.domain.catalogue import DocumentType, Service
 from desktop.domain.formatting import format_clock, format_datetime
 from desktop.domain.records import (
@@ -83,6 +84,7 @@ from desktop.views.workbench.header import WorkbenchHeader
 from desktop.views.workbench.history import HistoryView
 from desktop.views.workbench.reason_dialog import ReasonDialog
 from desktop.views.workbench.service_data import ServiceDataPanel
+from desktop.views.workbench.sign_dialog import SignDialog
 from desktop.views.workbench.signature_check import SignatureChecks, SignatureLine
 
 REFRESH_MS = 15_000
@@ -110,6 +112,8 @@ class WorkbenchWidget(QWidget):
     """The operator's revision (`RevisionRequest`), checked: keep it and resubmit."""
     handover_requested = Signal(object)
     """The confirmed `Handover` of a signed application: keep it and deliver."""
+    letter_issued = Signal(object)
+    """An `IssuedLetter` signed in the sign dialog: its sign action waits in the outbox."""
 
     def __init__(
         self,
@@ -192,6 +196,8 @@ class WorkbenchWidget(QWidget):
         self.revision_panel.resubmit_requested.connect(self._resubmit)
         self.revision_panel.print_requested.connect(self._print_revision_list)
         self.handover_dialog: HandoverDialog | None = None
+        self.signing: SigningAccess | None = None
+        self.sign_dialog: SignDialog | None = None
         self.scan_access: ScanAccess | None = None
         self.handover_scans = ScanFolders()
         """A scanned surat kuasa, kept until another application is shown (by then the
@@ -312,6 +318,25 @@ class WorkbenchWidget(QWidget):
         if self.scan_access is not None:
             self.scan_access.settings = settings
         self.signature_line.set_trust_file(settings.signature_trust_roots)  # issue 13
+        if self.signing is not None:
+            self.signing.settings = settings
+
+    def set_signing(self, access: SigningAccess | None) -> None:
+        """Letters are signed at this PC (issue 13): "Tandatangani" opens the sign dialog for
+        a service that issues a kelurahan letter. Set by the shell."""
+        self.signing = access
+        self._update_enabled()
+
+    def signs_letter(self) -> bool:
+        """Tandatangani makes and signs a letter here (else it only records the status: a
+        service whose output comes from SIAK, or no signing at this PC)."""
+        service = self._service
+        return (
+            self.signing is not None
+            and service is not None
+            and service.letter_type is not None
+            and bool(service.outputs)
+        )
 
     def set_application(
         self,
@@ -515,6 +540,8 @@ class WorkbenchWidget(QWidget):
         self.tabs.setTabVisible(self.revision_tab, False)
         if self.handover_dialog is not None:
             self.handover_dialog.reject()
+        if self.sign_dialog is not None:
+            self.sign_dialog.reject()  # refused while a signature is being made
         self.viewer.show_empty(self.tr("Tidak ada permohonan yang dibuka."))
         self._rebuild_actions()
         self.show_message("")
@@ -609,8 +636,10 @@ class WorkbenchWidget(QWidget):
                 self.tr("Tetap {action}").format(action=action.label.lower()),
                 partial(self._emit, action, "", app_id),
             )
+        elif action is Action.SIGN and self.signs_letter():
+            self._ask_signature()
         elif action is Action.SIGN:
-            # Until Loket signs documents itself, say exactly what this records.
+            # No letter made by Loket (output from SIAK): say exactly what this records.
             self.decisions.confirm(
                 self.tr("Catat sebagai ditandatangani?"),
                 self.tr(
@@ -709,6 +738,20 @@ class WorkbenchWidget(QWidget):
         dialog.finished.connect(lambda _r: setattr(self, "handover_dialog", None))
         dialog.rejected.connect(self.handover_scans.remove_all)
         self.handover_dialog = dialog
+        dialog.open()
+
+    def _ask_signature(self) -> None:
+        """Tandatangani of a letter: preview, signer, secret, then the signature (`SignDialog`);
+        the signed letter's sign action goes through the outbox (`letter_issued`)."""
+        detail, access = self._detail, self.signing
+        if detail is None or access is None:
+            return
+        name = self._service.name if self._service is not None else ""
+        dialog = SignDialog(detail, access, self, service_name=name)
+        # Always passed on: the letter is signed and queued whatever is on screen now.
+        dialog.issued.connect(self.letter_issued.emit)
+        dialog.finished.connect(lambda _r: setattr(self, "sign_dialog", None))
+        self.sign_dialog = dialog
         dialog.open()
 
     def show_shortcut_help(self) -> None:
@@ -822,6 +865,7 @@ class WorkbenchWidget(QWidget):
                 name=self._claim.full_name or self._claim.username,
                 time=format_clock(self._claim.expires_at, self._clock(), self._tz),
             )
+        self.action_bar.sign_makes_letter = self.signs_letter()
         self.action_bar.set_allowed(
             {action: holds or action in CLAIM_FREE for action in self._actions},
             self._busy,

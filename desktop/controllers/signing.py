@@ -1,0 +1,206 @@
+"""Signing a kelurahan letter from the workbench (issue 13): the preview and the signature, each
+on a worker, for the sign dialog (`views.workbench.sign_dialog`).
+
+The signer comes from this PC's settings (Pengaturan > Tanda tangan elektronik): a PKCS#12
+file, or the BSrE esign client with its client credentials from the OS keyring. The official's
+secret (passphrase, TOTP) is an argument of `sign` only: it goes into the one `SignRequest` and
+is kept nowhere, neither here nor in the settings.
+
+A PKCS#12 certificate is opened and its dates checked *before* `IssuingService.issue` takes a
+letter number: a mistyped passphrase or an expired certificate then costs no number at all
+(the service would record a taken number void, correctly, but a void number is still a gap
+the office has to explain). BSrE can only be asked by signing, so there the service's own
+handling (number recorded void, Indonesian message) is what the person sees.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+
+from desktop.domain.records import ApplicationDetail
+from desktop.services.documents.letter import Official
+from desktop.services.documents.pdf_parts import Paper
+from desktop.services.issuing import IssuedLetter, IssuingService
+from desktop.services.operations import Op, OpKind
+from desktop.services.signing import (
+    BsreApi,
+    BsreSigner,
+    Pkcs12Signer,
+    Signer,
+    SigningError,
+    SignProblem,
+    SignRequest,
+)
+from desktop.services.signing_setup import BsreCredentials, bsre_config, read_certificate
+from desktop.services.tasks import TaskContext, TaskRunner
+from desktop.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SIGNING_LANE = "signing"
+"""One signature at a time, never queued behind a download or a pull."""
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Signing", text)
+
+
+@dataclass(frozen=True)
+class Secret:
+    """What the official types for one signature; never stored, never logged."""
+
+    passphrase: str = ""
+    nik: str = ""
+    totp: str = ""
+
+    def __repr__(self) -> str:
+        return "Secret(***)"
+
+
+@dataclass
+class SigningAccess:
+    """What the workbench needs to sign letters in this session (built by the shell).
+    `settings` is replaced whenever the settings are saved (`Shell.apply_settings`)."""
+
+    runner: TaskRunner
+    issuing: IssuingService
+    settings: Settings
+    credentials: BsreCredentials
+    official: Official
+    on_settings_saved: Callable[[Settings], None]
+
+
+def setup_problem(settings: Settings) -> str:
+    """Why this PC cannot sign yet (Indonesian, with where to fix it); '' when it can."""
+    where = _tr("Buka Pengaturan > Tanda tangan elektronik untuk mengaturnya.")
+    if settings.sign_method == "pkcs12":
+        if not settings.sign_pkcs12_path.strip():
+            return _tr("Berkas sertifikat PKCS#12 belum dipilih di komputer ini.") + " " + where
+        return ""
+    if settings.sign_method == "bsre":
+        if not settings.bsre_url.strip():
+            return _tr("Alamat layanan BSrE belum diisi di komputer ini.") + " " + where
+        return ""
+    return _tr("Tanda tangan elektronik belum diatur di komputer ini.") + " " + where
+
+
+def uses_totp_choice(settings: Settings) -> bool:
+    """BSrE API v2 accepts a TOTP code instead of the passphrase."""
+    return settings.sign_method == "bsre" and settings.bsre_api == BsreApi.V2.value
+
+
+def check_certificate(path: Path, passphrase: str, now: datetime | None = None) -> None:
+    """Opens the PKCS#12 with `passphrase` and checks its dates, as the signer will: raises
+    the signer's `SigningError` (Indonesian) before any number is taken."""
+    info = read_certificate(path, passphrase)
+    moment = now or datetime.now(UTC)
+    if moment < info.not_before:
+        raise SigningError(SignProblem.CERT_NOT_YET_VALID, detail=f"from {info.not_before}")
+    if moment > info.not_after:
+        raise SigningError(SignProblem.CERT_EXPIRED, detail=f"until {info.not_after}")
+
+
+class SigningController(QObject):
+    """Preview and signature of one application's letter (one dialog's worth)."""
+
+    preview_ready = Signal(object)
+    """`RenderedLetter` of the paper asked last."""
+    preview_failed = Signal(str)
+    progress = Signal(str)
+    signed = Signal(object)
+    """The `IssuedLetter`."""
+    sign_failed = Signal(str)
+
+    def __init__(self, access: SigningAccess, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.access = access
+        access.runner.add_lane(SIGNING_LANE, 1)
+        self._preview_generation = 0
+        self.busy = False
+
+    @property
+    def settings(self) -> Settings:
+        return self.access.settings
+
+    def _issuing(self, paper: Paper) -> IssuingService:
+        """The session's service on `paper` (a shallow copy: the same store, numbers, API)."""
+        service = copy.copy(self.access.issuing)
+        service.paper = paper
+        return service
+
+    def preview(self, detail: ApplicationDetail, paper: Paper) -> None:
+        """The letter as it will be signed, rendered on a worker; a later call wins."""
+        self._preview_generation += 1
+        generation = self._preview_generation
+        issuing, official = self._issuing(paper), self.access.official
+        Op(
+            OpKind.RENDER,
+            _tr("Menyiapkan pratinjau surat"),
+            lambda _ctx: issuing.preview(detail, official),
+            quiet=True,
+        ).success(self.preview_ready.emit).failure(
+            lambda _exc, message: self.preview_failed.emit(message)
+        ).relevant_while(lambda: generation == self._preview_generation).run(self.access.runner)
+
+    def sign(self, detail: ApplicationDetail, paper: Paper, secret: Secret) -> bool:
+        """Number, render, sign and queue the letter on a worker (`signed` / `sign_failed`).
+        False when a signature is already under way or this PC is not set up."""
+        if self.busy or setup_problem(self.settings):
+            return False
+        self.busy = True
+        settings, issuing = self.settings, self._issuing(paper)
+        official, credentials = self.access.official, self.access.credentials
+
+        def work(ctx: TaskContext) -> IssuedLetter:
+            signer: Signer
+            request = SignRequest(
+                verification_url="",
+                signer_name=official.name,
+                nik=secret.nik.strip(),
+                passphrase=secret.passphrase,
+                totp=secret.totp.strip(),
+            )
+            if settings.sign_method == "pkcs12":
+                path = Path(settings.sign_pkcs12_path)
+                ctx.progress(0, None, _tr("Memeriksa sertifikat elektronik…"))
+                check_certificate(path, secret.passphrase)
+                signer = Pkcs12Signer(path)
+                request = _with_tsa(request, settings.tsa_url)
+            else:
+                signer = BsreSigner(bsre_config(settings, credentials.load(settings.bsre_url)))
+            ctx.progress(0, None, _tr("Mengambil nomor surat dan menandatangani…"))
+            return issuing.issue(detail, signer, request, official=official)
+
+        def done(letter: IssuedLetter) -> None:
+            self.busy = False
+            self.signed.emit(letter)
+
+        def failed(_exc: Exception, message: str) -> None:
+            self.busy = False
+            self.sign_failed.emit(message)
+
+        Op(OpKind.DECIDE, _tr("Menandatangani surat"), work, lane=SIGNING_LANE).progress(
+            lambda p: self.progress.emit(p.text)
+        ).success(done).failure(failed).run(self.access.runner)
+        return True
+
+
+def _with_tsa(request: SignRequest, tsa_url: str) -> SignRequest:
+    return replace(request, tsa_url=tsa_url.strip() or None)
+
+
+__all__ = [
+    "Secret",
+    "SigningAccess",
+    "SigningController",
+    "check_certificate",
+    "setup_problem",
+    "uses_totp_choice",
+]

@@ -1,0 +1,563 @@
+"""Tandatangani: the validator signs the kelurahan letter of a validated application (issue 13).
+
+Left, the letter as it will be issued (`IssuingService.preview` on a worker, a placeholder for
+the number and the code), its pages rendered by PDFium like the print preview's; right, the
+paper (A4 / F4), the signer from this PC's settings and the official's secret for this one
+signature: the PKCS#12 passphrase, or at BSrE the NIK and the passphrase (API v2: or a TOTP
+code). The secret is never stored: it goes into one `SignRequest` and the field is emptied
+after every attempt.
+
+Signing runs on a worker (`controllers.signing`); the dialog cannot be closed meanwhile. On
+success it shows the letter number and the verification code, and offers "Cetak…" (the print
+preview of the very signed PDF) and "Tutup"; the sign action itself travels through the
+outbox (`issued` -> the workbench controller). A refusal (wrong passphrase, expired
+certificate, BSrE's answers, no reserved number offline) is shown here in Indonesian, the
+passphrase field emptied and focused; the application stays validated.
+
+Keys: only Ctrl+Enter signs; Enter presses nothing (a passphrase is typed and confirmed with
+Enter out of habit: that must not sign a letter nor close the dialog); Esc closes when no
+signature is under way; Ctrl+P prints once signed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QKeyEvent,
+    QKeySequence,
+    QPixmap,
+    QResizeEvent,
+    QShortcut,
+    QShowEvent,
+)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.controllers.signing import (
+    Secret,
+    SigningAccess,
+    SigningController,
+    setup_problem,
+    uses_totp_choice,
+)
+from desktop.domain.records import ApplicationDetail
+from desktop.domain.workflow import Action
+from desktop.services.documents.letter import RenderedLetter
+from desktop.services.documents.pdf_parts import Paper
+from desktop.services.issuing import IssuedLetter
+from desktop.services.rendering import RenderError
+from desktop.settings import Settings
+from desktop.views.dialogs import fitting_size, set_main_button
+from desktop.views.print_preview import PrintPreviewDialog
+from desktop.views.print_preview.pages import PREVIEW_SCALE, BackgroundRenderer, RenderedPage
+from desktop.views.workbench.action_bar import MESSAGE_STYLES, button_style
+
+WANTED_SIZE = (1180, 740)
+"""Fits a 1366x768 screen with the window frame (fitting_size trims it on smaller ones)."""
+FORM_WIDTH = 380
+SIGN_KEYS = ("Ctrl+Return", "Ctrl+Enter")
+
+
+class SignDialog(QDialog):
+    """See the module docstring. `issued` carries the `IssuedLetter` once signed."""
+
+    issued = Signal(object)
+
+    def __init__(
+        self,
+        detail: ApplicationDetail,
+        access: SigningAccess,
+        parent: QWidget | None = None,
+        *,
+        service_name: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.detail = detail
+        self.access = access
+        self.controller = SigningController(access, self)
+        self.letter: IssuedLetter | None = None
+        self.print_preview: PrintPreviewDialog | None = None
+        self._pages: list[RenderedPage] = []
+        self._generation = 0
+        self._shown_generation = 0
+        self._renderer = BackgroundRenderer(self)
+        self._renderer.done.connect(self._rendered)
+        number = detail.number or detail.id[:8]
+        self.setWindowTitle(self.tr("Tandatangani surat — %1").replace("%1", number))
+        self._build(service_name or detail.service_code, number)
+        self.controller.preview_ready.connect(self._preview_ready)
+        self.controller.preview_failed.connect(self._preview_failed)
+        self.controller.progress.connect(self._progress)
+        self.controller.signed.connect(self._signed)
+        self.controller.sign_failed.connect(self._sign_failed)
+        self._ask_preview()
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def _build(self, service_name: str, number: str) -> None:
+        self.resize(*fitting_size(self, WANTED_SIZE))
+        settings = self.access.settings
+
+        self.page_scroll = QScrollArea(self)
+        self.page_scroll.setWidgetResizable(True)
+        self.page_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page_scroll.setStyleSheet("QScrollArea { background: #808080; }")
+        self.page_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.page_host = QWidget()
+        self.page_host.setStyleSheet("background: #808080;")
+        self.page_column = QVBoxLayout(self.page_host)
+        self.page_column.setSpacing(12)
+        self.page_column.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        self.preview_status = QLabel(self.tr("Menyiapkan pratinjau surat…"))
+        self.preview_status.setWordWrap(True)
+        self.preview_status.setStyleSheet("color: white; padding: 12px;")
+        self.page_column.addWidget(self.preview_status)
+        self.page_scroll.setWidget(self.page_host)
+
+        form = QWidget(self)
+        form.setFixedWidth(FORM_WIDTH)
+        side = QVBoxLayout(form)
+        side.setContentsMargins(0, 0, 0, 0)
+        title = QLabel(
+            self.tr("<b>%1</b><br>Permohonan %2 · %3")
+            .replace("%1", _html(service_name))
+            .replace("%2", _html(number))
+            .replace("%3", _html(self.detail.applicant.name))
+        )
+        title.setWordWrap(True)
+        side.addWidget(title)
+
+        self.paper_box = QComboBox(form)
+        self.paper_box.addItem("A4", "A4")
+        self.paper_box.addItem(self.tr("F4 (215 × 330 mm)"), "F4")
+        self.paper_box.setCurrentIndex(max(0, self.paper_box.findData(self.access.issuing.paper)))
+        self.paper_box.currentIndexChanged.connect(lambda _i: self._ask_preview())
+        paper_row = QFormLayout()
+        paper_label = QLabel(self.tr("&Kertas:"))
+        paper_label.setBuddy(self.paper_box)
+        paper_row.addRow(paper_label, self.paper_box)
+        side.addLayout(paper_row)
+
+        self.signer_box = QGroupBox(self.tr("Penanda tangan"), form)
+        signer = self.signer_form = QFormLayout(self.signer_box)
+        signer.addRow(self.tr("Nama:"), QLabel(_plain(self.access.official.name)))
+        self.method_label = QLabel(self._method_text())
+        self.method_label.setWordWrap(True)
+        self.method_label.setTextFormat(Qt.TextFormat.PlainText)
+        signer.addRow(self.tr("Cara:"), self.method_label)
+        self.nik_edit = QLineEdit(self.signer_box)
+        self.nik_edit.setMaxLength(16)
+        self.nik_edit.setInputMask("")
+        self.nik_edit.setPlaceholderText(self.tr("16 digit NIK pejabat"))
+        self.secret_kind = QComboBox(self.signer_box)
+        self.secret_kind.addItem(self.tr("Passphrase"), "passphrase")
+        self.secret_kind.addItem(self.tr("Kode TOTP"), "totp")
+        self.passphrase_edit = QLineEdit(self.signer_box)
+        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase_edit.setPlaceholderText(self.tr("tidak disimpan"))
+        self.totp_edit = QLineEdit(self.signer_box)
+        self.totp_edit.setMaxLength(8)
+        self.totp_edit.setPlaceholderText(self.tr("6 digit dari aplikasi autentikator"))
+        self.nik_label = QLabel(self.tr("&NIK:"))
+        self.nik_label.setBuddy(self.nik_edit)
+        self.kind_label = QLabel(self.tr("&Dengan:"))
+        self.kind_label.setBuddy(self.secret_kind)
+        self.passphrase_label = QLabel(self.tr("&Passphrase:"))
+        self.passphrase_label.setBuddy(self.passphrase_edit)
+        self.totp_label = QLabel(self.tr("Kode &TOTP:"))
+        self.totp_label.setBuddy(self.totp_edit)
+        signer.addRow(self.nik_label, self.nik_edit)
+        signer.addRow(self.kind_label, self.secret_kind)
+        signer.addRow(self.passphrase_label, self.passphrase_edit)
+        signer.addRow(self.totp_label, self.totp_edit)
+        self.secret_kind.currentIndexChanged.connect(lambda _i: self._show_fields())
+        side.addWidget(self.signer_box)
+
+        self.message = QLabel(form)
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setVisible(False)
+        self.message_kind = ""
+        side.addWidget(self.message)
+
+        self.result_label = QLabel(form)
+        self.result_label.setObjectName("signResult")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setVisible(False)
+        side.addWidget(self.result_label)
+
+        busy_row = QHBoxLayout()
+        self.busy_bar = QProgressBar(form)
+        self.busy_bar.setRange(0, 0)
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setFixedWidth(90)
+        self.busy_bar.setFixedHeight(10)
+        self.busy_label = QLabel(form)
+        self.busy_label.setWordWrap(True)
+        self.busy_label.setTextFormat(Qt.TextFormat.PlainText)
+        busy_row.addWidget(self.busy_bar)
+        busy_row.addWidget(self.busy_label, 1)
+        side.addLayout(busy_row)
+        side.addStretch(1)
+
+        line = QFrame(form)
+        line.setFrameShape(QFrame.Shape.HLine)
+        side.addWidget(line)
+        buttons = QHBoxLayout()
+        self.sign_button = QPushButton(self.tr("Tandatangani (Ctrl+Enter)"), form)
+        self.sign_button.setStyleSheet(_primary_style())
+        self.sign_button.setMinimumHeight(30)
+        self.print_button = QPushButton(self.tr("&Cetak… (Ctrl+P)"), form)
+        self.print_button.setStyleSheet(_primary_style())
+        self.print_button.setMinimumHeight(30)
+        self.close_button = QPushButton(self.tr("Batal (Esc)"), form)
+        self.close_button.setMinimumHeight(30)
+        buttons.addWidget(self.sign_button)
+        buttons.addWidget(self.print_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        side.addLayout(buttons)
+        self.sign_button.clicked.connect(self.sign)
+        self.print_button.clicked.connect(self.show_print_preview)
+        self.close_button.clicked.connect(self.reject)
+        self.sign_shortcuts = [QShortcut(QKeySequence(k), self, self.sign) for k in SIGN_KEYS]
+        QShortcut(QKeySequence.StandardKey.Print, self, self.show_print_preview)
+        set_main_button(self, None)  # Enter presses nothing here
+
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.page_scroll, 1)
+        layout.addWidget(form)
+
+        self._set_busy(False)
+        self.print_button.setVisible(False)
+        self._show_fields()
+        problem = setup_problem(settings)
+        if problem:
+            self.show_message(problem, "warning")
+            self.sign_button.setEnabled(False)
+
+    def _method(self) -> str:
+        return self.access.settings.sign_method if not setup_problem(self.access.settings) else ""
+
+    def _method_text(self) -> str:
+        settings = self.access.settings
+        if self._method() == "pkcs12":
+            return self.tr("Sertifikat PKCS#12 %1").replace(
+                "%1", Path(settings.sign_pkcs12_path).name
+            )
+        if self._method() == "bsre":
+            return (
+                self.tr("BSrE (API %1) di %2")
+                .replace("%1", settings.bsre_api)
+                .replace("%2", settings.bsre_url)
+            )
+        return self.tr("belum diatur")
+
+    def _show_fields(self) -> None:
+        method = self._method()
+        bsre = method == "bsre"
+        totp_choice = uses_totp_choice(self.access.settings)
+        totp = totp_choice and self.secret_kind.currentData() == "totp"
+        form = self.signer_form
+        form.setRowVisible(self.nik_edit, bsre)
+        form.setRowVisible(self.secret_kind, totp_choice)
+        form.setRowVisible(self.passphrase_edit, bool(method) and not totp)
+        form.setRowVisible(self.totp_edit, totp)
+
+    def first_field(self) -> QWidget:
+        """Where the keyboard starts: the first field the official has to fill."""
+        if self._method() == "bsre" and not self.nik_edit.text():
+            return self.nik_edit
+        if self.totp_edit.isVisibleTo(self):
+            return self.totp_edit
+        if self.passphrase_edit.isVisibleTo(self):
+            return self.passphrase_edit
+        return self.close_button
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.letter is None:
+            self.first_field().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- the preview -------------------------------------------------------------------------
+
+    @property
+    def paper(self) -> Paper:
+        return "F4" if self.paper_box.currentData() == "F4" else "A4"
+
+    @property
+    def pages(self) -> list[RenderedPage]:
+        return list(self._pages)
+
+    @property
+    def rendering(self) -> bool:
+        """Pages of the latest PDF (preview, or the signed one) still on their way."""
+        return self._shown_generation != self._generation
+
+    def _ask_preview(self) -> None:
+        self._generation += 1
+        self._clear_pages()
+        self.preview_status.setText(self.tr("Menyiapkan pratinjau surat…"))
+        self.preview_status.setVisible(True)
+        self.controller.preview(self.detail, self.paper)
+
+    def _preview_ready(self, rendered: RenderedLetter) -> None:
+        self._renderer.start(rendered.pdf, PREVIEW_SCALE, self._generation)
+
+    def _preview_failed(self, message: str) -> None:
+        self._shown_generation = self._generation
+        self._clear_pages()
+        self.preview_status.setText(
+            self.tr("Pratinjau surat tidak dapat dibuat: %1").replace("%1", message)
+        )
+        self.preview_status.setVisible(True)
+
+    def _rendered(self, generation: int, result: object) -> None:
+        if generation != self._generation:
+            return  # another paper was chosen meanwhile
+        self._shown_generation = generation
+        if isinstance(result, RenderError):
+            self._preview_failed(result.message)
+            return
+        assert isinstance(result, list)
+        self._clear_pages()
+        self._pages = result
+        self.preview_status.setVisible(False)
+        for index, _page in enumerate(self._pages):
+            label = QLabel()
+            label.setObjectName(f"page-{index + 1}")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.page_column.addWidget(label)
+        self._fit_width()
+
+    def _clear_pages(self) -> None:
+        self._pages = []
+        for index in reversed(range(self.page_column.count())):
+            item = self.page_column.itemAt(index)
+            widget = item.widget() if item is not None else None
+            if widget is not None and widget is not self.preview_status:
+                self.page_column.removeWidget(widget)
+                widget.deleteLater()
+
+    def _fit_width(self) -> None:
+        """Every page as wide as the view (minus a margin), never wider than 1.5x its size."""
+        available = max(200, self.page_scroll.viewport().width() - 32)
+        labels = [
+            w for w in self.page_host.findChildren(QLabel) if w.objectName().startswith("page-")
+        ]
+        for label in labels:
+            index = int(label.objectName().split("-")[1]) - 1
+            if index >= len(self._pages):
+                continue
+            page = self._pages[index]
+            width = min(available, int(page.size_pt.width() * 1.5 * self.devicePixelRatioF()))
+            pixmap = QPixmap.fromImage(page.image).scaledToWidth(
+                width, Qt.TransformationMode.SmoothTransformation
+            )
+            label.setPixmap(pixmap)
+            label.setFixedSize(pixmap.size())  # the column re-lays out now, not at next show
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_width()
+
+    # -- signing -----------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.controller.busy
+
+    def secret(self) -> Secret:
+        totp = uses_totp_choice(self.access.settings) and self.secret_kind.currentData() == "totp"
+        return Secret(
+            passphrase="" if totp else self.passphrase_edit.text(),
+            nik=self.nik_edit.text() if self._method() == "bsre" else "",
+            totp=self.totp_edit.text() if totp else "",
+        )
+
+    def _missing(self, secret: Secret) -> tuple[str, QWidget] | None:
+        if self._method() == "bsre":
+            nik = secret.nik.strip()
+            if len(nik) != 16 or not nik.isdigit():
+                return self.tr("NIK penanda tangan harus 16 angka."), self.nik_edit
+        if self.totp_edit.isVisibleTo(self) and not secret.totp.strip():
+            return self.tr("Isi kode TOTP dari aplikasi autentikator."), self.totp_edit
+        if self.passphrase_edit.isVisibleTo(self) and not secret.passphrase:
+            return self.tr("Isi passphrase sertifikat elektronik."), self.passphrase_edit
+        return None
+
+    def sign(self) -> None:
+        """Ctrl+Enter or the button: sign once (nothing while busy, done, or not set up)."""
+        if self.busy or self.letter is not None or not self.sign_button.isEnabled():
+            return
+        secret = self.secret()
+        missing = self._missing(secret)
+        if missing is not None:
+            text, field = missing
+            self.show_message(text, "warning")
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        self.show_message("")
+        if self.controller.sign(self.detail, self.paper, secret):
+            self._set_busy(True, self.tr("Menandatangani surat…"))
+
+    def _progress(self, text: str) -> None:
+        if self.busy and text:
+            self.busy_label.setText(text)
+
+    def _set_busy(self, busy: bool, text: str = "") -> None:
+        self.busy_bar.setVisible(busy)
+        self.busy_label.setVisible(busy)
+        self.busy_label.setText(text)
+        for widget in (self.signer_box, self.paper_box, self.sign_button, self.close_button):
+            widget.setEnabled(not busy)
+
+    def _forget_secret(self) -> None:
+        self.passphrase_edit.clear()
+        self.totp_edit.clear()
+
+    def _sign_failed(self, message: str) -> None:
+        self._set_busy(False)
+        self._forget_secret()
+        self.show_message(message, "error")
+        field = self.totp_edit if self.totp_edit.isVisibleTo(self) else self.passphrase_edit
+        field.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _signed(self, letter: IssuedLetter) -> None:
+        self.letter = letter
+        self._set_busy(False)
+        self._forget_secret()
+        self.signer_box.setEnabled(False)
+        self.paper_box.setEnabled(False)
+        for field in (self.nik_edit, self.secret_kind, self.passphrase_edit, self.totp_edit):
+            self.signer_form.setRowVisible(field, False)
+        self.sign_button.setVisible(False)
+        self.print_button.setVisible(True)
+        self.close_button.setText(self.tr("Tutup"))
+        self.show_message(
+            self.tr(
+                "Surat ditandatangani dan disimpan di komputer ini. Surat dan status "
+                "Ditandatangani dikirim ke server; bila server tidak tersambung, keduanya "
+                "menunggu di Sinkronisasi dan terkirim sendiri."
+            ),
+            "success",
+        )
+        source = (
+            self.tr(" (nomor cadangan komputer ini)") if letter.number.source == "cadangan" else ""
+        )
+        self.result_label.setText(
+            self.tr("Nomor surat: <b>%1</b>%2<br>Kode verifikasi: <b>%3</b><br>%4")
+            .replace("%1", _html(letter.number.formatted))
+            .replace("%2", _html(source))
+            .replace("%3", _html(letter.code))
+            .replace("%4", _html(letter.verify_url))
+        )
+        self.result_label.setVisible(True)
+        self.print_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.issued.emit(letter)
+        self._show_signed_pages(letter.path)
+
+    def _show_signed_pages(self, path: Path) -> None:
+        """The signed PDF replaces the preview: what is shown is what was signed."""
+        try:
+            pdf = path.read_bytes()
+        except OSError:
+            return
+        self._generation += 1
+        self._renderer.start(pdf, PREVIEW_SCALE, self._generation)
+
+    def show_print_preview(self) -> None:
+        """Cetak…: the print preview of the signed PDF itself (no second layout)."""
+        letter = self.letter
+        if letter is None:
+            return
+        try:
+            pdf = letter.path.read_bytes()
+        except OSError as exc:
+            self.show_message(
+                self.tr("Surat bertanda tangan tidak dapat dibaca: %1").replace(
+                    "%1", exc.strerror or type(exc).__name__
+                ),
+                "error",
+            )
+            return
+        preview = PrintPreviewDialog(
+            pdf,
+            title=self.tr("Surat %1").replace("%1", letter.number.formatted),
+            settings=self.access.settings,
+            parent=self,
+            file_name=f"{letter.document_type} {letter.number.formatted}",
+        )
+        preview.settingsChanged.connect(self._settings_changed)
+        preview.finished.connect(lambda _r: setattr(self, "print_preview", None))
+        self.print_preview = preview
+        preview.open()
+
+    def _settings_changed(self, settings: object) -> None:
+        if isinstance(settings, Settings):
+            self.access.settings = settings
+            self.access.on_settings_saved(settings)
+
+    # -- messages and keys -------------------------------------------------------------------
+
+    def show_message(self, text: str, kind: str = "info") -> None:
+        self.message_kind = kind if text else ""
+        style = MESSAGE_STYLES.get(kind, MESSAGE_STYLES["info"])
+        self.message.setStyleSheet(f"QLabel {{ {style} border-radius: 3px; padding: 4px 8px; }}")
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter alone presses nothing (QDialog would look for a default button)."""
+        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if enter and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def reject(self) -> None:
+        """Esc / Batal / Tutup: not while a signature is being made."""
+        if self.busy:
+            return
+        self._forget_secret()
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        self._forget_secret()
+        super().closeEvent(event)
+
+
+def _primary_style() -> str:
+    return button_style(Action.SIGN)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _plain(text: str) -> str:
+    return text or "-"
+
+
+__all__ = ["SignDialog"]
