@@ -198,7 +198,9 @@ def test_the_validator_signs_the_letter_by_keys(
         assert dialog.letter is None and dialog.isVisible()
         assert issued_on_server(live_server, app_id) == []
         assert status_of(live_server, app_id) == "validated"
-        shot(dialog, "sign_dialog_wrong_passphrase.png")
+        dialog.resize(*AT_1366)
+        qtbot.waitUntil(lambda: pages_fit(dialog), timeout=WAIT)
+        shot(dialog, "sign-dialog-wrong-passphrase.png")
 
         # The right one, Ctrl+Enter (keypad Enter).
         type_into(qtbot, PASSPHRASE)
@@ -234,7 +236,7 @@ def test_the_validator_signs_the_letter_by_keys(
         # Cetak… (Ctrl+P): the print preview of the very signed bytes.
         dialog.resize(*AT_1366)
         qtbot.waitUntil(lambda: not dialog.rendering and pages_fit(dialog), timeout=WAIT)
-        shot(dialog, "sign_dialog_signed.png")
+        shot(dialog, "sign-dialog-signed.png")
         key(qtbot, Qt.Key.Key_P, CTRL)
         qtbot.waitUntil(lambda: dialog.print_preview is not None, timeout=WAIT)
         preview = dialog.print_preview
@@ -265,7 +267,7 @@ def test_no_method_set_up_says_where_and_siak_outputs_keep_the_old_question(
         assert not dialog.busy and dialog.letter is None
         dialog.resize(*AT_1366)
         qtbot.waitUntil(lambda: not dialog.rendering and pages_fit(dialog), timeout=WAIT)
-        shot(dialog, "sign_dialog_not_set_up.png")
+        shot(dialog, "sign-dialog-not-set-up.png")
         # Everything fits the height a 1366x768 screen leaves it.
         assert dialog.minimumSizeHint().height() <= AT_1366[1]
         qtbot.keyClick(dialog, Qt.Key.Key_Escape)
