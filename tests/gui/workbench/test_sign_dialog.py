@@ -45,6 +45,8 @@ from desktop.settings import Settings
 from desktop.views.workbench import WorkbenchWidget
 from desktop.views.workbench.sign_dialog import SignDialog
 from server.demo import KELURAHAN
+from tests.bsre_simulator import AUTH as BSRE_CLIENT
+from tests.bsre_simulator import bsre_simulator
 from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import (
@@ -311,3 +313,88 @@ def test_a_siak_output_keeps_recording_the_status_only(
         wb.decisions.dismiss()
     finally:
         store.close()
+
+
+def test_bsre_v2_with_a_totp_code_and_its_refusal(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring, pki: Pki
+) -> None:
+    """BSrE (API v2): NIK and a TOTP code. An unregistered NIK is BSrE's own answer in the
+    dialog (the number taken is recorded void on the server), the code emptied and focused,
+    the application still validated; the registered NIK signs."""
+    app = validated(live_server, "SK-DOMISILI", {"surat.keperluan": "melamar kerja"})
+    app_id, number = app["id"], app["registration_number"]
+    official, other = "1471010101800001", "1471010101800009"
+    with bsre_simulator(pki, {official: ("123456", pki.valid)}) as sim:
+        BsreCredentials(SecretStore(memory_keyring)).save(sim.url, *BSRE_CLIENT)
+        with running_app(
+            live_server.url,
+            memory_keyring,
+            refresh_interval_seconds=3600,
+            sign_method="bsre",
+            bsre_url=sim.url,
+            bsre_api="v2",
+        ) as loket:
+            sign_in(qtbot, loket, "lurah1")
+            open_validated(qtbot, loket, number)
+            press_sign(qtbot, loket)
+            dialog = sign_dialog(qtbot, loket)
+            assert focused() is dialog.nik_edit
+            type_into(qtbot, other)
+            qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+            assert focused() is dialog.secret_kind
+            key(qtbot, Qt.Key.Key_Down)  # Passphrase -> Kode TOTP
+            assert dialog.totp_edit.isVisibleTo(dialog)
+            assert not dialog.passphrase_edit.isVisibleTo(dialog)
+            qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+            assert focused() is dialog.totp_edit
+            type_into(qtbot, "123456")
+            key(qtbot, Qt.Key.Key_Return)  # nothing
+            assert not dialog.busy and dialog.letter is None and not sim.requests
+            key(qtbot, Qt.Key.Key_Return, CTRL)
+            qtbot.waitUntil(lambda: dialog.message_kind == "error", timeout=60_000)
+            assert "Pengguna tidak terdaftar" in dialog.message.text()
+            assert dialog.totp_edit.text() == "" and focused() is dialog.totp_edit
+            assert dialog.letter is None and status_of(live_server, app_id) == "validated"
+
+            dialog.nik_edit.clear()
+            dialog.nik_edit.setFocus()
+            type_into(qtbot, official)
+            dialog.totp_edit.setFocus()
+            type_into(qtbot, "123456")
+            key(qtbot, Qt.Key.Key_Return, CTRL)
+            qtbot.waitUntil(lambda: dialog.letter is not None, timeout=60_000)
+            letter = dialog.letter
+            assert letter is not None
+            qtbot.waitUntil(lambda: status_of(live_server, app_id) == "signed", timeout=60_000)
+            check = verify_pdf(letter.path.read_bytes(), [pki.root.cert])
+            assert check.status is SignatureStatus.VALID, check.message
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+            qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+
+
+def test_an_expired_certificate_takes_no_number(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring, pki: Pki, tmp_path: Path
+) -> None:
+    expired = tmp_path / "kedaluwarsa.p12"
+    expired.write_bytes(pki.expired.p12())
+    app = validated(live_server, "SK-DOMISILI", {"surat.keperluan": "melamar kerja"})
+    with running_app(
+        live_server.url,
+        memory_keyring,
+        refresh_interval_seconds=3600,
+        sign_method="pkcs12",
+        sign_pkcs12_path=str(expired),
+    ) as loket:
+        sign_in(qtbot, loket, "lurah1")
+        open_validated(qtbot, loket, app["registration_number"])
+        press_sign(qtbot, loket)
+        dialog = sign_dialog(qtbot, loket)
+        type_into(qtbot, PASSPHRASE)
+        key(qtbot, Qt.Key.Key_Return, CTRL)
+        qtbot.waitUntil(lambda: dialog.message_kind == "error", timeout=WAIT)
+        assert "kedaluwarsa" in dialog.message.text()
+        assert dialog.passphrase_edit.text() == "" and focused() is dialog.passphrase_edit
+        assert issued_on_server(live_server, app["id"]) == []
+        assert status_of(live_server, app["id"]) == "validated"
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
