@@ -49,7 +49,10 @@ from desktop.settings import Settings
 from desktop.views.handover import HandoverDialog
 from desktop.views.handover.delivery import DeliveryAccess
 from server.issued import new_code
+from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.shell_helpers import running_app, sign_in
+from tests.gui.shell_helpers import workbench as shell_workbench
 from tests.live_server import LiveServer, free_port
 from tests.server.conftest import Api, new_nik
 from tests.server.harness import ServerClock, start_harness_server
@@ -472,3 +475,19 @@ def test_a_void_issued_document_is_neither_printed_nor_sent(
     assert not page.send_button.isEnabled() and not page.sending
     assert len(sink.received) == sent
     client.close()
+
+
+def test_the_shell_gives_serahkan_its_print_and_email(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """The shell wires what the dialog tests give by hand: the operator's workbench has the
+    delivery access, its handover controller the session's client, and the connection state;
+    a delivered application is fetched again. A verifier (no handover) gets none."""
+    with running_app(live_server.url, memory_keyring) as loket:
+        sign_in(qtbot, loket, "operator1")
+        wb = shell_workbench(loket)
+        access = wb.delivery
+        assert access is not None
+        assert access.controller.client is not None and access.controller.can_email
+        assert access.online() is True
+        assert access.tz is not None  # the office's zone for "pukul …"

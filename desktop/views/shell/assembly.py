@@ -233,6 +233,7 @@ def build_shell(
     )
     workbench.controller.attach_outbox(sync_controller)  # one sender of the outbox
     host.workbench.letter_issued.connect(workbench.controller.follow_issued)  # issue 13
+    _wire_delivery(host, workbench.controller, api, settings, connection, on_settings_saved, tz)
     workbench.controller.follow_outbox(events)  # an unsent decision on screen follows its entry
     controller = ShellController(
         window, queue_page, workbench, runner, apps, sync_controller, connection
@@ -283,6 +284,38 @@ def _signing_access(
         credentials=BsreCredentials(SecretStore()),
         official=Official(user.full_name or user.username, ""),
         on_settings_saved=on_settings_saved,
+    )
+
+
+def _wire_delivery(
+    host: WorkbenchHost,
+    controller: workbench_logic.WorkbenchController,
+    api: ApiClient,
+    settings: Settings,
+    connection: ConnectionWatch,
+    on_settings_saved: Callable[[Settings], None],
+    tz: tzinfo | None,
+) -> None:
+    """Serahkan prints and e-mails the signed document (issue 13): the handover controller
+    gets the session's client, the dialog its access; a delivered application is fetched
+    again (the server completed it)."""
+    # here, not at the top: importing views.handover before views.workbench runs into their
+    # import cycle (handover -> revision -> intake -> workbench -> handover)
+    from desktop.views.handover.delivery import DeliveryAccess
+
+    handover = controller.handover
+    if handover is None:
+        return
+    handover.client = api
+    host.workbench.delivery = DeliveryAccess(
+        handover,
+        settings,
+        online=lambda: connection.api.connection.online is not False,
+        settings_changed=on_settings_saved,
+        tz=tz,
+    )
+    host.workbench.document_delivered.connect(
+        lambda app_id: controller.reload() if controller.current_id == app_id else None
     )
 
 

@@ -68,6 +68,7 @@ from desktop.services.revision import Reasons, RevisionRequest, UnsentRevision
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
 from desktop.views.handover import HandoverDialog
+from desktop.views.handover.delivery import DeliveryAccess
 from desktop.views.revision import RevisionPanel
 from desktop.views.revision.print_list import list_data, show_revision_list
 from desktop.views.revision.scanning import ScanAccess, ScanFolders
@@ -114,6 +115,8 @@ class WorkbenchWidget(QWidget):
     """The confirmed `Handover` of a signed application: keep it and deliver."""
     letter_issued = Signal(object)
     """An `IssuedLetter` signed in the sign dialog: its sign action waits in the outbox."""
+    document_delivered = Signal(str)
+    """An application id whose signed document was e-mailed from Serahkan (now completed)."""
 
     def __init__(
         self,
@@ -197,6 +200,8 @@ class WorkbenchWidget(QWidget):
         self.revision_panel.print_requested.connect(self._print_revision_list)
         self.handover_dialog: HandoverDialog | None = None
         self.signing: SigningAccess | None = None
+        self.delivery: DeliveryAccess | None = None
+        """Print and e-mail the signed document from Serahkan (issue 13); set by the shell."""
         self.sign_dialog: SignDialog | None = None
         self.scan_access: ScanAccess | None = None
         self.handover_scans = ScanFolders()
@@ -722,8 +727,10 @@ class WorkbenchWidget(QWidget):
             self,
             scan_access=self.scan_access,
             scan_folders=self.handover_scans,
+            delivery=self.delivery,
         )
         app_id = detail.id
+        dialog.delivered.connect(lambda _result: self.document_delivered.emit(app_id))
 
         def chosen(handover: Handover) -> None:
             if self._detail is None or self._detail.id != app_id:
