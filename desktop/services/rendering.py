@@ -280,6 +280,10 @@ def _render_pdf(
     with _PDFIUM_LOCK:
         pdf = _open_pdf(data)
         try:
+            # Form fields' appearances (a PAdES signature's visible stamp is a widget of the
+            # signature field) are drawn only with the form environment, set up before any
+            # page is loaded: without it the signed letter printed with an empty signature box.
+            pdf.init_forms()
             count = _pdf_page_count(pdf, max_pages)
             for index in _indices(pages, count):
                 page = pdf[index]
@@ -288,7 +292,7 @@ def _render_pdf(
                     if width <= 0 or height <= 0:
                         raise RenderError("corrupt", f"Halaman {index + 1} PDF tidak berukuran.")
                     factor = _fit(width, height, scale, max_side)
-                    bitmap = page.render(scale=factor)
+                    bitmap = page.render(scale=factor, may_draw_forms=True)
                     image = cast(Image.Image, bitmap.to_pil())
                     out.append(image if image.mode == "RGB" else image.convert("RGB"))
                 except pdfium.PdfiumError as exc:

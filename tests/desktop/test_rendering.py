@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 import warnings
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -204,3 +205,36 @@ def test_render_from_many_threads() -> None:
         t.join(30)
     assert not errors
     assert len(sizes) == 18
+
+
+def test_a_signature_stamp_is_drawn(tmp_path: Path) -> None:
+    """A PAdES signature's visible stamp is the signature field's widget: PDFium draws it only
+    with the form environment. Seen in a real window: the signed letter's preview (and so its
+    print) had an empty signature box where poppler showed the QR and the statement."""
+    from desktop.services.signing import Pkcs12Signer, Rect, SignRequest, StampPlacement
+    from tests.signing_ca import make_pki
+
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=(595, 842))
+    c.drawString(72, 770, "Surat keterangan")
+    c.showPage()
+    c.save()
+    p12 = tmp_path / "lurah.p12"
+    p12.write_bytes(make_pki().valid.p12("rahasia"))
+    box = Rect(300, 100, 520, 190)
+    signed = Pkcs12Signer(p12).sign(
+        out.getvalue(),
+        SignRequest(
+            verification_url="https://loket.example/verify/ABCD",
+            stamp=StampPlacement(0, box),
+            signer_name="Lurah",
+            passphrase="rahasia",
+        ),
+    )
+    (page,) = render_pages(signed, scale=1.0)
+    stamp = page.crop((int(box.x0), int(842 - box.y1), int(box.x1), int(842 - box.y0)))
+    dark = stamp.convert("L").point(lambda v: 255 if v < 128 else 0).histogram()[255]
+    assert dark > 500, dark  # the QR alone is thousands of dark pixels
+    (unsigned,) = render_pages(out.getvalue(), scale=1.0)
+    blank = unsigned.crop((int(box.x0), int(842 - box.y1), int(box.x1), int(842 - box.y0)))
+    assert blank.convert("L").point(lambda v: 255 if v < 128 else 0).histogram()[255] == 0
