@@ -75,6 +75,9 @@ class SigningAccess:
     credentials: BsreCredentials
     official: Official
     on_settings_saved: Callable[[Settings], None]
+    office_code: str = ""
+    """The signer's office: only its own letters are numbered and signed here (the server
+    gives an office's letter numbers to its own staff only); '' = any (tests)."""
 
 
 def setup_problem(settings: Settings) -> str:

@@ -284,6 +284,7 @@ def _signing_access(
         credentials=BsreCredentials(SecretStore()),
         official=Official(user.full_name or user.username, ""),
         on_settings_saved=on_settings_saved,
+        office_code=user.office.code,
     )
 
 

@@ -334,13 +334,18 @@ class WorkbenchWidget(QWidget):
 
     def signs_letter(self) -> bool:
         """Tandatangani makes and signs a letter here (else it only records the status: a
-        service whose output comes from SIAK, or no signing at this PC)."""
-        service = self._service
+        service whose output comes from SIAK, no signing at this PC, or another office's
+        application: its letter number is that office's to give)."""
+        service, access, detail = self._service, self.signing, self._detail
         return (
-            self.signing is not None
+            access is not None
             and service is not None
             and service.letter_type is not None
             and bool(service.outputs)
+            and (
+                not access.office_code
+                or (detail is not None and detail.office_code == access.office_code)
+            )
         )
 
     def set_application(
