@@ -405,4 +405,6 @@ def test_codes_are_not_logged() -> None:
     )
     logged = redact(line)
     assert code not in logged
-    assert "/verify/***" in logged and f"/applications/{app}/issued/***/void" in logged
+    # the application id itself may be partly masked too: a UUID can hold a NIK-like run of
+    # digits between its dashes (the log masker errs on the side of masking)
+    assert "/verify/***" in logged and "/issued/***/void" in logged
