@@ -148,7 +148,7 @@ def issued_payload(
     transaction_id: str,
     code: str,
     document_type: str,
-    letter_number: str,
+    letter_number: str | None,
     issued_on: date,
     sha256: str,
     void: Mapping[str, str] | None = None,
@@ -393,96 +393,33 @@ class IssuingService:
         rendered: RenderedLetter | None,
     ) -> IssuedLetter:
         assert rendered is not None
-        app_id, label_no = detail.id, detail.number or detail.id[:8]
-        folder = self.folder / app_id
-        private_dir(self.folder)
-        private_dir(folder)
-        doc_id = str(uuid.uuid4())
-        path = folder / f"{doc_id}.pdf"
-        write_durably(path, signed)
-        sha = hashlib.sha256(signed).hexdigest()
-        filename = f"{document_type} {taken.formatted.replace('/', '-')}.pdf"[:255]
-        kept = KeptDocument(doc_id, None, filename, PDF_MEDIA, len(signed), sha, path)
-        register_tx = str(uuid.uuid4())
-        payload = issued_payload(
-            app_id,
-            transaction_id=register_tx,
-            code=code,
+        kept = keep_and_queue(
+            self.store,
+            detail,
+            signed,
             document_type=document_type,
+            code=code,
             letter_number=taken.formatted,
             issued_on=self.today(),
-            sha256=sha,
+            filename=f"{document_type} {taken.formatted.replace('/', '-')}.pdf",
+            label=f"Surat {taken.formatted}",
+            user_id=self.user_id,
+            now=int(self.clock()),
+            audit_kind="letter_issued",
+            audit_details={"number_source": taken.source},
         )
-        # The upload of the signed PDF moves a validated application's version by one.
-        decision = PendingDecision.create(
-            app_id,
-            Action.SIGN,
-            expected_version=detail.version + 1,
-            seen_status=detail.status_raw,
-            document_sha256=sha,
-        )
-        now, user = int(self.clock()), self.user_id
-        upload_tx: list[str] = []
-
-        def write(conn: Connection) -> None:
-            queue_document(
-                conn, app_id, kept, label=f"Surat {taken.formatted} ({label_no})",
-                user_id=user, now=now, audit=None,
-            )  # fmt: skip
-            upload_tx.append(_last_tx(conn, app_id))
-            Store.add_outbox_entry(
-                conn,
-                transaction_id=register_tx,
-                app_id=app_id,
-                kind=EntryKind.ISSUED,
-                payload=payload,
-                label=f"Daftarkan surat {taken.formatted}",
-                user_id=user,
-                now=now,
-            )
-            Store.add_outbox_entry(
-                conn,
-                transaction_id=decision.transaction_id,
-                app_id=app_id,
-                kind=EntryKind.DECISION,
-                payload=decision.payload(),
-                label=f"{Action.SIGN.label} {label_no}",
-                user_id=user,
-                now=now,
-            )
-            audit_log.append(
-                conn,
-                kind="letter_issued",
-                user_id=user,
-                app_id=app_id,
-                details={
-                    "letter_number": taken.formatted,
-                    "number_source": taken.source,
-                    "code": code,
-                    "document_type": document_type,
-                    "sha256": sha,
-                    "doc_id": doc_id,
-                },
-                now=now,
-            )
-
-        try:
-            self.store.write(write)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        log.info("letter %s issued for %s (%s)", taken.formatted, label_no, taken.source)
+        log.info("letter %s issued for %s (%s)", taken.formatted, kept.label_no, taken.source)
         return IssuedLetter(
-            app_id=app_id,
+            app_id=detail.id,
             document_type=document_type,
             number=taken,
             code=code,
             verify_url=url,
-            sha256=sha,
-            path=path,
-            doc_id=doc_id,
+            sha256=kept.sha256,
+            path=kept.path,
+            doc_id=kept.doc_id,
             signature_box=rendered.signature_box,
-            transaction_ids=(upload_tx[0], register_tx, decision.transaction_id),
+            transaction_ids=kept.transaction_ids,
         )
 
     def _record_unused(
@@ -540,6 +477,120 @@ class IssuingService:
             log.exception("unused letter number %s could not be recorded", taken.formatted)
 
 
+@dataclass(frozen=True)
+class KeptIssue:
+    """A signed output kept on this PC and queued: where, its hash, its outbox entries."""
+
+    path: Path
+    doc_id: str
+    sha256: str
+    transaction_ids: tuple[str, str, str]
+    """(document upload, registration, sign action), in the order they are sent."""
+    label_no: str
+
+
+def keep_and_queue(
+    store: Store,
+    detail: ApplicationDetail,
+    signed: bytes,
+    *,
+    document_type: str,
+    code: str,
+    letter_number: str | None,
+    issued_on: date,
+    filename: str,
+    label: str,
+    user_id: str,
+    now: int,
+    audit_kind: str,
+    audit_details: Mapping[str, Any] | None = None,
+) -> KeptIssue:
+    """Keeps a signed output durably in the store's private documents folder and queues, in
+    ONE store write and in the order the server needs: its upload as a document of the
+    application, its registration under `code` (with `letter_number`, None for an output
+    numbered by its own system such as SIAK), and the ``sign`` action carrying its SHA-256.
+    Shared by kelurahan letters and imported SIAK outputs, so both reach the server alike."""
+    app_id, label_no = detail.id, detail.number or detail.id[:8]
+    folder = documents_folder(store.path)
+    private_dir(folder)
+    private_dir(folder / app_id)
+    doc_id = str(uuid.uuid4())
+    path = folder / app_id / f"{doc_id}.pdf"
+    write_durably(path, signed)
+    sha = hashlib.sha256(signed).hexdigest()
+    kept = KeptDocument(doc_id, None, filename[:255], PDF_MEDIA, len(signed), sha, path)
+    register_tx = str(uuid.uuid4())
+    payload = issued_payload(
+        app_id,
+        transaction_id=register_tx,
+        code=code,
+        document_type=document_type,
+        letter_number=letter_number,
+        issued_on=issued_on,
+        sha256=sha,
+    )
+    # The upload of the signed PDF moves a validated application's version by one.
+    decision = PendingDecision.create(
+        app_id,
+        Action.SIGN,
+        expected_version=detail.version + 1,
+        seen_status=detail.status_raw,
+        document_sha256=sha,
+    )
+    upload_tx: list[str] = []
+
+    def write(conn: Connection) -> None:
+        queue_document(
+            conn, app_id, kept, label=f"{label} ({label_no})",
+            user_id=user_id, now=now, audit=None,
+        )  # fmt: skip
+        upload_tx.append(_last_tx(conn, app_id))
+        Store.add_outbox_entry(
+            conn,
+            transaction_id=register_tx,
+            app_id=app_id,
+            kind=EntryKind.ISSUED,
+            payload=payload,
+            label=f"Daftarkan {label[:1].lower()}{label[1:]}",
+            user_id=user_id,
+            now=now,
+        )
+        Store.add_outbox_entry(
+            conn,
+            transaction_id=decision.transaction_id,
+            app_id=app_id,
+            kind=EntryKind.DECISION,
+            payload=decision.payload(),
+            label=f"{Action.SIGN.label} {label_no}",
+            user_id=user_id,
+            now=now,
+        )
+        audit_log.append(
+            conn,
+            kind=audit_kind,
+            user_id=user_id,
+            app_id=app_id,
+            details={
+                "letter_number": letter_number,
+                **dict(audit_details or {}),
+                "code": code,
+                "document_type": document_type,
+                "sha256": sha,
+                "doc_id": doc_id,
+            },
+            now=now,
+        )
+
+    try:
+        store.write(write)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return KeptIssue(
+        path, doc_id, sha, (upload_tx[0], register_tx, decision.transaction_id), label_no
+    )
+
+
 def _last_tx(conn: Connection, app_id: str) -> str:
     row = conn.exec_driver_sql(
         "SELECT transaction_id FROM outbox WHERE app_id = ? ORDER BY seq DESC LIMIT 1", (app_id,)
@@ -553,8 +604,10 @@ __all__ = [
     "IssuedLetter",
     "IssuingError",
     "IssuingService",
+    "KeptIssue",
     "NumberSource",
     "TakenLetterNumber",
     "issued_payload",
+    "keep_and_queue",
     "write_durably",
 ]
