@@ -74,6 +74,30 @@ class Principal:
         return Actor.of(self.user.roles, self.office.code, self.office.level)
 
 
+DEVICE_REVOKED = (
+    "Perangkat ini dicabut oleh administrator; perangkat ini tidak dapat lagi masuk atau "
+    "mengirim ke server. Pekerjaan yang belum terkirim tetap tersimpan dan dapat diekspor "
+    "(loket outbox export) untuk dikirim dari komputer lain."
+)
+
+
+def device_revoked() -> ProblemError:
+    return ProblemError(403, "device_revoked", DEVICE_REVOKED)
+
+
+def is_revoked_device(session: Session, device_id: str | None) -> bool:
+    """Whether an administrator revoked this PC, at any office: a revoked PC is the machine,
+    so a user of another office signing in on it is refused as well."""
+    if not device_id:
+        return False
+    found = session.execute(
+        select(Device.id)
+        .where(Device.device_id == device_id, Device.revoked_at.is_not(None))
+        .limit(1)
+    ).first()
+    return found is not None
+
+
 def _invalid(detail: str = "Sesi tidak sah. Silakan masuk kembali.") -> ProblemError:
     return ProblemError(401, "token_invalid", detail, headers={"WWW-Authenticate": "Bearer"})
 
@@ -120,6 +144,10 @@ def _authenticate(request: Request, state: ServerState, session: Session, token:
     if row is None:
         raise _invalid()
     access, auth_session, user = row
+    # The session's own device, not a carried request's origin (`server.origin`): work that
+    # another PC carries for a revoked device still arrives, recorded with its carrier.
+    if is_revoked_device(session, auth_session.device_id):
+        raise device_revoked()
     if user.disabled:  # before the revocation check: disabling also revokes the sessions
         raise ProblemError(403, "account_disabled", "Akun Anda dinonaktifkan oleh administrator.")
     if auth_session.revoked_at is not None:

@@ -102,6 +102,7 @@ class Device(Base):
     __table_args__ = (
         UniqueConstraint("office_code", "device_id"),
         UniqueConstraint("office_code", "code"),
+        Index("ix_devices_device_id", "device_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -115,6 +116,11 @@ class Device(Base):
     """Base64 Ed25519 public key the device signs carried requests with (`server.origin`);
     the first registration wins, a different key later is refused and audited."""
     key_registered_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    """When an administrator revoked the device: its sessions' requests and sign-ins are refused
+    (403 ``device_revoked``); work carried from it by another PC still arrives."""
+    revoked_by: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    revoked_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class AuthSession(Base):

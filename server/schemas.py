@@ -642,10 +642,20 @@ class DeviceOut(BaseModel):
     first_seen: datetime
     last_seen: datetime
     last_username: str | None
+    revoked_at: datetime | None = None
+    revoked_reason: str | None = None
+    revoked_by_username: str | None = None
 
 
 class DeviceList(BaseModel):
     items: list[DeviceOut]
+
+
+class DeviceRevoke(Strict):
+    """Why an administrator revokes a PC (lost, stolen, retired); kept with the device."""
+
+    reason: Annotated[str, Field(min_length=3, max_length=500), AfterValidator(_nonempty)]
+    transaction_id: Id | None = None
 
 
 class Catalogue(BaseModel):

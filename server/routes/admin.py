@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from starlette.responses import Response
 
 from server import audit
@@ -18,7 +18,7 @@ from server.idempotency import json_response, once_more_on_conflict
 from server.models import AuthSession, Device, Office, User
 from server.problems import ProblemError, not_found
 from server.routes import AUTHED, errors
-from server.schemas import DeviceList, UserCreate, UserList, UserOut, UserPatch
+from server.schemas import DeviceList, DeviceRevoke, UserCreate, UserList, UserOut, UserPatch
 from server.scope import in_scope, scope_clause
 from server.security import hash_password
 from server.serialize import iso
@@ -160,13 +160,24 @@ def patch_user(
 @router.get("/devices", response_model=DeviceList, responses=errors(*AUTHED))
 def list_devices(principal: CurrentPrincipal, session: DbSession) -> Response:
     require_roles(principal, "admin")
-    rows = session.execute(
-        select(Device, User.username)
+    return json_response({"items": _devices(session, principal)})
+
+
+def _devices(
+    session: Session, principal: Principal, device_id: str | None = None
+) -> list[dict[str, Any]]:
+    """The devices in the admin's scope (one PC's rows when `device_id` is given)."""
+    revoker = aliased(User)
+    query = (
+        select(Device, User.username, revoker.username)
         .outerjoin(User, User.id == Device.last_user_id)
+        .outerjoin(revoker, revoker.id == Device.revoked_by)
         .where(scope_clause(Device.office_code, principal.office.code))
         .order_by(Device.office_code, Device.code)
-    ).all()
-    items = [
+    )
+    if device_id is not None:
+        query = query.where(Device.device_id == device_id)
+    return [
         {
             "device_id": d.device_id,
             "code": d.code,
@@ -174,7 +185,71 @@ def list_devices(principal: CurrentPrincipal, session: DbSession) -> Response:
             "first_seen": iso(d.first_seen),
             "last_seen": iso(d.last_seen),
             "last_username": username,
+            "revoked_at": iso(d.revoked_at),
+            "revoked_reason": d.revoked_reason,
+            "revoked_by_username": revoked_by,
         }
-        for d, username in rows
+        for d, username, revoked_by in session.execute(query).all()
     ]
-    return json_response({"items": items})
+
+
+@router.post(
+    "/devices/{device_id}/revoke",
+    response_model=DeviceList,
+    responses=errors(*AUTHED, 404, 409, 422),
+)
+def revoke_device(
+    device_id: str,
+    body: DeviceRevoke,
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+) -> Response:
+    """Revoke a PC (lost, stolen, retired): from now on its sessions' requests and sign-ins
+    answer 403 ``device_revoked``. Its unsent work stays on it and can be exported and carried
+    by another PC. Revoking again answers the same (the first reason and time are kept)."""
+    require_roles(principal, "admin")
+    reason = body.reason.strip()
+    if len(reason) < 3:
+        raise ProblemError(422, "reason_required", "Tulis alasan pencabutan (minimal 3 huruf).")
+    rows = (
+        session.execute(
+            select(Device).where(
+                Device.device_id == device_id[:64],
+                scope_clause(Device.office_code, principal.office.code),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not rows:
+        raise not_found("Perangkat")
+    if device_id == principal.device_id:
+        raise ProblemError(
+            409,
+            "own_device",
+            "Perangkat yang sedang Anda pakai tidak dapat dicabut dari perangkat itu sendiri.",
+        )
+    fresh = [d for d in rows if d.revoked_at is None]
+    if fresh:
+        now = state.now()
+        for device in fresh:
+            device.revoked_at = now
+            device.revoked_by = principal.user.id
+            device.revoked_reason = reason
+        audit.append(
+            session,
+            "device_revoked",
+            at=now,
+            actor_id=principal.user.id,
+            details={
+                "device_id": device_id,
+                "device_codes": [f"{d.office_code}/{d.code}" for d in fresh],
+                "reason": reason,
+                "transaction_id": str(body.transaction_id) if body.transaction_id else None,
+            },
+        )
+        session.flush()
+    out = _devices(session, principal, device_id[:64])
+    session.commit()
+    return json_response({"items": out})

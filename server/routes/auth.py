@@ -26,7 +26,7 @@ from starlette.responses import Response
 
 from server import audit, counters
 from server.config import STATUS_PATH
-from server.deps import CurrentPrincipal, DbSession, State
+from server.deps import CurrentPrincipal, DbSession, State, device_revoked, is_revoked_device
 from server.idempotency import json_response
 from server.models import AccessToken, AuthSession, Device, Office, RefreshToken, User
 from server.problems import ProblemError
@@ -192,6 +192,8 @@ def login(body: LoginRequest, request: Request, state: State) -> Response:
             _count_failure(state, session, user, body.device_id, now)
         if user.disabled:
             raise _disabled()
+        if is_revoked_device(session, body.device_id):
+            raise device_revoked()
         return _open_session(state, session, user, body.device_id, now, request)
 
 
@@ -328,6 +330,8 @@ def refresh(body: RefreshRequest, request: Request, session: DbSession, state: S
         _revoke(session, auth_session.id, now, "disabled")
         session.commit()
         raise _disabled()
+    if is_revoked_device(session, auth_session.device_id):
+        raise device_revoked()
     if auth_session.revoked_at is not None:
         raise invalid
     if token.used_at is not None:
