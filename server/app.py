@@ -28,6 +28,7 @@ from server.routes import (
     numbers,
     reports,
     status,
+    survey,
     transfer,
     verify,
 )
@@ -91,6 +92,7 @@ def create_app(
         reports,
         transfer,
         escrow,
+        survey,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(verify.api_router, prefix=API_PREFIX)

@@ -13,12 +13,14 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Dialect,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -419,3 +421,43 @@ class Delivery(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     history_entry_id: Mapped[str | None] = mapped_column(String(36))
+
+
+SURVEY_ELEMENTS = ("u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9")
+"""The nine IKM elements' columns (`desktop.domain.ikm.CODES`, lower case)."""
+
+
+class SurveyResponse(Base):
+    """One citizen's satisfaction survey (IKM, Permenpan RB 14/2017) after a handover
+    (`routes/survey.py`): at most one per application, all nine answers 1..4, who collected it
+    on which device. One row per `transaction_id` as well, so a replay never makes a second."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        UniqueConstraint("application_id", name="uq_survey_responses_application"),
+        UniqueConstraint("transaction_id", name="uq_survey_responses_transaction"),
+        Index("ix_survey_responses_office_submitted", "office_code", "submitted_at"),
+        *(CheckConstraint(f"{c} BETWEEN 1 AND 4", name=f"ck_survey_{c}") for c in SURVEY_ELEMENTS),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"))
+    office_code: Mapped[str] = mapped_column(String(20))
+    service_code: Mapped[str] = mapped_column(String(60))
+    u1: Mapped[int] = mapped_column(SmallInteger)
+    u2: Mapped[int] = mapped_column(SmallInteger)
+    u3: Mapped[int] = mapped_column(SmallInteger)
+    u4: Mapped[int] = mapped_column(SmallInteger)
+    u5: Mapped[int] = mapped_column(SmallInteger)
+    u6: Mapped[int] = mapped_column(SmallInteger)
+    u7: Mapped[int] = mapped_column(SmallInteger)
+    u8: Mapped[int] = mapped_column(SmallInteger)
+    u9: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    submitted_at: Mapped[datetime]
+    """Server time of arrival (the report's period)."""
+    device_time: Mapped[datetime | None]
+    """When the citizen answered, by the collecting PC's clock (may be hours earlier offline)."""
+    collected_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    transaction_id: Mapped[str] = mapped_column(String(36))
