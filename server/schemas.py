@@ -818,3 +818,102 @@ class DeliveryResult(BaseModel):
 
 class DeliveryList(BaseModel):
     items: list[DeliveryOut]
+
+
+# -- supervision reports (issue 14; server/reports/) ------------------------------------------
+
+
+class ReportPeriod(BaseModel):
+    from_: date = Field(alias="from", description="First local date, inclusive")
+    to: date = Field(description="Last local date, inclusive")
+    group: str = Field(description="`day` or `month`: the `period` text of each row")
+
+
+class ReportRowKeys(BaseModel):
+    """The dimensions a row is split by; absent (null) when not asked for in `by`."""
+
+    period: str = Field(description="Local date `YYYY-MM-DD` or month `YYYY-MM`")
+    office_code: str | None = None
+    office_name: str | None = None
+    office_parent: str | None = Field(
+        default=None, description="The office's parent (a kelurahan's kecamatan), for grouping"
+    )
+    service_code: str | None = None
+    officer_id: str | None = None
+    officer_name: str | None = None
+
+
+class ActivityCounts(BaseModel):
+    received: int = Field(description="`create` entries: applications entered")
+    verified: int
+    validated: int
+    signed: int
+    delivered: int = Field(description="`deliver` entries: completed")
+    rejected: int
+    sent_back: int = Field(description="`request_revision` entries: returned for revision")
+
+
+class ActivityRow(ReportRowKeys, ActivityCounts):
+    pass
+
+
+class ActivityReport(BaseModel):
+    period: ReportPeriod
+    scope: str = Field(description="The office whose subtree is reported")
+    no_data: bool = Field(description="True: nothing in the period (tidak ada data), not zero")
+    rows: list[ActivityRow]
+    totals: ActivityCounts | None = Field(description="Null when `no_data`")
+
+
+class StepRow(ReportRowKeys):
+    step: str = Field(description="The state stayed in: submitted, verified, validated, ...")
+    count: int = Field(description="Steps that ended in this row's period (>= 1)")
+    median_seconds: float | None = Field(description="Nearest-rank median; null without samples")
+    p90_seconds: float | None
+    mean_seconds: float | None
+
+
+class StepsReport(BaseModel):
+    period: ReportPeriod
+    scope: str
+    no_data: bool
+    rows: list[StepRow]
+
+
+class SlaCounts(BaseModel):
+    met: int = Field(description="Delivered at or before `due_at` (exactly at it: met)")
+    missed: int
+    unknown: int = Field(description="Delivered applications without a deadline")
+    met_ratio: float | None = Field(description="met / (met + missed); null when both are 0")
+
+
+class SlaRow(ReportRowKeys, SlaCounts):
+    pass
+
+
+class SlaReport(BaseModel):
+    period: ReportPeriod
+    scope: str
+    no_data: bool
+    rows: list[SlaRow]
+    totals: SlaCounts | None = Field(description="Null when `no_data`")
+
+
+class BacklogRow(BaseModel):
+    office_code: str | None = None
+    office_name: str | None = None
+    office_parent: str | None = None
+    service_code: str | None = None
+    total: int
+    overdue: int = Field(description="Open past their `due_at`")
+    oldest_working_days: int
+    buckets: dict[str, int] = Field(
+        description="Open applications by working days since submission: 0-1, 2-3, 4-7, 8-14, >14"
+    )
+
+
+class BacklogReport(BaseModel):
+    as_of: date = Field(description="Today's local date, by the server's clock")
+    scope: str
+    no_data: bool = Field(description="True: no open application in scope (tidak ada data)")
+    rows: list[BacklogRow]

@@ -1,20 +1,53 @@
-"""Queue figures within the caller's scope (the start of `/reports/...`)."""
+"""Queue figures and supervision reports within the caller's scope (`/reports/...`).
+
+`/reports/summary` is the queue at a glance for everyone signed in; the supervision reports
+(`activity`, `steps`, `sla`, `backlog`; computed in `server/reports/`) are for supervisors and
+administrators, over their own office's subtree. Each answers `no_data: true` with empty rows
+when there is nothing to count ("tidak ada data"), so a real zero and missing data differ.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
 from sqlalchemy import func, select
 from starlette.responses import Response
 
 from desktop.domain.workflow import TERMINAL_STATES
-from server.deps import CurrentPrincipal, DbSession, State
+from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.idempotency import json_response
 from server.models import Application
+from server.reports.activity import activity as activity_report
+from server.reports.backlog import backlog as backlog_report
+from server.reports.period import Period, parse_period
+from server.reports.scoping import Filters, make_filters
+from server.reports.sla import sla as sla_report
+from server.reports.steps import steps as steps_report
 from server.routes import AUTHED, errors
-from server.schemas import ReportSummary
+from server.schemas import ActivityReport, BacklogReport, ReportSummary, SlaReport, StepsReport
 from server.scope import scope_clause
+from server.state import ServerState
 
 router = APIRouter(tags=["reports"])
+
+REPORT_ROLES = ("supervisor", "admin")
+"""DESIGN section 1: supervisors print the reports; administrators run the offices."""
+
+From = Annotated[
+    str, Query(alias="from", max_length=40, description="First local date, YYYY-MM-DD")
+]
+To = Annotated[str, Query(max_length=40, description="Last local date, YYYY-MM-DD (inclusive)")]
+Group = Annotated[str, Query(max_length=10, description="`day` or `month`")]
+OfficeFilter = Annotated[
+    str | None, Query(max_length=20, description="An office in your subtree (and its own)")
+]
+ServiceFilter = Annotated[str | None, Query(max_length=60, description="Service code")]
+OfficerFilter = Annotated[str | None, Query(max_length=36, description="User id of the officer")]
+By = Annotated[
+    str,
+    Query(max_length=40, description="Comma list of row dimensions: office, service, officer"),
+]
 
 
 @router.get("/reports/summary", response_model=ReportSummary, responses=errors(*AUTHED))
@@ -40,3 +73,105 @@ def summary(principal: CurrentPrincipal, session: DbSession, state: State) -> Re
             "total": int(sum(by_status.values())),
         }
     )
+
+
+def _prepare(
+    principal: Principal,
+    state: ServerState,
+    start: str,
+    end: str,
+    group: str,
+    office: str | None,
+    service: str | None,
+    officer: str | None,
+    by: str,
+) -> tuple[Period, Filters]:
+    require_roles(principal, *REPORT_ROLES)
+    period = parse_period(start, end, group, state.zone)
+    return period, make_filters(principal.office.code, office, service, officer, by)
+
+
+def _answer(period: Period, filters: Filters, body: dict[str, Any]) -> Response:
+    head = {
+        "period": {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "group": period.grain.value,
+        },
+        "scope": filters.scope,
+    }
+    return json_response({**head, **body})
+
+
+@router.get("/reports/activity", response_model=ActivityReport, responses=errors(*AUTHED))
+def activity(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    start: From,
+    to: To,
+    group: Group = "day",
+    office: OfficeFilter = None,
+    service: ServiceFilter = None,
+    officer: OfficerFilter = None,
+    by: By = "office",
+) -> Response:
+    """Received, verified, validated, signed, delivered, rejected and sent back, per period."""
+    period, filters = _prepare(principal, state, start, to, group, office, service, officer, by)
+    return _answer(period, filters, activity_report(session, period, filters))
+
+
+@router.get("/reports/steps", response_model=StepsReport, responses=errors(*AUTHED))
+def steps(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    start: From,
+    to: To,
+    group: Group = "month",
+    office: OfficeFilter = None,
+    service: ServiceFilter = None,
+    officer: OfficerFilter = None,
+    by: By = "",
+) -> Response:
+    """Median and p90 time spent in each workflow state, for steps ended in the period."""
+    period, filters = _prepare(principal, state, start, to, group, office, service, officer, by)
+    return _answer(period, filters, steps_report(session, period, filters))
+
+
+@router.get("/reports/sla", response_model=SlaReport, responses=errors(*AUTHED))
+def sla(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    start: From,
+    to: To,
+    group: Group = "month",
+    office: OfficeFilter = None,
+    service: ServiceFilter = None,
+    officer: OfficerFilter = None,
+    by: By = "office",
+) -> Response:
+    """SLA met or missed for the applications completed in the period."""
+    period, filters = _prepare(principal, state, start, to, group, office, service, officer, by)
+    return _answer(period, filters, sla_report(session, period, filters))
+
+
+@router.get("/reports/backlog", response_model=BacklogReport, responses=errors(*AUTHED))
+def backlog(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    office: OfficeFilter = None,
+    service: ServiceFilter = None,
+    by: By = "office",
+) -> Response:
+    """Open applications now, by working days since submission."""
+    require_roles(principal, *REPORT_ROLES)
+    filters = make_filters(principal.office.code, office, service, None, by)
+    now = state.now()
+    today = state.local_date(now)
+    offset = now.astimezone(state.zone).utcoffset()
+    seconds = int(offset.total_seconds()) if offset is not None else 0
+    body = backlog_report(session, now, today, seconds, filters)
+    return json_response({"scope": filters.scope, **body})
