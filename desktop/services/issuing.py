@@ -504,12 +504,15 @@ def keep_and_queue(
     now: int,
     audit_kind: str,
     audit_details: Mapping[str, Any] | None = None,
+    sign: bool = True,
 ) -> KeptIssue:
     """Keeps a signed output durably in the store's private documents folder and queues, in
     ONE store write and in the order the server needs: its upload as a document of the
     application, its registration under `code` (with `letter_number`, None for an output
     numbered by its own system such as SIAK), and the ``sign`` action carrying its SHA-256.
-    Shared by kelurahan letters and imported SIAK outputs, so both reach the server alike."""
+    Shared by kelurahan letters and imported SIAK outputs, so both reach the server alike.
+    `sign` False queues no sign action: a further output of an application whose sign action
+    is already queued (a birth registration's KK and KIA after its akta)."""
     app_id, label_no = detail.id, detail.number or detail.id[:8]
     folder = documents_folder(store.path)
     private_dir(folder)
@@ -555,16 +558,17 @@ def keep_and_queue(
             user_id=user_id,
             now=now,
         )
-        Store.add_outbox_entry(
-            conn,
-            transaction_id=decision.transaction_id,
-            app_id=app_id,
-            kind=EntryKind.DECISION,
-            payload=decision.payload(),
-            label=f"{Action.SIGN.label} {label_no}",
-            user_id=user_id,
-            now=now,
-        )
+        if sign:
+            Store.add_outbox_entry(
+                conn,
+                transaction_id=decision.transaction_id,
+                app_id=app_id,
+                kind=EntryKind.DECISION,
+                payload=decision.payload(),
+                label=f"{Action.SIGN.label} {label_no}",
+                user_id=user_id,
+                now=now,
+            )
         audit_log.append(
             conn,
             kind=audit_kind,
@@ -587,7 +591,11 @@ def keep_and_queue(
         path.unlink(missing_ok=True)
         raise
     return KeptIssue(
-        path, doc_id, sha, (upload_tx[0], register_tx, decision.transaction_id), label_no
+        path,
+        doc_id,
+        sha,
+        (upload_tx[0], register_tx, decision.transaction_id if sign else ""),
+        label_no,
     )
 
 
