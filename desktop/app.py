@@ -29,6 +29,7 @@ from desktop.services.auth import AuthService, UserInfo
 from desktop.services.logmask import install_log_masking
 from desktop.services.operations import user_message
 from desktop.services.secrets import SecretStore
+from desktop.services.signing_secrets import held_secrets
 from desktop.services.tasks import TaskRunner
 from desktop.services.vault import KdfParams
 from desktop.session import (
@@ -294,6 +295,7 @@ class LoketApp(QObject):
     def _on_session_ended(self, message: str, code: str) -> None:
         """Whatever op found out (pull, claim, offices, a document): lock with "sign in
         again" (the shell locks once)."""
+        held_secrets.forget_all()  # the lock screen's session end: no held BSrE passphrase
         if self.session is not None:
             log.info("session ended by the server (%s): locking for sign-in", code)
             self.session.shell.session_expired(message)
@@ -333,6 +335,7 @@ class LoketApp(QObject):
         """Close the session (if any); with `sign_out` also the connection (and forget what a
         sign-in prepared). Without it (office changed) the connection stays for the next one."""
         session, self.session = self.session, None
+        held_secrets.forget_all()  # a BSrE passphrase held for waiting letters (issue 13)
         if session is not None:
             geometry = session.window_geometry()  # its place on this PC, for the next time
             if geometry is not None and geometry != self.settings.window_geometry:

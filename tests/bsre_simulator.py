@@ -100,7 +100,11 @@ def _error(status: int, text: str, code: int) -> tuple[int, str, bytes]:
 
 
 @contextmanager
-def bsre_simulator(pki: Pki, users: dict[str, tuple[str, Identity]]) -> Iterator[BsreSimulator]:
+def bsre_simulator(
+    pki: Pki, users: dict[str, tuple[str, Identity]], *, port: int = 0
+) -> Iterator[BsreSimulator]:
+    """`port` 0 = any free one; a port given again starts it where it was (stopped, then
+    back: the client's address unchanged)."""
     sim = BsreSimulator(url="", users=users)
     pyhanko_signers = {nik: _pyhanko_signer(identity) for nik, (_, identity) in users.items()}
     lock = threading.Lock()  # pyHanko's signing runs its own event loop; one at a time
@@ -259,7 +263,7 @@ def bsre_simulator(pki: Pki, users: dict[str, tuple[str, Identity]]) -> Iterator
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

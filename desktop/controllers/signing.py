@@ -10,7 +10,14 @@ A PKCS#12 certificate is opened and its dates checked *before* `IssuingService.i
 letter number: a mistyped passphrase or an expired certificate then costs no number at all
 (the service would record a taken number void, correctly, but a void number is still a gap
 the office has to explain). BSrE can only be asked by signing, so there the service's own
-handling (number recorded void, Indonesian message) is what the person sees.
+handling (number recorded void, Indonesian message) is what the person sees — except when
+BSrE cannot be reached: the letter is numbered and waits in the outbox (`waiting`), its
+passphrase held in memory only (`signing_secrets`), and `sign_waiting` signs the official's
+waiting letters with one passphrase or a fresh TOTP when nothing is held any more.
+
+PKCS#12 with a TSA configured and the TSA unreachable: the letter is signed without the
+timestamp (PAdES-B-B, the signing time from this PC's clock) and the result says "tanpa cap
+waktu"; the signature is local and valid, and a counter without internet must still issue.
 """
 
 from __future__ import annotations
@@ -27,7 +34,15 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from desktop.domain.records import ApplicationDetail
 from desktop.services.documents.letter import Official
 from desktop.services.documents.pdf_parts import Paper
-from desktop.services.issuing import IssuedLetter, IssuingService
+from desktop.services.issuing import (
+    IssuedLetter,
+    IssuingService,
+    PendingSignature,
+    WaitingLetter,
+    WaitingOutcome,
+    waiting_signature,
+    waiting_signatures,
+)
 from desktop.services.operations import Op, OpKind
 from desktop.services.signing import (
     BsreApi,
@@ -119,6 +134,10 @@ class SigningController(QObject):
     progress = Signal(str)
     signed = Signal(object)
     """The `IssuedLetter`."""
+    waiting = Signal(object)
+    """The `WaitingLetter`: numbered, BSrE unreachable, signed at sync."""
+    waiting_done = Signal(object)
+    """The `WaitingOutcome` of `sign_waiting`."""
     sign_failed = Signal(str)
 
     def __init__(self, access: SigningAccess, parent: QObject | None = None) -> None:
@@ -161,7 +180,7 @@ class SigningController(QObject):
         settings, issuing = self.settings, self._issuing(paper)
         official, credentials = self.access.official, self.access.credentials
 
-        def work(ctx: TaskContext) -> IssuedLetter:
+        def work(ctx: TaskContext) -> IssuedLetter | WaitingLetter:
             signer: Signer
             request = SignRequest(
                 verification_url="",
@@ -170,20 +189,28 @@ class SigningController(QObject):
                 passphrase=secret.passphrase,
                 totp=secret.totp.strip(),
             )
+            optional_tsa: TsaOptional | None = None
             if settings.sign_method == "pkcs12":
                 path = Path(settings.sign_pkcs12_path)
                 ctx.progress(0, None, _tr("Memeriksa sertifikat elektronik…"))
                 check_certificate(path, secret.passphrase)
-                signer = Pkcs12Signer(path)
+                signer = optional_tsa = TsaOptional(Pkcs12Signer(path))
                 request = _with_tsa(request, settings.tsa_url)
             else:
                 signer = BsreSigner(bsre_config(settings, credentials.load(settings.bsre_url)))
             ctx.progress(0, None, _tr("Mengambil nomor surat dan menandatangani…"))
-            return issuing.issue(detail, signer, request, official=official)
+            letter = issuing.issue(detail, signer, request, official=official)
+            if optional_tsa is not None and optional_tsa.without_timestamp:
+                assert isinstance(letter, IssuedLetter)
+                letter = replace(letter, note=no_timestamp_note())
+            return letter
 
-        def done(letter: IssuedLetter) -> None:
+        def done(letter: IssuedLetter | WaitingLetter) -> None:
             self.busy = False
-            self.signed.emit(letter)
+            if isinstance(letter, WaitingLetter):
+                self.waiting.emit(letter)
+            else:
+                self.signed.emit(letter)
 
         def failed(_exc: Exception, message: str) -> None:
             self.busy = False
@@ -195,6 +222,77 @@ class SigningController(QObject):
         return True
 
 
+    # -- letters waiting for BSrE -------------------------------------------------------------
+
+    def pending(self, app_id: str) -> PendingSignature | None:
+        """The application's letter waiting for BSrE (numbered already), if any."""
+        return waiting_signature(self.access.issuing.store, app_id)
+
+    def pending_mine(self) -> list[PendingSignature]:
+        """This official's letters waiting for BSrE."""
+        issuing = self.access.issuing
+        return waiting_signatures(issuing.store, user_id=issuing.user_id)
+
+    def sign_waiting(self, secret: Secret) -> bool:
+        """ "Tandatangani surat yang menunggu": the official's waiting letters signed now with
+        one passphrase (or a fresh TOTP) on a worker (`waiting_done` / `sign_failed`)."""
+        if self.busy or self.settings.sign_method != "bsre" or setup_problem(self.settings):
+            return False
+        self.busy = True
+        settings, issuing, credentials = self.settings, self.access.issuing, self.access.credentials
+
+        def work(ctx: TaskContext) -> WaitingOutcome:
+            ctx.progress(0, None, _tr("Menandatangani surat yang menunggu…"))
+            signer = BsreSigner(bsre_config(settings, credentials.load(settings.bsre_url)))
+            return issuing.sign_waiting(
+                signer,
+                nik=secret.nik,
+                passphrase="" if secret.totp.strip() else secret.passphrase,
+                totp=secret.totp.strip(),
+            )
+
+        def done(outcome: WaitingOutcome) -> None:
+            self.busy = False
+            self.waiting_done.emit(outcome)
+
+        def failed(_exc: Exception, message: str) -> None:
+            self.busy = False
+            self.sign_failed.emit(message)
+
+        Op(
+            OpKind.DECIDE, _tr("Menandatangani surat yang menunggu"), work, lane=SIGNING_LANE
+        ).progress(lambda p: self.progress.emit(p.text)).success(done).failure(failed).run(
+            self.access.runner
+        )
+        return True
+
+
+def no_timestamp_note() -> str:
+    return _tr(
+        "Ditandatangani tanpa cap waktu: server cap waktu (TSA) tidak dapat dihubungi; waktu "
+        "penandatanganan diambil dari jam komputer ini."
+    )
+
+
+class TsaOptional:
+    """A PKCS#12 signer whose TSA may be unreachable (a counter without internet): then the
+    letter is signed without the timestamp (PAdES-B-B) and `without_timestamp` says so."""
+
+    def __init__(self, inner: Signer) -> None:
+        self.inner = inner
+        self.without_timestamp = False
+
+    def sign(self, pdf: bytes, request: SignRequest) -> bytes:
+        try:
+            return self.inner.sign(pdf, request)
+        except SigningError as exc:
+            if exc.problem is not SignProblem.TIMESTAMP_FAILED or not request.tsa_url:
+                raise
+            log.info("TSA unreachable (%s): signing without a timestamp", exc.detail[:80])
+            self.without_timestamp = True
+            return self.inner.sign(pdf, replace(request, tsa_url=None))
+
+
 def _with_tsa(request: SignRequest, tsa_url: str) -> SignRequest:
     return replace(request, tsa_url=tsa_url.strip() or None)
 
@@ -203,6 +301,7 @@ __all__ = [
     "Secret",
     "SigningAccess",
     "SigningController",
+    "TsaOptional",
     "check_certificate",
     "setup_problem",
     "uses_totp_choice",

@@ -73,6 +73,8 @@ class EntryKind(StrEnum):
     DOCUMENT = "document"  # one document upload (local file path, doc id, sha256, media type)
     EDIT = "edit"  # a PATCH of a returned application's applicant/service data (revision)
     ISSUED = "issued"  # a signed letter's registration (or an unused number's, voided)
+    SIGNATURE = "signature"  # a numbered letter waiting for BSrE's signature (issue 13)
+    SURVEY = "survey"  # a citizen's satisfaction survey (IKM) after the handover
 
 
 class EntryState(StrEnum):
@@ -87,6 +89,10 @@ class EntryState(StrEnum):
     DISCARDED = "dibuang"
     """A person discarded it, with a reason (a conflict or refusal resolved by hand): never
     sent, never due, not unsent work any more, kept for the record."""
+    NEEDS_ACTION = "perlu_tindakan"
+    """Waits for a person, not for the server (a letter whose BSrE signature needs the
+    official's passphrase or a fresh TOTP again): never due by itself, holds up the entries
+    after it like konflik, unsent work."""
 
     @property
     def label(self) -> str:
@@ -101,6 +107,7 @@ _LABELS = {
     EntryState.CONFLICT: "konflik",
     EntryState.REFUSED: "ditolak server",
     EntryState.DISCARDED: "dibuang",
+    EntryState.NEEDS_ACTION: "perlu tindakan",
 }
 DONE = (EntryState.SENT.value, EntryState.DISCARDED.value)
 """Finished: sent, or discarded by a person. Neither is due, neither holds up the entries after
@@ -450,8 +457,57 @@ def summary_text(found: Mapping[EntryState, int]) -> str:
         EntryState.RETRY,
         EntryState.CONFLICT,
         EntryState.REFUSED,
+        EntryState.NEEDS_ACTION,
     )
     return " \u00b7 ".join(f"{found[s]} {s.label}" for s in order if found.get(s))
+
+
+def resume(conn: Connection, transaction_id: str, *, now: int) -> bool:
+    """A *perlu tindakan* entry the person has acted on (the secret given again): *menunggu*,
+    due at the next round. False when it is in another state."""
+    row = conn.exec_driver_sql(
+        "UPDATE outbox SET state = ?, reason = '', updated_at = ? WHERE transaction_id = ? "
+        "AND state = ? RETURNING app_id",
+        (EntryState.WAITING.value, now, transaction_id, EntryState.NEEDS_ACTION.value),
+    ).first()
+    if row is None:
+        return False
+    changes.touch(conn.info, Part.OUTBOX, (str(row[0]),))
+    return True
+
+
+def take_one(conn: Connection, transaction_id: str, *, now: int) -> bool:
+    """One *menunggu* / *coba lagi* / *perlu tindakan* entry taken (*mengirim*) for a person's
+    own attempt outside a round (a waiting signature made now): no round takes it meanwhile.
+    False when a round has it or it is done."""
+    row = conn.exec_driver_sql(
+        "UPDATE outbox SET state = ?, updated_at = ? WHERE transaction_id = ? "
+        "AND state IN (?, ?, ?) RETURNING app_id",
+        (EntryState.SENDING.value, now, transaction_id, EntryState.WAITING.value,
+         EntryState.RETRY.value, EntryState.NEEDS_ACTION.value),
+    ).first()  # fmt: skip
+    if row is None:
+        return False
+    changes.touch(conn.info, Part.OUTBOX, (str(row[0]),))
+    return True
+
+
+def settle(
+    conn: Connection, transaction_id: str, state: EntryState, reason: str, *, now: int
+) -> bool:
+    """A *menunggu* or *perlu tindakan* entry done here without a round (a waiting signature
+    made or voided at the official's request): `state` (terkirim / dibuang) with `reason`.
+    False when it is mengirim (a round has it) or done already."""
+    row = conn.exec_driver_sql(
+        "UPDATE outbox SET state = ?, reason = ?, updated_at = ? WHERE transaction_id = ? "
+        "AND state IN (?, ?, ?) RETURNING app_id",
+        (state.value, reason, now, transaction_id, EntryState.WAITING.value,
+         EntryState.RETRY.value, EntryState.NEEDS_ACTION.value),
+    ).first()  # fmt: skip
+    if row is None:
+        return False
+    changes.touch(conn.info, Part.OUTBOX, (str(row[0]),))
+    return True
 
 
 __all__ = [
@@ -476,7 +532,10 @@ __all__ = [
     "put_back",
     "put_back_taken",
     "requeue_interrupted",
+    "resume",
     "retry_now",
+    "settle",
     "summary_text",
     "take_due",
+    "take_one",
 ]

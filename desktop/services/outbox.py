@@ -74,6 +74,11 @@ UNREADABLE = "Entri tidak dapat dibaca oleh versi ini."
 NOT_RECORDED = "Hasil pengiriman belum tersimpan di komputer ini; dikirim lagi."
 
 
+class EntryWaits(LoketError):
+    """Raised by a sender whose entry cannot go until a person acts (a BSrE signature whose
+    secret this PC does not hold): *perlu tindakan* with the message, never retried by itself."""
+
+
 @dataclass
 class RoundReport:
     """What one round did (for logs, tests and the controller's next timer)."""
@@ -86,6 +91,7 @@ class RoundReport:
     next_due_at: int | None = None
     reasons: dict[str, str] = field(default_factory=dict)
     """Transaction id -> why it is coba lagi / konflik / ditolak (the words kept with it)."""
+    needs_action: list[str] = field(default_factory=list)
 
     def outcome(self, transaction_id: str) -> EntryState | None:
         """What this round did with one entry; None when it was not attempted in it (not
@@ -202,6 +208,11 @@ class OutboxSender:
             self._finish(entry, EntryState.REFUSED, UNREADABLE)
             report.refused.append(tx)
             report.reasons[tx] = UNREADABLE
+            return
+        except EntryWaits as exc:
+            self._finish(entry, EntryState.NEEDS_ACTION, exc.message)
+            report.needs_action.append(tx)
+            report.reasons[tx] = exc.message
             return
         except SessionExpired as exc:
             report.session_expired = exc.message

@@ -19,6 +19,8 @@ from desktop.services.intake_sender import intake_senders
 from desktop.services.issuing_sender import issuing_senders
 from desktop.services.outbox import EntrySender, OutboxSender
 from desktop.services.revision import revision_senders
+from desktop.services.signature_sender import signature_senders
+from desktop.services.survey_sender import survey_senders
 
 
 def outbox_senders(
@@ -29,6 +31,8 @@ def outbox_senders(
         **intake_senders(api, store, apps=apps),
         **revision_senders(api, store, apps=apps),
         **issuing_senders(api),
+        **survey_senders(api),  # a satisfaction survey after the handover (issue 14)
+        **signature_senders(store),  # a letter waiting for BSrE (issue 13)
     }
 
 

@@ -31,7 +31,7 @@ import hashlib
 import io
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -105,6 +105,28 @@ class ImportedOutput:
             return ""
         who = f" ({self.signature.signer_name})" if self.signature.signer_name else ""
         return f"Tanda tangan yang sudah ada{who}: {self.signature.message}"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One output to sign: the checked file, which output it is, SIAK's number (optional)."""
+
+    imported: ImportedOutput
+    document_type: str
+    document_number: str | None = None
+
+    @property
+    def number(self) -> str | None:
+        return (self.document_number or "").strip() or None
+
+
+@dataclass(frozen=True)
+class _Signed:
+    pdf: bytes
+    code: str
+    url: str
+    place: StampPlacement
+    page_added: bool
 
 
 @dataclass(frozen=True)
@@ -370,17 +392,17 @@ class SiakOutputService:
     def issue(
         self,
         detail: ApplicationDetail,
-        imported: ImportedOutput,
-        document_type: str,
+        files: Sequence[OutputFile],
         signer: Signer,
         request: SignRequest,
         *,
         official: Official,
-        document_number: str | None = None,
-    ) -> IssuedOutput:
-        """Place the stamp, sign, keep and queue one imported output. Nothing is numbered by
-        Loket, so a refusal takes nothing: the imported file is unchanged and can be signed
-        again. Raises `IssuingError` with an Indonesian message."""
+    ) -> list[IssuedOutput]:
+        """Place the stamps, sign every file, then keep and queue them: the first (the main
+        output, whose hash the sign action records) last, with the sign action after all
+        the uploads and registrations. Nothing is numbered by Loket, so a refusal takes
+        nothing and queues nothing: the imported files are unchanged and can be signed again.
+        Raises `IssuingError` with an Indonesian message."""
         if detail.status is not State.VALIDATED:
             now = detail.status.label if detail.status else detail.status_raw
             raise IssuingError(
@@ -389,21 +411,50 @@ class SiakOutputService:
             )
         service = self.outputs_of(detail)
         names = {o.code: o.name for o in service.outputs}
-        if document_type not in names:
-            raise IssuingError(f"Dokumen '{document_type}' bukan keluaran layanan {service.name}.")
-        number = (document_number or "").strip() or None
-        if number is not None and (len(number) > 200 or not number.isprintable()):
-            raise IssuingError("Nomor dokumen terlalu panjang atau berisi karakter tak tercetak.")
+        if not files:
+            raise IssuingError("Impor dulu sedikitnya satu dokumen keluaran dari SIAK.")
+        types = [f.document_type for f in files]
+        if len(set(types)) != len(types):
+            raise IssuingError("Setiap jenis dokumen keluaran hanya diimpor sekali.")
+        for file in files:
+            if file.document_type not in names:
+                raise IssuingError(
+                    f"Dokumen '{file.document_type}' bukan keluaran layanan {service.name}."
+                )
+            number = file.number
+            if number is not None and (len(number) > 200 or not number.isprintable()):
+                raise IssuingError(
+                    "Nomor dokumen terlalu panjang atau berisi karakter tak tercetak."
+                )
         if not official.name.strip():
             raise IssuingError("Nama pejabat penanda tangan belum diisi.")
+        signed = [self._sign(detail, file, names, signer, request, official) for file in files]
+        # The others first: each upload moves the version by one, and once signed the
+        # application is no one's to add documents to (the claim ends with the sign action).
+        others = [
+            self._keep(detail, file, names, result, sign=False)
+            for file, result in zip(files[1:], signed[1:], strict=True)
+        ]
+        after = dataclasses.replace(detail, version=detail.version + len(others))
+        return [self._keep(after, files[0], names, signed[0], sign=True), *others]
+
+    def _sign(
+        self,
+        detail: ApplicationDetail,
+        file: OutputFile,
+        names: Mapping[str, str],
+        signer: Signer,
+        request: SignRequest,
+        official: Official,
+    ) -> _Signed:
         code = new_code()
         url = verify_url(self.server_url, code)
-        pdf, place = imported.data, find_blank_place(imported.data)
+        pdf, place = file.imported.data, find_blank_place(file.imported.data)
         page_added = place is None
         if place is None:
             heading = (
-                f"{names[document_type]}"
-                + (f" nomor {number}" if number else "")
+                f"{names[file.document_type]}"
+                + (f" nomor {file.number}" if file.number else "")
                 + f" untuk permohonan {detail.number or detail.id[:8]} atas nama "
                 f"{detail.applicant.name}. Kode verifikasi {code}."
             )
@@ -420,36 +471,52 @@ class SiakOutputService:
             )
         except (SigningError, ValueError, OSError) as exc:
             raise IssuingError(
-                f"Dokumen tidak ditandatangani: {user_message(exc)} Berkas dari SIAK tidak "
-                "berubah; tandatangani lagi setelah masalahnya diatasi."
+                f"{names[file.document_type]} tidak ditandatangani: {user_message(exc)} "
+                "Berkas dari SIAK tidak berubah dan belum ada yang dikirim; tandatangani lagi "
+                "setelah masalahnya diatasi."
             ) from exc
-        label = f"{names[document_type]}" + (f" {number}" if number else "")
+        return _Signed(signed, code, url, place, page_added)
+
+    def _keep(
+        self,
+        detail: ApplicationDetail,
+        file: OutputFile,
+        names: Mapping[str, str],
+        result: _Signed,
+        *,
+        sign: bool,
+    ) -> IssuedOutput:
+        number = file.number
         kept = keep_and_queue(
             self.store,
             detail,
-            signed,
-            document_type=document_type,
-            code=code,
+            result.pdf,
+            document_type=file.document_type,
+            code=result.code,
             letter_number=number,
             issued_on=self.today(),
-            filename=f"{document_type} {(number or code).replace('/', '-')}.pdf",
-            label=label,
+            filename=f"{file.document_type} {(number or result.code).replace('/', '-')}.pdf",
+            label=f"{names[file.document_type]}" + (f" {number}" if number else ""),
             user_id=self.user_id,
             now=int(self.clock()),
             audit_kind="siak_output_issued",
-            audit_details={"imported_sha256": imported.sha256, "page_added": page_added},
+            audit_details={
+                "imported_sha256": file.imported.sha256,
+                "page_added": result.page_added,
+            },
+            sign=sign,
         )
-        log.info("SIAK output %s signed for %s", document_type, kept.label_no)
+        log.info("SIAK output %s signed for %s", file.document_type, kept.label_no)
         return IssuedOutput(
             app_id=detail.id,
-            document_type=document_type,
+            document_type=file.document_type,
             document_number=number,
-            code=code,
-            verify_url=url,
+            code=result.code,
+            verify_url=result.url,
             sha256=kept.sha256,
             kept=kept,
-            stamp=place,
-            page_added=page_added,
+            stamp=result.place,
+            page_added=result.page_added,
         )
 
 
@@ -457,6 +524,7 @@ __all__ = [
     "MAX_SIAK_BYTES",
     "ImportedOutput",
     "IssuedOutput",
+    "OutputFile",
     "SiakOutputService",
     "SiakPdfError",
     "find_blank_place",

@@ -30,6 +30,7 @@ from desktop.services.secrets import SecretStore
 from desktop.services.senders import outbox_sender
 from desktop.services.siak_output import (
     STAMP_SIZE,
+    OutputFile,
     SiakOutputService,
     SiakPdfError,
     find_blank_place,
@@ -268,65 +269,65 @@ def test_an_akta_from_siak_is_signed_registered_and_verifiable(
     imported = read_siak_pdf(docs.akta_f4_pdf(), "akta.pdf")
     with pytest.raises(IssuingError):  # not an output of a birth registration
         dinas.service.issue(
-            detail, imported, "SK-DOMISILI", Pkcs12Signer(p12), request(), official=OFFICIAL
-        )
+            detail, [OutputFile(imported, "SK-DOMISILI")], Pkcs12Signer(p12), request(),
+            official=OFFICIAL,
+        )  # fmt: skip
     # A wrong passphrase: nothing kept, nothing queued, nothing numbered.
     with pytest.raises(IssuingError) as refused:
         dinas.service.issue(
-            detail, imported, "AKTA-KELAHIRAN", Pkcs12Signer(p12), request("salah"),
-            official=OFFICIAL,
+            detail, [OutputFile(imported, "AKTA-KELAHIRAN")], Pkcs12Signer(p12),
+            request("salah"), official=OFFICIAL,
         )  # fmt: skip
     assert "tidak berubah" in refused.value.message
     assert (
         dinas.store.read(lambda c: c.exec_driver_sql("SELECT count(*) FROM outbox").scalar()) == 0
     )
 
-    issued = dinas.service.issue(
+    akta, kk, kia = dinas.service.issue(
         detail,
-        imported,
-        "AKTA-KELAHIRAN",
+        [
+            OutputFile(imported, "AKTA-KELAHIRAN", " 1471-LT-04122026-0007 "),
+            OutputFile(read_siak_pdf(docs.full_page_pdf(), "kk-penuh.pdf"), "KK"),
+            OutputFile(read_siak_pdf(docs.kk_pdf(), "kia.pdf"), "KIA", ""),
+        ],
         Pkcs12Signer(p12),
         request(),
         official=OFFICIAL,
-        document_number="1471-LT-04122026-0007",
     )
-    pdf = issued.kept.path.read_bytes()
-    assert hashlib.sha256(pdf).hexdigest() == issued.sha256
-    assert verify_pdf(pdf, [pki.root.cert]).status is SignatureStatus.VALID
-    assert not issued.page_added and _ink_inside(docs.akta_f4_pdf(), issued.stamp) == 0
+    assert akta.document_number == "1471-LT-04122026-0007" and kia.document_number is None
+    for issued in (akta, kk, kia):
+        pdf = issued.kept.path.read_bytes()
+        assert hashlib.sha256(pdf).hexdigest() == issued.sha256
+        assert verify_pdf(pdf, [pki.root.cert]).status is SignatureStatus.VALID
+        assert _ink_inside(pdf, issued.stamp) > 500  # the stamp is drawn where it was placed
+    assert not akta.page_added and _ink_inside(docs.akta_f4_pdf(), akta.stamp) == 0
     text = subprocess.run(
-        ["pdftotext", "-layout", str(issued.kept.path), "-"],
+        ["pdftotext", "-layout", str(akta.kept.path), "-"],
         capture_output=True, check=True, text=True,
     ).stdout  # fmt: skip
     assert "KUTIPAN AKTA KELAHIRAN" in text  # SIAK's content, untouched
+    # The KK's page had no room: a "lembar pengesahan" page carries the stamp.
+    assert kk.page_added and kk.stamp.page == 1
+    last = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", "-layout", str(kk.kept.path), "-"],
+        capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    assert "LEMBAR PENGESAHAN ELEKTRONIK" in last and kk.code in last.replace("\n", " ")
+    # One sign action (the akta's hash), queued after every upload and registration.
+    assert akta.kept.transaction_ids[2] and not kk.kept.transaction_ids[2]
+    assert not kia.kept.transaction_ids[2]
 
     report = dinas.sender.send_due()
     assert not (report.retry or report.conflicts or report.refused), report.reasons
-    public = requests.get(
-        f"{live_server.url}/verify/{issued.code}", params={"format": "json"}, timeout=30
-    ).json()
-    assert public["status"] == "valid" and public["sha256"] == issued.sha256
-    assert public["number"] == "1471-LT-04122026-0007"
+    for issued in (akta, kk, kia):
+        public = requests.get(
+            f"{live_server.url}/verify/{issued.code}", params={"format": "json"}, timeout=30
+        ).json()
+        assert public["status"] == "valid" and public["sha256"] == issued.sha256
+    assert public["number"] is None  # the KIA: no number typed
     assert dinas.apps.fetch_detail(detail.id).status is State.SIGNED
     raw = dinas.api.get_json(f"/applications/{detail.id}")
     sign = [h for h in raw["history"] if h["action"] == "sign"]
-    assert sign[-1]["details"]["document"]["sha256"] == issued.sha256
-
-
-def test_a_full_page_gets_a_lembar_pengesahan(
-    dinas: Office, live_server: LiveServer, p12: Path, pki: Pki
-) -> None:
-    detail = validated_birth(live_server, dinas)
-    imported = read_siak_pdf(docs.full_page_pdf(), "kk-penuh.pdf")
-    issued = dinas.service.issue(
-        detail, imported, "KK", Pkcs12Signer(p12), request(), official=OFFICIAL
-    )
-    assert issued.page_added and issued.stamp.page == 1
-    pdf = issued.kept.path.read_bytes()
-    assert verify_pdf(pdf, [pki.root.cert]).status is SignatureStatus.VALID
-    last = subprocess.run(
-        ["pdftotext", "-f", "2", "-l", "2", "-layout", str(issued.kept.path), "-"],
-        capture_output=True, check=True, text=True,
-    ).stdout  # fmt: skip
-    assert "LEMBAR PENGESAHAN ELEKTRONIK" in last and issued.code in last.replace("\n", " ")
-    assert _ink_inside(pdf, issued.stamp) > 500
+    assert len(sign) == 1 and sign[0]["details"]["document"]["sha256"] == akta.sha256
+    listed = dinas.api.get_json(f"/applications/{detail.id}/issued")["items"]
+    assert {i["document_type"] for i in listed} == {"AKTA-KELAHIRAN", "KK", "KIA"}
