@@ -454,3 +454,18 @@ def test_dinas_admin_sees_the_whole_city(server: LiveServer) -> None:
 
 def test_clock_is_the_servers(server: LiveServer) -> None:
     assert ServerClock(server).now().astimezone(UTC).date() >= date(2027, 8, 20)
+
+
+def test_desktop_client_reads_a_report(server: LiveServer) -> None:
+    """The Qt-free client call the Laporan page will use, against the real server."""
+    from desktop.services.api.client import ApiClient
+    from desktop.services.auth import AuthService
+    from desktop.services.secrets import SecretStore
+    from tests.desktop.support import MemoryKeyring
+
+    api = ApiClient(server.url, device_id=str(uuid.uuid4()))
+    AuthService(api, SecretStore(MemoryKeyring())).sign_in(*server.accounts["camat"])
+    body = api.report("sla", {**MAY, "group": "month", "by": "", "office": None})
+    # camat1's subtree in May: A1 met at the deadline, A3 missed by a second.
+    assert body["totals"] == {"met": 1, "missed": 1, "unknown": 0, "met_ratio": 0.5}
+    assert api.report("backlog", {"office": "14.71.01.1003"})["no_data"] is True

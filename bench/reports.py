@@ -1,0 +1,286 @@
+"""Monthly supervision reports over 1,000,000 applications and 10,000,000 history rows.
+
+    python bench/reports.py [--applications 1000000] [--month 2025-06] [--explain]
+
+Makes a throwaway PostgreSQL cluster (initdb in a temporary directory, Unix socket only, as
+`tests/server/postgres_cluster.py` does; deleted afterwards), creates the server's tables from
+`server.models` (with their indexes, so migration 0014's too), and fills them in SQL with
+`generate_series` (no Python loops): the city's offices, 400 officers, N applications spread
+over 2025 and ten history rows each (create, submit, request_revision, resubmit, verify,
+validate, sign, deliver and two edits; about one in ten rejected instead, one in eight still
+open). Then, as the dinas (scope: the whole city), it runs each report's query for one month
+through the report functions with a real session and prints the server time beside its budget.
+
+Budget (ours; DESIGN section 9 has none for reports): 10 s per monthly report on one
+PostgreSQL instance, the time a supervisor waits once for the month's evaluation; the backlog
+(no period) 5 s. Run by hand: never part of `make test`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import pwd  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+from datetime import UTC, date, datetime  # noqa: E402
+from zoneinfo import ZoneInfo  # noqa: E402
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from server.models import Base  # noqa: E402
+from server.reports.activity import activity  # noqa: E402
+from server.reports.backlog import backlog  # noqa: E402
+from server.reports.period import parse_period  # noqa: E402
+from server.reports.scoping import make_filters  # noqa: E402
+from server.reports.sla import sla  # noqa: E402
+from server.reports.steps import steps  # noqa: E402
+from server.seed import _offices  # noqa: E402
+from tests.server.postgres_cluster import DB_USER, _as_owner, _bin  # noqa: E402
+
+BUDGET_MONTHLY = 10.0
+BUDGET_BACKLOG = 5.0
+ZONE = ZoneInfo("Asia/Jakarta")
+
+
+@contextmanager
+def cluster() -> Iterator[str]:
+    owner = None
+    if os.geteuid() == 0:
+        pwd.getpwnam("postgres")
+        owner = "postgres"
+    root = Path(tempfile.mkdtemp(prefix="loket-bench-pg-"))
+    data, sock = root / "data", root / "sock"
+    sock.mkdir()
+    if owner:
+        shutil.chown(root, owner)
+        shutil.chown(sock, owner)
+    pg_ctl = _bin("pg_ctl")
+    init = [_bin("initdb"), "-D", str(data), "-U", DB_USER, "-A", "trust", "--no-sync"]
+    subprocess.run(
+        _as_owner([*init, "-E", "UTF8", "--locale=C"], owner), check=True, stdout=subprocess.DEVNULL
+    )
+    options = (
+        f"-k {sock} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_wal_size=4GB -c work_mem=64MB"
+    )
+    log = root / "postgres.log"
+    subprocess.run(
+        _as_owner([pg_ctl, "-D", str(data), "-l", str(log), "-o", options, "-w", "start"], owner),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        yield f"postgresql+psycopg://{DB_USER}@/postgres?host={sock}"
+    finally:
+        subprocess.run(
+            _as_owner([pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], owner),
+            check=False,
+            stdout=subprocess.DEVNULL,
+        )
+        shutil.rmtree(root, ignore_errors=True)
+
+
+ACTIONS = (
+    "create",
+    "submit",
+    "request_revision",
+    "resubmit",
+    "edit",
+    "verify",
+    "edit",
+    "validate",
+    "sign",
+    "deliver",
+)
+FROM = (
+    "NULL",
+    "draft",
+    "submitted",
+    "needs_revision",
+    "submitted",
+    "submitted",
+    "verified",
+    "verified",
+    "validated",
+    "signed",
+)
+TO = (
+    "draft",
+    "submitted",
+    "needs_revision",
+    "submitted",
+    "submitted",
+    "verified",
+    "verified",
+    "validated",
+    "signed",
+    "completed",
+)
+
+
+def _array(values: tuple[str, ...]) -> str:
+    return "ARRAY[" + ",".join("NULL" if v == "NULL" else f"'{v}'" for v in values) + "]::text[]"
+
+
+def fill(engine: Engine, applications: int) -> None:
+    Base.metadata.create_all(engine)
+    offices = _offices()
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO offices (code, name, level, parent_code, unit) "
+                "VALUES (:code, :name, :level, :parent_code, :unit)"
+            ),
+            offices,
+        )
+        kelurahan = [o["code"] for o in offices if o["level"] == "kelurahan"]
+        conn.execute(
+            text(
+                "CREATE TEMP TABLE kel AS SELECT row_number() OVER () - 1 AS i, c AS "
+                "code FROM unnest(CAST(:codes AS text[])) AS c"
+            ),
+            {"codes": kelurahan},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (id, username, full_name, password_hash, roles, office_code, "
+                "disabled, created_at, failed_count) "
+                "SELECT 'u' || g, 'user' || g, 'Petugas ' || g, "
+                "'x', '[\"verifier\"]', (SELECT code FROM kel WHERE i = g % (SELECT count(*) FROM "
+                "kel)), false, now(), 0 FROM generate_series(0, 399) g"
+            )
+        )
+        # Applications: created uniformly over 2025 (WIB), 40 services, one in eight open.
+        conn.execute(
+            text(
+                "INSERT INTO applications (id, service_code, status, version, office_code, "
+                "channel, "
+                "nik, name, created_at, updated_at, submitted_at, due_at, seq) "
+                "SELECT 'a' || g, 'SVC-' || (g % 40), "
+                "CASE WHEN g % 8 = 0 THEN 'verified' ELSE 'completed' END, 10, "
+                "k.code, 'counter', '1471010101900001', 'Bench', t, t + interval '6 days', "
+                "t + interval '2 days', t + interval '5 days', g "
+                "FROM (SELECT g, timestamptz '2025-01-01 00:00+07' + (g * (interval '365 days' / "
+                f"{applications})) AS t FROM generate_series(1, {applications}) g) s "
+                "JOIN kel k ON k.i = g % (SELECT count(*) FROM kel)"
+            )
+        )
+        # Ten history rows per application, position p at created_at + p * 14 h (+ jitter).
+        conn.execute(
+            text(
+                "INSERT INTO history (id, application_id, position, action, from_status, "
+                "to_status, actor_id, role, office_code, server_time) "
+                f"SELECT a.id || '-' || p, a.id, p, ({_array(ACTIONS)})[p], ({_array(FROM)})[p], "
+                f"({_array(TO)})[p], 'u' || ((a.seq * 7 + p) % 400), 'verifier', a.office_code, "
+                "a.created_at + p * interval '14 hours' "
+                "+ ((a.seq * 31 + p) % 3600) * interval '1 s' "
+                "FROM applications a CROSS JOIN generate_series(1, 10) p"
+            )
+        )
+        conn.execute(
+            text(
+                "DELETE FROM history h USING applications a WHERE a.id = "
+                "h.application_id AND a.status = 'verified' AND h.position > 6"
+            )
+        )
+        conn.execute(text("ANALYZE"))
+
+
+def timed(label: str, budget: float, fn: object) -> None:
+    start = time.perf_counter()
+    body = fn()  # type: ignore[operator]
+    took = time.perf_counter() - start
+    verdict = "ok" if took <= budget else "OVER BUDGET"
+    print(
+        f"{label:<34} {took:7.2f} s   budget {budget:5.1f} s   {verdict}   "
+        f"rows={len(body['rows'])}",
+        flush=True,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--applications", type=int, default=1_000_000)
+    parser.add_argument("--month", default="2025-06")
+    parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE too")
+    args = parser.parse_args()
+    with cluster() as url:
+        engine = create_engine(url)
+        start = time.perf_counter()
+        fill(engine, args.applications)
+        with engine.connect() as conn:
+            apps = conn.execute(text("SELECT count(*) FROM applications")).scalar_one()
+            hist = conn.execute(text("SELECT count(*) FROM history")).scalar_one()
+        print(
+            f"generated {apps:,} applications, {hist:,} history rows in "
+            f"{time.perf_counter() - start:.1f} s",
+            flush=True,
+        )
+        year, month = map(int, args.month.split("-"))
+        last = (date(year + month // 12, month % 12 + 1, 1) - date.resolution).isoformat()
+        period = parse_period(f"{args.month}-01", last, "day", ZONE)
+        monthly = parse_period(f"{args.month}-01", last, "month", ZONE)
+        with Session(engine) as session:
+            for by in ("office", "office,service,officer"):
+                f = make_filters("14.71", None, None, None, by)
+                timed(
+                    f"activity by day, by={by}",
+                    BUDGET_MONTHLY,
+                    lambda f=f: activity(session, period, f),
+                )
+                timed(
+                    f"steps by month, by={by}",
+                    BUDGET_MONTHLY,
+                    lambda f=f: steps(session, monthly, f),
+                )
+                timed(
+                    f"sla by month, by={by}", BUDGET_MONTHLY, lambda f=f: sla(session, monthly, f)
+                )
+            f = make_filters("14.71", None, None, None, "office,service")
+            now = datetime(2026, 1, 5, 5, tzinfo=UTC)
+            timed(
+                "backlog by office,service",
+                BUDGET_BACKLOG,
+                lambda: backlog(session, now, now.astimezone(ZONE).date(), 25200, f),
+            )
+            kel = make_filters("14.71.01.1002", None, None, None, "officer")
+            timed(
+                "activity, one kelurahan, by officer",
+                BUDGET_MONTHLY,
+                lambda: activity(session, period, kel),
+            )
+            if args.explain:
+                session.execute(text("SET max_parallel_workers_per_gather = 2"))
+                plan = (
+                    session.execute(
+                        text(
+                            "EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM history "
+                            "WHERE server_time "
+                            f">= '{period.utc_start.isoformat()}' AND server_time < "
+                            f"'{period.utc_end.isoformat()}'"
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
+                print("\n".join(plan))
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
