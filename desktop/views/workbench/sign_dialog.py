@@ -14,6 +14,12 @@ outbox (`issued` -> the workbench controller). A refusal (wrong passphrase, expi
 certificate, BSrE's answers, no reserved number offline) is shown here in Indonesian, the
 passphrase field emptied and focused; the application stays validated.
 
+BSrE unreachable (issue 13): the letter is numbered and waits in the outbox; the dialog then
+says "Surat nomor … menunggu tanda tangan elektronik; akan ditandatangani saat layanan BSrE
+terjangkau." and offers no second Tandatangani (no second number). Opened again for an
+application whose letter waits, it shows that state, and Ctrl+Enter (the button "Tandatangani
+surat yang menunggu") signs the official's waiting letters with one passphrase or a fresh TOTP.
+
 Keys: only Ctrl+Enter signs; Enter presses nothing (a passphrase is typed and confirmed with
 Enter out of habit: that must not sign a letter nor close the dialog); Esc closes when no
 signature is under way; Ctrl+P prints once signed.
@@ -60,7 +66,7 @@ from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Action
 from desktop.services.documents.letter import RenderedLetter
 from desktop.services.documents.pdf_parts import Paper
-from desktop.services.issuing import IssuedLetter
+from desktop.services.issuing import IssuedLetter, PendingSignature, WaitingLetter, WaitingOutcome
 from desktop.services.rendering import RenderError
 from desktop.settings import Settings
 from desktop.views.dialogs import fitting_size, set_main_button
@@ -105,7 +111,13 @@ class SignDialog(QDialog):
         self.controller.preview_failed.connect(self._preview_failed)
         self.controller.progress.connect(self._progress)
         self.controller.signed.connect(self._signed)
+        self.controller.waiting.connect(self._waiting)
+        self.controller.waiting_done.connect(self._waiting_done)
         self.controller.sign_failed.connect(self._sign_failed)
+        self.waiting_letter: WaitingLetter | None = None
+        self.pending: PendingSignature | None = self.controller.pending(detail.id)
+        if self.pending is not None:
+            self._show_pending(self.pending)
         self._ask_preview()
 
     # -- layout ------------------------------------------------------------------------------
@@ -404,9 +416,26 @@ class SignDialog(QDialog):
             return self.tr("Isi passphrase sertifikat elektronik."), self.passphrase_edit
         return None
 
+    def _show_pending(self, pending: PendingSignature) -> None:
+        """This application's letter is numbered and waits for BSrE: say so, and offer only
+        "Tandatangani surat yang menunggu" (never a second number)."""
+        if pending.nik and not self.nik_edit.text():
+            self.nik_edit.setText(pending.nik)
+        text = pending.message
+        if pending.reason and pending.reason != text:
+            text += "\n" + pending.reason
+        self.show_message(text, "warning")
+        self.sign_button.setText(self.tr("Tandatangani surat yang menunggu (Ctrl+Enter)"))
+        self.sign_button.setEnabled(self._method() == "bsre")
+
     def sign(self) -> None:
         """Ctrl+Enter or the button: sign once (nothing while busy, done, or not set up)."""
         if self.busy or self.letter is not None or not self.sign_button.isEnabled():
+            return
+        if self.waiting_letter is not None:
+            return  # numbered already: it waits for BSrE
+        if self.pending is not None:
+            self._sign_pending()
             return
         secret = self.secret()
         missing = self._missing(secret)
@@ -418,6 +447,65 @@ class SignDialog(QDialog):
         self.show_message("")
         if self.controller.sign(self.detail, self.paper, secret):
             self._set_busy(True, self.tr("Menandatangani surat…"))
+
+    def _sign_pending(self) -> None:
+        secret = self.secret()
+        missing = self._missing(secret)
+        if missing is not None:
+            text, field = missing
+            self.show_message(text, "warning")
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        if self.controller.sign_waiting(secret):
+            self._set_busy(True, self.tr("Menandatangani surat yang menunggu…"))
+
+    def _waiting(self, letter: WaitingLetter) -> None:
+        """BSrE unreachable: numbered, kept, waiting in the outbox (signed at sync)."""
+        self.waiting_letter = letter
+        self._set_busy(False)
+        self._forget_secret()
+        self.signer_box.setEnabled(False)
+        self.paper_box.setEnabled(False)
+        self.sign_button.setVisible(False)
+        self.close_button.setText(self.tr("Tutup"))
+        self.show_message(letter.message, "warning")
+        self.result_label.setText(
+            self.tr("Nomor surat: <b>%1</b><br>Kode verifikasi: <b>%2</b>")
+            .replace("%1", _html(letter.number.formatted))
+            .replace("%2", _html(letter.code))
+        )
+        self.result_label.setVisible(True)
+        self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _waiting_done(self, outcome: WaitingOutcome) -> None:
+        self._set_busy(False)
+        self._forget_secret()
+        self.pending = self.controller.pending(self.detail.id)
+        lines = []
+        if outcome.signed:
+            lines.append(
+                self.tr("Ditandatangani: %1. Surat dan status dikirim ke server.").replace(
+                    "%1", ", ".join(number for number, _kept in outcome.signed)
+                )
+            )
+        if outcome.waiting:
+            lines.append(
+                self.tr(
+                    "Layanan BSrE belum terjangkau; surat %1 ditandatangani saat terjangkau."
+                ).replace("%1", ", ".join(outcome.waiting))
+            )
+        lines.extend(outcome.refused)
+        if not lines:
+            lines.append(self.tr("Tidak ada surat yang menunggu tanda tangan Anda."))
+        kind = "error" if outcome.refused else ("success" if outcome.signed else "info")
+        self.show_message("\n".join(lines), kind)
+        if self.pending is None:
+            self.sign_button.setVisible(False)
+            self.signer_box.setEnabled(False)
+            self.close_button.setText(self.tr("Tutup"))
+            self.close_button.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.first_field().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _progress(self, text: str) -> None:
         if self.busy and text:
