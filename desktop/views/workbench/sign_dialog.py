@@ -545,7 +545,8 @@ class SignDialog(QDialog):
                 "Surat ditandatangani dan disimpan di komputer ini. Surat dan status "
                 "Ditandatangani dikirim ke server; bila server tidak tersambung, keduanya "
                 "menunggu di Sinkronisasi dan terkirim sendiri."
-            ),
+            )
+            + (f"\n{letter.note}" if letter.note else ""),
             "success",
         )
         source = (
