@@ -44,11 +44,12 @@ from typing import Any
 
 from desktop.domain.records import parse_datetime
 from desktop.domain.workflow import Role
-from desktop.services.api.client import ApiClient, expect_mapping
+from desktop.services.api.client import DEVICE_REVOKED, ApiClient, expect_mapping
 from desktop.services.api.errors import (
     ApiError,
     BadResponse,
     ConnectionFailure,
+    DeviceRevoked,
     InsecureKeyringError,
     LoketError,
     SessionExpired,
@@ -80,6 +81,17 @@ OFFLINE_REAUTH_MESSAGE = (
     "di komputer ini dikirim; pekerjaan yang terbuka tidak hilang."
 )
 OFFLINE_SIGNIN_CODE = "offline_signin"
+REFRESH_REFUSALS = frozenset(
+    {"refresh_invalid", "token_invalid", "account_disabled", DEVICE_REVOKED}
+)
+"""Refresh answers that end the session (anything else is an error of the moment)."""
+
+DEVICE_REVOKED_MESSAGE = (
+    "Perangkat ini dicabut oleh administrator: komputer ini tidak dapat lagi masuk atau mengirim "
+    "ke server. Pekerjaan yang belum terkirim tetap tersimpan di komputer ini dan dapat diekspor "
+    "(loket outbox export, lihat panduan Kiriman lewat flashdisk) untuk dikirim dari komputer lain."
+)
+
 ACCOUNT_DISABLED_MESSAGE = (
     "Akun Anda dinonaktifkan oleh administrator, sehingga sesi diakhiri dan kredensial masuk di "
     "komputer ini dihapus. Hubungi administrator Disdukcapil/Diskominfo bila ini keliru."
@@ -606,7 +618,7 @@ class AuthService:
             )
             fresh = self._parse_tokens(body)
         except ApiError as exc:
-            if exc.code not in ("refresh_invalid", "token_invalid", "account_disabled"):
+            if exc.code not in REFRESH_REFUSALS:
                 raise
             refused = exc
         with self._lock:
@@ -644,9 +656,10 @@ class AuthService:
         again meanwhile (the lock screen's password, then the password asked again)."""
         message = {
             "account_disabled": ACCOUNT_DISABLED_MESSAGE,
+            "device_revoked": DEVICE_REVOKED_MESSAGE,
             OFFLINE_SIGNIN_CODE: OFFLINE_REAUTH_MESSAGE,
         }.get(code, SESSION_ENDED_MESSAGE)
-        error = SessionExpired(message, code)
+        error = (DeviceRevoked if code == "device_revoked" else SessionExpired)(message, code)
         with self._lock:
             if unless_signed_in and self._tokens is not None:
                 return None

@@ -89,6 +89,8 @@ class TokenProvider(Protocol):
 
 
 SESSION_ENDED_CODES = frozenset({"token_invalid", "refresh_invalid"})
+DEVICE_REVOKED = "device_revoked"
+"""403: an administrator revoked this PC; raised as `DeviceRevoked` (a `SessionExpired`)."""
 """401 codes that mean the session is over once a refresh has been tried."""
 
 
@@ -531,7 +533,7 @@ class ApiClient:
             if resp.status_code in (401, 403):
                 problem = problem_from_response(resp)
                 if (resp.status_code == 401 and problem.code in SESSION_ENDED_CODES) or (
-                    resp.status_code == 403 and problem.code == "account_disabled"
+                    resp.status_code == 403 and problem.code in ("account_disabled", DEVICE_REVOKED)
                 ):
                     raise tokens.session_ended(problem.code) from problem
         if resp.status_code >= 400:
@@ -745,6 +747,35 @@ class ApiClient:
         path = f"/applications/{quote(app_id, safe='')}/issued/{quote(code, safe='')}/void"
         body = {"transaction_id": transaction_id, "reason": reason}
         return expect_mapping(self.post_json(path, body), "pembatalan dokumen")
+
+    # -- administration: users and devices (issue 14) ---------------------------------------
+
+    def admin_users(self) -> dict[str, Any]:
+        """``GET /users``: the accounts in the administrator's scope."""
+        return expect_mapping(self.get_json("/users"), "daftar pengguna")
+
+    def admin_create_user(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``POST /users`` (username, full_name, password, roles, office_code)."""
+        return expect_mapping(self.post_json("/users", dict(body)), "pengguna baru")
+
+    def admin_patch_user(self, user_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """``PATCH /users/{id}``: name, roles, office, password or (dis)abled; a new password,
+        a move or disabling ends the user's sessions on the server."""
+        path = f"/users/{quote(user_id, safe='')}"
+        answer = self.request("PATCH", path, json_body=dict(body))
+        return expect_mapping(answer, "perubahan pengguna")
+
+    def admin_devices(self) -> dict[str, Any]:
+        """``GET /devices``: the PCs seen at the offices in scope, revoked ones included."""
+        return expect_mapping(self.get_json("/devices"), "daftar perangkat")
+
+    def admin_revoke_device(
+        self, device_id: str, *, reason: str, transaction_id: str
+    ) -> dict[str, Any]:
+        """``POST /devices/{id}/revoke``; revoking again answers the first revocation."""
+        path = f"/devices/{quote(device_id, safe='')}/revoke"
+        body = {"reason": reason, "transaction_id": transaction_id}
+        return expect_mapping(self.post_json(path, body), "pencabutan perangkat")
 
 
 def expect_mapping(value: Any, what: str) -> dict[str, Any]:

@@ -78,6 +78,14 @@ class SessionExpired(LoketError):
         return self.code == "account_disabled"
 
 
+class DeviceRevoked(SessionExpired):
+    """An administrator revoked this PC (403 ``device_revoked``): no sign-in or sync from it
+    any more. Unsent work stays in the store and can be exported (`loket outbox export`)."""
+
+    def __init__(self, message: str, code: str = "device_revoked") -> None:
+        super().__init__(message, code)
+
+
 class CaBundleError(ConnectionFailure):
     """The configured CA bundle (PEM) is missing, unreadable or not a certificate file."""
 

@@ -1,0 +1,261 @@
+"""Pengguna: the accounts in the administrator's scope - create, (dis)able, move, reset password.
+
+Every change goes to the server through `controllers.admin.AdminController`; the table shows
+the server's answer (never a guess), and a failure is shown in the page's message line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.controllers.admin import AdminController
+from desktop.services.admin import StaffMember
+from desktop.views.admin.dialogs import (
+    ROLE_NAMES,
+    ConfirmDialog,
+    MoveDialog,
+    NewUserDialog,
+    PasswordShownDialog,
+)
+
+
+class StaffPage(QWidget):
+    COLUMNS = ("Nama", "Nama pengguna", "Peran", "Kantor", "Status")
+
+    def __init__(
+        self,
+        controller: AdminController,
+        offices: Mapping[str, str],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.offices = dict(offices)
+        self.members: list[StaffMember] = []
+        self.dialog: NewUserDialog | ConfirmDialog | MoveDialog | PasswordShownDialog | None = None
+        title = QLabel(self.tr("Pengguna"), self)
+        title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.table = QTableWidget(0, len(self.COLUMNS), self)
+        self.table.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.new_button = QPushButton(self.tr("Pengguna &baru…"), self)
+        self.toggle_button = QPushButton(self.tr("&Nonaktifkan…"), self)
+        self.move_button = QPushButton(self.tr("&Pindah kantor…"), self)
+        self.reset_button = QPushButton(self.tr("Atur &ulang kata sandi…"), self)
+        self.reload_button = QPushButton(self.tr("&Muat ulang"), self)
+        self.new_button.clicked.connect(self.new_user)
+        self.toggle_button.clicked.connect(self.toggle_disabled)
+        self.move_button.clicked.connect(self.move_user)
+        self.reset_button.clicked.connect(self.reset_password)
+        self.reload_button.clicked.connect(self.reload)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.reload)
+        buttons = QHBoxLayout()
+        for b in (self.new_button, self.toggle_button, self.move_button, self.reset_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.reload_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        self._selection_changed()
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.message.setText(self.tr("Memuat…"))
+        self.controller.load_users(self._loaded, self._failed)
+
+    def _loaded(self, members: list[StaffMember]) -> None:
+        current = self.selected()
+        keep = current.id if current is not None else None
+        self.members = members
+        self.table.setRowCount(len(members))
+        for row, m in enumerate(members):
+            office = self.offices.get(m.office_code, m.office_code)
+            values = (
+                m.full_name,
+                m.username,
+                ", ".join(self.tr(ROLE_NAMES.get(r, r)) for r in m.roles),
+                office,
+                self._status(m),
+            )
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if m.disabled:
+                    item.setForeground(Qt.GlobalColor.darkGray)
+                self.table.setItem(row, col, item)
+            if m.id == keep:
+                self.table.selectRow(row)
+        self.message.setText(self.tr("%n pengguna", "", len(members)))
+        self._selection_changed()
+
+    def _status(self, m: StaffMember) -> str:
+        if m.disabled:
+            return self.tr("Nonaktif")
+        if m.locked_until is not None:
+            return self.tr("Terkunci sementara")
+        return self.tr("Aktif")
+
+    def _failed(self, message: str) -> None:
+        self.message.setText(message)
+
+    def _changed(self, member: StaffMember, text: str) -> None:
+        self.message.setText(text)
+        self.controller.load_users(self._loaded_keep_message(text), self._failed)
+
+    def _loaded_keep_message(self, text: str) -> Callable[[list[StaffMember]], None]:
+        def loaded(members: list[StaffMember]) -> None:
+            self._loaded(members)
+            self.message.setText(text)
+
+        return loaded
+
+    # -- selection ----------------------------------------------------------------------------
+
+    def selected(self) -> StaffMember | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= len(self.members):
+            return None
+        return self.members[rows[0].row()]
+
+    def _selection_changed(self) -> None:
+        member = self.selected()
+        for b in (self.toggle_button, self.move_button, self.reset_button):
+            b.setEnabled(member is not None)
+        self.toggle_button.setText(
+            self.tr("&Aktifkan…") if member and member.disabled else self.tr("&Nonaktifkan…")
+        )
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def new_user(self) -> None:
+        dialog = NewUserDialog(self.offices, self)
+        self.dialog = dialog
+
+        def accepted() -> None:
+            self.controller.create_user(
+                username=dialog.username_edit.text(),
+                full_name=dialog.name_edit.text().strip(),
+                password=dialog.password_edit.text(),
+                roles=dialog.roles(),
+                office_code=str(dialog.office_combo.currentData()),
+                done=lambda m: self._changed(
+                    m, self.tr("Pengguna %1 dibuat.").replace("%1", m.username)
+                ),
+                failed=self._failed,
+            )
+            dialog.password_edit.clear()
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    def toggle_disabled(self) -> None:
+        member = self.selected()
+        if member is None:
+            return
+        if member.disabled:
+            dialog = ConfirmDialog(
+                self.tr("Aktifkan pengguna"),
+                self.tr("Aktifkan lagi akun %1 (%2)? Kunci karena salah kata sandi ikut dilepas.")
+                .replace("%1", member.username)
+                .replace("%2", member.full_name),
+                self.tr("&Aktifkan"),
+                self,
+            )
+        else:
+            dialog = ConfirmDialog(
+                self.tr("Nonaktifkan pengguna"),
+                self.tr(
+                    "Nonaktifkan akun %1 (%2)? Semua sesinya berakhir saat itu juga, juga di "
+                    "komputer lain. Pekerjaan yang belum terkirim di komputernya tidak dihapus."
+                )
+                .replace("%1", member.username)
+                .replace("%2", member.full_name),
+                self.tr("&Nonaktifkan"),
+                self,
+            )
+        disable = not member.disabled
+        self.dialog = dialog
+
+        def accepted() -> None:
+            text = (
+                self.tr("Akun %1 dinonaktifkan.") if disable else self.tr("Akun %1 diaktifkan.")
+            ).replace("%1", member.username)
+            self.controller.set_disabled(
+                member.id, disable, lambda m: self._changed(m, text), self._failed
+            )
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    def move_user(self) -> None:
+        member = self.selected()
+        if member is None:
+            return
+        dialog = MoveDialog(member.username, member.office_code, self.offices, self)
+        self.dialog = dialog
+
+        def accepted() -> None:
+            code = dialog.office_code()
+            if code == member.office_code:
+                return
+            name = self.offices.get(code, code)
+            text = (
+                self.tr("%1 dipindahkan ke %2.").replace("%1", member.username).replace("%2", name)
+            )
+            self.controller.move(member.id, code, lambda m: self._changed(m, text), self._failed)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    def reset_password(self) -> None:
+        member = self.selected()
+        if member is None:
+            return
+        dialog = ConfirmDialog(
+            self.tr("Atur ulang kata sandi"),
+            self.tr(
+                "Buat kata sandi sementara baru untuk %1? Kata sandi lamanya tidak berlaku lagi "
+                "dan semua sesinya berakhir."
+            ).replace("%1", member.username),
+            self.tr("&Buat kata sandi"),
+            self,
+        )
+        self.dialog = dialog
+
+        def accepted() -> None:
+            self.controller.reset_password(member.id, self._password_set, self._failed)
+
+        dialog.accepted.connect(accepted)
+        dialog.open()
+
+    def _password_set(self, member: StaffMember, password: str) -> None:
+        self.message.setText(self.tr("Kata sandi %1 diatur ulang.").replace("%1", member.username))
+        dialog = PasswordShownDialog(member.username, password, self)
+        self.dialog = dialog
+        dialog.open()

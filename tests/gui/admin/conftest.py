@@ -1,0 +1,80 @@
+"""The administrator pages against the real reference server: a signed-in admin's client."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from desktop.controllers.admin import AdminController
+from desktop.services.api.client import ApiClient
+from desktop.services.api.errors import SessionExpired
+from desktop.services.tasks import TaskRunner
+from tests.live_server import LiveServer
+from tests.server.conftest import Api
+
+WAIT = 20_000
+SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+
+
+class Tokens:
+    """The test account's bearer token for the desktop's `ApiClient`."""
+
+    def __init__(self, api: Api) -> None:
+        self.api = api
+
+    def access_token(self) -> str | None:
+        token: str = self.api.tokens["access_token"]
+        return token
+
+    def refresh_access(self, stale: str) -> str | None:
+        return None
+
+    def session_ended(self, code: str) -> SessionExpired:
+        return SessionExpired("Sesi berakhir.", code)
+
+
+def client_for(server: LiveServer, api: Api) -> ApiClient:
+    return ApiClient(server.url, device_id=api.device_id, tokens=Tokens(api))
+
+
+@pytest.fixture
+def runner() -> Iterator[TaskRunner]:
+    tasks = TaskRunner()
+    yield tasks
+    assert tasks.wait_idle(10_000)
+
+
+@pytest.fixture
+def admin(live_server: LiveServer) -> Api:
+    username, password = live_server.accounts["admin"]
+    return Api(live_server, username, password)
+
+
+@pytest.fixture
+def controller(live_server: LiveServer, admin: Api, runner: TaskRunner) -> AdminController:
+    return AdminController(runner, client_for(live_server, admin))
+
+
+@pytest.fixture
+def offices(admin: Api) -> dict[str, str]:
+    r = admin.get("/offices")
+    assert r.status_code == 200, r.text
+    return {o["code"]: o["name"] for o in r.json()["items"]}
+
+
+def new_operator(admin: Api, office: str = "14.71.01.1002") -> tuple[str, str, str]:
+    username = "g" + uuid.uuid4().hex[:10]
+    password = "rahasia-" + uuid.uuid4().hex[:6]
+    body = {
+        "username": username,
+        "full_name": "Uji Halaman Admin",
+        "password": password,
+        "roles": ["operator"],
+        "office_code": office,
+    }
+    r = admin.post("/users", json=body)
+    assert r.status_code == 201, r.text
+    return r.json()["id"], username, password
