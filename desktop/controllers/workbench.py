@@ -75,6 +75,7 @@ from desktop.services.operations import Op, OpKind, user_message
 from desktop.services.outbox import OutboxSender
 from desktop.services.retry import is_transient
 from desktop.services.revision import RevisionRequest, UnsentRevision
+from desktop.services.siak_output import IssuedOutput
 from desktop.services.tasks import TaskContext, TaskRunner
 
 log = logging.getLogger(__name__)
@@ -928,18 +929,27 @@ class WorkbenchController(QObject):
         action are already in the outbox (`IssuingService.issue`); a round is asked for now
         and its outcome shown like a decision's."""
         self._letters[letter.app_id] = letter.number.formatted
+        self._follow_sign(letter.app_id, letter.transaction_ids[2], letter.sha256)
+
+    def follow_siak(self, outputs: Sequence[IssuedOutput]) -> None:
+        """SIAK outputs signed in their dialog (issue 13): followed like a letter, by the
+        sign action queued with the main output (the first)."""
+        main = outputs[0]
+        self._follow_sign(main.app_id, main.kept.transaction_ids[2], main.sha256)
+
+    def _follow_sign(self, app_id: str, transaction_id: str, sha256: str) -> None:
         detail = self.detail
-        number = detail.number if detail is not None and detail.id == letter.app_id else None
-        label = f"{Action.SIGN.label} {number or letter.app_id[:8]}"
+        number = detail.number if detail is not None and detail.id == app_id else None
+        label = f"{Action.SIGN.label} {number or app_id[:8]}"
         decision = PendingDecision.create(
-            letter.app_id,
+            app_id,
             Action.SIGN,
             expected_version=detail.version + 1 if detail is not None else 0,
-            transaction_id=letter.transaction_ids[2],
-            document_sha256=letter.sha256,
+            transaction_id=transaction_id,
+            document_sha256=sha256,
         )  # the entry's identity only: what is sent is the outbox entry itself
-        if letter.app_id == self.current_id:
-            self.busy_changed.emit(True, self.tr("Mengirim surat bertanda tangan…"))
+        if app_id == self.current_id:
+            self.busy_changed.emit(True, self.tr("Mengirim dokumen bertanda tangan…"))
         self.outbox.send_now(
             decision.transaction_id,
             lambda state, why: self._outcome(decision, Action.SIGN.value, label, state, why),

@@ -233,6 +233,7 @@ def build_shell(
     )
     workbench.controller.attach_outbox(sync_controller)  # one sender of the outbox
     host.workbench.letter_issued.connect(workbench.controller.follow_issued)  # issue 13
+    host.workbench.siak_issued.connect(workbench.controller.follow_siak)
     _wire_delivery(host, workbench.controller, api, settings, connection, on_settings_saved, tz)
     workbench.controller.follow_outbox(events)  # an unsent decision on screen follows its entry
     controller = ShellController(

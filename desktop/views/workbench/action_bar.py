@@ -63,6 +63,8 @@ class ActionBar(QFrame):
         self.sign_makes_letter = False
         """Tandatangani opens the sign dialog (a kelurahan letter) rather than recording the
         status only (an output from SIAK); set by the workbench, read for the tooltip."""
+        self.sign_imports_siak = False
+        """Tandatangani opens the SIAK import-and-sign dialog (a Disdukcapil service)."""
         self._buttons_layout = QHBoxLayout()
         self._buttons_layout.setSpacing(6)
         # Keeps the buttons right-aligned while no message takes the space.
@@ -110,6 +112,11 @@ class ActionBar(QFrame):
             if action is Action.SIGN and self.sign_makes_letter:
                 label = self.tr(
                     "Tandatangani: membuka surat untuk ditandatangani secara elektronik"
+                )
+            elif action is Action.SIGN and self.sign_imports_siak:
+                label = self.tr(
+                    "Tandatangani: impor dokumen keluaran dari SIAK (PDF) lalu tandatangani "
+                    "secara elektronik"
                 )
             elif action is Action.SIGN:
                 label = self.tr(

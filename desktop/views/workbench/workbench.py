@@ -85,6 +85,7 @@ from desktop.views.workbench.header import WorkbenchHeader
 from desktop.views.workbench.history import HistoryView
 from desktop.views.workbench.reason_dialog import ReasonDialog
 from desktop.views.workbench.service_data import ServiceDataPanel
+from desktop.views.workbench.siak_dialog import FileChooser, SiakSignDialog, choose_pdf
 from desktop.views.workbench.sign_dialog import SignDialog
 from desktop.views.workbench.signature_check import SignatureChecks, SignatureLine
 
@@ -115,6 +116,8 @@ class WorkbenchWidget(QWidget):
     """The confirmed `Handover` of a signed application: keep it and deliver."""
     letter_issued = Signal(object)
     """An `IssuedLetter` signed in the sign dialog: its sign action waits in the outbox."""
+    siak_issued = Signal(object)
+    """list[`IssuedOutput`]: SIAK outputs signed here (the main one first)."""
     document_delivered = Signal(str)
     """An application id whose signed document was e-mailed from Serahkan (now completed)."""
 
@@ -202,7 +205,9 @@ class WorkbenchWidget(QWidget):
         self.signing: SigningAccess | None = None
         self.delivery: DeliveryAccess | None = None
         """Print and e-mail the signed document from Serahkan (issue 13); set by the shell."""
-        self.sign_dialog: SignDialog | None = None
+        self.sign_dialog: SignDialog | SiakSignDialog | None = None
+        self.choose_siak_file: FileChooser = choose_pdf
+        """The file dialog of the SIAK import (tests give a path: the OS dialog is not ours)."""
         self.scan_access: ScanAccess | None = None
         self.handover_scans = ScanFolders()
         """A scanned surat kuasa, kept until another application is shown (by then the
@@ -346,6 +351,18 @@ class WorkbenchWidget(QWidget):
                 not access.office_code
                 or (detail is not None and detail.office_code == access.office_code)
             )
+        )
+
+    def signs_siak_output(self) -> bool:
+        """Tandatangani imports the service's outputs from SIAK and signs them here (a
+        Disdukcapil service: no letter, outputs from SIAK, this PC set up to sign). Any
+        office's application in the signer's scope: nothing is numbered by Loket."""
+        service = self._service
+        return (
+            self.signing is not None
+            and service is not None
+            and service.letter_type is None
+            and bool(service.outputs)
         )
 
     def set_application(
@@ -648,6 +665,8 @@ class WorkbenchWidget(QWidget):
             )
         elif action is Action.SIGN and self.signs_letter():
             self._ask_signature()
+        elif action is Action.SIGN and self.signs_siak_output():
+            self._ask_siak_signature()
         elif action is Action.SIGN:
             # No letter made by Loket (output from SIAK): say exactly what this records.
             self.decisions.confirm(
@@ -766,6 +785,18 @@ class WorkbenchWidget(QWidget):
         self.sign_dialog = dialog
         dialog.open()
 
+    def _ask_siak_signature(self) -> None:
+        """Tandatangani of a Disdukcapil service: the outputs imported from SIAK, checked,
+        signed (`SiakSignDialog`); the sign action goes through the outbox (`siak_issued`)."""
+        detail, access, service = self._detail, self.signing, self._service
+        if detail is None or access is None or service is None:
+            return
+        dialog = SiakSignDialog(detail, service, access, self, choose_file=self.choose_siak_file)
+        dialog.issued.connect(self.siak_issued.emit)
+        dialog.finished.connect(lambda _r: setattr(self, "sign_dialog", None))
+        self.sign_dialog = dialog
+        dialog.open()
+
     def show_shortcut_help(self) -> None:
         if self.help_dialog is None:  # the same list as F1 in the shell
             self.help_dialog = shortcuts.ShortcutHelpDialog(self)
@@ -878,6 +909,7 @@ class WorkbenchWidget(QWidget):
                 time=format_clock(self._claim.expires_at, self._clock(), self._tz),
             )
         self.action_bar.sign_makes_letter = self.signs_letter()
+        self.action_bar.sign_imports_siak = self.signs_siak_output()
         self.action_bar.set_allowed(
             {action: holds or action in CLAIM_FREE for action in self._actions},
             self._busy,

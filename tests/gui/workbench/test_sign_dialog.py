@@ -12,7 +12,8 @@ events:
   root trusted, ``/verify/<code>?format=json`` valid with its SHA-256; "Cetak…" previews the
   very signed bytes;
 - no signing method on this PC: the message points to Pengaturan > Tanda tangan elektronik;
-- a service whose output comes from SIAK keeps the old confirmation, and its tooltip says so.
+- a service whose output comes from SIAK opens the SIAK dialog when this PC signs
+  (`test_siak_dialog.py`), else keeps the old confirmation; its tooltip says which.
 
 Screenshots (the dialog at the size it gets on a 1366x768 screen) go to LOKET_SHOTS_DIR."""
 
@@ -43,6 +44,7 @@ from desktop.services.signing_setup import BsreCredentials
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
 from desktop.views.workbench import WorkbenchWidget
+from desktop.views.workbench.siak_dialog import SiakSignDialog
 from desktop.views.workbench.sign_dialog import SignDialog
 from server.demo import KELURAHAN
 from tests.bsre_simulator import AUTH as BSRE_CLIENT
@@ -277,7 +279,7 @@ def test_no_method_set_up_says_where_and_siak_outputs_keep_the_old_question(
         assert status_of(live_server, letter_app["id"]) == "validated"
 
 
-def test_a_siak_output_keeps_recording_the_status_only(
+def test_a_siak_output_opens_the_siak_dialog_or_records_the_status_only(
     qtbot: QtBot,
     make_workbench: Callable[..., tuple[WorkbenchWidget, Loader]],
     catalogue: Catalogue,
@@ -285,7 +287,8 @@ def test_a_siak_output_keeps_recording_the_status_only(
     tmp_path: Path,
 ) -> None:
     """KTPEL-UBAH-WNI's output (the KTP-el) comes from SIAK: with signing set up at this PC,
-    Ctrl+Shift+E still asks to record the status, and the tooltip says why."""
+    Ctrl+Shift+E opens the SIAK import-and-sign dialog (not the letter's); without, it asks to
+    record the status only, and each tooltip says which."""
     service = catalogue.services["KTPEL-UBAH-WNI"]
     assert service.letter_type is None and service.outputs
     store = Store(tmp_path / "loket.db")
@@ -301,9 +304,8 @@ def test_a_siak_output_keeps_recording_the_status_only(
             on_settings_saved=lambda _s: None,
         )
         wb, _loader = make_workbench(detail(status="validated"), roles=(Role.VALIDATOR,))
-        wb.set_signing(access)
-        assert not wb.signs_letter()
-        assert "SIAK" in wb.action_buttons[Action.SIGN].toolTip()
+        assert not wb.signs_siak_output()  # not set up at this PC
+        assert "hanya mencatat" in wb.action_buttons[Action.SIGN].toolTip()
         wb.setFocus()
         key(qtbot, Qt.Key.Key_E, CTRL_SHIFT)
         qtbot.waitUntil(
@@ -311,6 +313,18 @@ def test_a_siak_output_keeps_recording_the_status_only(
         )
         assert wb.sign_dialog is None
         wb.decisions.dismiss()
+
+        wb.set_signing(access)
+        assert not wb.signs_letter() and wb.signs_siak_output()
+        assert "SIAK" in wb.action_buttons[Action.SIGN].toolTip()
+        wb.setFocus()
+        key(qtbot, Qt.Key.Key_E, CTRL_SHIFT)
+        qtbot.waitUntil(
+            lambda: isinstance(wb.sign_dialog, SiakSignDialog) and wb.sign_dialog.isVisible(),
+            timeout=WAIT,
+        )
+        assert [r.code for r in wb.sign_dialog.rows] == [o.code for o in service.outputs]
+        wb.sign_dialog.reject()
     finally:
         store.close()
 
