@@ -12,7 +12,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -51,6 +51,7 @@ class DevicesPage(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.offices = dict(offices)
+        self._shown = False
         self.zone = zone or ZoneInfo("Asia/Jakarta")
         self.devices: list[DeviceRecord] = []
         self.dialog: RevokeDialog | None = None
@@ -88,6 +89,18 @@ class DevicesPage(QWidget):
 
     def _when(self, value: datetime | None) -> str:
         return value.astimezone(self.zone).strftime("%d-%m-%Y %H:%M") if value else "-"
+
+    def set_offices(self, offices: Mapping[str, str]) -> None:
+        """Office names (code -> name), e.g. once the catalogue arrived; the table shows them."""
+        self.offices = dict(offices)
+        self._loaded(self.devices)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The list is read from the server the first time the page is shown."""
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.reload()
 
     def reload(self) -> None:
         self.message.setText(self.tr("Memuat…"))

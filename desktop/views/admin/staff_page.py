@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -45,6 +45,7 @@ class StaffPage(QWidget):
         super().__init__(parent)
         self.controller = controller
         self.offices = dict(offices)
+        self._shown = False
         self.members: list[StaffMember] = []
         self.dialog: NewUserDialog | ConfirmDialog | MoveDialog | PasswordShownDialog | None = None
         title = QLabel(self.tr("Pengguna"), self)
@@ -85,6 +86,18 @@ class StaffPage(QWidget):
         self._selection_changed()
 
     # -- loading ------------------------------------------------------------------------------
+
+    def set_offices(self, offices: Mapping[str, str]) -> None:
+        """Office names (code -> name), e.g. once the catalogue arrived; the table shows them."""
+        self.offices = dict(offices)
+        self._loaded(self.members)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """The list is read from the server the first time the page is shown."""
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.reload()
 
     def reload(self) -> None:
         self.message.setText(self.tr("Memuat…"))

@@ -42,7 +42,6 @@ def _page(qtbot: QtBot, controller: AdminController, offices: dict[str, str]) ->
     page.resize(1366, 700)
     page.show()
     qtbot.waitExposed(page)
-    page.reload()
     qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=WAIT)
     return page
 
