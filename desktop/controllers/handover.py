@@ -9,9 +9,9 @@ server (`client`); without a client this controller only keeps counter handovers
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from desktop.domain.records import ApplicationDetail
 from desktop.models.store import Store
@@ -33,6 +33,10 @@ Failed = Callable[[Exception, str], None]
 
 class HandoverController(QObject):
     """One per session (the operator's store and id; the session's API client for e-mail)."""
+
+    handed_over = Signal(object)
+    """The `ApplicationDetail` of a counter handover just kept: the citizen is at the counter,
+    so the shell offers the satisfaction survey (`views.survey.SurveyDialog`, issue 14)."""
 
     def __init__(
         self,
@@ -56,11 +60,16 @@ class HandoverController(QObject):
         failed: Callable[[str], None],
     ) -> None:
         service = self.service
+
+        def kept(queued: QueuedHandover) -> None:
+            done(queued)
+            self.handed_over.emit(detail)
+
         Op(
             OpKind.DECIDE,
             self.tr("Menyimpan penyerahan"),
             lambda _ctx: service.queue(detail, handover),
-        ).success(done).failure(lambda _exc, message: failed(message)).run(self.runner)
+        ).success(kept).failure(lambda _exc, message: failed(message)).run(self.runner)
 
     @property
     def can_email(self) -> bool:
@@ -91,6 +100,7 @@ class HandoverController(QObject):
         transaction_id: str,
         done: Callable[[DeliveryResult], None],
         failed: Failed,
+        more_codes: Sequence[str] = (),
     ) -> None:
         """The server e-mails the issued document to `to` and completes the application;
         the same `transaction_id` again never sends a second message."""
@@ -101,6 +111,11 @@ class HandoverController(QObject):
             OpKind.DECIDE,
             self.tr("Mengirim dokumen lewat e-mail"),
             lambda _ctx: email_document(
-                client, detail.id, issued_code=issued_code, to=to, transaction_id=transaction_id
+                client,
+                detail.id,
+                issued_code=issued_code,
+                to=to,
+                transaction_id=transaction_id,
+                more_codes=more_codes,
             ),
         ).success(done).failure(failed).run(self.runner)

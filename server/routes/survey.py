@@ -14,7 +14,6 @@ group says "tidak ada data" and carries no index - never a zero.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Annotated, Any
@@ -32,6 +31,8 @@ from server import idempotency
 from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.models import SURVEY_ELEMENTS, Office, SurveyResponse
 from server.problems import ProblemError
+from server.reports.period import Grain, parse_period
+from server.reports.scoping import make_filters
 from server.routes import AUTHED, errors
 from server.schemas import Id, Moment, Strict
 from server.scope import scope_clause
@@ -45,8 +46,6 @@ KIND = "survey"
 COLLECTORS = ("operator", "supervisor")
 """Who hands documents over at the counter (and so collects the survey)."""
 READERS = ("supervisor", "admin")
-MAX_DAYS = 366 * 5 + 2
-"""A report covers at most five years (issue 14's "five years" is answered, not refused)."""
 
 
 def _comment(value: str | None) -> str | None:
@@ -180,6 +179,7 @@ def group_dict(respondents: int, totals: list[int]) -> dict[str, Any]:
             "ikm": None,
             "band": None,
             "band_label": None,
+            "no_data": True,
             "note": ikm.NO_DATA,
         }
     return {
@@ -199,6 +199,7 @@ def group_dict(respondents: int, totals: list[int]) -> dict[str, Any]:
         "ikm": float(result.shown),
         "band": result.band.letter,
         "band_label": result.band.label,
+        "no_data": False,
         "note": None,
     }
 
@@ -215,35 +216,31 @@ def ikm_report(
     principal: CurrentPrincipal,
     session: DbSession,
     state: State,
-    from_: Annotated[date, Query(alias="from")],
-    to: Annotated[date, Query()],
+    from_: Annotated[str, Query(alias="from", max_length=40)],
+    to: Annotated[str, Query(max_length=40)],
     office: Annotated[str | None, Query(max_length=20)] = None,
     service: Annotated[str | None, Query(max_length=60)] = None,
 ) -> Response:
     """The IKM of the surveys that arrived from `from` to `to` (local days, both included),
-    in the caller's scope, narrowed to an office (and the offices under it) and/or a service."""
+    in the caller's scope, narrowed to an office (and the offices under it) and/or a service.
+    The period and office rules are the other reports' (`server.reports`): 422
+    `invalid_period`, 422 `unknown_office` outside the caller's subtree."""
     require_roles(principal, *READERS)
-    if to < from_:
-        raise ProblemError(422, "validation_error", "Tanggal akhir sebelum tanggal awal.")
-    if (to - from_).days > MAX_DAYS:
-        raise ProblemError(422, "validation_error", "Periode laporan paling lama lima tahun.")
-    zone = state.zone
-    start = datetime.combine(from_, time(), zone)
-    end = datetime.combine(to + timedelta(days=1), time(), zone)
+    period = parse_period(from_, to, Grain.DAY, state.zone)
+    filters = make_filters(principal.office.code, office, service, None, "")
+    start, end = period.utc_start, period.utc_end
     columns = [func.sum(getattr(SurveyResponse, c)) for c in SURVEY_ELEMENTS]
     stmt = (
         select(SurveyResponse.office_code, SurveyResponse.service_code, func.count(), *columns)
         .where(
-            scope_clause(SurveyResponse.office_code, principal.office.code),
+            scope_clause(SurveyResponse.office_code, filters.scope),
             SurveyResponse.submitted_at >= start,
             SurveyResponse.submitted_at < end,
         )
         .group_by(SurveyResponse.office_code, SurveyResponse.service_code)
     )
-    if office:
-        stmt = stmt.where(scope_clause(SurveyResponse.office_code, office))
-    if service:
-        stmt = stmt.where(SurveyResponse.service_code == service)
+    if filters.service:
+        stmt = stmt.where(SurveyResponse.service_code == filters.service)
     by_office: dict[str, list[int]] = {}
     by_service: dict[str, list[int]] = {}
     overall: dict[str, list[int]] = {}
@@ -260,8 +257,8 @@ def ikm_report(
     total = overall.get("", [0] * 10)
     return idempotency.json_response(
         {
-            "from": from_.isoformat(),
-            "to": to.isoformat(),
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
             "office": office,
             "service": service,
             "weight": "1/9",

@@ -166,21 +166,20 @@ def test_ikm_report_equals_the_formula(fresh_server: LiveServer) -> None:
         empty = supervisor.get("/reports/ikm", params=params).json()
         assert empty["overall"] == {
             "respondents": 0, "elements": None, "ikm_unit": None, "ikm": None,
-            "band": None, "band_label": None, "note": "tidak ada data",
+            "band": None, "band_label": None, "no_data": True, "note": "tidak ada data",
         }  # fmt: skip
         assert empty["by_office"] == [] and empty["by_service"] == []
-    # Five years are answered; more, or an inverted period, are refused; operators may not read.
+
+    # Five years are answered; more, or an inverted period, are refused (the other reports'
+    # rules); an office outside the caller's subtree is refused; operators may not read.
+    def problem(api: Api, params: dict[str, str]) -> str:
+        r = api.get("/reports/ikm", params=params)
+        assert r.status_code == 422, r.text
+        return str(r.json()["code"])
+
     assert supervisor.get("/reports/ikm", params={"from": "2021-01-01", "to": "2025-12-31"}).ok
-    assert (
-        supervisor.get(
-            "/reports/ikm", params={"from": "2019-01-01", "to": "2025-12-31"}
-        ).status_code
-        == 422
-    )
-    assert (
-        supervisor.get(
-            "/reports/ikm", params={"from": "2025-01-02", "to": "2025-01-01"}
-        ).status_code
-        == 422
-    )
+    assert problem(supervisor, {"from": "2019-01-01", "to": "2025-12-31"}) == "invalid_period"
+    assert problem(supervisor, {"from": "2025-01-02", "to": "2025-01-01"}) == "invalid_period"
+    other_kelurahan = login("operator2").me["office"]["code"]
+    assert problem(login("camat"), {**period, "office": other_kelurahan}) == "unknown_office"
     assert operator.get("/reports/ikm", params=period).status_code == 403

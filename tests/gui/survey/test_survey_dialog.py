@@ -18,12 +18,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop.controllers.handover import HandoverController
 from desktop.controllers.survey import SurveyController
 from desktop.domain import ikm
+from desktop.domain.records import ApplicationDetail
 from desktop.models.outbox import EntryKind, EntryState
 from desktop.models.store import Store
 from desktop.services.api.client import ApiClient
 from desktop.services.applications import ApplicationService
+from desktop.services.handover import for_applicant
 from desktop.services.senders import outbox_sender
 from desktop.services.survey_sender import SurveySender
 from desktop.services.tasks import TaskRunner
@@ -180,3 +183,54 @@ def test_skip_keeps_nothing(
     assert not dialog.isVisible()
     assert dialog.result() == SurveyDialog.DialogCode.Rejected
     assert store.outbox_entries(app["id"]) == []
+
+
+def test_the_handover_offers_the_survey_and_both_sync_in_order(
+    qtbot: QtBot, live_server: LiveServer, staff: dict[str, Api], runner: TaskRunner, store: Store
+) -> None:
+    """Serahkan kept offline -> `handed_over` -> the survey (as the shell wires it) -> one round
+    sends the DELIVER first, then the survey of the now completed application."""
+    operator, lurah = staff["operator"], staff["lurah"]
+    app = operator.create(service_code="SK-DOMISILI")
+    version = app["version"]
+    lurah.claim(app["id"])
+    for action in ("verify", "validate", "sign"):
+        version = lurah.act(app["id"], action, version)["application"]["version"]
+    lurah.delete(f"/applications/{app['id']}/claim")
+    operator.claim(app["id"])
+    client = ApiClient(live_server.url, device_id=operator.device_id, tokens=_Tokens(operator))
+    detail = ApplicationDetail.from_json(client.get_json(f"/applications/{app['id']}"))
+    handovers = HandoverController(runner, store, operator.me["id"])
+    surveys = SurveyController(runner, store, operator.me["id"])
+    opened: list[SurveyDialog] = []
+
+    def offer(kept: object) -> None:  # the shell's wiring (see docs/manual/survei.md)
+        assert isinstance(kept, ApplicationDetail)
+        dialog = SurveyDialog(kept.id, kept.number or kept.id[:8], surveys)
+        qtbot.addWidget(dialog)
+        opened.append(dialog)
+        dialog.open()
+
+    handovers.handed_over.connect(offer)
+    queued: list[object] = []
+    handovers.queue(detail, for_applicant(detail), queued.append, pytest.fail)
+    qtbot.waitUntil(lambda: len(opened) == 1)
+    assert queued, "the handover is kept before the survey opens"
+    dialog = opened[0]
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5_000)
+    for key in (Qt.Key.Key_4,) * 8 + (Qt.Key.Key_3,):
+        qtbot.keyClick(dialog, key)
+    with qtbot.waitSignal(dialog.submitted, timeout=10_000):
+        qtbot.keyClick(dialog, Qt.Key.Key_Enter)
+    kinds = [e.kind for e in store.outbox_entries(app["id"])]
+    assert kinds == [EntryKind.DECISION.value, EntryKind.SURVEY.value]
+    apps = ApplicationService(client, store)
+    sender = outbox_sender(client, store, apps)
+    for _ in range(3):  # one application's entries go one at a time, in order
+        sender.send_due()
+        if not any(e.state is not EntryState.SENT for e in store.outbox_entries(app["id"])):
+            break
+    assert [e.state for e in store.outbox_entries(app["id"])] == [EntryState.SENT] * 2
+    assert rows(live_server, app["id"]) == [(4, 4, 4, 4, 4, 4, 4, 4, 3, None)]
