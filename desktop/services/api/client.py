@@ -777,6 +777,14 @@ class ApiClient:
         body = {"reason": reason, "transaction_id": transaction_id}
         return expect_mapping(self.post_json(path, body), "pencabutan perangkat")
 
+    def report(self, name: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``GET /reports/{name}``: ``activity``, ``steps`` and ``sla`` take ``from``/``to``
+        (local dates), ``group`` (day|month), ``office``, ``service``, ``officer`` and ``by``;
+        ``backlog`` takes ``office``, ``service`` and ``by``. ``no_data`` true means "tidak
+        ada data", never zero. None values are left out."""
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        return expect_mapping(self.get_json(f"/reports/{quote(name, safe='')}", query), "laporan")
+
 
 def expect_mapping(value: Any, what: str) -> dict[str, Any]:
     """Guard for JSON that must be an object; a clear BadResponse otherwise."""
