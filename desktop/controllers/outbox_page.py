@@ -51,6 +51,7 @@ GROUP_ORDER = (
     EntryState.RETRY,
     EntryState.CONFLICT,
     EntryState.REFUSED,
+    EntryState.NEEDS_ACTION,
 )
 AGE_REFRESH_MS = 60_000
 
@@ -71,6 +72,8 @@ class EntryView:
     server_side: str  # the server's current state (konflik), "" otherwise
     can_redo: bool
     can_discard: bool
+    kind: str = ""
+    """The entry's `EntryKind` value: a *perlu tindakan* SIGNATURE has its own actions."""
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ def view_of(row: PageRow, *, user_id: str, now: float, tz: tzinfo | None) -> Ent
         server_side=server_side(entry.server_state, tz) if conflict else "",
         can_redo=conflict and entry.kind == EntryKind.DECISION.value,
         can_discard=entry.state in outbox_resolution.RESOLVABLE,
+        kind=entry.kind,
     )
 
 

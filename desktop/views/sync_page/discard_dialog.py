@@ -37,3 +37,32 @@ class DiscardDialog(RequiredReasonDialog):
             self.tr("Contoh: sudah diputuskan petugas lain dengan benar; tidak perlu diulang.")
         )
         self.lay_out(intro, height=300)
+
+
+class VoidLetterDialog(RequiredReasonDialog):
+    """ "Batalkan surat…" of a letter waiting for its BSrE signature: the reason is required
+    (kept with the voided number on the server and the verification page); the page asks a
+    confirmation after it. Same keys as "Buang"."""
+
+    def __init__(self, number: str, application: str, parent: QWidget | None = None) -> None:
+        super().__init__(max_length=MAX_REASON, danger=True, parent=parent)
+        self.setWindowTitle(self.tr("Batalkan surat"))
+        self.ok_button.setText(self.tr("Lanjut"))
+        self.ok_button.setToolTip(self.tr("Lanjut (Ctrl+Enter)"))
+        intro = QLabel(
+            self.tr(
+                "Batalkan surat nomor %1 untuk permohonan %2? Surat tidak ditandatangani; "
+                "nomornya tetap tercatat di server sebagai batal dengan alasan ini (juga di "
+                "halaman verifikasi). Tulis alasannya."
+            )
+            .replace("%1", number)
+            .replace("%2", application),
+            self,
+        )
+        intro.setWordWrap(True)
+        intro.setTextFormat(Qt.TextFormat.PlainText)
+        self.editor.setAccessibleName(self.tr("Alasan membatalkan surat"))
+        self.editor.setPlaceholderText(
+            self.tr("Contoh: pemohon membatalkan permohonan; surat tidak jadi diterbitkan.")
+        )
+        self.lay_out(intro, height=300)

@@ -2,7 +2,10 @@
 state (menunggu, mengirim, coba lagi, konflik, ditolak server), each row with its application,
 what it is, its age and why it waits; beside the list, the selected entry in full — for a
 konflik, the decision taken here beside the server's current state — and the ways to settle
-it: "Ulangi pada versi terbaru" (asked first) and "Buang" (with a typed reason).
+it: "Ulangi pada versi terbaru" (asked first) and "Buang" (with a typed reason). A letter
+waiting for the official's BSrE secret (*perlu tindakan*, issue 13) offers "Tandatangani
+sekarang…" (`SignWaitingDialog`) and "Batalkan surat…" (a reason, then a confirmation) when
+the page was given the session's signing (`set_signing`).
 
 When the server refused this PC's audit log (409 ``audit_chain_broken``, kept in the store),
 one more line under the counts says so, when, where the chain breaks and how many records
@@ -41,13 +44,25 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.controllers.outbox_page import EntryView, OutboxPageController, PageState
-from desktop.models.outbox import EntryState, summary_text
+from desktop.controllers.signing import SigningAccess
+from desktop.controllers.waiting_letters import WaitingLettersController
+from desktop.models.outbox import EntryKind, EntryState, summary_text
 from desktop.views.dialogs import set_main_button
-from desktop.views.sync_page.discard_dialog import DiscardDialog
+from desktop.views.sync_page.discard_dialog import DiscardDialog, VoidLetterDialog
+from desktop.views.sync_page.sign_waiting_dialog import SignWaitingDialog
 
 TX_ROLE = Qt.ItemDataRole.UserRole + 1
 COLUMNS = ("Permohonan", "Isi", "Umur", "Keadaan dan alasan")
-NEEDS_PERSON = (EntryState.CONFLICT, EntryState.REFUSED)
+NEEDS_PERSON = (EntryState.NEEDS_ACTION, EntryState.CONFLICT, EntryState.REFUSED)
+
+
+def waiting_letter(entry: EntryView | None) -> bool:
+    """A letter waiting for the official's BSrE secret (issue 13): signed or voided here."""
+    return (
+        entry is not None
+        and entry.state is EntryState.NEEDS_ACTION
+        and entry.kind == EntryKind.SIGNATURE.value
+    )
 
 
 def _wrapped(parent: QWidget, *, bold: bool = False) -> QLabel:
@@ -146,7 +161,22 @@ class EntryPanel(QWidget):
         )
         self.discard_button = QPushButton(self.tr("Buang…"), self)
         self.discard_button.setToolTip(self.tr("Buang entri ini dengan alasan (tidak dikirim)."))
+        self.sign_button = QPushButton(self.tr("Tandatangani sekarang…"), self)
+        self.sign_button.setToolTip(
+            self.tr(
+                "Ketik passphrase atau kode TOTP BSrE sekali: surat Anda yang menunggu "
+                "ditandatangani dan dikirim."
+            )
+        )
+        self.void_button = QPushButton(self.tr("Batalkan surat…"), self)
+        self.void_button.setToolTip(
+            self.tr("Surat tidak jadi diterbitkan: nomornya dicatat batal dengan alasan.")
+        )
+        self.can_sign = False
+        """The page has the session's signing (`SyncPage.set_signing`)."""
         buttons = QHBoxLayout()
+        buttons.addWidget(self.sign_button)
+        buttons.addWidget(self.void_button)
         buttons.addWidget(self.redo_button)
         buttons.addWidget(self.discard_button)
         buttons.addStretch(1)
@@ -167,6 +197,9 @@ class EntryPanel(QWidget):
         self.entry = entry
         for w in (self.title, self.what, self.state, self.local_box, self.hint):
             w.setVisible(entry is not None)
+        letter = waiting_letter(entry)
+        self.sign_button.setVisible(letter and self.can_sign)
+        self.void_button.setVisible(letter and self.can_sign)
         if entry is None:
             self.server_box.hide()
             self.redo_button.hide()
@@ -177,9 +210,8 @@ class EntryPanel(QWidget):
         state = self.tr("Keadaan: %1 (disimpan %2)").replace("%1", entry.state_text)
         state = state.replace("%2", entry.age)
         if entry.reason:
-            label = (
-                self.tr("Alasan dari server") if entry.state in NEEDS_PERSON else self.tr("Sebab")
-            )
+            from_server = entry.state in (EntryState.CONFLICT, EntryState.REFUSED)
+            label = self.tr("Alasan dari server") if from_server else self.tr("Sebab")
             state += f"\n{label}: {entry.reason}"
         self.state.setText(state)
         self.local_text.setText(entry.local_side)
@@ -192,6 +224,21 @@ class EntryPanel(QWidget):
                 "Keputusan di komputer ini tidak diterapkan karena keadaan di server sudah "
                 "berubah. Pilih: ulangi keputusan pada versi terbaru, atau buang dengan alasan."
             )
+        elif letter:
+            hint = (
+                self.tr(
+                    "Surat ini sudah bernomor dan menunggu tanda tangan elektronik Anda: "
+                    "passphrase tidak disimpan di komputer ini. Tandatangani sekarang, atau "
+                    "batalkan surat dengan alasan bila tidak jadi diterbitkan."
+                )
+                if self.can_sign
+                else self.tr(
+                    "Surat ini menunggu tanda tangan elektronik pejabat: buka permohonannya dan "
+                    "tekan Tandatangani (Ctrl+Shift+E) di komputer yang diatur untuk BSrE."
+                )
+            )
+        elif entry.state is EntryState.NEEDS_ACTION:
+            hint = self.tr("Entri ini menunggu tindakan Anda; tidak dikirim sendiri.")
         elif entry.state is EntryState.REFUSED:
             hint = self.tr(
                 "Server menolak entri ini dan tidak akan menerimanya bila dikirim ulang. "
@@ -211,6 +258,9 @@ class SyncPage(QWidget):
         self.state = PageState((), 0)
         self.discard_dialog: DiscardDialog | None = None
         self.confirm_box: QMessageBox | None = None
+        self.letters: WaitingLettersController | None = None
+        self.sign_dialog: SignWaitingDialog | None = None
+        self.void_dialog: VoidLetterDialog | None = None
 
         heading = QLabel(self.tr("Sinkronisasi"), self)
         font = QFont(heading.font())
@@ -274,6 +324,8 @@ class SyncPage(QWidget):
         self.panel = EntryPanel(self)
         self.panel.redo_button.clicked.connect(self.ask_redo)
         self.panel.discard_button.clicked.connect(self.ask_discard)
+        self.panel.sign_button.clicked.connect(self.ask_sign)
+        self.panel.void_button.clicked.connect(self.ask_void)
         scroll = FittedScroll(self)
         scroll.setWidgetResizable(False)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -294,7 +346,9 @@ class SyncPage(QWidget):
         layout.addWidget(self.empty)
         layout.addLayout(body, 1)
 
-        QWidget.setTabOrder(self.tree, self.panel.redo_button)
+        QWidget.setTabOrder(self.tree, self.panel.sign_button)
+        QWidget.setTabOrder(self.panel.sign_button, self.panel.void_button)
+        QWidget.setTabOrder(self.panel.void_button, self.panel.redo_button)
         QWidget.setTabOrder(self.panel.redo_button, self.panel.discard_button)
         QWidget.setTabOrder(self.panel.discard_button, self.retry_button)
         QWidget.setTabOrder(self.retry_button, self.back_button)
@@ -311,6 +365,16 @@ class SyncPage(QWidget):
         controller.message.connect(self.show_message)
         self.retry_button.clicked.connect(controller.retry)
 
+    def set_signing(self, access: SigningAccess | None) -> None:
+        """The session's signing (the official's, this PC set up): a letter waiting for its
+        BSrE secret is then signed or voided from here; None: the row only says where."""
+        self.letters = WaitingLettersController(access, self) if access is not None else None
+        self.panel.can_sign = access is not None
+        if self.letters is not None:
+            self.letters.voided.connect(self._voided)
+            self.letters.failed.connect(lambda text: self.show_message(text, "error"))
+        self.panel.show_entry(self.current_entry())
+
     def show_state(self, state: PageState) -> None:
         """Rebuild the list; the selected entry stays selected while it is listed."""
         current = self.current_transaction_id()
@@ -319,8 +383,8 @@ class SyncPage(QWidget):
         text = summary_text(counts)
         self.summary.setText(
             self.tr(
-                "%1. Dikirim otomatis saat server tersambung; konflik dan yang ditolak server "
-                "menunggu keputusan Anda."
+                "%1. Dikirim otomatis saat server tersambung; konflik, yang ditolak server dan "
+                "yang perlu tindakan menunggu keputusan Anda."
             ).replace("%1", text)
             if text
             else self.tr("Semua pekerjaan di komputer ini sudah diterima server.")
@@ -413,7 +477,13 @@ class SyncPage(QWidget):
         self.side.fit()
 
     def _to_actions(self) -> None:
-        for button in (self.panel.redo_button, self.panel.discard_button):
+        panel = self.panel
+        for button in (
+            panel.sign_button,
+            panel.void_button,
+            panel.redo_button,
+            panel.discard_button,
+        ):
             if button.isVisible() and button.isEnabled():
                 button.setFocus(Qt.FocusReason.TabFocusReason)
                 return
@@ -471,6 +541,99 @@ class SyncPage(QWidget):
         self.discard_dialog = dialog
         dialog.open()
         dialog.activateWindow()
+
+    def ask_sign(self) -> None:
+        """ "Tandatangani sekarang…": the official's secret once, every waiting letter signed."""
+        entry = self.current_entry()
+        letters = self.letters
+        if not waiting_letter(entry) or letters is None or entry is None:
+            return
+        problem = letters.setup_problem()
+        pending = letters.pending(entry.transaction_id)
+        if problem or pending is None:
+            self.show_message(problem or self._gone(), "error")
+            return
+        dialog = SignWaitingDialog(pending, letters.access, self)
+
+        def finished(_result: int) -> None:
+            self.sign_dialog = None
+            dialog.deleteLater()
+            self.tree.setFocus()
+
+        dialog.finished.connect(finished)
+        self.sign_dialog = dialog
+        dialog.open()
+        dialog.activateWindow()
+
+    def ask_void(self) -> None:
+        """ "Batalkan surat…": a reason (required), then a confirmation, then the void."""
+        entry = self.current_entry()
+        letters = self.letters
+        if not waiting_letter(entry) or letters is None or entry is None:
+            return
+        pending = letters.pending(entry.transaction_id)
+        if pending is None:
+            self.show_message(self._gone(), "error")
+            return
+        dialog = VoidLetterDialog(pending.letter_number, entry.application, self)
+        tx, number = entry.transaction_id, pending.letter_number
+
+        def finished(result: int) -> None:
+            reason = dialog.reason()
+            self.void_dialog = None
+            dialog.deleteLater()
+            if result == int(VoidLetterDialog.DialogCode.Accepted) and reason:
+                self._confirm_void(tx, number, reason)
+            else:
+                self.tree.setFocus()
+
+        dialog.finished.connect(finished)
+        self.void_dialog = dialog
+        dialog.open()
+        dialog.activateWindow()
+
+    def _confirm_void(self, transaction_id: str, number: str, reason: str) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Batalkan surat"))
+        box.setText(self.tr("Batalkan surat nomor %1?").replace("%1", number))
+        box.setInformativeText(
+            self.tr(
+                "Alasan: %1\nSurat tidak akan ditandatangani. Nomornya dicatat batal di server "
+                "dengan alasan ini; tindakan ini tidak dapat diurungkan."
+            ).replace("%1", reason)
+        )
+        go = box.addButton(self.tr("Batalkan surat"), QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(self.tr("Kembali"), QMessageBox.ButtonRole.RejectRole)
+        box.setEscapeButton(keep)
+        set_main_button(box, keep)  # Enter never voids by itself
+        letters = self.letters
+
+        def finished() -> None:
+            chosen = box.clickedButton() is go and letters is not None
+            if chosen and letters is not None and not letters.void(transaction_id, reason):
+                self.show_message(self._gone(), "error")
+            self.confirm_box = None
+            box.deleteLater()
+            self.tree.setFocus()
+
+        box.finished.connect(finished)
+        self.confirm_box = box
+        box.open()
+
+    def _voided(self, number: str) -> None:
+        self.show_message(
+            self.tr("Surat nomor %1 dibatalkan; nomornya dicatat batal di server.").replace(
+                "%1", number
+            ),
+            "info",
+        )
+
+    def _gone(self) -> str:
+        return self.tr(
+            "Surat ini sudah tidak menunggu (sudah ditandatangani atau dibatalkan). Daftar "
+            "diperbarui."
+        )
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
