@@ -14,13 +14,14 @@ group says "tidak ada data" and carries no index - never a zero.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
@@ -75,6 +76,62 @@ class SurveyRequest(Strict):
         str | None, Field(default=None, max_length=1000), AfterValidator(_comment)
     ] = None
     device_time: Moment | None = None
+
+
+class SurveyOut(BaseModel):
+    id: str
+    application_id: str
+    office_code: str
+    service_code: str
+    answers: dict[str, int] = Field(description="U1..U9 -> 1..4")
+    comment: str | None
+    submitted_at: datetime = Field(description="Server time: the report's period")
+    device_time: datetime | None
+    collected_by: str = Field(description="User id of the officer who collected it")
+    device_id: str | None
+    transaction_id: str
+
+
+class ElementOut(BaseModel):
+    code: str
+    name: str
+    respondents: int
+    total: int
+    nrr: float = Field(description="total / respondents, 4 decimals")
+    nrr_weighted: float = Field(description="nrr x 1/9, 4 decimals")
+
+
+class IkmGroup(BaseModel):
+    respondents: int
+    elements: list[ElementOut] | None
+    ikm_unit: float | None = Field(description="Sum of the weighted NRRs (1..4)")
+    ikm: float | None = Field(description="ikm_unit x 25, two decimals (25..100)")
+    band: Literal["A", "B", "C", "D"] | None
+    band_label: str | None
+    no_data: bool
+    note: str | None = Field(description='"tidak ada data" when nobody answered')
+
+
+class IkmOfficeGroup(IkmGroup):
+    office_code: str
+    office_name: str
+
+
+class IkmServiceGroup(IkmGroup):
+    service_code: str
+
+
+class IkmReport(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    office: str | None
+    service: str | None
+    weight: str
+    conversion: int
+    sample_note: str
+    overall: IkmGroup
+    by_office: list[IkmOfficeGroup]
+    by_service: list[IkmServiceGroup]
 
 
 def survey_dict(row: SurveyResponse) -> dict[str, Any]:
@@ -211,7 +268,7 @@ def _add(into: dict[str, list[int]], key: str, count: int, sums: list[int]) -> N
         acc[i] += value
 
 
-@router.get("/reports/ikm", responses=errors(*AUTHED))
+@router.get("/reports/ikm", response_model=IkmReport, responses=errors(*AUTHED))
 def ikm_report(
     principal: CurrentPrincipal,
     session: DbSession,
