@@ -785,6 +785,18 @@ class ApiClient:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         return expect_mapping(self.get_json(f"/reports/{quote(name, safe='')}", query), "laporan")
 
+    # -- audit viewer (issue 14) ------------------------------------------------------------
+
+    def audit_events(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``GET /audit/events``: ``user``, ``application``, ``kind``, ``device``, ``from``/``to``
+        (local dates), ``ref``, ``limit`` (<= 500), ``cursor``; None values are left out."""
+        query = {k: v for k, v in params.items() if v is not None}
+        return expect_mapping(self.get_json("/audit/events", query), "log audit")
+
+    def audit_verify(self) -> dict[str, Any]:
+        """``GET /audit/verify``: each chain intact or, in ``where``, exactly where it breaks."""
+        return expect_mapping(self.get_json("/audit/verify"), "pemeriksaan rantai audit")
+
 
 def expect_mapping(value: Any, what: str) -> dict[str, Any]:
     """Guard for JSON that must be an object; a clear BadResponse otherwise."""
