@@ -19,6 +19,7 @@ import logging
 import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
@@ -78,12 +79,39 @@ def file_name(letter: Letter) -> str:
     return clean[:120] + ".pdf"
 
 
-def subject(letter: Letter) -> str:
+def subject(letter: Letter, more: int = 0) -> str:
     number = f" Nomor {letter.number}" if letter.number else ""
-    return f"{letter.type_name}{number} - {letter.office_name}"
+    others = f" dan {more} dokumen lain" if more else ""
+    return f"{letter.type_name}{number}{others} - {letter.office_name}"
 
 
-def body_text(letter: Letter) -> str:
+def _document_lines(letter: Letter) -> str:
+    number = f"\nNomor        : {letter.number}" if letter.number else ""
+    return (
+        f"Dokumen      : {letter.type_name}{number}\n"
+        f"Kode verifikasi: {letter.code}\n"
+        f"Verifikasi   : {letter.verify_url}\n"
+    )
+
+
+def body_text(letter: Letter, more: Sequence[Letter] = ()) -> str:
+    """One document: as always. Several (a birth registration's akta, KK and KIA sent in one
+    message): each listed with its own code and verification link."""
+    if more:
+        listed = "\n".join(_document_lines(one) for one in (letter, *more))
+        return (
+            f"Yth. {letter.holder_name},\n\n"
+            f"Bersama surel ini {letter.office_name} menyampaikan {1 + len(more)} dokumen Anda "
+            "yang telah ditandatangani secara elektronik:\n\n"
+            f"{listed}\n"
+            "Setiap dokumen terlampir dalam bentuk PDF. Keaslian dan keabsahannya dapat "
+            "diperiksa kapan saja melalui tautan verifikasi masing-masing (atau dengan memindai "
+            "kode QR pada dokumen). Pada halaman tersebut Anda juga dapat mengunggah berkas PDF "
+            "untuk memastikan isinya sama dengan dokumen yang diterbitkan.\n\n"
+            "Dokumen elektronik yang ditandatangani secara elektronik sah sebagai alat bukti "
+            "hukum (UU ITE Pasal 5). Surel ini dikirim otomatis; mohon tidak membalasnya.\n\n"
+            f"Hormat kami,\n{letter.office_name}\n"
+        )
     number = f"\nNomor        : {letter.number}" if letter.number else ""
     return (
         f"Yth. {letter.holder_name},\n\n"
@@ -102,18 +130,29 @@ def body_text(letter: Letter) -> str:
     )
 
 
-def build_message(settings: Settings, to: str, letter: Letter, pdf: bytes) -> EmailMessage:
-    """The message: plain Indonesian text, the PDF attached byte for byte (base64)."""
+def build_message(
+    settings: Settings,
+    to: str,
+    letter: Letter,
+    pdf: bytes,
+    *,
+    more: Sequence[tuple[Letter, bytes]] = (),
+) -> EmailMessage:
+    """The message: plain Indonesian text, the PDF attached byte for byte (base64); `more`:
+    the application's other issued documents, each attached too, in ONE message."""
     message = EmailMessage()
-    message["Subject"] = subject(letter)
+    message["Subject"] = subject(letter, len(more))
     message["From"] = formataddr((settings.mail_from_name, settings.mail_from))
     message["To"] = to
     message["Date"] = formatdate(localtime=False, usegmt=True)
     domain = settings.mail_from.rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(domain=domain)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(body_text(letter))
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=file_name(letter))
+    message.set_content(body_text(letter, [one for one, _pdf in more]))
+    for one, content in ((letter, pdf), *more):
+        message.add_attachment(
+            content, maintype="application", subtype="pdf", filename=file_name(one)
+        )
     return message
 
 

@@ -1,4 +1,4 @@
-"""E-mail of an issued document, sent by the server (never from the counter PC: the office's
+"""E-mail of issued documents, sent by the server (never from the counter PC: the office's
 SMTP relay and its password live on the server only).
 
 `email_document` asks the server to send the signed PDF it holds (the issued document's
@@ -16,6 +16,7 @@ same id. `worth_retrying` says which failures a later retry may cure.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -51,6 +52,9 @@ class Delivery:
     sent_at: datetime | None
     transaction_id: str
     history_entry_id: str | None
+    documents: tuple[tuple[str, str], ...] = ()
+    """(code, sha256) of every document the message carried (issue 13: akta, KK and KIA in
+    one message); a server before that answers only the one, which is then listed."""
 
     @classmethod
     def from_json(cls, raw: Any) -> Delivery:
@@ -78,6 +82,7 @@ class Delivery:
                     if isinstance(data.get("history_entry_id"), str)
                     else None
                 ),
+                documents=_documents(data),
             )
         except ValueError as exc:
             raise BadResponse(
@@ -95,6 +100,13 @@ class DeliveryResult:
         """The application was completed by this delivery (false only when someone else
         finished it while the server was sending)."""
         return self.delivery.history_entry_id is not None
+
+
+def _documents(data: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    raw = data.get("documents")
+    if not isinstance(raw, list) or not raw:
+        return ((_text(data, "issued_code"), _text(data, "sha256")),)
+    return tuple((_text(d, "code"), _text(d, "sha256")) for d in raw if isinstance(d, dict))
 
 
 def _text(data: dict[str, Any], key: str) -> str:
@@ -115,14 +127,19 @@ def delivery_body(
     transaction_id: str,
     channel: Channel = "email",
     device_time: str | None = None,
+    more_codes: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The request body (an outbox entry may keep it and send it later, unchanged)."""
+    """The request body (an outbox entry may keep it and send it later, unchanged).
+    `more_codes`: the application's other issued documents, attached to the same message."""
     body: dict[str, Any] = {
         "transaction_id": transaction_id,
         "issued_code": issued_code,
         "channel": channel,
         "to": to.strip(),
     }
+    more = [c for c in dict.fromkeys(more_codes) if c != issued_code]
+    if more:
+        body["issued_codes"] = more
     if device_time is not None:
         body["device_time"] = device_time
     return body
@@ -136,13 +153,18 @@ def email_document(
     to: str,
     transaction_id: str,
     device_time: str | None = None,
+    more_codes: Sequence[str] = (),
 ) -> DeliveryResult:
     """`POST /applications/{id}/deliveries`: the server e-mails the issued document `issued_code`
     to `to` and completes the application. Raises `ApiError` (see the module docstring),
     `ConnectionFailure`, `BadResponse`, `SessionExpired` - all `LoketError`s with Indonesian
-    messages."""
+    messages. `more_codes`: more issued documents of the application in the same message."""
     body = delivery_body(
-        issued_code=issued_code, to=to, transaction_id=transaction_id, device_time=device_time
+        issued_code=issued_code,
+        to=to,
+        transaction_id=transaction_id,
+        device_time=device_time,
+        more_codes=more_codes,
     )
     answer = expect_mapping(client.post_json(delivery_path(app_id), body), "pengiriman dokumen")
     delivery = Delivery.from_json(answer.get("delivery"))

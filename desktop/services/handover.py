@@ -23,6 +23,7 @@ the same SHA-256 (checked: a printed copy is never another file than the one reg
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -225,6 +226,14 @@ class SignedDocument:
     sha256: str
     pdf: bytes
     from_this_pc: bool
+    others: tuple[SignedDocument, ...] = ()
+    """The application's other valid issued documents (a birth registration's KK and KIA
+    beside its akta): printed and e-mailed with it."""
+
+    @property
+    def all(self) -> tuple[SignedDocument, ...]:
+        """This one first, then the others: what the counter hands over."""
+        return (self, *self.others)
 
     @property
     def title(self) -> str:
@@ -242,7 +251,9 @@ def _signed_entry(detail: ApplicationDetail) -> dict[str, Any] | None:
     return None
 
 
-def _issued(client: ApiClient, detail: ApplicationDetail) -> dict[str, Any]:
+def _issued(client: ApiClient, detail: ApplicationDetail) -> list[dict[str, Any]]:
+    """Every valid issued document, the one the sign action recorded first, the others in
+    the server's order."""
     answer = expect_mapping(
         client.get_json(f"/applications/{quote(detail.id, safe='')}/issued"), "dokumen terbit"
     )
@@ -255,10 +266,8 @@ def _issued(client: ApiClient, detail: ApplicationDetail) -> dict[str, Any]:
             "Permohonan ini belum punya dokumen terbit yang sah (atau dokumennya sudah batal)."
         )
     signed = _signed_entry(detail) or {}
-    for item in valid:  # the one the sign action recorded, else the newest valid one
-        if item.get("sha256") == signed.get("sha256"):
-            return item
-    return valid[-1]
+    main = next((i for i in valid if i.get("sha256") == signed.get("sha256")), valid[-1])
+    return [main, *(i for i in valid if i is not main)]
 
 
 def _kept_here(folder: Path, app_id: str, doc: DocumentInfo | None, sha: str) -> bytes | None:
@@ -277,13 +286,15 @@ def _kept_here(folder: Path, app_id: str, doc: DocumentInfo | None, sha: str) ->
 
 
 def signed_document(client: ApiClient, detail: ApplicationDetail, folder: Path) -> SignedDocument:
-    """The application's valid issued document and its signed PDF (Qt-free; on a worker).
+    """The application's valid issued documents and their signed PDFs (Qt-free; on a
+    worker): the one the sign action recorded, with the others in `others` (issue 13: a
+    birth registration's akta, KK and KIA are all handed over).
 
     Without the server, the sign action's record and this PC's copy still give it (printing
     needs no line); otherwise the `ConnectionFailure` is raised. `HandoverError` when there is
     no valid issued document or its PDF is not on the server; `LoketError`s otherwise."""
     try:
-        item = _issued(client, detail)
+        items = _issued(client, detail)
     except ConnectionFailure:
         item = _signed_entry(detail) or {}
         sha = item.get("sha256")
@@ -298,6 +309,13 @@ def signed_document(client: ApiClient, detail: ApplicationDetail, folder: Path) 
             content,
             True,
         )
+    found = [_one(client, detail, folder, item) for item in items]
+    return dataclasses.replace(found[0], others=tuple(found[1:]))
+
+
+def _one(
+    client: ApiClient, detail: ApplicationDetail, folder: Path, item: dict[str, Any]
+) -> SignedDocument:
     sha, code = str(item.get("sha256") or ""), str(item.get("code") or "")
     number = item.get("letter_number") if isinstance(item.get("letter_number"), str) else None
     kind = str(item.get("document_type") or "")
@@ -307,8 +325,8 @@ def signed_document(client: ApiClient, detail: ApplicationDetail, folder: Path) 
         return SignedDocument(code, kind, number, sha, content, True)
     if doc is None:
         raise HandoverError(
-            "PDF bertanda tangan belum ada di server (belum terkirim dari komputer penanda "
-            "tangan). Sinkronkan komputer itu, lalu coba lagi."
+            f"PDF bertanda tangan {kind} belum ada di server (belum terkirim dari komputer "
+            "penanda tangan). Sinkronkan komputer itu, lalu coba lagi."
         )
     content, _media = client.get_bytes(
         f"/applications/{quote(detail.id, safe='')}/documents/{quote(doc.id, safe='')}"

@@ -4,7 +4,8 @@ the very signed PDF, or e-mailed by the server.
 - "Cetak dokumen…" opens the print preview of the issued PDF (this PC's copy, else the one on
   the server, checked by SHA-256): what is printed is what was signed.
 - "Kirim lewat e-mail…" shows `EmailPage`: the applicant's address prefilled and editable,
-  "Kirim (Alt+K)". The server sends the PDF and completes the application; the page then says
+  "Kirim (Alt+K)". The server sends every valid issued document's PDF in ONE message (a
+  birth registration's akta, KK and KIA) and completes the application; the page then says
   to whom and when. Enter never sends (no default button on this page). A relay that is down
   keeps the page open to try again (the same transaction id: never two messages); an address
   the server refuses is marked under the field.
@@ -141,11 +142,17 @@ class EmailPage(QWidget):
 
     def set_document(self, document: SignedDocument) -> None:
         self.document = document
-        self.document_line.setText(
-            self.tr("Dokumen: %1 (kode verifikasi %2)")
-            .replace("%1", document.title)
-            .replace("%2", document.code)
-        )
+        lines = [
+            self.tr("%1 (kode verifikasi %2)")
+            .replace("%1", " ".join(filter(None, (one.document_type, one.letter_number))))
+            .replace("%2", one.code)
+            for one in document.all
+        ]
+        if len(lines) == 1:
+            self.document_line.setText(self.tr("Dokumen: %1").replace("%1", lines[0]))
+        else:
+            heading = self.tr("%1 dokumen, dalam satu e-mail:").replace("%1", str(len(lines)))
+            self.document_line.setText("\n".join([heading, *(f"• {line}" for line in lines)]))
         self._update_send()
 
     def document_failed(self, message: str) -> None:
@@ -185,6 +192,7 @@ class EmailPage(QWidget):
         self.access.controller.email(
             self.detail,
             issued_code=document.code,
+            more_codes=[one.code for one in document.others],
             to=to,
             transaction_id=self._attempt[1],
             done=self._sent,

@@ -13,8 +13,10 @@ Two steps in one dialog:
 letter first, then the DELIVER with the handover).
 
 Issue 13, given a `DeliveryAccess`: step 1 also offers "Cetak dokumen…" (Alt+C: the print
-preview of the very signed PDF) and "Kirim lewat e-mail…" (Alt+E: a third step, see
-`views.handover.delivery`); `delivered` carries the server's `DeliveryResult`.
+preview of the very signed PDF; with several valid issued documents - a birth registration's
+akta, KK and KIA - one preview after the other, as the counter hands them over together) and
+"Kirim lewat e-mail…" (Alt+E: a third step, see `views.handover.delivery`: every document in
+one message); `delivered` carries the server's `DeliveryResult`.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class HandoverDialog(QDialog):
         self.document: SignedDocument | None = None
         self.preview: PrintPreviewDialog | None = None
         self._print_wanted = False
+        self._print_queue: list[SignedDocument] = []
         self._loading = False
         self.detail = detail
         self.scan_access = scan_access
@@ -324,7 +327,7 @@ class HandoverDialog(QDialog):
             self.email_page.set_document(document)
         if self._print_wanted:
             self._print_wanted = False
-            self._open_preview(document)
+            self._print_all(document)
 
     def _document_failed(self, _exc: Exception, message: str) -> None:
         self._loading = False
@@ -337,18 +340,48 @@ class HandoverDialog(QDialog):
         if self.delivery is None:
             return
         if self.document is not None:
-            self._open_preview(self.document)
+            self._print_all(self.document)
             return
         self._print_wanted = True
         self._load_document()
 
-    def _open_preview(self, document: SignedDocument) -> None:
+    def _print_all(self, document: SignedDocument) -> None:
+        """Every valid issued document, one print preview after the other (a birth
+        registration's akta, KK and KIA are handed over together): closing one opens the
+        next; each is the very signed PDF."""
+        self._print_queue = list(document.all)
+        if len(self._print_queue) > 1:
+            self._tell(
+                self.tr("Dicetak berurutan: %1.").replace(
+                    "%1", ", ".join(d.title for d in self._print_queue)
+                ),
+                "",
+            )
+        self._print_next()
+
+    def _print_next(self) -> None:
+        if not self._print_queue:
+            return
+        total = len(self.document.all) if self.document is not None else 1
+        one = self._print_queue.pop(0)
+        place = total - len(self._print_queue)
+        title = (
+            self.tr("Dokumen %1 dari %2: %3")
+            .replace("%1", str(place))
+            .replace("%2", str(total))
+            .replace("%3", one.title)
+            if total > 1
+            else one.title
+        )
+        self._open_preview(one, title)
+
+    def _open_preview(self, document: SignedDocument, title: str) -> None:
         access = self.delivery
         if access is None:
             return
         preview = PrintPreviewDialog(
             document.pdf,
-            title=document.title,
+            title=title,
             settings=access.settings,
             parent=self,
             file_name=document.title,
@@ -359,8 +392,12 @@ class HandoverDialog(QDialog):
         preview.open()
 
     def _preview_closed(self, _result: int) -> None:
-        """The keys come back here (Alt+E next), not to the window under the dialog."""
+        """The next document's preview, or the keys come back here (Alt+E next), not to the
+        window under the dialog."""
         self.preview = None
+        if self._print_queue:
+            self._print_next()
+            return
         self.activateWindow()
         self.print_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
