@@ -122,9 +122,9 @@ def test_revoking_is_audited_idempotent_and_needs_a_reason(
 
     rows = run_sql(live_server, "SELECT actor_id, details FROM audit_log WHERE kind = ?",
                    ("device_revoked",))  # fmt: skip
-    mine = [
-        (actor, json.loads(d)) for actor, d in rows if json.loads(d)["device_id"] == op.device_id
-    ]
+    # SQLite gives the JSON column as text, PostgreSQL as an object.
+    decoded = [(actor, d if isinstance(d, dict) else json.loads(d)) for actor, d in rows]
+    mine = [(actor, d) for actor, d in decoded if d["device_id"] == op.device_id]
     assert len(mine) == 1, mine
     actor, details = mine[0]
     assert actor == admin.me["id"]
