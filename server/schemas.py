@@ -917,3 +917,56 @@ class BacklogReport(BaseModel):
     scope: str
     no_data: bool = Field(description="True: no open application in scope (tidak ada data)")
     rows: list[BacklogRow]
+
+
+# -- audit viewer (issue 14) --------------------------------------------------------------------
+
+
+class AuditBreak(BaseModel):
+    """Where a chain breaks: its first bad row and the check that failed."""
+
+    check: Literal["content", "prev_hash", "missing", "head"] = Field(
+        description="content: the row's own hash does not match its content (edited); "
+        "prev_hash: its previous hash does not match the row before; missing: rows absent "
+        "before it (or at the end: `id` null); head: the recorded chain head differs"
+    )
+    position: int = Field(description="Sequence number: server `idx` or the chain's position")
+    id: str | None = Field(description="The row: server idx as text, or the event id")
+    at: datetime | None
+    kind: str | None
+    missing: int = Field(description="How many rows are absent (check `missing`), else 0")
+    message: str = Field(description="Indonesian explanation")
+
+
+class ClientChainCheck(ClientChainReport):
+    where: AuditBreak | None = Field(None, description="Present only when the chain is broken")
+
+
+class AuditVerifyReport(AuditVerify):
+    """`AuditVerify` plus, when broken, exactly where (`where`, also per desktop chain)."""
+
+    where: AuditBreak | None = Field(None, description="Present only when the chain is broken")
+    chains: list[ClientChainCheck] = Field(default_factory=list)  # type: ignore[assignment]
+
+
+class AuditEventRow(BaseModel):
+    source: Literal["server", "desktop"]
+    id: str = Field(description="Server idx as text, or the desktop event id")
+    position: int | None = Field(description="Server idx, or the event's place in its chain")
+    chain_id: str | None
+    at: datetime = Field(description="Server: when recorded; desktop: the device's time")
+    received_at: datetime | None = Field(description="Desktop events: when the server got it")
+    kind: str
+    actor_id: str | None
+    actor_username: str | None
+    application_id: str | None
+    registration_number: str | None
+    device_id: str | None
+    details: dict[str, Any] = Field(description="As stored, NIK-like digit runs masked")
+    hash: str
+    prev_hash: str | None
+
+
+class AuditEventPage(BaseModel):
+    items: list[AuditEventRow]
+    next_cursor: str | None
