@@ -15,22 +15,31 @@ simply sent again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime, time, timedelta, tzinfo
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
-from sqlalchemy import select
+from fastapi import APIRouter, Query
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from desktop.domain.audit_chain import GENESIS
-from server import audit
+from desktop.domain.numbering import looks_like_registration_number, parse_registration_number
+from server import audit, audit_search
+from server.audit_search import AuditQuery
 from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.idempotency import json_response, once_more_on_conflict
-from server.models import Application, ClientAuditChain, ClientAuditEvent
+from server.models import Application, ClientAuditChain, ClientAuditEvent, User
 from server.problems import ProblemError
+from server.reports.period import parse_day
 from server.routes import AUTHED, errors
-from server.schemas import AuditBatch, AuditBatchResult, AuditEventIn, AuditVerify
+from server.schemas import (
+    AuditBatch,
+    AuditBatchResult,
+    AuditEventIn,
+    AuditEventPage,
+    AuditVerifyReport,
+)
 from server.scope import in_scope
 
 router = APIRouter(tags=["audit"])
@@ -233,19 +242,113 @@ def _post_events(
     return json_response({"accepted": accepted, "duplicates": duplicates})
 
 
-@router.get("/audit/verify", response_model=AuditVerify, responses=errors(*AUTHED))
+AUDIT_ROLES = ("admin", "supervisor")
+"""Issue 14 / Perwali Bitung Pasal 12: whoever is authorised may examine what users did. The
+administrator runs the offices; a supervisor (kepala seksi, camat, kepala dinas) watches his
+offices' work, so reads the log of his scope too. Both read only: nothing here changes a row."""
+
+
+@router.get("/audit/verify", response_model=AuditVerifyReport, responses=errors(*AUTHED))
 def verify(principal: CurrentPrincipal, session: DbSession) -> Response:
-    """The server's own chain, and every desktop chain walked from its first event."""
-    require_roles(principal, "admin")
-    ok, entries, first_bad, head = audit.verify(session)
-    chains = audit.verify_client_chains(session)
-    return json_response(
-        {
-            "ok": ok,
-            "entries": entries,
-            "first_bad": first_bad,
-            "head": head,
-            "chains": chains,
-            "chains_ok": all(c["ok"] for c in chains),
-        }
+    """The server's own chain, and every desktop chain walked from its first event; a broken
+    chain names its first bad row and the check it failed (`where`)."""
+    require_roles(principal, *AUDIT_ROLES)
+    return json_response(audit.verify_report(session))
+
+
+@router.get("/audit/events", response_model=AuditEventPage, responses=errors(*AUTHED, 422))
+def events(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    user: Annotated[str | None, Query(max_length=64, description="User id or username")] = None,
+    application: Annotated[
+        str | None, Query(max_length=40, description="Application id or registration number")
+    ] = None,
+    kind: Annotated[str | None, Query(max_length=64, description="Action (exact)")] = None,
+    device: Annotated[str | None, Query(max_length=64, description="Device id")] = None,
+    start: Annotated[str | None, Query(alias="from", max_length=10)] = None,
+    end: Annotated[str | None, Query(alias="to", max_length=10)] = None,
+    source: Annotated[Literal["server", "desktop"] | None, Query()] = None,
+    ref: Annotated[
+        str | None, Query(max_length=80, description="One row: `server:<idx>` or `desktop:<id>`")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+) -> Response:
+    """The audit log (server chain and desktop events) newest first, filtered, keyset-paged,
+    scoped to the caller's office subtree; `from`/`to` are the office's local dates."""
+    require_roles(principal, *AUDIT_ROLES)
+    query = AuditQuery(
+        scope=principal.office.code,
+        top=principal.office.parent_code is None,
+        user_ids=_user_ids(session, user),
+        application_ids=_application_ids(session, application),
+        kind=kind.strip() if kind and kind.strip() else None,
+        device=device.strip() if device and device.strip() else None,
+        source=source,
+        ref=_ref(ref),
+        **_period(start, end, state.zone),
     )
+    page, next_cursor = audit_search.search(
+        session, query, audit_search.decode_cursor(cursor) if cursor else None, limit
+    )
+    return json_response({"items": page, "next_cursor": next_cursor})
+
+
+def _user_ids(session: Session, text: str | None) -> tuple[str, ...] | None:
+    """The typed id as is (a removed user's id still matches its rows) and whoever has it as
+    id or username."""
+    if text is None or not text.strip():
+        return None
+    typed = text.strip()
+    found = session.execute(
+        select(User.id).where(or_(User.id == typed, User.username == typed.lower()))
+    ).scalars()
+    return (typed, *found)
+
+
+def _application_ids(session: Session, text: str | None) -> tuple[str, ...] | None:
+    if text is None or not text.strip():
+        return None
+    typed = text.strip()
+    clauses = [Application.id == typed.lower()]
+    if looks_like_registration_number(typed):
+        clauses.append(Application.registration_number == str(parse_registration_number(typed)))
+    found = session.execute(select(Application.id).where(or_(*clauses))).scalars()
+    return (typed.lower(), *found)
+
+
+def _ref(text: str | None) -> tuple[str, str] | None:
+    if text is None or not text.strip():
+        return None
+    source, _, key = text.strip().partition(":")
+    if source not in audit_search.SOURCES or not key:
+        raise ProblemError(
+            422,
+            "validation_error",
+            "Rujukan baris audit harus berbentuk server:<nomor> atau desktop:<id>.",
+            errors=[{"loc": ["query", "ref"], "msg": "invalid ref"}],
+        )
+    return source, key
+
+
+def _period(start: str | None, end: str | None, zone: tzinfo) -> dict[str, datetime | None]:
+    """Local dates to UTC bounds: `from` at 00:00, `to` through the end of that day."""
+    first = parse_day(start, "from") if start else None
+    last = parse_day(end, "to") if end else None
+    if first is not None and last is not None and last < first:
+        raise ProblemError(
+            422,
+            "invalid_period",
+            f"Tanggal akhir ({last.isoformat()}) lebih awal dari tanggal awal "
+            f"({first.isoformat()}).",
+        )
+    return {
+        "start": None
+        if first is None
+        else datetime.combine(first, time(), tzinfo=zone).astimezone(UTC),
+        "end": None
+        if last is None
+        else datetime.combine(last + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC),
+    }
