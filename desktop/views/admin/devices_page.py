@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt
@@ -46,13 +46,13 @@ class DevicesPage(QWidget):
         offices: Mapping[str, str],
         parent: QWidget | None = None,
         *,
-        zone: ZoneInfo | None = None,
+        zone: tzinfo | None = None,
     ) -> None:
         super().__init__(parent)
         self.controller = controller
         self.offices = dict(offices)
         self._shown = False
-        self.zone = zone or ZoneInfo("Asia/Jakarta")
+        self.zone: tzinfo = zone or ZoneInfo("Asia/Jakarta")
         self.devices: list[DeviceRecord] = []
         self.dialog: RevokeDialog | None = None
         self._pending: dict[str, str] = {}
