@@ -41,6 +41,10 @@ class AdminController(QObject):
             lambda _exc, message: failed(message)
         ).run(self.runner)
 
+    def load_offices(self, done: Callable[[dict[str, str]], None], failed: Failed) -> None:
+        service = self.service
+        self._run(OpKind.RELOAD, self.tr("Memuat daftar kantor"), service.offices, done, failed)
+
     def load_users(self, done: Callable[[list[StaffMember]], None], failed: Failed) -> None:
         service = self.service
         self._run(OpKind.RELOAD, self.tr("Memuat daftar pengguna"), service.users, done, failed)

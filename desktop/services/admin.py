@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from desktop.domain.records import parse_datetime
-from desktop.services.api.client import ApiClient
+from desktop.services.api.client import ApiClient, expect_mapping
 from desktop.services.api.errors import BadResponse
 
 ROLES: tuple[str, ...] = ("operator", "verifier", "validator", "supervisor", "admin")
@@ -132,6 +132,14 @@ class AdminService:
 
     def __init__(self, client: ApiClient) -> None:
         self.client = client
+
+    def offices(self) -> dict[str, str]:
+        """Code -> name of the offices the caller may see (``GET /offices``)."""
+        names: dict[str, str] = {}
+        for row in _items(expect_mapping(self.client.get_json("/offices"), "daftar kantor")):
+            if isinstance(row, dict) and isinstance(row.get("code"), str):
+                names[row["code"]] = str(row.get("name") or row["code"])
+        return names
 
     def users(self) -> list[StaffMember]:
         return [staff_member(r) for r in _items(self.client.admin_users())]

@@ -100,6 +100,8 @@ class DevicesPage(QWidget):
         super().showEvent(event)
         if not self._shown:
             self._shown = True
+            if not self.offices:  # the shell may not have them: the names come from the server
+                self.controller.load_offices(self.set_offices, self._failed)
             self.reload()
 
     def reload(self) -> None:

@@ -115,8 +115,10 @@ def test_revoke_a_device_and_its_desktop_is_told(
 def test_revoking_the_own_pc_is_refused_with_a_reason(
     qtbot: QtBot, controller: AdminController, offices: dict[str, str], admin: Api
 ) -> None:
-    page = _page(qtbot, controller, offices)
+    page = _page(qtbot, controller, {})  # no names given: the page loads them itself
+    qtbot.waitUntil(lambda: page.offices == offices, timeout=WAIT)
     _select(qtbot, page, admin.device_id)
+    assert page.table.item(page.table.currentRow(), 1).text() == offices["14.71"]
     page.revoke()
     dialog = page.dialog
     assert isinstance(dialog, RevokeDialog)
