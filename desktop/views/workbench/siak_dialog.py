@@ -62,6 +62,7 @@ from desktop.views.dialogs import fitting_size, set_main_button
 from desktop.views.print_preview import PrintPreviewDialog
 from desktop.views.print_preview.pages import PREVIEW_SCALE, BackgroundRenderer, RenderedPage
 from desktop.views.workbench.action_bar import MESSAGE_STYLES, button_style
+from desktop.views.workbench.holder_warning import HolderGate
 
 WANTED_SIZE = (1180, 740)
 FORM_WIDTH = 430
@@ -112,6 +113,7 @@ class SiakSignDialog(QDialog):
         self.access = access
         self.choose_file = choose_file
         self.controller = SiakSigningController(access, self)
+        self.holder_gate = HolderGate(access, self)
         self.rows = [OutputRow(o.code, o.name) for o in service.outputs]
         self.done_outputs: list[IssuedOutput] = []
         self.print_preview: PrintPreviewDialog | None = None
@@ -498,6 +500,8 @@ class SiakSignDialog(QDialog):
         """Ctrl+Enter or the button: sign every imported output once."""
         if self.busy or self.done_outputs or not self.sign_button.isEnabled():
             return
+        if self.holder_gate.checking:
+            return
         secret = self.secret()
         missing = self._missing(secret)
         if missing is not None:
@@ -505,12 +509,21 @@ class SiakSignDialog(QDialog):
             self.show_message(text, "warning")
             field.setFocus(Qt.FocusReason.OtherFocusReason)
             return
-        files = self.chosen()
         self.show_message("")
+        self.holder_gate.check(secret, lambda: self._sign_now(secret), self._holder_warning)
+
+    def _sign_now(self, secret: Secret) -> None:
+        files = self.chosen()
         if self.controller.sign(self.detail, files, secret):
             self._set_busy(
                 True, self.tr("Menandatangani %1 dokumen…").replace("%1", str(len(files)))
             )
+
+    def _holder_warning(self, text: str) -> None:
+        """The certificate is someone else's (issue 13): said in amber; the next Ctrl+Enter
+        signs."""
+        self.show_message(text, "warning")
+        self.sign_button.setText(self.tr("Tetap tandatangani (Ctrl+Enter)"))
 
     def _progress(self, text: str) -> None:
         if self.busy and text:

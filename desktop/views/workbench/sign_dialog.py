@@ -73,6 +73,7 @@ from desktop.views.dialogs import fitting_size, set_main_button
 from desktop.views.print_preview import PrintPreviewDialog
 from desktop.views.print_preview.pages import PREVIEW_SCALE, BackgroundRenderer, RenderedPage
 from desktop.views.workbench.action_bar import MESSAGE_STYLES, button_style
+from desktop.views.workbench.holder_warning import HolderGate
 
 WANTED_SIZE = (1180, 740)
 """Fits a 1366x768 screen with the window frame (fitting_size trims it on smaller ones)."""
@@ -97,6 +98,7 @@ class SignDialog(QDialog):
         self.detail = detail
         self.access = access
         self.controller = SigningController(access, self)
+        self.holder_gate = HolderGate(access, self)
         self.letter: IssuedLetter | None = None
         self.print_preview: PrintPreviewDialog | None = None
         self._pages: list[RenderedPage] = []
@@ -432,6 +434,8 @@ class SignDialog(QDialog):
         """Ctrl+Enter or the button: sign once (nothing while busy, done, or not set up)."""
         if self.busy or self.letter is not None or not self.sign_button.isEnabled():
             return
+        if self.holder_gate.checking:
+            return
         if self.waiting_letter is not None:
             return  # numbered already: it waits for BSrE
         if self.pending is not None:
@@ -445,8 +449,16 @@ class SignDialog(QDialog):
             field.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.show_message("")
+        self.holder_gate.check(secret, lambda: self._sign_now(secret), self._holder_warning)
+
+    def _sign_now(self, secret: Secret) -> None:
         if self.controller.sign(self.detail, self.paper, secret):
             self._set_busy(True, self.tr("Menandatangani surat…"))
+
+    def _holder_warning(self, text: str) -> None:
+        """The certificate is someone else's: said in amber; the next Ctrl+Enter signs."""
+        self.show_message(text, "warning")
+        self.sign_button.setText(self.tr("Tetap tandatangani (Ctrl+Enter)"))
 
     def _sign_pending(self) -> None:
         secret = self.secret()

@@ -44,6 +44,7 @@ from tests.gui.shell_helpers import (
     sign_in,
     workbench,
 )
+from tests.gui.workbench.holder_certs import held_by
 from tests.live_server import LiveServer
 from tests.server.conftest import Api
 from tests.signing_ca import PASSPHRASE, Pki, make_pki
@@ -72,7 +73,7 @@ def pki() -> Pki:
 @pytest.fixture(scope="module")
 def p12(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("siak") / "kadis.p12"
-    path.write_bytes(pki.valid.p12())
+    path.write_bytes(held_by(pki, "Bambang Sutrisno").p12())  # validator1's own certificate
     return path
 
 

@@ -64,6 +64,7 @@ from tests.gui.shell_helpers import (
     workbench,
 )
 from tests.gui.workbench.factories import USER_ID, Loader, detail
+from tests.gui.workbench.holder_certs import held_by
 from tests.live_server import LiveServer
 from tests.server.conftest import Api
 from tests.signing_ca import PASSPHRASE, Pki, make_pki
@@ -84,7 +85,7 @@ def pki() -> Pki:
 @pytest.fixture(scope="module")
 def p12(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("ttd") / "lurah.p12"
-    path.write_bytes(pki.valid.p12())
+    path.write_bytes(held_by(pki, "TENGKU SAID HAMZAH").p12())  # lurah1's own certificate
     return path
 
 
