@@ -16,6 +16,7 @@ from io import BytesIO
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from desktop.services.reports.model import Chart
 
@@ -46,7 +47,7 @@ def figure(chart: Chart, width_in: float = 6.7, height_in: float | None = None) 
         series = [(name, [values[i] for i in keep]) for name, values in series]
     if height_in is None:
         height_in = 2.6 if chart.style == "line" else max(1.8, 0.9 + 0.28 * len(categories))
-    fig = Figure(figsize=(width_in, height_in), dpi=DPI)
+    fig = Figure(figsize=(width_in, height_in + 0.35), dpi=DPI, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.set_title(title, fontsize=9, loc="left")
@@ -69,6 +70,7 @@ def figure(chart: Chart, width_in: float = 6.7, height_in: float | None = None) 
         ax.set_xticks(xs[::step], [c[-5:] if len(c) == 10 else c for c in categories[::step]])
         ax.set_ylabel(chart.y_label, fontsize=7)
         ax.set_ylim(bottom=0)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     else:
         ys = list(range(len(categories)))
         left = [0.0] * len(categories)
@@ -79,8 +81,8 @@ def figure(chart: Chart, width_in: float = 6.7, height_in: float | None = None) 
         ax.set_yticks(ys, [c if len(c) <= 38 else c[:36] + "…" for c in categories])
         ax.invert_yaxis()
         ax.set_xlabel(chart.y_label, fontsize=7)
-    ax.legend(fontsize=6.5, frameon=False, loc="best", ncols=min(4, len(series)))
-    fig.tight_layout()
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.legend(fontsize=6.5, frameon=False, loc="outside lower center", ncols=min(7, len(series)))
     return fig
 
 

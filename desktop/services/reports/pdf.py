@@ -169,7 +169,7 @@ def _table(table: ReportTable, width: float, s: dict[str, ParagraphStyle]) -> li
         return [KeepTogether([*head, Paragraph(NO_DATA, s["body"])])]
     columns = table.columns
     text_cols = [i for i, c in enumerate(columns) if c.kind is ColumnKind.TEXT]
-    num_w = 17.5 * mm
+    num_w = 18.5 * mm
     rest = width - num_w * (len(columns) - len(text_cols))
     widths = [rest / len(text_cols) if i in text_cols else num_w for i in range(len(columns))]
     data: list[list[Flowable]] = [

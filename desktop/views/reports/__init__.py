@@ -1,0 +1,1 @@
+"""Laporan: the supervisor's reports page (issue 14)."""
