@@ -16,15 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import QWidget
 
 from desktop.controllers import workbench as workbench_logic
+from desktop.controllers.admin import AdminController
 from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.outbox_page import OutboxPageController
 from desktop.controllers.signing import SigningAccess
+from desktop.controllers.survey import SurveyController
 from desktop.controllers.sync import SyncController
 from desktop.domain.catalogue import Catalogue
 from desktop.domain.formatting import zone_for_region
+from desktop.domain.records import ApplicationDetail
 from desktop.domain.wilayah import get_wilayah
 from desktop.domain.workflow import Role
 from desktop.models.queue_model import QueueModel
@@ -43,6 +47,7 @@ from desktop.services.signing_setup import BsreCredentials
 from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
+from desktop.views.admin import DevicesPage, StaffPage
 from desktop.views.intake import IntakePage
 from desktop.views.intake.wiring import build_intake_page
 from desktop.views.queue.queue_page import QueuePage, default_status_for
@@ -52,6 +57,7 @@ from desktop.views.shell.main_window import MainWindow
 from desktop.views.shell.placeholder import PlaceholderPage
 from desktop.views.shell.settings_page import SettingsPage
 from desktop.views.shell.workbench_host import WorkbenchBinding, WorkbenchHost
+from desktop.views.survey import SurveyDialog
 from desktop.views.sync_page import SyncPage
 
 
@@ -184,6 +190,15 @@ def build_shell(
         if Role.OPERATOR in user.roles
         else None
     )  # fmt: skip
+    admin = AdminController(runner, api) if Role.ADMIN in user.roles else None
+    admin_pages: list[tuple[str, QWidget]] = (
+        [
+            (_tr("Pengguna"), StaffPage(admin, {})),
+            (_tr("Perangkat"), DevicesPage(admin, {}, zone=tz)),
+        ]
+        if admin is not None
+        else []
+    )  # issue 14: staff and devices, for administrators
     pages = [
         (_tr("Antrean"), queue_page),
         # The operator's intake sits beside Antrean; the rows differ per role, so pages are
@@ -197,6 +212,7 @@ def build_shell(
                 _tr("Laporan harian, bulanan dan kinerja petugas segera hadir."),
             ),
         ),
+        *admin_pages,
         (_tr("Pengaturan"), settings_page),
         (_tr("Sinkronisasi"), sync_page),
     ]
@@ -235,6 +251,7 @@ def build_shell(
     host.workbench.letter_issued.connect(workbench.controller.follow_issued)  # issue 13
     host.workbench.siak_issued.connect(workbench.controller.follow_siak)
     _wire_delivery(host, workbench.controller, api, settings, connection, on_settings_saved, tz)
+    _wire_survey(host, workbench.controller, store, runner, user, sync_controller)  # issue 14
     workbench.controller.follow_outbox(events)  # an unsent decision on screen follows its entry
     controller = ShellController(
         window, queue_page, workbench, runner, apps, sync_controller, connection
@@ -287,6 +304,37 @@ def _signing_access(
         on_settings_saved=on_settings_saved,
         office_code=user.office.code,
     )
+
+
+def _wire_survey(
+    host: WorkbenchHost,
+    controller: workbench_logic.WorkbenchController,
+    store: Store,
+    runner: TaskRunner,
+    user: UserInfo,
+    sync_controller: SyncController,
+) -> None:
+    """After a counter handover is kept, the citizen's satisfaction survey (issue 14): the
+    dialog is the citizen's to answer or skip; it goes through the outbox like the rest."""
+    handover = controller.handover
+    if handover is None:
+        return
+    surveys = SurveyController(
+        runner,
+        store,
+        user.id,
+        host,
+        send_now=lambda tx: sync_controller.send_now(tx, lambda _state, _why: None),
+    )
+
+    def offer(detail: object) -> None:
+        if not isinstance(detail, ApplicationDetail):
+            return
+        dialog = SurveyDialog(detail.id, detail.number or detail.id[:8], surveys, host.workbench)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    handover.handed_over.connect(offer)
 
 
 def _wire_delivery(

@@ -1,0 +1,90 @@
+"""The shell wires issue 14's pages and the survey (the page and dialog tests build them by hand):
+
+- an administrator's window has "Pengguna" and "Perangkat", whose tables fill from the real
+  server when opened; an operator's has neither;
+- in the operator's session, a handover kept by the workbench's handover controller opens the
+  citizen's survey over the workbench; nine answers by keys and Enter queue it, and the
+  session's own outbox round sends it to the server (one row).
+
+The handover itself is driven by keys in tests/gui/survey/test_survey_dialog.py (controller
+level); here its controller's `handed_over` is emitted with a real, completed application."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.services.applications import ApplicationService
+from desktop.views.admin import DevicesPage, StaffPage
+from desktop.views.survey import SurveyDialog
+from tests.desktop.support import MemoryKeyring
+from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.shell_helpers import WAIT, running_app, sign_in
+from tests.gui.shell_helpers import workbench as shell_workbench
+from tests.gui.survey.test_survey_dialog import rows
+from tests.live_server import LiveServer
+from tests.server.conftest import Api
+from tests.server.test_survey import completed
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
+
+
+def page_titles(loket: object) -> list[str]:
+    window = getattr(loket, "window", None)
+    assert window is not None
+    return [window.nav.item(i).text() for i in range(window.nav.count())]
+
+
+def test_administrators_get_staff_and_device_pages(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "admin")
+        titles = page_titles(loket)
+        assert "Pengguna" in titles and "Perangkat" in titles
+        window = loket.window
+        assert window is not None
+        staff = window.findChild(StaffPage)
+        devices = window.findChild(DevicesPage)
+        assert staff is not None and devices is not None
+        window.nav.setCurrentRow(titles.index("Pengguna"))
+        qtbot.waitUntil(lambda: staff.table.rowCount() >= 5, timeout=WAIT)
+        window.nav.setCurrentRow(titles.index("Perangkat"))
+        qtbot.waitUntil(lambda: devices.table.rowCount() >= 1, timeout=WAIT)
+    with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "operator1")
+        titles = page_titles(loket)
+        assert "Pengguna" not in titles and "Perangkat" not in titles
+
+
+def test_a_kept_handover_offers_the_survey_and_the_session_sends_it(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    staff = {r: Api(live_server, *live_server.accounts[r]) for r in ("operator", "lurah")}
+    app = completed(staff.__getitem__)
+    with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "operator1")
+        wb = shell_workbench(loket)
+        binding = loket.workbench
+        assert binding is not None
+        handover = binding.controller.handover
+        assert handover is not None
+        apps: ApplicationService = binding.controller.apps
+        detail = apps.fetch_detail(app["id"])
+        handover.handed_over.emit(detail)
+        qtbot.waitUntil(
+            lambda: any(isinstance(w, SurveyDialog) and w.isVisible() for w in wb.children()),
+            timeout=WAIT,
+        )
+        dialog = next(w for w in wb.children() if isinstance(w, SurveyDialog))
+        dialog.activateWindow()
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT)
+        for key in "443344332":
+            qtbot.keyClick(dialog, key)
+        assert dialog.on_last_step
+        qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+        qtbot.waitUntil(lambda: len(rows(live_server, app["id"])) == 1, timeout=30_000)
+        assert rows(live_server, app["id"])[0][:9] == (4, 4, 3, 3, 4, 4, 3, 3, 2)
