@@ -788,6 +788,17 @@ class DeliveryRequest(Strict):
     channel: DeliveryChannel
     to: Annotated[str, Field(min_length=1, max_length=1000, description="Recipient e-mail")]
     device_time: Moment | None = None
+    issued_codes: Annotated[list[str], Field(max_length=20)] = Field(
+        default_factory=list,
+        description="More issued documents of the application attached to the SAME message "
+        "(a birth registration's akta, KK and KIA); `issued_code` is the first",
+    )
+
+
+class DeliveredDocument(BaseModel):
+    code: str
+    sha256: str
+    filename: str
 
 
 class DeliveryOut(BaseModel):
@@ -808,6 +819,11 @@ class DeliveryOut(BaseModel):
     history_entry_id: str | None = Field(
         description="The `deliver` entry it completed the application with; null when the "
         "application was no longer `signed` when the relay took the message"
+    )
+    documents: list[DeliveredDocument] = Field(
+        default_factory=list,
+        description="Every issued document attached to the message (the first is "
+        "`issued_code`)",
     )
 
 

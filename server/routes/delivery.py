@@ -42,7 +42,15 @@ from desktop.domain.workflow import State as WState
 from server import applications as ops
 from server import idempotency, issued, mail
 from server.deps import CurrentPrincipal, DbSession, Principal, State
-from server.models import Application, Delivery, Document, IssuedDocument, Office, User
+from server.models import (
+    Application,
+    Delivery,
+    Document,
+    HistoryEntry,
+    IssuedDocument,
+    Office,
+    User,
+)
 from server.problems import ProblemError, not_found
 from server.routes import AUTHED, errors
 from server.schemas import DeliveryList, DeliveryRequest, DeliveryResult
@@ -65,10 +73,15 @@ class Prepared:
     delivery_id: str
     to: str
     message: EmailMessage
+    documents: list[dict[str, str]]
+    """Every issued document attached (code, sha256, filename), the first the row's."""
 
 
-def delivery_dict(row: Delivery, sender_name: str) -> dict[str, Any]:
-    """`schemas.DeliveryOut`."""
+def delivery_dict(
+    row: Delivery, sender_name: str, documents: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """`schemas.DeliveryOut`; `documents` defaults to the row's own one."""
+    own = [{"code": row.issued_code, "sha256": row.sha256, "filename": row.filename}]
     return {
         "id": row.id,
         "application_id": row.application_id,
@@ -85,6 +98,7 @@ def delivery_dict(row: Delivery, sender_name: str) -> dict[str, Any]:
         "sent_at": iso(row.sent_at),
         "transaction_id": row.transaction_id,
         "history_entry_id": row.history_entry_id,
+        "documents": documents or own,
     }
 
 
@@ -143,6 +157,8 @@ def deliver(
 
 def _request_hash(principal: Principal, app_id: str, body: DeliveryRequest) -> str:
     payload = body.model_dump(mode="json")
+    if not payload.get("issued_codes"):  # a one-document request hashes as it always did
+        payload.pop("issued_codes", None)
     payload["application_id"] = app_id
     return idempotency.request_hash(principal.user.id, payload)
 
@@ -188,53 +204,29 @@ def _prepare(
     decided = _decide(principal, state, app, ops.holds_claim(app, principal.user.id, now))
     if isinstance(decided, Refusal):
         raise ops.refusal_problem(session, app, decided, now)
-    canonical = issued.normalize_code(body.issued_code)
-    doc = session.get(IssuedDocument, canonical) if canonical is not None else None
-    if doc is None or doc.application_id != app.id:
-        raise not_found("Dokumen terbit")
-    if doc.status != issued.VALID:
-        raise ProblemError(
-            409,
-            "document_void",
-            f"Dokumen ini sudah dibatalkan ({doc.void_reason}) dan tidak boleh dikirim.",
-        )
+    found: list[IssuedDocument] = []
+    for wanted in _wanted_codes(body):
+        one = _attachable(session, state, app, wanted)
+        if all(one.code != seen.code for seen in found):
+            found.append(one)
     to = body.to.strip()
     problem = mail.address_problem(to)
     if problem is not None:
         raise _field("to", problem)
-    stored = (
-        session.execute(
-            select(Document)
-            .where(Document.application_id == app.id, Document.sha256 == doc.sha256)
-            .order_by(Document.uploaded_at)
-        )
-        .scalars()
-        .first()
-    )
-    path = state.blobs.path_for(doc.sha256)
-    if stored is None or not path.is_file():
-        raise ProblemError(
-            409,
-            "document_missing",
-            "Berkas PDF yang ditandatangani belum diunggah ke permohonan ini (tidak ada berkas "
-            "dengan SHA-256 dokumen terbit); unggah dulu, lalu kirim lagi.",
-        )
+    attached = [(one, state.blobs.path_for(one.sha256).read_bytes()) for one in found]
     try:
         mail.check_configured(state.settings)
     except mail.MailUnavailable as exc:
         raise _unavailable(str(exc)) from None
     office = session.get(Office, app.office_code)
-    kind = state.catalogue.document_types.get(doc.document_type)
-    letter = mail.Letter(
-        type_name=kind.name if kind is not None else doc.document_type,
-        number=doc.letter_number,
-        office_name=office.name if office is not None else app.office_code,
-        holder_name=app.name,
-        verify_url=_verify_url(state, request, doc.code),
-        code=doc.code,
-        document_type=doc.document_type,
-    )
-    message = mail.build_message(state.settings, to, letter, path.read_bytes())
+    letters = [(_letter(state, request, app, office, doc), content) for doc, content in attached]
+    (letter, pdf), more = letters[0], letters[1:]
+    message = mail.build_message(state.settings, to, letter, pdf, more=more)
+    doc = attached[0][0]
+    documents = [
+        {"code": one.code, "sha256": one.sha256, "filename": mail.file_name(text)}
+        for (one, _pdf), (text, _bytes) in zip(attached, letters, strict=True)
+    ]
     row = Delivery(
         id=str(uuid.uuid4()),
         application_id=app.id,
@@ -252,9 +244,66 @@ def _prepare(
         history_entry_id=None,
     )
     session.add(row)
-    prepared = Prepared(row.id, to, message)
+    prepared = Prepared(row.id, to, message, documents)
     session.commit()
     return prepared
+
+
+def _wanted_codes(body: DeliveryRequest) -> list[str]:
+    """`issued_code` first, then `issued_codes` (issue 13: every document in one message)."""
+    return [body.issued_code, *body.issued_codes]
+
+
+def _attachable(
+    session: Session, state: ServerState, app: Application, wanted: str
+) -> IssuedDocument:
+    """The application's valid issued document `wanted` whose signed PDF is uploaded."""
+    canonical = issued.normalize_code(wanted)
+    doc = session.get(IssuedDocument, canonical) if canonical is not None else None
+    if doc is None or doc.application_id != app.id:
+        raise not_found("Dokumen terbit")
+    if doc.status != issued.VALID:
+        raise ProblemError(
+            409,
+            "document_void",
+            f"Dokumen ini sudah dibatalkan ({doc.void_reason}) dan tidak boleh dikirim.",
+        )
+    stored = (
+        session.execute(
+            select(Document)
+            .where(Document.application_id == app.id, Document.sha256 == doc.sha256)
+            .order_by(Document.uploaded_at)
+        )
+        .scalars()
+        .first()
+    )
+    if stored is None or not state.blobs.path_for(doc.sha256).is_file():
+        raise ProblemError(
+            409,
+            "document_missing",
+            "Berkas PDF yang ditandatangani belum diunggah ke permohonan ini (tidak ada berkas "
+            "dengan SHA-256 dokumen terbit); unggah dulu, lalu kirim lagi.",
+        )
+    return doc
+
+
+def _letter(
+    state: ServerState,
+    request: Request,
+    app: Application,
+    office: Office | None,
+    doc: IssuedDocument,
+) -> mail.Letter:
+    kind = state.catalogue.document_types.get(doc.document_type)
+    return mail.Letter(
+        type_name=kind.name if kind is not None else doc.document_type,
+        number=doc.letter_number,
+        office_name=office.name if office is not None else app.office_code,
+        holder_name=app.name,
+        verify_url=_verify_url(state, request, doc.code),
+        code=doc.code,
+        document_type=doc.document_type,
+    )
 
 
 def _forget(session: Session, delivery_id: str) -> None:
@@ -294,6 +343,7 @@ def _finish(
             "issued_code": row.issued_code,
             "sha256": row.sha256,
             "filename": row.filename,
+            "documents": prepared.documents,
         }
     }
     entry_id: str | None = None
@@ -326,11 +376,12 @@ def _finish(
             "code": row.issued_code,
             "channel": row.channel,
             "sha256": row.sha256,
+            "documents": [(d["code"], d["sha256"]) for d in prepared.documents],
             "entry": entry_id,
         },
     )
     response = {
-        "delivery": delivery_dict(row, user_name),
+        "delivery": delivery_dict(row, user_name, prepared.documents),
         "application": detail_dict(session, app, now),
     }
     idempotency.remember(
@@ -354,4 +405,15 @@ def list_deliveries(app_id: UUID, principal: CurrentPrincipal, session: DbSessio
         .where(Delivery.application_id == app.id)
         .order_by(Delivery.created_at, Delivery.id)
     ).all()
-    return idempotency.json_response({"items": [delivery_dict(r, name) for r, name in rows]})
+    items = [delivery_dict(r, name, _documents_of(session, r)) for r, name in rows]
+    return idempotency.json_response({"items": items})
+
+
+def _documents_of(session: Session, row: Delivery) -> list[dict[str, str]] | None:
+    """Every document the message carried, as its `deliver` entry recorded them (no entry -
+    someone else completed the application meanwhile - or an older one: the row's own)."""
+    entry = session.get(HistoryEntry, row.history_entry_id) if row.history_entry_id else None
+    recorded = ((entry.details or {}).get("delivery") or {}).get("documents") if entry else None
+    if not isinstance(recorded, list):
+        return None
+    return [dict(d) for d in recorded if isinstance(d, dict)]
