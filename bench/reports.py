@@ -1,6 +1,7 @@
 """Monthly supervision reports over 1,000,000 applications and 10,000,000 history rows.
 
     python bench/reports.py [--applications 1000000] [--month 2025-06] [--explain]
+    python bench/reports.py --pdf   # the monthly PDF/XLSX/CSV from a synthetic payload (no DB)
 
 Makes a throwaway PostgreSQL cluster (initdb in a temporary directory, Unix socket only, as
 `tests/server/postgres_cluster.py` does; deleted afterwards), creates the server's tables from
@@ -282,5 +283,91 @@ def main() -> int:
     return 0
 
 
+BUDGET_PDF = 5.0
+"""Engineer E's: each step of the monthly evaluation for a whole city (90 offices x 20
+services, 3,700 table rows) within 5 s on a worker - the charts are drawn once when the page
+loads the report, the PDF (Cetak, Simpan PDF) embeds those same PNGs."""
+
+
+def pdf_main() -> int:
+    """`--pdf`: the monthly evaluation PDF (and XLSX, CSV) from a large synthetic payload
+    shaped like the server's answers - 90 offices x 20 services, no database needed."""
+    from desktop.services.reports.csv_export import build_csv
+    from desktop.services.reports.data import shape
+    from desktop.services.reports.model import ReportKind, Request
+    from desktop.services.reports.pdf import build_pdf, chart_pngs, fallback_letterhead
+    from desktop.services.reports.spreadsheet import build_xlsx
+
+    offices = [f"14.71.{k:02d}.10{o:02d}" for k in range(1, 16) for o in range(1, 7)]
+    services = [f"LAYANAN-{s:02d}" for s in range(1, 21)]
+    names = {"office_parent": None}
+    keys = ("received", "verified", "validated", "signed", "delivered", "rejected", "sent_back")
+    act, sla_rows, backlog_rows = [], [], []
+    for i, office in enumerate(offices):
+        for j, service in enumerate(services):
+            base = {"period": "2025-06", "office_code": office, "service_code": service,
+                    "office_name": f"Kelurahan {i:02d}", **names}  # fmt: skip
+            act.append({**base, **{k: (i * 7 + j * 3 + n) % 97 for n, k in enumerate(keys)}})
+            met, missed = (i + j) % 40, (i * j) % 9
+            ratio = met / (met + missed) if met + missed else None
+            sla_rows.append(
+                {**base, "met": met, "missed": missed, "unknown": 0, "met_ratio": ratio}
+            )
+        buckets = {b: (i * n) % 50 for n, b in enumerate(("0-1", "2-3", "4-7", "8-14", ">14"))}
+        backlog_rows.append({"office_code": office, "office_name": f"Kelurahan {i:02d}",
+                             "total": sum(buckets.values()), "overdue": buckets[">14"],
+                             "oldest_working_days": 30 + i, "buckets": buckets})  # fmt: skip
+    totals = {k: sum(r[k] for r in act) for k in keys}
+    steps_rows = [
+        {
+            "period": "2025-06",
+            "step": s,
+            "count": 50_000,
+            "median_seconds": 7200.0 * (n + 1),
+            "p90_seconds": 36000.0 * (n + 1),
+            "mean_seconds": 9000.0,
+        }
+        for n, s in enumerate(("submitted", "needs_revision", "verified", "validated", "signed"))
+    ]
+    trend = [{"period": f"2025-06-{d:02d}", **{k: 1000 + d for k in keys}} for d in range(1, 31)]
+    answers = {
+        "activity": {"rows": act, "no_data": False, "totals": totals},
+        "sla": {
+            "rows": sla_rows,
+            "no_data": False,
+            "totals": {"met": 1, "missed": 1, "unknown": 0, "met_ratio": 0.5},
+        },
+        "steps": {"rows": steps_rows, "no_data": False},
+        "backlog": {"as_of": "2025-07-01", "rows": backlog_rows, "no_data": False},
+        "trend": {"period": {"group": "day"}, "rows": trend, "no_data": False},
+    }
+    request = Request(ReportKind.MONTHLY, date(2025, 6, 1), date(2025, 6, 30))
+    report = shape(
+        request, answers, scope_label="Kota Pekanbaru", service_names={}, now=datetime(2025, 7, 1)
+    )
+    rows = sum(len(t.rows) for t in report.tables)
+    head = fallback_letterhead("14.71", "")
+    pngs = chart_pngs(report)
+    for label, fn in (
+        ("charts (200 dpi PNG, at page load)", lambda: chart_pngs(report)),
+        ("monthly PDF with those charts", lambda: build_pdf(report, head, charts=pngs)),
+        ("XLSX", lambda: build_xlsx(report)),
+        ("CSV", lambda: build_csv(report)),
+    ):
+        start = time.perf_counter()
+        out = fn()
+        took = time.perf_counter() - start
+        size = len(out) if isinstance(out, bytes) else sum(len(p or b"") for _, p in out)
+        verdict = "ok" if took <= BUDGET_PDF else "OVER BUDGET"
+        print(
+            f"{label:<36} {took:7.2f} s   budget {BUDGET_PDF:5.1f} s   {verdict}   "
+            f"table rows={rows} bytes={size:,}",
+            flush=True,
+        )
+    return 0
+
+
 if __name__ == "__main__":
+    if "--pdf" in sys.argv[1:]:
+        sys.exit(pdf_main())  # engineer E's part: needs no database
     sys.exit(main())

@@ -56,7 +56,6 @@ def _styles() -> dict[str, ParagraphStyle]:
     body = ParagraphStyle("rbody", fontName=FONT, fontSize=BASE, leading=BASE * 1.25)
     return {
         "body": body,
-        "num": ParagraphStyle("rnum", parent=body, alignment=TA_RIGHT),
         "head": ParagraphStyle("rhead", parent=body, fontName=FONT_BOLD),
         "head_num": ParagraphStyle(
             "rheadnum",
@@ -66,7 +65,6 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=7.5,
             alignment=TA_RIGHT,
         ),
-        "bold_num": ParagraphStyle("rboldnum", parent=body, fontName=FONT_BOLD, alignment=TA_RIGHT),
         "title": ParagraphStyle(
             "rtitle", parent=body, fontName=FONT_BOLD, fontSize=12, leading=15, alignment=1
         ),
@@ -172,24 +170,30 @@ def _table(table: ReportTable, width: float, s: dict[str, ParagraphStyle]) -> li
     num_w = 18.5 * mm
     rest = width - num_w * (len(columns) - len(text_cols))
     widths = [rest / len(text_cols) if i in text_cols else num_w for i in range(len(columns))]
-    data: list[list[Flowable]] = [
+    data: list[list[Flowable | str]] = [
         [
             Paragraph(text(c.title), s["head"] if c.kind is ColumnKind.TEXT else s["head_num"])
             for c in columns
         ]
     ]
+    # Plain strings where they fit (a Paragraph per cell made a city's month take 11 s):
+    # numbers always, text when short for its column; longer text wraps in a Paragraph.
+    fits = {i: int(widths[i] / (BASE * 0.58)) for i in text_cols}
     for row in table.rows:
-        cells: list[Flowable] = []
-        for value, column in zip(row.cells, columns, strict=True):
-            if column.kind is ColumnKind.TEXT:
-                style = s["head"] if row.total else s["body"]
+        cells: list[Flowable | str] = []
+        for index, (value, column) in enumerate(zip(row.cells, columns, strict=True)):
+            shown = format_cell(value, column.kind)
+            if column.kind is ColumnKind.TEXT and len(shown) > fits[index]:
+                cells.append(Paragraph(text(shown), s["head"] if row.total else s["body"]))
             else:
-                style = s["bold_num"] if row.total else s["num"]
-            cells.append(Paragraph(text(format_cell(value, column.kind)), style))
+                cells.append(shown)
         data.append(cells)
     grid = Table(data, colWidths=widths, repeatRows=1)
     commands: list[tuple[Any, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTSIZE", (0, 0), (-1, -1), BASE),
+        ("LEADING", (0, 0), (-1, -1), BASE * 1.25),
+        *(("ALIGN", (i, 1), (i, -1), "RIGHT") for i in range(len(columns)) if i not in text_cols),
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#888")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef6")),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -200,6 +204,7 @@ def _table(table: ReportTable, width: float, s: dict[str, ParagraphStyle]) -> li
     ]
     if table.rows[-1].total:
         commands.append(("BACKGROUND", (0, -1), (-1, -1), colors.HexColor("#f3f2f1")))
+        commands.append(("FONTNAME", (0, -1), (-1, -1), FONT_BOLD))
     grid.setStyle(TableStyle(commands))
     return [*head, grid]
 

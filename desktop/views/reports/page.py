@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -80,6 +80,8 @@ class ReportsPage(QWidget):
         self._officers: dict[str, str] = {}
         self.loaded: Loaded | None = None
         self.message = ""
+        self._shown = False
+        """The first load waits for the page to be shown: building the shell costs no request."""
         self._build()
         self._fill_offices()
         self._preset_changed()
@@ -306,7 +308,15 @@ class ReportsPage(QWidget):
 
     # -- loading -----------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            self.reload()
+
     def reload(self) -> None:
+        if not self._shown:
+            return
         request = self.request()
         if request.end < request.start:
             self._set_status(self.tr("Tanggal akhir lebih awal dari tanggal awal."), error=True)
