@@ -471,3 +471,81 @@ def test_desktop_call_errors_are_indonesian(
     assert down.value.code == delivery.MAIL_UNAVAILABLE and delivery.worth_retrying(down.value)
     assert "belum terkirim" in down.value.message
     client.close()
+
+
+def _another(staff: dict[str, Api], doc: Signed, seed: int) -> tuple[str, bytes]:
+    """One more issued document of the signed application (as a birth registration's KK
+    beside its akta), its PDF uploaded by the operator who holds the claim: (code, pdf)."""
+    lurah = staff["lurah"]
+    pdf = _pdf(seed)
+    sha = hashlib.sha256(pdf).hexdigest()
+    code = new_code()
+    r = lurah.post(
+        f"/applications/{doc.app_id}/issued",
+        json={
+            "transaction_id": str(uuid.uuid4()),
+            "code": code,
+            "document_type": "SK-DOMISILI",
+            "letter_number": f"470/{700 + next(_numbers)}/Kel.Jadirejo/XII/2026",
+            "issued_on": ServerClock(lurah.server).now().date().isoformat(),
+            "sha256": sha,
+        },
+    )
+    assert r.status_code == 201, r.text
+    r = staff["operator"].put(  # the operator holds the claim by now
+        f"/applications/{doc.app_id}/documents/{uuid.uuid4()}",
+        params={"filename": "lampiran.pdf"},
+        data=pdf,
+        headers={"Content-Type": "application/pdf", "X-Content-SHA256": sha},
+    )
+    assert r.status_code == 201, r.text
+    return code, pdf
+
+
+def test_several_documents_go_in_one_message_once(sink: Sink, staff: dict[str, Api]) -> None:
+    operator, lurah = staff["operator"], staff["lurah"]
+    doc = _signed(staff, 21)
+    second, second_pdf = _another(staff, doc, 22)
+    voided, _pdf_void = _another(staff, doc, 23)
+    r = lurah.post(
+        f"/applications/{doc.app_id}/issued/{voided}/void",
+        json={"transaction_id": str(uuid.uuid4()), "reason": "Salah cetak"},
+    )
+    assert r.status_code == 200, r.text
+
+    def send(codes: list[str], tx: str, expect: int) -> dict[str, Any]:
+        r = operator.post(
+            f"/applications/{doc.app_id}/deliveries",
+            json={
+                "transaction_id": tx,
+                "issued_code": doc.code,
+                "issued_codes": codes,
+                "channel": "email",
+                "to": "rina.marlina@contoh.co.id",
+            },
+        )
+        assert r.status_code == expect, r.text
+        answer: dict[str, Any] = r.json()
+        return answer
+
+    sent = len(sink.received)
+    refused = send([second, voided], str(uuid.uuid4()), 409)  # one void: nothing goes
+    assert refused["code"] == "document_void" and "Salah cetak" in refused["detail"]
+    assert len(sink.received) == sent and _status(operator, doc.app_id) == "signed"
+
+    tx = str(uuid.uuid4())
+    answer = send([second, second, doc.code], tx, 201)  # duplicates dropped
+    assert len(sink.received) == sent + 1
+    attached = [
+        hashlib.sha256(part.get_payload(decode=True)).hexdigest()  # type: ignore[arg-type]
+        for part in _mail(sink.received[-1][2]).iter_attachments()
+    ]
+    expected = [hashlib.sha256(doc.pdf).hexdigest(), hashlib.sha256(second_pdf).hexdigest()]
+    assert attached == expected
+    delivery = answer["delivery"]
+    assert [d["code"] for d in delivery["documents"]] == [doc.code, second]
+    assert delivery["issued_code"] == doc.code and delivery["sha256"] == expected[0]
+    assert send([second, second, doc.code], tx, 201) == answer  # a replay: nothing more sent
+    assert len(sink.received) == sent + 1
+    [listed] = operator.get(f"/applications/{doc.app_id}/deliveries").json()["items"]
+    assert [d["sha256"] for d in listed["documents"]] == expected
