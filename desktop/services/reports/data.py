@@ -95,8 +95,8 @@ def _calls(request: Request) -> list[tuple[str, str, dict[str, Any]]]:
     }
     days = (request.end - request.start).days + 1
     trend = ("trend", "activity", {**base, "group": "day" if days <= 62 else "month", "by": ""})
-    if request.kind is ReportKind.DAILY:
-        return [("activity", "activity", {**base, "group": "day", "by": "officer"}), trend]
+    if request.kind is ReportKind.DAILY:  # one day: no trend to draw
+        return [("activity", "activity", {**base, "group": "day", "by": "officer"})]
     if request.kind is ReportKind.OFFICERS:
         return [
             ("activity", "activity", {**base, "group": "month", "by": "officer"}),
@@ -161,7 +161,8 @@ def shape(
         if kind is ReportKind.OFFICERS:
             tables.append(_steps_table(answers["steps"], with_officer=True))
         charts.append(_officer_chart(table))
-    charts.append(_trend_chart(answers["trend"], request))
+    if "trend" in answers:
+        charts.append(_trend_chart(answers["trend"], request))
     totals = activity.get("totals")
     filters = [
         f"Layanan: {service(request.service)}" if request.service else "Semua layanan",
