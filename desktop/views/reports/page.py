@@ -131,6 +131,18 @@ class ReportsPage(QWidget):
             max(0, self.paper_combo.findData(self._settings.receipt_paper))
         )
         self.show_button = QPushButton(self.tr("Tampilkan (F5)"))
+        for combo in (
+            self.kind_combo,
+            self.preset_combo,
+            self.office_combo,
+            self.service_combo,
+            self.officer_combo,
+            self.paper_combo,
+        ):  # long names must not widen the page past a 1366 px screen
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            combo.setMinimumContentsLength(8)
 
         def labelled(text: str, widget: QWidget) -> QLabel:
             label = QLabel(text)

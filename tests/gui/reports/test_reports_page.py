@@ -87,6 +87,8 @@ def reload_by(qtbot: QtBot, page: ReportsPage, widget: object, key: Qt.Key) -> N
 def test_filters_change_the_numbers(qtbot: QtBot, client: ApiClient, runner: TaskRunner) -> None:
     # "Hari ini" is Thursday 2025-05-22: verifier2 verified 3000 SKTM applications that day.
     page = open_page(qtbot, client, runner, date(2025, 5, 22))
+    # fits a 1366x768 screen beside the shell's navigation (~240 px)
+    assert page.minimumSizeHint().width() <= 1366 - 240
     assert page.loaded is not None and page.loaded.report.request.kind is ReportKind.DAILY
     assert (total(page, "received"), total(page, "verified")) == ("3.000", "3.000")
     # Laporan (Alt+L) -> Kinerja petugas, whose default period is "Bulan ini" (1-22 May):
