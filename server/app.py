@@ -21,6 +21,7 @@ from server.routes import (
     applications,
     audit,
     auth,
+    claims,
     delivery,
     documents,
     escrow,
@@ -93,6 +94,7 @@ def create_app(
         transfer,
         escrow,
         survey,
+        claims,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     app.include_router(verify.api_router, prefix=API_PREFIX)

@@ -461,3 +461,26 @@ class SurveyResponse(Base):
     collected_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     device_id: Mapped[str | None] = mapped_column(String(64))
     transaction_id: Mapped[str] = mapped_column(String(36))
+
+
+class ClaimNotice(Base):
+    """A claim a supervisor took away (released or reassigned, `server/claims.py`), kept for
+    its former holder until their desktop next asks for that application's claim: that answer
+    carries the notice once (`seen_at`), so a renewal timer never silently takes it back."""
+
+    __tablename__ = "claim_notices"
+    __table_args__ = (
+        Index("ix_claim_notices_user_app_seen", "user_id", "application_id", "seen_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    """The former holder, who is told."""
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"))
+    kind: Mapped[str] = mapped_column(String(10))
+    """`release` or `reassign`."""
+    by_user_id: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    to_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    seen_at: Mapped[datetime | None]

@@ -986,3 +986,41 @@ class AuditEventRow(BaseModel):
 class AuditEventPage(BaseModel):
     items: list[AuditEventRow]
     next_cursor: str | None
+
+
+class ClaimHolder(BaseModel):
+    id: UUID
+    username: str
+    full_name: str
+
+
+class ClaimApplication(BaseModel):
+    id: UUID
+    registration_number: str | None
+    service_code: str
+    status: StateName
+    office_code: str
+
+
+class ActiveClaim(BaseModel):
+    """One active claim (`GET /claims`): held for `held_seconds` since `since` (the holder's
+    claim entry in the history), the lease ending at `expires_at`."""
+
+    application: ClaimApplication
+    holder: ClaimHolder
+    since: datetime | None
+    expires_at: datetime
+    held_seconds: int
+
+
+class ClaimList(BaseModel):
+    items: list[ActiveClaim]
+    now: datetime
+
+
+class ClaimReassign(Strict):
+    """A supervisor hands an application's claim to another officer who can act on it now."""
+
+    to_user_id: Id
+    reason: Annotated[str, Field(min_length=3, max_length=500), AfterValidator(_nonempty)]
+    transaction_id: Id

@@ -19,7 +19,7 @@ from desktop.domain.numbering import looks_like_registration_number, parse_regis
 from desktop.domain.workflow import TERMINAL_STATES, Action, Refusal, RefusalCode
 from desktop.domain.workflow import State as WState
 from server import applications as ops
-from server import counters, edits, idempotency, intake
+from server import claims, counters, edits, idempotency, intake
 from server import handover as handover_rules
 from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.models import Application, Office
@@ -41,6 +41,7 @@ from server.schemas import (
 from server.scope import in_scope, scope_clause
 from server.serialize import detail_dict, history_dict, iso, summaries, summary_query
 from server.state import ServerState
+from server.text import clean_text
 
 router = APIRouter(tags=["applications"])
 
@@ -440,6 +441,13 @@ def _claim(
     if refusal is not None and refusal.code is not RefusalCode.ROLE_NOT_ALLOWED:
         raise ops.refusal_problem(session, app, refusal, now)
     user_id = principal.user.id
+    taken_away = claims.take_notice(session, user_id, app, now)
+    if taken_away is not None:
+        # A supervisor released or reassigned this person's claim: told once, never silently
+        # taken back by the renewal timer (server/claims.py).
+        session.commit()
+        extras = {"claim": ops.claim_dict(session, app)} if ops.active_claim(app, now) else {}
+        raise ProblemError(409, "claim_taken_away", taken_away, **extras)
     if ops.active_claim(app, now) and app.claim_user_id != user_id:
         holder = ops.claim_dict(session, app)
         name = holder["full_name"] if holder else ""
@@ -486,18 +494,30 @@ def release(
     session: DbSession,
     state: State,
     idempotency_key: IdempotencyKey = None,
+    reason: Annotated[
+        str | None,
+        Query(max_length=500, description="Why a supervisor releases another's claim"),
+    ] = None,
 ) -> Response:
-    """By the holder, or by a supervisor for anyone in scope; no claim is a no-op. With an
-    `Idempotency-Key`, a replay is answered 204 without touching a claim taken since (a
-    supervisor's lost release must never release the next person's claim)."""
+    """By the holder, or by a supervisor (or administrator) for anyone in scope; no claim is a
+    no-op. With an `Idempotency-Key`, a replay is answered 204 without touching a claim taken
+    since (a supervisor's lost release must never release the next person's claim). Another's
+    claim is released with `reason` in the history and audit; its holder is told on their next
+    claim request (`claim_taken_away`)."""
     key = str(idempotency_key) if idempotency_key is not None else None
+    why = clean_text(reason or "") or None
     return idempotency.once_more_on_conflict(
-        session, lambda: _release(str(app_id), principal, session, state, key)
+        session, lambda: _release(str(app_id), principal, session, state, key, why)
     )
 
 
 def _release(
-    app_id: str, principal: Principal, session: Session, state: ServerState, key: str | None
+    app_id: str,
+    principal: Principal,
+    session: Session,
+    state: ServerState,
+    key: str | None,
+    reason: str | None = None,
 ) -> Response:
     now = state.now()
     app = ops.load_in_scope(session, principal, app_id, lock=True)
@@ -511,7 +531,7 @@ def _release(
             idempotency.remember(session, "release", key, principal.user.id, rhash, 204, {}, now)
             session.commit()
         return Response(status_code=204)
-    if app.claim_user_id != principal.user.id and not principal.has_any("supervisor"):
+    if app.claim_user_id != principal.user.id and not principal.has_any("supervisor", "admin"):
         raise ProblemError(
             409,
             "claimed_by_other",
@@ -522,12 +542,13 @@ def _release(
     app.claim_user_id = None
     app.claim_expires_at = None
     role = (
-        "supervisor"
+        ("supervisor" if principal.has_any("supervisor") else "admin")
         if previous != principal.user.id
         else ops.acting_role(
             principal, WState(app.status), state.catalogue.services.get(app.service_code)
         )
     )
+    by_other = previous != principal.user.id
     ops.add_history(
         session,
         app,
@@ -537,9 +558,22 @@ def _release(
         now=now,
         from_status=None,
         to_status=None,
+        reason=reason if by_other else None,
         transaction_id=key,
     )
-    ops.touch(session, app, principal, now, "released", {"holder": previous})
+    if by_other and previous is not None:
+        claims.add_notice(
+            session,
+            user_id=previous,
+            app_id=app.id,
+            kind="release",
+            by_user_id=principal.user.id,
+            to_user_id=None,
+            reason=reason or "tanpa alasan",
+            now=now,
+        )
+    released = {"holder": previous, **({"reason": reason} if by_other and reason else {})}
+    ops.touch(session, app, principal, now, "released", released)
     if key is not None:
         idempotency.remember(session, "release", key, principal.user.id, rhash, 204, {}, now)
     session.commit()
