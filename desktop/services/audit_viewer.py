@@ -28,7 +28,7 @@ EXPORT_PAGE = 500
 CHECK_NAMES = {
     "content": "isi baris tidak cocok dengan hash-nya (diubah)",
     "prev_hash": "hash sebelumnya tidak cocok dengan baris sebelumnya",
-    "missing": "baris hilang",
+    "missing": "ada baris hilang sebelum baris ini",
     "head": "kepala rantai tidak cocok",
 }
 """The failed check in a few words (the server's `message` says it in a sentence)."""

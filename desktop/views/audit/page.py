@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -57,7 +57,7 @@ class AuditPage(QWidget):
         controller: AuditViewerController,
         parent: QWidget | None = None,
         *,
-        zone: ZoneInfo | None = None,
+        zone: tzinfo | None = None,
         today: Callable[[], date] | None = None,
     ) -> None:
         super().__init__(parent)
@@ -377,19 +377,36 @@ class AuditPage(QWidget):
             )
         if where is None:
             text = self.tr("%1 rusak.").replace("%1", chain)
+        elif where.check == "missing" and where.row_id is None:
+            text = (
+                self.tr("%1 rusak: %n baris terakhir hilang, mulai baris ke-%2.", "", where.missing)
+                .replace("%1", chain)
+                .replace("%2", str(where.position))
+            )
+        elif where.check == "missing":
+            text = (
+                self.tr(
+                    "%1 rusak pada baris ke-%2: %n baris hilang sebelum baris id %3 "
+                    "(%4, tindakan %5).",
+                    "",
+                    where.missing,
+                )
+                .replace("%1", chain)
+                .replace("%2", str(where.position))
+                .replace("%3", where.row_id or "-")
+                .replace("%4", self._local(where.at))
+                .replace("%5", where.kind or "-")
+            )
         else:
-            at = where.at.astimezone(self.zone).strftime("%d-%m-%Y %H:%M:%S") if where.at else "-"
             text = (
                 self.tr("%1 rusak pada baris ke-%2 (id %3, %4, tindakan %5): %6.")
                 .replace("%1", chain)
                 .replace("%2", str(where.position))
                 .replace("%3", where.row_id or "-")
-                .replace("%4", at)
+                .replace("%4", self._local(where.at))
                 .replace("%5", where.kind or "-")
                 .replace("%6", self.tr(where.check_text))
             )
-            if where.missing:
-                text += " " + self.tr("%n baris hilang.", "", where.missing)
         if len(broken) > 1:
             text += " " + self.tr("%n rantai lain juga rusak.", "", len(broken) - 1)
         self.verify_label.setStyleSheet(BAD_STYLE)
@@ -398,6 +415,9 @@ class AuditPage(QWidget):
         self._broken_check = self.tr(where.check_text) if where else ""
         self._broken_day = where.at.astimezone(self.zone).date() if where and where.at else None
         self.show_broken_button.setVisible(self._broken_ref is not None)
+
+    def _local(self, moment: datetime | None) -> str:
+        return moment.astimezone(self.zone).strftime("%d-%m-%Y %H:%M:%S") if moment else "-"
 
     def _verify_failed(self, message: str) -> None:
         self.verify_button.setEnabled(True)

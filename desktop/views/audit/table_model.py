@@ -4,7 +4,7 @@ to the end (`canFetchMore`/`fetchMore`) or presses "Muat lebih banyak"."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
+from datetime import tzinfo
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -28,7 +28,7 @@ def _t(text: str) -> str:
 class AuditTableModel(QAbstractTableModel):
     HEADERS = ("Waktu", "Sumber", "Tindakan", "Pengguna", "Permohonan", "Perangkat", "Urutan")
 
-    def __init__(self, zone: ZoneInfo, fetch_more: Callable[[], None]) -> None:
+    def __init__(self, zone: tzinfo, fetch_more: Callable[[], None]) -> None:
         super().__init__()
         self.zone = zone
         self.events: list[AuditEvent] = []

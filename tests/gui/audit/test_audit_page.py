@@ -139,9 +139,9 @@ def test_an_altered_row_is_pinpointed_and_shown(
     assert "utuh" in page.verify_label.text() and not page.show_broken_button.isVisible()
     page.grab().save(str(SCREENSHOTS / "audit-chain-ok.png"))
 
-    (idx, kind) = run_sql(server, "SELECT idx, kind FROM audit_log ORDER BY idx LIMIT 1 OFFSET 1")[
-        0
-    ]
+    (idx, kind, original) = run_sql(
+        server, "SELECT idx, kind, details FROM audit_log ORDER BY idx LIMIT 1 OFFSET 1"
+    )[0]
     run_sql(server, 'UPDATE audit_log SET details = \'{"device_id":"lain"}\' WHERE idx = ?', (idx,))
     page.verification = None
     qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
@@ -164,3 +164,30 @@ def test_an_altered_row_is_pinpointed_and_shown(
     assert page.from_edit.date() == QDate(day.year, day.month, day.day) == page.to_edit.date()
     assert page.table.hasFocus()
     page.grab().save(str(SCREENSHOTS / "audit-chain-broken.png"))
+    run_sql(server, "UPDATE audit_log SET details = ? WHERE idx = ?", (original, idx))
+    page.verification = None
+    qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: page.verification is not None, timeout=WAIT)
+    assert page.verification is not None and page.verification.ok  # put back: intact again
+
+
+def test_a_deleted_desktop_event_is_named_missing(qtbot: QtBot, runner: TaskRunner) -> None:
+    """A desktop chain on a server of its own: one event deleted in the database."""
+    with start_server(applications=0) as own:
+        chain, events = _push(own, 4, "print_receipt")
+        run_sql(own, "DELETE FROM client_audit_events WHERE id = ?", (events[1]["id"],))
+        page, _admin = _page(qtbot, own, runner)
+        qtbot.keyClick(page, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(lambda: page.verification is not None, timeout=WAIT)
+        text = page.verify_label.text()
+        assert f"Rantai perangkat {chain.device_id} (rantai {chain.chain_id[:8]})" in text, text
+        assert "rusak pada baris ke-2" in text and f"id {events[2]['id']}" in text
+        assert "1 baris hilang sebelum baris id" in text
+        qtbot.keyClick(page, Qt.Key.Key_B, Qt.KeyboardModifier.AltModifier)
+        qtbot.waitUntil(
+            lambda: page.selected() is not None and page.model.rowCount() == 1, timeout=WAIT
+        )
+        selected = page.selected()
+        assert selected is not None and selected.id == events[2]["id"] and selected.position == 3
+        assert page.detail.toPlainText().startswith("BARIS RUSAK: ada baris hilang sebelum baris ini")
+        page.grab().save(str(SCREENSHOTS / "audit-chain-missing.png"))
