@@ -126,7 +126,10 @@ def test_scope_roles_and_masking(login: Any) -> None:
     admin, camat, supervisor = login("admin"), login("camat"), login("supervisor")
     kind = f"lingkup_{uuid.uuid4().hex[:6]}"
     nik = new_nik()
-    _pushed(op, 1, kind=kind, details={"catatan": f"NIK {nik}", "angka": int(nik)})
+    digest = "1234567890123456" + "ab" * 24  # a document hash with a NIK-like run: kept whole
+    _pushed(
+        op, 1, kind=kind, details={"catatan": f"NIK {nik}", "angka": int(nik), "sha256": digest}
+    )
     _pushed(other, 1, kind=kind)
     assert len(_events(admin, kind=kind)) == 2
     assert len(_events(supervisor, kind=kind)) == 2  # the dinas supervisor reads all
@@ -134,6 +137,8 @@ def test_scope_roles_and_masking(login: Any) -> None:
     assert [e["actor_username"] for e in mine] == ["operator1"]
     text = str(mine[0]["details"])
     assert nik not in text and f"{nik[:6]}******{nik[-4:]}" in text
+    assert mine[0]["details"]["angka"] == f"{nik[:6]}******{nik[-4:]}"
+    assert mine[0]["details"]["sha256"] == digest
     assert op.get("/audit/events").status_code == 403
     assert op.get("/audit/verify").status_code == 403
     assert camat.get("/audit/verify").status_code == 200
