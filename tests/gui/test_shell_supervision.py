@@ -1,5 +1,7 @@
 """The shell wires issue 14's pages and the survey (the page and dialog tests build them by hand):
 
+- a supervisor's window has the Laporan page; a number clicked there opens Antrean with the
+  filters it can apply and says which it cannot;
 - an administrator's window has "Pengguna" and "Perangkat", whose tables fill from the real
   server when opened; an operator's has neither;
 - in the operator's session, a handover kept by the workbench's handover controller opens the
@@ -15,10 +17,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
 
 from desktop.services.applications import ApplicationService
+from desktop.services.reports.model import QueueFilters
 from desktop.views.admin import DevicesPage, StaffPage
+from desktop.views.reports.page import ReportsPage
 from desktop.views.survey import SurveyDialog
+from desktop.views.sync_page import SyncPage
 from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import WAIT, running_app, sign_in
@@ -43,7 +49,7 @@ def test_administrators_get_staff_and_device_pages(
     with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
         sign_in(qtbot, loket, "admin")
         titles = page_titles(loket)
-        assert "Pengguna" in titles and "Perangkat" in titles
+        assert "Pengguna" in titles and "Perangkat" in titles and "Audit" in titles
         window = loket.window
         assert window is not None
         staff = window.findChild(StaffPage)
@@ -56,7 +62,7 @@ def test_administrators_get_staff_and_device_pages(
     with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
         sign_in(qtbot, loket, "operator1")
         titles = page_titles(loket)
-        assert "Pengguna" not in titles and "Perangkat" not in titles
+        assert "Pengguna" not in titles and "Perangkat" not in titles and "Audit" not in titles
 
 
 def test_a_kept_handover_offers_the_survey_and_the_session_sends_it(
@@ -85,6 +91,50 @@ def test_a_kept_handover_offers_the_survey_and_the_session_sends_it(
             qtbot.keyClick(dialog, key)
         assert dialog.on_last_step
         qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Return)
-        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+        # Closed and deleted (the shell's survey dialogs delete themselves on close).
+        qtbot.waitUntil(lambda: not isValid(dialog) or not dialog.isVisible(), timeout=WAIT)
         qtbot.waitUntil(lambda: len(rows(live_server, app["id"])) == 1, timeout=30_000)
         assert rows(live_server, app["id"])[0][:9] == (4, 4, 3, 3, 4, 4, 3, 3, 2)
+
+
+def test_supervisors_get_the_reports_page_and_a_number_opens_the_queue(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "supervisor1")
+        window = loket.window
+        assert window is not None
+        titles = page_titles(loket)
+        page = window.findChild(ReportsPage)
+        assert page is not None
+        assert "Audit" in titles and "Pengguna" not in titles
+        window.nav.setCurrentRow(titles.index("Laporan"))
+        qtbot.waitUntil(lambda: page.loaded is not None, timeout=WAIT)
+        queue = loket.queue_page
+        assert queue is not None
+        page.open_in_queue.emit(
+            QueueFilters(statuses=("verified",), service_code="SK-DOMISILI", officer_id="x")
+        )
+        assert window.nav.currentRow() == titles.index("Antrean")
+        assert queue.status_buttons["verified"].isChecked()
+        assert queue.service_combo.currentData() == "SK-DOMISILI"
+        assert queue.notice_label.isVisible() and "Dari Laporan" in queue.notice_label.text()
+    with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "operator1")
+        window = loket.window
+        assert window is not None and window.findChild(ReportsPage) is None
+
+
+def test_the_signing_officials_sync_page_can_sign_waiting_letters(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """Issue 13: the Sinkronisasi page gets the session's signing (a letter waiting for BSrE is
+    signed or voided there) for those who number letters; a supervisor's page only says where."""
+    for username, signs in (("lurah1", True), ("supervisor1", False)):
+        with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+            sign_in(qtbot, loket, username)
+            window = loket.window
+            assert window is not None
+            page = window.findChild(SyncPage)
+            assert page is not None
+            assert (page.letters is not None) is signs and page.panel.can_sign is signs

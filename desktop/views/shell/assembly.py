@@ -15,14 +15,17 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
+from functools import partial
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QWidget
 
 from desktop.controllers import workbench as workbench_logic
 from desktop.controllers.admin import AdminController
+from desktop.controllers.audit_viewer import AuditViewerController
 from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.outbox_page import OutboxPageController
+from desktop.controllers.reports import ReportsController
 from desktop.controllers.signing import SigningAccess
 from desktop.controllers.survey import SurveyController
 from desktop.controllers.sync import SyncController
@@ -41,6 +44,7 @@ from desktop.services.documents.letter import Official
 from desktop.services.issuing import IssuingService
 from desktop.services.letter_numbers import LetterNumbers, issues_letters
 from desktop.services.operations import Op, OpKind
+from desktop.services.reports.model import QueueFilters
 from desktop.services.secrets import SecretStore
 from desktop.services.senders import outbox_sender
 from desktop.services.signing_setup import BsreCredentials
@@ -48,9 +52,11 @@ from desktop.services.sync import SyncService
 from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
 from desktop.views.admin import DevicesPage, StaffPage
+from desktop.views.audit import AuditPage
 from desktop.views.intake import IntakePage
 from desktop.views.intake.wiring import build_intake_page
-from desktop.views.queue.queue_page import QueuePage, default_status_for
+from desktop.views.queue.queue_page import OPEN_KEY, QueuePage, default_status_for
+from desktop.views.reports.page import ReportsPage
 from desktop.views.revision.scanning import ScanAccess
 from desktop.views.shell.controller import ShellController
 from desktop.views.shell.main_window import MainWindow
@@ -86,6 +92,7 @@ class Shell:
     intake_page: IntakePage | None = None
     settings_page: SettingsPage | None = None
     runner: TaskRunner | None = None
+    reports_page: ReportsPage | None = None
 
     def start(self) -> None:
         """First pull (or a refresh of what is cached), timers, connection probe; for an
@@ -136,6 +143,8 @@ class Shell:
     def set_office_names(self, offices: dict[str, str]) -> None:
         self.queue_page.set_names(self.queue_model.service_names, offices)
         self.queue_page.reload()
+        if self.reports_page is not None:
+            self.reports_page.set_office_names(offices)
 
     def session_expired(self, message: str) -> None:
         """The server ended the session: lock with "sign in again". Being told again while
@@ -177,10 +186,10 @@ def build_shell(
     )
     host = WorkbenchHost(runner=runner)
     host.workbench.set_scan_access(ScanAccess(runner, settings, on_settings_saved))  # issue 12
-    host.workbench.set_signing(
-        _signing_access(user, runner, settings, api, store, catalogue, on_settings_saved)
-    )  # issue 13: Tandatangani signs the kelurahan letter
+    signing = _signing_access(user, runner, settings, api, store, catalogue, on_settings_saved)
+    host.workbench.set_signing(signing)  # issue 13: Tandatangani signs the kelurahan letter
     sync_page = SyncPage()
+    sync_page.set_signing(signing)  # issue 13: sign or void letters waiting for BSrE
     settings_page = SettingsPage(settings, on_settings_saved, runner=runner)  # issue 12 scanners
     intake_page = (
         build_intake_page(
@@ -190,6 +199,20 @@ def build_shell(
         if Role.OPERATOR in user.roles
         else None
     )  # fmt: skip
+    reports_page = (
+        ReportsPage(
+            ReportsController(
+                runner,
+                api,
+                office_code=user.office.code,
+                office_name=user.office.name,
+                service_names=service_names,
+            ),
+            settings=settings,
+        )
+        if {Role.SUPERVISOR, Role.ADMIN} & set(user.roles)
+        else None
+    )  # issue 14: the report endpoints answer supervisors and administrators only
     admin = AdminController(runner, api) if Role.ADMIN in user.roles else None
     admin_pages: list[tuple[str, QWidget]] = (
         [
@@ -199,6 +222,11 @@ def build_shell(
         if admin is not None
         else []
     )  # issue 14: staff and devices, for administrators
+    audit_pages: list[tuple[str, QWidget]] = (
+        [(_tr("Audit"), AuditPage(AuditViewerController(runner, api), zone=tz))]
+        if Role.ADMIN in user.roles or Role.SUPERVISOR in user.roles
+        else []
+    )  # issue 14: the audit viewer (read only) for administrators and supervisors
     pages = [
         (_tr("Antrean"), queue_page),
         # The operator's intake sits beside Antrean; the rows differ per role, so pages are
@@ -207,12 +235,17 @@ def build_shell(
         (_tr("Loket"), host),
         (
             _tr("Laporan"),
-            PlaceholderPage(
+            reports_page
+            or PlaceholderPage(
                 _tr("Laporan"),
-                _tr("Laporan harian, bulanan dan kinerja petugas segera hadir."),
+                _tr(
+                    "Laporan harian, bulanan dan kinerja petugas dibuka oleh supervisor dan "
+                    "administrator."
+                ),
             ),
         ),
         *admin_pages,
+        *audit_pages,
         (_tr("Pengaturan"), settings_page),
         (_tr("Sinkronisasi"), sync_page),
     ]
@@ -224,6 +257,9 @@ def build_shell(
         verify_local=auth.verify_password,
         reauthenticate=reauthenticate,
     )
+    if reports_page is not None:
+        reports_page.settingsChanged.connect(on_settings_saved)
+        reports_page.open_in_queue.connect(partial(_show_in_queue, window, queue_page))
     workbench = WorkbenchBinding(
         host,
         workbench_logic.WorkbenchController(
@@ -277,6 +313,7 @@ def build_shell(
         intake_page,
         settings_page,
         runner,
+        reports_page,
     )
 
 
@@ -304,6 +341,31 @@ def _signing_access(
         on_settings_saved=on_settings_saved,
         office_code=user.office.code,
     )
+
+
+def _show_in_queue(window: MainWindow, queue_page: QueuePage, filters: object) -> None:
+    """A number clicked in Laporan: the queue with the filters it can apply (status, service,
+    office, overdue); what it cannot (officer, period, action) is said above the table."""
+    if not isinstance(filters, QueueFilters):
+        return
+    statuses = filters.statuses
+    key = statuses[0] if len(statuses) == 1 else (OPEN_KEY if statuses else "")
+    button = queue_page.status_buttons.get(key) or queue_page.status_buttons[""]
+    button.click()
+    combo = queue_page.service_combo
+    combo.setCurrentIndex(max(0, combo.findData(filters.service_code)))
+    offices = queue_page.office_combo
+    offices.setCurrentIndex(max(0, offices.findData(filters.office_code)))
+    queue_page.overdue_check.setChecked(filters.overdue)
+    window.open_page(queue_page)
+    if filters.officer_id or filters.date_from or filters.action:
+        queue_page.show_notice(
+            _tr(
+                "Dari Laporan: Antrean menyaring status, layanan dan kantor; petugas, periode "
+                "dan tindakan tidak disaring di sini."
+            ),
+            "info",
+        )
 
 
 def _wire_survey(
