@@ -20,8 +20,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
-    QCloseEvent,
-    QKeyEvent,
     QKeySequence,
     QPixmap,
     QResizeEvent,
@@ -30,8 +28,6 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
-    QDialog,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -50,7 +46,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.controllers.siak import SiakSigningController
-from desktop.controllers.signing import Secret, SigningAccess, setup_problem, uses_totp_choice
+from desktop.controllers.signing import Secret, SigningAccess, setup_problem
 from desktop.domain.catalogue import Service
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Action
@@ -61,7 +57,8 @@ from desktop.settings import Settings
 from desktop.views.dialogs import fitting_size, set_main_button
 from desktop.views.print_preview import PrintPreviewDialog
 from desktop.views.print_preview.pages import PREVIEW_SCALE, BackgroundRenderer, RenderedPage
-from desktop.views.workbench.action_bar import MESSAGE_STYLES, button_style
+from desktop.views.signing.secret_form import SecretFields, SigningDialog
+from desktop.views.workbench.action_bar import button_style
 from desktop.views.workbench.holder_warning import HolderGate
 
 WANTED_SIZE = (1180, 740)
@@ -94,7 +91,7 @@ class OutputRow:
     issued: IssuedOutput | None = None
 
 
-class SiakSignDialog(QDialog):
+class SiakSignDialog(SigningDialog):
     """See the module docstring. `issued` carries the list of `IssuedOutput` once signed."""
 
     issued = Signal(object)
@@ -211,28 +208,11 @@ class SiakSignDialog(QDialog):
         self.signer_box = QGroupBox(self.tr("Penanda tangan"), form)
         signer = self.signer_form = QFormLayout(self.signer_box)
         signer.addRow(self.tr("Nama:"), QLabel(self.access.official.name or "-"))
-        self.nik_edit = QLineEdit(self.signer_box)
-        self.nik_edit.setMaxLength(16)
-        self.nik_edit.setPlaceholderText(self.tr("16 digit NIK pejabat"))
-        self.secret_kind = QComboBox(self.signer_box)
-        self.secret_kind.addItem(self.tr("Passphrase"), "passphrase")
-        self.secret_kind.addItem(self.tr("Kode TOTP"), "totp")
-        self.passphrase_edit = QLineEdit(self.signer_box)
-        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase_edit.setPlaceholderText(self.tr("tidak disimpan"))
-        self.totp_edit = QLineEdit(self.signer_box)
-        self.totp_edit.setMaxLength(8)
-        self.totp_edit.setPlaceholderText(self.tr("6 digit dari aplikasi autentikator"))
-        for text, field in (
-            (self.tr("NI&K:"), self.nik_edit),
-            (self.tr("&Dengan:"), self.secret_kind),
-            (self.tr("&Passphrase:"), self.passphrase_edit),
-            (self.tr("Kode &TOTP:"), self.totp_edit),
-        ):
-            label = QLabel(text)
-            label.setBuddy(field)
-            signer.addRow(label, field)
-        self.secret_kind.currentIndexChanged.connect(lambda _i: self._show_fields())
+        self.secret_fields = fields = SecretFields(
+            signer, self.signer_box, lambda: self.access.settings, nik_label=self.tr("NI&K:")
+        )
+        self.nik_edit, self.secret_kind = fields.nik_edit, fields.secret_kind
+        self.passphrase_edit, self.totp_edit = fields.passphrase_edit, fields.totp_edit
         side.addWidget(self.signer_box)
 
         self.message = QLabel(form)
@@ -288,27 +268,13 @@ class SiakSignDialog(QDialog):
 
         self._set_busy(False)
         self.print_button.setVisible(False)
-        self._show_fields()
+        self.secret_fields.show()
         problem = setup_problem(self.access.settings)
         if problem:
             self.show_message(problem, "warning")
             self.sign_button.setEnabled(False)
         for index in range(len(self.rows)):
             self._fill_row(index)
-
-    def _method(self) -> str:
-        settings = self.access.settings
-        return settings.sign_method if not setup_problem(settings) else ""
-
-    def _show_fields(self) -> None:
-        method = self._method()
-        totp_choice = uses_totp_choice(self.access.settings)
-        totp = totp_choice and self.secret_kind.currentData() == "totp"
-        form = self.signer_form
-        form.setRowVisible(self.nik_edit, method == "bsre")
-        form.setRowVisible(self.secret_kind, totp_choice)
-        form.setRowVisible(self.passphrase_edit, bool(method) and not totp)
-        form.setRowVisible(self.totp_edit, totp)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -476,25 +442,12 @@ class SiakSignDialog(QDialog):
         return self.controller.busy
 
     def secret(self) -> Secret:
-        totp = uses_totp_choice(self.access.settings) and self.secret_kind.currentData() == "totp"
-        return Secret(
-            passphrase="" if totp else self.passphrase_edit.text(),
-            nik=self.nik_edit.text() if self._method() == "bsre" else "",
-            totp=self.totp_edit.text() if totp else "",
-        )
+        return self.secret_fields.secret()
 
-    def _missing(self, secret: Secret) -> tuple[str, QWidget] | None:
+    def _missing(self) -> tuple[str, QWidget] | None:
         if not self.chosen():
             return self.tr("Impor dulu sedikitnya satu dokumen dari SIAK (Ctrl+O)."), self.table
-        if self._method() == "bsre":
-            nik = secret.nik.strip()
-            if len(nik) != 16 or not nik.isdigit():
-                return self.tr("NIK penanda tangan harus 16 angka."), self.nik_edit
-        if self.totp_edit.isVisibleTo(self) and not secret.totp.strip():
-            return self.tr("Isi kode TOTP dari aplikasi autentikator."), self.totp_edit
-        if self.passphrase_edit.isVisibleTo(self) and not secret.passphrase:
-            return self.tr("Isi passphrase sertifikat elektronik."), self.passphrase_edit
-        return None
+        return self.secret_fields.missing()
 
     def sign(self) -> None:
         """Ctrl+Enter or the button: sign every imported output once."""
@@ -503,7 +456,7 @@ class SiakSignDialog(QDialog):
         if self.holder_gate.checking:
             return
         secret = self.secret()
-        missing = self._missing(secret)
+        missing = self._missing()
         if missing is not None:
             text, field = missing
             self.show_message(text, "warning")
@@ -539,21 +492,16 @@ class SiakSignDialog(QDialog):
         ):  # fmt: skip
             widget.setEnabled(not busy)
 
-    def _forget_secret(self) -> None:
-        self.passphrase_edit.clear()
-        self.totp_edit.clear()
-
     def _sign_failed(self, message: str) -> None:
         self._set_busy(False)
-        self._forget_secret()
+        self.secret_fields.forget()
         self.show_message(message, "error")
-        field = self.totp_edit if self.totp_edit.isVisibleTo(self) else self.passphrase_edit
-        field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.secret_fields.secret_field().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _signed(self, issued: list[IssuedOutput]) -> None:
         self.done_outputs = list(issued)
         self._set_busy(False)
-        self._forget_secret()
+        self.secret_fields.forget()
         for output in issued:
             index = self._index_of(output.document_type)
             self.rows[index].issued = output
@@ -610,36 +558,6 @@ class SiakSignDialog(QDialog):
         if isinstance(settings, Settings):
             self.access.settings = settings
             self.access.on_settings_saved(settings)
-
-    # -- messages and keys -------------------------------------------------------------------
-
-    def show_message(self, text: str, kind: str = "info") -> None:
-        self.message_kind = kind if text else ""
-        style = MESSAGE_STYLES.get(kind, MESSAGE_STYLES["info"])
-        self.message.setStyleSheet(f"QLabel {{ {style} border-radius: 3px; padding: 4px 8px; }}")
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter alone presses nothing (QDialog would look for a default button)."""
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def reject(self) -> None:
-        if self.busy:
-            return
-        self._forget_secret()
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.busy:
-            event.ignore()
-            return
-        self._forget_secret()
-        super().closeEvent(event)
 
 
 def _html(text: str) -> str:

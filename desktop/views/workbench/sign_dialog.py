@@ -31,8 +31,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
-    QCloseEvent,
-    QKeyEvent,
     QKeySequence,
     QPixmap,
     QResizeEvent,
@@ -41,13 +39,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QFormLayout,
     QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -60,7 +56,6 @@ from desktop.controllers.signing import (
     SigningAccess,
     SigningController,
     setup_problem,
-    uses_totp_choice,
 )
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Action
@@ -72,7 +67,8 @@ from desktop.settings import Settings
 from desktop.views.dialogs import fitting_size, set_main_button
 from desktop.views.print_preview import PrintPreviewDialog
 from desktop.views.print_preview.pages import PREVIEW_SCALE, BackgroundRenderer, RenderedPage
-from desktop.views.workbench.action_bar import MESSAGE_STYLES, button_style
+from desktop.views.signing.secret_form import SecretFields, SigningDialog
+from desktop.views.workbench.action_bar import button_style
 from desktop.views.workbench.holder_warning import HolderGate
 
 WANTED_SIZE = (1180, 740)
@@ -81,7 +77,7 @@ FORM_WIDTH = 380
 SIGN_KEYS = ("Ctrl+Return", "Ctrl+Enter")
 
 
-class SignDialog(QDialog):
+class SignDialog(SigningDialog):
     """See the module docstring. `issued` carries the `IssuedLetter` once signed."""
 
     issued = Signal(object)
@@ -175,32 +171,11 @@ class SignDialog(QDialog):
         self.method_label.setWordWrap(True)
         self.method_label.setTextFormat(Qt.TextFormat.PlainText)
         signer.addRow(self.tr("Cara:"), self.method_label)
-        self.nik_edit = QLineEdit(self.signer_box)
-        self.nik_edit.setMaxLength(16)
-        self.nik_edit.setInputMask("")
-        self.nik_edit.setPlaceholderText(self.tr("16 digit NIK pejabat"))
-        self.secret_kind = QComboBox(self.signer_box)
-        self.secret_kind.addItem(self.tr("Passphrase"), "passphrase")
-        self.secret_kind.addItem(self.tr("Kode TOTP"), "totp")
-        self.passphrase_edit = QLineEdit(self.signer_box)
-        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase_edit.setPlaceholderText(self.tr("tidak disimpan"))
-        self.totp_edit = QLineEdit(self.signer_box)
-        self.totp_edit.setMaxLength(8)
-        self.totp_edit.setPlaceholderText(self.tr("6 digit dari aplikasi autentikator"))
-        self.nik_label = QLabel(self.tr("&NIK:"))
-        self.nik_label.setBuddy(self.nik_edit)
-        self.kind_label = QLabel(self.tr("&Dengan:"))
-        self.kind_label.setBuddy(self.secret_kind)
-        self.passphrase_label = QLabel(self.tr("&Passphrase:"))
-        self.passphrase_label.setBuddy(self.passphrase_edit)
-        self.totp_label = QLabel(self.tr("Kode &TOTP:"))
-        self.totp_label.setBuddy(self.totp_edit)
-        signer.addRow(self.nik_label, self.nik_edit)
-        signer.addRow(self.kind_label, self.secret_kind)
-        signer.addRow(self.passphrase_label, self.passphrase_edit)
-        signer.addRow(self.totp_label, self.totp_edit)
-        self.secret_kind.currentIndexChanged.connect(lambda _i: self._show_fields())
+        self.secret_fields = fields = SecretFields(
+            signer, self.signer_box, lambda: self.access.settings
+        )
+        self.nik_edit, self.secret_kind = fields.nik_edit, fields.secret_kind
+        self.passphrase_edit, self.totp_edit = fields.passphrase_edit, fields.totp_edit
         side.addWidget(self.signer_box)
 
         self.message = QLabel(form)
@@ -262,14 +237,15 @@ class SignDialog(QDialog):
 
         self._set_busy(False)
         self.print_button.setVisible(False)
-        self._show_fields()
+        self.secret_fields.show()
         problem = setup_problem(settings)
         if problem:
             self.show_message(problem, "warning")
             self.sign_button.setEnabled(False)
 
     def _method(self) -> str:
-        return self.access.settings.sign_method if not setup_problem(self.access.settings) else ""
+        settings = self.access.settings
+        return settings.sign_method if not setup_problem(settings) else ""
 
     def _method_text(self) -> str:
         settings = self.access.settings
@@ -285,26 +261,9 @@ class SignDialog(QDialog):
             )
         return self.tr("belum diatur")
 
-    def _show_fields(self) -> None:
-        method = self._method()
-        bsre = method == "bsre"
-        totp_choice = uses_totp_choice(self.access.settings)
-        totp = totp_choice and self.secret_kind.currentData() == "totp"
-        form = self.signer_form
-        form.setRowVisible(self.nik_edit, bsre)
-        form.setRowVisible(self.secret_kind, totp_choice)
-        form.setRowVisible(self.passphrase_edit, bool(method) and not totp)
-        form.setRowVisible(self.totp_edit, totp)
-
     def first_field(self) -> QWidget:
         """Where the keyboard starts: the first field the official has to fill."""
-        if self._method() == "bsre" and not self.nik_edit.text():
-            return self.nik_edit
-        if self.totp_edit.isVisibleTo(self):
-            return self.totp_edit
-        if self.passphrase_edit.isVisibleTo(self):
-            return self.passphrase_edit
-        return self.close_button
+        return self.secret_fields.first_field() or self.close_button
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -400,23 +359,7 @@ class SignDialog(QDialog):
         return self.controller.busy
 
     def secret(self) -> Secret:
-        totp = uses_totp_choice(self.access.settings) and self.secret_kind.currentData() == "totp"
-        return Secret(
-            passphrase="" if totp else self.passphrase_edit.text(),
-            nik=self.nik_edit.text() if self._method() == "bsre" else "",
-            totp=self.totp_edit.text() if totp else "",
-        )
-
-    def _missing(self, secret: Secret) -> tuple[str, QWidget] | None:
-        if self._method() == "bsre":
-            nik = secret.nik.strip()
-            if len(nik) != 16 or not nik.isdigit():
-                return self.tr("NIK penanda tangan harus 16 angka."), self.nik_edit
-        if self.totp_edit.isVisibleTo(self) and not secret.totp.strip():
-            return self.tr("Isi kode TOTP dari aplikasi autentikator."), self.totp_edit
-        if self.passphrase_edit.isVisibleTo(self) and not secret.passphrase:
-            return self.tr("Isi passphrase sertifikat elektronik."), self.passphrase_edit
-        return None
+        return self.secret_fields.secret()
 
     def _show_pending(self, pending: PendingSignature) -> None:
         """This application's letter is numbered and waits for BSrE: say so, and offer only
@@ -442,7 +385,7 @@ class SignDialog(QDialog):
             self._sign_pending()
             return
         secret = self.secret()
-        missing = self._missing(secret)
+        missing = self.secret_fields.missing()
         if missing is not None:
             text, field = missing
             self.show_message(text, "warning")
@@ -462,7 +405,7 @@ class SignDialog(QDialog):
 
     def _sign_pending(self) -> None:
         secret = self.secret()
-        missing = self._missing(secret)
+        missing = self.secret_fields.missing()
         if missing is not None:
             text, field = missing
             self.show_message(text, "warning")
@@ -475,7 +418,7 @@ class SignDialog(QDialog):
         """BSrE unreachable: numbered, kept, waiting in the outbox (signed at sync)."""
         self.waiting_letter = letter
         self._set_busy(False)
-        self._forget_secret()
+        self.secret_fields.forget()
         self.signer_box.setEnabled(False)
         self.paper_box.setEnabled(False)
         self.sign_button.setVisible(False)
@@ -491,7 +434,7 @@ class SignDialog(QDialog):
 
     def _waiting_done(self, outcome: WaitingOutcome) -> None:
         self._set_busy(False)
-        self._forget_secret()
+        self.secret_fields.forget()
         self.pending = self.controller.pending(self.detail.id)
         lines = []
         if outcome.signed:
@@ -530,25 +473,19 @@ class SignDialog(QDialog):
         for widget in (self.signer_box, self.paper_box, self.sign_button, self.close_button):
             widget.setEnabled(not busy)
 
-    def _forget_secret(self) -> None:
-        self.passphrase_edit.clear()
-        self.totp_edit.clear()
-
     def _sign_failed(self, message: str) -> None:
         self._set_busy(False)
-        self._forget_secret()
+        self.secret_fields.forget()
         self.show_message(message, "error")
-        field = self.totp_edit if self.totp_edit.isVisibleTo(self) else self.passphrase_edit
-        field.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.secret_fields.secret_field().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _signed(self, letter: IssuedLetter) -> None:
         self.letter = letter
         self._set_busy(False)
-        self._forget_secret()
+        self.secret_fields.forget()
         self.signer_box.setEnabled(False)
         self.paper_box.setEnabled(False)
-        for field in (self.nik_edit, self.secret_kind, self.passphrase_edit, self.totp_edit):
-            self.signer_form.setRowVisible(field, False)
+        self.secret_fields.hide_all()
         self.sign_button.setVisible(False)
         self.print_button.setVisible(True)
         self.close_button.setText(self.tr("Tutup"))
@@ -616,37 +553,6 @@ class SignDialog(QDialog):
         if isinstance(settings, Settings):
             self.access.settings = settings
             self.access.on_settings_saved(settings)
-
-    # -- messages and keys -------------------------------------------------------------------
-
-    def show_message(self, text: str, kind: str = "info") -> None:
-        self.message_kind = kind if text else ""
-        style = MESSAGE_STYLES.get(kind, MESSAGE_STYLES["info"])
-        self.message.setStyleSheet(f"QLabel {{ {style} border-radius: 3px; padding: 4px 8px; }}")
-        self.message.setText(text)
-        self.message.setVisible(bool(text))
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Enter alone presses nothing (QDialog would look for a default button)."""
-        enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-        if enter and not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            event.accept()
-            return
-        super().keyPressEvent(event)
-
-    def reject(self) -> None:
-        """Esc / Batal / Tutup: not while a signature is being made."""
-        if self.busy:
-            return
-        self._forget_secret()
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.busy:
-            event.ignore()
-            return
-        self._forget_secret()
-        super().closeEvent(event)
 
 
 def _primary_style() -> str:
