@@ -189,5 +189,6 @@ def test_a_deleted_desktop_event_is_named_missing(qtbot: QtBot, runner: TaskRunn
         )
         selected = page.selected()
         assert selected is not None and selected.id == events[2]["id"] and selected.position == 3
-        assert page.detail.toPlainText().startswith("BARIS RUSAK: ada baris hilang sebelum baris ini")
+        missing = "BARIS RUSAK: ada baris hilang sebelum baris ini"
+        assert page.detail.toPlainText().startswith(missing)
         page.grab().save(str(SCREENSHOTS / "audit-chain-missing.png"))
