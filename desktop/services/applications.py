@@ -63,7 +63,7 @@ from desktop.services.retry import is_transient
 log = logging.getLogger(__name__)
 
 CONFLICT_CODES = frozenset(
-    {"claimed_by_other", "claim_required", "version_conflict", "wrong_state"}
+    {"claimed_by_other", "claim_required", "version_conflict", "wrong_state", "claim_taken_away"}
 )
 APPLIED_CHECK_CODES = frozenset({"version_conflict", "wrong_state", "claim_required"})
 """409s after which the history may show that our own decision was applied already."""
@@ -274,7 +274,8 @@ def explain_conflict(
         decisions = [
             h
             for h in current.history
-            if h.action is not None or h.action_raw not in ("create", "claim", "release")
+            if h.action is not None
+            or h.action_raw not in ("create", "claim", "release", "reassign")
         ]
         last = decisions[-1] if decisions else None
 
@@ -285,7 +286,11 @@ def explain_conflict(
     decided = last is not None and (
         error.code in ("version_conflict", "wrong_state") or status_moved
     )
-    if error.code == "claimed_by_other" and others_claim is not None:
+    if error.code == "claim_taken_away":
+        # A supervisor released or reassigned this person's claim (server/claims.py): the
+        # server's own sentence, told once: "Klaim permohonan X dilepas oleh Y: alasan".
+        message = error.detail or "Klaim Anda dilepas oleh supervisor."
+    elif error.code == "claimed_by_other" and others_claim is not None:
         message = (
             f"Permohonan ini sedang dikerjakan oleh {others_claim.full_name} "
             f"({others_claim.username}) sampai {_when(others_claim.expires_at, tz)}. "

@@ -797,6 +797,38 @@ class ApiClient:
         """``GET /audit/verify``: each chain intact or, in ``where``, exactly where it breaks."""
         return expect_mapping(self.get_json("/audit/verify"), "pemeriksaan rantai audit")
 
+    # -- queue supervision (issue 14) -------------------------------------------------------
+
+    def claims(self, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """``GET /claims``: the active claims in scope, longest held first (``office``,
+        ``holder`` filters; None values are left out)."""
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        return expect_mapping(self.get_json("/claims", query), "daftar klaim")
+
+    def claim_candidates(self, app_id: str) -> dict[str, Any]:
+        """``GET /applications/{id}/claim/candidates``: who could take the claim now."""
+        path = f"/applications/{quote(app_id, safe='')}/claim/candidates"
+        return expect_mapping(self.get_json(path), "petugas yang dapat menangani")
+
+    def reassign_claim(
+        self, app_id: str, *, to_user_id: str, reason: str, transaction_id: str
+    ) -> dict[str, Any]:
+        """``POST /applications/{id}/claim/reassign``; a replay answers the first time."""
+        path = f"/applications/{quote(app_id, safe='')}/claim/reassign"
+        body = {"to_user_id": to_user_id, "reason": reason, "transaction_id": transaction_id}
+        return expect_mapping(self.post_json(path, body), "pengalihan klaim")
+
+    def release_claim_of_other(self, app_id: str, *, reason: str, transaction_id: str) -> None:
+        """``DELETE /applications/{id}/claim?reason=``: a supervisor releases anyone's claim;
+        the `Idempotency-Key` keeps a retry from releasing a claim taken since."""
+        self.request(
+            "DELETE",
+            f"/applications/{quote(app_id, safe='')}/claim",
+            params={"reason": reason},
+            headers={"Idempotency-Key": transaction_id},
+            expect="none",
+        )
+
 
 def expect_mapping(value: Any, what: str) -> dict[str, Any]:
     """Guard for JSON that must be an object; a clear BadResponse otherwise."""
