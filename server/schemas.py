@@ -1024,3 +1024,24 @@ class ClaimReassign(Strict):
     to_user_id: Id
     reason: Annotated[str, Field(min_length=3, max_length=500), AfterValidator(_nonempty)]
     transaction_id: Id
+
+
+# -- report drill-down (issue 14) ----------------------------------------------------------------
+
+
+class DrillItem(ApplicationSummary):
+    times: int = Field(description="Events behind the number for this application (>= 1)")
+
+
+class DrillAnswer(BaseModel):
+    """The applications behind one number of a report (`GET /reports/applications`)."""
+
+    report: str
+    measure: str
+    period: ReportPeriod | None = Field(description="Null for the backlog (open now)")
+    scope: str
+    count: int = Field(description="The report's number: the sum of `times`")
+    applications: int = Field(description="Distinct applications behind it")
+    truncated: bool = Field(description="True: `items` holds only the first `limit`")
+    limit: int
+    items: list[DrillItem]

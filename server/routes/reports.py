@@ -18,6 +18,8 @@ from desktop.domain.workflow import TERMINAL_STATES
 from server.deps import CurrentPrincipal, DbSession, Principal, State, require_roles
 from server.idempotency import json_response
 from server.models import Application
+from server.problems import ProblemError
+from server.reports import drill as drill_module
 from server.reports.activity import activity as activity_report
 from server.reports.backlog import backlog as backlog_report
 from server.reports.period import Period, parse_period
@@ -25,7 +27,14 @@ from server.reports.scoping import Filters, make_filters
 from server.reports.sla import sla as sla_report
 from server.reports.steps import steps as steps_report
 from server.routes import AUTHED, errors
-from server.schemas import ActivityReport, BacklogReport, ReportSummary, SlaReport, StepsReport
+from server.schemas import (
+    ActivityReport,
+    BacklogReport,
+    DrillAnswer,
+    ReportSummary,
+    SlaReport,
+    StepsReport,
+)
 from server.scope import scope_clause
 from server.state import ServerState
 
@@ -175,3 +184,71 @@ def backlog(
     seconds = int(offset.total_seconds()) if offset is not None else 0
     body = backlog_report(session, now, today, seconds, filters)
     return json_response({"scope": filters.scope, **body})
+
+
+Report = Annotated[str, Query(max_length=20, description="activity, sla, steps or backlog")]
+Measure = Annotated[
+    str,
+    Query(
+        max_length=20,
+        description="activity: received..sent_back; sla: met, missed, unknown; steps: the "
+        "state; backlog: total, overdue, 0-1, 2-3, 4-7, 8-14, >14",
+    ),
+]
+OptionalDay = Annotated[str | None, Query(max_length=40)]
+
+
+@router.get("/reports/applications", response_model=DrillAnswer, responses=errors(*AUTHED))
+def applications(
+    principal: CurrentPrincipal,
+    session: DbSession,
+    state: State,
+    report: Report,
+    measure: Measure,
+    start: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: OptionalDay = None,
+    office: OfficeFilter = None,
+    service: ServiceFilter = None,
+    officer: OfficerFilter = None,
+    limit: Annotated[int, Query(ge=1, le=drill_module.MAX_ITEMS)] = drill_module.MAX_ITEMS,
+) -> Response:
+    """The applications behind one number: the same filters and the same SQL as the count."""
+    require_roles(principal, *REPORT_ROLES)
+    drill_module.check_measure(report, measure)
+    now = state.now()
+    head: dict[str, Any] = {"report": report, "measure": measure, "period": None}
+    if report == "backlog":
+        filters = make_filters(principal.office.code, office, service, None, "")
+        offset = now.astimezone(state.zone).utcoffset()
+        seconds = int(offset.total_seconds()) if offset is not None else 0
+        found = drill_module.backlog_drill(
+            session, now, state.local_date(now), seconds, filters, measure
+        )
+    else:
+        if not start or not to:
+            raise ProblemError(
+                422, "invalid_period", "Periode (from dan to) wajib untuk laporan ini."
+            )
+        period, filters = _prepare(principal, state, start, to, "day", office, service, officer, "")
+        head["period"] = {
+            "from": period.start.isoformat(),
+            "to": period.end.isoformat(),
+            "group": "day",
+        }
+        run = {
+            "activity": drill_module.activity_drill,
+            "sla": drill_module.sla_drill,
+            "steps": drill_module.steps_drill,
+        }[report]
+        found = run(session, period, filters, measure)
+    return json_response(
+        {
+            **head,
+            "scope": filters.scope,
+            "count": found.count,
+            "applications": len(found.times),
+            "truncated": len(found.times) > limit,
+            "limit": limit,
+            "items": drill_module.items(session, found, now, limit),
+        }
+    )
