@@ -406,12 +406,22 @@ class MainWindow(QMainWindow):
         # assembly when the window has the Pendaftaran page, else it does nothing).
         self.intake_action = QAction(self.tr("Pendaftaran baru"), self)
         self.intake_action.setShortcut(QKeySequence("Ctrl+N"))
+        # Alt+1..Alt+9: the navigation's pages by their row (the list itself takes no focus,
+        # so without these a supervisor could not reach Laporan or Audit by keyboard).
+        self.page_actions: list[QAction] = []
+        for row in range(min(9, self.nav.count())):
+            action = QAction(self.nav.item(row).text(), self)
+            action.setShortcut(QKeySequence(f"Alt+{row + 1}"))
+            action.triggered.connect(lambda _c=False, r=row: self.show_page(r))
+            self.nav.item(row).setToolTip(f"Alt+{row + 1}")
+            self.page_actions.append(action)
         self.window_actions = (
             self.refresh_action,
             self.search_action,
             self.lock_action,
             self.sync_action,
             self.intake_action,
+            *self.page_actions,
         )
         for action in self.window_actions:
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

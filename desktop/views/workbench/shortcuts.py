@@ -122,6 +122,12 @@ SHELL_SHORTCUTS: tuple[Shortcut, ...] = (
     Shortcut("lock", ("Ctrl+L",), "Kunci layar", SCOPE_SHELL),
     Shortcut("sync_page", ("F9",), "Halaman Sinkronisasi (Esc: kembali ke antrean)", SCOPE_SHELL),
     Shortcut(
+        "nav_page",
+        tuple(f"Alt+{n}" for n in range(1, 10)),
+        "Halaman di daftar kiri menurut urutannya (Alt+1 Antrean)",
+        SCOPE_SHELL,
+    ),
+    Shortcut(
         "queue_open",
         ("Enter",),
         "Buka permohonan terpilih. Di kotak cari: buka nomor pendaftaran yang diketik, "
