@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -67,6 +68,13 @@ class StaffPage(QWidget):
         self.move_button = QPushButton(self.tr("&Pindah kantor…"), self)
         self.reset_button = QPushButton(self.tr("Atur &ulang kata sandi…"), self)
         self.reload_button = QPushButton(self.tr("&Muat ulang"), self)
+        # Hundreds of staff in a city: typing a part of a name, username or office narrows it.
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText(self.tr("nama, nama pengguna, peran atau kantor"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.textChanged.connect(lambda _t: self._apply_filter())
+        filter_label = QLabel(self.tr("C&ari:"), self)
+        filter_label.setBuddy(self.filter_edit)
         self.new_button.clicked.connect(self.new_user)
         self.toggle_button.clicked.connect(self.toggle_disabled)
         self.move_button.clicked.connect(self.move_user)
@@ -77,6 +85,8 @@ class StaffPage(QWidget):
         for b in (self.new_button, self.toggle_button, self.move_button, self.reset_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(filter_label)
+        buttons.addWidget(self.filter_edit, 1)
         buttons.addWidget(self.reload_button)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -127,7 +137,27 @@ class StaffPage(QWidget):
             if m.id == keep:
                 self.table.selectRow(row)
         self.message.setText(self.tr("%n pengguna", "", len(members)))
+        self._apply_filter()
         self._selection_changed()
+
+    def _apply_filter(self) -> None:
+        """Rows without every typed word (in any column, any case) are hidden."""
+        words = self.filter_edit.text().casefold().split()
+        shown = 0
+        for row in range(self.table.rowCount()):
+            text = " ".join(
+                item.text() for c in range(self.table.columnCount())
+                if (item := self.table.item(row, c)) is not None
+            ).casefold()  # fmt: skip
+            hide = not all(w in text for w in words)
+            self.table.setRowHidden(row, hide)
+            shown += not hide
+        if words:
+            self.message.setText(
+                self.tr("%1 dari %2 pengguna")
+                .replace("%1", str(shown))
+                .replace("%2", str(self.table.rowCount()))
+            )
 
     def _status(self, m: StaffMember) -> str:
         if m.disabled:

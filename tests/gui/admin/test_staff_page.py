@@ -209,3 +209,22 @@ def test_disable_enable_move_and_reset_password(
     assert r.status_code == 401
     assert temporary not in caplog.text
     QApplication.clipboard().clear()
+
+
+def test_typing_narrows_a_city_of_staff(
+    qtbot: QtBot, controller: AdminController, offices: dict[str, str]
+) -> None:
+    """Found in a real window: the demo city has 189 staff and the page had no way to find
+    one but scrolling. Alt+A, a few letters of a name / username / office, any case."""
+    page = _page(qtbot, controller, offices)
+    total = page.table.rowCount()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=WAIT)
+    qtbot.keyClick(page, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is page.filter_edit
+    qtbot.keyClicks(page.filter_edit, "OPERATOR1")
+    shown = [r for r in range(total) if not page.table.isRowHidden(r)]
+    assert [page.table.item(r, 1).text() for r in shown] == ["operator1"]
+    assert page.message.text() == f"1 dari {total} pengguna"
+    page.filter_edit.clear()
+    assert not any(page.table.isRowHidden(r) for r in range(total))
