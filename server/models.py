@@ -207,7 +207,10 @@ class Application(Base):
 
 class HistoryEntry(Base):
     __tablename__ = "history"
-    __table_args__ = (UniqueConstraint("application_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("application_id", "position"),
+        Index("ix_history_server_time", "server_time"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"))

@@ -10,16 +10,18 @@ has no `percentile_cont`): over the n durations of a group in ascending order, t
 the ceil(n/2)-th and the p90 the ceil(9n/10)-th, both actual durations. Groups exist only with
 at least one sample; a step with none in the period is absent, never 0.
 
-Only the histories of applications that left a state in the period are windowed (a semi-join
-on the history's server time), not the whole table.
+Only the moves in the period are read (through the history's server-time index), and for each
+the move before it in its application's history (the unique (application_id, position) index,
+read backwards): the work grows with the period's activity, not with the applications' whole
+histories. See docs/architecture/server.md, "Reports performance".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from server.models import Application, HistoryEntry
 from server.reports.period import Period
@@ -43,38 +45,74 @@ WORKFLOW_ACTIONS = (
 )
 
 
+def is_move(entry: Any) -> ColumnElement[bool]:
+    """A status-changing workflow entry of `entry` (the history table or an alias of it)."""
+    return and_(
+        entry.action.in_(WORKFLOW_ACTIONS),
+        entry.to_status.is_not(None),
+        or_(entry.from_status.is_(None), entry.from_status != entry.to_status),
+    )
+
+
 def steps(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
     dialect = session.get_bind().dialect.name
-    h, a = HistoryEntry, Application
-    touched = (
-        select(h.application_id)
-        .where(
-            h.server_time >= period.utc_start,
-            h.server_time < period.utc_end,
-            h.action.in_(WORKFLOW_ACTIONS),
-        )
-        .distinct()
+    a = Application
+    left, earlier = aliased(HistoryEntry, name="left_row"), aliased(HistoryEntry, name="earlier")
+    before = (
+        earlier.application_id == left.application_id,
+        earlier.position < left.position,
+        is_move(earlier),
     )
-    moves = (
-        select(
-            h.application_id.label("application_id"),
-            h.to_status.label("step"),
-            h.server_time.label("entered"),
-            func.lead(h.server_time)
-            .over(partition_by=h.application_id, order_by=h.position)
-            .label("left_at"),
-            func.lead(h.actor_id)
-            .over(partition_by=h.application_id, order_by=h.position)
-            .label("left_by"),
-        )
-        .where(
-            h.application_id.in_(touched),
-            h.action.in_(WORKFLOW_ACTIONS),
-            h.to_status.is_not(None),
-            or_(h.from_status.is_(None), h.from_status != h.to_status),
-        )
-        .subquery("moves")
+    in_period = (
+        left.server_time >= period.utc_start,
+        left.server_time < period.utc_end,
+        is_move(left),
     )
+    # The move that entered the state is the application's last move before the one that
+    # left it: a backward probe of the unique (application_id, position) index per move in
+    # the period. PostgreSQL reads that row in one probe (LATERAL ... LIMIT 1; a correlated
+    # max(position) there is planned as a hash join over the whole history); SQLite, which
+    # has no LATERAL, finds its position with a correlated max() and then the row.
+    if dialect == "postgresql":
+        entered = (
+            select(earlier.to_status.label("step"), earlier.server_time.label("entered"))
+            .where(*before)
+            .order_by(earlier.position.desc())
+            .limit(1)
+            .lateral("entered_row")
+        )
+        moves = (
+            select(
+                left.application_id.label("application_id"),
+                entered.c.step,
+                entered.c.entered,
+                left.server_time.label("left_at"),
+                left.actor_id.label("left_by"),
+            )
+            .select_from(left)
+            .join(entered, true())
+            .where(*in_period)
+            .subquery("moves")
+        )
+    else:
+        entry = aliased(HistoryEntry, name="entered_row")
+        position = select(func.max(earlier.position)).where(*before).scalar_subquery()
+        moves = (
+            select(
+                left.application_id.label("application_id"),
+                entry.to_status.label("step"),
+                entry.server_time.label("entered"),
+                left.server_time.label("left_at"),
+                left.actor_id.label("left_by"),
+            )
+            .select_from(left)
+            .join(
+                entry,
+                and_(entry.application_id == left.application_id, entry.position == position),
+            )
+            .where(*in_period)
+            .subquery("moves")
+        )
     bucket = local_bucket(moves.c.left_at, period.offset_seconds, period.grain, dialect)
     dims = {"office": a.office_code, "service": a.service_code, "officer": moves.c.left_by}
     keys = [
@@ -88,9 +126,6 @@ def steps(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
         .select_from(moves)
         .join(a, a.id == moves.c.application_id)
         .where(
-            moves.c.left_at.is_not(None),
-            moves.c.left_at >= period.utc_start,
-            moves.c.left_at < period.utc_end,
             moves.c.step.in_(STEPS),
             *filters.where(moves.c.left_by),
         )
