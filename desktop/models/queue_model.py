@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta, tzinfo
 from typing import Any, Literal
@@ -41,6 +41,7 @@ from desktop.domain.formatting import (
     unknown_status_label,
 )
 from desktop.domain.identity import mask_nik
+from desktop.domain.records import ApplicationSummary
 from desktop.domain.workflow import TERMINAL_STATES, parse_state
 from desktop.models.store import QueueQuery, QueueRow, Store
 
@@ -282,6 +283,14 @@ class QueueModel(QAbstractTableModel):
 
     def find_number(self, number: str) -> str | None:
         return self._store.find_by_number(number)
+
+    def remember(self, rows: Sequence[tuple[ApplicationSummary, Any]]) -> int:
+        """Write applications read elsewhere (a report's list) to the store, as a pull would
+        (a newer copy or an unsent local change wins), so the queue can show them. Blocking:
+        call it on a worker."""
+        if not rows:
+            return 0
+        return self._store.write(lambda conn: Store.upsert_summaries(conn, list(rows)))
 
     # -- lookup ----------------------------------------------------------------------------
 

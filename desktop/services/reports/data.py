@@ -59,7 +59,15 @@ OFFICER = Column("officer", "Petugas", ColumnKind.TEXT)
 OFFICE = Column("office", "Kantor", ColumnKind.TEXT)
 SERVICE = Column("service", "Layanan", ColumnKind.TEXT)
 ACTIVITY_COLUMNS = tuple(
-    Column(key, title, ColumnKind.COUNT, action=action, statuses=statuses)
+    Column(
+        key,
+        title,
+        ColumnKind.COUNT,
+        action=action,
+        statuses=statuses,
+        report="activity",
+        measure=key,
+    )
     for key, title, action, statuses in ACTIVITY
 )
 
@@ -226,9 +234,11 @@ def _sla_table(answer: Mapping[str, Any], service: Callable[[str | None], str]) 
     columns = (
         OFFICE,
         SERVICE,
-        Column("met", "Tepat waktu", statuses=("completed",)),
-        Column("missed", "Terlambat", statuses=("completed",)),
-        Column("unknown", "Tanpa tenggat", statuses=("completed",)),
+        Column("met", "Tepat waktu", statuses=("completed",), report="sla", measure="met"),
+        Column("missed", "Terlambat", statuses=("completed",), report="sla", measure="missed"),
+        Column(
+            "unknown", "Tanpa tenggat", statuses=("completed",), report="sla", measure="unknown"
+        ),
         Column("ratio", "% tepat waktu", ColumnKind.PERCENT),
     )
     table = Table("sla", "Ketepatan waktu (SLA) penyelesaian", columns)
@@ -265,7 +275,7 @@ def _steps_table(answer: Mapping[str, Any], *, with_officer: bool) -> Table:
         *((OFFICER,) if with_officer else ()),
         Column("period", "Periode", ColumnKind.TEXT),
         Column("step", "Tahap", ColumnKind.TEXT),
-        Column("count", "Jumlah"),
+        Column("count", "Jumlah", report="steps"),
         Column("median", "Median (jam)", ColumnKind.HOURS),
         Column("p90", "P90 (jam)", ColumnKind.HOURS),
     )
@@ -289,16 +299,31 @@ def _steps_table(answer: Mapping[str, Any], *, with_officer: bool) -> Table:
             _hours(row.get("median_seconds")),
             _hours(row.get("p90_seconds")),
         )
-        table.rows.append(Row(cells, RowKeys(officer_id=row.get("officer_id"))))
+        keys = RowKeys(
+            officer_id=row.get("officer_id"),
+            step=row.get("step"),
+            period=str(row.get("period") or "") or None,
+        )
+        table.rows.append(Row(cells, keys))
     return table
 
 
 def _backlog_table(answer: Mapping[str, Any]) -> Table:
     columns = (
         OFFICE,
-        Column("total", "Jumlah", statuses=OPEN_STATUSES),
-        Column("overdue", "Lewat tenggat", statuses=OPEN_STATUSES, overdue=True),
-        *(Column(f"b{b}", f"{b} hari", statuses=OPEN_STATUSES) for b in BUCKETS),
+        Column("total", "Jumlah", statuses=OPEN_STATUSES, report="backlog", measure="total"),
+        Column(
+            "overdue",
+            "Lewat tenggat",
+            statuses=OPEN_STATUSES,
+            overdue=True,
+            report="backlog",
+            measure="overdue",
+        ),
+        *(
+            Column(f"b{b}", f"{b} hari", statuses=OPEN_STATUSES, report="backlog", measure=b)
+            for b in BUCKETS
+        ),
         Column("oldest", "Tertua (hari kerja)"),
     )
     as_of = answer.get("as_of")

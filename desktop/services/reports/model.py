@@ -9,8 +9,11 @@ A missing value is None and prints as "Tidak ada data" everywhere, never as 0: a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
+
+from desktop.services.reports.periods import Period, long_date
 
 Cell = int | float | str | None
 
@@ -52,6 +55,11 @@ class Column:
     statuses: tuple[str, ...] = ()
     """The application statuses a count column stands for, when it stands for any."""
     overdue: bool = False
+    report: str | None = None
+    """The server report this column's numbers come from (`/reports/applications?report=`):
+    activity, sla, steps or backlog; None: not a count of applications (no drill-down)."""
+    measure: str | None = None
+    """Its `measure` there (verified, met, 0-1, ...); None for steps: the row's step."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,14 @@ class QueueFilters:
     date_from: date | None = None
     date_to: date | None = None
     overdue: bool = False
+    report: str | None = None
+    """With `measure`: the exact drill-down (`GET /reports/applications`) of this number."""
+    measure: str | None = None
+    caption: str = ""
+    """What the number is, in words ("diverifikasi oleh Andi Saputra, 22 Mei 2025")."""
+    listed: Any = None
+    """The applications behind the number once read (`services.reports.drill.ReportList`);
+    None: not read (offline), the queue then applies the rough filters above."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,10 @@ class RowKeys:
     office_code: str | None = None
     service_code: str | None = None
     officer_id: str | None = None
+    step: str | None = None
+    """A steps row's state (submitted, verified, ...)."""
+    period: str | None = None
+    """A steps row's period bucket ('YYYY-MM' or 'YYYY-MM-DD')."""
 
 
 @dataclass(frozen=True)
@@ -146,16 +166,102 @@ class Report:
         if column.kind is not ColumnKind.COUNT:
             return None
         r = self.request
+        start, end = _clip(r.start, r.end, row.keys.period)
+        backlog = table.key == "backlog"
+        measure = column.measure or row.keys.step
         return QueueFilters(
             statuses=column.statuses,
             action=column.action,
             service_code=row.keys.service_code or r.service,
             office_code=row.keys.office_code or r.office,
             officer_id=row.keys.officer_id or r.officer,
-            date_from=None if table.key == "backlog" else r.start,
-            date_to=None if table.key == "backlog" else r.end,
+            date_from=None if backlog else start,
+            date_to=None if backlog else end,
             overdue=column.overdue,
+            report=column.report if measure else None,
+            measure=measure if column.report else None,
+            caption=self._caption(table, row, column, measure, start, end),
         )
+
+    def _caption(
+        self, table: Table, row: Row, column: Column, measure: str | None, start: date, end: date
+    ) -> str:
+        """ "diverifikasi oleh Andi Saputra, 22 Mei 2025": the measure, whose row it is (officer,
+        office, service: the row's labels, else the report's own filters), and the period."""
+        what = _measure_words(column.report, measure, column.title)
+        labels = {
+            c.key: v
+            for c, v in zip(table.columns, row.cells, strict=False)
+            if c.kind is ColumnKind.TEXT
+        }
+        parts = [what]
+        officer = labels.get("officer") if not row.total else None
+        if isinstance(officer, str) and officer:
+            parts[0] += f" oleh {officer}"
+        where = [
+            str(labels[k])
+            for k in ("office", "service")
+            if not row.total and isinstance(labels.get(k), str) and labels.get(k)
+        ]
+        if not where and self.filters_label != "Semua layanan":
+            where = [self.filters_label]
+        if table.key == "backlog":
+            when = (
+                f"per {table.note.split(' per ')[-1].split(',')[0]}"
+                if " per " in table.note
+                else ""
+            )
+        else:
+            when = long_date(start) if start == end else Period(start, end).label()
+        return ", ".join(p for p in (parts[0], *where, when) if p)
+
+
+MEASURE_WORDS: dict[tuple[str, str], str] = {
+    ("activity", "received"): "diterima",
+    ("activity", "verified"): "diverifikasi",
+    ("activity", "validated"): "divalidasi",
+    ("activity", "signed"): "ditandatangani",
+    ("activity", "delivered"): "diserahkan",
+    ("activity", "rejected"): "ditolak",
+    ("activity", "sent_back"): "dikembalikan untuk perbaikan",
+    ("sla", "met"): "diserahkan tepat waktu",
+    ("sla", "missed"): "diserahkan terlambat",
+    ("sla", "unknown"): "diserahkan tanpa tenggat",
+    ("backlog", "total"): "belum selesai",
+    ("backlog", "overdue"): "belum selesai, lewat tenggat",
+}
+STEP_WORDS = {
+    "submitted": "menunggu verifikasi",
+    "needs_revision": "perbaikan oleh pemohon",
+    "verified": "menunggu validasi",
+    "validated": "menunggu tanda tangan",
+    "signed": "menunggu penyerahan",
+}
+
+
+def _measure_words(report: str | None, measure: str | None, title: str) -> str:
+    if report is None or measure is None:
+        return title
+    if report == "steps":
+        return f"tahap {STEP_WORDS.get(measure, measure)} selesai"
+    if report == "backlog" and (report, measure) not in MEASURE_WORDS:
+        return f"belum selesai, umur {measure} hari kerja"
+    return MEASURE_WORDS.get((report, measure), title)
+
+
+def _clip(start: date, end: date, bucket: str | None) -> tuple[date, date]:
+    """The request's dates narrowed to a row's period bucket ('2025-05' or '2025-05-22')."""
+    if not bucket:
+        return start, end
+    try:
+        if len(bucket) == 7:
+            first = date.fromisoformat(bucket + "-01")
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        else:
+            first = last = date.fromisoformat(bucket)
+    except ValueError:
+        return start, end
+    return max(start, first), min(end, last)
 
 
 def format_cell(value: Cell, kind: ColumnKind) -> str:

@@ -26,7 +26,7 @@ import itertools
 import logging
 import time
 from array import array
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -36,16 +36,19 @@ from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from desktop.domain.records import ApplicationSummary
 from desktop.domain.workflow import TERMINAL_STATES, Role, State
 from desktop.models.changes import Part, StoreChange
 from desktop.models.queue_model import Completion, QueueModel
@@ -233,6 +236,8 @@ class QueuePage(QWidget):
         self._wanted_rid: int | None = None  # the person's selection, kept across queries
         self._restoring = False
         self._typeahead_at: float | None = None  # when typing on the table began a search
+        self._report_ids: tuple[str, ...] | None = None  # "Dari Laporan": only these
+        self._setting_report = False
         model.set_window(ID_WINDOW)
 
         # -- status tabs with counts ---------------------------------------------------------
@@ -333,6 +338,25 @@ class QueuePage(QWidget):
         self.notice_label.setWordWrap(True)
         self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice_label.hide()
+        self.report_chip = QFrame(self)
+        self.report_chip.setObjectName("report_chip")
+        self.report_chip.setStyleSheet(
+            "QFrame#report_chip { background: #ebf3fc; border: 1px solid #0f6cbd;"
+            " border-radius: 6px; }"
+        )
+        self.report_caption = QLabel(self.report_chip)
+        self.report_caption.setWordWrap(True)
+        self.report_clear = QToolButton(self.report_chip)
+        self.report_clear.setText("\u2715")
+        self.report_clear.setAutoRaise(True)
+        self.report_clear.setToolTip(self.tr("Hapus saringan dari Laporan (Esc)"))
+        self.report_clear.setAccessibleName(self.tr("Hapus saringan dari Laporan"))
+        self.report_clear.clicked.connect(self.clear_report_filter)
+        chip = QHBoxLayout(self.report_chip)
+        chip.setContentsMargins(8, 3, 3, 3)
+        chip.addWidget(self.report_caption, 1)
+        chip.addWidget(self.report_clear)
+        self.report_chip.hide()
         self.window_note = QLabel(
             self.tr(
                 "Permohonan yang selesai, ditolak atau dibatalkan lebih dari %1 hari lalu tidak "
@@ -363,6 +387,7 @@ class QueuePage(QWidget):
         layout.addLayout(tabs)
         layout.addLayout(bar)
         layout.addWidget(self.notice_label)
+        layout.addWidget(self.report_chip)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.window_note)
         layout.addLayout(footer)
@@ -430,6 +455,68 @@ class QueuePage(QWidget):
         self.notice_label.hide()
         self.notice_label.clear()
 
+    # -- "Dari Laporan": exactly the applications behind a report's number ------------------
+
+    @property
+    def report_ids(self) -> tuple[str, ...] | None:
+        return self._report_ids
+
+    def show_report_list(
+        self,
+        ids: Sequence[str],
+        caption: str,
+        rows: Sequence[tuple[ApplicationSummary, object]] = (),
+    ) -> None:
+        """Show exactly `ids` under `caption`, every other filter cleared (the number is what
+        it is; a status or search on top would make it another one). `rows`: their summaries as
+        read from the server, written to the store first (on a worker) for those it lacks."""
+        wanted, model = tuple(ids), self.model
+        if not rows:
+            self._set_report_filter(wanted, caption)
+            return
+        (
+            Op(
+                OpKind.FIND,
+                self.tr("Menyimpan permohonan dari Laporan"),
+                lambda _c: model.remember(rows),
+            )
+            .success(lambda _n: self._set_report_filter(wanted, caption))
+            .failure(lambda _exc, message: self.show_notice(message, "error"))
+            .run(self._runner)
+        )
+
+    def _set_report_filter(self, ids: tuple[str, ...], caption: str) -> None:
+        self._setting_report = True
+        try:
+            self._report_ids = ids
+            self.clear_filters()
+        finally:
+            self._setting_report = False
+        self.report_caption.setText(caption)
+        self.report_chip.show()
+        self.enter_results()
+
+    def clear_report_filter(self) -> None:
+        """Esc or \u2715: back to the whole queue."""
+        if self._report_ids is None:
+            return
+        self._drop_report_filter()
+        self._apply()
+        self.search_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _drop_report_filter(self) -> None:
+        self._report_ids = None
+        self.report_chip.hide()
+        self.report_caption.clear()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if event.key() == Qt.Key.Key_Escape and plain and self._report_ids is not None:
+            event.accept()
+            self.clear_report_filter()
+            return
+        super().keyPressEvent(event)
+
     def set_loading(self, loading: bool, error: str = "") -> None:
         """The first pull is under way (`loading`), or failed with `error` (cache empty)."""
         self._loading = loading
@@ -438,7 +525,10 @@ class QueuePage(QWidget):
         self._update_empty_state()
 
     def clear_filters(self) -> None:
-        """Everything: no search text, all services and offices, every status."""
+        """Everything: no search text, all services and offices, every status (and the
+        report's list, unless it is being set)."""
+        if not self._setting_report:
+            self._drop_report_filter()
         for widget in (
             self.search_edit,
             self.service_combo,
@@ -645,6 +735,7 @@ class QueuePage(QWidget):
             office_code=self.office_combo.currentData() or None,
             overdue=self.overdue_check.isChecked(),
             claimed_by=self._user_id if self.mine_check.isChecked() else None,
+            ids=self._report_ids,
             text=self.search_edit.text(),
         )
 
@@ -659,7 +750,14 @@ class QueuePage(QWidget):
     def _narrowed(self) -> bool:
         """Search, service, office or a check box narrows the list (the status tab aside)."""
         q = self.model.query
-        return bool(q.text.strip() or q.service_code or q.office_code or q.overdue or q.claimed_by)
+        return bool(
+            q.text.strip()
+            or q.service_code
+            or q.office_code
+            or q.overdue
+            or q.claimed_by
+            or q.ids is not None
+        )
 
     def _apply(self) -> None:
         self._cancel_background()
@@ -674,13 +772,21 @@ class QueuePage(QWidget):
 
     def _status_toggled(self, _button: object, checked: bool) -> None:
         if checked:
+            self._another_filter()
             self._apply()
 
     def _filters_changed(self, *_args: object) -> None:
+        self._another_filter()
         self._apply()
 
     def _text_changed(self, _text: str) -> None:
+        self._another_filter()
         self._apply()
+
+    def _another_filter(self) -> None:
+        """A report's list combines with nothing: another filter chosen ends it."""
+        if self._report_ids is not None and not self._setting_report:
+            self._drop_report_filter()
 
     def _sort_changed(self, column: int, order: Qt.SortOrder) -> None:
         self._cancel_background()
@@ -847,6 +953,8 @@ class QueuePage(QWidget):
     def _filter_summary(self) -> str:
         q = self.model.query
         parts: list[str] = []
+        if q.ids is not None:
+            parts.append(self.report_caption.text())
         if q.text.strip():
             parts.append(self.tr("pencarian \u201c%1\u201d").replace("%1", q.text.strip()))
         button = self.status_group.checkedButton()

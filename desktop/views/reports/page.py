@@ -12,6 +12,7 @@ progress; the page stays usable.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -38,7 +39,9 @@ from PySide6.QtWidgets import (
 
 from desktop.controllers.reports import Loaded, ReportsController
 from desktop.services.documents.pdf_parts import Paper
+from desktop.services.operations import Op, OpKind
 from desktop.services.reports.data import ACTIVITY, COUNT_KEYS, period_label
+from desktop.services.reports.drill import ReportList, fetch_list
 from desktop.services.reports.model import (
     NO_DATA,
     Column,
@@ -49,7 +52,7 @@ from desktop.services.reports.model import (
     format_cell,
 )
 from desktop.services.reports.periods import Period, Preset, period_for
-from desktop.services.tasks import Progress
+from desktop.services.tasks import Progress, TaskContext
 from desktop.settings import Settings
 from desktop.views.print_preview.dialog import PrintPreviewDialog
 from desktop.views.queue.office_filter import OfficeCombo
@@ -439,7 +442,13 @@ class ReportsPage(QWidget):
 
     @staticmethod
     def _drillable(column: Column, value: object) -> bool:
-        return column.kind is ColumnKind.COUNT and isinstance(value, int) and value > 0
+        """A positive count of applications (not the oldest age in days)."""
+        return (
+            column.kind is ColumnKind.COUNT
+            and column.report is not None
+            and isinstance(value, int)
+            and value > 0
+        )
 
     def _show_charts(self, charts: list[tuple[str, bytes | None]]) -> None:
         while self.chart_column.count():
@@ -472,7 +481,7 @@ class ReportsPage(QWidget):
         table = self.loaded.report.tables[t_index]
         filters = self.loaded.report.drill(table, table.rows[r], table.columns[c])
         if filters is not None:
-            self.open_in_queue.emit(filters)
+            self._open(filters)
 
     def _total_clicked(self, key: str) -> None:
         if self.loaded is None:
@@ -484,7 +493,41 @@ class ReportsPage(QWidget):
         if total is not None:
             filters = report.drill(table, total, column)
             if filters is not None:
-                self.open_in_queue.emit(filters)
+                self._open(filters)
+
+    def _open(self, filters: QueueFilters) -> None:
+        """Read the applications behind the number, then emit them (`listed`). When they cannot
+        be read (offline), the number's rough filters are emitted and the reason said here."""
+        if not filters.report:
+            self.open_in_queue.emit(filters)
+            return
+        source = self.controller.source
+        self.status_label.setText(self.tr("Membaca permohonan di balik angka ini…"))
+        self.progress.setRange(0, 0)
+        self.progress.show()
+
+        def read(_ctx: TaskContext) -> ReportList:
+            return fetch_list(source, filters)
+
+        def done(listed: ReportList) -> None:
+            self.progress.hide()
+            self.status_label.setText(listed.caption)
+            self.open_in_queue.emit(replace(filters, listed=listed))
+
+        def failed(message: str) -> None:
+            self.progress.hide()
+            self.message = self.tr("Daftar permohonan tidak dapat dibaca: %1").replace(
+                "%1", message
+            )
+            self.status_label.setText(self.message)
+            self.open_in_queue.emit(filters)
+
+        (
+            Op(OpKind.FIND, self.tr("Membaca permohonan dari laporan"), read)
+            .success(done)
+            .failure(lambda _exc, message: failed(message))
+            .run(self.controller.runner)
+        )
 
     def drill_filters(self, key: str) -> QueueFilters | None:
         """What a click on the total `key` emits (for the shell's tests)."""

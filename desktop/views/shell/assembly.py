@@ -44,6 +44,7 @@ from desktop.services.documents.letter import Official
 from desktop.services.issuing import IssuingService
 from desktop.services.letter_numbers import LetterNumbers, issues_letters
 from desktop.services.operations import Op, OpKind
+from desktop.services.reports.drill import ReportList
 from desktop.services.reports.model import QueueFilters
 from desktop.services.secrets import SecretStore
 from desktop.services.senders import outbox_sender
@@ -337,16 +338,23 @@ def _signing_access(
         issuing=issuing,
         settings=settings,
         credentials=BsreCredentials(SecretStore()),
-        official=Official(user.full_name or user.username, ""),
+        official=Official(user.full_name or user.username, user.nip),
         on_settings_saved=on_settings_saved,
         office_code=user.office.code,
     )
 
 
 def _show_in_queue(window: MainWindow, queue_page: QueuePage, filters: object) -> None:
-    """A number clicked in Laporan: the queue with the filters it can apply (status, service,
-    office, overdue); what it cannot (officer, period, action) is said above the table."""
+    """A number clicked in Laporan: exactly the applications behind it when the page could read
+    them (`listed`: "Dari Laporan: ..." above the table, Esc clears it). Otherwise (offline)
+    the queue with the filters it can apply (status, service, office, overdue); what it cannot
+    (officer, period, action) is said above the table."""
     if not isinstance(filters, QueueFilters):
+        return
+    listed = filters.listed
+    if isinstance(listed, ReportList):
+        window.open_page(queue_page)
+        queue_page.show_report_list(listed.ids, listed.caption, listed.rows)
         return
     statuses = filters.statuses
     key = statuses[0] if len(statuses) == 1 else (OPEN_KEY if statuses else "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from io import BytesIO
 from pathlib import Path
@@ -137,12 +138,18 @@ def test_a_number_opens_the_queue_with_its_filters(
     with qtbot.waitSignal(page.open_in_queue, timeout=WAIT) as signal:
         qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     (filters,) = signal.args
-    assert filters == QueueFilters(
+    # the number's filters, and the applications behind it read from the server (exact list)
+    assert replace(filters, listed=None) == QueueFilters(
         action="verify",
         officer_id=officer,
         date_from=date(2025, 5, 22),
         date_to=date(2025, 5, 22),
+        report="activity",
+        measure="verified",
+        caption="diverifikasi oleh Andi Saputra, 22 Mei 2025",
     )
+    assert (filters.listed.count, len(filters.listed.ids)) == (3000, 3000)
+    assert filters.listed.caption.endswith("22 Mei 2025 \u2014 3.000 permohonan")
     # the keyboard: Enter on the "Diterima" cell of operator1's row (3000 received)
     operator = next(i for i, r in enumerate(rows) if r.cells[1] == 3000 and not r.total)
     table.setFocus()
@@ -155,9 +162,15 @@ def test_a_number_opens_the_queue_with_its_filters(
     page.total_buttons["received"].setFocus()
     with qtbot.waitSignal(page.open_in_queue, timeout=WAIT) as signal:
         qtbot.keyClick(page.total_buttons["received"], Qt.Key.Key_Space)
-    assert signal.args[0] == QueueFilters(
-        action="create", date_from=date(2025, 5, 22), date_to=date(2025, 5, 22)
+    assert replace(signal.args[0], listed=None) == QueueFilters(
+        action="create",
+        date_from=date(2025, 5, 22),
+        date_to=date(2025, 5, 22),
+        report="activity",
+        measure="received",
+        caption="diterima, 22 Mei 2025",
     )
+    assert signal.args[0].listed.count == 3000
     # a zero is no way in: nothing is emitted for it
     zero = [c.key for c in page.loaded.report.tables[0].columns].index("signed")
     assert table.item(row, zero).text() == "0"
