@@ -225,3 +225,40 @@ def test_own_release_makes_no_notice_and_an_old_client_needs_no_reason(
     assert lurah.post(f"/applications/{own['id']}/claim").status_code == 200
     admin = login("admin")
     assert own["id"] in {r["application"]["id"] for r in _claims(admin)}
+
+
+def test_a_disabled_officer_is_never_a_target(
+    live_server: LiveServer, login: Any, new_login: Any
+) -> None:
+    """Bad input (issue 14): a user disabled while signed in elsewhere is not offered and not
+    accepted as the new holder; their own session is refused."""
+    admin, operator, supervisor = login("admin"), login("operator"), login("supervisor")
+    username = "v" + uuid.uuid4().hex[:10]
+    body = {
+        "username": username,
+        "full_name": "Verifikator Dinonaktifkan",
+        "password": "rahasia-" + uuid.uuid4().hex[:6],
+        "roles": ["verifier"],
+        "office_code": "14.71",
+    }
+    r = admin.post("/users", json=body)
+    assert r.status_code == 201, r.text
+    user_id = r.json()["id"]
+    signed_in = Api(live_server, username, body["password"])
+    app = _submitted(operator)
+    new_login("lurah").claim(app["id"])
+    names = {
+        c["username"]
+        for c in supervisor.get(f"/applications/{app['id']}/claim/candidates").json()["items"]
+    }
+    assert username in names
+    assert admin.patch(f"/users/{user_id}", json={"disabled": True}).status_code == 200
+    names = {
+        c["username"]
+        for c in supervisor.get(f"/applications/{app['id']}/claim/candidates").json()["items"]
+    }
+    assert username not in names
+    r = _reassign(supervisor, app["id"], user_id)
+    assert r.status_code == 422 and "dinonaktifkan" in r.json()["detail"]
+    assert signed_in.get("/claims").status_code == 403
+    assert signed_in.post(f"/applications/{app['id']}/claim").json()["code"] == "account_disabled"

@@ -45,9 +45,16 @@ def _page(qtbot: QtBot, live_server: LiveServer, runner: TaskRunner) -> ClaimsPa
     page.resize(1366, 720)
     page.show()
     qtbot.waitExposed(page)
-    page.activateWindow()  # the buttons' Alt keys work in the active window
-    qtbot.waitUntil(page.isActiveWindow, timeout=WAIT)
+    _activate(qtbot, page)
     return page
+
+
+def _activate(qtbot: QtBot, page: ClaimsPage) -> None:
+    """The buttons' Alt keys and F5 work in the active window (after a dialog closed, the
+    offscreen platform may leave none active for a moment)."""
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=WAIT)
+    page.table.setFocus()
 
 
 def _select(qtbot: QtBot, page: ClaimsPage, app_id: str) -> None:
@@ -96,6 +103,7 @@ def test_reassign_by_keys_and_the_former_holder_is_told(
         dialog = page.dialog
         assert isinstance(dialog, ReassignDialog)
         qtbot.waitExposed(dialog)
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT)  # its Ctrl+Enter
         names = [c.username for c in dialog.candidates]
         assert "verifier1" in names and "lurah1" not in names and "operator1" not in names
         assert QApplication.focusWidget() is dialog.chooser
@@ -151,19 +159,24 @@ def test_release_by_keys_needs_a_reason_and_empties_the_row(
     dialog = page.dialog
     assert isinstance(dialog, ReleaseDialog)
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT)  # its Ctrl+Enter
     qtbot.keyClicks(dialog.editor, "ab")
     assert not dialog.ok_button.isEnabled()  # at least three characters
     qtbot.keyClick(dialog.editor, Qt.Key.Key_Escape)  # Esc cancels: nothing released
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
     assert _holder(operator, app["id"]) == "verifier2"
     page.dialog = None
+    _activate(qtbot, page)
     qtbot.keyClick(page.table, Qt.Key.Key_L, ALT)
     qtbot.waitUntil(lambda: isinstance(page.dialog, ReleaseDialog), timeout=WAIT)
     dialog = page.dialog
     assert isinstance(dialog, ReleaseDialog)
     qtbot.waitExposed(dialog)
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=WAIT)  # its Ctrl+Enter
     qtbot.keyClicks(dialog.editor, "Ditinggal sejak pagi")
     qtbot.keyClick(dialog.editor, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
+    qtbot.waitUntil(lambda: "dilepas" in page.message.text(), timeout=WAIT)
     qtbot.waitUntil(lambda: all(c.app_id != app["id"] for c in page.claims), timeout=WAIT)
     assert _holder(operator, app["id"]) is None
     # The holder's next claim request tells them, once.
@@ -171,7 +184,6 @@ def test_release_by_keys_needs_a_reason_and_empties_the_row(
     assert r.status_code == 409 and r.json()["detail"].endswith(": Ditinggal sejak pagi")
     # F5 reloads the list.
     holder.claim(app["id"])
-    page.activateWindow()
-    qtbot.waitUntil(page.isActiveWindow, timeout=WAIT)
+    _activate(qtbot, page)
     qtbot.keyClick(page.table, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: any(c.app_id == app["id"] for c in page.claims), timeout=WAIT)
