@@ -39,6 +39,15 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("camat1", "Hj. Nurhayati Siregar, S.STP.", ("supervisor",), KECAMATAN),
 )
 
+DEMO_NIPS: dict[str, str] = {
+    "validator1": "196903151994031005",
+    "lurah1": "197805122005011003",
+    "camat1": "197201101998032004",
+    "supervisor1": "196805241990031002",
+}
+"""The ASN officials' NIPs (made up, well-formed: birth date, appointment month, sex, number):
+printed under their names in the letters they sign."""
+
 ROLE_ACCOUNTS: dict[str, str] = {
     "operator": "operator1",
     "verifier": "verifier1",

@@ -94,6 +94,8 @@ class User(Base):
     escrow_secret: Mapped[str | None] = mapped_column(String(64))
     """Base64 of 32 random bytes, made on first use (`server/routes/escrow.py`): half of what
     unwraps this user's local store keys; the PC keeps the other half (a wrap under it)."""
+    nip: Mapped[str | None] = mapped_column(String(18))
+    """Nomor Induk Pegawai of an ASN official: under their name in a signed letter's block."""
 
 
 class Device(Base):
@@ -375,9 +377,7 @@ class IssuedDocument(Base):
 
     __tablename__ = "issued_documents"
     __table_args__ = (
-        UniqueConstraint(
-            "office_code", "year", "letter_number", name="uq_issued_documents_number"
-        ),
+        UniqueConstraint("office_code", "year", "letter_number", name="uq_issued_documents_number"),
         UniqueConstraint("transaction_id", name="uq_issued_documents_transaction"),
     )
 

@@ -238,6 +238,9 @@ class Me(BaseModel):
     id: UUID
     username: str
     full_name: str
+    nip: str | None = Field(
+        default=None, description="NIP of an ASN official (18 digits), for the signature block"
+    )
     roles: list[RoleName]
     office: Office
     device_code: str | None
@@ -603,6 +606,7 @@ class UserOut(BaseModel):
     id: UUID
     username: str
     full_name: str
+    nip: str | None = None
     roles: list[RoleName]
     office_code: str
     disabled: bool
@@ -617,6 +621,7 @@ class UserList(BaseModel):
 Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 Roles = Annotated[list[RoleName], Field(min_length=1, max_length=5)]
+Nip = Annotated[str, Field(pattern=r"^(\d{18})?$", description="18 digits; '' clears it")]
 
 
 class UserCreate(Strict):
@@ -625,6 +630,7 @@ class UserCreate(Strict):
     password: Password
     roles: Roles
     office_code: Annotated[str, Field(min_length=1, max_length=20)]
+    nip: Nip | None = None
 
 
 class UserPatch(Strict):
@@ -633,6 +639,7 @@ class UserPatch(Strict):
     roles: Roles | None = None
     office_code: Annotated[str | None, Field(default=None, min_length=1, max_length=20)] = None
     disabled: bool | None = None
+    nip: Nip | None = None
 
 
 class DeviceOut(BaseModel):
@@ -710,9 +717,7 @@ class IssueRequest(Strict):
     makes one (the document then cannot carry it)."""
 
     transaction_id: Id
-    code: Annotated[
-        str | None, Field(default=None, pattern=VERIFICATION_CODE_PATTERN)
-    ] = None
+    code: Annotated[str | None, Field(default=None, pattern=VERIFICATION_CODE_PATTERN)] = None
     document_type: Annotated[str, Field(min_length=1, max_length=60)]
     letter_number: Annotated[str | None, Field(default=None, min_length=1, max_length=200)] = None
     issued_on: Day
@@ -822,8 +827,7 @@ class DeliveryOut(BaseModel):
     )
     documents: list[DeliveredDocument] = Field(
         default_factory=list,
-        description="Every issued document attached to the message (the first is "
-        "`issued_code`)",
+        description="Every issued document attached to the message (the first is `issued_code`)",
     )
 
 

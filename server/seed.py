@@ -28,7 +28,15 @@ from desktop.domain.wilayah import get_wilayah
 from server import audit, counters, seed_counter
 from server.config import Settings
 from server.db import Database
-from server.demo import DEMO_PASSWORD, DEMO_URL, DEMO_USERS, DINAS, KECAMATAN, KELURAHAN
+from server.demo import (
+    DEMO_NIPS,
+    DEMO_PASSWORD,
+    DEMO_URL,
+    DEMO_USERS,
+    DINAS,
+    KECAMATAN,
+    KELURAHAN,
+)
 from server.models import Application, Base, Document, HistoryEntry, Office, User
 from server.names import STREETS, person_name
 from server.security import hash_password
@@ -154,6 +162,7 @@ def _users(
                 "disabled": disabled,
                 "created_at": now,
                 "failed_count": 0,
+                "nip": DEMO_NIPS.get(username),
             }
         )
 

@@ -141,6 +141,8 @@ class UserInfo:
     max_offline_days: int
     public_status_url: str = ""
     """Base of the receipt's status link: `<public_status_url>/<status_token>` (issue 11)."""
+    nip: str = ""
+    """NIP of an ASN official ('' otherwise): under their name in the letters they sign."""
 
     @property
     def roles(self) -> tuple[Role, ...]:
@@ -163,6 +165,7 @@ class UserInfo:
             "id": self.id,
             "username": self.username,
             "full_name": self.full_name,
+            "nip": self.nip or None,
             "roles": list(self.roles_raw),
             "office": {
                 "code": office.code,
@@ -192,6 +195,7 @@ class UserInfo:
                 if isinstance(policy, dict)
                 else 7,
                 public_status_url=str(obj.get("public_status_url") or ""),
+                nip=str(obj.get("nip") or ""),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise BadResponse("Data pengguna dari server tidak lengkap.") from exc

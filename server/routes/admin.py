@@ -31,6 +31,7 @@ def user_dict(user: User) -> dict[str, Any]:
         "id": user.id,
         "username": user.username,
         "full_name": user.full_name,
+        "nip": user.nip,
         "roles": list(user.roles),
         "office_code": user.office_code,
         "disabled": user.disabled,
@@ -89,6 +90,7 @@ def _create_user(
         disabled=False,
         created_at=now,
         failed_count=0,
+        nip=body.nip or None,
     )
     session.add(user)
     session.flush()
@@ -120,6 +122,9 @@ def patch_user(
     if body.full_name is not None:
         user.full_name = body.full_name
         changes["full_name"] = body.full_name
+    if body.nip is not None:
+        user.nip = body.nip or None
+        changes["nip"] = user.nip
     if body.roles is not None:
         user.roles = list(dict.fromkeys(body.roles))
         changes["roles"] = user.roles

@@ -65,6 +65,7 @@ def me_dict(
         "id": user.id,
         "username": user.username,
         "full_name": user.full_name,
+        "nip": user.nip,
         "roles": list(user.roles),
         "office": office_dict(office),
         "device_code": device_code,

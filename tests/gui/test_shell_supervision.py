@@ -25,6 +25,7 @@ from desktop.views.admin import DevicesPage, StaffPage
 from desktop.views.reports.page import ReportsPage
 from desktop.views.survey import SurveyDialog
 from desktop.views.sync_page import SyncPage
+from server.demo import DEMO_NIPS
 from tests.desktop.support import MemoryKeyring
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.gui.shell_helpers import WAIT, activate, key, running_app, sign_in
@@ -138,6 +139,9 @@ def test_the_signing_officials_sync_page_can_sign_waiting_letters(
             page = window.findChild(SyncPage)
             assert page is not None
             assert (page.letters is not None) is signs and page.panel.can_sign is signs
+            signing = shell_workbench(loket).signing
+            if signs:  # the official signs with the NIP the server keeps for them
+                assert signing is not None and signing.official.nip == DEMO_NIPS[username]
 
 
 def test_every_page_is_reached_by_keyboard(
@@ -155,3 +159,69 @@ def test_every_page_is_reached_by_keyboard(
             key(qtbot, getattr(Qt.Key, f"Key_{row + 1}"), Qt.KeyboardModifier.AltModifier)
             assert window.nav.currentRow() == row, titles[row]
             assert window.nav.item(row).toolTip() == f"Alt+{row + 1}"
+
+
+def test_a_report_number_shows_exactly_its_applications_in_the_queue(
+    qtbot: QtBot, live_server: LiveServer, memory_keyring: MemoryKeyring
+) -> None:
+    """supervisor1, Evaluasi bulanan: a click on an office's backlog ("Jumlah", open now) opens
+    Antrean with exactly that office's open submitted applications, under "Dari Laporan: ...";
+    Esc gives the whole queue back."""
+    from PySide6.QtWidgets import QTableWidget
+
+    from desktop.services.reports.model import ReportKind
+    from tests.gui.shell_helpers import wait_pulled
+
+    with running_app(live_server.url, memory_keyring, refresh_interval_seconds=3600) as loket:
+        sign_in(qtbot, loket, "supervisor1")
+        wait_pulled(qtbot, loket)
+        window, store, queue = loket.window, loket.store, loket.queue_page
+        assert window is not None and store is not None and queue is not None
+        titles = page_titles(loket)
+        page = window.findChild(ReportsPage)
+        assert page is not None
+        window.nav.setCurrentRow(titles.index("Laporan"))
+        qtbot.waitUntil(lambda: page.loaded is not None, timeout=WAIT)
+        before = page.loaded
+        page.kind_combo.setFocus()
+        qtbot.keyClick(page.kind_combo, Qt.Key.Key_Down)
+        qtbot.waitUntil(
+            lambda: page.loaded is not before and not page.progress.isVisible(), timeout=WAIT
+        )
+        assert page.loaded is not None
+        assert page.loaded.report.request.kind is ReportKind.MONTHLY
+        tables = page.loaded.report.tables
+        t_index = next(i for i, t in enumerate(tables) if t.key == "backlog")
+        backlog = tables[t_index]
+        r = max(range(len(backlog.rows)), key=lambda i: backlog.rows[i].cells[1] or 0)
+        office, number = backlog.rows[r].keys.office_code, backlog.rows[r].cells[1]
+        assert isinstance(number, int) and number > 0
+        open_states = ("submitted", "needs_revision", "verified", "validated", "signed")
+        expected = {
+            str(app)
+            for (app,) in store.read(
+                lambda c: c.exec_driver_sql(
+                    "SELECT id FROM applications WHERE office_code = ? AND submitted_at IS NOT "
+                    f"NULL AND status IN ({','.join('?' * len(open_states))})",
+                    (office, *open_states),
+                ).all()
+            )
+        }
+        assert len(expected) == number
+        page.tabs.setCurrentIndex(t_index)
+        view = page.tabs.widget(t_index)
+        assert isinstance(view, QTableWidget)
+        rect = view.visualItemRect(view.item(r, 1))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.waitUntil(lambda: queue.report_ids is not None and queue.settled, timeout=WAIT)
+        assert window.nav.currentRow() == titles.index("Antrean")
+        model = queue.model
+        assert {model.id_at(i) for i in range(model.rowCount())} == expected
+        assert queue.report_caption.text().startswith("Dari Laporan: belum selesai, ")
+        assert queue.report_caption.text().endswith(f"\u2014 {number} permohonan")
+        assert not queue.notice_label.isVisible()  # exact: nothing it could not filter
+        activate(qtbot, loket)
+        queue.table.setFocus()
+        key(qtbot, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: queue.report_ids is None and queue.settled, timeout=WAIT)
+        assert not queue.report_chip.isVisible() and queue.model.rowCount() > number

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QLineEdit
 
 from desktop.controllers.signing import Secret, setup_problem, uses_totp_choice
 from desktop.settings import Settings
-from desktop.views.workbench.action_bar import MESSAGE_STYLES
+from desktop.views.message_styles import MESSAGE_STYLES
 
 
 class SecretFields(QObject):

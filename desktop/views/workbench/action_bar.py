@@ -18,19 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.domain.workflow import Action
+from desktop.views.message_styles import MESSAGE_STYLES
 from desktop.views.workbench import shortcuts
 
 POSITIVE = frozenset(
     {Action.VERIFY, Action.VALIDATE, Action.SIGN, Action.SUBMIT, Action.RESUBMIT, Action.DELIVER}
 )
 DESTRUCTIVE = frozenset({Action.DISCARD, Action.CANCEL})
-
-MESSAGE_STYLES = {
-    "info": "background: #ebf3fc; color: #0f3a63; border: 1px solid #b4d6fa;",
-    "success": "background: #f1faf1; color: #0e4e0e; border: 1px solid #9fd89f;",
-    "warning": "background: #fff9f5; color: #7a4100; border: 1px solid #fdcfb4;",
-    "error": "background: #fdf3f4; color: #8a1620; border: 1px solid #eeacb2;",
-}
 
 
 class ActionBar(QFrame):
