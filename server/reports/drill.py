@@ -69,7 +69,15 @@ def check_measure(report: str, measure: str) -> None:
         )
 
 
-def _history(period: Period, filters: Filters, *actions: str) -> Select[Any]:
+def _only(office: str | None) -> list[ColumnElement[bool]]:
+    """A row of a report grouped by office counts that office's own applications, not its
+    subtree's (the subtree is the report's scope)."""
+    return [Application.office_code == office] if office else []
+
+
+def _history(
+    period: Period, filters: Filters, only_office: str | None, *actions: str
+) -> Select[Any]:
     """The rows activity.py and sla.py count: history entries of these actions in the period,
     joined to their application, under the same filters (the officer is who acted)."""
     h, a = HistoryEntry, Application
@@ -82,6 +90,7 @@ def _history(period: Period, filters: Filters, *actions: str) -> Select[Any]:
             h.server_time < period.utc_end,
             h.action.in_(actions),
             *filters.where(h.actor_id),
+            *_only(only_office),
         )
     )
 
@@ -95,24 +104,30 @@ def _per_app(session: Session, stmt: Select[Any], app: Any, first: Any) -> list[
     return [(str(row.app), int(row.n)) for row in session.execute(query)]
 
 
-def activity_drill(session: Session, period: Period, filters: Filters, measure: str) -> Drill:
+def activity_drill(
+    session: Session, period: Period, filters: Filters, measure: str, only_office: str | None = None
+) -> Drill:
     h = HistoryEntry
-    stmt = _history(period, filters, COUNTED[measure])
+    stmt = _history(period, filters, only_office, COUNTED[measure])
     return _done(_per_app(session, stmt, h.application_id, h.server_time))
 
 
-def sla_drill(session: Session, period: Period, filters: Filters, measure: str) -> Drill:
+def sla_drill(
+    session: Session, period: Period, filters: Filters, measure: str, only_office: str | None = None
+) -> Drill:
     h, a = HistoryEntry, Application
     condition: ColumnElement[bool] = {
         "met": and_(a.due_at.is_not(None), h.server_time <= a.due_at),
         "missed": and_(a.due_at.is_not(None), h.server_time > a.due_at),
         "unknown": a.due_at.is_(None),
     }[measure]
-    stmt = _history(period, filters, "deliver").where(condition)
+    stmt = _history(period, filters, only_office, "deliver").where(condition)
     return _done(_per_app(session, stmt, h.application_id, h.server_time))
 
 
-def steps_drill(session: Session, period: Period, filters: Filters, measure: str) -> Drill:
+def steps_drill(
+    session: Session, period: Period, filters: Filters, measure: str, only_office: str | None = None
+) -> Drill:
     """The stays in state `measure` that ended in the period (steps.py's samples)."""
     h, a = HistoryEntry, Application
     touched = (
@@ -153,6 +168,7 @@ def steps_drill(session: Session, period: Period, filters: Filters, measure: str
             moves.c.left_at < period.utc_end,
             moves.c.step == measure,
             *filters.where(moves.c.left_by),
+            *_only(only_office),
         )
     )
     return _done(_per_app(session, stmt, moves.c.application_id, moves.c.left_at))
@@ -165,13 +181,17 @@ def backlog_drill(
     offset_seconds: int,
     filters: Filters,
     measure: str,
+    only_office: str | None = None,
 ) -> Drill:
     """Open applications now (backlog.py's rows): all, overdue, or of one working-day bucket."""
     a = Application
     dialect = session.get_bind().dialect.name
     day = local_date(a.submitted_at, offset_seconds, dialect).label("day")
     stmt = select(a.id, day, a.due_at).where(
-        a.status.in_(OPEN_STATES), a.submitted_at.is_not(None), *filters.where()
+        a.status.in_(OPEN_STATES),
+        a.submitted_at.is_not(None),
+        *filters.where(),
+        *_only(only_office),
     )
     if measure == "overdue":
         stmt = stmt.where(a.due_at < now)

@@ -211,18 +211,22 @@ def applications(
     service: ServiceFilter = None,
     officer: OfficerFilter = None,
     limit: Annotated[int, Query(ge=1, le=drill_module.MAX_ITEMS)] = drill_module.MAX_ITEMS,
+    office_only: Annotated[
+        bool, Query(description="Only `office`'s own applications (a row grouped by office)")
+    ] = False,
 ) -> Response:
     """The applications behind one number: the same filters and the same SQL as the count."""
     require_roles(principal, *REPORT_ROLES)
     drill_module.check_measure(report, measure)
     now = state.now()
+    only = office if office_only and office else None
     head: dict[str, Any] = {"report": report, "measure": measure, "period": None}
     if report == "backlog":
         filters = make_filters(principal.office.code, office, service, None, "")
         offset = now.astimezone(state.zone).utcoffset()
         seconds = int(offset.total_seconds()) if offset is not None else 0
         found = drill_module.backlog_drill(
-            session, now, state.local_date(now), seconds, filters, measure
+            session, now, state.local_date(now), seconds, filters, measure, only
         )
     else:
         if not start or not to:
@@ -240,7 +244,7 @@ def applications(
             "sla": drill_module.sla_drill,
             "steps": drill_module.steps_drill,
         }[report]
-        found = run(session, period, filters, measure)
+        found = run(session, period, filters, measure, only)
     return json_response(
         {
             **head,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from server.demo import KELURAHAN, OTHER_KELURAHAN
+from server.demo import KECAMATAN, KELURAHAN, OTHER_KELURAHAN
 from tests.live_server import LiveServer, start_server
 from tests.server.conftest import Api
 from tests.server.harness import ServerClock
@@ -179,3 +179,23 @@ def test_bad_input(kelurahan_supervisor: Api) -> None:
     # An empty period is an empty list, not an error.
     empty = drill(api, report="activity", measure="verified", **span("2024-01-01", "2024-01-31"))
     assert (empty["count"], empty["items"], empty["truncated"]) == (0, [], False)
+
+
+def test_a_row_grouped_by_office_is_that_office_alone(server: LiveServer) -> None:
+    """A kecamatan's row of a report by office counts its own applications; its kelurahan have
+    their own rows. `office_only` asks for that row; without it `office` is a subtree."""
+    camat = Api(server, *server.accounts["camat"])
+    body = report(camat, "activity", **MAY, group="month", by="office,service")
+    assert {r["office_code"] for r in body["rows"]} == {KELURAHAN, SUKAJADI_OTHER}
+    for row in body["rows"]:
+        cell = {**MAY, "office": row["office_code"], "service": row["service_code"]}
+        for measure in COUNTS:
+            got = drill(camat, report="activity", measure=measure, office_only=True, **cell)
+            check(got, row[measure])
+    params = {**MAY, "report": "activity", "measure": "received", "office": KECAMATAN}
+    assert drill(camat, **params)["count"] == 4 + BULK + 1  # the subtree: both kelurahan
+    assert drill(camat, **params, office_only=True)["count"] == 0  # nothing at the kecamatan
+    for row in report(camat, "backlog", by="office")["rows"]:
+        office = row["office_code"]
+        got = drill(camat, report="backlog", measure="total", office=office, office_only=1)
+        check(got, row["total"])
