@@ -263,8 +263,8 @@ def timed(label: str, budget: float, fn: object) -> None:
     took = time.perf_counter() - start
     verdict = "ok" if took <= budget else "OVER BUDGET"
     print(
-        f"{label:<34} {took:7.2f} s   budget {budget:5.1f} s   {verdict}   "
-        f"rows={len(body['rows'])}",
+        f"{label:<42} {took:7.2f} s   budget {budget:5.1f} s   {verdict}   "
+        f"rows={len(body['rows'])}   load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
 
@@ -381,7 +381,8 @@ def main() -> int:
             hist = conn.execute(text("SELECT count(*) FROM history")).scalar_one()
         print(
             f"generated {apps:,} applications, {hist:,} history rows in "
-            f"{time.perf_counter() - start:.1f} s",
+            f"{time.perf_counter() - start:.1f} s ({os.cpu_count()} cores shared; load average "
+            f"now {os.getloadavg()[0]:.1f}: the times below include waiting for a core)",
             flush=True,
         )
         year, month = map(int, args.month.split("-"))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from server.models import Application, HistoryEntry
 from server.reports.period import Period
 from server.reports.scoping import Filters, describe
-from server.reports.sqlbits import local_bucket
+from server.reports.sqlbits import local_bucket, without_jit
 
 COUNTED: dict[str, str] = {
     "received": "create",
@@ -33,6 +33,7 @@ COUNTED: dict[str, str] = {
 
 
 def activity(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
+    without_jit(session)
     dialect = session.get_bind().dialect.name
     h, a = HistoryEntry, Application
     bucket = local_bucket(h.server_time, period.offset_seconds, period.grain, dialect).label(

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from server.models import Application, HistoryEntry
 from server.reports.period import Period
 from server.reports.scoping import Filters, describe
-from server.reports.sqlbits import local_bucket
+from server.reports.sqlbits import local_bucket, without_jit
 
 _KEYS = {"office": "office_code", "service": "service_code", "officer": "officer_id"}
 
 
 def sla(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
+    without_jit(session)
     dialect = session.get_bind().dialect.name
     h, a = HistoryEntry, Application
     bucket = local_bucket(h.server_time, period.offset_seconds, period.grain, dialect).label(

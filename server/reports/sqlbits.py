@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func, literal_column
+from sqlalchemy import ColumnElement, Float, cast, func, literal_column, text
+from sqlalchemy.orm import Session
 
 from server.reports.period import Grain
 
@@ -31,3 +32,12 @@ def seconds_between(start: Any, end: Any, dialect: str) -> ColumnElement[float]:
     if dialect == "postgresql":
         return cast(func.extract("epoch", end - start), Float)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
+
+
+def without_jit(session: Session) -> None:
+    """PostgreSQL: no JIT for the rest of this (read-only) request's transaction. On the
+    bench's month (1M applications, 10M history rows) compiling the report's expressions took
+    0.6-1.3 s per query, more than it saved on these index-driven plans (docs/architecture/
+    server.md, "Reports performance"). SQLite has no JIT."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))

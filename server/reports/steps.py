@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 from server.models import Application, HistoryEntry
 from server.reports.period import Period
 from server.reports.scoping import Filters, describe
-from server.reports.sqlbits import local_bucket, seconds_between
+from server.reports.sqlbits import local_bucket, seconds_between, without_jit
 
 STEPS = ("submitted", "needs_revision", "verified", "validated", "signed")
 """The states a step is measured in (draft is the counter's own work, terminal states end)."""
@@ -55,6 +55,7 @@ def is_move(entry: Any) -> ColumnElement[bool]:
 
 
 def steps(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
+    without_jit(session)
     dialect = session.get_bind().dialect.name
     a = Application
     left, earlier = aliased(HistoryEntry, name="left_row"), aliased(HistoryEntry, name="earlier")
