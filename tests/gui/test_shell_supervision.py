@@ -22,6 +22,7 @@ from shiboken6 import isValid
 from desktop.services.applications import ApplicationService
 from desktop.services.reports.model import QueueFilters
 from desktop.views.admin import DevicesPage, StaffPage
+from desktop.views.claims import ClaimsPage
 from desktop.views.reports.page import ReportsPage
 from desktop.views.survey import SurveyDialog
 from desktop.views.sync_page import SyncPage
@@ -64,6 +65,7 @@ def test_administrators_get_staff_and_device_pages(
         sign_in(qtbot, loket, "operator1")
         titles = page_titles(loket)
         assert "Pengguna" not in titles and "Perangkat" not in titles and "Audit" not in titles
+        assert "Klaim" not in titles
 
 
 def test_a_kept_handover_offers_the_survey_and_the_session_sends_it(
@@ -108,7 +110,11 @@ def test_supervisors_get_the_reports_page_and_a_number_opens_the_queue(
         titles = page_titles(loket)
         page = window.findChild(ReportsPage)
         assert page is not None
-        assert "Audit" in titles and "Pengguna" not in titles
+        assert "Audit" in titles and "Klaim" in titles and "Pengguna" not in titles
+        claims = window.findChild(ClaimsPage)
+        assert claims is not None
+        window.nav.setCurrentRow(titles.index("Klaim"))
+        qtbot.waitUntil(lambda: claims.isVisible(), timeout=WAIT)
         window.nav.setCurrentRow(titles.index("Laporan"))
         qtbot.waitUntil(lambda: page.loaded is not None, timeout=WAIT)
         queue = loket.queue_page

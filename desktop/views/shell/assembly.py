@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QWidget
 from desktop.controllers import workbench as workbench_logic
 from desktop.controllers.admin import AdminController
 from desktop.controllers.audit_viewer import AuditViewerController
+from desktop.controllers.claims_supervision import ClaimsSupervisionController
 from desktop.controllers.connection import ConnectionWatch
 from desktop.controllers.outbox_page import OutboxPageController
 from desktop.controllers.reports import ReportsController
@@ -54,6 +55,7 @@ from desktop.services.tasks import TaskRunner
 from desktop.settings import Settings
 from desktop.views.admin import DevicesPage, StaffPage
 from desktop.views.audit import AuditPage
+from desktop.views.claims import ClaimsPage
 from desktop.views.intake import IntakePage
 from desktop.views.intake.wiring import build_intake_page
 from desktop.views.queue.queue_page import OPEN_KEY, QueuePage, default_status_for
@@ -94,6 +96,7 @@ class Shell:
     settings_page: SettingsPage | None = None
     runner: TaskRunner | None = None
     reports_page: ReportsPage | None = None
+    claims_page: ClaimsPage | None = None
 
     def start(self) -> None:
         """First pull (or a refresh of what is cached), timers, connection probe; for an
@@ -146,6 +149,8 @@ class Shell:
         self.queue_page.reload()
         if self.reports_page is not None:
             self.reports_page.set_office_names(offices)
+        if self.claims_page is not None:
+            self.claims_page.set_names(offices=offices)
 
     def session_expired(self, message: str) -> None:
         """The server ended the session: lock with "sign in again". Being told again while
@@ -214,6 +219,11 @@ def build_shell(
         if {Role.SUPERVISOR, Role.ADMIN} & set(user.roles)
         else None
     )  # issue 14: the report endpoints answer supervisors and administrators only
+    claims_page = (
+        ClaimsPage(ClaimsSupervisionController(runner, api), service_names=service_names, zone=tz)
+        if {Role.SUPERVISOR, Role.ADMIN} & set(user.roles)
+        else None
+    )  # issue 14: who holds which application, release or reassign
     admin = AdminController(runner, api) if Role.ADMIN in user.roles else None
     admin_pages: list[tuple[str, QWidget]] = (
         [
@@ -245,6 +255,7 @@ def build_shell(
                 ),
             ),
         ),
+        *([(_tr("Klaim"), claims_page)] if claims_page is not None else []),
         *admin_pages,
         *audit_pages,
         (_tr("Pengaturan"), settings_page),
@@ -315,6 +326,7 @@ def build_shell(
         settings_page,
         runner,
         reports_page,
+        claims_page,
     )
 
 
