@@ -42,6 +42,7 @@ def params(filters: QueueFilters) -> dict[str, Any]:
         "measure": filters.measure,
         "office": filters.office_code,
         "service": filters.service_code,
+        "office_only": "true" if filters.office_only and filters.office_code else None,
     }
     if filters.report != "backlog":
         query["officer"] = filters.officer_id

@@ -76,6 +76,8 @@ class QueueFilters:
     date_from: date | None = None
     date_to: date | None = None
     overdue: bool = False
+    office_only: bool = False
+    """The number is an office's row (its own applications), not the subtree of `office_code`."""
     report: str | None = None
     """With `measure`: the exact drill-down (`GET /reports/applications`) of this number."""
     measure: str | None = None
@@ -178,6 +180,7 @@ class Report:
             date_from=None if backlog else start,
             date_to=None if backlog else end,
             overdue=column.overdue,
+            office_only=row.keys.office_code is not None,
             report=column.report if measure else None,
             measure=measure if column.report else None,
             caption=self._caption(table, row, column, measure, start, end),
