@@ -71,6 +71,21 @@ def figure(chart: Chart, width_in: float = 6.7, height_in: float | None = None) 
         ax.set_ylabel(chart.y_label, fontsize=7)
         ax.set_ylim(bottom=0)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    elif chart.style == "bars":
+        # one bar per category on the survey's 1..4 scale, its value written beside it (a
+        # category nobody answered has no bar and says so: never a zero-length bar)
+        ys = list(range(len(categories)))
+        name, values = series[0]
+        widths = [0.0 if v is None else float(v) for v in values]
+        ax.barh(ys, widths, label=name, color=COLOURS[0], height=0.6)
+        for y, value in zip(ys, values, strict=True):
+            shown = "tidak ada data" if value is None else f"{value:.2f}".replace(".", ",")
+            ax.text(0.05 if value is None else value + 0.04, y, shown, va="center", fontsize=6.5)
+        ax.set_yticks(ys, [c if len(c) <= 38 else c[:36] + "…" for c in categories])
+        ax.invert_yaxis()
+        ax.set_xlim(0, 4.4)
+        ax.set_xticks([0, 1, 2, 3, 4])
+        ax.set_xlabel(chart.y_label, fontsize=7)
     else:
         ys = list(range(len(categories)))
         left = [0.0] * len(categories)

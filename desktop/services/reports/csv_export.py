@@ -27,4 +27,7 @@ def build_csv(report: Report) -> bytes:
             writer.writerow(
                 [format_cell(v, c.kind) for v, c in zip(row.cells, table.columns, strict=True)]
             )
+    for note in report.notes:
+        writer.writerow([])
+        writer.writerow([note])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

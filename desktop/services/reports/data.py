@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from desktop.services.reports import satisfaction
 from desktop.services.reports.model import (
     TITLES,
     Cell,
@@ -94,6 +95,8 @@ def fetch(
 
 
 def _calls(request: Request) -> list[tuple[str, str, dict[str, Any]]]:
+    if request.kind is ReportKind.IKM:
+        return satisfaction.calls(request)
     base = {
         "from": request.start.isoformat(),
         "to": request.end.isoformat(),
@@ -133,6 +136,10 @@ def shape(
     now: datetime,
 ) -> Report:
     """The report from the server's answers (also used by the benchmark with a made-up one)."""
+    if request.kind is ReportKind.IKM:
+        return satisfaction.shape(
+            request, answers, scope_label=scope_label, service_names=service_names, now=now
+        )
 
     def service(code: str | None) -> str:
         return service_names.get(code or "", code or "")

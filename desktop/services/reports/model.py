@@ -27,12 +27,15 @@ class ReportKind(StrEnum):
     """Evaluasi bulanan: per office and service, SLA, time per step, backlog by age."""
     OFFICERS = "officers"
     """Kinerja petugas over a period."""
+    IKM = "ikm"
+    """Survei kepuasan masyarakat (Permenpan RB 14/2017): per office, service and overall."""
 
 
 TITLES: dict[ReportKind, str] = {
     ReportKind.DAILY: "Laporan Harian Petugas",
     ReportKind.MONTHLY: "Evaluasi Bulanan Pelayanan",
     ReportKind.OFFICERS: "Kinerja Petugas",
+    ReportKind.IKM: "Survei Kepuasan Masyarakat (IKM)",
 }
 
 
@@ -43,6 +46,10 @@ class ColumnKind(StrEnum):
     """Hours with two decimals (the server's seconds / 3600)."""
     PERCENT = "percent"
     """Percent with one decimal."""
+    SCORE = "score"
+    """A survey value with two decimals (IKM, NRR): a mean, never a count of applications."""
+    WEIGHTED = "weighted"
+    """A weighted NRR with four decimals (NRR x 1/9)."""
 
 
 @dataclass(frozen=True)
@@ -158,14 +165,19 @@ class Report:
     charts: list[Chart]
     totals: dict[str, int] | None
     """The activity totals (received..sent_back); None = tidak ada data."""
+    notes: tuple[str, ...] = ()
+    """Lines printed under the tables (the IKM's sample-size note of the regulation)."""
+    headline: str = ""
+    """One line the page shows above the tables in place of the activity totals (IKM)."""
 
     @property
     def no_data(self) -> bool:
         return all(t.empty for t in self.tables)
 
     def drill(self, table: Table, row: Row, column: Column) -> QueueFilters | None:
-        """The queue filters behind the number in `row`/`column`, None for a text cell."""
-        if column.kind is not ColumnKind.COUNT:
+        """The queue filters behind the number in `row`/`column`, None for a text cell and
+        for the survey: its respondents are not applications in a status."""
+        if column.kind is not ColumnKind.COUNT or self.request.kind is ReportKind.IKM:
             return None
         r = self.request
         start, end = _clip(r.start, r.end, row.keys.period)
@@ -278,6 +290,10 @@ def format_cell(value: Cell, kind: ColumnKind) -> str:
         return _decimal(f"{float(value):,.2f}")
     if kind is ColumnKind.PERCENT:
         return _decimal(f"{float(value):,.1f}") + "%"
+    if kind is ColumnKind.WEIGHTED:
+        return _decimal(f"{float(value):,.4f}")
+    if kind is ColumnKind.SCORE:
+        return _decimal(f"{float(value):,.2f}")
     if isinstance(value, float):
         return _decimal(f"{value:,.2f}")
     return _decimal(f"{value:,}")

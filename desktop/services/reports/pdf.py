@@ -111,6 +111,9 @@ def build_pdf(
     ]
     for table in report.tables:
         flows += _table(table, width, s)
+    for note in report.notes:
+        flows.append(Spacer(1, 2 * mm))
+        flows.append(Paragraph(text(note), s["note"]))
     pictures = charts if charts is not None else chart_pngs(report)
     if pictures:
         flows.append(Paragraph("Grafik", s["h2"]))

@@ -13,7 +13,13 @@ from openpyxl.styles import Font
 from desktop.services.reports.data import period_label
 from desktop.services.reports.model import NO_DATA, ColumnKind, Report
 
-FORMATS = {ColumnKind.HOURS: "0.00", ColumnKind.PERCENT: "0.0", ColumnKind.COUNT: "#,##0"}
+FORMATS = {
+    ColumnKind.HOURS: "0.00",
+    ColumnKind.PERCENT: "0.0",
+    ColumnKind.COUNT: "#,##0",
+    ColumnKind.SCORE: "0.00",
+    ColumnKind.WEIGHTED: "0.0000",
+}
 
 
 def sheet_title(title: str) -> str:
@@ -34,6 +40,8 @@ def build_xlsx(report: Report) -> bytes:
         ("Dibuat", report.generated_at.strftime("%d-%m-%Y %H:%M")),
     ):
         about.append([label, value])
+    for note in report.notes:
+        about.append(["Catatan", note])
     about.column_dimensions["A"].width = 12
     about.column_dimensions["B"].width = 60
     bold = Font(bold=True)

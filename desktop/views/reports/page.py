@@ -100,6 +100,7 @@ class ReportsPage(QWidget):
         for kind, title in (
             (ReportKind.DAILY, self.tr("Laporan harian petugas")),
             (ReportKind.MONTHLY, self.tr("Evaluasi bulanan")),
+            (ReportKind.IKM, self.tr("Survei kepuasan (IKM)")),
             (ReportKind.OFFICERS, self.tr("Kinerja petugas")),
         ):
             self.kind_combo.addItem(title, kind)
@@ -200,6 +201,12 @@ class ReportsPage(QWidget):
             self.total_buttons[key] = button
             self.totals_row.addWidget(button)
             button.setProperty("title", title)
+        # the survey's index in place of the activity totals (IKM: no count of applications)
+        self.headline_label = QLabel()
+        self.headline_label.setObjectName("ikm_headline")
+        self.headline_label.setStyleSheet("font-size: 12pt; font-weight: bold; padding: 4px;")
+        self.headline_label.hide()
+        self.totals_row.addWidget(self.headline_label, 1)
         root.addLayout(self.totals_row)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -264,7 +271,10 @@ class ReportsPage(QWidget):
             ReportKind.DAILY: Preset.TODAY,
             ReportKind.MONTHLY: Preset.LAST_MONTH,
             ReportKind.OFFICERS: Preset.THIS_MONTH,
+            ReportKind.IKM: Preset.LAST_MONTH,
         }[kind]
+        # the survey is not counted per officer: the server takes no officer for it
+        self.officer_combo.setEnabled(kind is not ReportKind.IKM)
         index = self.preset_combo.findData(wanted)
         if index == self.preset_combo.currentIndex():
             self.reload()
@@ -297,13 +307,16 @@ class ReportsPage(QWidget):
 
     def request(self) -> Request:
         period = self.period()
+        kind = ReportKind(self.kind_combo.currentData())
         return Request(
-            ReportKind(self.kind_combo.currentData()),
+            kind,
             period.start,
             period.end,
             office=self.office_combo.currentData() or None,
             service=self.service_combo.currentData() or None,
-            officer=self.officer_combo.currentData() or None,
+            officer=(self.officer_combo.currentData() or None)
+            if kind is not ReportKind.IKM
+            else None,
         )
 
     def _scope_label(self) -> str:
@@ -373,6 +386,7 @@ class ReportsPage(QWidget):
         self._set_status(text)
         self._remember_officers(loaded)
         self._show_totals(report.totals)
+        self._show_headline(report.headline)
         self._show_tables(loaded)
         self._show_charts(loaded.charts)
         for button in (self.print_button, self.pdf_button, self.xlsx_button, self.csv_button):
@@ -397,6 +411,13 @@ class ReportsPage(QWidget):
             value = None if totals is None else totals.get(key)
             button.setText(f"{button.property('title')}\n{format_cell(value, ColumnKind.COUNT)}")
             button.setEnabled(value is not None)
+
+    def _show_headline(self, headline: str) -> None:
+        """The IKM's line replaces the activity totals, which the survey does not have."""
+        self.headline_label.setText(headline)
+        self.headline_label.setVisible(bool(headline))
+        for button in self.total_buttons.values():
+            button.setVisible(not headline)
 
     def _show_tables(self, loaded: Loaded) -> None:
         current = self.tabs.currentIndex()
