@@ -152,16 +152,18 @@ def steps(session: Session, period: Period, filters: Filters) -> dict[str, Any]:
         .group_by(*rgroup)
         .order_by(*rgroup)
     )
+    names = [
+        "step",
+        "period",
+        *({"office": "office_code", "service": "service_code", "officer": "officer_id"}[d]
+          for d in filters.by),
+    ]  # fmt: skip
+    width = len(names)
     rows: list[dict[str, Any]] = []
-    for record in session.execute(stmt).mappings():
-        row: dict[str, Any] = {"step": record["step"], "period": record["period"]}
-        for dim in filters.by:
-            row[
-                {"office": "office_code", "service": "service_code", "officer": "officer_id"}[dim]
-            ] = record[dim]
-        row["count"] = int(record["count"])
-        for name in ("median", "p90", "mean"):
-            value = record[name]
+    for record in session.execute(stmt):  # rows as tuples: see activity.py
+        row: dict[str, Any] = dict(zip(names, record[:width], strict=True))
+        row["count"] = int(record[width])
+        for name, value in zip(("median", "p90", "mean"), record[width + 1 :], strict=True):
             row[f"{name}_seconds"] = None if value is None else round(float(value), 1)
         rows.append(row)
     describe(session, rows)
