@@ -21,8 +21,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QKeySequence,
-    QPixmap,
-    QResizeEvent,
     QShortcut,
     QShowEvent,
 )
@@ -38,7 +36,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -50,13 +47,13 @@ from desktop.controllers.signing import Secret, SigningAccess, setup_problem
 from desktop.domain.catalogue import Service
 from desktop.domain.records import ApplicationDetail
 from desktop.domain.workflow import Action
-from desktop.services.rendering import RenderError
 from desktop.services.siak_output import ImportedOutput, IssuedOutput, OutputFile
 from desktop.services.signing import SignatureStatus
 from desktop.settings import Settings
 from desktop.views.dialogs import fitting_size, set_main_button
 from desktop.views.print_preview import PrintPreviewDialog
-from desktop.views.print_preview.pages import PREVIEW_SCALE, BackgroundRenderer, RenderedPage
+from desktop.views.print_preview.pages import RenderedPage
+from desktop.views.signing.page_preview import PagePreview
 from desktop.views.signing.secret_form import SecretFields, SigningDialog
 from desktop.views.workbench.action_bar import button_style
 from desktop.views.workbench.holder_warning import HolderGate
@@ -114,11 +111,6 @@ class SiakSignDialog(SigningDialog):
         self.rows = [OutputRow(o.code, o.name) for o in service.outputs]
         self.done_outputs: list[IssuedOutput] = []
         self.print_preview: PrintPreviewDialog | None = None
-        self._pages: list[RenderedPage] = []
-        self.page_labels: list[QLabel] = []
-        self._generation = 0
-        self._renderer = BackgroundRenderer(self)
-        self._renderer.done.connect(self._rendered)
         number = detail.number or detail.id[:8]
         self.setWindowTitle(self.tr("Tandatangani dokumen dari SIAK — %1").replace("%1", number))
         self._build(service.name, number)
@@ -134,21 +126,8 @@ class SiakSignDialog(SigningDialog):
 
     def _build(self, service_name: str, number: str) -> None:
         self.resize(*fitting_size(self, WANTED_SIZE))
-        self.page_scroll = QScrollArea(self)
-        self.page_scroll.setWidgetResizable(True)
-        self.page_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.page_scroll.setStyleSheet("QScrollArea { background: #808080; }")
-        self.page_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.page_host = QWidget()
-        self.page_host.setStyleSheet("background: #808080;")
-        self.page_column = QVBoxLayout(self.page_host)
-        self.page_column.setSpacing(12)
-        self.page_column.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
-        self.preview_status = QLabel()
-        self.preview_status.setWordWrap(True)
-        self.preview_status.setStyleSheet("color: white; padding: 12px;")
-        self.page_column.addWidget(self.preview_status)
-        self.page_scroll.setWidget(self.page_host)
+        self.page_scroll = self.preview = PagePreview(self)
+        self.page_host, self.preview_status = self.preview.page_host, self.preview.status
 
         form = QWidget(self)
         form.setFixedWidth(FORM_WIDTH)
@@ -368,8 +347,6 @@ class SiakSignDialog(SigningDialog):
     # -- pages -------------------------------------------------------------------------------
 
     def _show_pages(self, row: OutputRow) -> None:
-        self._generation += 1
-        self._clear_pages()
         if row.issued is not None:
             try:
                 pdf = row.issued.kept.path.read_bytes()
@@ -378,62 +355,21 @@ class SiakSignDialog(SigningDialog):
         else:
             pdf = row.imported.data if row.imported is not None else b""
         if not pdf:
-            self.preview_status.setText(
+            self.preview.show_status(
                 self.tr(
                     "%1 belum diimpor. Ekspor dari SIAK sebagai PDF, lalu tekan Ctrl+O."
                 ).replace("%1", row.name)
             )
-            self.preview_status.setVisible(True)
             return
-        self.preview_status.setText(self.tr("Menampilkan halaman…"))
-        self.preview_status.setVisible(True)
-        self._renderer.start(pdf, PREVIEW_SCALE, self._generation)
+        self.preview.show_pdf(pdf, self.tr("Menampilkan halaman…"))
 
     @property
     def pages(self) -> list[RenderedPage]:
-        return list(self._pages)
+        return list(self.preview.pages)
 
-    def _rendered(self, generation: int, result: object) -> None:
-        if generation != self._generation:
-            return
-        if isinstance(result, RenderError):
-            self.preview_status.setText(result.message)
-            return
-        assert isinstance(result, list)
-        self._clear_pages()
-        self._pages = result
-        self.preview_status.setVisible(False)
-        for index, _page in enumerate(self._pages):
-            label = QLabel()
-            label.setObjectName(f"page-{index + 1}")
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.page_column.addWidget(label)
-            self.page_labels.append(label)
-        self._fit_width()
-
-    def _clear_pages(self) -> None:
-        """Another output or its signed copy: the old pages go at once (hidden now, deleted
-        later: a label waiting for deletion must not stay drawn over the new one)."""
-        self._pages = []
-        for label in self.page_labels:
-            label.hide()
-            self.page_column.removeWidget(label)
-            label.deleteLater()
-        self.page_labels = []
-
-    def _fit_width(self) -> None:
-        available = max(200, self.page_scroll.viewport().width() - 32)
-        for label, page in zip(self.page_labels, self._pages, strict=False):
-            width = min(available, int(page.size_pt.width() * 1.5 * self.devicePixelRatioF()))
-            pixmap = QPixmap.fromImage(page.image).scaledToWidth(
-                width, Qt.TransformationMode.SmoothTransformation
-            )
-            label.setPixmap(pixmap)
-            label.setFixedSize(pixmap.size())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_width()
+    @property
+    def page_labels(self) -> list[QLabel]:
+        return list(self.preview.labels)
 
     # -- signing -----------------------------------------------------------------------------
 

@@ -32,8 +32,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
     QKeySequence,
-    QPixmap,
-    QResizeEvent,
     QShortcut,
     QShowEvent,
 )
@@ -46,7 +44,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -62,11 +59,11 @@ from desktop.domain.workflow import Action
 from desktop.services.documents.letter import RenderedLetter
 from desktop.services.documents.pdf_parts import Paper
 from desktop.services.issuing import IssuedLetter, PendingSignature, WaitingLetter, WaitingOutcome
-from desktop.services.rendering import RenderError
 from desktop.settings import Settings
 from desktop.views.dialogs import fitting_size, set_main_button
 from desktop.views.print_preview import PrintPreviewDialog
-from desktop.views.print_preview.pages import PREVIEW_SCALE, BackgroundRenderer, RenderedPage
+from desktop.views.print_preview.pages import RenderedPage
+from desktop.views.signing.page_preview import PagePreview
 from desktop.views.signing.secret_form import SecretFields, SigningDialog
 from desktop.views.workbench.action_bar import button_style
 from desktop.views.workbench.holder_warning import HolderGate
@@ -97,11 +94,6 @@ class SignDialog(SigningDialog):
         self.holder_gate = HolderGate(access, self)
         self.letter: IssuedLetter | None = None
         self.print_preview: PrintPreviewDialog | None = None
-        self._pages: list[RenderedPage] = []
-        self._generation = 0
-        self._shown_generation = 0
-        self._renderer = BackgroundRenderer(self)
-        self._renderer.done.connect(self._rendered)
         number = detail.number or detail.id[:8]
         self.setWindowTitle(self.tr("Tandatangani surat — %1").replace("%1", number))
         self._build(service_name or detail.service_code, number)
@@ -124,21 +116,10 @@ class SignDialog(SigningDialog):
         self.resize(*fitting_size(self, WANTED_SIZE))
         settings = self.access.settings
 
-        self.page_scroll = QScrollArea(self)
-        self.page_scroll.setWidgetResizable(True)
-        self.page_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.page_scroll.setStyleSheet("QScrollArea { background: #808080; }")
-        self.page_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.page_host = QWidget()
-        self.page_host.setStyleSheet("background: #808080;")
-        self.page_column = QVBoxLayout(self.page_host)
-        self.page_column.setSpacing(12)
-        self.page_column.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
-        self.preview_status = QLabel(self.tr("Menyiapkan pratinjau surat…"))
-        self.preview_status.setWordWrap(True)
-        self.preview_status.setStyleSheet("color: white; padding: 12px;")
-        self.page_column.addWidget(self.preview_status)
-        self.page_scroll.setWidget(self.page_host)
+        self.page_scroll = self.preview = PagePreview(
+            self, lambda m: self.tr("Pratinjau surat tidak dapat dibuat: %1").replace("%1", m)
+        )
+        self.page_host, self.preview_status = self.preview.page_host, self.preview.status
 
         form = QWidget(self)
         form.setFixedWidth(FORM_WIDTH)
@@ -278,79 +259,24 @@ class SignDialog(SigningDialog):
 
     @property
     def pages(self) -> list[RenderedPage]:
-        return list(self._pages)
+        return list(self.preview.pages)
 
     @property
     def rendering(self) -> bool:
         """Pages of the latest PDF (preview, or the signed one) still on their way."""
-        return self._shown_generation != self._generation
+        return self.preview.rendering
 
     def _ask_preview(self) -> None:
-        self._generation += 1
-        self._clear_pages()
-        self.preview_status.setText(self.tr("Menyiapkan pratinjau surat…"))
-        self.preview_status.setVisible(True)
+        self.preview.wait(self.tr("Menyiapkan pratinjau surat…"))
         self.controller.preview(self.detail, self.paper)
 
     def _preview_ready(self, rendered: RenderedLetter) -> None:
-        self._renderer.start(rendered.pdf, PREVIEW_SCALE, self._generation)
+        self.preview.show_pdf(rendered.pdf)
 
     def _preview_failed(self, message: str) -> None:
-        self._shown_generation = self._generation
-        self._clear_pages()
-        self.preview_status.setText(
+        self.preview.show_status(
             self.tr("Pratinjau surat tidak dapat dibuat: %1").replace("%1", message)
         )
-        self.preview_status.setVisible(True)
-
-    def _rendered(self, generation: int, result: object) -> None:
-        if generation != self._generation:
-            return  # another paper was chosen meanwhile
-        self._shown_generation = generation
-        if isinstance(result, RenderError):
-            self._preview_failed(result.message)
-            return
-        assert isinstance(result, list)
-        self._clear_pages()
-        self._pages = result
-        self.preview_status.setVisible(False)
-        for index, _page in enumerate(self._pages):
-            label = QLabel()
-            label.setObjectName(f"page-{index + 1}")
-            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            self.page_column.addWidget(label)
-        self._fit_width()
-
-    def _clear_pages(self) -> None:
-        self._pages = []
-        for index in reversed(range(self.page_column.count())):
-            item = self.page_column.itemAt(index)
-            widget = item.widget() if item is not None else None
-            if widget is not None and widget is not self.preview_status:
-                self.page_column.removeWidget(widget)
-                widget.deleteLater()
-
-    def _fit_width(self) -> None:
-        """Every page as wide as the view (minus a margin), never wider than 1.5x its size."""
-        available = max(200, self.page_scroll.viewport().width() - 32)
-        labels = [
-            w for w in self.page_host.findChildren(QLabel) if w.objectName().startswith("page-")
-        ]
-        for label in labels:
-            index = int(label.objectName().split("-")[1]) - 1
-            if index >= len(self._pages):
-                continue
-            page = self._pages[index]
-            width = min(available, int(page.size_pt.width() * 1.5 * self.devicePixelRatioF()))
-            pixmap = QPixmap.fromImage(page.image).scaledToWidth(
-                width, Qt.TransformationMode.SmoothTransformation
-            )
-            label.setPixmap(pixmap)
-            label.setFixedSize(pixmap.size())  # the column re-lays out now, not at next show
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit_width()
 
     # -- signing -----------------------------------------------------------------------------
 
@@ -519,8 +445,7 @@ class SignDialog(SigningDialog):
             pdf = path.read_bytes()
         except OSError:
             return
-        self._generation += 1
-        self._renderer.start(pdf, PREVIEW_SCALE, self._generation)
+        self.preview.show_pdf(pdf)
 
     def show_print_preview(self) -> None:
         """Cetak…: the print preview of the signed PDF itself (no second layout)."""
