@@ -1,16 +1,24 @@
 """Monthly supervision reports over 1,000,000 applications and 10,000,000 history rows.
 
-    python bench/reports.py [--applications 1000000] [--month 2025-06] [--explain]
+    python bench/reports.py [--applications 1000000] [--month 2025-06] [--explain] [--keep DIR]
     python bench/reports.py --pdf   # the monthly PDF/XLSX/CSV from a synthetic payload (no DB)
+
+After the single reports, the monthly evaluation as the Laporan page asks for it (its five
+calls, `desktop.services.reports.data.fetch`) from the month's real answers, and the charts and
+PDF built from them (engineer E's builder), each timed. `--keep DIR` keeps the cluster and its
+data in DIR and reuses them next time (no generation). docs/architecture/server.md, "Reports
+performance", says what made the reports fit and the last run's times.
 
 Makes a throwaway PostgreSQL cluster (initdb in a temporary directory, Unix socket only, as
 `tests/server/postgres_cluster.py` does; deleted afterwards), creates the server's tables from
 `server.models` (with their indexes, so migration 0014's too), and fills them in SQL with
 `generate_series` (no Python loops): the city's offices, 400 officers, N applications spread
 over 2025 and ten history rows each (create, submit, request_revision, resubmit, verify,
-validate, sign, deliver and two edits; about one in ten rejected instead, one in eight still
-open). Then, as the dinas (scope: the whole city), it runs each report's query for one month
-through the report functions with a real session and prints the server time beside its budget.
+validate, sign, deliver and two edits; one in eight still open after verify, with four edits
+instead), 10,000,000 in all, in server-time order as a server appends them; history's keys and
+indexes are built after the load (see `fill`). Then, as the dinas (scope: the whole city), it
+runs each report's query for one month through the report functions with a real session and
+prints the server time beside its budget.
 
 Budget (ours; DESIGN section 9 has none for reports): 10 s per monthly report on one
 PostgreSQL instance, the time a supervisor waits once for the month's evaluation; the backlog
