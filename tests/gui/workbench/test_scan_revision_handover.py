@@ -85,7 +85,11 @@ def scan_one_page_and_attach(qtbot: QtBot, shots: str | None = None) -> Callable
         options = modal.options
         qtbot.waitUntil(lambda: options.device_id() == DEVICE, timeout=WAIT)
         qtbot.waitUntil(lambda: options.dpi_box.findData(100) >= 0, timeout=WAIT)
+        # The sources come with the device's options: under load after the resolutions, and
+        # an index of -1 would leave the feeder (emptied by an earlier test: "jammed").
+        qtbot.waitUntil(lambda: options.source_box.findData("flatbed") >= 0, timeout=WAIT)
         options.source_box.setCurrentIndex(options.source_box.findData("flatbed"))
+        assert options.source_box.currentData() == "flatbed"
         options.dpi_box.setCurrentIndex(options.dpi_box.findData(100))
         modal.view.setFocus()
         qtbot.waitUntil(lambda: QApplication.focusWidget() is modal.view)
