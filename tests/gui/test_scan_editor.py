@@ -24,7 +24,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.desktop.scanning.sane_env import DEVICE, enable_sane_test_backend
+from tests.desktop.scanning.sane_env import DEVICE, enable_sane_test_backend, reset_test_devices
 
 enable_sane_test_backend()  # before the first sane.init() of this process
 
@@ -61,6 +61,14 @@ class Pictures(SaneBackend):
         dev.test_picture = "Solid white" if index == self.blank_at else "Color pattern"
         if index == self.jam_at and self.runs == 1:
             dev.read_return_value = "SANE_STATUS_JAMMED"
+
+
+@pytest.fixture(autouse=True)
+def _test_devices() -> Iterator[None]:
+    """A jam or picture set here stays in the test driver for the worker's next scans: put it
+    back after every test (a later file's flatbed scan read 'jammed after 0 pages' in CI)."""
+    yield
+    reset_test_devices()
 
 
 @pytest.fixture
