@@ -52,6 +52,8 @@ class ClaimsPage(QWidget):
         self.zone: tzinfo = zone or ZoneInfo("Asia/Jakarta")
         self.claims: list[HeldClaim] = []
         self.dialog: ReleaseDialog | ReassignDialog | None = None
+        self._done_text = ""
+        """The last release/reassignment said, until the next list shows it with the count."""
         title = QLabel(self.tr("Klaim"), self)
         title.setStyleSheet("font-size: 16pt; font-weight: 600;")
         hint = QLabel(
@@ -95,7 +97,7 @@ class ClaimsPage(QWidget):
         self.timer.timeout.connect(self.reload)
         controller.loaded.connect(self._loaded)
         controller.load_failed.connect(self._show_message)
-        controller.changed.connect(self._show_message)
+        controller.changed.connect(self._done)
         controller.action_failed.connect(self._show_message)
         self._selection_changed()
 
@@ -158,10 +160,18 @@ class ClaimsPage(QWidget):
         if claims and self.selected() is None:
             self.table.selectRow(0)
         if claims:
-            self.message.setText(self.tr("%1 klaim aktif").replace("%1", str(len(claims))))
+            count = self.tr("%1 klaim aktif").replace("%1", str(len(claims)))
         else:
-            self.message.setText(self.tr("Tidak ada klaim aktif."))
+            count = self.tr("Tidak ada klaim aktif.")
+        done, self._done_text = self._done_text, ""
+        self.message.setText(f"{done} {count}" if done else count)
         self._selection_changed()
+
+    def _done(self, text: str) -> None:
+        """A release or reassignment done: said now and kept in front of the count the
+        refresh that follows writes (else the refresh wiped it before anyone read it)."""
+        self._done_text = text
+        self.message.setText(text)
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
