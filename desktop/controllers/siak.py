@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
@@ -22,9 +21,8 @@ from desktop.controllers.signing import (
     SIGNING_LANE,
     Secret,
     SigningAccess,
-    TsaOptional,
-    check_certificate,
     no_timestamp_note,
+    prepare_signer,
     setup_problem,
 )
 from desktop.domain.records import ApplicationDetail
@@ -38,8 +36,7 @@ from desktop.services.siak_output import (
     SiakPdfError,
     read_siak_pdf,
 )
-from desktop.services.signing import BsreSigner, Pkcs12Signer, Signer, SignRequest
-from desktop.services.signing_setup import bsre_config, load_trust_roots
+from desktop.services.signing_setup import load_trust_roots
 from desktop.services.tasks import TaskContext
 from desktop.settings import Settings
 
@@ -124,24 +121,9 @@ class SiakSigningController(QObject):
         chosen = list(files)
 
         def work(ctx: TaskContext) -> list[IssuedOutput]:
-            request = SignRequest(
-                verification_url="",
-                signer_name=official.name,
-                nik=secret.nik.strip(),
-                passphrase=secret.passphrase,
-                totp=secret.totp.strip(),
-                reason="Dokumen kependudukan",
+            signer, request, optional_tsa = prepare_signer(
+                settings, credentials, official.name, secret, ctx, "Dokumen kependudukan"
             )
-            signer: Signer
-            optional_tsa: TsaOptional | None = None
-            if settings.sign_method == "pkcs12":
-                path = Path(settings.sign_pkcs12_path)
-                ctx.progress(0, None, _tr("Memeriksa sertifikat elektronik…"))
-                check_certificate(path, secret.passphrase)
-                signer = optional_tsa = TsaOptional(Pkcs12Signer(path))
-                request = replace(request, tsa_url=settings.tsa_url.strip() or None)
-            else:
-                signer = BsreSigner(bsre_config(settings, credentials.load(settings.bsre_url)))
             ctx.progress(0, None, _tr("Menandatangani dokumen…"))
             issued = service.issue(detail, chosen, signer, request, official=official)
             if optional_tsa is not None and optional_tsa.without_timestamp:

@@ -181,23 +181,9 @@ class SigningController(QObject):
         official, credentials = self.access.official, self.access.credentials
 
         def work(ctx: TaskContext) -> IssuedLetter | WaitingLetter:
-            signer: Signer
-            request = SignRequest(
-                verification_url="",
-                signer_name=official.name,
-                nik=secret.nik.strip(),
-                passphrase=secret.passphrase,
-                totp=secret.totp.strip(),
+            signer, request, optional_tsa = prepare_signer(
+                settings, credentials, official.name, secret, ctx
             )
-            optional_tsa: TsaOptional | None = None
-            if settings.sign_method == "pkcs12":
-                path = Path(settings.sign_pkcs12_path)
-                ctx.progress(0, None, _tr("Memeriksa sertifikat elektronik…"))
-                check_certificate(path, secret.passphrase)
-                signer = optional_tsa = TsaOptional(Pkcs12Signer(path))
-                request = _with_tsa(request, settings.tsa_url)
-            else:
-                signer = BsreSigner(bsre_config(settings, credentials.load(settings.bsre_url)))
             ctx.progress(0, None, _tr("Mengambil nomor surat dan menandatangani…"))
             letter = issuing.issue(detail, signer, request, official=official)
             if optional_tsa is not None and optional_tsa.without_timestamp:
@@ -220,7 +206,6 @@ class SigningController(QObject):
             lambda p: self.progress.emit(p.text)
         ).success(done).failure(failed).run(self.access.runner)
         return True
-
 
     # -- letters waiting for BSrE -------------------------------------------------------------
 
@@ -267,6 +252,37 @@ class SigningController(QObject):
         return True
 
 
+def prepare_signer(
+    settings: Settings,
+    credentials: BsreCredentials,
+    signer_name: str,
+    secret: Secret,
+    ctx: TaskContext,
+    reason: str = "",
+) -> tuple[Signer, SignRequest, TsaOptional | None]:
+    """This PC's signer and the one request carrying `secret` (on a worker): a PKCS#12 is
+    opened and its dates checked first (a wrong passphrase is said before anything is taken)
+    and signs with the settings' TSA, falling back to no timestamp (the third item says
+    whether it did); BSrE with the client credentials from the keyring."""
+    request = SignRequest(
+        verification_url="",
+        signer_name=signer_name,
+        nik=secret.nik.strip(),
+        passphrase=secret.passphrase,
+        totp=secret.totp.strip(),
+    )
+    if reason:
+        request = replace(request, reason=reason)
+    if settings.sign_method == "pkcs12":
+        path = Path(settings.sign_pkcs12_path)
+        ctx.progress(0, None, _tr("Memeriksa sertifikat elektronik…"))
+        check_certificate(path, secret.passphrase)
+        optional_tsa = TsaOptional(Pkcs12Signer(path))
+        return optional_tsa, _with_tsa(request, settings.tsa_url), optional_tsa
+    signer = BsreSigner(bsre_config(settings, credentials.load(settings.bsre_url)))
+    return signer, request, None
+
+
 def no_timestamp_note() -> str:
     return _tr(
         "Ditandatangani tanpa cap waktu: server cap waktu (TSA) tidak dapat dihubungi; waktu "
@@ -303,6 +319,7 @@ __all__ = [
     "SigningController",
     "TsaOptional",
     "check_certificate",
+    "prepare_signer",
     "setup_problem",
     "uses_totp_choice",
 ]
