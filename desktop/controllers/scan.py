@@ -52,6 +52,7 @@ from desktop.services.scanning.device import (
 )
 from desktop.services.scanning.pipeline import ProcessedPage, thumbnail
 from desktop.services.scanning.scan_run import ScanOutcome, run_scan
+from desktop.services.scanning.sigpipe import make_sigpipe_harmless
 from desktop.services.tasks import TaskContext, TaskRunner
 
 FOLDER_PREFIX = "folder:"
@@ -168,6 +169,9 @@ class ScanController(QObject):
         page (rescan one page) and the run stops there. False while another run is going."""
         if self.scanning or self.batch.closed:
             return False
+        # A print preview may have left SIGPIPE ignored, which libsane turns into deadly at the
+        # end of its reader thread: put the guard back before the run (and after, `_ended`).
+        make_sigpipe_harmless()
         run = next(self._runs)
         self._run, self._run_count = run, 0
         self._paper = settings.paper
@@ -237,6 +241,7 @@ class ScanController(QObject):
         )
 
     def _ended(self, run: int, outcome: ScanOutcome, unexpected: str = "") -> None:
+        make_sigpipe_harmless()  # on the GUI thread, once libsane's threads have ended
         if run != self._run:
             return
         # Pages whose queued arrival has not been seen (none expected: the signal is queued
