@@ -145,3 +145,39 @@ def test_office_filter_keeps_typed_text_when_a_pull_refills_it(
         ]
         assert shown == ["Kelurahan Jadirejo"]
     assert combo.currentIndex() == 0  # nothing chosen until Enter
+
+
+@pytest.mark.qt_log_ignore(
+    r"This plugin does not support raise\(\)",
+    r"This plugin does not support grabbing the keyboard",
+)
+def test_office_filter_keeps_the_selection_when_a_pull_refills_it(
+    combo: OfficeCombo, qtbot: QtBot
+) -> None:
+    """The field has the focus with "Semua kantor" selected (Tab into it, or Ctrl+A), and a
+    pull refills the list before the first key: the selection stays, so typing replaces the
+    text (it used to be cleared by the refill, and "jadir" became "Semua kantorjadir", which
+    names no office; seen in CI as a flaky queue test)."""
+    names = {"14.71.01": "Kecamatan Sukajadi", "14.71.01.1002": "Kelurahan Jadirejo"}
+    combo.fill(["14.71.01.1002"], names)
+    qtbot.addWidget(combo)
+    combo.show()
+    qtbot.waitExposed(combo)
+    combo.activateWindow()
+    combo.setFocus()
+    line = combo.lineEdit()
+    qtbot.waitUntil(line.hasFocus)
+    line.selectAll()
+    combo.fill(["14.71.01.1002", "14.71.01.1001"], names)  # a pull brings another office
+    assert line.selectedText() == "Semua kantor"
+    qtbot.keyClicks(line, "jadir", delay=20)
+    assert line.text() == "jadir"
+    # Part of the text selected, the cursor elsewhere: both stay as they were.
+    line.setText("Kelurahan")
+    line.setSelection(0, 3)
+    combo.fill(["14.71.01.1002"], names)
+    assert (line.text(), line.selectedText()) == ("Kelurahan", "Kel")
+    line.deselect()
+    line.setCursorPosition(4)
+    combo.fill(["14.71.01.1002", "14.71.01.1001"], names)
+    assert (line.text(), line.cursorPosition(), line.hasSelectedText()) == ("Kelurahan", 4, False)

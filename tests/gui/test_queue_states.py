@@ -117,6 +117,7 @@ def test_office_filter_is_grouped_by_kecamatan_and_searchable(
         assert combo.isEditable() and focused() in (combo, combo.lineEdit())
         combo.lineEdit().selectAll()
         type_slowly(qtbot, "jadir")
+        assert combo.lineEdit().text() == "jadir", (combo.lineEdit().text(), focused())
         completer = combo.completer()
         qtbot.waitUntil(lambda: completer.popup().isVisible(), timeout=WAIT)
         shown = [

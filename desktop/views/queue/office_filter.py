@@ -115,14 +115,17 @@ class OfficeCombo(QComboBox):
         The queue calls this whenever pulled rows arrive, often while a supervisor is typing
         here: the same list is left alone, and a changed one keeps the typed text, the cursor
         and the open completion list (a refill used to put the chosen office's name back over
-        what was being typed and close the list)."""
+        what was being typed and close the list; a refill between Ctrl+A and the first key
+        cleared the selection, and "jadir" became "Semua kantorjadir")."""
         entries = office_entries(codes, names)
         if entries == self._entries:
             return
         self._entries = entries
         line = self._line()
-        typing = line.hasFocus() and line.text() != self.itemText(self.currentIndex())
+        focused = line.hasFocus()
+        typing = focused and line.text() != self.itemText(self.currentIndex())
         typed, cursor = line.text(), line.cursorPosition()
+        selected_from, selected = line.selectionStart(), line.selectedText()
         popup = self._completer.popup()
         listing = popup is not None and popup.isVisible()
         current = self.currentData()
@@ -147,10 +150,16 @@ class OfficeCombo(QComboBox):
         self.blockSignals(False)
         if typing:
             line.setText(typed)
-            line.setCursorPosition(cursor)
-            if listing:
-                self._completer.setCompletionPrefix(typed)
-                self._completer.complete()
+        if focused:  # the selection too: with "Semua kantor" selected, typing replaces it
+            if selected and selected == typed:
+                line.selectAll()
+            elif selected and line.text() == typed:
+                line.setSelection(selected_from, len(selected))
+            else:
+                line.setCursorPosition(min(cursor, len(line.text())))
+        if typing and listing:
+            self._completer.setCompletionPrefix(typed)
+            self._completer.complete()
         # The list is wider than the field: office names are shown whole, not "Dinas Ke…".
         metrics = QFontMetrics(bold)
         widest = max(
