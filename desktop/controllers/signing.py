@@ -93,6 +93,9 @@ class SigningAccess:
     office_code: str = ""
     """The signer's office: only its own letters are numbered and signed here (the server
     gives an office's letter numbers to its own staff only); '' = any (tests)."""
+    send_outbox: Callable[[], None] = lambda: None
+    """A round of the outbox now (the session's sync controller, set by the shell): waiting
+    letters signed here go at once, not at the next idle check a minute later."""
 
 
 def setup_problem(settings: Settings) -> str:
@@ -238,6 +241,8 @@ class SigningController(QObject):
 
         def done(outcome: WaitingOutcome) -> None:
             self.busy = False
+            if outcome.signed:
+                self.access.send_outbox()  # "dikirim ke server": now, not at the idle check
             self.waiting_done.emit(outcome)
 
         def failed(_exc: Exception, message: str) -> None:

@@ -296,6 +296,8 @@ def build_shell(
         events=events,
     )
     workbench.controller.attach_outbox(sync_controller)  # one sender of the outbox
+    if signing is not None:
+        signing.send_outbox = sync_controller.send_outbox  # waiting letters signed: send now
     host.workbench.letter_issued.connect(workbench.controller.follow_issued)  # issue 13
     host.workbench.siak_issued.connect(workbench.controller.follow_siak)
     _wire_delivery(host, workbench.controller, api, settings, connection, on_settings_saved, tz)

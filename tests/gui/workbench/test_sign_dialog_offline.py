@@ -93,7 +93,8 @@ def test_offline_bsre_waits_and_is_signed_later_by_keys(
             again.passphrase_edit.setFocus()
             type_into(qtbot, PASSPHRASE)
             key(qtbot, Qt.Key.Key_Return, CTRL)
-            qtbot.waitUntil(lambda: status_of(live_server, app_id) == "signed", timeout=60_000)
+            # sent at once, not at the outbox's idle check a minute later
+            qtbot.waitUntil(lambda: status_of(live_server, app_id) == "signed", timeout=WAIT)
         [item] = issued_on_server(live_server, app_id)
         assert item["letter_number"] == formatted and item["status"] == "valid"
         qtbot.waitUntil(lambda: not again.busy, timeout=WAIT)
