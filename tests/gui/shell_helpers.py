@@ -26,6 +26,13 @@ TEST_KDF = KdfParams(time_cost=1, memory_kib=1024)
 WAIT = 20_000
 SHOTS = Path(os.environ.get("LOKET_SHOTS_DIR", "/tmp"))
 """Where review screenshots go (`LOKET_SHOTS_DIR`, else /tmp): one place, not a path per test."""
+DOC_SHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    if os.environ.get("LOKET_UPDATE_SCREENSHOTS")
+    else SHOTS
+)
+"""Where the screenshots the manual shows are saved: docs/screenshots only when asked
+(`LOKET_UPDATE_SCREENSHOTS=1`); a plain test run must not change committed files."""
 
 
 def shot(widget: QWidget, name: str) -> Path:

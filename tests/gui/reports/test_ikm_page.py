@@ -24,9 +24,10 @@ from desktop.views.reports.page import ReportsPage
 from server.demo import KECAMATAN, KELURAHAN
 from tests.desktop.reports.ikm_seeded import OVERALL_NRR, SCOPE, camat_client, ikm_server
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.shell_helpers import DOC_SHOTS
 
 WAIT = 30_000
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+SCREENSHOTS = DOC_SHOTS
 NAMES = {"SK-DOMISILI": "Surat Keterangan Domisili", "SK-USAHA": "Surat Keterangan Usaha"}
 OFFICES = {KECAMATAN: SCOPE, KELURAHAN: "Kelurahan Jadirejo"}
 ALT = Qt.KeyboardModifier.AltModifier

@@ -29,9 +29,10 @@ from desktop.views.reports.page import ReportsPage
 from server.demo import KECAMATAN, KELURAHAN
 from tests.desktop.reports.seeded import seeded_server, supervisor_client
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
+from tests.gui.shell_helpers import DOC_SHOTS
 
 WAIT = 30_000
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+SCREENSHOTS = DOC_SHOTS
 NAMES = {"SK-DOMISILI": "Surat Keterangan Domisili", "SKTM": "Surat Keterangan Tidak Mampu"}
 OFFICES = {
     KECAMATAN: "Kecamatan Sukajadi",
