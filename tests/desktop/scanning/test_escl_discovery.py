@@ -86,7 +86,7 @@ def ours(found: list[ScannerInfo], lan: Announcer) -> dict[str, ScannerInfo]:
 def test_scanners_announced_on_the_network_are_found(lan: Announcer, sim: EsclSimulator) -> None:
     started = time.monotonic()
     found = ours(discover(3.0, interfaces=LOOPBACK, ip_version=IPVersion.V4Only), lan)
-    assert time.monotonic() - started < 3.5
+    assert time.monotonic() - started < 3.0 + 3  # its window, and slack for a loaded machine
 
     assert found["Loket Simulasi"].id == f"escl:http://127.0.0.1:{sim.port}/eSCL"
     assert found["Loket Simulasi"].backend == "escl"
@@ -104,7 +104,7 @@ def test_a_browse_ends_with_its_window() -> None:
     (what it finds here depends on other workers' announcements, so only time is asserted)."""
     started = time.monotonic()
     discover(1.0, interfaces=LOOPBACK, ip_version=IPVersion.V4Only)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 1.0 + 3  # its window, and slack for a loaded machine
 
 
 def test_the_backend_lists_typed_and_discovered_and_scans_a_discovered_one(

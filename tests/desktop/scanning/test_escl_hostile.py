@@ -50,7 +50,9 @@ def test_hostile_documents_are_refused_quickly(document: bytes) -> None:
     started = time.monotonic()
     with pytest.raises(HostileXml):
         parse_xml(document)
-    assert time.monotonic() - started < 0.5
+    # an unguarded parser expands these for minutes (or runs out of memory); the bound is loose
+    # for a loaded CI machine
+    assert time.monotonic() - started < 5
 
 
 def test_a_document_of_another_kind_is_refused() -> None:
