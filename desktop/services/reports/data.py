@@ -9,6 +9,7 @@ row per period and step. The SLA ratio of a merged row is recomputed from its me
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -34,6 +35,9 @@ class ReportSource(Protocol):
 
 
 Progress = Callable[[int, int, str], None]
+PARALLEL_CALLS = 3
+"""Report calls in flight at once: enough to overlap the longest with the rest, few enough
+to leave the server's other users room."""
 
 ACTIVITY: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # (server key, title, history action, statuses it stands for)
@@ -82,13 +86,32 @@ def fetch(
     now: datetime,
     progress: Progress | None = None,
 ) -> Report:
-    """Every call the report needs, in order, then the tables and charts."""
+    """Every call the report needs, then the tables and charts. The calls are independent
+    reads, so they run side by side (at most `PARALLEL_CALLS`): the monthly evaluation's five
+    took their sum, ~11 s on a million applications, and now about the longest one. The
+    client is thread-safe (one HTTP session per thread). The first failure is raised."""
     calls = _calls(request)
     answers: dict[str, dict[str, Any]] = {}
-    for done, (key, name, params) in enumerate(calls):
-        if progress is not None:
-            progress(done, len(calls), f"Membaca {name}")
-        answers[key] = source.report(name, params)
+    if progress is not None:
+        progress(0, len(calls), f"Membaca data laporan dari server: 0 dari {len(calls)}")
+    with ThreadPoolExecutor(min(PARALLEL_CALLS, len(calls)), "laporan") as pool:
+        futures = {
+            pool.submit(source.report, name, params): (key, name) for key, name, params in calls
+        }
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                key, _name = futures[future]
+                answers[key] = future.result()
+                if progress is not None and done < len(calls):
+                    progress(
+                        done,
+                        len(calls),
+                        f"Membaca data laporan dari server: {done} dari {len(calls)}",
+                    )
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     if progress is not None:
         progress(len(calls), len(calls), "Menyusun laporan")
     return shape(request, answers, scope_label=scope_label, service_names=service_names, now=now)
