@@ -59,6 +59,7 @@ class AdminController(QObject):
         office_code: str,
         done: Callable[[StaffMember], None],
         failed: Failed,
+        nip: str = "",
     ) -> None:
         service = self.service
         self._run(
@@ -70,10 +71,19 @@ class AdminController(QObject):
                 password=password,
                 roles=roles,
                 office_code=office_code,
+                nip=nip,
             ),
             done,
             failed,
         )
+
+    def set_nip(
+        self, user_id: str, nip: str, done: Callable[[StaffMember], None], failed: Failed
+    ) -> None:
+        """The NIP printed in the official's signature block; '' clears it."""
+        service = self.service
+        title = self.tr("Mengubah NIP") if nip else self.tr("Menghapus NIP")
+        self._run(OpKind.DECIDE, title, lambda: service.set_nip(user_id, nip), done, failed)
 
     def set_disabled(
         self, user_id: str, disabled: bool, done: Callable[[StaffMember], None], failed: Failed

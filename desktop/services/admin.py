@@ -18,11 +18,13 @@ from typing import Any
 
 from desktop.domain.records import parse_datetime
 from desktop.services.api.client import ApiClient, expect_mapping
-from desktop.services.api.errors import BadResponse
+from desktop.services.api.errors import ApiError, BadResponse
 
 ROLES: tuple[str, ...] = ("operator", "verifier", "validator", "supervisor", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 PASSWORD_MIN = 8
+NIP = re.compile(r"^[0-9]{18}$")  # ASCII digits: `\d` would also take other scripts' digits
+NIP_REFUSED = "NIP ditolak server: harus 18 angka, atau dikosongkan."
 _ALPHABET = "".join(c for c in string.ascii_letters + string.digits if c not in "0O1lI")
 _SYMBOLS = "-_.!?#"
 
@@ -36,6 +38,7 @@ class StaffMember:
     office_code: str
     disabled: bool
     locked_until: datetime | None
+    nip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def staff_member(row: Any) -> StaffMember:
         office_code=_text(row, "office_code"),
         disabled=bool(row.get("disabled")),
         locked_until=_when(row, "locked_until"),
+        nip=_opt_text(row, "nip"),
     )
 
 
@@ -113,6 +117,29 @@ def _items(answer: dict[str, Any]) -> list[Any]:
     if not isinstance(items, list):
         raise BadResponse("Daftar dari server tidak berbentuk yang diharapkan.")
     return items
+
+
+def normalized_nip(text: str) -> str:
+    """`text` without spaces: NIPs are printed grouped ("19800101 200604 1 001") and typed or
+    pasted that way; the server stores the 18 digits."""
+    return "".join(text.split())
+
+
+def nip_acceptable(nip: str) -> bool:
+    """18 ASCII digits, or '' (no NIP; clears a stored one)."""
+    return nip == "" or NIP.match(nip) is not None
+
+
+def _nip_refused(exc: ApiError) -> ApiError | None:
+    """The server's 422 on the NIP names only the field ("Data permintaan tidak valid (nip).");
+    the administrator reads what it wants instead. None: the refusal is about something else."""
+    errors = exc.extras.get("errors")
+    about_nip = isinstance(errors, list) and any(
+        isinstance(e, dict) and "nip" in (e.get("loc") or []) for e in errors
+    )
+    if exc.status == 422 and about_nip:
+        return ApiError(exc.status, exc.code, NIP_REFUSED, exc.extras)
+    return None
 
 
 def temporary_password(length: int = 14) -> str:
@@ -152,15 +179,35 @@ class AdminService:
         password: str,
         roles: tuple[str, ...],
         office_code: str,
+        nip: str = "",
     ) -> StaffMember:
-        body = {
+        """A new account; `nip` (18 digits) is sent only when given."""
+        body: dict[str, Any] = {
             "username": username,
             "full_name": full_name,
             "password": password,
             "roles": list(roles),
             "office_code": office_code,
         }
-        return staff_member(self.client.admin_create_user(body))
+        if nip:
+            body["nip"] = nip
+        try:
+            return staff_member(self.client.admin_create_user(body))
+        except ApiError as exc:
+            refused = _nip_refused(exc)
+            if refused is None:
+                raise
+            raise refused from exc
+
+    def set_nip(self, user_id: str, nip: str) -> StaffMember:
+        """Sets the NIP printed under the official's name; '' clears it."""
+        try:
+            return staff_member(self.client.admin_patch_user(user_id, {"nip": nip}))
+        except ApiError as exc:
+            refused = _nip_refused(exc)
+            if refused is None:
+                raise
+            raise refused from exc
 
     def set_disabled(self, user_id: str, disabled: bool) -> StaffMember:
         return staff_member(self.client.admin_patch_user(user_id, {"disabled": disabled}))

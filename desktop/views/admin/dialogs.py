@@ -1,4 +1,5 @@
-"""The administrator pages' dialogs: new user, confirm, choose office, temporary password, revoke.
+"""The administrator pages' dialogs: new user, confirm, choose office, NIP, temporary password,
+revoke.
 
 All open window-modal with `open()` (never a nested event loop), and none closes on Enter by
 accident: the buttons are not default, and the form's action needs its own click or Alt key.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,7 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.services.admin import PASSWORD_MIN, ROLES, USERNAME
+from desktop.services.admin import (
+    PASSWORD_MIN,
+    ROLES,
+    USERNAME,
+    nip_acceptable,
+    normalized_nip,
+)
 
 ROLE_NAMES = {
     "operator": "Petugas loket",
@@ -50,6 +57,18 @@ def _buttons(ok_text: str, parent: QDialog) -> tuple[QPushButton, QPushButton, Q
     return ok, cancel, row
 
 
+NIP_PROBLEM = "NIP: 18 angka, atau kosongkan."
+NIP_PLACEHOLDER = "18 angka, mis. 19800101 200604 1 001 (boleh kosong)"
+
+
+def nip_edit(parent: QWidget) -> QLineEdit:
+    """The NIP as typed: room for the printed grouping's spaces, which `normalized_nip` drops."""
+    edit = QLineEdit(parent)
+    edit.setMaxLength(24)
+    edit.setPlaceholderText(parent.tr(NIP_PLACEHOLDER))
+    return edit
+
+
 def office_combo(offices: Mapping[str, str], parent: QWidget) -> QComboBox:
     combo = QComboBox(parent)
     for code, name in sorted(offices.items()):
@@ -71,6 +90,7 @@ class NewUserDialog(QDialog):
         self.password_edit = QLineEdit(self)
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.office_combo = office_combo(offices, self)
+        self.nip_edit = nip_edit(self)
         self.role_boxes: dict[str, QCheckBox] = {}
         roles = QVBoxLayout()
         for role in ROLES:
@@ -82,6 +102,7 @@ class NewUserDialog(QDialog):
             (self.tr("Nama &lengkap:"), self.name_edit),
             (self.tr("&Kata sandi awal:"), self.password_edit),
             (self.tr("K&antor:"), self.office_combo),
+            (self.tr("N&IP:"), self.nip_edit),
         ):
             lab = QLabel(label, self)
             lab.setBuddy(field)
@@ -90,12 +111,12 @@ class NewUserDialog(QDialog):
         self.problems = QLabel(self)
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet("color: #a40000;")
-        self.ok_button, self.cancel_button, row = _buttons(self.tr("&Buat pengguna"), self)
+        self.ok_button, self.cancel_button, row = _buttons(self.tr("Buat &pengguna"), self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problems)
         layout.addLayout(row)
-        for edit in (self.username_edit, self.name_edit, self.password_edit):
+        for edit in (self.username_edit, self.name_edit, self.password_edit, self.nip_edit):
             edit.textChanged.connect(self._check)
         for box in self.role_boxes.values():
             box.toggled.connect(self._check)
@@ -121,7 +142,13 @@ class NewUserDialog(QDialog):
             found.append(self.tr("Pilih sedikitnya satu peran."))
         if self.office_combo.currentData() is None:
             found.append(self.tr("Pilih kantor."))
+        if not nip_acceptable(self.nip()):
+            found.append(self.tr(NIP_PROBLEM))
         return found
+
+    def nip(self) -> str:
+        """The NIP to send: the digits typed, without the printed grouping's spaces ('' = none)."""
+        return normalized_nip(self.nip_edit.text())
 
     def _check(self) -> None:
         found = self.problems_found()
@@ -158,7 +185,7 @@ class MoveDialog(QDialog):
         index = self.office_combo.findData(current)
         if index >= 0:
             self.office_combo.setCurrentIndex(index)
-        lab = QLabel(self.tr("Kantor &baru:"), self)
+        lab = QLabel(self.tr("&Kantor baru:"), self)
         lab.setBuddy(self.office_combo)
         note = QLabel(
             self.tr(
@@ -176,6 +203,76 @@ class MoveDialog(QDialog):
 
     def office_code(self) -> str:
         return str(self.office_combo.currentData())
+
+
+class NipDialog(QDialog):
+    """Change or clear an official's NIP. It stays open until the server has answered: a refusal
+    is shown here with the typed NIP kept, and only a stored NIP closes it."""
+
+    submitted = Signal(str)
+
+    def __init__(
+        self, username: str, full_name: str, current: str | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("NIP %1").replace("%1", username))
+        text = QLabel(
+            self.tr(
+                "NIP %1 dicetak di bawah namanya pada surat yang ditandatangani. Kosongkan bila "
+                "ia tidak ber-NIP."
+            ).replace("%1", full_name),
+            self,
+        )
+        text.setWordWrap(True)
+        self.nip_edit = nip_edit(self)
+        self.nip_edit.setText(current or "")
+        lab = QLabel(self.tr("N&IP:"), self)
+        lab.setBuddy(self.nip_edit)
+        line = QHBoxLayout()
+        line.addWidget(lab)
+        line.addWidget(self.nip_edit, 1)
+        self.problems = QLabel(self)
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #a40000;")
+        self.ok_button, self.cancel_button, row = _buttons(self.tr("&Simpan NIP"), self)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addLayout(line)
+        layout.addWidget(self.problems)
+        layout.addLayout(row)
+        self.setMinimumWidth(460)
+        self._saving = False
+        self.nip_edit.textChanged.connect(self._check)
+        self._check()
+        self.nip_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.nip_edit.selectAll()
+
+    def nip(self) -> str:
+        return normalized_nip(self.nip_edit.text())
+
+    def _check(self) -> None:
+        good = nip_acceptable(self.nip())
+        self.problems.setText("" if good else self.tr(NIP_PROBLEM))
+        self.ok_button.setEnabled(good and not self._saving)
+
+    def accept(self) -> None:
+        """Asks the page to save (`submitted`); `saved` or `refused` follows."""
+        if self._saving or not nip_acceptable(self.nip()):
+            return
+        self._saving = True
+        self.problems.setText(self.tr("Menyimpan…"))
+        self.ok_button.setEnabled(False)
+        self.submitted.emit(self.nip())
+
+    def saved(self) -> None:
+        self._saving = False
+        super().accept()
+
+    def refused(self, message: str) -> None:
+        """The server's answer, in place of the form's problems; the typed NIP stays."""
+        self._saving = False
+        self._check()
+        self.problems.setText(message)
 
 
 class PasswordShownDialog(QDialog):

@@ -1,4 +1,5 @@
-"""Pengguna: the accounts in the administrator's scope - create, (dis)able, move, reset password.
+"""Pengguna: the accounts in the administrator's scope - create, (dis)able, move, reset password,
+and the official's NIP (printed in the signature block of the letters they sign).
 
 Every change goes to the server through `controllers.admin.AdminController`; the table shows
 the server's answer (never a guess), and a failure is shown in the page's message line.
@@ -30,12 +31,14 @@ from desktop.views.admin.dialogs import (
     ConfirmDialog,
     MoveDialog,
     NewUserDialog,
+    NipDialog,
     PasswordShownDialog,
 )
 
 
 class StaffPage(QWidget):
-    COLUMNS = ("Nama", "Nama pengguna", "Peran", "Kantor", "Status")
+    COLUMNS = ("Nama", "Nama pengguna", "NIP", "Peran", "Kantor", "Status")
+    STATUS_COLUMN = 5
 
     def __init__(
         self,
@@ -48,7 +51,9 @@ class StaffPage(QWidget):
         self.offices = dict(offices)
         self._shown = False
         self.members: list[StaffMember] = []
-        self.dialog: NewUserDialog | ConfirmDialog | MoveDialog | PasswordShownDialog | None = None
+        self.dialog: (
+            NewUserDialog | ConfirmDialog | MoveDialog | NipDialog | PasswordShownDialog | None
+        ) = None
         title = QLabel(self.tr("Pengguna"), self)
         title.setStyleSheet("font-size: 16pt; font-weight: 600;")
         self.table = QTableWidget(0, len(self.COLUMNS), self)
@@ -67,10 +72,11 @@ class StaffPage(QWidget):
         self.toggle_button = QPushButton(self.tr("&Nonaktifkan…"), self)
         self.move_button = QPushButton(self.tr("&Pindah kantor…"), self)
         self.reset_button = QPushButton(self.tr("Atur &ulang kata sandi…"), self)
+        self.nip_button = QPushButton(self.tr("Ubah N&IP…"), self)
         self.reload_button = QPushButton(self.tr("&Muat ulang"), self)
         # Hundreds of staff in a city: typing a part of a name, username or office narrows it.
         self.filter_edit = QLineEdit(self)
-        self.filter_edit.setPlaceholderText(self.tr("nama, nama pengguna, peran atau kantor"))
+        self.filter_edit.setPlaceholderText(self.tr("nama, nama pengguna, NIP, peran atau kantor"))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(lambda _t: self._apply_filter())
         filter_label = QLabel(self.tr("C&ari:"), self)
@@ -79,10 +85,11 @@ class StaffPage(QWidget):
         self.toggle_button.clicked.connect(self.toggle_disabled)
         self.move_button.clicked.connect(self.move_user)
         self.reset_button.clicked.connect(self.reset_password)
+        self.nip_button.clicked.connect(self.change_nip)
         self.reload_button.clicked.connect(self.reload)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.reload)
         buttons = QHBoxLayout()
-        for b in (self.new_button, self.toggle_button, self.move_button, self.reset_button):
+        for b in self._member_buttons(with_new=True):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(filter_label)
@@ -125,6 +132,7 @@ class StaffPage(QWidget):
             values = (
                 m.full_name,
                 m.username,
+                m.nip or "",
                 ", ".join(self.tr(ROLE_NAMES.get(r, r)) for r in m.roles),
                 office,
                 self._status(m),
@@ -170,6 +178,9 @@ class StaffPage(QWidget):
         self.message.setText(message)
 
     def _changed(self, member: StaffMember, text: str) -> None:
+        """The server's answer shows in its row at once; the list is then read again."""
+        if any(m.id == member.id for m in self.members):
+            self._loaded([member if m.id == member.id else m for m in self.members])
         self.message.setText(text)
         self.controller.load_users(self._loaded_keep_message(text), self._failed)
 
@@ -188,12 +199,18 @@ class StaffPage(QWidget):
             return None
         return self.members[rows[0].row()]
 
+    def _member_buttons(self, *, with_new: bool) -> list[QPushButton]:
+        """The action buttons in their order on the page; all but "new" act on the selection."""
+        acting = [self.toggle_button, self.move_button, self.reset_button, self.nip_button]
+        return [self.new_button, *acting] if with_new else acting
+
     def _selection_changed(self) -> None:
         member = self.selected()
-        for b in (self.toggle_button, self.move_button, self.reset_button):
+        for b in self._member_buttons(with_new=False):
             b.setEnabled(member is not None)
+        # Alt+K, not Alt+A: that is "Cari" (an ambiguous mnemonic only moves the focus).
         self.toggle_button.setText(
-            self.tr("&Aktifkan…") if member and member.disabled else self.tr("&Nonaktifkan…")
+            self.tr("A&ktifkan…") if member and member.disabled else self.tr("&Nonaktifkan…")
         )
 
     # -- actions ------------------------------------------------------------------------------
@@ -209,6 +226,7 @@ class StaffPage(QWidget):
                 password=dialog.password_edit.text(),
                 roles=dialog.roles(),
                 office_code=str(dialog.office_combo.currentData()),
+                nip=dialog.nip(),
                 done=lambda m: self._changed(
                     m, self.tr("Pengguna %1 dibuat.").replace("%1", m.username)
                 ),
@@ -278,6 +296,32 @@ class StaffPage(QWidget):
         dialog.accepted.connect(accepted)
         dialog.open()
 
+    def change_nip(self) -> None:
+        member = self.selected()
+        if member is None:
+            return
+        dialog = NipDialog(member.username, member.full_name, member.nip, self)
+        self.dialog = dialog
+
+        def saved(m: StaffMember, nip: str) -> None:
+            dialog.saved()
+            text = (
+                self.tr("NIP %1 diubah menjadi %2.").replace("%2", nip)
+                if nip
+                else self.tr("NIP %1 dikosongkan.")
+            ).replace("%1", m.username)
+            self._changed(m, text)
+
+        def refused(message: str) -> None:
+            dialog.refused(message)
+            self._failed(message)
+
+        def submitted(nip: str) -> None:
+            self.controller.set_nip(member.id, nip, lambda m: saved(m, nip), refused)
+
+        dialog.submitted.connect(submitted)
+        dialog.open()
+
     def reset_password(self) -> None:
         member = self.selected()
         if member is None:
@@ -288,7 +332,7 @@ class StaffPage(QWidget):
                 "Buat kata sandi sementara baru untuk %1? Kata sandi lamanya tidak berlaku lagi "
                 "dan semua sesinya berakhir."
             ).replace("%1", member.username),
-            self.tr("&Buat kata sandi"),
+            self.tr("Buat &kata sandi"),
             self,
         )
         self.dialog = dialog

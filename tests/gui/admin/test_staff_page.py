@@ -157,8 +157,8 @@ def test_disable_enable_move_and_reset_password(
     qtbot.keyClick(confirm.ok_button, SPACE)
     qtbot.waitUntil(lambda: "dinonaktifkan" in page.message.text(), timeout=WAIT)
     assert _server_user(admin, username)["disabled"] is True
-    qtbot.waitUntil(lambda: page.toggle_button.text() == "&Aktifkan…", timeout=WAIT)
-    status = page.table.item(page.table.currentRow(), 4).text()
+    qtbot.waitUntil(lambda: page.toggle_button.text() == "A&ktifkan…", timeout=WAIT)
+    status = page.table.item(page.table.currentRow(), page.STATUS_COLUMN).text()
     assert status == "Nonaktif"
     page.grab().save(str(SCREENSHOTS / "admin-staff.png"))
 
