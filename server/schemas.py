@@ -861,6 +861,9 @@ class ReportRowKeys(BaseModel):
     service_code: str | None = None
     officer_id: str | None = None
     officer_name: str | None = None
+    officer_username: str | None = Field(
+        default=None, description="The officer's user name: tells two officers of one name apart"
+    )
 
 
 class ActivityCounts(BaseModel):

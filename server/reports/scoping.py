@@ -72,12 +72,15 @@ def office_names(session: Session, codes: Iterable[str]) -> dict[str, tuple[str,
     return {code: (name, parent) for code, name, parent in rows}
 
 
-def user_names(session: Session, ids: Iterable[str]) -> dict[str, str]:
+def user_names(session: Session, ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Full name and user name by user id (two officers may share a full name)."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    rows = session.execute(select(User.id, User.full_name).where(User.id.in_(wanted))).all()
-    return {uid: name for uid, name in rows}
+    rows = session.execute(
+        select(User.id, User.full_name, User.username).where(User.id.in_(wanted))
+    ).all()
+    return {uid: (name, username) for uid, name, username in rows}
 
 
 def describe(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -91,5 +94,5 @@ def describe(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any
             row["office_name"], row["office_parent"] = name, parent
         uid = row.get("officer_id")
         if uid is not None:
-            row["officer_name"] = users.get(uid, uid)
+            row["officer_name"], row["officer_username"] = users.get(uid, (uid, uid))
     return rows

@@ -352,6 +352,9 @@ def test_an_officer_with_thousands_of_actions_in_a_day(kelurahan_supervisor: Api
     (row,) = [r for r in steps["rows"] if r["step"] == "submitted"]
     assert (row["count"], row["median_seconds"], row["p90_seconds"]) == (BULK, 1500, 2700)
     assert row["officer_name"] == "Andi Saputra"
+    # The user name beside the name: two officers may share one (the desktop labels them apart).
+    assert {r["officer_username"] for r in body["rows"]} == {"operator1", "verifier2"}
+    assert row["officer_username"] == "verifier2"
 
 
 def test_steps_median_and_p90(kelurahan_supervisor: Api) -> None:

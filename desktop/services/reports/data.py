@@ -8,7 +8,7 @@ row per period and step. The SLA ratio of a merged row is recomputed from its me
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -171,6 +171,7 @@ def shape(
     charts: list[Chart] = []
     activity = answers["activity"]
     kind = request.kind
+    officer = officer_labels(row for answer in answers.values() for row in answer.get("rows", []))
     if kind is ReportKind.MONTHLY:
         table = _activity_table(
             "activity",
@@ -185,19 +186,17 @@ def shape(
         tables.append(table)
         sla_table = _sla_table(answers["sla"], service)
         tables.append(sla_table)
-        tables.append(_steps_table(answers["steps"], with_officer=False))
+        tables.append(_steps_table(answers["steps"]))
         backlog_table = _backlog_table(answers["backlog"])
         tables.append(backlog_table)
         charts.append(_sla_chart(sla_table))
         charts.append(_backlog_chart(backlog_table))
     else:
         title = "Kegiatan per petugas"
-        table = _activity_table(
-            "activity", title, activity, (OFFICER,), lambda r: (r.get("officer_name") or "",)
-        )
+        table = _activity_table("activity", title, activity, (OFFICER,), lambda r: (officer(r),))
         tables.append(table)
         if kind is ReportKind.OFFICERS:
-            tables.append(_steps_table(answers["steps"], with_officer=True))
+            tables.append(_steps_table(answers["steps"], officer=officer))
         charts.append(_officer_chart(table))
     if "trend" in answers:
         charts.append(_trend_chart(answers["trend"], request))
@@ -206,7 +205,7 @@ def shape(
         f"Layanan: {service(request.service)}" if request.service else "Semua layanan",
     ]
     if request.officer:
-        names = [r.get("officer_name") for r in activity.get("rows", []) if r.get("officer_name")]
+        names = [officer(r) for r in activity.get("rows", []) if r.get("officer_name")]
         filters.append(f"Petugas: {names[0] if names else request.officer}")
     return Report(
         request=request,
@@ -300,7 +299,29 @@ def _hours(seconds: Any) -> float | None:
     return None if seconds is None else round(float(seconds) / 3600.0, 2)
 
 
-def _steps_table(answer: Mapping[str, Any], *, with_officer: bool) -> Table:
+def officer_labels(rows: Iterable[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], str]:
+    """The officer's label for a row: the full name, and the user name beside it where two
+    officers in the report share that name (two "Siti Aminah" at one counter were two
+    identical rows, and a supervisor could not tell whose work was whose)."""
+    ids_of: dict[str, set[str]] = {}
+    for row in rows:
+        name, uid = row.get("officer_name"), row.get("officer_id")
+        if name and uid:
+            ids_of.setdefault(str(name), set()).add(str(uid))
+
+    def label(row: Mapping[str, Any]) -> str:
+        name = str(row.get("officer_name") or "")
+        if len(ids_of.get(name, ())) > 1:
+            return f"{name} ({row.get('officer_username') or row.get('officer_id')})"
+        return name
+
+    return label
+
+
+def _steps_table(
+    answer: Mapping[str, Any], *, officer: Callable[[Mapping[str, Any]], str] | None = None
+) -> Table:
+    with_officer = officer is not None
     columns: tuple[Column, ...] = (
         *((OFFICER,) if with_officer else ()),
         Column("period", "Periode", ColumnKind.TEXT),
@@ -315,14 +336,14 @@ def _steps_table(answer: Mapping[str, Any], *, with_officer: bool) -> Table:
     rows = sorted(
         answer.get("rows", []),
         key=lambda r: (
-            (r.get("officer_name") or "") if with_officer else "",
+            officer(r) if officer is not None else "",
             r.get("period") or "",
             order.index(r["step"]) if r.get("step") in order else len(order),
         ),
     )
     for row in rows:
         cells: tuple[Cell, ...] = (
-            *((row.get("officer_name") or "",) if with_officer else ()),
+            *((officer(row),) if officer is not None else ()),
             str(row.get("period") or ""),
             STEP_NAMES.get(row.get("step") or "", row.get("step") or ""),
             int(row.get("count") or 0),
