@@ -621,7 +621,9 @@ class UserList(BaseModel):
 Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 Roles = Annotated[list[RoleName], Field(min_length=1, max_length=5)]
-Nip = Annotated[str, Field(pattern=r"^(\d{18})?$", description="18 digits; '' clears it")]
+Nip = Annotated[
+    str, Field(pattern=r"^([0-9]{18})?$", description="18 digits 0-9; '' clears it")
+]  # not \d: it matches every script's digits (Arabic-Indic ones were stored)
 
 
 class UserCreate(Strict):

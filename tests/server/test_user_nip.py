@@ -22,7 +22,13 @@ def _listed(admin: Api, username: str) -> dict[str, Any]:
     return dict(row)
 
 
-@pytest.mark.parametrize("bad", ["1980010120060410", "19800101200604100X", "1" * 19, " " * 18])
+ARABIC_INDIC = "".join(chr(0x0660 + int(c)) for c in "198001012006041001")
+"""Eighteen digits to Python's and the regex engine's `\\d`, none of them 0-9."""
+
+
+@pytest.mark.parametrize(
+    "bad", ["1980010120060410", "19800101200604100X", "1" * 19, " " * 18, ARABIC_INDIC]
+)
 def test_a_nip_is_eighteen_digits_or_nothing(login: Any, bad: str) -> None:
     admin = login("admin")
     body = {
