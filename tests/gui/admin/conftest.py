@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -12,11 +11,12 @@ from desktop.controllers.admin import AdminController
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import SessionExpired
 from desktop.services.tasks import TaskRunner
+from tests.gui.shell_helpers import DOC_SHOTS
 from tests.live_server import LiveServer
 from tests.server.conftest import Api
 
 WAIT = 20_000
-SCREENSHOTS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
+SCREENSHOTS = DOC_SHOTS  # docs/screenshots only with LOKET_UPDATE_SCREENSHOTS=1
 
 
 class Tokens:
