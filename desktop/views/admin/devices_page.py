@@ -14,12 +14,9 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,6 +25,7 @@ from PySide6.QtWidgets import (
 from desktop.controllers.admin import AdminController
 from desktop.services.admin import DeviceRecord
 from desktop.views.admin.dialogs import RevokeDialog
+from desktop.views.record_table import RecordTable
 
 
 class DevicesPage(QWidget):
@@ -59,15 +57,7 @@ class DevicesPage(QWidget):
         """device_id -> transaction id of a revocation asked for: a retry is the same one."""
         title = QLabel(self.tr("Perangkat"), self)
         title.setStyleSheet("font-size: 16pt; font-weight: 600;")
-        self.table = QTableWidget(0, len(self.COLUMNS), self)
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.table = RecordTable([self.tr(c) for c in self.COLUMNS], 5, self)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.message = QLabel(self)
         self.message.setWordWrap(True)

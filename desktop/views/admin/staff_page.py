@@ -12,13 +12,10 @@ from collections.abc import Callable, Mapping
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -34,6 +31,7 @@ from desktop.views.admin.dialogs import (
     NipDialog,
     PasswordShownDialog,
 )
+from desktop.views.record_table import RecordTable, down_moves_to
 
 
 class StaffPage(QWidget):
@@ -56,15 +54,7 @@ class StaffPage(QWidget):
         ) = None
         title = QLabel(self.tr("Pengguna"), self)
         title.setStyleSheet("font-size: 16pt; font-weight: 600;")
-        self.table = QTableWidget(0, len(self.COLUMNS), self)
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table = RecordTable([self.tr(c) for c in self.COLUMNS], 0, self)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.message = QLabel(self)
         self.message.setWordWrap(True)
@@ -79,6 +69,7 @@ class StaffPage(QWidget):
         self.filter_edit.setPlaceholderText(self.tr("nama, nama pengguna, NIP, peran atau kantor"))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(lambda _t: self._apply_filter())
+        down_moves_to(self.filter_edit, self.table)
         filter_label = QLabel(self.tr("C&ari:"), self)
         filter_label.setBuddy(self.filter_edit)
         self.new_button.clicked.connect(self.new_user)

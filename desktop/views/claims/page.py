@@ -14,12 +14,9 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -29,6 +26,7 @@ from desktop.controllers.claims_supervision import ClaimsSupervisionController
 from desktop.domain.workflow import parse_state
 from desktop.services.claims_supervision import Candidate, HeldClaim, held_for
 from desktop.views.claims.dialogs import ReassignDialog, ReleaseDialog
+from desktop.views.record_table import RecordTable
 
 REFRESH_MS = 60_000
 
@@ -61,16 +59,7 @@ class ClaimsPage(QWidget):
             self,
         )
         hint.setStyleSheet("QLabel { color: #605e5c; }")
-        self.table = QTableWidget(0, len(self.COLUMNS), self)
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in self.COLUMNS])
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().setVisible(False)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table = RecordTable([self.tr(c) for c in self.COLUMNS], 1, self)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.message = QLabel(self)
         self.message.setWordWrap(True)

@@ -228,3 +228,30 @@ def test_typing_narrows_a_city_of_staff(
     assert page.message.text() == f"1 dari {total} pengguna"
     page.filter_edit.clear()
     assert not any(page.table.isRowHidden(r) for r in range(total))
+
+
+def test_the_list_is_reached_by_keys_with_its_row_chosen(
+    qtbot: QtBot, controller: AdminController, offices: dict[str, str]
+) -> None:
+    """Found in a real window: ↓ in Cari did nothing, and Tab reached the table with a current
+    cell but no row selected, so every button stayed disabled; Tab inside the table walked its
+    cells. Now ↓ goes to the list with its first shown row chosen, Tab to it chooses the row
+    under the cursor, and Tab leaves it."""
+    page = _page(qtbot, controller, offices)
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow, timeout=WAIT)
+    qtbot.keyClick(page, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClicks(page.filter_edit, "lurah1")
+    qtbot.keyClick(page.filter_edit, Qt.Key.Key_Down)
+    assert QApplication.focusWidget() is page.table
+    chosen = page.selected()
+    assert chosen is not None and "lurah1" in chosen.username
+    assert page.nip_button.isEnabled() and page.move_button.isEnabled()
+    qtbot.keyClick(page.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not page.table
+    # Back by Shift+Tab after the selection was cleared: the row under the cursor is chosen.
+    page.table.clearSelection()
+    assert not page.nip_button.isEnabled()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is page.table
+    assert page.selected() == chosen and page.nip_button.isEnabled()
