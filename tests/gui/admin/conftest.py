@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any, TypeVar
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableWidget
+from pytestqt.qtbot import QtBot
 
 from desktop.controllers.admin import AdminController
 from desktop.services.api.client import ApiClient
 from desktop.services.api.errors import SessionExpired
 from desktop.services.tasks import TaskRunner
+from desktop.views.admin import DevicesPage, StaffPage
 from tests.gui.shell_helpers import DOC_SHOTS
 from tests.live_server import LiveServer
 from tests.server.conftest import Api
@@ -78,3 +83,38 @@ def new_operator(admin: Api, office: str = "14.71.01.1002") -> tuple[str, str, s
     r = admin.post("/users", json=body)
     assert r.status_code == 201, r.text
     return r.json()["id"], username, password
+
+
+Page = TypeVar("Page", StaffPage, DevicesPage)
+
+
+def show_page(qtbot: QtBot, page: Page) -> Page:
+    """The page at the usual width, shown, with the server's list read."""
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=WAIT)
+    return page
+
+
+def choose_row(qtbot: QtBot, table: QTableWidget, row: int) -> None:
+    """`row` chosen by keys: the list focused at its top, then Down."""
+    table.setFocus()
+    table.setCurrentCell(0, 0)
+    for _ in range(row):
+        qtbot.keyClick(table, Qt.Key.Key_Down)
+
+
+def select_member(qtbot: QtBot, page: StaffPage, username: str) -> int:
+    qtbot.waitUntil(lambda: any(m.username == username for m in page.members), timeout=WAIT)
+    row = next(i for i, m in enumerate(page.members) if m.username == username)
+    choose_row(qtbot, page.table, row)
+    selected = page.selected()
+    assert selected is not None and selected.username == username
+    return row
+
+
+def server_user(admin: Api, username: str) -> dict[str, Any]:
+    (found,) = [u for u in admin.get("/users").json()["items"] if u["username"] == username]
+    return dict(found)

@@ -19,7 +19,7 @@ from desktop.services.secrets import SecretStore
 from desktop.views.admin import DevicesPage
 from desktop.views.admin.dialogs import RevokeDialog
 from tests.desktop.support import MemoryKeyring
-from tests.gui.admin.conftest import SCREENSHOTS, WAIT, new_operator
+from tests.gui.admin.conftest import SCREENSHOTS, WAIT, choose_row, new_operator, show_page
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.live_server import LiveServer
 from tests.server.conftest import Api
@@ -28,23 +28,10 @@ pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 SPACE = Qt.Key.Key_Space
 
 
-def _page(qtbot: QtBot, controller: AdminController, offices: dict[str, str]) -> DevicesPage:
-    page = DevicesPage(controller, offices)
-    qtbot.addWidget(page)
-    page.resize(1366, 700)
-    page.show()
-    qtbot.waitExposed(page)
-    qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=WAIT)
-    return page
-
-
 def _select(qtbot: QtBot, page: DevicesPage, device_id: str) -> None:
     qtbot.waitUntil(lambda: any(d.device_id == device_id for d in page.devices), timeout=WAIT)
     row = next(i for i, d in enumerate(page.devices) if d.device_id == device_id)
-    page.table.setFocus()
-    page.table.setCurrentCell(0, 0)
-    for _ in range(row):
-        qtbot.keyClick(page.table, Qt.Key.Key_Down)
+    choose_row(qtbot, page.table, row)
     selected = page.selected()
     assert selected is not None and selected.device_id == device_id
 
@@ -64,7 +51,7 @@ def test_revoke_a_device_and_its_desktop_is_told(
     )
     counter.sign_in(username, password)
 
-    page = _page(qtbot, controller, offices)
+    page = show_page(qtbot, DevicesPage(controller, offices))
     _select(qtbot, page, device_id)
     row = page.table.currentRow()
     assert page.table.item(row, 4).text() == username
@@ -115,7 +102,7 @@ def test_revoke_a_device_and_its_desktop_is_told(
 def test_revoking_the_own_pc_is_refused_with_a_reason(
     qtbot: QtBot, controller: AdminController, offices: dict[str, str], admin: Api
 ) -> None:
-    page = _page(qtbot, controller, {})  # no names given: the page loads them itself
+    page = show_page(qtbot, DevicesPage(controller, {}))  # no names: the page loads them itself
     qtbot.waitUntil(lambda: page.offices == offices, timeout=WAIT)
     _select(qtbot, page, admin.device_id)
     assert page.table.item(page.table.currentRow(), 1).text() == offices["14.71"]

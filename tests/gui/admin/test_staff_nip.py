@@ -6,7 +6,6 @@ shown in the dialog with the typed NIP kept."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -18,7 +17,14 @@ from desktop.services.admin import NIP_REFUSED
 from desktop.services.tasks import TaskRunner
 from desktop.views.admin import StaffPage
 from desktop.views.admin.dialogs import ConfirmDialog, MoveDialog, NewUserDialog, NipDialog
-from tests.gui.admin.conftest import WAIT, client_for, new_operator
+from tests.gui.admin.conftest import (
+    WAIT,
+    client_for,
+    new_operator,
+    select_member,
+    server_user,
+    show_page,
+)
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.live_server import LiveServer
 from tests.server.conftest import Api
@@ -30,33 +36,6 @@ PRINTED = "19800101 200604 1 001"  # as it stands under a name on a letter
 OTHER = "197912312005011002"
 KELURAHAN = "14.71.01.1002"
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
-
-
-def _page(qtbot: QtBot, controller: AdminController, offices: dict[str, str]) -> StaffPage:
-    page = StaffPage(controller, offices)
-    qtbot.addWidget(page)
-    page.resize(1366, 700)
-    page.show()
-    qtbot.waitExposed(page)
-    qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=WAIT)
-    return page
-
-
-def _select(qtbot: QtBot, page: StaffPage, username: str) -> int:
-    qtbot.waitUntil(lambda: any(m.username == username for m in page.members), timeout=WAIT)
-    row = next(i for i, m in enumerate(page.members) if m.username == username)
-    page.table.setFocus()
-    page.table.setCurrentCell(0, 0)
-    for _ in range(row):
-        qtbot.keyClick(page.table, Qt.Key.Key_Down)
-    selected = page.selected()
-    assert selected is not None and selected.username == username
-    return row
-
-
-def _server_user(admin: Api, username: str) -> dict[str, Any]:
-    (found,) = [u for u in admin.get("/users").json()["items"] if u["username"] == username]
-    return dict(found)
 
 
 def _nip_cell(page: StaffPage, username: str) -> str:
@@ -102,8 +81,8 @@ def test_the_page_mnemonics_are_unique(
     """ "&Aktifkan…" shared Alt+A with "C&ari" whenever a disabled account was selected."""
     user_id, username, _password = new_operator(admin)
     assert admin.patch(f"/users/{user_id}", json={"disabled": True}).status_code == 200
-    page = _page(qtbot, controller, offices)
-    _select(qtbot, page, username)
+    page = show_page(qtbot, StaffPage(controller, offices))
+    select_member(qtbot, page, username)
     assert page.toggle_button.text() == "A&ktifkan…" and page.nip_button.text() == "Ubah N&IP…"
     _assert_unique(page)
     page.reset_password()  # its confirmation's action is named by the page
@@ -129,7 +108,7 @@ def test_the_dialog_mnemonics_are_unique(qtbot: QtBot, offices: dict[str, str]) 
 def test_a_new_user_with_a_nip_typed_as_printed(
     qtbot: QtBot, controller: AdminController, offices: dict[str, str], admin: Api
 ) -> None:
-    page = _page(qtbot, controller, offices)
+    page = show_page(qtbot, StaffPage(controller, offices))
     page.new_button.setFocus()
     qtbot.keyClick(page.new_button, SPACE)
     dialog = page.dialog
@@ -160,7 +139,7 @@ def test_a_new_user_with_a_nip_typed_as_printed(
     qtbot.keyClick(dialog.ok_button, SPACE)
     qtbot.waitUntil(lambda: "dibuat" in page.message.text(), timeout=WAIT)
     qtbot.waitUntil(lambda: any(m.username == username for m in page.members), timeout=WAIT)
-    assert _server_user(admin, username)["nip"] == NIP
+    assert server_user(admin, username)["nip"] == NIP
     assert _nip_cell(page, username) == NIP
     assert _nip_cell(page, "operator1") == ""  # none: an empty cell
 
@@ -169,8 +148,8 @@ def test_change_and_clear_a_nip_with_the_keyboard(
     qtbot: QtBot, controller: AdminController, offices: dict[str, str], admin: Api
 ) -> None:
     _user_id, username, _password = new_operator(admin)
-    page = _page(qtbot, controller, offices)
-    _select(qtbot, page, username)
+    page = show_page(qtbot, StaffPage(controller, offices))
+    select_member(qtbot, page, username)
     dialog = _open_nip_dialog(qtbot, page)
     assert dialog.nip_edit.text() == "" and dialog.ok_button.isEnabled()  # '' = no NIP
     qtbot.keyClicks(dialog.nip_edit, "12345678901234567")
@@ -185,12 +164,12 @@ def test_change_and_clear_a_nip_with_the_keyboard(
     qtbot.keyClicks(dialog.nip_edit, PRINTED)
     assert dialog.problems.text() == "" and dialog.ok_button.isEnabled()
     qtbot.keyClick(dialog.nip_edit, Qt.Key.Key_Enter)  # a stray Enter saves nothing
-    assert dialog.isVisible() and _server_user(admin, username)["nip"] is None
+    assert dialog.isVisible() and server_user(admin, username)["nip"] is None
     dialog.grab().save("/tmp/nip-dialog.png")
     qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)  # "Simpan NIP"
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
     qtbot.waitUntil(lambda: page.message.text() == f"NIP {username} diubah menjadi {NIP}.")
-    assert _server_user(admin, username)["nip"] == NIP
+    assert server_user(admin, username)["nip"] == NIP
     assert _nip_cell(page, username) == NIP
     selected = page.selected()
     assert selected is not None and selected.username == username and selected.nip == NIP
@@ -203,7 +182,7 @@ def test_change_and_clear_a_nip_with_the_keyboard(
     qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
     qtbot.waitUntil(lambda: _nip_cell(page, username) == OTHER, timeout=WAIT)
-    assert _server_user(admin, username)["nip"] == OTHER
+    assert server_user(admin, username)["nip"] == OTHER
 
     # Cleared: emptied and saved.
     dialog = _open_nip_dialog(qtbot, page)
@@ -212,7 +191,7 @@ def test_change_and_clear_a_nip_with_the_keyboard(
     qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
     qtbot.waitUntil(lambda: page.message.text() == f"NIP {username} dikosongkan.")
-    assert _server_user(admin, username)["nip"] is None
+    assert server_user(admin, username)["nip"] is None
     assert _nip_cell(page, username) == ""
 
     # Cancelled: nothing sent.
@@ -220,7 +199,7 @@ def test_change_and_clear_a_nip_with_the_keyboard(
     qtbot.keyClicks(dialog.nip_edit, NIP)
     qtbot.keyClick(dialog, Qt.Key.Key_B, ALT)  # "Batal" (a mnemonic clicks after a blink)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)
-    assert _server_user(admin, username)["nip"] is None
+    assert server_user(admin, username)["nip"] is None
 
 
 def test_a_refusal_is_shown_in_the_dialog_and_the_typed_nip_kept(
@@ -245,8 +224,8 @@ def test_a_refusal_is_shown_in_the_dialog_and_the_typed_nip_kept(
     kel_api = Api(live_server, kel_admin, password)
     controller = AdminController(runner, client_for(live_server, kel_api))
     user_id, username, _password = new_operator(admin, KELURAHAN)
-    page = _page(qtbot, controller, offices)
-    _select(qtbot, page, username)
+    page = show_page(qtbot, StaffPage(controller, offices))
+    select_member(qtbot, page, username)
 
     dialog = _open_nip_dialog(qtbot, page)
     qtbot.keyClicks(dialog.nip_edit, "1" * 17)  # the server's own check: not the form's
@@ -264,6 +243,6 @@ def test_a_refusal_is_shown_in_the_dialog_and_the_typed_nip_kept(
     assert dialog.isVisible() and dialog.nip_edit.text() == PRINTED
     assert dialog.ok_button.isEnabled()  # may be tried again
     assert page.message.text() == "Pengguna tidak ditemukan."
-    assert _server_user(admin, username)["nip"] is None
+    assert server_user(admin, username)["nip"] is None
     qtbot.keyClick(dialog, Qt.Key.Key_B, ALT)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=WAIT)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -27,7 +26,14 @@ from desktop.views.admin.dialogs import (
     PasswordShownDialog,
 )
 from tests.desktop.support import MemoryKeyring
-from tests.gui.admin.conftest import SCREENSHOTS, WAIT, new_operator
+from tests.gui.admin.conftest import (
+    SCREENSHOTS,
+    WAIT,
+    new_operator,
+    select_member,
+    server_user,
+    show_page,
+)
 from tests.gui.conftest import OFFSCREEN_SIZE_HINTS
 from tests.live_server import LiveServer
 from tests.server.conftest import Api
@@ -36,36 +42,10 @@ SPACE = Qt.Key.Key_Space
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_SIZE_HINTS)
 
 
-def _page(qtbot: QtBot, controller: AdminController, offices: dict[str, str]) -> StaffPage:
-    page = StaffPage(controller, offices)
-    qtbot.addWidget(page)
-    page.resize(1366, 700)
-    page.show()
-    qtbot.waitExposed(page)
-    qtbot.waitUntil(lambda: page.table.rowCount() > 0, timeout=WAIT)
-    return page
-
-
-def _select(qtbot: QtBot, page: StaffPage, username: str) -> None:
-    qtbot.waitUntil(lambda: any(m.username == username for m in page.members), timeout=WAIT)
-    row = next(i for i, m in enumerate(page.members) if m.username == username)
-    page.table.setFocus()
-    page.table.setCurrentCell(0, 0)
-    for _ in range(row):
-        qtbot.keyClick(page.table, Qt.Key.Key_Down)
-    selected = page.selected()
-    assert selected is not None and selected.username == username
-
-
-def _server_user(admin: Api, username: str) -> dict[str, Any]:
-    (found,) = [u for u in admin.get("/users").json()["items"] if u["username"] == username]
-    return dict(found)
-
-
 def test_lists_and_creates_a_user_with_the_keyboard(
     qtbot: QtBot, controller: AdminController, offices: dict[str, str], admin: Api
 ) -> None:
-    page = _page(qtbot, controller, offices)
+    page = show_page(qtbot, StaffPage(controller, offices))
     assert any(m.username == "admin" for m in page.members)
     names = [page.table.item(r, 1).text() for r in range(page.table.rowCount())]
     assert "operator1" in names
@@ -101,7 +81,7 @@ def test_lists_and_creates_a_user_with_the_keyboard(
     qtbot.keyClick(dialog.ok_button, SPACE)
     qtbot.waitUntil(lambda: "dibuat" in page.message.text(), timeout=WAIT)
     qtbot.waitUntil(lambda: any(m.username == username for m in page.members), timeout=WAIT)
-    created = _server_user(admin, username)
+    created = server_user(admin, username)
     assert created["roles"] == ["operator"] and created["office_code"] == "14.71.01.1002"
     assert created["full_name"] == "Nur Aini"
 
@@ -109,7 +89,7 @@ def test_lists_and_creates_a_user_with_the_keyboard(
 def test_a_taken_username_is_told_and_nothing_created(
     qtbot: QtBot, controller: AdminController, offices: dict[str, str]
 ) -> None:
-    page = _page(qtbot, controller, {})  # no names given: the page loads them itself
+    page = show_page(qtbot, StaffPage(controller, {}))  # no names: the page loads them itself
     qtbot.waitUntil(lambda: page.offices == offices, timeout=WAIT)
     page.new_user()
     dialog = page.dialog
@@ -141,22 +121,22 @@ def test_disable_enable_move_and_reset_password(
     elsewhere.sign_in(username, password)
     assert elsewhere.api.get_json("/me")["username"] == username
 
-    page = _page(qtbot, controller, offices)
-    _select(qtbot, page, username)
+    page = show_page(qtbot, StaffPage(controller, offices))
+    select_member(qtbot, page, username)
     assert page.toggle_button.text() == "&Nonaktifkan…"
     qtbot.keyClick(page.toggle_button, SPACE)
     confirm = page.dialog
     assert isinstance(confirm, ConfirmDialog)
     qtbot.waitExposed(confirm)
     qtbot.keyClick(confirm.cancel_button, SPACE)  # cancelled: nothing happens
-    assert not confirm.isVisible() and _server_user(admin, username)["disabled"] is False
+    assert not confirm.isVisible() and server_user(admin, username)["disabled"] is False
     qtbot.keyClick(page.toggle_button, SPACE)
     confirm = page.dialog
     assert isinstance(confirm, ConfirmDialog)
     confirm.grab().save(str(SCREENSHOTS / "admin-disable-confirm.png"))
     qtbot.keyClick(confirm.ok_button, SPACE)
     qtbot.waitUntil(lambda: "dinonaktifkan" in page.message.text(), timeout=WAIT)
-    assert _server_user(admin, username)["disabled"] is True
+    assert server_user(admin, username)["disabled"] is True
     qtbot.waitUntil(lambda: page.toggle_button.text() == "A&ktifkan…", timeout=WAIT)
     status = page.table.item(page.table.currentRow(), page.STATUS_COLUMN).text()
     assert status == "Nonaktif"
@@ -172,7 +152,7 @@ def test_disable_enable_move_and_reset_password(
     assert isinstance(confirm, ConfirmDialog)
     qtbot.keyClick(confirm.ok_button, SPACE)
     qtbot.waitUntil(lambda: "diaktifkan" in page.message.text(), timeout=WAIT)
-    assert _server_user(admin, username)["disabled"] is False
+    assert server_user(admin, username)["disabled"] is False
 
     # Move to another office.
     qtbot.keyClick(page.move_button, SPACE)
@@ -182,7 +162,7 @@ def test_disable_enable_move_and_reset_password(
     move.office_combo.setCurrentIndex(move.office_combo.findData("14.71.02.1001"))
     qtbot.keyClick(move.ok_button, SPACE)
     qtbot.waitUntil(lambda: "dipindahkan" in page.message.text(), timeout=WAIT)
-    assert _server_user(admin, username)["office_code"] == "14.71.02.1001"
+    assert server_user(admin, username)["office_code"] == "14.71.02.1001"
 
     # Reset the password: shown once, works, the old one no longer does, never logged.
     qtbot.keyClick(page.reset_button, SPACE)
@@ -216,7 +196,7 @@ def test_typing_narrows_a_city_of_staff(
 ) -> None:
     """Found in a real window: the demo city has 189 staff and the page had no way to find
     one but scrolling. Alt+A, a few letters of a name / username / office, any case."""
-    page = _page(qtbot, controller, offices)
+    page = show_page(qtbot, StaffPage(controller, offices))
     total = page.table.rowCount()
     page.activateWindow()
     qtbot.waitUntil(page.isActiveWindow, timeout=WAIT)
@@ -237,7 +217,7 @@ def test_the_list_is_reached_by_keys_with_its_row_chosen(
     cell but no row selected, so every button stayed disabled; Tab inside the table walked its
     cells. Now ↓ goes to the list with its first shown row chosen, Tab to it chooses the row
     under the cursor, and Tab leaves it."""
-    page = _page(qtbot, controller, offices)
+    page = show_page(qtbot, StaffPage(controller, offices))
     page.activateWindow()
     qtbot.waitUntil(page.isActiveWindow, timeout=WAIT)
     qtbot.keyClick(page, Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier)
